@@ -1,0 +1,79 @@
+// Typed errors with stable codes. Job error codes are part of the wire contract (docs/protocol.md).
+
+/** Error codes a failed result can carry. */
+export const ErrorCodes = {
+  /** the handler threw an error without a code (retryable) */
+  HANDLER_ERROR: "HANDLER_ERROR",
+  /** the payload failed the handler's schema (not retryable) */
+  BAD_PAYLOAD: "BAD_PAYLOAD",
+  /** the message on the task subject could not be decoded as a v1 job (not retryable) */
+  BAD_MESSAGE: "BAD_MESSAGE",
+  /** no handler of that type is registered in the worker that received it (not retryable) */
+  UNKNOWN_HANDLER: "UNKNOWN_HANDLER",
+  /** an attempt ran past its time limit (retryable) */
+  TIMEOUT: "TIMEOUT",
+  /** the job was delivered more times than its attempts allow, e.g. because it kept killing procs */
+  ATTEMPTS_EXHAUSTED: "ATTEMPTS_EXHAUSTED",
+} as const;
+
+/** A job failure a handler can throw on purpose: `code` is stable, `retryable` decides retry vs. dead letter. */
+export class JobError extends Error {
+  code: string;
+  retryable: boolean;
+  constructor(code: string, message: string, opts?: ErrorOptions & { retryable?: boolean }) {
+    super(message, opts);
+    this.code = code;
+    this.retryable = opts?.retryable ?? false;
+    this.name = "JobError";
+  }
+}
+
+/** Bad configuration or command-line input: names the option, exits with code 2. */
+export class ConfigError extends Error {
+  option?: string;
+  constructor(message: string, option?: string, opts?: ErrorOptions) {
+    super(message, opts);
+    this.option = option;
+    this.name = "ConfigError";
+  }
+}
+
+/** Bad user input (a job file, a layout ...): the message says what, where and what to do. Exit code 2. */
+export class InputError extends Error {
+  constructor(message: string, opts?: ErrorOptions) {
+    super(message, opts);
+    this.name = "InputError";
+  }
+}
+
+/** NATS could not be reached: exit code 4. */
+export class UnreachableError extends Error {
+  constructor(message: string, opts?: ErrorOptions) {
+    super(message, opts);
+    this.name = "UnreachableError";
+  }
+}
+
+/** The shape of an error as it travels in a result. */
+export interface WireError {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/**
+ * Turns anything a handler threw into a wire error. Plugins cannot import JobError from the
+ * compiled binary, so any Error (or object) with a string `code` and optional boolean `retryable`
+ * counts; a plain Error is HANDLER_ERROR and retryable.
+ */
+export function toWireError(err: unknown): WireError {
+  if (err && typeof err === "object") {
+    const e = err as { code?: unknown; message?: unknown; retryable?: unknown };
+    const message = typeof e.message === "string" && e.message ? e.message : String(err);
+    if (typeof e.code === "string" && /^[A-Z][A-Z0-9_]*$/.test(e.code)) {
+      return { code: e.code, message, retryable: e.retryable === true };
+    }
+    return { code: ErrorCodes.HANDLER_ERROR, message, retryable: e.retryable !== false };
+  }
+  return { code: ErrorCodes.HANDLER_ERROR, message: String(err), retryable: true };
+}

@@ -1,0 +1,71 @@
+// The handler API: what a job type (built-in or plugin) implements, and what it is given per job.
+
+/** Where a document produced by a job lives in the JetStream object store (wire field `output`). */
+export interface OutputRefV1 {
+  bucket: string;
+  name: string;
+  size: number;
+  /** hex SHA-256 of the bytes */
+  sha256: string;
+  content_type: string;
+  /** the file name the submitter should write it as */
+  filename?: string;
+}
+
+/** Minimal logger handed to handlers (consola-compatible subset). */
+export interface JobLogger {
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+  debug(...args: unknown[]): void;
+}
+
+/** Everything a handler gets besides its payload. */
+export interface JobContext {
+  /** job id (subject-safe token) */
+  id: string;
+  /** batch id; a single job's batch is its own id */
+  batch: string;
+  /** the job type */
+  handler: string;
+  /** 1 on the first delivery, 2 on the first retry, ... */
+  attempt: number;
+  /** maximum attempts for this job */
+  maxAttempts: number;
+  /** aborted when the job times out or the proc must stop at once; long work should listen */
+  signal: AbortSignal;
+  /** tell JetStream the job is still being worked on (called automatically every few seconds too) */
+  heartbeat(): void;
+  /** store a document in the outputs object store; the job's result names it (at most one per job: the last wins) */
+  output(bytes: Uint8Array, opts: { filename: string; contentType: string }): Promise<OutputRefV1>;
+  /** per-job logger: every line carries the job id and type */
+  log: JobLogger;
+  /** the worker's id (host + pid, or --name) */
+  worker: string;
+}
+
+/**
+ * A JSON-Schema (draft 2020-12 subset understood by Ajv) describing the payload. A payload that
+ * fails it gets a failed result with code BAD_PAYLOAD and is never retried.
+ */
+export type PayloadSchema = Record<string, unknown>;
+
+/** The object form of a handler. A plugin file may also default-export a bare function (= `handle`). */
+export interface HandlerDef<P = any, R = unknown> {
+  handle(payload: P, ctx: JobContext): R | Promise<R>;
+  /** JSON Schema for the payload, checked before `handle` */
+  schema?: PayloadSchema;
+  /** default time limit of one attempt, in ms (a job's `timeout_ms` overrides it) */
+  timeoutMs?: number;
+  /** attempts before the job is dead-lettered (default 3) */
+  maxAttempts?: number;
+  /** runs once per proc before the first job (open a browser, a connection ...) */
+  setup?(): void | Promise<void>;
+  /** runs once per proc when it drains or stops */
+  teardown?(): void | Promise<void>;
+  /** one-line description for `docctl handlers` and docs */
+  description?: string;
+}
+
+/** A plugin module's default export. */
+export type HandlerModule = HandlerDef | ((payload: any, ctx: JobContext) => unknown);

@@ -1,0 +1,101 @@
+// Starts a real nats-server with JetStream on a free port for a test, and stops it afterwards.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer } from "node:net";
+import type { Subprocess } from "bun";
+
+/** A free TCP port on 127.0.0.1 (bound and released, so another process can take it). */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface NatsServerHandle {
+  url: string;
+  port: number;
+  storeDir: string;
+  proc: Subprocess;
+  /** stop the server (SIGTERM, then SIGKILL) and keep the store */
+  stop(): Promise<void>;
+  /** start it again on the same port and store */
+  restart(): Promise<void>;
+  /** stop it and delete its store */
+  cleanup(): Promise<void>;
+}
+
+export interface NatsServerOptions {
+  /** extra lines for the config file */
+  config?: string;
+  /** extra command-line arguments */
+  args?: string[];
+}
+
+/** Start `nats-server -js` on a free port with a fresh store dir; resolves once it accepts connections. */
+export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServerHandle> {
+  const port = await freePort();
+  const storeDir = mkdtempSync(join(tmpdir(), "docctl-nats-"));
+  const confPath = join(storeDir, "nats.conf");
+  await Bun.write(
+    confPath,
+    `listen: 127.0.0.1:${port}\njetstream { store_dir: "${join(storeDir, "js")}" }\n${opts.config ?? ""}\n`,
+  );
+  const handle: NatsServerHandle = {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    proc: undefined as unknown as Subprocess,
+    async stop() {
+      const p = handle.proc;
+      if (p.exitCode !== null || p.signalCode) return;
+      p.kill("SIGTERM");
+      const t = setTimeout(() => p.kill("SIGKILL"), 5000);
+      await p.exited;
+      clearTimeout(t);
+    },
+    async restart() {
+      await handle.stop();
+      handle.proc = await spawnServer(confPath, port, opts.args ?? []);
+    },
+    async cleanup() {
+      await handle.stop();
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+  handle.proc = await spawnServer(confPath, port, opts.args ?? []);
+  return handle;
+}
+
+async function spawnServer(confPath: string, port: number, args: string[]): Promise<Subprocess> {
+  const bin = Bun.which("nats-server");
+  if (!bin) throw new Error("nats-server is not installed: run `apt-get install nats-server` (npm test does this for you)");
+  const proc = Bun.spawn([bin, "-c", confPath, ...args], { stdout: "ignore", stderr: "pipe" });
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) {
+      const err = await new Response(proc.stderr as ReadableStream).text();
+      throw new Error(`nats-server exited at start: ${err}`);
+    }
+    if (await canConnect(port)) return proc;
+    await Bun.sleep(25);
+  }
+  proc.kill("SIGKILL");
+  throw new Error(`nats-server did not listen on ${port} within 10s`);
+}
+
+async function canConnect(port: number): Promise<boolean> {
+  try {
+    const sock = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    sock.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
