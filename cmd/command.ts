@@ -1,0 +1,33 @@
+// What every CLI command module exports: its options, its help, and one function that runs it.
+import type { ParseArgsConfig } from "node:util";
+
+/** Options every command accepts. */
+export interface GlobalOptions {
+  /** NATS URL: --nats, else DOCCTL_NATS_URL, else NATS_URL, else nats://127.0.0.1:4222 */
+  nats: string;
+  /** 0 = warnings and errors only; 1 startup/shutdown; 2 process events; 3 job events; 4 debug; 5 trace */
+  verbosity: number;
+  logFormat: "pretty" | "json";
+}
+
+export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
+
+/** One `docctl <name>` command. `run` returns the process exit code. */
+export interface Command {
+  name: string;
+  /** one line for `docctl --help` */
+  summary: string;
+  /** the full `docctl <name> --help` text (usage line, options, examples) */
+  help: string;
+  /** node:util parseArgs option spec (strict: unknown options are errors) */
+  options: OptionSpec;
+  /** whether positional arguments are allowed */
+  positionals?: boolean;
+  run(ctx: CommandContext): Promise<number>;
+}
+
+export interface CommandContext {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+  global: GlobalOptions;
+}
