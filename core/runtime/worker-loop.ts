@@ -140,7 +140,9 @@ export class WorkerLoop {
         await new Promise<void>((r) => this.resumeWaiters.push(r));
         continue;
       }
-      const n = await slots.claimAll();
+      // Pull again once a quarter of the slots are free: with many short jobs this keeps pull
+      // requests few; with few long ones (concurrency <= 4) it is every free slot.
+      const n = await slots.claimAll(Math.floor(this.o.concurrency / 4));
       if (n === 0) break; // closed
       if (this.state !== "running") {
         slots.release(n);
