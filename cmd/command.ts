@@ -1,10 +1,16 @@
 // What every CLI command module exports: its options, its help, and one function that runs it.
 import type { ParseArgsConfig } from "node:util";
+import type { NatsAuth } from "../core/runtime/connection.ts";
+import type { SettingsReport } from "./settings.ts";
 
 /** Options every command accepts. */
 export interface GlobalOptions {
   /** NATS URL: --nats, else DOCCTL_NATS_URL, else NATS_URL, else nats://127.0.0.1:4222 */
   nats: string;
+  /** credentials and TLS (--nats-user/--nats-password, --nats-token, --nats-nkey, --nats-creds, --tls-*) */
+  auth: NatsAuth;
+  /** the docctl.toml read, if any */
+  configFile?: string;
   /** 0 = warnings and errors only; 1 startup/shutdown; 2 process events; 3 job events; 4 debug; 5 trace */
   verbosity: number;
   logFormat: "pretty" | "json";
@@ -30,4 +36,6 @@ export interface CommandContext {
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   positionals: string[];
   global: GlobalOptions;
+  /** every section's effective settings and their origins (for `docctl config`) */
+  explain?(): SettingsReport;
 }

@@ -1,24 +1,16 @@
 #!/usr/bin/env bun
-// The docctl CLI: parses arguments into typed options and calls one function per command. No logic here.
+// The docctl CLI: parses arguments, fills in what flags did not set from the environment and
+// docctl.toml, and calls one function per command. No logic here.
 import { parseArgs } from "node:util";
-import type { Command, GlobalOptions, OptionSpec } from "./command.ts";
+import type { Command, GlobalOptions } from "./command.ts";
 import { ConfigError, InputError, UnreachableError } from "../core/runtime/errors.ts";
-import { DEFAULT_NATS_URL } from "../core/runtime/connection.ts";
+import { DEFAULT_NATS_URL, splitUrlCredentials } from "../core/runtime/connection.ts";
+import { addSecret } from "../core/runtime/log.ts";
 import { VERSION } from "./version.ts";
 import { commands } from "./commands/index.ts";
-
-const GLOBAL_OPTIONS: OptionSpec = {
-  nats: { type: "string" },
-  verbose: { type: "boolean", short: "v", multiple: true },
-  "log-format": { type: "string" },
-  help: { type: "boolean", short: "h" },
-};
-
-const GLOBAL_HELP = `Global options:
-  --nats URL            NATS server(s), comma-separated (env DOCCTL_NATS_URL, then NATS_URL; default ${DEFAULT_NATS_URL})
-  -v ... -vvvvv         more output: startup/shutdown, process events, job events, debug, trace
-  --log-format FMT      pretty (default) or json
-  -h, --help            help for a command`;
+import { FLAG_ONLY, GLOBAL_DEFAULTS, GLOBAL_ENV, GLOBAL_HELP, GLOBAL_OPTIONS } from "./globals.ts";
+import { configPath, loadConfigFile, type ConfigFile } from "./config-file.ts";
+import { originOf, resolveSection, valuesOf, type RawValue, type Setting } from "./settings.ts";
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -31,7 +23,7 @@ ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
 
 ${GLOBAL_HELP}
 
-Run \`docctl <command> --help\` for a command's options. Docs: README.md, docs/protocol.md, docs/plugins.md.`;
+Run \`docctl <command> --help\` for a command's options. Docs: README.md, docs/protocol.md, docs/plugins.md, docs/config.md.`;
 }
 
 /** Runs the CLI with `argv` (without the program name); resolves with the exit code. */
@@ -52,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...withoutDefaults(cmd.options) }, allowPositionals: true, strict: true });
   } catch (err) {
     console.error(`docctl ${name}: ${(err as Error).message.replace(/^.*?: /, "")}. See docctl ${name} --help.`);
     return 2;
@@ -65,21 +57,28 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`docctl ${name}: unexpected argument "${parsed.positionals[0]}". See docctl ${name} --help.`);
     return 2;
   }
-  const fmt = (parsed.values["log-format"] as string | undefined) ?? process.env.DOCCTL_LOG_FORMAT ?? "pretty";
-  if (fmt !== "pretty" && fmt !== "json") {
-    console.error(`docctl ${name}: --log-format must be "pretty" or "json" (got "${fmt}")`);
-    return 2;
-  }
-  const global: GlobalOptions = {
-    nats: (parsed.values.nats as string | undefined) ?? process.env.DOCCTL_NATS_URL ?? process.env.NATS_URL ?? DEFAULT_NATS_URL,
-    verbosity: ((parsed.values.verbose as boolean[] | undefined) ?? []).length,
-    logFormat: fmt,
-  };
+  let settings: Setting[] = [];
   try {
-    return await cmd.run({ values: parsed.values as never, positionals: parsed.positionals, global });
+    const flags = parsed.values as Record<string, RawValue>;
+    const file = readConfig(flags.config as string | undefined);
+    const globals = resolveGlobals(flags, file);
+    const mine = resolveSection({ section: cmd.name, spec: cmd.options, flags: pick(flags, cmd.options), env: process.env, file: file?.sections.get(cmd.name), skip: FLAG_ONLY });
+    settings = [...globals, ...mine];
+    const global = globalOptions(valuesOf(globals), file?.path);
+    const explain = () => ({
+      file: file?.path,
+      settings: [
+        ...globals,
+        ...commands.flatMap((c) =>
+          c === cmd ? mine : resolveSection({ section: c.name, spec: c.options, flags: {}, env: process.env, file: file?.sections.get(c.name), skip: FLAG_ONLY }),
+        ),
+      ],
+    });
+    return await cmd.run({ values: valuesOf(mine) as never, positionals: parsed.positionals, global, explain });
   } catch (err) {
     if (err instanceof InputError || err instanceof ConfigError) {
-      console.error(`docctl ${name}: ${err.message}`);
+      const origin = err instanceof ConfigError ? originOf(settings, err.option) : "";
+      console.error(`docctl ${name}: ${err.message}${origin}`);
       return 2;
     }
     if (err instanceof UnreachableError) {
@@ -89,6 +88,62 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`docctl ${name}: unexpected error: ${(err as Error).stack ?? err}`);
     return 1;
   }
+}
+
+function readConfig(flag: string | undefined): ConfigFile | undefined {
+  const path = configPath(flag, process.env);
+  if (!path) return undefined;
+  return loadConfigFile(path, GLOBAL_OPTIONS, Object.fromEntries(commands.map((c) => [c.name, c.options])), FLAG_ONLY);
+}
+
+function resolveGlobals(flags: Record<string, RawValue>, file: ConfigFile | undefined): Setting[] {
+  return resolveSection({
+    section: "",
+    spec: GLOBAL_OPTIONS,
+    flags: pick(flags, GLOBAL_OPTIONS),
+    env: process.env,
+    file: file?.globals,
+    envNames: GLOBAL_ENV,
+    skip: FLAG_ONLY,
+    defaults: GLOBAL_DEFAULTS,
+  });
+}
+
+function globalOptions(v: Record<string, RawValue>, configFile: string | undefined): GlobalOptions {
+  const str = (k: string) => (v[k] === undefined ? undefined : String(v[k]));
+  const fmt = str("log-format") ?? "pretty";
+  if (fmt !== "pretty" && fmt !== "json") throw new ConfigError(`--log-format must be "pretty" or "json" (got "${fmt}")`, "log-format");
+  // Secrets are masked in every log line from here on, whoever prints them.
+  addSecret(str("nats-password"));
+  addSecret(str("nats-token"));
+  const inUrl = splitUrlCredentials(str("nats") ?? "").auth;
+  addSecret(inUrl.password);
+  addSecret(inUrl.token);
+  return {
+    nats: str("nats") ?? DEFAULT_NATS_URL,
+    auth: {
+      user: str("nats-user"),
+      password: str("nats-password"),
+      token: str("nats-token"),
+      nkeyFile: str("nats-nkey"),
+      credsFile: str("nats-creds"),
+      tlsCa: str("tls-ca"),
+      tlsCert: str("tls-cert"),
+      tlsKey: str("tls-key"),
+    },
+    verbosity: ((v.verbose as boolean[] | undefined) ?? []).filter(Boolean).length,
+    logFormat: fmt,
+    configFile,
+  };
+}
+
+function pick(values: Record<string, RawValue>, spec: object): Record<string, RawValue> {
+  return Object.fromEntries(Object.entries(values).filter(([k]) => k in spec));
+}
+
+// parseArgs would fill spec defaults in as if they were flags; settings.ts applies them last instead.
+function withoutDefaults(spec: Command["options"]): Command["options"] {
+  return Object.fromEntries(Object.entries(spec).map(([k, s]) => [k, { ...s, default: undefined }]));
 }
 
 if (import.meta.main) {

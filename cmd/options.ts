@@ -1,7 +1,13 @@
 // Reading typed option values at the edge: whole numbers and durations, with errors naming the flag.
 import { ConfigError } from "../core/runtime/errors.ts";
 import { parseDuration } from "../core/runtime/duration.ts";
-import type { CommandContext } from "./command.ts";
+import type { CommandContext, GlobalOptions } from "./command.ts";
+import type { NatsOptions } from "../core/runtime/connection.ts";
+
+/** Connection options from the global options: URL, credentials, TLS. Every command connects with these. */
+export function natsOptionsFrom(global: GlobalOptions, name: string, more: Partial<NatsOptions> = {}): NatsOptions {
+  return { url: global.nats, auth: global.auth, name, ...more };
+}
 
 /** A whole number option (`--name N`), checked against `min`. */
 export function intOpt(ctx: CommandContext, name: string, def: number, min = 1): number {

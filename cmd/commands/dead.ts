@@ -1,5 +1,6 @@
 // `docctl dead ls|retry`: jobs that failed for good.
 import type { Command } from "../command.ts";
+import { natsOptionsFrom } from "../options.ts";
 import { connectNats } from "../../core/runtime/connection.ts";
 import { InputError } from "../../core/runtime/errors.ts";
 import { listDead, retryDead } from "../../core/runtime/dead.ts";
@@ -23,7 +24,7 @@ Options:
     const [verb, id] = ctx.positionals;
     if (verb !== "ls" && verb !== "retry") throw new InputError(`expected "ls" or "retry" (got ${verb ? `"${verb}"` : "nothing"}); see docctl dead --help`);
     if (verb === "retry" && !id && !ctx.values.all) throw new InputError("retry needs a job id or --all");
-    const nc = await connectNats({ url: ctx.global.nats, name: "docctl dead" });
+    const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl dead"));
     try {
       if (verb === "ls") {
         const entries = await listDead(nc, ctx.values.handler as string | undefined);

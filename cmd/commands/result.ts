@@ -1,7 +1,7 @@
 // `docctl result ID`: the stored result of one job.
 import { jetstream } from "@nats-io/jetstream";
 import type { Command } from "../command.ts";
-import { strOpt } from "../options.ts";
+import { strOpt, natsOptionsFrom } from "../options.ts";
 import { connectNats } from "../../core/runtime/connection.ts";
 import { InputError } from "../../core/runtime/errors.ts";
 import { readResult, saveOutput } from "../../core/runtime/submit.ts";
@@ -26,7 +26,7 @@ Options:
     if (!id || ctx.positionals.length > 1) throw new InputError("give one job id (see docctl result --help)");
     const p = tokenProblem(id);
     if (p) throw new InputError(`job id "${id}" ${p}`);
-    const nc = await connectNats({ url: ctx.global.nats, name: "docctl result" });
+    const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl result"));
     try {
       const r = await readResult(jetstream(nc), id);
       if (!r) {

@@ -1,7 +1,7 @@
 // `docctl submit FILE|-`: submit one job, many, or a batch, and bring the results back.
 import { readFileSync } from "node:fs";
 import type { Command } from "../command.ts";
-import { durOpt, strOpt } from "../options.ts";
+import { durOpt, strOpt, natsOptionsFrom } from "../options.ts";
 import { connectNats } from "../../core/runtime/connection.ts";
 import { InputError } from "../../core/runtime/errors.ts";
 import { parseJobFile } from "../../core/runtime/jobfile.ts";
@@ -57,7 +57,7 @@ Examples:
     const wait = !ctx.values["no-wait"];
     const json = Boolean(ctx.values.json);
     const timeoutMs = durOpt(ctx, "timeout", submitDefaults.timeoutMs);
-    const nc = await connectNats({ url: ctx.global.nats, name: "docctl submit" });
+    const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl submit"));
     const started = Date.now();
     const bar = !json && plan.jobs.length > 1 && process.stderr.isTTY ? progressBar(plan.jobs.length) : undefined;
     try {

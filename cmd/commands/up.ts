@@ -1,9 +1,10 @@
 // `docctl up`: the embedded default. Uses the NATS it finds, or starts one, and runs a worker until Ctrl-C.
 import type { Command } from "../command.ts";
-import { intOpt, strOpt } from "../options.ts";
+import { intOpt, natsOptionsFrom, strOpt } from "../options.ts";
 import { buildRegistry } from "../registry.ts";
 import { createLogger, redactUrl } from "../../core/runtime/log.ts";
 import { connectNats } from "../../core/runtime/connection.ts";
+import { ConfigError } from "../../core/runtime/errors.ts";
 import { startEmbeddedNats, type EmbeddedNats } from "../../core/runtime/embedded-nats.ts";
 import { defaultWorkerId, runWorkerProc } from "../../core/runtime/proc.ts";
 import { workerLoopDefaults } from "../../core/runtime/worker-loop.ts";
@@ -26,10 +27,12 @@ Options:
     let embedded: EmbeddedNats | undefined;
     let url = ctx.global.nats;
     try {
-      const probe = await connectNats({ url, name: "docctl up probe", extra: { maxReconnectAttempts: 0, timeout: 1000 } });
+      const probe = await connectNats(natsOptionsFrom(ctx.global, "docctl up probe", { extra: { maxReconnectAttempts: 0, timeout: 1000 } }));
       await probe.close();
       log.startup(`using the NATS at ${redactUrl(url)}`);
-    } catch {
+    } catch (err) {
+      // A server that refused our credentials is there: starting another one would hide the problem.
+      if (err instanceof ConfigError) throw err;
       embedded = await startEmbeddedNats(url, strOpt(ctx, "dir"));
       url = embedded.url;
       log.startup(`started nats-server ${embedded.version} at ${url} (store: ${strOpt(ctx, "dir") ?? ".docctl"}/nats)`);
@@ -39,6 +42,7 @@ Options:
       log.startup(`ready: submit jobs with \`docctl submit FILE${embedded ? "" : ` --nats ${redactUrl(url)}`}\`; Ctrl-C to stop`);
       return await runWorkerProc({
         natsUrl: url,
+        natsAuth: embedded ? undefined : ctx.global.auth,
         registry,
         concurrency: intOpt(ctx, "concurrency", workerLoopDefaults.concurrency),
         workerId: defaultWorkerId(),

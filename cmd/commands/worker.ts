@@ -51,6 +51,7 @@ Examples:
     if (only) registry.restrict(only.split(",").map((s) => s.trim()).filter(Boolean));
     return await runWorkerProc({
       natsUrl: ctx.global.nats,
+      natsAuth: ctx.global.auth,
       registry,
       concurrency: intOpt(ctx, "concurrency", workerLoopDefaults.concurrency),
       workerId,

@@ -1,6 +1,36 @@
-// Opens the NATS connection every mode uses, turning "nothing listens there" into a clear UnreachableError.
-import { connect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
-import { UnreachableError } from "./errors.ts";
+// Opens the NATS connection every mode uses: credentials and TLS from one NatsAuth, and clear errors
+// for "nothing listens there" (UnreachableError, exit 4) and "wrong credentials" (AuthError, exit 2).
+import { readFileSync } from "node:fs";
+import {
+  AuthorizationError,
+  connect,
+  credsAuthenticator,
+  nkeyAuthenticator,
+  type NatsConnection,
+  type NodeConnectionOptions,
+} from "@nats-io/transport-node";
+import { AuthError, ConfigError, UnreachableError } from "./errors.ts";
+import { redactUrl } from "./log.ts";
+
+/** How to prove who we are to NATS, and how to check who it is. At most one of user, token, nkeyFile, credsFile. */
+export interface NatsAuth {
+  /** user name (`--nats-user`, DOCCTL_NATS_USER); needs `password` */
+  user?: string;
+  /** password (`--nats-password`, DOCCTL_NATS_PASSWORD): never logged */
+  password?: string;
+  /** token (`--nats-token`, DOCCTL_NATS_TOKEN): never logged */
+  token?: string;
+  /** file holding an NKey user seed (`SU...`) (`--nats-nkey`) */
+  nkeyFile?: string;
+  /** a `.creds` file: user JWT plus NKey seed, as `nsc` writes it (`--nats-creds`) */
+  credsFile?: string;
+  /** PEM CA bundle to check the server's certificate with (`--tls-ca`); any TLS option turns TLS on */
+  tlsCa?: string;
+  /** PEM client certificate for mutual TLS (`--tls-cert`); needs `tlsKey` */
+  tlsCert?: string;
+  /** PEM private key of the client certificate (`--tls-key`) */
+  tlsKey?: string;
+}
 
 /** How to reach NATS. */
 export interface NatsOptions {
@@ -10,15 +40,66 @@ export interface NatsOptions {
   name?: string;
   /** keep reconnecting forever (workers) instead of failing fast (CLI commands) */
   reconnectForever?: boolean;
-  /** extra options passed to the client (auth, TLS) */
+  /** credentials and TLS */
+  auth?: NatsAuth;
+  /** extra options passed to the client as they are */
   extra?: Partial<NodeConnectionOptions>;
 }
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 
-/** Connects, or throws UnreachableError naming the URL and what to do. */
+/** The client options for `auth`: checked (one method, files readable), secrets read from files now. */
+export function authOptions(auth: NatsAuth = {}): Partial<NodeConnectionOptions> {
+  const methods = [
+    auth.user !== undefined || auth.password !== undefined ? "--nats-user/--nats-password" : "",
+    auth.token !== undefined ? "--nats-token" : "",
+    auth.nkeyFile !== undefined ? "--nats-nkey" : "",
+    auth.credsFile !== undefined ? "--nats-creds" : "",
+  ].filter(Boolean);
+  if (methods.length > 1) throw new ConfigError(`give one way to authenticate to NATS, not ${methods.join(" and ")}`, "nats-user");
+  const out: Partial<NodeConnectionOptions> = {};
+  if (auth.password !== undefined && auth.user === undefined) throw new ConfigError("--nats-password needs --nats-user (or DOCCTL_NATS_USER)", "nats-user");
+  if (auth.user !== undefined) {
+    out.user = auth.user;
+    out.pass = auth.password ?? "";
+  }
+  if (auth.token !== undefined) out.token = auth.token;
+  if (auth.nkeyFile !== undefined) {
+    const seed = readSecret(auth.nkeyFile, "nats-nkey").trim();
+    if (!/^SU[A-Z2-7]+$/.test(seed)) throw new ConfigError(`--nats-nkey ${auth.nkeyFile}: expected an NKey user seed (a line starting with "SU")`, "nats-nkey");
+    out.authenticator = nkeyAuthenticator(new TextEncoder().encode(seed));
+  }
+  if (auth.credsFile !== undefined) {
+    const creds = readSecret(auth.credsFile, "nats-creds");
+    if (!creds.includes("BEGIN NATS USER JWT") || !creds.includes("BEGIN USER NKEY SEED")) {
+      throw new ConfigError(`--nats-creds ${auth.credsFile}: not a .creds file (needs a NATS USER JWT and a USER NKEY SEED block)`, "nats-creds");
+    }
+    out.authenticator = credsAuthenticator(new TextEncoder().encode(creds));
+  }
+  if (auth.tlsCert !== undefined && auth.tlsKey === undefined) throw new ConfigError("--tls-cert needs --tls-key", "tls-key");
+  if (auth.tlsKey !== undefined && auth.tlsCert === undefined) throw new ConfigError("--tls-key needs --tls-cert", "tls-cert");
+  if (auth.tlsCa !== undefined || auth.tlsCert !== undefined) {
+    for (const [f, flag] of [[auth.tlsCa, "tls-ca"], [auth.tlsCert, "tls-cert"], [auth.tlsKey, "tls-key"]] as const) if (f !== undefined) readSecret(f, flag);
+    out.tls = { caFile: auth.tlsCa, certFile: auth.tlsCert, keyFile: auth.tlsKey };
+  }
+  return out;
+}
+
+function readSecret(path: string, flag: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`--${flag} ${path}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (err as Error).message}`, flag, { cause: err });
+  }
+}
+
+/** Connects, or throws AuthError (credentials refused) or UnreachableError naming the URL and what to do. */
 export async function connectNats(opts: NatsOptions): Promise<NatsConnection> {
-  const servers = opts.url.split(",").map((s) => s.trim()).filter(Boolean);
+  const { servers, auth: fromUrl } = splitUrlCredentials(opts.url);
+  const given = opts.auth && (opts.auth.user ?? opts.auth.token ?? opts.auth.nkeyFile ?? opts.auth.credsFile) !== undefined;
+  const auth = authOptions(given ? opts.auth : { ...opts.auth, ...fromUrl });
+  const shown = servers.map(redactUrl).join(", ");
   try {
     return await connect({
       servers,
@@ -26,13 +107,47 @@ export async function connectNats(opts: NatsOptions): Promise<NatsConnection> {
       maxReconnectAttempts: opts.reconnectForever ? -1 : 10,
       reconnectTimeWait: 250,
       waitOnFirstConnect: false,
+      ...auth,
       ...opts.extra,
     });
   } catch (err) {
+    const e = err as Error;
+    if (isAuthFailure(e)) {
+      throw new AuthError(
+        `authorization failed at ${shown}: ${e.message}. Check --nats-user/--nats-password, --nats-token, --nats-nkey or --nats-creds ` +
+          `(or DOCCTL_NATS_USER, DOCCTL_NATS_PASSWORD, DOCCTL_NATS_TOKEN, or docctl.toml) against the server's authorization block.`,
+        { cause: err },
+      );
+    }
+    const tlsHint = /certificate|tls|ssl|handshake/i.test(e.message)
+      ? " TLS failed: check --tls-ca (the CA that signed the server's certificate), --tls-cert/--tls-key, and that the URL's host matches the certificate."
+      : "";
     throw new UnreachableError(
-      `cannot reach NATS at ${servers.join(", ")}: ${(err as Error).message}. ` +
+      `cannot reach NATS at ${shown}: ${e.message}.${tlsHint} ` +
         `Start one with \`docctl up\` or \`nats-server -js\`, or point --nats / DOCCTL_NATS_URL at yours.`,
       { cause: err },
     );
   }
+}
+
+/**
+ * Servers without the credentials some write into the URL (`nats://user:pass@host`, `nats://token@host`),
+ * and those credentials: the client does not read them from URLs, and logs must not show them.
+ */
+export function splitUrlCredentials(url: string): { servers: string[]; auth: NatsAuth } {
+  const auth: NatsAuth = {};
+  const servers = url.split(",").map((s) => s.trim()).filter(Boolean).map((s) => {
+    const m = /^([a-z]+:\/\/)([^@/\s]+)@(.*)$/i.exec(s);
+    if (!m) return s;
+    const [user, pass] = m[2]!.split(":").map(decodeURIComponent);
+    if (pass !== undefined) Object.assign(auth, { user, password: pass });
+    else auth.token = user;
+    return m[1]! + m[3]!;
+  });
+  return { servers, auth };
+}
+
+function isAuthFailure(e: Error): boolean {
+  return e instanceof AuthorizationError || /authorization violation|authentication|user authentication/i.test(e.message) ||
+    (e.cause instanceof Error && isAuthFailure(e.cause));
 }

@@ -46,6 +46,14 @@ export class InputError extends Error {
   }
 }
 
+/** NATS refused our credentials (or asked for some we did not give): exit code 2, like other bad configuration. */
+export class AuthError extends ConfigError {
+  constructor(message: string, opts?: ErrorOptions) {
+    super(message, "nats-user", opts);
+    this.name = "AuthError";
+  }
+}
+
 /** NATS could not be reached: exit code 4. */
 export class UnreachableError extends Error {
   constructor(message: string, opts?: ErrorOptions) {

@@ -40,7 +40,10 @@ const noop = () => {};
 
 function wrap(c: ConsolaInstance, v: number, prefix = ""): Logger {
   // A child logger only prefixes its lines: making one per job must cost next to nothing.
-  const p = (a: unknown[]) => (prefix ? [`[${prefix}]`, ...a] : a) as [any];
+  const p = (a: unknown[]) => {
+    const out = prefix ? [`[${prefix}]`, ...a] : a;
+    return (secrets.size ? out.map(maskArg) : out) as [any];
+  };
   const at = (min: number, f: (...a: unknown[]) => void) => (v >= min ? f : noop);
   return {
     verbosity: v,
@@ -65,7 +68,31 @@ const jsonReporter = {
   },
 };
 
-/** A URL fit for logs: credentials and tokens masked. */
+/** A URL fit for logs: credentials and tokens masked (`nats://u:p@h` and `nats://token@h` → `nats://***@h`). */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^@/]+)@/g, "//***@");
+  return url.replace(/\/\/([^@/\s]+)@/g, "//***@");
+}
+
+// Secrets (passwords, tokens) this process was given: masked in every log line, whatever printed them.
+const secrets = new Set<string>();
+
+/** Never let `value` reach a log line: every logger masks it from now on. */
+export function addSecret(value: string | undefined): void {
+  if (value && value.length >= 3) secrets.add(value);
+}
+
+/** `text` with URL credentials and registered secrets masked. */
+export function maskSecrets(text: string): string {
+  let out = redactUrl(text);
+  for (const s of secrets) out = out.split(s).join("***");
+  return out;
+}
+
+function maskArg(x: unknown): unknown {
+  if (typeof x === "string") return maskSecrets(x);
+  if (x instanceof Error) {
+    const m = maskSecrets(x.message);
+    return m === x.message ? x : Object.assign(new Error(m), { stack: maskSecrets(x.stack ?? m) });
+  }
+  return x;
 }

@@ -1,7 +1,7 @@
 // One worker process: connect, run the loop until told to stop, drain, close.
 import { hostname } from "node:os";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { connectNats } from "./connection.ts";
+import { connectNats, type NatsAuth } from "./connection.ts";
 import type { Logger } from "./log.ts";
 import { redactUrl } from "./log.ts";
 import type { HandlerRegistry } from "./registry.ts";
@@ -9,6 +9,8 @@ import { WorkerLoop, type WorkerLoopOptions } from "./worker-loop.ts";
 
 export interface WorkerProcOptions {
   natsUrl: string;
+  /** credentials and TLS for NATS */
+  natsAuth?: NatsAuth;
   registry: HandlerRegistry;
   concurrency: number;
   workerId: string;
@@ -32,7 +34,7 @@ export function defaultWorkerId(): string {
 
 /** Run a worker proc to completion; resolves with the exit code. A second signal exits at once. */
 export async function runWorkerProc(o: WorkerProcOptions): Promise<number> {
-  const nc = await connectNats({ url: o.natsUrl, name: `docctl worker ${o.workerId}`, reconnectForever: true });
+  const nc = await connectNats({ url: o.natsUrl, auth: o.natsAuth, name: `docctl worker ${o.workerId}`, reconnectForever: true });
   o.log.startup(`worker ${o.workerId} connected to ${redactUrl(o.natsUrl)}`);
   let recycle!: (why: string) => void;
   const recycled = new Promise<string>((r) => (recycle = r));

@@ -1,0 +1,55 @@
+// The options every command accepts, their environment variables, and the help text that lists them.
+import type { OptionSpec } from "./command.ts";
+import { DEFAULT_NATS_URL } from "../core/runtime/connection.ts";
+
+export const GLOBAL_OPTIONS: OptionSpec = {
+  config: { type: "string" },
+  nats: { type: "string" },
+  "nats-user": { type: "string" },
+  "nats-password": { type: "string" },
+  "nats-token": { type: "string" },
+  "nats-nkey": { type: "string" },
+  "nats-creds": { type: "string" },
+  "tls-ca": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  verbose: { type: "boolean", short: "v", multiple: true },
+  "log-format": { type: "string" },
+  help: { type: "boolean", short: "h" },
+};
+
+/** Options that only make sense on the command line: not read from the environment or docctl.toml. */
+export const FLAG_ONLY = new Set(["help", "config"]);
+
+/** Environment variables of the global options, first found wins. Other options: DOCCTL_<COMMAND>_<OPTION>. */
+export const GLOBAL_ENV: Record<string, string[]> = {
+  nats: ["DOCCTL_NATS_URL", "NATS_URL"],
+  "nats-user": ["DOCCTL_NATS_USER"],
+  "nats-password": ["DOCCTL_NATS_PASSWORD"],
+  "nats-token": ["DOCCTL_NATS_TOKEN"],
+  "nats-nkey": ["DOCCTL_NATS_NKEY"],
+  "nats-creds": ["DOCCTL_NATS_CREDS"],
+  "tls-ca": ["DOCCTL_TLS_CA"],
+  "tls-cert": ["DOCCTL_TLS_CERT"],
+  "tls-key": ["DOCCTL_TLS_KEY"],
+  verbose: ["DOCCTL_VERBOSE"],
+  "log-format": ["DOCCTL_LOG_FORMAT"],
+};
+
+/** Defaults of the global options, shown by `docctl config`. */
+export const GLOBAL_DEFAULTS: Record<string, unknown> = { nats: DEFAULT_NATS_URL, verbose: 0, "log-format": "pretty" };
+
+export const GLOBAL_HELP = `Global options (each also DOCCTL_... in the environment or a key in docctl.toml; see docs/config.md):
+  --config FILE         settings file (env DOCCTL_CONFIG; default ./docctl.toml if present)
+  --nats URL            NATS server(s), comma-separated (env DOCCTL_NATS_URL, then NATS_URL; default ${DEFAULT_NATS_URL})
+  --nats-user NAME      user name (env DOCCTL_NATS_USER) with
+  --nats-password PW    its password (env DOCCTL_NATS_PASSWORD; prefer the environment or the file to the flag)
+  --nats-token TOKEN    token authentication (env DOCCTL_NATS_TOKEN)
+  --nats-nkey FILE      file holding an NKey user seed (SU...)
+  --nats-creds FILE     .creds file (user JWT + seed, as nsc writes it)
+  --tls-ca FILE         CA certificate(s) that signed the server's; any --tls-* option turns TLS on
+  --tls-cert FILE       client certificate for mutual TLS, with
+  --tls-key FILE        its private key
+  -v ... -vvvvv         more output: startup/shutdown, process events, job events, debug, trace
+  --log-format FMT      pretty (default) or json
+  -h, --help            help for a command`;
