@@ -1,0 +1,99 @@
+// The systemd units and the droplet cloud-init: checked by systemd itself, and consistent with docctl.
+import { afterAll, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BIN, ROOT } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
+import { commands } from "../../cmd/commands/index.ts";
+import { GLOBAL_ENV } from "../../cmd/globals.ts";
+import { envName } from "../../cmd/settings.ts";
+
+const UNITS = ["docctl-worker.service", "docctl-manager.service"];
+const dir = join(ROOT, "systemd");
+const tmp = tempDir("docctl-systemd-");
+afterAll(() => tmp.cleanup());
+
+function systemdVersion(): number {
+  const out = Bun.spawnSync(["systemd-analyze", "--version"]).stdout.toString();
+  return Number(/systemd (\d+)/.exec(out)?.[1] ?? 0);
+}
+
+// verify needs ExecStart's binary to exist: check copies that point at the one just built.
+function copies(): string[] {
+  return UNITS.map((u) => {
+    const p = join(tmp.path, u);
+    writeFileSync(p, readFileSync(join(dir, u), "utf8").replaceAll("/usr/local/bin/docctl", BIN));
+    return p;
+  });
+}
+
+describe("units", () => {
+  test("systemd-analyze verify finds nothing wrong", () => {
+    const r = Bun.spawnSync(["systemd-analyze", "verify", "--man=no", ...copies()], { stderr: "pipe", stdout: "pipe" });
+    let lines = (r.stdout.toString() + r.stderr.toString()).split("\n").filter(Boolean);
+    // Restart back-off steps came in systemd 254; older ones ignore the keys, which is what we want.
+    if (systemdVersion() < 254) lines = lines.filter((l) => !/Unknown key '(RestartSteps|RestartMaxDelaySec)'/.test(l));
+    expect(lines).toEqual([]);
+    expect(r.exitCode).toBe(0);
+  });
+
+  test("hardening: systemd rates the exposure OK (below 3)", () => {
+    for (const p of copies()) {
+      const out = Bun.spawnSync(["systemd-analyze", "security", "--offline=true", "--no-pager", p]).stdout.toString();
+      const level = Number(/Overall exposure level for \S+: ([\d.]+)/.exec(out)?.[1]);
+      expect(level).toBeLessThan(3);
+    }
+  });
+
+  test("each unit runs as docctl, restarts on failure, drains on SIGTERM, and writes only its state dir", () => {
+    for (const u of UNITS) {
+      const text = readFileSync(join(dir, u), "utf8");
+      for (const line of [
+        "User=docctl",
+        "Restart=on-failure",
+        "KillSignal=SIGTERM",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "ProtectHome=yes",
+        "PrivateTmp=yes",
+        "StateDirectory=docctl",
+        "ReadWritePaths=/var/lib/docctl",
+        "EnvironmentFile=-/etc/docctl/docctl.env",
+      ]) {
+        expect(text.split("\n")).toContain(line);
+      }
+      expect(text).toMatch(/^ExecStart=\/usr\/local\/bin\/docctl (worker|manager)\b/m);
+    }
+  });
+});
+
+describe("settings files", () => {
+  const known = new Set([
+    ...Object.values(GLOBAL_ENV).flat(),
+    "DOCCTL_CONFIG",
+    ...commands.flatMap((c) => Object.keys(c.options).map((k) => envName(c.name, k))),
+  ]);
+
+  test("every DOCCTL_ variable in docctl.env is one docctl reads", () => {
+    const names = [...readFileSync(join(dir, "docctl.env"), "utf8").matchAll(/^#?(DOCCTL_[A-Z0-9_]+)=/gm)].map((m) => m[1]!);
+    expect(names.length).toBeGreaterThan(10);
+    expect(names.filter((n) => !known.has(n))).toEqual([]);
+  });
+
+  test("cloud-init: valid YAML that, with the placeholders filled in, writes the worker's settings and starts it", () => {
+    const text = readFileSync(join(dir, "cloud-init.yaml"), "utf8");
+    expect(text.startsWith("#cloud-config\n")).toBe(true);
+    expect(text).toContain("{{NATS_URL}}");
+    expect(text).toContain("{{WORKER_NAME}}");
+    const rendered = text.replaceAll("{{NATS_URL}}", "nats://10.0.0.2:4222,nats://10.0.0.3:4222").replaceAll("{{WORKER_NAME}}", "docctl-w-7");
+    const doc = Bun.YAML.parse(rendered) as { write_files: { path: string; content: string; permissions: string }[]; runcmd: string[][] };
+    const env = doc.write_files.find((f) => f.path === "/etc/docctl/instance.env")!;
+    expect(env.permissions).toBe("0600");
+    const vars = Object.fromEntries(env.content.split("\n").filter((l) => /^[A-Z]/.test(l)).map((l) => l.split(/=(.*)/s).slice(0, 2)));
+    expect(vars).toEqual({ DOCCTL_NATS_URL: "nats://10.0.0.2:4222,nats://10.0.0.3:4222", DOCCTL_WORKER_NAME: "docctl-w-7" });
+    for (const v of Object.keys(vars)) expect(known.has(v)).toBe(true);
+    expect(doc.runcmd).toContainEqual(["systemctl", "enable", "--now", "docctl-worker.service"]);
+    expect(readFileSync(join(dir, "docctl-worker.service"), "utf8")).toContain("EnvironmentFile=-/etc/docctl/instance.env");
+    expect(rendered).not.toMatch(/apt|curl|wget|packages:/);
+  });
+});
