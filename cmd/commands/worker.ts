@@ -2,13 +2,16 @@
 import type { Command } from "../command.ts";
 import { intOpt, durOpt, strOpt } from "../options.ts";
 import { buildRegistry } from "../registry.ts";
-import { createLogger } from "../../core/runtime/log.ts";
+import { addSecret, createLogger } from "../../core/runtime/log.ts";
 import { defaultWorkerId, runWorkerProc } from "../../core/runtime/proc.ts";
 import { workerLoopDefaults } from "../../core/runtime/worker-loop.ts";
 import { topologyDefaults } from "../../core/runtime/topology.ts";
 import { retryDefaults } from "../../core/runtime/retry.ts";
 import { ConfigError } from "../../core/runtime/errors.ts";
 import { tokenProblem } from "../../core/runtime/subjects.ts";
+import { serveWorker } from "../../core/runtime/worker-http.ts";
+import { dashboardRoutes } from "../../core/runtime/dashboard.ts";
+import { VERSION } from "../version.ts";
 
 export const command: Command = {
   name: "worker",
@@ -27,6 +30,9 @@ Options:
   --timeout DUR         default time limit of one attempt (default 60s)
   --max-attempts N      default attempts before a dead letter (default 3)
   --retry-base DUR      delay before the first retry, doubling each time (default 1s)
+  --http ADDR           serve /metrics (Prometheus), /healthz and the dashboard on ADDR, e.g. 127.0.0.1:9090
+                        (a bare port binds to loopback)
+  --http-token TOKEN    bearer token for the dashboard's actions; without one they only work on loopback
 
 Examples:
   docctl worker --concurrency 8
@@ -40,6 +46,8 @@ Examples:
     timeout: { type: "string" },
     "max-attempts": { type: "string" },
     "retry-base": { type: "string" },
+    http: { type: "string" },
+    "http-token": { type: "string" },
   },
   async run(ctx) {
     const log = createLogger({ verbosity: ctx.global.verbosity, format: ctx.global.logFormat });
@@ -49,19 +57,31 @@ Examples:
     const registry = await buildRegistry(strOpt(ctx, "plugins"));
     const only = strOpt(ctx, "handlers");
     if (only) registry.restrict(only.split(",").map((s) => s.trim()).filter(Boolean));
-    return await runWorkerProc({
-      natsUrl: ctx.global.nats,
-      natsAuth: ctx.global.auth,
-      registry,
-      concurrency: intOpt(ctx, "concurrency", workerLoopDefaults.concurrency),
-      workerId,
-      log,
-      loop: {
-        topology: { ackWaitMs: durOpt(ctx, "ack-wait", topologyDefaults.ackWaitMs) },
-        timeoutMs: durOpt(ctx, "timeout", workerLoopDefaults.timeoutMs),
-        maxAttempts: intOpt(ctx, "max-attempts", workerLoopDefaults.maxAttempts),
-        retry: { ...retryDefaults, baseMs: durOpt(ctx, "retry-base", retryDefaults.baseMs) },
-      },
-    });
+    const loop = {
+      topology: { ackWaitMs: durOpt(ctx, "ack-wait", topologyDefaults.ackWaitMs) },
+      timeoutMs: durOpt(ctx, "timeout", workerLoopDefaults.timeoutMs),
+      maxAttempts: intOpt(ctx, "max-attempts", workerLoopDefaults.maxAttempts),
+      retry: { ...retryDefaults, baseMs: durOpt(ctx, "retry-base", retryDefaults.baseMs) },
+    };
+    const concurrency = intOpt(ctx, "concurrency", workerLoopDefaults.concurrency);
+    const addr = strOpt(ctx, "http");
+    const token = strOpt(ctx, "http-token");
+    addSecret(token);
+    const http = addr ? await serveWorker({ addr, token, workerId, version: VERSION, routes: dashboardRoutes }) : undefined;
+    if (http) log.startup(`serving /metrics, /healthz and the dashboard on ${http.server.url}`);
+    try {
+      return await runWorkerProc({
+        natsUrl: ctx.global.nats,
+        natsAuth: ctx.global.auth,
+        registry,
+        concurrency,
+        workerId,
+        log,
+        loop: { ...loop, metrics: http?.metrics },
+        onStarted: http ? (l, nc) => http.attach(l, nc, registry.names()) : undefined,
+      });
+    } finally {
+      await http?.stop();
+    }
   },
 };

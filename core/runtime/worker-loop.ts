@@ -8,6 +8,7 @@ import { decode } from "@msgpack/msgpack";
 import { decodeJob, encodeDead, encodeResult, type JobV1, type ResultV1 } from "./codec.ts";
 import { ErrorCodes, toWireError, type WireError } from "./errors.ts";
 import type { Logger } from "./log.ts";
+import type { WorkerMetrics } from "./metrics.ts";
 import type { HandlerRegistry, RegisteredHandler } from "./registry.ts";
 import { retryDefaults, retryDelay, type RetryPolicy } from "./retry.ts";
 import { Slots } from "./slots.ts";
@@ -32,6 +33,8 @@ export interface WorkerLoopOptions {
   timeoutMs?: number;
   /** how long one pull request waits for jobs, ms: also the longest a drain waits for pulls (default 2 s) */
   pullExpiresMs?: number;
+  /** counters and durations for /metrics */
+  metrics?: WorkerMetrics;
   /** called after every finished job (result published), e.g. to count towards recycling */
   onJobFinished?(r: { id: string; handler: string; ok: boolean }): void;
 }
@@ -80,6 +83,7 @@ export class WorkerLoop {
       }
     }
     this.state = "running";
+    this.o.metrics?.init(this.o.registry.names());
     for (const name of this.o.registry.names()) {
       this.slots.set(name, new Slots(this.o.concurrency));
       const consumer = await this.js.consumers.get(STREAM_TASKS, consumerName(name));
@@ -225,6 +229,7 @@ export class WorkerLoop {
           const delay = retryDelay(attempt, this.o.retry ?? retryDefaults);
           log.job(`failed with ${error.code}: ${error.message}; retry ${attempt + 1}/${maxAttempts} in ${delay}ms`);
           this.counters.jobsRetried++;
+          this.o.metrics?.retried.inc({ handler });
           msg.nak(delay);
           return;
         }
@@ -232,6 +237,7 @@ export class WorkerLoop {
       }
       await this.finish(job, msg, { ok: true, value: value === undefined ? null : value, output }, attempt, started);
       this.counters.jobsDone++;
+      this.o.metrics?.finished(handler, true, (Date.now() - started) / 1000);
       log.job(`done in ${Date.now() - started}ms`);
       this.o.onJobFinished?.({ id: job.id, handler, ok: true });
     } catch (err) {
@@ -268,6 +274,8 @@ export class WorkerLoop {
     await this.js.publish(deadSubject(job.handler), dead, { msgID: `dead-${job.id}-${msg.info.streamSequence}` });
     await this.finish(job, msg, { ok: false, error }, attempt, started);
     this.counters.jobsFailed++;
+    this.o.metrics?.dead.inc({ handler: job.handler });
+    this.o.metrics?.finished(job.handler, false, (Date.now() - started) / 1000);
     this.o.onJobFinished?.({ id: job.id, handler: job.handler, ok: false });
   }
 
@@ -303,6 +311,8 @@ export class WorkerLoop {
       }
       msg.ack();
       this.counters.jobsFailed++;
+      this.o.metrics?.dead.inc({ handler });
+      this.o.metrics?.failed.inc({ handler });
     } catch (err) {
       this.o.log.error(`could not dead-letter an undecodable job, it will be redelivered: ${(err as Error).message}`);
     }

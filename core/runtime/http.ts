@@ -1,0 +1,121 @@
+// The HTTP side of a long-running docctl process (worker, manager): /metrics, /healthz, and whatever
+// pages and actions it adds. Binds to loopback unless told otherwise; actions need a token off loopback.
+import { timingSafeEqual } from "node:crypto";
+import type { Server } from "bun";
+import { ConfigError } from "./errors.ts";
+import type { MetricsRegistry } from "./metrics.ts";
+
+export type RouteHandler = (req: Request, url: URL) => Response | Promise<Response>;
+
+export interface HttpOptions {
+  /** `127.0.0.1:9090`, `9090` (loopback), `0.0.0.0:9090`, `[::1]:9090`; port 0 picks a free one */
+  addr: string;
+  /** served on GET /metrics */
+  metrics?: MetricsRegistry;
+  /**
+   * Bearer token for actions (POST routes). Set: every action needs `Authorization: Bearer <token>`.
+   * Unset: actions are allowed on a loopback address and refused on any other.
+   */
+  token?: string;
+  /** GET /healthz: ok or not, and why (default: always ok) */
+  health?: () => { ok: boolean; detail?: unknown } | Promise<{ ok: boolean; detail?: unknown }>;
+  /** more routes, keyed `GET /path` or `POST /path` (POST routes are actions) */
+  routes?: Record<string, RouteHandler>;
+}
+
+export interface HttpServer {
+  /** `http://127.0.0.1:9090` */
+  url: string;
+  hostname: string;
+  port: number;
+  /** whether it listens on loopback only */
+  loopback: boolean;
+  stop(): Promise<void>;
+}
+
+/** Split `addr` into host and port, loopback when no host is given. */
+export function parseAddr(addr: string): { hostname: string; port: number } {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]*):)?(\d{1,5})$/.exec(addr.trim());
+  const port = Number(m?.[2]);
+  if (!m || port > 65535) {
+    throw new ConfigError(`--http must be HOST:PORT or PORT, e.g. 127.0.0.1:9090 (got "${addr}")`, "http");
+  }
+  const host = m[1] ? m[1].replace(/^\[|\]$/g, "") : "127.0.0.1";
+  return { hostname: host, port };
+}
+
+/** Whether `hostname` is a loopback address. */
+export function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/** Start serving; resolves once listening. */
+export async function startHttp(o: HttpOptions): Promise<HttpServer> {
+  const { hostname, port } = parseAddr(o.addr);
+  const loopback = isLoopback(hostname);
+  const routes: Record<string, RouteHandler> = {
+    "GET /healthz": async () => {
+      const h = (await o.health?.()) ?? { ok: true };
+      return Response.json({ status: h.ok ? "ok" : "unhealthy", ...(h.detail !== undefined ? { detail: h.detail } : {}) }, { status: h.ok ? 200 : 503 });
+    },
+    ...(o.metrics
+      ? { "GET /metrics": async () => new Response(await o.metrics!.render(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }) }
+      : {}),
+    ...o.routes,
+  };
+  let server: Server<undefined>;
+  try {
+    server = Bun.serve({
+      hostname,
+      port,
+      development: false,
+      async fetch(req) {
+        const url = new URL(req.url);
+        const method = req.method === "HEAD" ? "GET" : req.method;
+        const route = routes[`${method} ${url.pathname}`];
+        if (!route) {
+          const allowed = Object.keys(routes).filter((k) => k.endsWith(` ${url.pathname}`));
+          return allowed.length
+            ? new Response("method not allowed\n", { status: 405, headers: { allow: allowed.map((k) => k.split(" ")[0]).join(", ") } })
+            : new Response("not found\n", { status: 404 });
+        }
+        if (method !== "GET") {
+          const denied = checkToken(req, o.token, loopback);
+          if (denied) return denied;
+        }
+        try {
+          return await route(req, url);
+        } catch (err) {
+          return Response.json({ error: (err as Error).message }, { status: 500 });
+        }
+      },
+    });
+  } catch (err) {
+    throw new ConfigError(`--http ${o.addr}: cannot listen: ${(err as Error).message}`, "http", { cause: err });
+  }
+  const shownHost = hostname.includes(":") ? `[${hostname}]` : hostname;
+  return {
+    url: `http://${shownHost}:${server.port}`,
+    hostname,
+    port: server.port!,
+    loopback,
+    async stop() {
+      await server.stop(true);
+    },
+  };
+}
+
+function checkToken(req: Request, token: string | undefined, loopback: boolean): Response | undefined {
+  if (!token) {
+    return loopback
+      ? undefined
+      : Response.json({ error: "actions are disabled: this server listens beyond loopback and has no --http-token" }, { status: 403 });
+  }
+  const got = /^Bearer\s+(.+)$/i.exec(req.headers.get("authorization") ?? "")?.[1] ?? "";
+  const a = Buffer.from(got);
+  const b = Buffer.from(token);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    return Response.json({ error: "a valid token is needed: send Authorization: Bearer <--http-token>" }, { status: 401 });
+  }
+  return undefined;
+}

@@ -1,0 +1,85 @@
+// A worker's HTTP side: /metrics (its counters, jobs in flight, lag per handler read from the
+// consumers), /healthz, and the dashboard. Started before the loop so a bad --http fails fast.
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { startHttp, type HttpServer, type RouteHandler } from "./http.ts";
+import { MetricsRegistry, WorkerMetrics } from "./metrics.ts";
+import { STREAM_TASKS, consumerName } from "./subjects.ts";
+import type { WorkerLoop } from "./worker-loop.ts";
+
+export interface WorkerHttpOptions {
+  addr: string;
+  token?: string;
+  workerId: string;
+  version: string;
+  /** extra routes (the dashboard adds its own) */
+  routes?: (ctx: WorkerHttpContext) => Record<string, RouteHandler>;
+}
+
+/** What the routes can reach once the loop runs. */
+export interface WorkerHttpContext {
+  loop?: WorkerLoop;
+  nc?: NatsConnection;
+  jsm?: JetStreamManager;
+  handlers: string[];
+  workerId: string;
+  metrics: MetricsRegistry;
+}
+
+export interface WorkerHttp {
+  server: HttpServer;
+  /** hand to WorkerLoop as `metrics` */
+  metrics: WorkerMetrics;
+  /** call once the loop pulls */
+  attach(loop: WorkerLoop, nc: NatsConnection, handlers: string[]): void;
+  stop(): Promise<void>;
+}
+
+/** Serve a worker's metrics and health on `addr`. */
+export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
+  const registry = new MetricsRegistry();
+  const metrics = new WorkerMetrics(registry);
+  const ctx: WorkerHttpContext = { handlers: [], workerId: o.workerId, metrics: registry };
+  const info = registry.gauge("docctl_worker_info", "This worker: its id and docctl version (always 1).");
+  info.set({ worker: o.workerId, version: o.version }, 1);
+  const inFlight = registry.gauge("docctl_jobs_in_flight", "Jobs running in this worker now.");
+  const lag = registry.gauge("docctl_queue_lag", "Jobs of a handler waiting or in flight anywhere (the consumer's pending + ack pending): what the scaler reads.");
+  const pending = registry.gauge("docctl_queue_pending", "Jobs of a handler waiting to be delivered.");
+  const ackPending = registry.gauge("docctl_queue_ack_pending", "Jobs of a handler delivered to some worker and not yet acked.");
+  const up = registry.gauge("docctl_nats_connected", "1 while the NATS connection is up.");
+  registry.collect(() => {
+    const counts = new Map(ctx.handlers.map((h) => [h, 0]));
+    for (const j of ctx.loop?.stats().inFlight ?? []) counts.set(j.handler, (counts.get(j.handler) ?? 0) + 1);
+    for (const [handler, n] of counts) inFlight.set({ handler }, n);
+    up.set({}, ctx.nc && !ctx.nc.isClosed() ? 1 : 0);
+  });
+  registry.collect(async () => {
+    if (!ctx.jsm) return;
+    await Promise.all(ctx.handlers.map(async (handler) => {
+      const ci = await ctx.jsm!.consumers.info(STREAM_TASKS, consumerName(handler));
+      pending.set({ handler }, ci.num_pending);
+      ackPending.set({ handler }, ci.num_ack_pending);
+      lag.set({ handler }, ci.num_pending + ci.num_ack_pending);
+    }));
+  });
+  const server = await startHttp({
+    addr: o.addr,
+    token: o.token,
+    metrics: registry,
+    health: () => {
+      const state = ctx.loop?.stats().state ?? "starting";
+      const connected = Boolean(ctx.nc && !ctx.nc.isClosed());
+      return { ok: connected && (state === "running" || state === "paused"), detail: { worker: o.workerId, state, nats: connected ? "connected" : "disconnected" } };
+    },
+    routes: o.routes?.(ctx),
+  });
+  return {
+    server,
+    metrics,
+    attach(loop, nc, handlers) {
+      Object.assign(ctx, { loop, nc, handlers });
+      void jetstreamManager(nc).then((jsm) => (ctx.jsm = jsm), () => {});
+    },
+    stop: () => server.stop(),
+  };
+}
