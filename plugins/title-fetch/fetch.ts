@@ -12,6 +12,8 @@ import http from "node:http";
 import https from "node:https";
 import type { IncomingMessage } from "node:http";
 import type { LookupFunction } from "node:net";
+import type { Readable, Transform } from "node:stream";
+import zlib from "node:zlib";
 import { JobError } from "../../core/runtime/errors.ts";
 import { toFetchError, statusError, TitleErrorCodes } from "./errors.ts";
 import { allowedSchemes, blockedRange, isIpLiteral } from "./guard.ts";
@@ -224,6 +226,7 @@ function request(url: URL, addresses: ResolvedAddress[] | null, opts: TitleFetch
       headers: {
         "user-agent": opts.userAgent,
         accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+        // Titles sit near the top: compression saves little, and identity keeps the byte limit exact.
         "accept-encoding": "identity",
       },
       ...(addresses ? { lookup: pinnedLookup(addresses) } : {}),
@@ -243,7 +246,20 @@ function request(url: URL, addresses: ResolvedAddress[] | null, opts: TitleFetch
   });
 }
 
-/** Reads the body into the title scanner until the title is complete, the body ends, or maxBytes. */
+/** A decoder for a Content-Encoding a server sent even though we asked for identity; null if none is needed. */
+function bodyDecoder(contentEncoding: string | null): Transform | null | "unsupported" {
+  const enc = (contentEncoding ?? "").trim().toLowerCase();
+  if (enc === "" || enc === "identity") return null;
+  if (enc === "gzip" || enc === "x-gzip") return zlib.createGunzip();
+  if (enc === "deflate") return zlib.createInflate();
+  if (enc === "br") return zlib.createBrotliDecompress();
+  return "unsupported";
+}
+
+/**
+ * Reads the body into the title scanner until the title is complete, the body ends, or maxBytes
+ * (counted after decompression, so a compression bomb stops there too).
+ */
 function readTitle(
   res: IncomingMessage,
   contentType: string | null,
@@ -251,6 +267,12 @@ function readTitle(
   signal: AbortSignal,
   href: string,
 ): Promise<{ title: string | null; bytesRead: number }> {
+  const decoder = bodyDecoder(headerValue(res.headers["content-encoding"]));
+  if (decoder === "unsupported") {
+    res.destroy(); // cannot read it: no title rather than a title made of compressed bytes
+    return Promise.resolve({ title: null, bytesRead: 0 });
+  }
+  const body: Readable = decoder ? res.pipe(decoder) : res;
   const scanner = new TitleScanner(contentType);
   let bytesRead = 0;
   return new Promise((resolve, reject) => {
@@ -259,28 +281,30 @@ function readTitle(
       if (settled) return;
       settled = true;
       signal.removeEventListener("abort", onAbort);
-      if (err !== undefined) {
-        res.destroy();
-        reject(err);
-        return;
-      }
-      if (!res.complete) res.destroy(); // stop the download: the rest is not needed
-      resolve({ title: scanner.end().title, bytesRead });
+      // Stop the download either way: the rest of the page is not needed.
+      if (!res.complete || err !== undefined) res.destroy();
+      decoder?.destroy();
+      if (err !== undefined) reject(err);
+      else resolve({ title: scanner.end().title, bytesRead });
     };
     const onAbort = () => finish(signal.reason);
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
-    res.on("data", (chunk: Uint8Array) => {
+    body.on("data", (chunk: Uint8Array) => {
       if (settled) return;
       const take = Math.min(chunk.length, maxBytes - bytesRead);
       bytesRead += take;
       const done = scanner.write(take === chunk.length ? chunk : chunk.subarray(0, take));
       if (done || bytesRead >= maxBytes) finish();
     });
-    res.on("end", () => finish());
-    res.on("error", (err) => finish(signal.aborted ? signal.reason : toFetchError(err, truncate(href))));
+    body.on("end", () => finish());
+    const onError = (err: unknown) => finish(signal.aborted ? signal.reason : toFetchError(err, truncate(href)));
+    res.on("error", onError);
+    decoder?.on("error", (err) => onError(Object.assign(new Error(`the ${res.headers["content-encoding"]} body is corrupt: ${err.message}`), { code: (err as { code?: string }).code })));
     res.on("close", () => {
-      if (!settled && !res.complete) finish(toFetchError(Object.assign(new Error("the connection closed before the page ended"), { code: "ECONNRESET" }), truncate(href)));
+      if (!settled && !res.complete) {
+        onError(Object.assign(new Error("the connection closed before the page ended"), { code: "ECONNRESET" }));
+      }
     });
   });
 }

@@ -137,6 +137,17 @@ describe("limits", () => {
     expect(r.bytes_read).toBe(titleFetchDefaults.maxBytes);
   });
 
+  test("a body compressed despite Accept-Encoding: identity is decompressed (gzip, br)", async () => {
+    expect((await run(`${site.origin}/gzip`)).title).toBe("Gzipped café");
+    expect((await run(`${site.origin}/br`)).title).toBe("Brotli");
+  });
+
+  test("the 2 MiB limit counts decompressed bytes: a gzip bomb stops there", async () => {
+    const r = await run(`${site.origin}/gzip-bomb`);
+    expect(r.title).toBeNull();
+    expect(r.bytes_read).toBe(titleFetchDefaults.maxBytes);
+  });
+
   test("maxBytes is an option", async () => {
     const r = await run(`${site.origin}/huge-no-title`, { maxBytes: 10_000 });
     expect(r.bytes_read).toBe(10_000);

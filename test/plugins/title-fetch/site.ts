@@ -1,5 +1,7 @@
 // A test web site on 127.0.0.1: pages, redirects, slow and endless answers, for the title handler's tests.
 
+import { brotliCompressSync } from "node:zlib";
+
 /** A running test site: its origin, how many requests it got, and how to stop it. */
 export interface TestSite {
   origin: string;
@@ -19,6 +21,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function html(body: string | Uint8Array<ArrayBuffer>, contentType = "text/html; charset=utf-8", status = 200): Response {
   return new Response(body, { status, headers: { "content-type": contentType } });
 }
+
+function compressed(body: Uint8Array<ArrayBuffer>, encoding: string): Response {
+  return new Response(body, { headers: { "content-type": "text/html; charset=utf-8", "content-encoding": encoding } });
+}
+
+let bomb: Uint8Array<ArrayBuffer> | undefined;
 
 /** An endless body: `head` first, then filler chunks until the client goes away. */
 function endless(head: string, cancelled: { count: number }): Response {
@@ -88,6 +96,13 @@ export function startSite(): TestSite {
           return endless("<html><head><title>Big page</title></head><body>", cancelled);
         case "/huge-no-title":
           return endless("<html><head></head><body>", cancelled);
+        case "/gzip":
+          return compressed(Bun.gzipSync(enc.encode("<title>Gzipped café</title>")), "gzip");
+        case "/br":
+          return compressed(brotliCompressSync("<title>Brotli</title>"), "br");
+        case "/gzip-bomb":
+          // 16 MiB of spaces before the title, a few KiB on the wire.
+          return compressed((bomb ??= Bun.gzipSync(enc.encode(`${" ".repeat(16 << 20)}<title>too far</title>`))), "gzip");
         case "/to-localhost":
           return new Response(null, { status: 302, headers: { location: `http://localhost:${server.port}/ok` } });
         case "/to-metadata":
