@@ -1,7 +1,7 @@
 // Title extraction from the bytes of an HTML page, fed as they arrive. Pure: no I/O, no clock.
 //
 // The title is what a browser's `document.title` would say: the text of the first <title> element
-// in the HTML namespace (one inside <svg> or <math> does not count), entities decoded, ASCII
+// in the HTML namespace (one inside <svg>, <math> or <template> does not count), entities decoded, ASCII
 // whitespace collapsed. The encoding is chosen the way the HTML spec sniffs it: a byte-order mark,
 // then the Content-Type charset, then a <meta> charset in the first 1024 bytes, then a guess
 // (UTF-8, or windows-1252 if the bytes are not valid UTF-8); a <meta> charset met later, before the
@@ -48,13 +48,20 @@ export function prescanCharset(bytes: Uint8Array): string | null {
 
 type Restart = { encoding: string; certain: boolean };
 
+/**
+ * Elements whose inside never holds the page's title: foreign content (an <svg> or <math> title is
+ * an icon's tooltip), <template> content (a separate fragment), and elements a browser with
+ * scripting on reads as raw text.
+ */
+const noTitleInside = new Set(["svg", "math", "template", "noscript", "iframe", "noembed", "noframes", "xmp"]);
+
 /** One decoding of the page with one encoding; stops caring once the title is closed. */
 class Pass {
   title: string | null = null;
   done = false;
   restart: Restart | null = null;
   private inTitle = false;
-  private foreign = 0;
+  private hidden = 0;
   private readonly decoder: TextDecoder;
   private readonly parser: Parser;
 
@@ -67,8 +74,8 @@ class Pass {
     this.parser = new Parser({
       onopentag: (name, attribs) => {
         if (this.done || this.restart) return;
-        if (name === "svg" || name === "math") this.foreign++;
-        else if (name === "title" && this.foreign === 0 && this.title === null) {
+        if (noTitleInside.has(name)) this.hidden++;
+        else if (name === "title" && this.hidden === 0 && this.title === null) {
           this.inTitle = true;
           this.title = "";
         } else if (name === "meta" && !this.certain && this.title === null) {
@@ -81,7 +88,7 @@ class Pass {
         if (this.inTitle && !this.done && !this.restart) this.title += text;
       },
       onclosetag: (name) => {
-        if (name === "svg" || name === "math") this.foreign = Math.max(0, this.foreign - 1);
+        if (noTitleInside.has(name)) this.hidden = Math.max(0, this.hidden - 1);
         else if (name === "title" && this.inTitle) {
           this.inTitle = false;
           this.done = true;

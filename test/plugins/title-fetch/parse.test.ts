@@ -36,6 +36,11 @@ describe("finding the title", () => {
     expect(title("<math><title>m</title></math><svg/><title>after</title>")).toBe("after");
   });
 
+  test("a title inside <template>, <noscript> or <iframe> is not the page's title", () => {
+    expect(title("<head><template><title>t</title></template><noscript><title>n</title></noscript></head><title>Page</title>")).toBe("Page");
+    expect(title("<body><iframe><title>i</title></iframe></body>")).toBeNull();
+  });
+
   test("markup inside the title is text (RCDATA), comments and scripts are skipped", () => {
     expect(title("<title>a <b>bold</b> move</title>")).toBe("a <b>bold</b> move");
     expect(title("<!-- <title>no</title> --><script>var s='<title>no</title>'</script><title>yes</title>")).toBe("yes");
