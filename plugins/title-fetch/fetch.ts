@@ -1,25 +1,21 @@
 // The guarded HTTP client: fetches a page's title without letting a job reach private addresses.
 //
-// Every hop (the first URL and each redirect) is checked before any connection: the scheme, then
-// every address its host resolves to. The host is resolved once, and the connection goes to exactly
-// the addresses that were checked (node:http's `lookup` option, which Bun honours, hands them over),
-// so a DNS answer cannot change between the check and the connect (DNS rebinding). TLS still checks
-// the certificate against the host name. Redirects are followed by hand, the body is read only up to
-// the title or the byte limit, and one deadline covers the whole fetch.
+// Every hop (the first URL and each redirect) is checked before any connection: the scheme
+// (url.ts), then every address its host resolves to (resolve.ts), and the connection goes to exactly
+// those addresses; TLS still checks the certificate against the host name. Redirects are followed
+// by hand, the body is read only up to the title or the byte limit (body.ts), and one deadline
+// covers the whole fetch.
 
-import { lookup as dnsLookup } from "node:dns/promises";
 import http from "node:http";
 import https from "node:https";
 import type { IncomingMessage } from "node:http";
-import type { LookupFunction } from "node:net";
-import type { Readable, Transform } from "node:stream";
-import zlib from "node:zlib";
 import { JobError } from "../../core/runtime/errors.ts";
-import { toFetchError, statusError, TitleErrorCodes } from "./errors.ts";
-import { allowedSchemes, blockedRange, isIpLiteral } from "./guard.ts";
-import type { ResolvedAddress, TitleFetchOptions } from "./options.ts";
+import { headerValue, readTitle } from "./body.ts";
 import { mediaType } from "./charset.ts";
-import { TitleScanner } from "./parse.ts";
+import { statusError, TitleErrorCodes, toFetchError } from "./errors.ts";
+import type { ResolvedAddress, TitleFetchOptions } from "./options.ts";
+import { checkedAddresses, pinnedLookup } from "./resolve.ts";
+import { checkScheme, parseTargetUrl, truncate, unbracket } from "./url.ts";
 
 /** The result of a `title` job. */
 export interface TitleResult {
@@ -47,35 +43,6 @@ export interface FetchHooks {
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 const htmlTypes = new Set(["text/html", "application/xhtml+xml", "application/xml", "text/xml"]);
-
-/**
- * Turns what a user submitted into the URL to fetch. A bare host ("example.com/x",
- * "localhost:8080") gets https://; an unparseable string is BAD_URL; another scheme is FETCH_BLOCKED.
- */
-export function parseTargetUrl(input: string): URL {
-  let s = input.trim();
-  if (!s) throw new JobError(TitleErrorCodes.BAD_URL, `the url is empty: give one like "https://example.com/"`);
-  const hasScheme = /^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[^/:?#]+:\d+(?:[/?#]|$)/.test(s);
-  if (!hasScheme) s = `https://${s}`;
-  let url: URL;
-  try {
-    url = new URL(s);
-  } catch (err) {
-    throw new JobError(TitleErrorCodes.BAD_URL, `"${input}" is not a valid URL`, { cause: err });
-  }
-  checkScheme(url);
-  if (!url.hostname) throw new JobError(TitleErrorCodes.BAD_URL, `"${input}" has no host name`);
-  return url;
-}
-
-function checkScheme(url: URL): void {
-  if (!allowedSchemes.has(url.protocol)) {
-    throw new JobError(
-      TitleErrorCodes.FETCH_BLOCKED,
-      `${url.protocol} URLs are not fetched (${truncate(url.href)}): only http: and https:`,
-    );
-  }
-}
 
 /** Fetches a URL (following redirects) and returns its title; failures are JobErrors with stable codes. */
 export async function fetchTitle(input: string, opts: TitleFetchOptions, hooks: FetchHooks = {}): Promise<TitleResult> {
@@ -147,72 +114,6 @@ async function followRedirects(input: string, opts: TitleFetchOptions, signal: A
   }
 }
 
-/** Whether the guard lets this URL's host through unchecked. */
-function hostAllowed(url: URL, opts: TitleFetchOptions): boolean {
-  if (opts.allowPrivate) return true;
-  const host = url.host.toLowerCase();
-  const hostname = url.hostname.toLowerCase();
-  return opts.allowHosts.some((h) => {
-    const a = h.toLowerCase();
-    return a === host || a === hostname;
-  });
-}
-
-/** Resolves the URL's host once and checks every address; returns the addresses to connect to. */
-async function checkedAddresses(url: URL, opts: TitleFetchOptions, signal: AbortSignal): Promise<ResolvedAddress[] | null> {
-  const host = unbracket(url.hostname);
-  const allowed = hostAllowed(url, opts);
-  if (isIpLiteral(host)) {
-    const why = allowed ? null : blockedRange(host);
-    if (why) throw blocked(url, `${host} is ${why}`);
-    return null; // an IP literal is connected to as it is: no lookup happens
-  }
-  let addresses: ResolvedAddress[];
-  try {
-    addresses = await abortable(opts.resolve ? opts.resolve(host) : systemResolve(host), signal);
-  } catch (err) {
-    throw toFetchError(err, truncate(url.href));
-  }
-  if (addresses.length === 0) {
-    throw new JobError(TitleErrorCodes.FETCH_DNS, `${truncate(url.href)}: ${host} has no address`);
-  }
-  if (!allowed) {
-    for (const a of addresses) {
-      const why = blockedRange(a.address);
-      if (why) throw blocked(url, `${host} resolves to ${a.address} (${why})`);
-    }
-  }
-  return addresses;
-}
-
-function blocked(url: URL, what: string): JobError {
-  return new JobError(
-    TitleErrorCodes.FETCH_BLOCKED,
-    `refused ${truncate(url.href)}: ${what}. Private and reserved addresses are blocked; ` +
-      `to fetch from an intranet, run the worker with --allow-private-fetch (DOCCTL_ALLOW_PRIVATE_FETCH=1)`,
-  );
-}
-
-async function systemResolve(host: string): Promise<ResolvedAddress[]> {
-  const all = await dnsLookup(host, { all: true, verbatim: true });
-  return all.map((a) => ({ address: a.address, family: a.family }));
-}
-
-/** A `lookup` that answers with the addresses already checked, instead of asking DNS again. */
-function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
-  return ((_host: string, options: { all?: boolean; family?: number | string }, cb: (...args: unknown[]) => void) => {
-    const family = options?.family === "IPv4" ? 4 : options?.family === "IPv6" ? 6 : Number(options?.family) || 0;
-    const usable = family ? addresses.filter((a) => a.family === family) : addresses;
-    if (usable.length === 0) {
-      cb(Object.assign(new Error(`no IPv${family} address`), { code: "ENOTFOUND" }));
-    } else if (options?.all) {
-      cb(null, usable);
-    } else {
-      cb(null, usable[0].address, usable[0].family);
-    }
-  }) as unknown as LookupFunction;
-}
-
 function request(url: URL, addresses: ResolvedAddress[] | null, opts: TitleFetchOptions, signal: AbortSignal): Promise<IncomingMessage> {
   const client = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
@@ -246,95 +147,3 @@ function request(url: URL, addresses: ResolvedAddress[] | null, opts: TitleFetch
   });
 }
 
-/** A decoder for a Content-Encoding a server sent even though we asked for identity; null if none is needed. */
-function bodyDecoder(contentEncoding: string | null): Transform | null | "unsupported" {
-  const enc = (contentEncoding ?? "").trim().toLowerCase();
-  if (enc === "" || enc === "identity") return null;
-  if (enc === "gzip" || enc === "x-gzip") return zlib.createGunzip();
-  if (enc === "deflate") return zlib.createInflate();
-  if (enc === "br") return zlib.createBrotliDecompress();
-  return "unsupported";
-}
-
-/**
- * Reads the body into the title scanner until the title is complete, the body ends, or maxBytes
- * (counted after decompression, so a compression bomb stops there too).
- */
-function readTitle(
-  res: IncomingMessage,
-  contentType: string | null,
-  maxBytes: number,
-  signal: AbortSignal,
-  href: string,
-): Promise<{ title: string | null; bytesRead: number }> {
-  const decoder = bodyDecoder(headerValue(res.headers["content-encoding"]));
-  if (decoder === "unsupported") {
-    res.destroy(); // cannot read it: no title rather than a title made of compressed bytes
-    return Promise.resolve({ title: null, bytesRead: 0 });
-  }
-  const body: Readable = decoder ? res.pipe(decoder) : res;
-  const scanner = new TitleScanner(contentType);
-  let bytesRead = 0;
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const finish = (err?: unknown) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener("abort", onAbort);
-      // Stop the download either way: the rest of the page is not needed.
-      if (!res.complete || err !== undefined) res.destroy();
-      decoder?.destroy();
-      if (err !== undefined) reject(err);
-      else resolve({ title: scanner.end().title, bytesRead });
-    };
-    const onAbort = () => finish(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    body.on("data", (chunk: Uint8Array) => {
-      if (settled) return;
-      const take = Math.min(chunk.length, maxBytes - bytesRead);
-      bytesRead += take;
-      const done = scanner.write(take === chunk.length ? chunk : chunk.subarray(0, take));
-      if (done || bytesRead >= maxBytes) finish();
-    });
-    body.on("end", () => finish());
-    const onError = (err: unknown) => finish(signal.aborted ? signal.reason : toFetchError(err, truncate(href)));
-    res.on("error", onError);
-    decoder?.on("error", (err) => onError(Object.assign(new Error(`the ${res.headers["content-encoding"]} body is corrupt: ${err.message}`), { code: (err as { code?: string }).code })));
-    res.on("close", () => {
-      if (!settled && !res.complete) {
-        onError(Object.assign(new Error("the connection closed before the page ended"), { code: "ECONNRESET" }));
-      }
-    });
-  });
-}
-
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
-}
-
-function unbracket(host: string): string {
-  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
-}
-
-function headerValue(v: string | string[] | undefined): string | null {
-  return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
-}
-
-function truncate(s: string, max = 200): string {
-  return s.length > max ? `${s.slice(0, max)}…` : s;
-}
