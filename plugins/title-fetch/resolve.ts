@@ -3,6 +3,7 @@
 // The addresses checked are the addresses connected to: they go to node:http(s) through its `lookup`
 // option (Bun honours it, and tries them in turn), so a DNS answer cannot change between the check
 // and the connect (DNS rebinding). An IP literal is checked as it is and needs no lookup.
+// Bun's fetch has no such hook (only tls/proxy options), which is why the client uses node:http(s).
 
 import { lookup as dnsLookup } from "node:dns/promises";
 import type { LookupFunction } from "node:net";
