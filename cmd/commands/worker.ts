@@ -27,6 +27,8 @@ Options:
   --timeout DUR         default time limit of one attempt (default 60s)
   --max-attempts N      default attempts before a dead letter (default 3)
   --retry-base DUR      delay before the first retry, doubling each time (default 1s)
+  --allow-private-fetch let the title handler fetch loopback/private addresses (intranets, tests);
+                        env DOCCTL_ALLOW_PRIVATE_FETCH=1
 
 Examples:
   docctl worker --concurrency 8
@@ -40,12 +42,14 @@ Examples:
     timeout: { type: "string" },
     "max-attempts": { type: "string" },
     "retry-base": { type: "string" },
+    "allow-private-fetch": { type: "boolean" },
   },
   async run(ctx) {
     const log = createLogger({ verbosity: ctx.global.verbosity, format: ctx.global.logFormat });
     const workerId = strOpt(ctx, "name") ?? defaultWorkerId();
     const p = tokenProblem(workerId);
     if (p) throw new ConfigError(`--name "${workerId}" ${p}`, "name");
+    if (ctx.values["allow-private-fetch"]) process.env.DOCCTL_ALLOW_PRIVATE_FETCH = "1";
     const registry = await buildRegistry(strOpt(ctx, "plugins"));
     const only = strOpt(ctx, "handlers");
     if (only) registry.restrict(only.split(",").map((s) => s.trim()).filter(Boolean));
