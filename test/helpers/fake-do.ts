@@ -40,6 +40,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   body?: any;
   status: number;
+  /** when it arrived, ms */
+  at: number;
 }
 
 export interface FakeDo {
@@ -242,7 +244,7 @@ export function startFakeDo(opts: FakeDoOptions = {}): FakeDo {
       const url = new URL(req.url);
       let body: any;
       if (req.method === "POST") body = await req.json().catch(() => undefined);
-      const rec: RecordedRequest = { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), body, status: 0 };
+      const rec: RecordedRequest = { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), body, status: 0, at: Date.now() };
       fake.requests.push(rec);
       const reset = String(Math.floor(Date.now() / 1000) + limitReset);
       const rate = { "ratelimit-limit": "5000", "ratelimit-remaining": "4999", "ratelimit-reset": reset };
