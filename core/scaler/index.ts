@@ -11,3 +11,4 @@ export * from "./providers/local.ts";
 export * from "./providers/digitalocean.ts";
 export * from "./providers/do-api.ts";
 export * from "./providers/cloud-init.ts";
+export * from "./create.ts";

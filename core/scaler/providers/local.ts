@@ -8,6 +8,8 @@ import type { Provider, ScalerLogger, Server } from "./types.ts";
 export interface LocalOptions {
   /** the worker command, e.g. `[process.execPath, "worker"]` for the compiled binary */
   command: string[];
+  /** extra worker arguments, after the command and before `--name` */
+  args: string[];
   /** NATS URL the workers use (passed as DOCCTL_NATS_URL) */
   natsUrl: string;
   /** extra environment for the workers */
@@ -21,6 +23,7 @@ export interface LocalOptions {
 }
 
 export const localDefaults: Omit<LocalOptions, "command" | "natsUrl"> = {
+  args: [],
   env: {},
   drainTimeoutMs: 5 * 60_000,
   idPrefix: `local-${hostname().replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40)}-${process.pid}`,
@@ -50,7 +53,7 @@ export class LocalProvider implements Provider {
     const out: Server[] = [];
     for (let i = 0; i < n; i++) {
       const id = `${this.opts.idPrefix}-${++this.seq}`;
-      const proc = Bun.spawn([...this.opts.command, "--name", id], {
+      const proc = Bun.spawn([...this.opts.command, ...this.opts.args, "--name", id], {
         env: { ...process.env, ...this.opts.env, DOCCTL_NATS_URL: this.opts.natsUrl },
         stdin: "ignore",
         stdout: this.opts.stdio,
@@ -102,4 +105,14 @@ export class LocalProvider implements Provider {
   async stop(): Promise<void> {
     await Promise.all([...this.children.values()].map((c) => this.drainAndDelete(c.server)));
   }
+}
+
+/**
+ * The command that starts a worker of this same program: the compiled binary is `[docctl, "worker"]`;
+ * run from source (`bun cmd/docctl.ts manager`) it is `[bun, cmd/docctl.ts, "worker"]`.
+ */
+export function workerCommand(argv: string[] = process.argv, execPath: string = process.execPath): string[] {
+  const script = argv[1];
+  const compiled = !script || script.startsWith("/$bunfs/") || script.startsWith("B:/~BUN/") || script === execPath;
+  return compiled ? [execPath, "worker"] : [execPath, script, "worker"];
 }
