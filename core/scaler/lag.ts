@@ -14,6 +14,8 @@ export interface HandlerLag {
   inFlight: number;
   /** pending + inFlight */
   lag: number;
+  /** jobs ever delivered by the consumer (its delivered consumer sequence); 0 without a consumer */
+  delivered: number;
   /** where the number came from: the handler's consumer, or the stream when no consumer exists yet */
   source: "consumer" | "stream";
 }
@@ -21,6 +23,8 @@ export interface HandlerLag {
 /** A lag reading over all handlers. */
 export interface LagReading {
   total: number;
+  /** sum of `delivered` over the consumers: when it moves between ticks, work happened in between */
+  delivered: number;
   handlers: HandlerLag[];
   /** false when the tasks stream does not exist yet (lag is then 0) */
   streamExists: boolean;
@@ -38,7 +42,7 @@ export async function readLag(jsm: JetStreamManager, stream = TASKS_STREAM): Pro
     const si = await jsm.streams.info(stream, { subjects_filter: `${TASKS_SUBJECT_PREFIX}>` });
     subjects = si.state.subjects ?? {};
   } catch (err) {
-    if (isNotFound(err)) return { total: 0, handlers: [], streamExists: false };
+    if (isNotFound(err)) return { total: 0, delivered: 0, handlers: [], streamExists: false };
     throw err;
   }
   const byHandler = new Map<string, HandlerLag>();
@@ -47,15 +51,17 @@ export async function readLag(jsm: JetStreamManager, stream = TASKS_STREAM): Pro
     const handler = ci.name.slice(CONSUMER_PREFIX.length);
     const pending = ci.num_pending ?? 0;
     const inFlight = ci.num_ack_pending ?? 0;
-    byHandler.set(handler, { handler, pending, inFlight, lag: pending + inFlight, source: "consumer" });
+    const delivered = ci.delivered?.consumer_seq ?? 0;
+    byHandler.set(handler, { handler, pending, inFlight, lag: pending + inFlight, delivered, source: "consumer" });
   }
   for (const [subject, count] of Object.entries(subjects)) {
     const handler = subject.slice(TASKS_SUBJECT_PREFIX.length);
     if (!handler || byHandler.has(handler)) continue;
-    byHandler.set(handler, { handler, pending: count, inFlight: 0, lag: count, source: "stream" });
+    byHandler.set(handler, { handler, pending: count, inFlight: 0, lag: count, delivered: 0, source: "stream" });
   }
   const handlers = [...byHandler.values()].sort((a, b) => a.handler.localeCompare(b.handler));
-  return { total: handlers.reduce((a, h) => a + h.lag, 0), handlers, streamExists: true };
+  const sum = (f: (h: HandlerLag) => number) => handlers.reduce((a, h) => a + f(h), 0);
+  return { total: sum((h) => h.lag), delivered: sum((h) => h.delivered), handlers, streamExists: true };
 }
 
 function isNotFound(err: unknown): boolean {

@@ -72,6 +72,7 @@ export class Manager {
   private stopped = false;
   private wasLeader: boolean | null = null;
   private lastReason = "";
+  private lastDelivered: number | null = null;
   private ac: AbortController;
   private now: () => number;
   /** the last tick's report */
@@ -154,7 +155,9 @@ export class Manager {
       }
     }
 
-    const r = decide(this.opts.policy, this.state, { now: this.now(), lag: lag.total, ready, booting, draining: this.drains.size });
+    const recentWork = this.lastDelivered !== null && lag.delivered !== this.lastDelivered;
+    this.lastDelivered = lag.delivered;
+    const r = decide(this.opts.policy, this.state, { now: this.now(), lag: lag.total, ready, booting, draining: this.drains.size, recentWork });
     this.state = r.state;
     report.decision = r.decision;
     const d = r.decision;

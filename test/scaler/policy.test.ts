@@ -95,15 +95,31 @@ describe("policy", () => {
     expect(steps[zeroAt].t - lastLag).toBeGreaterThanOrEqual(opts.idleMs);
   });
 
+  test("work done between samples (recentWork) counts as busy, so short drip jobs do not scale to zero", () => {
+    let state: PolicyState = initialPolicyState;
+    let r = decide(opts, state, { now: 0, lag: 1, ready: 0, booting: 0, draining: 0 });
+    expect(r.decision.delta).toBe(1);
+    state = r.state;
+    // for 10 minutes the lag reads 0 at every sample, but jobs keep being delivered in between
+    for (let t = 5_000; t <= 600_000; t += 5_000) {
+      r = decide(opts, state, { now: t, lag: 0, ready: 1, booting: 0, draining: 0, recentWork: t % 30_000 === 0 });
+      state = r.state;
+      expect(r.decision.delta).toBe(0);
+    }
+    // then nothing at all: zero after the idle time
+    r = decide(opts, state, { now: 600_000 + opts.idleMs, lag: 0, ready: 1, booting: 0, draining: 0 });
+    expect(r.decision.desired).toBe(0);
+  });
+
   test("min is kept even with no lag, and the idle timer counts from the first tick", () => {
     const o = { ...opts, min: 2 };
     const steps = replay(repeat(0, 50), o);
     expect(steps[0].created).toBe(2);
     expect(steps.every((s) => s.removed === 0)).toBe(true);
-    // started with 3 servers and no lag: nothing removed before idleMs, then down to min
+    // a manager starting with 3 servers and no lag waits one cool-down before the first step down
     const s2 = replay(repeat(0, 40), o, 5_000, 10_000, 3);
     const firstDown = s2.find((s) => s.removed > 0)!;
-    expect(firstDown.t).toBeGreaterThanOrEqual(o.idleMs);
+    expect(firstDown.t).toBeGreaterThanOrEqual(o.cooldownMs);
     expect(s2.at(-1)!.ready).toBe(2);
   });
 
