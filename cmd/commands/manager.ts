@@ -2,6 +2,7 @@
 import { createConsola } from "consola";
 import type { Command, CommandContext } from "../command.ts";
 import { ConfigError } from "../../core/runtime/errors.ts";
+import { parseDuration } from "../../core/runtime/duration.ts";
 import { connectNats } from "../../core/runtime/connection.ts";
 import { createManager, type ScalerConfig } from "../../core/scaler/create.ts";
 import { managerDefaults } from "../../core/scaler/manager.ts";
@@ -162,21 +163,4 @@ export function scalerLogger(verbosity: number, format: "pretty" | "json"): Scal
     error: (...a: unknown[]) => c.error(a[0], ...a.slice(1)),
     debug: (...a: unknown[]) => c.debug(a[0], ...a.slice(1)),
   };
-}
-
-// Until the lead's core/runtime/duration.ts (parseDuration) is merged, the same rules live here;
-// replace this with `import { parseDuration } from "../../core/runtime/duration.ts"` after the merge.
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-function parseDuration(text: string, option: string): number {
-  const s = text.trim();
-  if (/^\d+$/.test(s)) return Number(s);
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(s); m; m = re.exec(s)) {
-    total += Number(m[1]) * UNITS[m[2]!]!;
-    matched = re.lastIndex;
-  }
-  if (!s || matched !== s.length) throw new ConfigError(`${option}: "${text}" is not a duration; use a number with a unit, like 500ms, 5s, 2m, 1h`, option);
-  return Math.round(total);
 }

@@ -1,9 +1,11 @@
 // Reads the lag (jobs waiting + jobs in flight) of every handler's consumer on the tasks stream.
 import type { JetStreamManager } from "@nats-io/jetstream";
+import { STREAM_TASKS, consumerName, taskSubject } from "../runtime/subjects.ts";
+import { isNotFound } from "../runtime/topology.ts";
 
-export const TASKS_STREAM = "DOCCTL_TASKS";
-export const TASKS_SUBJECT_PREFIX = "docctl.tasks.";
-export const CONSUMER_PREFIX = "docctl-";
+export const TASKS_STREAM = STREAM_TASKS;
+const TASKS_SUBJECT_PREFIX = taskSubject("");
+const CONSUMER_PREFIX = consumerName("");
 
 /** Lag of one handler. */
 export interface HandlerLag {
@@ -62,9 +64,4 @@ export async function readLag(jsm: JetStreamManager, stream = TASKS_STREAM): Pro
   const handlers = [...byHandler.values()].sort((a, b) => a.handler.localeCompare(b.handler));
   const sum = (f: (h: HandlerLag) => number) => handlers.reduce((a, h) => a + f(h), 0);
   return { total: sum((h) => h.lag), delivered: sum((h) => h.delivered), handlers, streamExists: true };
-}
-
-function isNotFound(err: unknown): boolean {
-  const e = err as { name?: string; code?: number; message?: string; api_error?: { err_code?: number } };
-  return e?.name === "StreamNotFoundError" || e?.api_error?.err_code === 10059 || /stream not found/i.test(e?.message ?? "");
 }
