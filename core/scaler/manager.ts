@@ -1,7 +1,9 @@
 // The manager loop: poll lag, ask the policy, reconcile through a provider; one leader at a time.
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { workerStatus } from "./control.ts";
+import { ProviderError, ProviderErrorCodes } from "./errors.ts";
 import { readLag, TASKS_STREAM, type LagReading } from "./lag.ts";
 import { Lease } from "./lease.ts";
 import { decide, initialPolicyState, policyDefaults, type Decision, type PolicyOptions, type PolicyState } from "./policy.ts";
@@ -25,6 +27,11 @@ export interface ManagerOptions {
   statusTimeoutMs: number;
   /** KV bucket of the lease */
   leaseBucket?: string;
+  /**
+   * pause between creation rounds after servers never became ready or the provider refused to create
+   * them (422, bad token, missing image): without it a broken snapshot is created and deleted forever
+   */
+  createBackoff: BackoffOptions;
 }
 
 export const managerDefaults: ManagerOptions = {
@@ -35,6 +42,7 @@ export const managerDefaults: ManagerOptions = {
   id: `manager-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
   stream: TASKS_STREAM,
   statusTimeoutMs: 500,
+  createBackoff: { baseMs: 30_000, maxMs: 15 * 60_000, factor: 2, jitter: 0 },
 };
 
 /** What one tick saw and did (for logs, tests and /metrics). */
@@ -73,6 +81,8 @@ export class Manager {
   private wasLeader: boolean | null = null;
   private lastReason = "";
   private lastDelivered: number | null = null;
+  private createFailures = 0;
+  private createPausedUntil = 0;
   private ac: AbortController;
   private now: () => number;
   /** the last tick's report */
@@ -143,6 +153,7 @@ export class Manager {
     const ready = live.filter((s) => s.state === "active").length;
     const booting = live.length - ready;
     report.servers = { ready, booting, draining: this.drains.size, stuck: stuck.length };
+    if (stuck.length > 0 && !this.opts.dryRun) this.pauseCreates(`${stuck.length} server(s) never became ready`);
 
     for (const s of stuck) {
       log.error(`server ${s.name} (${s.id}) never became ready; ${this.opts.dryRun ? "would delete" : "deleting"} it`);
@@ -169,8 +180,19 @@ export class Manager {
     if (d.delta > 0) {
       if (this.opts.dryRun) {
         log.info(`dry run: would create ${d.delta} server(s) on ${provider.name}`);
+      } else if (this.now() < this.createPausedUntil) {
+        log.debug(`not creating for ${Math.ceil((this.createPausedUntil - this.now()) / 1000)}s more after failures`);
       } else {
-        const made = await provider.create(d.delta);
+        let made: Server[];
+        try {
+          made = await provider.create(d.delta);
+        } catch (err) {
+          // 5xx, 429 and network trouble are retried on the next tick; a refusal waits longer
+          const transient = err instanceof ProviderError && (err.code === ProviderErrorCodes.UNAVAILABLE || err.code === ProviderErrorCodes.RATE_LIMITED);
+          if (!transient) this.pauseCreates("the provider refused to create servers");
+          throw err;
+        }
+        if (stuck.length === 0) this.createFailures = 0;
         report.created = made.map((s) => s.id);
         log.info(`created ${made.length} server(s): ${made.map((s) => s.name).join(", ")}`);
       }
@@ -191,6 +213,13 @@ export class Manager {
       }
     }
     return report;
+  }
+
+  private pauseCreates(why: string): void {
+    this.createFailures++;
+    const ms = backoffDelay(this.createFailures, this.opts.createBackoff, 0.5);
+    this.createPausedUntil = this.now() + ms;
+    this.deps.log.error(`${why}: no new servers for ${Math.round(ms / 1000)}s (failure ${this.createFailures} in a row)`);
   }
 
   /**

@@ -183,6 +183,21 @@ test("droplets that never become active are deleted after the boot bound and rep
   await m.start();
   await waitFor("a stuck droplet deleted", () => fake.requests.some((r) => r.method === "DELETE"), 5000);
   expect(log.lines.some((l) => l.startsWith("error") && l.includes("never became ready"))).toBe(true);
+  // and no new droplet is created at once: creation pauses (createBackoff) instead of looping
+  await Bun.sleep(600);
+  expect(fake.requests.filter((r) => r.method === "POST").length).toBe(1);
+  expect(log.lines.some((l) => l.includes("no new servers for"))).toBe(true);
+});
+
+test("a refused create (422) pauses creation instead of retrying every tick", async () => {
+  const { m, log } = makeManager(captureLog(), { createBackoff: { baseMs: 1500, maxMs: 5000, factor: 2, jitter: 0 } });
+  (m as any).deps.provider.opts.region = "mars1";
+  await publishJobs(nc, 5);
+  await m.start();
+  await waitFor("the 422 logged", () => log.lines.some((l) => l.includes("Region is not available")), 3000);
+  await Bun.sleep(800);
+  expect(fake.requests.filter((r) => r.method === "POST").length).toBe(1);
+  expect(fake.tagged(WORKER_TAG).length).toBe(0);
 });
 
 test("dry run logs what it would do and changes nothing", async () => {
