@@ -1,9 +1,9 @@
 // `docctl manager`: scale worker servers with the lag (local processes or DigitalOcean droplets).
-import { createConsola } from "consola";
 import type { Command, CommandContext } from "../command.ts";
 import { ConfigError } from "../../core/runtime/errors.ts";
 import { parseDuration } from "../../core/runtime/duration.ts";
 import { connectNats } from "../../core/runtime/connection.ts";
+import { createLogger } from "../../core/runtime/log.ts";
 import { createManager, type ScalerConfig } from "../../core/scaler/create.ts";
 import { managerDefaults } from "../../core/scaler/manager.ts";
 import { policyDefaults } from "../../core/scaler/policy.ts";
@@ -145,22 +145,8 @@ export function managerConfig(ctx: CommandContext): ScalerConfig {
   };
 }
 
-/** A consola logger on stderr; scaling decisions show by default, debug lines from -vvvv. */
+/** The runtime's logger, with scaling decisions shown from the default verbosity and debug lines from -vvvv. */
 export function scalerLogger(verbosity: number, format: "pretty" | "json"): ScalerLogger {
-  // consola spreads its options over its defaults: passing `reporters: undefined` would remove them all
-  const c = createConsola({
-    level: verbosity >= 4 ? 4 : 3,
-    stdout: process.stderr,
-    stderr: process.stderr,
-    formatOptions: { date: true, colors: process.stderr.isTTY ?? false },
-    ...(format === "json"
-      ? { reporters: [{ log: (o: { date: Date; type: string; args: unknown[] }) => process.stderr.write(JSON.stringify({ time: o.date.toISOString(), level: o.type, msg: o.args.map(String).join(" ") }) + "\n") }] }
-      : {}),
-  });
-  return {
-    info: (...a: unknown[]) => c.info(a[0], ...a.slice(1)),
-    warn: (...a: unknown[]) => c.warn(a[0], ...a.slice(1)),
-    error: (...a: unknown[]) => c.error(a[0], ...a.slice(1)),
-    debug: (...a: unknown[]) => c.debug(a[0], ...a.slice(1)),
-  };
+  const log = createLogger({ verbosity: Math.max(1, verbosity), format }, "manager");
+  return { info: log.startup, warn: log.warn, error: log.error, debug: log.debug };
 }

@@ -1,6 +1,7 @@
 // The manager loop: poll lag, ask the policy, reconcile through a provider; one leader at a time.
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { formatDuration } from "../runtime/duration.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { workerStatus } from "./control.ts";
 import { ProviderError, ProviderErrorCodes } from "./errors.ts";
@@ -109,7 +110,7 @@ export class Manager {
     const p = this.opts.policy;
     this.deps.log.info(
       `manager ${this.opts.id}: provider ${this.deps.provider.name}, ${p.min}..${p.max} servers at ${p.jobsPerWorker} jobs each, ` +
-        `every ${this.opts.intervalMs}ms, idle ${p.idleMs}ms, cool-down ${p.cooldownMs}ms${this.opts.dryRun ? ", DRY RUN: nothing will be changed" : ""}`,
+        `every ${formatDuration(this.opts.intervalMs)}, idle ${formatDuration(p.idleMs)}, cool-down ${formatDuration(p.cooldownMs)}${this.opts.dryRun ? ", DRY RUN: nothing will be changed" : ""}`,
     );
     this.loop();
   }
@@ -172,14 +173,16 @@ export class Manager {
     this.state = r.state;
     report.decision = r.decision;
     const d = r.decision;
-    const line = `lag ${lag.total}${lag.handlers.length ? ` (${lag.handlers.map((h) => `${h.handler}:${h.lag}`).join(" ")})` : ""}; servers ${ready} ready, ${booting} booting, ${this.drains.size} draining → ${d.desired}: ${d.reason}`;
-    if (d.delta !== 0 || d.reason !== this.lastReason) log.info(line);
-    else log.debug(line);
+    const line = `lag ${lag.total}${lag.streamExists ? "" : " (no tasks stream yet)"}${lag.handlers.length ? ` (${lag.handlers.map((h) => `${h.handler}:${h.lag}`).join(" ")})` : ""}; servers ${ready} ready, ${booting} booting, ${this.drains.size} draining → ${d.desired}: ${d.reason}`;
+    // a dry run repeats the same wish every tick: say it once until it changes
+    const news = d.reason !== this.lastReason || (d.delta !== 0 && !this.opts.dryRun);
+    const say = news ? log.info : log.debug;
+    say(line);
     this.lastReason = d.reason;
 
     if (d.delta > 0) {
       if (this.opts.dryRun) {
-        log.info(`dry run: would create ${d.delta} server(s) on ${provider.name}`);
+        say(`dry run: would create ${d.delta} server(s) on ${provider.name}`);
       } else if (this.now() < this.createPausedUntil) {
         log.debug(`not creating for ${Math.ceil((this.createPausedUntil - this.now()) / 1000)}s more after failures`);
       } else {
@@ -200,7 +203,7 @@ export class Manager {
       const victims = await this.pickVictims(live, -d.delta);
       for (const v of victims) {
         if (this.opts.dryRun) {
-          log.info(`dry run: would drain and delete ${v.name}`);
+          say(`dry run: would drain and delete ${v.name}`);
           continue;
         }
         report.draining.push(v.id);
