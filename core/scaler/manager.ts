@@ -176,7 +176,7 @@ export class Manager {
     const line = `lag ${lag.total}${lag.streamExists ? "" : " (no tasks stream yet)"}${lag.handlers.length ? ` (${lag.handlers.map((h) => `${h.handler}:${h.lag}`).join(" ")})` : ""}; servers ${ready} ready, ${booting} booting, ${this.drains.size} draining → ${d.desired}: ${d.reason}`;
     // a dry run repeats the same wish every tick: say it once until it changes
     const news = d.reason !== this.lastReason || (d.delta !== 0 && !this.opts.dryRun);
-    const say = news ? log.info : log.debug;
+    const say = (...a: unknown[]) => (news ? log.info(...a) : log.debug(...a));
     say(line);
     this.lastReason = d.reason;
 
