@@ -19,7 +19,7 @@ Pulls jobs of its handlers from JetStream and runs them, N at a time. SIGTERM/SI
 pulling, finish the jobs in flight, exit; a second signal stops at once.
 
 Options:
-  --concurrency N       jobs in flight at once (default ${workerLoopDefaults.concurrency})
+  --concurrency N       jobs of each handler in flight at once (default ${workerLoopDefaults.concurrency})
   --handlers a,b        only these job types (default: all built-in and plugin handlers)
   --plugins DIR         load plugins from DIR: each <type>.ts/.js default-exports a handler
   --name ID             worker id (default: host-pid)
