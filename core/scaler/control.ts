@@ -48,17 +48,21 @@ export async function drainWorker(
   workerId: string,
   opts: DrainOptions = drainDefaults,
   signal?: AbortSignal,
+  /** called after each status answer while the worker is still finishing, for a progress line */
+  onProgress?: (status: WorkerStatus, elapsedMs: number) => void,
 ): Promise<DrainOutcome> {
   try {
     await nc.request(`${CONTROL_PREFIX}${workerId}.drain`, "", { timeout: opts.requestTimeoutMs });
   } catch {
     return "no-answer";
   }
-  const deadline = Date.now() + opts.timeoutMs;
+  const started = Date.now();
+  const deadline = started + opts.timeoutMs;
   while (Date.now() < deadline) {
     if (signal?.aborted) return "aborted";
     const st = await workerStatus(nc, workerId, Math.min(opts.requestTimeoutMs, opts.pollMs * 2));
     if (!st) return "drained";
+    onProgress?.(st, Date.now() - started);
     if (await sleep(opts.pollMs, signal)) return "aborted";
   }
   return "timeout";

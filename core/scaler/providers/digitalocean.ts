@@ -122,7 +122,13 @@ export class DigitalOceanProvider implements Provider {
   }
 
   async drainAndDelete(server: Server, signal?: AbortSignal): Promise<void> {
-    const outcome = await drainWorker(this.nc, server.workerId, this.opts.drain, signal);
+    let said = 0;
+    const outcome = await drainWorker(this.nc, server.workerId, this.opts.drain, signal, (st, elapsed) => {
+      // a progress line every 10 s of a long drain
+      if (elapsed - said < 10_000) return;
+      said = elapsed;
+      this.log.info(`droplet ${server.name}: worker ${server.workerId} still finishing ${st.inFlight} job(s) after ${Math.round(elapsed / 1000)}s`);
+    });
     if (outcome === "aborted") {
       this.log.warn(`droplet ${server.name} (${server.id}): drain interrupted; left running for the next manager`);
       return;
