@@ -79,7 +79,10 @@ export class LocalProvider implements Provider {
     const ac = new AbortController();
     const onAbort = () => ac.abort();
     signal?.addEventListener("abort", onAbort, { once: true });
+    const t0 = Date.now();
+    const progress = setInterval(() => this.log.info(`local worker ${server.id}: still finishing its jobs after ${Math.round((Date.now() - t0) / 1000)}s`), 10_000);
     const timedOut = await Promise.race([c.proc.exited.then(() => false), sleep(this.opts.drainTimeoutMs, ac.signal).then((aborted) => !aborted)]);
+    clearInterval(progress);
     ac.abort();
     signal?.removeEventListener("abort", onAbort);
     if (timedOut) {
