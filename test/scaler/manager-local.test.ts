@@ -32,16 +32,19 @@ test("local workers are started for lag, do the jobs, and are drained with SIGTE
   const m = new Manager({ nc, provider, log }, { intervalMs: 200, leaseTtlMs: 2000, policy: { min: 0, max: 2, jobsPerWorker: 10, idleMs: 500, cooldownMs: 300 } });
   await publishJobs(nc, 40);
   await m.start();
-  await waitFor("2 local workers", async () => (await provider.list()).length === 2, 5000);
-  const kv = await new Kvm(nc).open("DOCCTL_WORKERS");
-  await waitFor("presence of local-test-1", async () => (await kv.get("local-test-1"))?.operation === "PUT", 10_000);
-  const jsm = await jetstreamManager(nc);
-  await waitFor("every job done", async () => (await jsm.streams.info("DOCCTL_TASKS")).state.messages === 0, 20_000);
-  await waitFor("workers drained after idle", async () => (await provider.list()).length === 0 && m.last?.servers?.draining === 0, 15_000);
-  // they drained themselves (removed their presence) rather than being killed
-  expect((await kv.get("local-test-1"))?.operation).not.toBe("PUT");
-  expect(log.lines.some((l) => l.includes("killing"))).toBe(false);
-  await m.stop();
+  try {
+    await waitFor("2 local workers", async () => (await provider.list()).length === 2, 10_000, 50, log);
+    const kv = await new Kvm(nc).open("DOCCTL_WORKERS");
+    await waitFor("presence of local-test-1", async () => (await kv.get("local-test-1"))?.operation === "PUT", 10_000, 50, log);
+    const jsm = await jetstreamManager(nc);
+    await waitFor("every job done", async () => (await jsm.streams.info("DOCCTL_TASKS")).state.messages === 0, 20_000, 50, log);
+    await waitFor("workers drained after idle", async () => (await provider.list()).length === 0 && m.last?.servers?.draining === 0, 15_000, 50, log);
+    // they drained themselves (removed their presence) rather than being killed
+    expect((await kv.get("local-test-1"))?.operation).not.toBe("PUT");
+    expect(log.lines.some((l) => l.includes("killing"))).toBe(false);
+  } finally {
+    await m.stop();
+  }
 });
 
 test("stopping the manager drains its local workers: no child process outlives it", async () => {
@@ -49,8 +52,13 @@ test("stopping the manager drains its local workers: no child process outlives i
   const provider = new LocalProvider({ ...localDefaults, command: standIn, natsUrl: ns.url, stdio: "ignore", drainTimeoutMs: 10_000, idPrefix: "local-stop" }, log);
   const m = new Manager({ nc, provider, log }, { intervalMs: 200, leaseTtlMs: 2000, policy: { min: 1, max: 2, jobsPerWorker: 10, idleMs: 60_000, cooldownMs: 60_000 } });
   await m.start();
-  await waitFor("1 local worker (min)", async () => (await provider.list()).length === 1, 5000);
-  const pids = [...(provider as any).children.values()].map((c: any) => c.proc.pid as number);
-  await m.stop();
+  let pids: number[] = [];
+  try {
+    await waitFor("1 local worker (min)", async () => (await provider.list()).length === 1, 10_000, 50, log);
+    pids = [...(provider as any).children.values()].map((c: any) => c.proc.pid as number);
+    await Bun.sleep(500); // let it connect, so the drain is a real one
+  } finally {
+    await m.stop();
+  }
   for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
 });

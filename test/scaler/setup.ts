@@ -35,8 +35,8 @@ export function captureLog(echo = !!process.env.DOCCTL_TEST_LOG): ScalerLogger &
   return { lines, info: add("info"), warn: add("warn"), error: add("error"), debug: add("debug") };
 }
 
-/** Polls `fn` until it returns a truthy value, or throws after `ms` naming what was awaited. */
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, ms = 10_000, every = 50): Promise<T> {
+/** Polls `fn` until it returns a truthy value, or throws after `ms` naming what was awaited (and the log so far). */
+export async function waitFor<T>(what: string, fn: () => T | Promise<T>, ms = 10_000, every = 50, log?: { lines: string[] }): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {
@@ -46,7 +46,10 @@ export async function waitFor<T>(what: string, fn: () => T | Promise<T>, ms = 10
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms}ms waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+    if (Date.now() > deadline) {
+      const tail = log ? `\nlog:\n${log.lines.slice(-30).join("\n")}` : "";
+      throw new Error(`timed out after ${ms}ms waiting for ${what}${last ? `: ${(last as Error).message}` : ""}${tail}`);
+    }
     await Bun.sleep(every);
   }
 }
