@@ -68,3 +68,9 @@ test("docctl manager --provider digitalocean scales with the token from a file a
   expect(out).not.toContain("3c0ffee");
   dir.cleanup();
 }, 30_000);
+
+test("the local provider starts workers with this same program, compiled or from source", async () => {
+  const { workerCommand } = await import("../../core/scaler/providers/local.ts");
+  expect(workerCommand(["bun", "/$bunfs/root/docctl", "manager"], "/usr/local/bin/docctl")).toEqual(["/usr/local/bin/docctl", "worker"]);
+  expect(workerCommand(["/usr/bin/bun", "/src/cmd/docctl.ts", "manager"], "/usr/bin/bun")).toEqual(["/usr/bin/bun", "/src/cmd/docctl.ts", "worker"]);
+});
