@@ -20,8 +20,8 @@ export interface ManagerOptions {
   dryRun: boolean;
   /** lifetime of the leader lease without renewal; a standby takes over this long after a leader dies */
   leaseTtlMs: number;
-  /** this manager's id in the lease */
-  id: string;
+  /** this manager's id in the lease (default: a fresh `manager-<pid>-<random>` per instance) */
+  id?: string;
   /** the tasks stream whose consumers' lag is read */
   stream: string;
   /** time limit of one status request when picking the least busy worker */
@@ -40,7 +40,6 @@ export const managerDefaults: ManagerOptions = {
   intervalMs: 5000,
   dryRun: false,
   leaseTtlMs: 15_000,
-  id: `manager-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
   stream: TASKS_STREAM,
   statusTimeoutMs: 500,
   createBackoff: { baseMs: 30_000, maxMs: 15 * 60_000, factor: 2, jitter: 0 },
@@ -91,6 +90,8 @@ export class Manager {
 
   constructor(private deps: ManagerDeps, opts: Partial<ManagerOptions> = {}) {
     this.opts = { ...managerDefaults, ...opts, policy: { ...policyDefaults, ...opts.policy } };
+    // two managers in one process (tests, `docctl up`) must never share a lease id
+    this.opts.id ??= `manager-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     this.ac = deps.abort ?? new AbortController();
     this.now = deps.now ?? Date.now;
   }
@@ -104,7 +105,7 @@ export class Manager {
   async start(): Promise<void> {
     this.jsm = await jetstreamManager(this.deps.nc);
     if (!this.opts.dryRun) {
-      this.lease = new Lease(this.deps.nc, { id: this.opts.id, ttlMs: this.opts.leaseTtlMs, bucket: this.opts.leaseBucket });
+      this.lease = new Lease(this.deps.nc, { id: this.opts.id!, ttlMs: this.opts.leaseTtlMs, bucket: this.opts.leaseBucket });
       await this.lease.start();
     }
     const p = this.opts.policy;
