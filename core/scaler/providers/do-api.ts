@@ -100,7 +100,7 @@ export class DoClient {
   /**
    * One API call. 429 waits until `ratelimit-reset` then retries (the request was not executed).
    * 5xx and network errors are retried with backoff for GET and DELETE; a POST is not retried on
-   * 5xx because it may have created droplets: the manager lists again on its next tick instead,
+   * either because it may have created droplets: the manager lists again on its next tick instead,
    * which is what keeps --max a hard limit.
    */
   async request<T>(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
@@ -121,7 +121,8 @@ export class DoClient {
       } catch (err) {
         if (this.opts.signal?.aborted) throw new ProviderError(`${what}: aborted`, 0, ProviderErrorCodes.UNAVAILABLE, { cause: err });
         failures++;
-        if (failures > this.opts.maxRetries) {
+        // a POST may have reached the API before the connection broke: do not risk creating twice
+        if (!idempotent || failures > this.opts.maxRetries) {
           throw new ProviderError(`${what}: cannot reach the DigitalOcean API at ${this.base} (${(err as Error).message}); check --do-api-url and the network`, 0, ProviderErrorCodes.UNAVAILABLE, { cause: err });
         }
         await this.wait(`${what} failed to connect; retry ${failures}/${this.opts.maxRetries}`, backoffDelay(failures, this.opts.backoff, Math.random()));
