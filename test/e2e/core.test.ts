@@ -205,6 +205,25 @@ describe("bad input gets a clear answer and an exit code", () => {
   });
 });
 
+describe("long jobs", () => {
+  test("a job running longer than the ack wait is heartbeated, not redelivered", async () => {
+    const pdir = join(dir.path, "p4");
+    mkdirSync(pdir);
+    const starts = join(dir.path, "long-starts.txt");
+    writeFileSync(
+      join(pdir, "long.ts"),
+      `import { appendFileSync } from "node:fs";
+export default { async handle(_p: unknown, ctx: any) { appendFileSync(${JSON.stringify(starts)}, ctx.attempt + "\\n"); await new Promise(r => setTimeout(r, 2500)); return "long done"; } };`,
+    );
+    const w = spawnDocctl(["worker", "--plugins", pdir, "--handlers", "long", "--ack-wait", "1s", "--concurrency", "2", "-v"], { env: env() });
+    await w.waitFor(/pulling/);
+    const r = await docctl(["submit", job("long.json", { handler: "long", payload: {} }), "--json"], { env: env() });
+    await w.stop();
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, value: "long done", attempts: 1 });
+    expect(readFileSync(starts, "utf8").trim().split("\n")).toEqual(["1"]);
+  });
+});
+
 describe("crashes", () => {
   test("a worker killed with SIGKILL mid-job: the job is redelivered and finishes once", async () => {
     const pdir = join(dir.path, "p3");
