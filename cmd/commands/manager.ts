@@ -2,6 +2,8 @@
 import type { Command, CommandContext } from "../command.ts";
 import { ConfigError } from "../../core/runtime/errors.ts";
 import { parseDuration } from "../../core/runtime/duration.ts";
+import { ensureHandlers } from "../../core/runtime/topology.ts";
+import { buildRegistry } from "../registry.ts";
 import { connectNats } from "../../core/runtime/connection.ts";
 import { createLogger } from "../../core/runtime/log.ts";
 import { createManager, type ScalerConfig } from "../../core/scaler/create.ts";
@@ -79,6 +81,8 @@ Examples:
     const log = scalerLogger(ctx.global.verbosity, ctx.global.logFormat);
     const nc = await connectNats({ url: ctx.global.nats, name: "docctl manager", reconnectForever: true });
     const { manager } = createManager(cfg, nc, log);
+    // The built-in handlers' consumers exist from the start, so their jobs wake a fleet at zero.
+    await ensureHandlers(nc, (await buildRegistry()).names());
     await manager.start();
     await new Promise<void>((resolve) => {
       const done = () => {

@@ -176,10 +176,12 @@ export class Manager {
     const d = r.decision;
     const line = `lag ${lag.total}${lag.streamExists ? "" : " (no tasks stream yet)"}${lag.handlers.length ? ` (${lag.handlers.map((h) => `${h.handler}:${h.lag}`).join(" ")})` : ""}; servers ${ready} ready, ${booting} booting, ${this.drains.size} draining → ${d.desired}: ${d.reason}`;
     // a dry run repeats the same wish every tick: say it once until it changes
-    const news = d.reason !== this.lastReason || (d.delta !== 0 && !this.opts.dryRun);
+    // (numbers aside: "no lag for 3s" then "no lag for 4s" is the same news)
+    const gist = d.reason.replace(/\d+(\.\d+)?/g, "#");
+    const news = gist !== this.lastReason || (d.delta !== 0 && !this.opts.dryRun);
     const say = (...a: unknown[]) => (news ? log.info(...a) : log.debug(...a));
     say(line);
-    this.lastReason = d.reason;
+    this.lastReason = gist;
 
     if (d.delta > 0) {
       if (this.opts.dryRun) {
