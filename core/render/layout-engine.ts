@@ -1,0 +1,49 @@
+// The layout engine: base PDF + layout + data -> PDF bytes, in-process with pdf-lib.
+import { PDFName, rgb, type PDFFont } from "pdf-lib";
+import { arrangePages, baseInfo, loadBasePdf, pageBox } from "./base-pdf.ts";
+import { embedFont, fontMetrics, loadFonts } from "./fonts.ts";
+import { fillForm } from "./forms.ts";
+import { type Layout, type FontName, validateLayout } from "./layout.ts";
+import { planLayout } from "./plan.ts";
+
+/** A rendered document. */
+export interface RenderedPdf {
+  bytes: Uint8Array;
+  pages: number;
+}
+
+/** Renders `data` with a layout over a base PDF. Throws JobErrors with render codes on bad input. */
+export async function renderLayout(basePdf: Uint8Array, layout: Layout, data: unknown, opts: { validate?: boolean } = {}): Promise<RenderedPdf> {
+  await loadFonts();
+  const doc = await loadBasePdf(basePdf);
+  const info = baseInfo(doc);
+  if (opts.validate !== false) validateLayout(layout, info);
+  const plan = planLayout(layout, data, info, fontMetrics);
+
+  const fonts = new Map<FontName, PDFFont>();
+  const font = async (name: FontName) => {
+    let f = fonts.get(name);
+    if (!f) {
+      f = await embedFont(doc, name);
+      fonts.set(name, f);
+    }
+    return f;
+  };
+  // Form first: flattening bakes the values into the base page, so continuation copies carry them too.
+  if (doc.catalog.has(PDFName.of("AcroForm"))) fillForm(doc, layout.form, data, await font("sans"), fontMetrics("sans"));
+  await arrangePages(doc, plan.pages);
+  const pages = doc.getPages();
+  for (const op of plan.ops) {
+    const page = pages[op.page];
+    const box = pageBox(page);
+    page.drawText(op.text, {
+      x: box.x + op.x,
+      y: box.y + box.height - op.baseline,
+      size: op.size,
+      font: await font(op.font),
+      color: rgb(...op.color),
+    });
+  }
+  const bytes = await doc.save({ useObjectStreams: false, updateFieldAppearances: false });
+  return { bytes, pages: pages.length };
+}
