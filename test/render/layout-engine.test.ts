@@ -65,7 +65,7 @@ describe("layout engine", () => {
     expect(p1).not.toContain("Total");
     expect(p2).not.toContain("Zoë Müller"); // customer block is on the first page only
     expect(p2).toContain("INV-1001"); // repeated field
-    expect(p3).toContain("Item 80: ");
+    expect(texts.findIndex((t) => t.includes("Item 80: "))).toBeGreaterThanOrEqual(n - 2); // the last rows, then totals
     expect(p3).toContain("€875.58");
     expect(p3).toContain(`Page ${n} of ${n}`);
     for (const t of texts.slice(0, -1)) expect(t).not.toContain("€875.58");
