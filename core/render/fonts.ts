@@ -58,6 +58,11 @@ function makeLoaded(name: FontName, bytes: Uint8Array): LoadedFont {
   return { bytes, font, metrics };
 }
 
+/** Where a built-in font's file is read from: a `/$bunfs/...` path inside a compiled binary. */
+export function fontFile(name: FontName): string {
+  return FILES[name].path;
+}
+
 /** Metrics of a built-in font; loadFonts() must have run. */
 export function fontMetrics(name: FontName): FontMetrics {
   const f = loaded.get(name);
