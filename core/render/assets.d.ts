@@ -3,3 +3,9 @@ declare module "*.ttf" {
   const path: string;
   export default path;
 }
+
+// pako 1.x ships no types; docctl only replaces its deflate (see native-deflate.ts).
+declare module "pako" {
+  const pako: { deflate(data: Uint8Array): Uint8Array };
+  export default pako;
+}

@@ -1,5 +1,5 @@
 // Loading a base PDF with precise errors (malformed, encrypted, empty) and reading its page geometry.
-import { EncryptedPDFError, PDFDocument, type PDFPage } from "pdf-lib";
+import { EncryptedPDFError, PDFDocument, ParseSpeeds, type PDFPage } from "pdf-lib";
 import { renderError } from "./errors.ts";
 import type { BaseInfo } from "./layout.ts";
 
@@ -8,7 +8,8 @@ export async function loadBasePdf(bytes: Uint8Array, source = "base PDF"): Promi
   if (bytes.length === 0) throw renderError("BAD_BASE_PDF", `${source}: the file is empty`);
   let doc: PDFDocument;
   try {
-    doc = await PDFDocument.load(bytes, { updateMetadata: false });
+    // parse without yielding to the event loop: bases are small, and each yield is a timer turn
+    doc = await PDFDocument.load(bytes, { updateMetadata: false, parseSpeed: ParseSpeeds.Fastest });
   } catch (err) {
     if (err instanceof EncryptedPDFError || /encrypt/i.test((err as Error).message))
       throw renderError(

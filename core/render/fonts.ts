@@ -42,6 +42,21 @@ function makeLoaded(name: FontName, bytes: Uint8Array): LoadedFont {
     }
     return a;
   };
+  memoiseGlyphDecoding(font);
+  const glyphs = new Map<number, fontkit.Glyph>();
+  const glyph = (cp: number) => {
+    let g = glyphs.get(cp);
+    if (!g) {
+      // The glyph objects are shared and may have been created without code points (as a component
+      // of a composite glyph); pdf-lib's ToUnicode map reads `codePoints`, so give it its own.
+      g = Object.create(font.glyphForCodePoint(cp), { codePoints: { value: [cp] } }) as fontkit.Glyph;
+      glyphs.set(cp, g);
+    }
+    return g;
+  };
+  (font as unknown as { layout: (text: string) => { glyphs: fontkit.Glyph[] } }).layout = (text) => ({
+    glyphs: Array.from(text, (ch) => glyph(ch.codePointAt(0)!)),
+  });
   const metrics: FontMetrics = {
     family: FILES[name].family,
     ascent: font.ascent / upm,
@@ -56,6 +71,33 @@ function makeLoaded(name: FontName, bytes: Uint8Array): LoadedFont {
     },
   };
   return { bytes, font, metrics };
+}
+
+/**
+ * fontkit's subsetter re-parses each glyph's outline for every document (TTFSubset._addGlyph calls
+ * glyph._decode()); glyph objects are cached per font, so cache the parse on them too.
+ */
+function memoiseGlyphDecoding(font: fontkit.Font): void {
+  type G = { _decode(): unknown; __docctlMemo?: true };
+  const f = font as unknown as { getGlyph(id: number, cps?: number[]): G };
+  const getGlyph = f.getGlyph.bind(f);
+  f.getGlyph = (id, cps) => {
+    const g = getGlyph(id, cps);
+    if (!g.__docctlMemo) {
+      const decode = g._decode.bind(g);
+      let done = false;
+      let value: unknown;
+      g._decode = () => {
+        if (!done) {
+          value = decode();
+          done = true;
+        }
+        return value;
+      };
+      g.__docctlMemo = true;
+    }
+    return g;
+  };
 }
 
 /** Where a built-in font's file is read from: a `/$bunfs/...` path inside a compiled binary. */
@@ -78,32 +120,27 @@ export function fontBytes(name: FontName): Uint8Array {
 }
 
 /**
+ * pdf-lib asks the fontkit it is given to parse the font file again for every document, which costs
+ * more than the rest of the render (a 750 kB copy and every table decoded afresh). The font is
+ * read-only once parsed, so hand pdf-lib the one instance per process; each document still gets its
+ * own subset.
+ */
+const sharedFontkit = {
+  create(bytes: Uint8Array) {
+    for (const f of loaded.values()) if (f.bytes === bytes) return f.font;
+    return fontkit.create(bytes as unknown as Buffer);
+  },
+};
+
+/**
  * Embeds a built-in font as a subset. Text is encoded by a plain character-to-glyph lookup instead of
  * fontkit's full shaping: Latin, Greek and Cyrillic need no shaping once NFC-normalised, widths then
- * match fontMetrics() exactly, and drawing gets about twice as fast. This replaces `layout` on the
- * embedder's private fontkit instance (pdf-lib 1.17 CustomFontSubsetEmbedder reads `this.font.layout`).
+ * match fontMetrics() exactly, and drawing gets about twice as fast. pdf-lib 1.17's subset embedder
+ * calls `font.layout(text)` on the fontkit instance, which is ours (see sharedFontkit).
  */
 export async function embedFont(doc: PDFDocument, name: FontName): Promise<PDFFont> {
   const f = loaded.get(name);
   if (!f) throw new Error(`font ${name} is not loaded: call loadFonts() first`);
-  doc.registerFontkit(fontkit);
-  const pdfFont = await doc.embedFont(f.bytes, { subset: true });
-  const inner = (pdfFont as unknown as { embedder?: { font?: fontkit.Font } }).embedder?.font as
-    | (Omit<fontkit.Font, "layout"> & { layout: (text: string) => { glyphs: fontkit.Glyph[] } })
-    | undefined;
-  if (inner && typeof inner.glyphForCodePoint === "function") {
-    const glyphCache = new Map<number, fontkit.Glyph>();
-    inner.layout = (text: string) => ({
-      glyphs: Array.from(text, (ch) => {
-        const cp = ch.codePointAt(0)!;
-        let g = glyphCache.get(cp);
-        if (!g) {
-          g = inner.glyphForCodePoint(cp);
-          glyphCache.set(cp, g);
-        }
-        return g;
-      }),
-    });
-  }
-  return pdfFont;
+  doc.registerFontkit(sharedFontkit as unknown as typeof fontkit);
+  return await doc.embedFont(f.bytes, { subset: true });
 }

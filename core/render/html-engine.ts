@@ -1,12 +1,13 @@
 // The HTML engine: a Mustache HTML page filled with escaped data, printed by one headless Chromium per
 // proc (started on first use, reused, pages pooled), then stamped over the base PDF.
 import Mustache from "mustache";
-import { PDFDocument } from "pdf-lib";
+import { PDFDocument, ParseSpeeds } from "pdf-lib";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { renderError } from "./errors.ts";
 import { baseInfo, loadBasePdf, pageBox } from "./base-pdf.ts";
 import { dataPathName, getPath, mustacheNames } from "./data.ts";
-import type { RenderedPdf } from "./layout-engine.ts";
+import { OBJECTS_PER_TICK, type RenderedPdf } from "./layout-engine.ts";
+import { useNativeDeflate } from "./native-deflate.ts";
 
 /** Options of the HTML engine. */
 export interface HtmlEngineOptions {
@@ -112,13 +113,14 @@ export class HtmlEngine {
 
   /** Renders an HTML template with data and stamps each printed page over the base PDF. */
   async render(base: Uint8Array, html: string, data: unknown, source = "page.html"): Promise<RenderedPdf> {
+    useNativeDeflate();
     const filled = fillHtml(html, data, source);
     const doc = await loadBasePdf(base);
     const info = baseInfo(doc);
     const [w, h] = info.pageSizes[0];
     const printed = await this.#print(filled, w, h);
 
-    const printedDoc = await PDFDocument.load(printed);
+    const printedDoc = await PDFDocument.load(printed, { parseSpeed: ParseSpeeds.Fastest });
     const embedded = await doc.embedPdf(printedDoc, printedDoc.getPageIndices());
     const last = info.pageCount - 1;
     for (let i = info.pageCount; i < embedded.length; i++) {
@@ -130,7 +132,7 @@ export class HtmlEngine {
       const box = pageBox(pages[i]);
       pages[i].drawPage(e, { x: box.x, y: box.y, width: box.width, height: box.height });
     });
-    const bytes = await doc.save({ useObjectStreams: false });
+    const bytes = await doc.save({ useObjectStreams: false, objectsPerTick: OBJECTS_PER_TICK });
     return { bytes, pages: pages.length };
   }
 

@@ -5,6 +5,10 @@ import { embedFont, fontMetrics, loadFonts } from "./fonts.ts";
 import { fillForm } from "./forms.ts";
 import { type Layout, type FontName, validateLayout } from "./layout.ts";
 import { planLayout } from "./plan.ts";
+import { useNativeDeflate } from "./native-deflate.ts";
+
+/** Objects pdf-lib writes between yields to the event loop: an invoice never yields (each yield is a timer turn), a 500-page document still does. */
+export const OBJECTS_PER_TICK = 2000;
 
 /** A rendered document. */
 export interface RenderedPdf {
@@ -14,6 +18,7 @@ export interface RenderedPdf {
 
 /** Renders `data` with a layout over a base PDF. Throws JobErrors with render codes on bad input. */
 export async function renderLayout(basePdf: Uint8Array, layout: Layout, data: unknown, opts: { validate?: boolean } = {}): Promise<RenderedPdf> {
+  useNativeDeflate();
   await loadFonts();
   const doc = await loadBasePdf(basePdf);
   const info = baseInfo(doc);
@@ -44,6 +49,6 @@ export async function renderLayout(basePdf: Uint8Array, layout: Layout, data: un
       color: rgb(...op.color),
     });
   }
-  const bytes = await doc.save({ useObjectStreams: false, updateFieldAppearances: false });
+  const bytes = await doc.save({ useObjectStreams: false, updateFieldAppearances: false, objectsPerTick: OBJECTS_PER_TICK });
   return { bytes, pages: pages.length };
 }

@@ -113,6 +113,15 @@ describe("layout engine", () => {
     expect(e.message).toBe('layout form.fields.b: the base PDF has no form field named "b" (it has: "a")');
   });
 
+  test("documents share the parsed fonts without leaking into each other (Í before I, both extractable)", async () => {
+    const base = await makeBasePdf(1);
+    const layout: Layout = { fields: [{ field: "t", page: 1, x: 40, y: 100 }] };
+    const first = await write("first.pdf", (await renderLayout(base, layout, { t: "Ísafjörður" })).bytes);
+    const second = await write("second.pdf", (await renderLayout(base, layout, { t: "Item I, Петербург" })).bytes);
+    expect(await pdfText(first)).toContain("Ísafjörður");
+    expect(await pdfText(second)).toContain("Item I, Петербург");
+  });
+
   describe("bad input is a JobError with a precise message", () => {
     test("a layout field on a page the base lacks", async () => {
       const base = await makeBasePdf(2);
