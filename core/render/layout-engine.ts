@@ -1,6 +1,7 @@
 // The layout engine: base PDF + layout + data -> PDF bytes, in-process with pdf-lib.
-import { PDFName, rgb, type PDFFont } from "pdf-lib";
-import { arrangePages, baseInfo, loadBasePdf, pageBox } from "./base-pdf.ts";
+import { PDFName, type PDFFont } from "pdf-lib";
+import { arrangePages, baseInfo, loadBasePdf } from "./base-pdf.ts";
+import { stampText } from "./stamp.ts";
 import { embedFont, fontMetrics, loadFonts } from "./fonts.ts";
 import { fillForm } from "./forms.ts";
 import { type Layout, type FontName, validateLayout } from "./layout.ts";
@@ -37,18 +38,8 @@ export async function renderLayout(basePdf: Uint8Array, layout: Layout, data: un
   // Form first: flattening bakes the values into the base page, so continuation copies carry them too.
   if (doc.catalog.has(PDFName.of("AcroForm"))) fillForm(doc, layout.form, data, await font("sans"), fontMetrics("sans"));
   await arrangePages(doc, plan.pages);
-  const pages = doc.getPages();
-  for (const op of plan.ops) {
-    const page = pages[op.page];
-    const box = pageBox(page);
-    page.drawText(op.text, {
-      x: box.x + op.x,
-      y: box.y + box.height - op.baseline,
-      size: op.size,
-      font: await font(op.font),
-      color: rgb(...op.color),
-    });
-  }
+  for (const name of new Set(plan.ops.map((o) => o.font))) await font(name);
+  stampText(doc, plan.ops, (name) => fonts.get(name)!);
   const bytes = await doc.save({ useObjectStreams: false, updateFieldAppearances: false, objectsPerTick: OBJECTS_PER_TICK });
-  return { bytes, pages: pages.length };
+  return { bytes, pages: doc.getPageCount() };
 }

@@ -1,0 +1,142 @@
+// Render benchmark: docctl's layout and HTML engines against the old pipeline they replace
+// (wkhtmltopdf an HTML invoice, then `pdftk generic.pdf stamp page.pdf`: two processes per document).
+//
+//   bun bench/render.ts [--docs 500] [--html-docs 500] [--old-docs 20] [--concurrency 1]
+//
+// The docctl side renders in-process through the render library. `docctlRenderers` is the one
+// function to swap for the full submit path (docctl submit -> worker -> result) once the runtime lands.
+import { parseArgs } from "node:util";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Mustache from "mustache";
+import { Renderer } from "../core/render/renderer.ts";
+import { loadFonts } from "../core/render/fonts.ts";
+import type { Template } from "../core/render/template.ts";
+
+const EX = join(import.meta.dir, "../examples/invoice");
+
+/** Renders one invoice from its data; returns the PDF. */
+export type RenderFn = (data: Record<string, unknown>) => Promise<Uint8Array>;
+
+export interface Renderers {
+  layout: RenderFn;
+  html: RenderFn;
+  /** what the figures measure, for the printout */
+  path: string;
+  stop(): Promise<void>;
+}
+
+/** docctl's engines, called in-process. Replace this function to measure through submit + worker. */
+export async function docctlRenderers(): Promise<Renderers> {
+  const base = await Bun.file(join(EX, "base.pdf")).bytes();
+  const layoutT: Template = { name: "invoice", kind: "layout", base, layout: await Bun.file(join(EX, "layout.json")).json(), pages: 1 };
+  const htmlT: Template = { name: "invoice-html", kind: "html", base, html: await Bun.file(join(EX, "invoice.html")).text(), pages: 1 };
+  const renderer = new Renderer();
+  await loadFonts();
+  await renderer.html.start();
+  return {
+    path: "in-process render library (core/render), one proc",
+    layout: async (data) => (await renderer.render(layoutT, data)).bytes,
+    html: async (data) => (await renderer.render(htmlT, data)).bytes,
+    stop: () => renderer.stop(),
+  };
+}
+
+/** The old pipeline: fill the HTML, wkhtmltopdf it, pdftk-stamp it over the generic PDF. */
+export async function oldPipeline(): Promise<{ render: RenderFn; stop(): Promise<void> }> {
+  for (const bin of ["wkhtmltopdf", "pdftk"])
+    if (!Bun.which(bin)) throw new Error(`${bin} is not installed: apt-get install wkhtmltopdf pdftk-java`);
+  const dir = mkdtempSync(join(tmpdir(), "docctl-bench-old-"));
+  const html = await Bun.file(join(EX, "invoice.html")).text();
+  const base = join(EX, "base.pdf");
+  let n = 0;
+  return {
+    async render(data) {
+      const i = n++;
+      const [page, pdf, out] = ["html", "page.pdf", "out.pdf"].map((s) => join(dir, `${i}.${s}`));
+      await Bun.write(page, Mustache.render(html, data));
+      await exec(["wkhtmltopdf", "-q", "--page-size", "A4", "-T", "0", "-B", "0", "-L", "0", "-R", "0", page, pdf]);
+      await exec(["pdftk", base, "stamp", pdf, "output", out]);
+      const bytes = await Bun.file(out).bytes();
+      for (const f of [page, pdf, out]) rmSync(f, { force: true });
+      return bytes;
+    },
+    async stop() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function exec(cmd: string[]): Promise<void> {
+  const p = Bun.spawn(cmd, { stdout: "ignore", stderr: "pipe", env: { ...process.env, QT_QPA_PLATFORM: "offscreen", XDG_RUNTIME_DIR: tmpdir() } });
+  const code = await p.exited;
+  if (code !== 0) throw new Error(`${cmd[0]} exited ${code}: ${(await new Response(p.stderr).text()).slice(0, 500)}`);
+}
+
+/** Renders `n` invoices (numbers differ, so nothing can be cached) with `concurrency` in flight; returns docs/s. */
+export async function measure(label: string, n: number, concurrency: number, render: RenderFn, sample: Record<string, unknown>): Promise<number> {
+  const dataFor = (i: number) => ({ ...sample, number: `INV-${100000 + i}` });
+  const first = await render(dataFor(-1)); // warm-up, and a sanity check of the output
+  if (!new TextDecoder().decode(first.subarray(0, 5)).startsWith("%PDF-")) throw new Error(`${label}: output is not a PDF`);
+  let next = 0;
+  let done = 0;
+  const started = performance.now();
+  let lastPrint = started;
+  const worker = async () => {
+    while (next < n) {
+      await render(dataFor(next++));
+      done++;
+      const now = performance.now();
+      if (now - lastPrint > 1000) {
+        lastPrint = now;
+        process.stderr.write(`\r  ${label}: ${done}/${n}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  process.stderr.write(`\r${" ".repeat(60)}\r`);
+  return n / seconds;
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      docs: { type: "string", default: "500" },
+      "html-docs": { type: "string" },
+      "old-docs": { type: "string", default: "20" },
+      concurrency: { type: "string", default: "1" },
+    },
+  });
+  const docs = Number(values.docs);
+  const htmlDocs = Number(values["html-docs"] ?? values.docs);
+  const oldDocs = Number(values["old-docs"]);
+  const concurrency = Number(values.concurrency);
+  const sample = await Bun.file(join(EX, "data.json")).json();
+  const command = `bun bench/render.ts --docs ${docs} --html-docs ${htmlDocs} --old-docs ${oldDocs} --concurrency ${concurrency}`;
+  console.log(`$ ${command}`);
+  console.log(`invoice: examples/invoice (1 page, ${sample.items.length} line items), ${concurrency} document(s) in flight per engine`);
+
+  const old = await oldPipeline();
+  const oldRate = await measure("old pipeline", oldDocs, concurrency, old.render, sample);
+  await old.stop();
+  const d = await docctlRenderers();
+  const layoutRate = await measure("layout engine", docs, concurrency, d.layout, sample);
+  const htmlRate = await measure("html engine", htmlDocs, concurrency, d.html, sample);
+  await d.stop();
+
+  const row = (name: string, n: number, rate: number, target?: number) => {
+    const ratio = rate / oldRate;
+    const verdict = target === undefined ? "" : ratio >= target ? `  (target ${target}x: met)` : `  (target ${target}x: MISSED)`;
+    return `| ${name.padEnd(44)} | ${String(n).padStart(5)} | ${rate.toFixed(1).padStart(8)} | ${`${ratio.toFixed(1)}x`.padStart(7)} |${verdict}`;
+  };
+  console.log(`docctl side: ${d.path}`);
+  console.log(`| ${"engine".padEnd(44)} | ${"docs".padStart(5)} | ${"docs/s".padStart(8)} | ${"vs old".padStart(7)} |`);
+  console.log(`|${"-".repeat(46)}|${"-".repeat(7)}|${"-".repeat(10)}|${"-".repeat(9)}|`);
+  console.log(row("old: wkhtmltopdf + pdftk stamp (2 procs/doc)", oldDocs, oldRate));
+  console.log(row("docctl layout engine (pdf-lib)", docs, layoutRate, 100));
+  console.log(row("docctl HTML engine (Chromium, reused)", htmlDocs, htmlRate, 5));
+}
+
+if (import.meta.main) await main();
