@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Mustache from "mustache";
 import { Renderer } from "../core/render/renderer.ts";
-import { loadFonts } from "../core/render/fonts.ts";
+import { clearSubsetCache, loadFonts } from "../core/render/fonts.ts";
 import type { Template } from "../core/render/template.ts";
 
 const EX = join(import.meta.dir, "../examples/invoice");
@@ -74,9 +74,30 @@ async function exec(cmd: string[]): Promise<void> {
   if (code !== 0) throw new Error(`${cmd[0]} exited ${code}: ${(await new Response(p.stderr).text()).slice(0, 500)}`);
 }
 
-/** Renders `n` invoices (numbers differ, so nothing can be cached) with `concurrency` in flight; returns docs/s. */
+const CUSTOMERS = [
+  "Société Générale d'Électricité — Zoë Müller",
+  "Łukasz Wiśniewski Sp. z o.o.",
+  "Ελληνικά Ναυπηγεία Α.Ε.",
+  "ООО «Северное сияние»",
+  "Bjørn Ødegård AS",
+  "Tomáš Dvořák s.r.o.",
+  "José Peña y Compañía S.L.",
+  "Αθηνά Παπαδοπούλου",
+  "Jürgen Weiß GmbH",
+  "Ирина Смирнова",
+];
+
+/** Invoice i: its own number, one of ten customers (five scripts/alphabets) and a rotated item list. */
+export function invoiceData(sample: { items: unknown[] } & Record<string, unknown>, i: number): Record<string, unknown> {
+  const k = ((i % sample.items.length) + sample.items.length) % sample.items.length;
+  const items = [...sample.items.slice(k), ...sample.items.slice(0, k)].slice(0, 8 + (i % 5));
+  const customer = { ...(sample.customer as object), name: CUSTOMERS[((i % CUSTOMERS.length) + CUSTOMERS.length) % CUSTOMERS.length] };
+  return { ...sample, number: `INV-${100000 + i}`, customer, items };
+}
+
+/** Renders `n` different invoices with `concurrency` in flight; returns docs/s. */
 export async function measure(label: string, n: number, concurrency: number, render: RenderFn, sample: Record<string, unknown>): Promise<number> {
-  const dataFor = (i: number) => ({ ...sample, number: `INV-${100000 + i}` });
+  const dataFor = (i: number) => invoiceData(sample as { items: unknown[] }, i);
   const first = await render(dataFor(-1)); // warm-up, and a sanity check of the output
   if (!new TextDecoder().decode(first.subarray(0, 5)).startsWith("%PDF-")) throw new Error(`${label}: output is not a PDF`);
   let next = 0;
@@ -88,7 +109,7 @@ export async function measure(label: string, n: number, concurrency: number, ren
       await render(dataFor(next++));
       done++;
       const now = performance.now();
-      if (now - lastPrint > 1000) {
+      if (process.stderr.isTTY && now - lastPrint > 1000) {
         lastPrint = now;
         process.stderr.write(`\r  ${label}: ${done}/${n}`);
       }
@@ -96,7 +117,7 @@ export async function measure(label: string, n: number, concurrency: number, ren
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
   const seconds = (performance.now() - started) / 1000;
-  process.stderr.write(`\r${" ".repeat(60)}\r`);
+  if (process.stderr.isTTY) process.stderr.write(`\r${" ".repeat(60)}\r`);
   return n / seconds;
 }
 
@@ -116,13 +137,18 @@ async function main() {
   const sample = await Bun.file(join(EX, "data.json")).json();
   const command = `bun bench/render.ts --docs ${docs} --html-docs ${htmlDocs} --old-docs ${oldDocs} --concurrency ${concurrency}`;
   console.log(`$ ${command}`);
-  console.log(`invoice: examples/invoice (1 page, ${sample.items.length} line items), ${concurrency} document(s) in flight per engine`);
+  console.log(`invoices: examples/invoice, each with its own number, one of 10 customers and 8-12 of its ${sample.items.length} line items; ${concurrency} document(s) in flight per engine`);
 
   const old = await oldPipeline();
   const oldRate = await measure("old pipeline", oldDocs, concurrency, old.render, sample);
   await old.stop();
   const d = await docctlRenderers();
   const layoutRate = await measure("layout engine", docs, concurrency, d.layout, sample);
+  const coldDocs = Math.max(1, Math.round(docs / 5));
+  const coldRate = await measure("layout engine, no subset reuse", coldDocs, concurrency, async (data) => {
+    clearSubsetCache();
+    return await d.layout(data);
+  }, sample);
   const htmlRate = await measure("html engine", htmlDocs, concurrency, d.html, sample);
   await d.stop();
 
@@ -136,6 +162,7 @@ async function main() {
   console.log(`|${"-".repeat(46)}|${"-".repeat(7)}|${"-".repeat(10)}|${"-".repeat(9)}|`);
   console.log(row("old: wkhtmltopdf + pdftk stamp (2 procs/doc)", oldDocs, oldRate));
   console.log(row("docctl layout engine (pdf-lib)", docs, layoutRate, 100));
+  console.log(row("  same, font subset cache cleared every doc", coldDocs, coldRate));
   console.log(row("docctl HTML engine (Chromium, reused)", htmlDocs, htmlRate, 5));
 }
 

@@ -1,6 +1,7 @@
 // The built-in fonts (DejaVu, shipped inside the binary), their metrics, and embedding them into a PDF.
 import fontkit from "@pdf-lib/fontkit";
-import type { PDFDocument, PDFFont } from "pdf-lib";
+import type { PDFContext, PDFDocument, PDFFont, PDFRef } from "pdf-lib";
+import { zlibDeflate } from "./native-deflate.ts";
 import sansPath from "./fonts/DejaVuSans.ttf" with { type: "file" };
 import sansBoldPath from "./fonts/DejaVuSans-Bold.ttf" with { type: "file" };
 import monoPath from "./fonts/DejaVuSansMono.ttf" with { type: "file" };
@@ -14,7 +15,10 @@ const FILES: Record<FontName, { path: string; family: string }> = {
 };
 
 interface LoadedFont {
+  name: FontName;
   bytes: Uint8Array;
+  /** glyph ids of BASE_SUBSET_CODE_POINTS that the font has, in that order */
+  baseGlyphs: number[];
   font: fontkit.Font;
   metrics: FontMetrics;
 }
@@ -70,7 +74,8 @@ function makeLoaded(name: FontName, bytes: Uint8Array): LoadedFont {
       return undefined;
     },
   };
-  return { bytes, font, metrics };
+  const baseGlyphs = BASE_SUBSET_CODE_POINTS.filter((cp) => font.hasGlyphForCodePoint(cp)).map((cp) => font.glyphForCodePoint(cp).id);
+  return { name, bytes, font, metrics, baseGlyphs };
 }
 
 /**
@@ -142,5 +147,65 @@ export async function embedFont(doc: PDFDocument, name: FontName): Promise<PDFFo
   const f = loaded.get(name);
   if (!f) throw new Error(`font ${name} is not loaded: call loadFonts() first`);
   doc.registerFontkit(sharedFontkit as unknown as typeof fontkit);
-  return await doc.embedFont(f.bytes, { subset: true });
+  const pdfFont = await doc.embedFont(f.bytes, { subset: true });
+  reuseSubsets(pdfFont, f);
+  return pdfFont;
+}
+
+/**
+ * Code points every subset starts with, in a fixed order: ASCII, Latin-1, Latin Extended-A and common
+ * punctuation (€ – — ‘ ’ “ ” • … № ×). Most documents use nothing else, so their subsets are identical
+ * and the encoded font file can be reused (see reuseSubsets) at the cost of ~15 kB per font per PDF.
+ */
+export const BASE_SUBSET_CODE_POINTS: number[] = [
+  ...range(0x20, 0x7e),
+  ...range(0xa0, 0xff),
+  ...range(0x100, 0x17f),
+  ...[0x20ac, 0x2013, 0x2014, 0x2018, 0x2019, 0x201a, 0x201c, 0x201d, 0x201e, 0x2022, 0x2026, 0x2116, 0x2122, 0x2212],
+];
+
+function range(a: number, b: number): number[] {
+  return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+}
+
+/** Encoded subset font files, per font and glyph list (insertion order matters); least recently used evicted. */
+const subsetCache = new Map<string, Uint8Array>();
+const SUBSET_CACHE_ENTRIES = 128;
+
+/** Empties the subset cache (tests compare cached and fresh output). */
+export function clearSubsetCache(): void {
+  subsetCache.clear();
+}
+
+/**
+ * Encoding a TrueType subset (fontkit) and deflating it is the largest cost of a small document. The
+ * bytes depend only on the font and the ordered glyph list, so: seed every subset with the base glyphs
+ * in a fixed order, and cache the compressed font file by glyph list. This hooks pdf-lib 1.17's
+ * CustomFontSubsetEmbedder (`subset`, `serializeFont`, `embedFontStream`).
+ */
+function reuseSubsets(pdfFont: PDFFont, f: LoadedFont): void {
+  type Subset = { glyphs: number[]; includeGlyph(g: number): number };
+  type Embedder = {
+    subset?: Subset;
+    glyphs?: unknown[];
+    glyphCache?: { access(): unknown[]; invalidate(): void };
+    serializeFont(): Promise<Uint8Array>;
+    embedFontStream?: (context: PDFContext) => Promise<PDFRef>;
+  };
+  const embedder = (pdfFont as unknown as { embedder: Embedder }).embedder;
+  const subset = embedder.subset;
+  if (!subset || typeof embedder.embedFontStream !== "function" || !Array.isArray(subset.glyphs) || !Array.isArray(embedder.glyphs)) return;
+  for (const gid of f.baseGlyphs) subset.includeGlyph(gid);
+  // widths and ToUnicode cover the glyphs the text used; skip the seeded ones it did not use
+  const used = embedder.glyphs;
+  embedder.glyphCache = { access: () => used.filter((g) => g !== undefined), invalidate() {} };
+  embedder.embedFontStream = async (context) => {
+    const key = `${f.name}:${subset.glyphs.join(",")}`;
+    let compressed = subsetCache.get(key);
+    if (compressed) subsetCache.delete(key);
+    else compressed = zlibDeflate(await embedder.serializeFont());
+    subsetCache.set(key, compressed);
+    if (subsetCache.size > SUBSET_CACHE_ENTRIES) subsetCache.delete(subsetCache.keys().next().value!);
+    return context.register(context.stream(compressed, { Filter: "FlateDecode" }));
+  };
 }

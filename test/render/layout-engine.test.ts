@@ -3,6 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import { renderLayout } from "../../core/render/layout-engine.ts";
+import { clearSubsetCache } from "../../core/render/fonts.ts";
 import type { Layout } from "../../core/render/layout.ts";
 import { makeBasePdf, pdfPages, pdfText, qpdfCheck, run } from "../helpers/pdf.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -120,6 +121,28 @@ describe("layout engine", () => {
     const second = await write("second.pdf", (await renderLayout(base, layout, { t: "Item I, Петербург" })).bytes);
     expect(await pdfText(first)).toContain("Ísafjörður");
     expect(await pdfText(second)).toContain("Item I, Петербург");
+  });
+
+  test("a reused font subset draws exactly what a fresh one draws", async () => {
+    const base = await makeBasePdf(1);
+    const layout: Layout = { fields: [{ field: "t", page: 1, x: 40, y: 100, size: 30 }] };
+    const raster = async (name: string, bytes: Uint8Array) => {
+      const pdf = await write(`${name}.pdf`, bytes);
+      const r = await run(["pdftoppm", "-r", "20", "-gray", "-singlefile", pdf, join(tmp.path, name)]);
+      expect(r.code).toBe(0);
+      return await Bun.file(join(tmp.path, `${name}.pgm`)).bytes();
+    };
+    clearSubsetCache();
+    const greek = { t: "Ωμέγα Ξ ψ" };
+    const cyrillic = { t: "Жёлтый Щ ю" };
+    const g1 = await raster("g1", (await renderLayout(base, layout, greek)).bytes);
+    const c1 = await raster("c1", (await renderLayout(base, layout, cyrillic)).bytes); // fresh: different extra glyphs
+    const g2 = await raster("g2", (await renderLayout(base, layout, greek)).bytes); // from the cache
+    clearSubsetCache();
+    const c2 = await raster("c2", (await renderLayout(base, layout, cyrillic)).bytes); // fresh again
+    expect(g2).toEqual(g1);
+    expect(c2).toEqual(c1);
+    expect(c1).not.toEqual(g1);
   });
 
   describe("bad input is a JobError with a precise message", () => {
