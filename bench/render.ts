@@ -11,7 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Mustache from "mustache";
 import { Renderer } from "../core/render/renderer.ts";
-import { clearSubsetCache, loadFonts } from "../core/render/fonts.ts";
+import { clearSubsetCache } from "../core/render/font-embed.ts";
+import { loadFonts } from "../core/render/fonts.ts";
 import type { Template } from "../core/render/template.ts";
 
 const EX = join(import.meta.dir, "../examples/invoice");

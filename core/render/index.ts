@@ -17,7 +17,8 @@ export {
 export { wrapText, fitText, alignX, type FontMetrics, type FittedText } from "./text.ts";
 export { flowRows, type FlowInput, type FlowResult } from "./table.ts";
 export { planLayout, type RenderPlan, type DrawOp } from "./plan.ts";
-export { loadFonts, fontMetrics } from "./fonts.ts";
+export { loadFonts, fontMetrics, fontFile } from "./fonts.ts";
+export { embedFont, clearSubsetCache, BASE_SUBSET_CODE_POINTS } from "./font-embed.ts";
 export { loadBasePdf, baseInfo } from "./base-pdf.ts";
 export { formAssignments } from "./forms.ts";
 export { renderLayout, type RenderedPdf } from "./layout-engine.ts";

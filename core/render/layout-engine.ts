@@ -2,7 +2,8 @@
 import { PDFName, type PDFFont } from "pdf-lib";
 import { arrangePages, baseInfo, loadBasePdf } from "./base-pdf.ts";
 import { stampText } from "./stamp.ts";
-import { embedFont, fontMetrics, loadFonts } from "./fonts.ts";
+import { embedFont } from "./font-embed.ts";
+import { fontMetrics, loadFonts } from "./fonts.ts";
 import { fillForm } from "./forms.ts";
 import { type Layout, type FontName, validateLayout } from "./layout.ts";
 import { planLayout } from "./plan.ts";

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import { renderLayout } from "../../core/render/layout-engine.ts";
-import { clearSubsetCache } from "../../core/render/fonts.ts";
+import { clearSubsetCache } from "../../core/render/font-embed.ts";
 import type { Layout } from "../../core/render/layout.ts";
 import { makeBasePdf, pdfPages, pdfText, qpdfCheck, run } from "../helpers/pdf.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -121,6 +121,18 @@ describe("layout engine", () => {
     const second = await write("second.pdf", (await renderLayout(base, layout, { t: "Item I, Петербург" })).bytes);
     expect(await pdfText(first)).toContain("Ísafjörður");
     expect(await pdfText(second)).toContain("Item I, Петербург");
+  });
+
+  test("documents rendered concurrently in one proc each get their own text", async () => {
+    const base = await makeBasePdf(1);
+    const layout: Layout = { fields: [{ field: "t", page: 1, x: 40, y: 100 }, { field: "u", page: 1, x: 40, y: 130, font: "sans-bold" }] };
+    const texts = ["Ωμέγα", "Жёлтый", "Łódź", "Ærø", "Ψυχή", "Щука", "Çağ", "Ÿes"];
+    const outs = await Promise.all(texts.map((t, i) => renderLayout(base, layout, { t: `${i} ${t}`, u: `${t} ${i}` })));
+    for (const [i, out] of outs.entries()) {
+      const text = await pdfText(await write(`conc-${i}.pdf`, out.bytes));
+      expect(text).toContain(`${i} ${texts[i]}`);
+      expect(text).toContain(`${texts[i]} ${i}`);
+    }
   });
 
   test("a reused font subset draws exactly what a fresh one draws", async () => {
