@@ -37,7 +37,7 @@ export function formAssignments(fieldNames: string[], spec: FormSpec | undefined
         throw renderError("MISSING_FIELD", `${dataPathName("data", path)} is missing (form field ${JSON.stringify(name)} needs it)`);
       continue;
     }
-    out.push({ name, value: text.normalize("NFC") });
+    out.push({ name, value: text.normalize("NFC").replace(/\r\n?/g, "\n").replace(/\t/g, " ") });
   }
   return out;
 }
@@ -60,7 +60,7 @@ export function fillForm(doc: PDFDocument, spec: FormSpec | undefined, data: unk
       if (on) field.check();
       else field.uncheck();
     } else if (typeof value === "string") {
-      const bad = metrics.missingGlyph(value.replace(/[\r\n\t]/g, ""));
+      const bad = metrics.missingGlyph(value.replace(/\n/g, ""));
       if (bad !== undefined)
         throw renderError(
           "UNKNOWN_GLYPH",

@@ -170,6 +170,15 @@ export function layoutProblems(raw: unknown, base: BaseInfo): string[] {
     if (n < 1 || n > base.pageCount)
       add(path, `page ${n} does not exist (the base PDF has ${base.pageCount} page${base.pageCount === 1 ? "" : "s"})`);
   };
+  // A position off the page would print nothing, silently: say so.
+  const onPage = (pageNo: unknown, x: unknown, y: unknown, p: string, add: Add, yOnly = false) => {
+    const size = Number.isInteger(pageNo) ? base.pageSizes?.[(pageNo as number) - 1] : undefined;
+    if (!size) return;
+    const [w, h] = size;
+    const where = yOnly ? p : `${p}.y`;
+    if (typeof x === "number" && (x < 0 || x > w)) add(`${p}.x`, `${x} is off the page (page ${pageNo} is ${round(w)}pt wide)`);
+    if (typeof y === "number" && (y < 0 || y > h)) add(where, `${y} is off the page (page ${pageNo} is ${round(h)}pt tall; y is measured from the top)`);
+  };
   const fields = arrayAt(raw, "fields", add);
   fields.forEach((f, i) => {
     const p = `fields[${i}]`;
@@ -178,6 +187,7 @@ export function layoutProblems(raw: unknown, base: BaseInfo): string[] {
     page(f.page, `${p}.page`);
     num(f, "x", p, add, true);
     num(f, "y", p, add, true);
+    onPage(f.page, f.x, f.y, p, add);
     bool(f, "repeat", p, add);
     checkSource(f, p, add);
     checkStyle(f, p, add);
@@ -198,6 +208,7 @@ export function layoutProblems(raw: unknown, base: BaseInfo): string[] {
     }
     num(t, "top", p, add, true);
     num(t, "bottom", p, add, true);
+    onPage(t.page, undefined, t.top, `${p}.top`, add, true);
     num(t, "continueTop", p, add);
     num(t, "rowGap", p, add, false, 0);
     num(t, "minRowHeight", p, add, false, 0);

@@ -150,9 +150,10 @@ function sourceText(src: TextSource, view: unknown, prefix: string, where: strin
 }
 
 function fitChecked(text: string, style: ResolvedStyle, metrics: MetricsSource, where: string, src: TextSource): FittedText {
-  const clean = text.normalize("NFC");
+  // tabs print as spaces and every line break as "\n": neither has a glyph to draw
+  const clean = text.normalize("NFC").replace(/\r\n?/g, "\n").replace(/\t/g, " ");
   const m = metrics(style.font);
-  const bad = m.missingGlyph(clean.replace(/[\r\n\t]/g, ""));
+  const bad = m.missingGlyph(clean.replace(/\n/g, ""));
   if (bad !== undefined) {
     const cp = bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
     const what = src.field ? `field "${src.field}"` : `text ${JSON.stringify(src.text)}`;

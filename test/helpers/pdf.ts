@@ -1,4 +1,5 @@
 // Checking rendered PDFs with independent tools (qpdf, poppler's pdftotext) and making base PDFs for tests.
+import { readdirSync, readFileSync } from "node:fs";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 
 /** Runs a command; returns exit code and output. */
@@ -39,4 +40,29 @@ export async function makeBasePdf(pages = 1): Promise<Uint8Array> {
   const font = await doc.embedFont(StandardFonts.Helvetica);
   for (let i = 1; i <= pages; i++) doc.addPage([595.28, 841.89]).drawText(`BASE PAGE ${i}`, { x: 40, y: 800, size: 12, font });
   return await doc.save();
+}
+
+/** Command lines of every live descendant of this process (Linux /proc), to check nothing is left running. */
+export function descendantCommands(root = process.pid): string[] {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (fields[0] !== "Z") parent.set(Number(d), Number(fields[1]));
+    } catch {
+      // the process exited while we looked
+    }
+  }
+  const out: string[] = [];
+  for (const pid of parent.keys()) {
+    let p = parent.get(pid);
+    while (p !== undefined && p !== root && p > 1) p = parent.get(p);
+    if (p !== root) continue;
+    try {
+      out.push(readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim());
+    } catch {}
+  }
+  return out;
 }

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { HtmlEngine, fillHtml, findChromium } from "../../core/render/html-engine.ts";
 import { Renderer } from "../../core/render/renderer.ts";
-import { pdfPages, pdfText, qpdfCheck } from "../helpers/pdf.ts";
+import { descendantCommands, pdfPages, pdfText, qpdfCheck } from "../helpers/pdf.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const EX = join(import.meta.dir, "../../examples/invoice");
@@ -85,5 +85,16 @@ describe.skipIf(!chromium)("HTML engine with Chromium", () => {
     expect(out.pages).toBe(3);
     expect(await pdfPages(path)).toBe(3);
     expect(await pdfText(path, { page: 3 })).toContain("ACME Tools Ltd");
+  });
+
+  test("stop() closes Chromium: no browser process is left, and the next render starts a new one", async () => {
+    const running = () => descendantCommands().filter((c) => /chrom/i.test(c));
+    expect(running().length).toBeGreaterThan(0);
+    await engine.stop();
+    expect(running()).toEqual([]);
+    const again = await engine.render(base, "<p>{{a}}</p>", { a: "again" });
+    expect(again.pages).toBe(1);
+    await engine.stop();
+    expect(running()).toEqual([]);
   });
 });

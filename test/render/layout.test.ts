@@ -57,6 +57,13 @@ describe("layout validation", () => {
     expect(problems).toContain("tables[1].page: tables[0] already starts on page 1; one table per page");
   });
 
+  test("a position off the page is refused, since it would print nothing", () => {
+    const problems = layoutProblems({ fields: [field({ x: 700 }), field({ y: -5 })], tables: [{ rows: "r", page: 2, top: 900, bottom: 901, columns: [{ field: "a", x: 1, width: 9 }] }] }, base);
+    expect(problems).toContain("fields[0].x: 700 is off the page (page 1 is 595pt wide)");
+    expect(problems).toContain("fields[1].y: -5 is off the page (page 1 is 842pt tall; y is measured from the top)");
+    expect(problems).toContain("tables[0].top: 900 is off the page (page 2 is 842pt tall; y is measured from the top)");
+  });
+
   test("a layout that is not an object", () => {
     expect(layoutProblems([], base)).toEqual(["the layout must be a JSON object (got an array)"]);
   });

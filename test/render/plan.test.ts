@@ -57,6 +57,11 @@ describe("planLayout", () => {
     expect(e.message).toContain('fields[0] (field "greeting"): character "☃" (U+2603) is not in the font "sans" (Fake Sans)');
   });
 
+  test("tabs print as spaces and CR/CRLF line breaks as new lines", () => {
+    const plan = planLayout({ fields: [{ field: "a", page: 1, x: 0, y: 0 }] }, { a: "x\ty\r\nz\rw" }, base(1), metrics);
+    expect(plan.ops.map((o) => o.text)).toEqual(["x y", "z", "w"]);
+  });
+
   test("an object where text is expected is BAD_FIELD_VALUE", () => {
     const e = codeOf(() => planLayout({ fields: [{ field: "customer", page: 1, x: 0, y: 0 }] }, { customer: { a: 1 } }, base(1), metrics));
     expect(e.code).toBe("BAD_FIELD_VALUE");
