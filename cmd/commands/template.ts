@@ -4,6 +4,7 @@ import { basename, join } from "node:path";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Command, CommandContext } from "../command.ts";
 import { connectNats } from "../../core/runtime/connection.ts";
+import { jsonSyntaxError } from "../json-location.ts";
 import { InputError, JobError, UnreachableError } from "../../core/runtime/errors.ts";
 import { TEMPLATES_BUCKET, getTemplate, listTemplates, putTemplate, removeTemplate } from "../../core/render/store.ts";
 
@@ -77,7 +78,8 @@ async function runTemplate(ctx: CommandContext): Promise<number> {
         try {
           layout = JSON.parse(text);
         } catch (err) {
-          throw new InputError(`${layoutPath} is not valid JSON: ${(err as Error).message}`);
+          const at = jsonSyntaxError(text);
+          throw new InputError(at ? `${layoutPath}:${at.line}:${at.col}: ${at.message}` : `${layoutPath} is not valid JSON: ${(err as Error).message}`);
         }
       } else html = new TextDecoder().decode(await readInput(htmlPath!));
       const info = await withNats(ctx, (nc) =>

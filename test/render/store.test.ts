@@ -144,6 +144,12 @@ describe("docctl template", () => {
     expect(notPdf.code).toBe(2);
     expect(notPdf.out).toContain(`error [BAD_BASE_PDF]: ${layoutPath} is not a readable PDF`);
 
+    const brokenPath = join(tmp.path, "broken.json");
+    await Bun.write(brokenPath, '{\n  "fields": [\n    {"text": "a", "page": 1, "x": 1, "y": 1},\n  ]\n}\n');
+    const broken = await cli(["put", "x", join(EX, "base.pdf")], { layout: brokenPath });
+    expect(broken.code).toBe(2);
+    expect(broken.out).toBe(`error: ${brokenPath}:4:3: unexpected "]" after "," (trailing commas are not allowed in JSON)`);
+
     expect((await cli(["put", "x", join(EX, "base.pdf")])).code).toBe(2); // neither --layout nor --html
     expect((await cli(["put", "x", "/nonexistent.pdf"], { layout: layoutPath })).out).toBe("error: /nonexistent.pdf: no such file");
     expect((await cli(["frobnicate"])).code).toBe(2);
