@@ -24,20 +24,15 @@ export function valueText(value: unknown, where: string): string | undefined {
   );
 }
 
-/** Names used by a Mustache template's plain placeholders ({{a.b}}, {{{c}}}, {{&d}}), outside sections. */
+/**
+ * Names a Mustache template's plain placeholders ({{a.b}}, {{{c}}}, {{&d}}) use outside sections: the
+ * values it cannot do without. Sections ({{#note}}...{{/note}}) are conditionals in Mustache, so
+ * neither their names nor what they contain (looked up per row) count.
+ */
 export function mustacheNames(template: string): string[] {
   const names: string[] = [];
-  const walk = (tokens: unknown[], inSection: boolean) => {
-    for (const t of tokens as [string, string, number, number, unknown[]?][]) {
-      const [type, value] = t;
-      if ((type === "name" || type === "&" || type === "{") && !inSection) names.push(value);
-      if ((type === "#" || type === "^") && Array.isArray(t[4])) {
-        if (!inSection) names.push(value);
-        walk(t[4], true);
-      }
-    }
-  };
-  walk(Mustache.parse(template), false);
+  for (const [type, value] of Mustache.parse(template) as unknown as [string, string][])
+    if (type === "name" || type === "&" || type === "{") names.push(value);
   return names;
 }
 

@@ -85,8 +85,21 @@ export class HtmlEngine {
 
   #ensure(): Promise<{ browser: Browser; context: BrowserContext }> {
     if (!this.#browser) {
-      this.#browser = this.#launch();
-      this.#browser.catch(() => (this.#browser = null));
+      const launching = this.#launch();
+      this.#browser = launching;
+      launching.then(
+        ({ browser }) =>
+          browser.on("disconnected", () => {
+            // a crash: the next render starts a new browser (unless stop() or a relaunch came first)
+            if (this.#browser === launching) {
+              this.#browser = null;
+              this.#idle = [];
+            }
+          }),
+        () => {
+          if (this.#browser === launching) this.#browser = null;
+        },
+      );
     }
     return this.#browser;
   }
@@ -104,10 +117,6 @@ export class HtmlEngine {
     }
     // Templates are self-contained pages: no scripts, no network.
     const context = await browser.newContext({ javaScriptEnabled: false, offline: true });
-    browser.on("disconnected", () => {
-      this.#browser = null;
-      this.#idle = [];
-    });
     return { browser, context };
   }
 

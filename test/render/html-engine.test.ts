@@ -28,6 +28,9 @@ describe("fillHtml and findChromium (no browser needed)", () => {
   test("placeholders are filled HTML-escaped", () => {
     expect(fillHtml("<p>{{name}}</p>", { name: "<b>Tom & Jerry</b>" })).toBe("<p>&lt;b&gt;Tom &amp; Jerry&lt;&#x2F;b&gt;</p>");
   });
+  test("sections are conditionals: a missing section value is not an error", () => {
+    expect(fillHtml("<p>{{a}}</p>{{#note}}<i>{{note}}</i>{{/note}}{{^paid}}unpaid{{/paid}}", { a: 1 })).toBe("<p>1</p>unpaid");
+  });
   test("a placeholder the data lacks is MISSING_FIELD", () => {
     expect(() => fillHtml("<p>{{customer.name}}</p>", { customer: {} }, "inv.html")).toThrow("data.customer.name is missing (inv.html uses {{customer.name}})");
   });
