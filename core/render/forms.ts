@@ -1,5 +1,5 @@
 // PDF form fields in the base: which value goes into which field (pure), then filling and flattening.
-import { PDFCheckBox, PDFDropdown, PDFOptionList, PDFRadioGroup, PDFTextField, type PDFDocument, type PDFFont } from "pdf-lib";
+import { PDFCheckBox, PDFDropdown, PDFName, PDFOptionList, PDFRadioGroup, PDFTextField, type PDFDocument, type PDFFont } from "pdf-lib";
 import { renderError } from "./errors.ts";
 import { dataPathName, getPath, valueText } from "./data.ts";
 import type { FormSpec } from "./layout.ts";
@@ -17,12 +17,7 @@ export interface FormAssignment {
  */
 export function formAssignments(fieldNames: string[], spec: FormSpec | undefined, data: unknown): FormAssignment[] {
   const explicit = spec?.fields ?? {};
-  for (const name of Object.keys(explicit))
-    if (!fieldNames.includes(name))
-      throw renderError(
-        "BAD_LAYOUT",
-        `layout form.fields.${name}: the base PDF has no form field named ${JSON.stringify(name)} (it has: ${fieldNames.map((n) => JSON.stringify(n)).join(", ") || "none"})`,
-      );
+  checkFormNames(fieldNames, spec);
   const out: FormAssignment[] = [];
   for (const name of fieldNames) {
     const path = explicit[name] ?? name;
@@ -42,16 +37,31 @@ export function formAssignments(fieldNames: string[], spec: FormSpec | undefined
   return out;
 }
 
+/** Throws BAD_LAYOUT when `spec.fields` names a form field the base PDF does not have. Pure. */
+export function checkFormNames(fieldNames: string[], spec: FormSpec | undefined, source = "layout"): void {
+  for (const name of Object.keys(spec?.fields ?? {}))
+    if (!fieldNames.includes(name))
+      throw renderError(
+        "BAD_LAYOUT",
+        `${source} form.fields.${name}: the base PDF has no form field named ${JSON.stringify(name)} (it has: ${fieldNames.map((n) => JSON.stringify(n)).join(", ") || "none"})`,
+      );
+}
+
+/** Names of the base's form fields ([] when it has no form). */
+export function formFieldNames(doc: PDFDocument): string[] {
+  if (!doc.catalog.has(PDFName.of("AcroForm"))) return [];
+  return doc.getForm().getFields().map((f) => f.getName());
+}
+
 /** Fills the base's form fields from the data with a Unicode font, then flattens the form into the pages. */
 export function fillForm(doc: PDFDocument, spec: FormSpec | undefined, data: unknown, font: PDFFont, metrics: FontMetrics): number {
-  const form = doc.getForm();
-  const fields = form.getFields();
-  if (fields.length === 0) {
-    if (spec?.fields && Object.keys(spec.fields).length)
-      throw renderError("BAD_LAYOUT", `layout form.fields: the base PDF has no form fields`);
+  const names = formFieldNames(doc);
+  if (names.length === 0) {
+    checkFormNames(names, spec);
     return 0;
   }
-  const assignments = formAssignments(fields.map((f) => f.getName()), spec, data);
+  const form = doc.getForm();
+  const assignments = formAssignments(names, spec, data);
   for (const { name, value } of assignments) {
     const field = form.getField(name);
     const where = `form field ${JSON.stringify(name)}`;

@@ -1,10 +1,10 @@
 // The layout engine: base PDF + layout + data -> PDF bytes, in-process with pdf-lib.
-import { PDFName, type PDFFont } from "pdf-lib";
+import type { PDFFont } from "pdf-lib";
 import { arrangePages, baseInfo, loadBasePdf } from "./base-pdf.ts";
 import { stampText } from "./stamp.ts";
 import { embedFont } from "./font-embed.ts";
 import { fontMetrics, loadFonts } from "./fonts.ts";
-import { fillForm } from "./forms.ts";
+import { checkFormNames, fillForm, formFieldNames } from "./forms.ts";
 import { type Layout, type FontName, validateLayout } from "./layout.ts";
 import { planLayout } from "./plan.ts";
 import { useNativeDeflate } from "./native-deflate.ts";
@@ -37,7 +37,8 @@ export async function renderLayout(basePdf: Uint8Array, layout: Layout, data: un
     return f;
   };
   // Form first: flattening bakes the values into the base page, so continuation copies carry them too.
-  if (doc.catalog.has(PDFName.of("AcroForm"))) fillForm(doc, layout.form, data, await font("sans"), fontMetrics("sans"));
+  if (formFieldNames(doc).length) fillForm(doc, layout.form, data, await font("sans"), fontMetrics("sans"));
+  else checkFormNames([], layout.form);
   await arrangePages(doc, plan.pages);
   for (const name of new Set(plan.ops.map((o) => o.font))) await font(name);
   stampText(doc, plan.ops, (name) => fonts.get(name)!);

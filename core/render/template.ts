@@ -2,6 +2,7 @@
 import Mustache from "mustache";
 import { renderError } from "./errors.ts";
 import { baseInfo, loadBasePdf } from "./base-pdf.ts";
+import { checkFormNames, formFieldNames } from "./forms.ts";
 import { type Layout, validateLayout } from "./layout.ts";
 
 export type TemplateKind = "layout" | "html";
@@ -52,6 +53,7 @@ export async function buildTemplate(src: TemplateSource): Promise<Template> {
   const info = baseInfo(doc);
   if (src.layout !== undefined) {
     const layout = validateLayout(src.layout, info, src.layoutSource ?? "layout.json");
+    checkFormNames(formFieldNames(doc), layout.form, src.layoutSource ?? "layout.json");
     return { name: src.name, kind: "layout", base: src.base, layout, pages: info.pageCount };
   }
   try {

@@ -114,6 +114,12 @@ describe("layout engine", () => {
     expect(e.message).toBe('layout form.fields.b: the base PDF has no form field named "b" (it has: "a")');
   });
 
+  test("a form mapping over a base without a form is BAD_LAYOUT too", async () => {
+    const e = await failure(renderLayout(await makeBasePdf(1), { form: { fields: { Name: "x" } } }, { x: 1 }));
+    expect(e.code).toBe("BAD_LAYOUT");
+    expect(e.message).toBe('layout form.fields.Name: the base PDF has no form field named "Name" (it has: none)');
+  });
+
   test("documents share the parsed fonts without leaking into each other (Í before I, both extractable)", async () => {
     const base = await makeBasePdf(1);
     const layout: Layout = { fields: [{ field: "t", page: 1, x: 40, y: 100 }] };
