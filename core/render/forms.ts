@@ -43,7 +43,7 @@ export function checkFormNames(fieldNames: string[], spec: FormSpec | undefined,
     if (!fieldNames.includes(name))
       throw renderError(
         "BAD_LAYOUT",
-        `${source} form.fields.${name}: the base PDF has no form field named ${JSON.stringify(name)} (it has: ${fieldNames.map((n) => JSON.stringify(n)).join(", ") || "none"})`,
+        `${source}: form.fields.${name}: the base PDF has no form field named ${JSON.stringify(name)} (it has: ${fieldNames.map((n) => JSON.stringify(n)).join(", ") || "none"})`,
       );
 }
 

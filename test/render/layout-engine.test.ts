@@ -111,13 +111,13 @@ describe("layout engine", () => {
     doc.getForm().createTextField("a").addToPage(page, { x: 10, y: 10, width: 50, height: 20 });
     const e = await failure(renderLayout(await doc.save(), { form: { fields: { b: "x" } } }, { x: 1 }));
     expect(e.code).toBe("BAD_LAYOUT");
-    expect(e.message).toBe('layout form.fields.b: the base PDF has no form field named "b" (it has: "a")');
+    expect(e.message).toBe('layout: form.fields.b: the base PDF has no form field named "b" (it has: "a")');
   });
 
   test("a form mapping over a base without a form is BAD_LAYOUT too", async () => {
     const e = await failure(renderLayout(await makeBasePdf(1), { form: { fields: { Name: "x" } } }, { x: 1 }));
     expect(e.code).toBe("BAD_LAYOUT");
-    expect(e.message).toBe('layout form.fields.Name: the base PDF has no form field named "Name" (it has: none)');
+    expect(e.message).toBe('layout: form.fields.Name: the base PDF has no form field named "Name" (it has: none)');
   });
 
   test("documents share the parsed fonts without leaking into each other (Í before I, both extractable)", async () => {

@@ -71,7 +71,7 @@ describe("template store", () => {
     expect((await listTemplates(nc)).map((t) => t.name)).not.toContain("bad");
     const form = await failure(putTemplate(nc, { name: "bad", base: await makeBasePdf(1), layout: { form: { fields: { Name: "a" } } }, layoutSource: "f.json" }));
     expect(form.code).toBe("BAD_LAYOUT");
-    expect(form.message).toBe('f.json form.fields.Name: the base PDF has no form field named "Name" (it has: none)');
+    expect(form.message).toBe('f.json: form.fields.Name: the base PDF has no form field named "Name" (it has: none)');
   });
 
   test("the cache downloads once, then again only when a new version is put", async () => {
