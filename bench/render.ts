@@ -1,7 +1,10 @@
 // Render benchmark: docctl's layout and HTML engines against the old pipeline they replace
 // (wkhtmltopdf an HTML invoice, then `pdftk generic.pdf stamp page.pdf`: two processes per document).
 //
-//   bun bench/render.ts [--docs 500] [--html-docs 500] [--old-docs 20] [--concurrency 1]
+//   bun bench/render.ts [--docs 500] [--html-docs 500] [--old-docs 20] [--concurrency 1] [--procs 1]
+//
+// --concurrency: documents in flight per docctl proc; --procs: docctl engines run in that many
+// processes, like `docctl worker --procs N`. The old pipeline gets procs × concurrency in flight.
 //
 // The docctl side renders in-process through the render library. `docctlRenderers` is the one
 // function to swap for the full submit path (docctl submit -> worker -> result) once the runtime lands.
@@ -122,6 +125,57 @@ export async function measure(label: string, n: number, concurrency: number, ren
   return n / seconds;
 }
 
+type Engine = "layout" | "layout-cold" | "html";
+
+/** Runs `n` documents of one docctl engine in `procs` child processes; returns docs/s (start-up excluded). */
+async function measureProcs(engine: Engine, n: number, procs: number, concurrency: number): Promise<number> {
+  const share = (k: number) => Math.floor(n / procs) + (k < n % procs ? 1 : 0);
+  const children = Array.from({ length: procs }, (_, k) =>
+    Bun.spawn(
+      [process.execPath, import.meta.path, "--child", engine, "--docs", String(share(k)), "--offset", String(k * 100_000), "--concurrency", String(concurrency)],
+      { stdin: "pipe", stdout: "pipe", stderr: "inherit" },
+    ),
+  );
+  const lines = children.map((c) => c.stdout.getReader());
+  const expect = async (k: number, word: string) => {
+    const { value } = await lines[k].read();
+    const got = new TextDecoder().decode(value ?? new Uint8Array()).trim();
+    if (got !== word) throw new Error(`bench child ${k} (${engine}) said ${JSON.stringify(got)} instead of ${word}`);
+  };
+  await Promise.all(children.map((_, k) => expect(k, "ready")));
+  const started = performance.now();
+  for (const c of children) {
+    c.stdin.write("go\n");
+    c.stdin.flush();
+  }
+  await Promise.all(children.map((_, k) => expect(k, "done")));
+  const seconds = (performance.now() - started) / 1000;
+  for (const c of children) c.stdin.end();
+  await Promise.all(children.map((c) => c.exited));
+  return n / seconds;
+}
+
+/** A child of measureProcs: prepares, says "ready", renders its share on "go", says "done". */
+async function child(engine: Engine, n: number, offset: number, concurrency: number): Promise<void> {
+  const sample = await Bun.file(join(EX, "data.json")).json();
+  const d = await docctlRenderers();
+  const render: RenderFn = engine === "html" ? d.html : engine === "layout" ? d.layout : async (data) => (clearSubsetCache(), await d.layout(data));
+  await render(invoiceData(sample, -1)); // warm-up
+  process.stdout.write("ready\n");
+  const reader = Bun.stdin.stream().getReader();
+  await reader.read();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) await render(invoiceData(sample, offset + next++));
+    }),
+  );
+  process.stdout.write("done\n");
+  await d.stop();
+  reader.releaseLock();
+  process.exit(0);
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -129,36 +183,54 @@ async function main() {
       "html-docs": { type: "string" },
       "old-docs": { type: "string", default: "20" },
       concurrency: { type: "string", default: "1" },
+      procs: { type: "string", default: "1" },
+      child: { type: "string" },
+      offset: { type: "string", default: "0" },
     },
   });
+  if (values.child) return await child(values.child as Engine, Number(values.docs), Number(values.offset), Number(values.concurrency));
+  const procs = Number(values.procs);
   const docs = Number(values.docs);
   const htmlDocs = Number(values["html-docs"] ?? values.docs);
   const oldDocs = Number(values["old-docs"]);
   const concurrency = Number(values.concurrency);
   const sample = await Bun.file(join(EX, "data.json")).json();
-  const command = `bun bench/render.ts --docs ${docs} --html-docs ${htmlDocs} --old-docs ${oldDocs} --concurrency ${concurrency}`;
+  const command = `bun bench/render.ts --docs ${docs} --html-docs ${htmlDocs} --old-docs ${oldDocs} --concurrency ${concurrency} --procs ${procs}`;
   console.log(`$ ${command}`);
-  console.log(`invoices: examples/invoice, each with its own number, one of 10 customers and 8-12 of its ${sample.items.length} line items; ${concurrency} document(s) in flight per engine`);
+  console.log(`invoices: examples/invoice, each with its own number, one of 10 customers and 8-12 of its ${sample.items.length} line items; docctl: ${procs} proc(s) × ${concurrency} in flight, old pipeline: ${procs * concurrency} in flight`);
 
   const old = await oldPipeline();
-  const oldRate = await measure("old pipeline", oldDocs, concurrency, old.render, sample);
+  // the same number of documents in flight overall as docctl's procs × concurrency
+  const oldRate = await measure("old pipeline", oldDocs, concurrency * procs, old.render, sample);
   await old.stop();
-  const d = await docctlRenderers();
-  const layoutRate = await measure("layout engine", docs, concurrency, d.layout, sample);
   const coldDocs = Math.max(1, Math.round(docs / 5));
-  const coldRate = await measure("layout engine, no subset reuse", coldDocs, concurrency, async (data) => {
-    clearSubsetCache();
-    return await d.layout(data);
-  }, sample);
-  const htmlRate = await measure("html engine", htmlDocs, concurrency, d.html, sample);
-  await d.stop();
+  let layoutRate: number;
+  let coldRate: number;
+  let htmlRate: number;
+  let path: string;
+  if (procs > 1) {
+    layoutRate = await measureProcs("layout", docs, procs, concurrency);
+    coldRate = await measureProcs("layout-cold", coldDocs, procs, concurrency);
+    htmlRate = await measureProcs("html", htmlDocs, procs, concurrency);
+    path = `in-process render library (core/render), ${procs} procs`;
+  } else {
+    const d = await docctlRenderers();
+    layoutRate = await measure("layout engine", docs, concurrency, d.layout, sample);
+    coldRate = await measure("layout engine, no subset reuse", coldDocs, concurrency, async (data) => {
+      clearSubsetCache();
+      return await d.layout(data);
+    }, sample);
+    htmlRate = await measure("html engine", htmlDocs, concurrency, d.html, sample);
+    await d.stop();
+    path = d.path;
+  }
 
   const row = (name: string, n: number, rate: number, target?: number) => {
     const ratio = rate / oldRate;
     const verdict = target === undefined ? "" : ratio >= target ? `  (target ${target}x: met)` : `  (target ${target}x: MISSED)`;
     return `| ${name.padEnd(44)} | ${String(n).padStart(5)} | ${rate.toFixed(1).padStart(8)} | ${`${ratio.toFixed(1)}x`.padStart(7)} |${verdict}`;
   };
-  console.log(`docctl side: ${d.path}`);
+  console.log(`docctl side: ${path}`);
   console.log(`| ${"engine".padEnd(44)} | ${"docs".padStart(5)} | ${"docs/s".padStart(8)} | ${"vs old".padStart(7)} |`);
   console.log(`|${"-".repeat(46)}|${"-".repeat(7)}|${"-".repeat(10)}|${"-".repeat(9)}|`);
   console.log(row("old: wkhtmltopdf + pdftk stamp (2 procs/doc)", oldDocs, oldRate));
