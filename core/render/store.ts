@@ -77,11 +77,14 @@ export class TemplateCache {
   #nc: NatsConnection;
   #os: ObjectStore | null = null;
   #entries = new Map<string, Template & { digest: string }>();
+  #max: number;
   /** downloads so far (for tests and metrics) */
   fetches = 0;
 
-  constructor(nc: NatsConnection) {
+  /** `maxEntries`: templates kept in memory; the least recently used is dropped beyond it (default 64) */
+  constructor(nc: NatsConnection, maxEntries = 64) {
     this.#nc = nc;
+    this.#max = maxEntries;
   }
 
   /** The current version of the named template. */
@@ -100,10 +103,15 @@ export class TemplateCache {
       throw notFound(name);
     }
     const cached = this.#entries.get(name);
-    if (cached && cached.digest === info.digest) return cached;
+    this.#entries.delete(name); // re-inserted below: Map order is recency order
+    if (cached && cached.digest === info.digest) {
+      this.#entries.set(name, cached);
+      return cached;
+    }
     const t = await fetchTemplate(this.#os, name);
     this.fetches++;
     this.#entries.set(name, t);
+    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
     return t;
   }
 

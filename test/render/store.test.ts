@@ -92,6 +92,21 @@ describe("template store", () => {
     await removeTemplate(nc, "cached");
     expect((await failure(cache.get("cached"))).code).toBe("TEMPLATE_NOT_FOUND");
   });
+
+  test("the cache keeps at most maxEntries templates, dropping the least recently used", async () => {
+    const base = await makeBasePdf(1);
+    for (const n of ["t1", "t2", "t3"]) await putTemplate(nc, { name: n, base, layout: {} });
+    const cache = new TemplateCache(nc, 2);
+    await cache.get("t1");
+    await cache.get("t2");
+    await cache.get("t1"); // t1 is now the most recent
+    await cache.get("t3"); // evicts t2
+    expect(cache.fetches).toBe(3);
+    await cache.get("t1");
+    expect(cache.fetches).toBe(3);
+    await cache.get("t2");
+    expect(cache.fetches).toBe(4);
+  });
 });
 
 describe("docctl template", () => {
