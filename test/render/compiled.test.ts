@@ -3,6 +3,7 @@ import { afterAll, expect, test } from "bun:test";
 import { join, resolve } from "node:path";
 import { pdfText, qpdfCheck, run } from "../helpers/pdf.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { findChromium } from "../../core/render/html-engine.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const tmp = tempDir("docctl-compiled-");
@@ -25,6 +26,23 @@ test("a compiled binary renders Latin, Greek and Cyrillic text with the fonts it
     await qpdfCheck(out);
     const text = await pdfText(out);
     expect(text.match(/Zoë € Ωμέγα Привет/g)?.length).toBe(2);
+  } finally {
+    elsewhere.cleanup();
+  }
+});
+
+test.skipIf(!findChromium())("a compiled (--minify) binary drives Chromium for the HTML engine", async () => {
+  const bin = join(tmp.path, "render-html");
+  const build = await run([process.execPath, "build", "--compile", "--minify", join(import.meta.dir, "fixtures/render-html.ts"), "--outfile", bin], { cwd: ROOT });
+  expect(build.code).toBe(0);
+  const elsewhere = tempDir("docctl-elsewhere-");
+  try {
+    const out = join(elsewhere.path, "html.pdf");
+    const r = await run([bin, join(ROOT, "examples/invoice"), out], { cwd: elsewhere.path });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe("1");
+    await qpdfCheck(out);
+    expect(await pdfText(out)).toContain("Ελαιόλαδο εξαιρετικά παρθένο");
   } finally {
     elsewhere.cleanup();
   }
