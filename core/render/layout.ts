@@ -105,6 +105,11 @@ export interface Layout {
   defaults?: TextStyle;
   fields?: FieldSpec[];
   tables?: TableSpec[];
+  /**
+   * 1-based base pages that are not printed on their own: designs used only as a table's
+   * `continuePage` (a lighter header for pages 2, 3 ...). Fields on them need `repeat: true`.
+   */
+  omitPages?: number[];
   form?: FormSpec;
 }
 
@@ -121,7 +126,7 @@ export const layoutDefaults: Required<Omit<TextStyle, "maxWidth" | "overflow" | 
 const STYLE_KEYS = ["font", "size", "color", "align", "maxWidth", "overflow", "maxLines", "minSize", "lineHeight"];
 const SOURCE_KEYS = ["field", "text", "optional", "default"];
 const KEYS = {
-  root: ["version", "defaults", "fields", "tables", "form", "$schema", "comment"],
+  root: ["version", "defaults", "fields", "tables", "omitPages", "form", "$schema", "comment"],
   field: [...STYLE_KEYS, ...SOURCE_KEYS, "page", "x", "y", "repeat", "comment"],
   column: [...STYLE_KEYS, ...SOURCE_KEYS, "x", "width", "comment"],
   after: [...STYLE_KEYS, ...SOURCE_KEYS, "x", "dy", "comment"],
@@ -179,6 +184,12 @@ export function layoutProblems(raw: unknown, base: BaseInfo): string[] {
     if (typeof x === "number" && (x < 0 || x > w)) add(`${p}.x`, `${x} is off the page (page ${pageNo} is ${round(w)}pt wide)`);
     if (typeof y === "number" && (y < 0 || y > h)) add(where, `${y} is off the page (page ${pageNo} is ${round(h)}pt tall; y is measured from the top)`);
   };
+  const omitted = new Set<number>();
+  arrayAt(raw, "omitPages", add).forEach((n, i) => {
+    page(n, `omitPages[${i}]`);
+    if (Number.isInteger(n)) omitted.add(n as number);
+  });
+  if (base.pageCount > 0 && omitted.size >= base.pageCount) add("omitPages", `leaves no page to print (the base PDF has ${base.pageCount} page${base.pageCount === 1 ? "" : "s"})`);
   const fields = arrayAt(raw, "fields", add);
   fields.forEach((f, i) => {
     const p = `fields[${i}]`;
@@ -188,6 +199,8 @@ export function layoutProblems(raw: unknown, base: BaseInfo): string[] {
     num(f, "x", p, add, true);
     num(f, "y", p, add, true);
     onPage(f.page, f.x, f.y, p, add);
+    if (omitted.has(f.page as number) && f.repeat !== true)
+      add(`${p}.page`, `page ${f.page} is in omitPages, so it is only printed as continuation pages: add "repeat": true to print this field there`);
     bool(f, "repeat", p, add);
     checkSource(f, p, add);
     checkStyle(f, p, add);
@@ -209,6 +222,7 @@ export function layoutProblems(raw: unknown, base: BaseInfo): string[] {
     num(t, "top", p, add, true);
     num(t, "bottom", p, add, true);
     onPage(t.page, undefined, t.top, `${p}.top`, add, true);
+    if (omitted.has(t.page as number)) add(`${p}.page`, `page ${t.page} is in omitPages; a table must start on a printed page`);
     num(t, "continueTop", p, add);
     num(t, "rowGap", p, add, false, 0);
     num(t, "minRowHeight", p, add, false, 0);

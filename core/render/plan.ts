@@ -34,7 +34,9 @@ export function planLayout(layout: Layout, data: unknown, base: Required<BaseInf
   const tables = (layout.tables ?? []).map((t, i) => planTable(t, i, data, defaults, metrics));
   const pages: number[] = [];
   const firstOutputIndex: number[] = [];
+  const omitted = new Set((layout.omitPages ?? []).map((n) => n - 1));
   for (let b = 0; b < base.pageCount; b++) {
+    if (omitted.has(b)) continue;
     firstOutputIndex[b] = pages.length;
     pages.push(b);
     const t = tables.find((t) => t.spec.page - 1 === b);
@@ -47,7 +49,7 @@ export function planLayout(layout: Layout, data: unknown, base: Required<BaseInf
 
   (layout.fields ?? []).forEach((f, i) => {
     const where = `fields[${i}]`;
-    const targets = f.repeat ? pages.flatMap((b, o) => (b === f.page - 1 ? [o] : [])) : [firstOutputIndex[f.page - 1]];
+    const targets = f.repeat ? pages.flatMap((b, o) => (b === f.page - 1 ? [o] : [])) : [firstOutputIndex[f.page - 1]].filter((o) => o !== undefined);
     const style = resolveStyle(defaults, f);
     for (const o of targets) {
       const view = { ...(isRecord(data) ? data : {}), $page: o + 1, $pages: pages.length };

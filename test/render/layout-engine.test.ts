@@ -77,6 +77,26 @@ describe("layout engine", () => {
     expect(await pdfText(path, { page: 2, box: { x: 45, y: 238, w: 300, h: 13 } })).toMatch(/Item \d+: /);
   });
 
+  test("a continuation design (omitPages) is used only for the pages the table needs", async () => {
+    const base = await makeBasePdf(2); // pages say "BASE PAGE 1" / "BASE PAGE 2"
+    const layout: Layout = {
+      omitPages: [2],
+      tables: [{ rows: "items", page: 1, top: 100, bottom: 700, continuePage: 2, continueTop: 100, columns: [{ field: "d", x: 40, width: 300 }] }],
+    };
+    const one = await renderLayout(base, layout, { items: [{ d: "only row" }] });
+    const onePath = await write("omit-1.pdf", one.bytes);
+    await qpdfCheck(onePath);
+    expect(one.pages).toBe(1);
+    expect(await pdfText(onePath)).not.toContain("BASE PAGE 2");
+    const many = await renderLayout(base, layout, { items: Array.from({ length: 100 }, (_, i) => ({ d: `row ${i + 1}` })) });
+    const manyPath = await write("omit-many.pdf", many.bytes);
+    await qpdfCheck(manyPath);
+    expect(many.pages).toBe(3);
+    expect(await pdfText(manyPath, { page: 1 })).toContain("BASE PAGE 1");
+    for (const p of [2, 3]) expect(await pdfText(manyPath, { page: p })).toContain("BASE PAGE 2");
+    expect(await pdfText(manyPath, { page: 3 })).toContain("row 100");
+  });
+
   test("form fields are filled by name (Unicode included) and flattened", async () => {
     const doc = await PDFDocument.create();
     const page = doc.addPage([595, 842]);

@@ -64,6 +64,14 @@ describe("layout validation", () => {
     expect(problems).toContain("tables[0].top: 900 is off the page (page 2 is 842pt tall; y is measured from the top)");
   });
 
+  test("omitPages: pages must exist, one must remain, and its fields must repeat", () => {
+    expect(layoutProblems({ omitPages: [2], fields: [field({ page: 2 })] }, base)).toEqual([
+      'fields[0].page: page 2 is in omitPages, so it is only printed as continuation pages: add "repeat": true to print this field there',
+    ]);
+    expect(layoutProblems({ omitPages: [1, 2] }, base)).toEqual(["omitPages: leaves no page to print (the base PDF has 2 pages)"]);
+    expect(layoutProblems({ omitPages: [3] }, base)).toEqual(["omitPages[0]: page 3 does not exist (the base PDF has 2 pages)"]);
+  });
+
   test("a layout that is not an object", () => {
     expect(layoutProblems([], base)).toEqual(["the layout must be a JSON object (got an array)"]);
   });

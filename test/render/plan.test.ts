@@ -96,6 +96,20 @@ describe("planLayout", () => {
     expect(plan.ops.find((o) => o.text === "last")!.page).toBe(3);
   });
 
+  test("omitPages: a continuation design is printed only as continuation pages", () => {
+    const layout: Layout = {
+      omitPages: [2],
+      tables: [{ rows: "items", page: 1, top: 100, bottom: 160, continuePage: 2, continueTop: 40, rowGap: 0, columns: [{ field: "d", x: 10, width: 100, size: 10, lineHeight: 2 }] }],
+      fields: [{ text: "cont {{$page}}", page: 2, x: 0, y: 10, repeat: true }],
+    };
+    const few = planLayout(layout, { items: [{ d: "a" }] }, base(3), metrics);
+    expect(few.pages).toEqual([0, 2]); // page 2 never printed on its own
+    expect(few.ops.filter((o) => o.text.startsWith("cont"))).toEqual([]);
+    const many = planLayout(layout, { items: Array.from({ length: 5 }, (_, i) => ({ d: `r${i}` })) }, base(3), metrics);
+    expect(many.pages).toEqual([0, 1, 2]);
+    expect(many.ops.filter((o) => o.text.startsWith("cont")).map((o) => [o.page, o.text])).toEqual([[1, "cont 2"]]);
+  });
+
   test("$row numbers rows and a missing cell names the row", () => {
     const layout: Layout = { tables: [{ rows: "items", page: 1, top: 0, bottom: 500, columns: [{ field: "$row", x: 0, width: 20 }, { field: "price", x: 30, width: 50 }] }] };
     const plan = planLayout(layout, { items: [{ price: "€1" }] }, base(1), metrics);
