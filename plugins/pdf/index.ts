@@ -91,7 +91,11 @@ const pdf: HandlerDef<PdfPayload, PdfResult> = {
   schema: pdfPayloadSchema,
   timeoutMs: 60_000,
   maxAttempts: 3,
-  setup: () => need().setup?.(),
+  // setup never fails for want of configuration: a proc that runs no pdf jobs must still start
+  setup: async () => {
+    await loadFonts();
+    await configured?.setup?.();
+  },
   teardown: async () => {
     await configured?.teardown?.();
   },
