@@ -32,6 +32,8 @@ export const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
   "--disable-dev-shm-usage",
+  "--disable-crash-reporter",
+  "--disable-breakpad",
 ];
 
 /** Where Chromium is, or null. `env` and `which` are parameters so the decision is testable. */

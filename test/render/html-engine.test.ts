@@ -1,5 +1,6 @@
 // The HTML engine with Debian's chromium; skipped with a visible message where it is not installed.
 import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { HtmlEngine, fillHtml, findChromium } from "../../core/render/html-engine.ts";
 import { Renderer } from "../../core/render/renderer.ts";
@@ -8,8 +9,10 @@ import { tempDir } from "../helpers/tmp.ts";
 
 const EX = join(import.meta.dir, "../../examples/invoice");
 const tmp = tempDir("docctl-html-");
-const chromium = findChromium();
-if (!chromium) console.warn("SKIPPING the HTML engine tests: no chromium on the PATH (apt-get install chromium, or set DOCCTL_CHROMIUM)");
+afterAll(() => tmp.cleanup());
+const found = findChromium();
+const chromium = found && existsSync(found) ? found : null;
+if (!chromium) console.warn(`SKIPPING the HTML engine tests that need Chromium: ${found ? `${found} does not exist` : "no chromium on the PATH"} (apt-get install chromium, or set DOCCTL_CHROMIUM)`);
 
 const base = await Bun.file(join(EX, "base.pdf")).bytes();
 const html = await Bun.file(join(EX, "invoice.html")).text();
@@ -56,7 +59,6 @@ describe.skipIf(!chromium)("HTML engine with Chromium", () => {
   const engine = new HtmlEngine();
   afterAll(async () => {
     await engine.stop();
-    tmp.cleanup();
   });
 
   test("the HTML invoice is printed and stamped over the base: both texts, accents, Greek, Cyrillic, €", async () => {
