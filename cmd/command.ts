@@ -8,7 +8,7 @@ export interface GlobalOptions {
   /** NATS URL: --nats, else DOCCTL_NATS_URL, else NATS_URL, else nats://127.0.0.1:4222 */
   nats: string;
   /** credentials and TLS (--nats-user/--nats-password, --nats-token, --nats-nkey, --nats-creds, --tls-*) */
-  auth: NatsAuth;
+  auth?: NatsAuth;
   /** the docctl.toml read, if any */
   configFile?: string;
   /** 0 = warnings and errors only; 1 startup/shutdown; 2 process events; 3 job events; 4 debug; 5 trace */

@@ -30,6 +30,8 @@ Options:
   --timeout DUR         default time limit of one attempt (default 60s)
   --max-attempts N      default attempts before a dead letter (default 3)
   --retry-base DUR      delay before the first retry, doubling each time (default 1s)
+  --allow-private-fetch let the title handler fetch loopback/private addresses (intranets, tests);
+                        env DOCCTL_ALLOW_PRIVATE_FETCH=1
   --http ADDR           serve /metrics (Prometheus), /healthz and the dashboard on ADDR, e.g. 127.0.0.1:9090
                         (a bare port binds to loopback)
   --http-token TOKEN    bearer token for the dashboard's actions; without one they only work on loopback
@@ -46,6 +48,7 @@ Examples:
     timeout: { type: "string" },
     "max-attempts": { type: "string" },
     "retry-base": { type: "string" },
+    "allow-private-fetch": { type: "boolean" },
     http: { type: "string" },
     "http-token": { type: "string" },
   },
@@ -54,6 +57,7 @@ Examples:
     const workerId = strOpt(ctx, "name") ?? defaultWorkerId();
     const p = tokenProblem(workerId);
     if (p) throw new ConfigError(`--name "${workerId}" ${p}`, "name");
+    if (ctx.values["allow-private-fetch"]) process.env.DOCCTL_ALLOW_PRIVATE_FETCH = "1";
     const registry = await buildRegistry(strOpt(ctx, "plugins"));
     const only = strOpt(ctx, "handlers");
     if (only) registry.restrict(only.split(",").map((s) => s.trim()).filter(Boolean));

@@ -7,6 +7,7 @@ import { tempDir } from "../helpers/tmp.ts";
 import { commands } from "../../cmd/commands/index.ts";
 import { GLOBAL_ENV } from "../../cmd/globals.ts";
 import { envName } from "../../cmd/settings.ts";
+import { renderCloudInit } from "../../core/scaler/providers/cloud-init.ts";
 
 const UNITS = ["docctl-worker.service", "docctl-manager.service"];
 const dir = join(ROOT, "systemd");
@@ -62,7 +63,8 @@ describe("units", () => {
       ]) {
         expect(text.split("\n")).toContain(line);
       }
-      expect(text).toMatch(/^ExecStart=\/usr\/local\/bin\/docctl (worker|manager)\b/m);
+      expect(text).toMatch(/^ExecStart=\/usr\/local\/bin\/docctl (worker|manager)$/m);
+      if (u === "docctl-worker.service") expect(text.split("\n")).toContain("EnvironmentFile=-/etc/docctl/worker.env");
     }
   });
 });
@@ -80,20 +82,35 @@ describe("settings files", () => {
     expect(names.filter((n) => !known.has(n))).toEqual([]);
   });
 
-  test("cloud-init: valid YAML that, with the placeholders filled in, writes the worker's settings and starts it", () => {
+  test("cloud-init, as the digitalocean provider renders it: writes the droplet's settings and the hardened unit, starts it", () => {
     const text = readFileSync(join(dir, "cloud-init.yaml"), "utf8");
     expect(text.startsWith("#cloud-config\n")).toBe(true);
-    expect(text).toContain("{{NATS_URL}}");
-    expect(text).toContain("{{WORKER_NAME}}");
-    const rendered = text.replaceAll("{{NATS_URL}}", "nats://10.0.0.2:4222,nats://10.0.0.3:4222").replaceAll("{{WORKER_NAME}}", "docctl-w-7");
-    const doc = Bun.YAML.parse(rendered) as { write_files: { path: string; content: string; permissions: string }[]; runcmd: string[][] };
-    const env = doc.write_files.find((f) => f.path === "/etc/docctl/instance.env")!;
+    for (const p of ["{{NATS_URL}}", "{{WORKER_NAME}}", "{{WORKER_ARGS}}"]) expect(text).toContain(p);
+    const rendered = renderCloudInit({ natsUrl: "nats://10.0.0.2:4222,nats://10.0.0.3:4222", workerArgs: ["--procs", "3"] });
+    const doc = Bun.YAML.parse(rendered) as { write_files: { path: string; content: string; permissions?: string }[]; runcmd: string[] };
+    const env = doc.write_files.find((f) => f.path === "/etc/docctl/worker.env")!;
     expect(env.permissions).toBe("0600");
-    const vars = Object.fromEntries(env.content.split("\n").filter((l) => /^[A-Z]/.test(l)).map((l) => l.split(/=(.*)/s).slice(0, 2)));
-    expect(vars).toEqual({ DOCCTL_NATS_URL: "nats://10.0.0.2:4222,nats://10.0.0.3:4222", DOCCTL_WORKER_NAME: "docctl-w-7" });
-    for (const v of Object.keys(vars)) expect(known.has(v)).toBe(true);
-    expect(doc.runcmd).toContainEqual(["systemctl", "enable", "--now", "docctl-worker.service"]);
-    expect(readFileSync(join(dir, "docctl-worker.service"), "utf8")).toContain("EnvironmentFile=-/etc/docctl/instance.env");
-    expect(rendered).not.toMatch(/apt|curl|wget|packages:/);
+    expect(env.content).toBe("DOCCTL_NATS_URL=nats://10.0.0.2:4222,nats://10.0.0.3:4222\n");
+    expect(doc.runcmd).toContain("systemctl enable --now docctl-worker.service");
+    expect(doc.runcmd.join("\n")).toContain("DOCCTL_WORKER_NAME=do-");
+    for (const v of ["DOCCTL_NATS_URL", "DOCCTL_WORKER_NAME"]) expect(known.has(v)).toBe(true);
+    expect(rendered).not.toMatch(/apt|wget|packages:/);
+    // the unit it writes is systemd/docctl-worker.service without comments, with the manager's arguments
+    const unit = doc.write_files.find((f) => f.path === "/etc/systemd/system/docctl-worker.service")!.content;
+    const strip = (u: string) => u.split("\n").filter((l) => l.trim() && !l.startsWith("#"));
+    const expected = strip(readFileSync(join(dir, "docctl-worker.service"), "utf8")).map((l) =>
+      l === "ExecStart=/usr/local/bin/docctl worker" ? "ExecStart=/usr/local/bin/docctl worker --name ${DOCCTL_WORKER_NAME} --procs 3" : l,
+    );
+    expect(strip(unit)).toEqual(expected);
+  });
+
+  test("the unit cloud-init writes passes systemd-analyze verify too", () => {
+    const doc = Bun.YAML.parse(renderCloudInit({ natsUrl: "nats://10.0.0.2:4222", workerArgs: ["--concurrency", "8"] })) as { write_files: { path: string; content: string }[] };
+    const p = join(tmp.path, "docctl-worker.service");
+    writeFileSync(p, doc.write_files.find((f) => f.path.endsWith(".service"))!.content.replaceAll("/usr/local/bin/docctl", BIN));
+    const r = Bun.spawnSync(["systemd-analyze", "verify", "--man=no", p], { stderr: "pipe", stdout: "pipe" });
+    let lines = (r.stdout.toString() + r.stderr.toString()).split("\n").filter(Boolean);
+    if (systemdVersion() < 254) lines = lines.filter((l) => !/Unknown key '(RestartSteps|RestartMaxDelaySec)'/.test(l));
+    expect(lines).toEqual([]);
   });
 });
