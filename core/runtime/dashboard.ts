@@ -1,8 +1,134 @@
-// The worker's live dashboard: placeholder until the page lands.
+// The worker's live dashboard: GET / (one self-contained page), GET /api/overview (what it draws:
+// workers, lag and its recent history, dead letters), POST /api/dead/retry (an action: token rules
+// of startHttp apply).
+import { decode } from "@msgpack/msgpack";
+import { Kvm } from "@nats-io/kv";
+import { listDead, retryDead } from "./dead.ts";
+import { InputError } from "./errors.ts";
 import type { RouteHandler } from "./http.ts";
+import { BUCKET_WORKERS, STREAM_TASKS, consumerName } from "./subjects.ts";
+import { isNotFound } from "./topology.ts";
 import type { WorkerHttpContext } from "./worker-http.ts";
+import { DASHBOARD_HTML } from "./dashboard-page.ts";
 
-/** Routes of the dashboard: GET / and its JSON API. */
-export function dashboardRoutes(_ctx: WorkerHttpContext): Record<string, RouteHandler> {
-  return {};
+/** Lag samples kept for the chart: one per poll at most every 2 s, the last 30 minutes. */
+const HISTORY = { everyMs: 2_000, keep: 900 };
+/** Dead letters shown, newest first. */
+const DEAD_SHOWN = 25;
+
+export interface Overview {
+  worker: { id: string; state: string; done: number; failed: number; retried: number; inFlight: { id: string; handler: string; startedAt: number }[] };
+  workers: { id: string; info: unknown }[];
+  lag: Record<string, { pending: number; ackPending: number; lag: number }>;
+  history: { t: number; lag: Record<string, number> }[];
+  dead: { seq: number; id: string | null; handler: string; code: string; message: string; attempts: number; worker: string; failedAt: number }[];
+  deadTotal: number;
+  /** open: no token needed; token: send Authorization: Bearer; disabled: listening beyond loopback without --http-token */
+  actions: "open" | "token" | "disabled";
+  now: number;
+}
+
+/** Routes of the dashboard. */
+export function dashboardRoutes(ctx: WorkerHttpContext): Record<string, RouteHandler> {
+  const history: Overview["history"] = [];
+  return {
+    "GET /": () => new Response(DASHBOARD_HTML, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } }),
+    "GET /api/overview": async () => {
+      const o = await overview(ctx, history);
+      return Response.json(o, { headers: { "cache-control": "no-store" } });
+    },
+    "POST /api/dead/retry": async (req) => {
+      if (!ctx.nc) return Response.json({ error: "not connected to NATS yet" }, { status: 503 });
+      const body = (await req.json().catch(() => ({}))) as { id?: unknown; all?: unknown };
+      if (body.all !== true && typeof body.id !== "string") return Response.json({ error: 'send {"id": "<job id>"} or {"all": true}' }, { status: 400 });
+      try {
+        const r = await retryDead(ctx.nc, { id: body.all === true ? undefined : (body.id as string), all: body.all === true });
+        return Response.json(r);
+      } catch (err) {
+        return Response.json({ error: (err as Error).message }, { status: err instanceof InputError ? 404 : 500 });
+      }
+    },
+  };
+}
+
+async function overview(ctx: WorkerHttpContext, history: Overview["history"]): Promise<Overview> {
+  const stats = ctx.loop?.stats();
+  const lag: Overview["lag"] = {};
+  if (ctx.jsm) {
+    await Promise.all(ctx.handlers.map(async (h) => {
+      try {
+        const ci = await ctx.jsm!.consumers.info(STREAM_TASKS, consumerName(h));
+        lag[h] = { pending: ci.num_pending, ackPending: ci.num_ack_pending, lag: ci.num_pending + ci.num_ack_pending };
+      } catch {
+        /* consumer gone for a moment: leave the handler out of this sample */
+      }
+    }));
+  }
+  const now = Date.now();
+  if (Object.keys(lag).length && (!history.length || now - history[history.length - 1]!.t >= HISTORY.everyMs)) {
+    history.push({ t: now, lag: Object.fromEntries(Object.entries(lag).map(([h, l]) => [h, l.lag])) });
+    if (history.length > HISTORY.keep) history.splice(0, history.length - HISTORY.keep);
+  }
+  const dead = ctx.nc ? await listDead(ctx.nc).catch(() => []) : [];
+  return {
+    worker: {
+      id: ctx.workerId,
+      state: stats?.state ?? "starting",
+      done: stats?.jobsDone ?? 0,
+      failed: stats?.jobsFailed ?? 0,
+      retried: stats?.jobsRetried ?? 0,
+      inFlight: stats?.inFlight ?? [],
+    },
+    workers: await presence(ctx),
+    lag,
+    history,
+    dead: dead.slice(-DEAD_SHOWN).reverse().map(({ seq, dead: d }) => ({
+      seq,
+      id: d.job?.id ?? null,
+      handler: d.job?.handler ?? d.subject.split(".").pop() ?? "?",
+      code: d.error.code,
+      message: d.error.message,
+      attempts: d.attempts,
+      worker: d.worker,
+      failedAt: d.failed_at,
+    })),
+    deadTotal: dead.length,
+    actions: ctx.actions,
+    now,
+  };
+}
+
+// Workers that announce themselves in the presence bucket (the supervisor's DOCCTL_WORKERS KV), if
+// there is one; values are shown as they are (JSON or msgpack).
+async function presence(ctx: WorkerHttpContext): Promise<Overview["workers"]> {
+  const self = { id: ctx.workerId, info: { self: true, state: ctx.loop?.stats().state ?? "starting" } };
+  if (!ctx.nc || !ctx.jsm) return [self];
+  try {
+    await ctx.jsm.streams.info(`KV_${BUCKET_WORKERS}`);
+  } catch (err) {
+    if (isNotFound(err)) return [self];
+    throw err;
+  }
+  const kv = await new Kvm(ctx.nc).open(BUCKET_WORKERS);
+  const out: Overview["workers"] = [];
+  for await (const key of await kv.keys()) {
+    const e = await kv.get(key);
+    if (!e || e.operation !== "PUT") continue;
+    out.push({ id: key, info: readValue(e.value) });
+  }
+  if (!out.some((w) => w.id === ctx.workerId || String(w.id).startsWith(`${ctx.workerId}.`))) out.unshift(self);
+  return out.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+function readValue(v: Uint8Array): unknown {
+  const text = new TextDecoder().decode(v);
+  try {
+    return JSON.parse(text);
+  } catch {
+    try {
+      return decode(v);
+    } catch {
+      return text;
+    }
+  }
 }

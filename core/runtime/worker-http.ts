@@ -2,7 +2,7 @@
 // consumers), /healthz, and the dashboard. Started before the loop so a bad --http fails fast.
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { startHttp, type HttpServer, type RouteHandler } from "./http.ts";
+import { isLoopback, parseAddr, startHttp, type HttpServer, type RouteHandler } from "./http.ts";
 import { MetricsRegistry, WorkerMetrics } from "./metrics.ts";
 import { STREAM_TASKS, consumerName } from "./subjects.ts";
 import type { WorkerLoop } from "./worker-loop.ts";
@@ -24,6 +24,8 @@ export interface WorkerHttpContext {
   handlers: string[];
   workerId: string;
   metrics: MetricsRegistry;
+  /** whether actions (POST routes) are open, need the token, or are off (beyond loopback without a token) */
+  actions: "open" | "token" | "disabled";
 }
 
 export interface WorkerHttp {
@@ -39,7 +41,9 @@ export interface WorkerHttp {
 export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
   const registry = new MetricsRegistry();
   const metrics = new WorkerMetrics(registry);
-  const ctx: WorkerHttpContext = { handlers: [], workerId: o.workerId, metrics: registry };
+  const loopback = isLoopback(parseAddr(o.addr).hostname);
+  const actions = o.token ? "token" : loopback ? "open" : "disabled";
+  const ctx: WorkerHttpContext = { handlers: [], workerId: o.workerId, metrics: registry, actions };
   const info = registry.gauge("docctl_worker_info", "This worker: its id and docctl version (always 1).");
   info.set({ worker: o.workerId, version: o.version }, 1);
   const inFlight = registry.gauge("docctl_jobs_in_flight", "Jobs running in this worker now.");
