@@ -10,7 +10,7 @@ import { VERSION } from "./version.ts";
 import { commands } from "./commands/index.ts";
 import { FLAG_ONLY, GLOBAL_DEFAULTS, GLOBAL_ENV, GLOBAL_HELP, GLOBAL_OPTIONS } from "./globals.ts";
 import { configPath, loadConfigFile, type ConfigFile } from "./config-file.ts";
-import { originOf, resolveSection, valuesOf, type RawValue, type Setting } from "./settings.ts";
+import { helpDefaults, originOf, resolveSection, valuesOf, type RawValue, type Setting } from "./settings.ts";
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     const flags = parsed.values as Record<string, RawValue>;
     const file = readConfig(flags.config as string | undefined);
     const globals = resolveGlobals(flags, file);
-    const mine = resolveSection({ section: cmd.name, spec: cmd.options, flags: pick(flags, cmd.options), env: process.env, file: file?.sections.get(cmd.name), skip: FLAG_ONLY });
+    const mine = resolveSection({ section: cmd.name, spec: cmd.options, flags: pick(flags, cmd.options), env: process.env, file: file?.sections.get(cmd.name), skip: FLAG_ONLY, defaults: helpDefaults(cmd.help) });
     settings = [...globals, ...mine];
     const global = globalOptions(valuesOf(globals), file?.path);
     const explain = () => ({
@@ -70,7 +70,9 @@ export async function main(argv: string[]): Promise<number> {
       settings: [
         ...globals,
         ...commands.flatMap((c) =>
-          c === cmd ? mine : resolveSection({ section: c.name, spec: c.options, flags: {}, env: process.env, file: file?.sections.get(c.name), skip: FLAG_ONLY }),
+          c === cmd
+            ? mine
+            : resolveSection({ section: c.name, spec: c.options, flags: {}, env: process.env, file: file?.sections.get(c.name), skip: FLAG_ONLY, defaults: helpDefaults(c.help) }),
         ),
       ],
     });

@@ -88,6 +88,19 @@ function fromEnv(raw: string, spec: OptionSpec[string], name: string): RawValue 
   throw new ConfigError(`${name}: must be true or false (got "${raw}")`, name);
 }
 
+/**
+ * Defaults as a command's --help states them (`--timeout DUR   ... (default 5m)`), for `docctl config`
+ * to show: commands keep their defaults in code, and this keeps the display in step with the help.
+ */
+export function helpDefaults(help: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of help.split("\n")) {
+    const m = /^\s+(?:-\w, )?--([a-z0-9-]+)\b.*\(default ([^:].*)\)\s*$/.exec(line);
+    if (m && !(m[1]! in out)) out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
 /** Whether a setting holds a secret: its value is never printed. */
 export function isSecret(key: string): boolean {
   return /password|token|secret/i.test(key);

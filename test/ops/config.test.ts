@@ -81,6 +81,8 @@ describe("the binary", () => {
     expect(get("global", "verbose")).toMatchObject({ value: 0, source: "default" });
     expect(get("worker", "concurrency")).toMatchObject({ value: "8", source: "file", where: "docctl.toml:5" });
     expect(get("submit", "timeout")).toMatchObject({ value: "2m", source: "env", where: "DOCCTL_SUBMIT_TIMEOUT" });
+    // defaults as each command's --help states them
+    expect(get("worker", "ack-wait")).toEqual({ section: "worker", key: "ack-wait", value: "30s", source: "default", where: null });
   });
 
   test("a bad file stops every command with exit 2 and the place to fix", async () => {
