@@ -1,7 +1,7 @@
 // `docctl worker`: pull jobs and run them.
 import type { Command } from "../command.ts";
 import { intOpt, durOpt, strOpt } from "../options.ts";
-import { buildRegistry } from "../registry.ts";
+import { buildRegistry, connectBuiltins } from "../registry.ts";
 import { addSecret, createLogger } from "../../core/runtime/log.ts";
 import { defaultWorkerId, runWorkerProc } from "../../core/runtime/proc.ts";
 import { workerLoopDefaults } from "../../core/runtime/worker-loop.ts";
@@ -81,6 +81,7 @@ Examples:
         concurrency,
         workerId,
         log,
+        onConnected: connectBuiltins,
         loop: { ...loop, metrics: http?.metrics },
         onStarted: http ? (l, nc) => http.attach(l, nc, registry.names()) : undefined,
       });

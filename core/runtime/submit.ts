@@ -29,7 +29,7 @@ export interface SubmitOptions {
 }
 
 /** A result, plus where its document was written. */
-export type CollectedResult = ResultV1 & { saved_to?: string };
+export type CollectedResult = ResultV1 & { saved_to?: string; save_error?: string };
 
 export interface SubmitOutcome {
   batch: string;
@@ -83,7 +83,14 @@ export async function submitPlan(nc: NatsConnection, plan: SubmitPlan, opts: Sub
     if (i === undefined || results[i]) return; // not ours, or a duplicate result: the first one stands
     const c: CollectedResult = r;
     results[i] = c;
-    if (r.ok && r.output && opts.outDir) c.saved_to = await saveOutput(nc, r, opts.outDir, savedNames);
+    if (r.ok && r.output && opts.outDir) {
+      // A document that cannot be fetched must not leave its result uncounted (the wait would never end).
+      try {
+        c.saved_to = await saveOutput(nc, r, opts.outDir, savedNames);
+      } catch (err) {
+        c.save_error = `the job succeeded but its document could not be saved: ${(err as Error).message}`;
+      }
+    }
     done++;
     if (!r.ok) failed++;
     opts.onResult?.(c, i);
