@@ -75,6 +75,24 @@ describe("user and password", () => {
   });
 });
 
+describe("docctl up against a server that requires a password", () => {
+  test("the workers it starts authenticate too (credentials through their environment, not argv)", async () => {
+    const s = await server(`authorization { user: docctl, password: "${PASSWORD}" }`);
+    const dir = tempDir("docctl-sec-up-");
+    const up = spawnDocctl(["up", "--nats", s.url, "--nats-user", "docctl", "--nats-password", PASSWORD, "--min", "1", "--dir", dir.path, "-vv"]);
+    try {
+      await up.waitFor(/ready/);
+      const r = await docctl(["submit", "-", "--nats", s.url, "--json", "--timeout", "30s"], { stdin: JOB, env: { DOCCTL_NATS_USER: "docctl", DOCCTL_NATS_PASSWORD: PASSWORD } });
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).value).toEqual({ hi: 1 });
+    } finally {
+      await up.stop();
+      dir.cleanup();
+    }
+    expect(up.output()).not.toContain(PASSWORD);
+  });
+});
+
 describe("token", () => {
   let s: NatsServerHandle;
   beforeAll(async () => (s = await server(`authorization { token: "${TOKEN}" }`)));
