@@ -132,8 +132,9 @@ export async function connectNats(opts: NatsOptions): Promise<NatsConnection> {
     const e = err as Error;
     if (isAuthFailure(e)) {
       throw new AuthError(
-        `authorization failed at ${shown}: ${e.message}. Check --nats-user/--nats-password, --nats-token, --nats-nkey or --nats-creds ` +
-          `(or DOCCTL_NATS_USER, DOCCTL_NATS_PASSWORD, DOCCTL_NATS_TOKEN, or docctl.toml) against the server's authorization block.`,
+        `authorization failed: check --nats-user/--nats-password, --nats-token, --nats-nkey or --nats-creds ` +
+          `(or DOCCTL_NATS_USER, DOCCTL_NATS_PASSWORD, DOCCTL_NATS_TOKEN, docctl.toml) against the server's authorization ` +
+          `(${shown} said: ${e.message})`,
         { cause: err },
       );
     }
