@@ -204,9 +204,13 @@ export async function readResult(js: JetStreamClient, id: string): Promise<Resul
 /** Fetch the document a result names and write it under `dir`; returns the path. */
 export async function saveOutput(nc: NatsConnection, r: ResultV1, dir: string, taken = new Set<string>()): Promise<string> {
   const out = r.output!;
-  const os = await new Objm(nc).open(out.bucket);
-  const bytes = await os.getBlob(out.name);
-  if (!bytes) throw new Error(`the document ${out.name} of job ${r.id} is no longer in ${out.bucket} (expired?)`);
+  let bytes = out.data;
+  if (!bytes) {
+    if (!out.bucket || !out.name) throw new Error(`the result of job ${r.id} names a document but neither carries it nor says where it is`);
+    const os = await new Objm(nc).open(out.bucket);
+    bytes = (await os.getBlob(out.name)) ?? undefined;
+    if (!bytes) throw new Error(`the document ${out.name} of job ${r.id} is no longer in ${out.bucket} (expired?)`);
+  }
   mkdirSync(dir, { recursive: true });
   // Only a base name: a handler cannot make the submitter write outside the directory.
   let name = basename(out.filename ?? `${r.id}.bin`) || `${r.id}.bin`;
