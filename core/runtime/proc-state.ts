@@ -189,10 +189,9 @@ export function transition(m: ProcMachine, ev: ProcEvent, policy: ProcPolicy = p
       if (next.fastFailures > policy.maxFastRestarts) {
         next.state = "FATAL";
         next.retryAt = null;
-        const how = ev.signal ? `signal ${ev.signal}` : `code ${ev.code}`;
         return {
           machine: next,
-          actions: [{ type: "fatal", reason: `exited ${next.fastFailures} times in a row within ${policy.startWindowMs}ms of starting (last: ${how})` }],
+          actions: [{ type: "fatal", reason: `died ${next.fastFailures} times in a row before it was ready or within ${policy.startWindowMs}ms of its start` }],
         };
       }
       const delayMs = backoffDelay(next.backoffAttempt, ev.random, policy.backoff);

@@ -43,6 +43,8 @@ export interface SupervisorOptions {
   /** stderr lines quoted when a proc goes FATAL */
   stderrTailLines: number;
   log: SupervisorLog;
+  /** the worker id, for the commands quoted in messages (`docctl resume <id>`) */
+  workerId?: string;
   /** called after anything in the status changed (presence refresh hooks here) */
   onChange?(): void;
 }
@@ -118,8 +120,9 @@ export class Supervisor {
   start(): void {
     if (this.#state !== "idle") return;
     this.#state = "running";
-    for (const slot of slotsFor(this.#o.procs, this.#o.dedicated)) this.#dispatch(this.#add(slot), { type: "start", now: Date.now() });
-    this.#o.log.startup(`supervising ${this.#recs.length} procs: ${this.#recs.map((r) => r.slot.name).join(", ")}`);
+    const slots = slotsFor(this.#o.procs, this.#o.dedicated);
+    this.#o.log.startup(`starting ${slots.length} procs: ${slots.map((s) => s.name + (s.handler ? ` (only ${s.handler})` : "")).join(", ")}`);
+    for (const slot of slots) this.#dispatch(this.#add(slot), { type: "start", now: Date.now() });
   }
 
   /** Every proc finishes its in-flight jobs and pulls no more. */
@@ -303,7 +306,8 @@ export class Supervisor {
           const how = e?.signal ? `signal ${e.signal}` : `exit code ${e?.code}`;
           const tail = r.lastTail?.length ? `\n  last stderr lines:\n    ${r.lastTail.join("\n    ")}` : "\n  (no stderr output)";
           this.#o.log.error(
-            `${r.slot.name} is FATAL: ${a.reason}; last ${how}. It will not be restarted until \`docctl resume\` (or SIGHUP).${tail}`,
+            `${r.slot.name} is FATAL: it ${a.reason} (last: ${how}). It will not be restarted until ` +
+              `\`docctl resume ${this.#o.workerId ?? "<worker>"}\` or SIGHUP; the other procs keep running.${tail}`,
           );
           break;
         }

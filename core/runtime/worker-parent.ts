@@ -92,6 +92,7 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
     readyTimeoutMs: o.readyTimeoutMs,
     forwardOutput: o.forwardOutput,
     log,
+    workerId: o.id,
     onChange: () => control?.changed(),
   });
 
@@ -181,7 +182,7 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
     await finish();
     throw err;
   }
-  log.startup(`worker ${o.id} supervising ${o.procs} procs${Object.keys(o.dedicated).length ? ` + dedicated ${JSON.stringify(o.dedicated)}` : ""}`);
+  log.startup(`worker ${o.id} up: presence in DOCCTL_WORKERS, control on docctl.control.${o.id}.>`);
   return { supervisor: sup, control: control!, stop: finish, done };
 }
 

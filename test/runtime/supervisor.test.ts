@@ -66,7 +66,7 @@ describe("supervisor", () => {
     expect(p1!.restarts).toBe(0);
     expect(p2!.restarts).toBe(2);
     const fatal = lines.find((l) => l.startsWith("ERROR proc-2 is FATAL"));
-    expect(fatal).toContain("exit code 3");
+    expect(fatal).toContain("last: exit code 3");
     expect(fatal).toContain("loading plugin broken.ts failed");
     // resume gives it another go (it fails again, of course)
     s.resume();
