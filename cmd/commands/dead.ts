@@ -1,0 +1,49 @@
+// `docctl dead ls|retry`: jobs that failed for good.
+import type { Command } from "../command.ts";
+import { connectNats } from "../../core/runtime/connection.ts";
+import { InputError } from "../../core/runtime/errors.ts";
+import { listDead, retryDead } from "../../core/runtime/dead.ts";
+
+export const command: Command = {
+  name: "dead",
+  summary: "list dead letters (jobs that failed for good) or put them back on the queue",
+  help: `Usage: docctl dead ls [--json] [--handler NAME]
+       docctl dead retry ID|--all
+
+ls      lists dead letters, oldest first: job id, handler, error code and message, attempts, when
+retry   publishes the job again with its attempts starting over, and removes its dead letter
+
+Options:
+  --json          one JSON line per dead letter
+  --handler NAME  only this job type (ls)
+  --all           retry every dead letter`,
+  options: { json: { type: "boolean" }, all: { type: "boolean" }, handler: { type: "string" } },
+  positionals: true,
+  async run(ctx) {
+    const [verb, id] = ctx.positionals;
+    if (verb !== "ls" && verb !== "retry") throw new InputError(`expected "ls" or "retry" (got ${verb ? `"${verb}"` : "nothing"}); see docctl dead --help`);
+    if (verb === "retry" && !id && !ctx.values.all) throw new InputError("retry needs a job id or --all");
+    const nc = await connectNats({ url: ctx.global.nats, name: "docctl dead" });
+    try {
+      if (verb === "ls") {
+        const entries = await listDead(nc, ctx.values.handler as string | undefined);
+        for (const { seq, dead } of entries) {
+          if (ctx.values.json) {
+            console.log(JSON.stringify({ seq, ...dead, raw: dead.raw ? Buffer.from(dead.raw).toString("base64") : undefined }));
+          } else {
+            const who = dead.job ? `${dead.job.id} [${dead.job.handler}]` : `(undecodable, seq ${seq}) [${dead.subject}]`;
+            console.log(`${who} ${dead.error.code}: ${dead.error.message} (attempts ${dead.attempts}, ${new Date(dead.failed_at).toISOString()})`);
+          }
+        }
+        if (!ctx.values.json) console.error(`${entries.length} dead letter(s)`);
+        return 0;
+      }
+      const { retried, skipped } = await retryDead(nc, { id, all: Boolean(ctx.values.all) });
+      for (const r of retried) console.log(`re-queued ${r}`);
+      for (const s of skipped) console.error(`skipped ${s}`);
+      return 0;
+    } finally {
+      await nc.close();
+    }
+  },
+};

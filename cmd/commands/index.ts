@@ -1,0 +1,9 @@
+// Every docctl command, in the order `docctl --help` lists them.
+import type { Command } from "../command.ts";
+import { command as up } from "./up.ts";
+import { command as worker } from "./worker.ts";
+import { command as submit } from "./submit.ts";
+import { command as result } from "./result.ts";
+import { command as dead } from "./dead.ts";
+
+export const commands: Command[] = [up, worker, submit, result, dead];

@@ -1,0 +1,110 @@
+// `docctl submit FILE|-`: submit one job, many, or a batch, and bring the results back.
+import { readFileSync } from "node:fs";
+import type { Command } from "../command.ts";
+import { durOpt, strOpt } from "../options.ts";
+import { connectNats } from "../../core/runtime/connection.ts";
+import { InputError } from "../../core/runtime/errors.ts";
+import { parseJobFile } from "../../core/runtime/jobfile.ts";
+import { submitDefaults, submitPlan, type CollectedResult } from "../../core/runtime/submit.ts";
+import { formatDuration } from "../../core/runtime/duration.ts";
+import { progressBar } from "../progress.ts";
+
+export const command: Command = {
+  name: "submit",
+  summary: "submit a job, an array of jobs, or a map-reduce batch, and wait for the results",
+  help: `Usage: docctl submit FILE|- [options]
+
+FILE (or - for standard input) holds one of:
+  a job       {"handler": "echo", "payload": {...}, "id"?: "invoice-1001"}
+  jobs        [{"handler": ..., "payload": ...}, ...]
+  a batch     {"handler": "title", "batch": [payload, payload, ...], "id"?: "..."}
+              (map-reduce: results come back in input order)
+Optional on each: "timeout_ms" (one attempt's limit), "attempts" (before a dead letter).
+Re-submitting the same ids inside the duplicate window (15 min) does not run the jobs again:
+their stored results are returned.
+
+Options:
+  --no-wait             print the job ids and return at once (fire and forget)
+  --timeout DUR         stop waiting after DUR (default 5m); exit code 3
+  --out DIR             write documents named by results into DIR
+  --json                one JSON line per result on stdout (in input order)
+  --fail-fast           stop waiting at the first failed result
+
+Exit codes: 0 all ok, 1 some job failed, 2 bad input or usage, 3 timed out, 4 NATS unreachable.
+
+Examples:
+  docctl submit examples/echo.json
+  docctl submit examples/invoice/job.json --out ./out
+  echo '{"handler":"echo","payload":{"hi":1}}' | docctl submit - --json`,
+  options: {
+    "no-wait": { type: "boolean" },
+    timeout: { type: "string" },
+    out: { type: "string" },
+    json: { type: "boolean" },
+    "fail-fast": { type: "boolean" },
+  },
+  positionals: true,
+  async run(ctx) {
+    const file = ctx.positionals[0];
+    if (!file || ctx.positionals.length > 1) throw new InputError("give exactly one job file, or - for standard input (see docctl submit --help)");
+    let text: string;
+    try {
+      text = file === "-" ? await Bun.stdin.text() : readFileSync(file, "utf8");
+    } catch (err) {
+      throw new InputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+    }
+    const plan = parseJobFile(text, file === "-" ? "<stdin>" : file);
+    const wait = !ctx.values["no-wait"];
+    const json = Boolean(ctx.values.json);
+    const timeoutMs = durOpt(ctx, "timeout", submitDefaults.timeoutMs);
+    const nc = await connectNats({ url: ctx.global.nats, name: "docctl submit" });
+    const started = Date.now();
+    const bar = !json && plan.jobs.length > 1 && process.stderr.isTTY ? progressBar(plan.jobs.length) : undefined;
+    try {
+      const outcome = await submitPlan(nc, plan, {
+        wait,
+        timeoutMs,
+        outDir: strOpt(ctx, "out"),
+        failFast: Boolean(ctx.values["fail-fast"]),
+        onProgress: bar ? (p) => bar.update(p.done, p.failed) : undefined,
+        // A single job or a non-TTY run prints each result as it arrives; batches print in order at the end.
+        onResult: !json && !bar && plan.kind !== "batch" ? (r) => console.log(formatResult(r)) : undefined,
+      });
+      bar?.done();
+      if (!wait) {
+        for (const id of outcome.ids) console.log(json ? JSON.stringify({ id, batch: outcome.batch }) : id);
+        if (outcome.duplicates && !json) console.error(`${outcome.duplicates} of ${outcome.ids.length} were already submitted (duplicate window): not queued again`);
+        return 0;
+      }
+      const missing = outcome.results.filter((r) => !r).length;
+      const failed = outcome.results.filter((r) => r && !r.ok).length;
+      if (json) {
+        for (const r of outcome.results) if (r) console.log(JSON.stringify(r));
+      } else if (plan.kind === "batch" || bar) {
+        for (const r of outcome.results) if (r) console.log(formatResult(r));
+      }
+      const ok = outcome.results.length - missing - failed;
+      if (!json) {
+        const dup = outcome.duplicates ? `, ${outcome.duplicates} already submitted before (not run again)` : "";
+        console.error(`${ok} ok, ${failed} failed${missing ? `, ${missing} without a result` : ""} in ${formatDuration(Date.now() - started)}${dup}`);
+      }
+      if (outcome.timedOut && missing) {
+        console.error(`timed out after ${formatDuration(timeoutMs)} waiting for ${missing} result(s); the jobs stay queued: read them later with docctl result ID`);
+        return 3;
+      }
+      return failed || missing ? 1 : 0;
+    } finally {
+      await nc.close();
+    }
+  },
+};
+
+/** One readable line per result. */
+export function formatResult(r: CollectedResult): string {
+  const took = formatDuration(r.finished_at - r.started_at);
+  if (!r.ok) return `✖ ${r.id} [${r.handler}] ${r.error?.code}: ${r.error?.message} (attempts ${r.attempts})`;
+  const saved = r.saved_to ? ` → ${r.saved_to}` : r.output ? ` (document ${r.output.name}, ${r.output.size} bytes)` : "";
+  let value = JSON.stringify(r.value) ?? "null";
+  if (value.length > 200) value = value.slice(0, 197) + "...";
+  return `✔ ${r.id} [${r.handler}] ${took}${saved} ${value}`;
+}

@@ -1,0 +1,25 @@
+// Reading typed option values at the edge: whole numbers and durations, with errors naming the flag.
+import { ConfigError } from "../core/runtime/errors.ts";
+import { parseDuration } from "../core/runtime/duration.ts";
+import type { CommandContext } from "./command.ts";
+
+/** A whole number option (`--name N`), checked against `min`. */
+export function intOpt(ctx: CommandContext, name: string, def: number, min = 1): number {
+  const v = ctx.values[name];
+  if (v === undefined) return def;
+  const s = String(v);
+  if (!/^\d+$/.test(s) || Number(s) < min) throw new ConfigError(`--${name} must be a whole number of at least ${min} (got "${s}")`, name);
+  return Number(s);
+}
+
+/** A duration option (`--name 5s`) in ms. */
+export function durOpt(ctx: CommandContext, name: string, def: number): number {
+  const v = ctx.values[name];
+  return v === undefined ? def : parseDuration(String(v), `--${name}`);
+}
+
+/** A string option or a default. */
+export function strOpt(ctx: CommandContext, name: string): string | undefined {
+  const v = ctx.values[name];
+  return v === undefined ? undefined : String(v);
+}

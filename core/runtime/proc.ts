@@ -1,0 +1,88 @@
+// One worker process: connect, run the loop until told to stop, drain, close.
+import { hostname } from "node:os";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "./connection.ts";
+import type { Logger } from "./log.ts";
+import { redactUrl } from "./log.ts";
+import type { HandlerRegistry } from "./registry.ts";
+import { WorkerLoop, type WorkerLoopOptions } from "./worker-loop.ts";
+
+export interface WorkerProcOptions {
+  natsUrl: string;
+  registry: HandlerRegistry;
+  concurrency: number;
+  workerId: string;
+  log: Logger;
+  /** exit (to be replaced) after this many finished jobs */
+  maxJobs?: number;
+  /** exit (to be replaced) after this long, ms */
+  maxLifetimeMs?: number;
+  /** extra loop options (topology, retry, timeouts) */
+  loop?: Partial<WorkerLoopOptions>;
+  /** called once the loop pulls, with the loop (the supervisor's child bridge hooks in here) */
+  onStarted?(loop: WorkerLoop, nc: NatsConnection): void;
+  /** resolve to stop; defaults to the first SIGTERM/SIGINT */
+  until?: Promise<unknown>;
+}
+
+/** A default worker id: host and pid as one subject-safe token. */
+export function defaultWorkerId(): string {
+  return `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 120);
+}
+
+/** Run a worker proc to completion; resolves with the exit code. A second signal exits at once. */
+export async function runWorkerProc(o: WorkerProcOptions): Promise<number> {
+  const nc = await connectNats({ url: o.natsUrl, name: `docctl worker ${o.workerId}`, reconnectForever: true });
+  o.log.startup(`worker ${o.workerId} connected to ${redactUrl(o.natsUrl)}`);
+  let recycle!: (why: string) => void;
+  const recycled = new Promise<string>((r) => (recycle = r));
+  let finished = 0;
+  const loop = new WorkerLoop({
+    nc,
+    registry: o.registry,
+    concurrency: o.concurrency,
+    workerId: o.workerId,
+    log: o.log,
+    ...o.loop,
+    onJobFinished: (r) => {
+      o.loop?.onJobFinished?.(r);
+      if (o.maxJobs && ++finished >= o.maxJobs) recycle(`${finished} jobs done (--max-jobs ${o.maxJobs})`);
+    },
+  });
+  const stopSignal = o.until ?? firstSignal();
+  const lifetime = o.maxLifetimeMs ? setTimeout(() => recycle(`lifetime of ${o.maxLifetimeMs}ms reached`), o.maxLifetimeMs) : undefined;
+  try {
+    await loop.start();
+    o.onStarted?.(loop, nc);
+    const why = await Promise.race([stopSignal.then(() => "signal"), recycled]);
+    o.log.startup(`worker ${o.workerId} draining (${why})`);
+    const hard = () => {
+      o.log.warn("second signal: stopping now; in-flight jobs will be redelivered");
+      process.exit(130);
+    };
+    process.once("SIGTERM", hard);
+    process.once("SIGINT", hard);
+    await loop.drain();
+    process.off("SIGTERM", hard);
+    process.off("SIGINT", hard);
+  } finally {
+    clearTimeout(lifetime);
+    await nc.drain().catch(() => {});
+  }
+  o.log.startup(`worker ${o.workerId} stopped: ${loop.stats().jobsDone} done, ${loop.stats().jobsFailed} failed`);
+  return 0;
+}
+
+function firstSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (s: string) => () => {
+      process.off("SIGTERM", t);
+      process.off("SIGINT", i);
+      resolve(s);
+    };
+    const t = on("SIGTERM");
+    const i = on("SIGINT");
+    process.once("SIGTERM", t);
+    process.once("SIGINT", i);
+  });
+}

@@ -1,0 +1,37 @@
+// Names on the wire: streams, subjects, consumers, buckets. Part of the v1 contract (docs/protocol.md).
+
+export const STREAM_TASKS = "DOCCTL_TASKS";
+export const STREAM_RESULTS = "DOCCTL_RESULTS";
+export const STREAM_DEAD = "DOCCTL_DEAD";
+export const BUCKET_OUTPUTS = "DOCCTL_OUTPUTS";
+export const BUCKET_WORKERS = "DOCCTL_WORKERS";
+
+export const taskSubject = (handler: string) => `docctl.tasks.${handler}`;
+export const resultSubject = (batch: string, id: string) => `docctl.results.${batch}.${id}`;
+export const deadSubject = (handler: string) => `docctl.dead.${handler}`;
+/** durable pull consumer of one handler on DOCCTL_TASKS */
+export const consumerName = (handler: string) => `docctl-${handler}`;
+
+/** ids, batches and handler names are single subject tokens: letters, digits, `_` and `-`. */
+export const TOKEN_RE = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Returns why `s` is not a valid token, or undefined when it is. */
+export function tokenProblem(s: unknown): string | undefined {
+  if (typeof s !== "string") return `must be a string (got ${describe(s)})`;
+  if (s.length === 0) return "must not be empty";
+  if (s.length > 128) return `must be at most 128 characters (got ${s.length})`;
+  if (!TOKEN_RE.test(s)) {
+    const bad = [...s].find((c) => !/[A-Za-z0-9_-]/.test(c));
+    return `may only contain letters, digits, "_" and "-" (found ${JSON.stringify(bad)})`;
+  }
+  return undefined;
+}
+
+/** A short description of a JSON value's type for error messages. */
+export function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  if (typeof v === "string") return "a string";
+  return `a ${typeof v}`;
+}

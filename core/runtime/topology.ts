@@ -1,0 +1,154 @@
+// Stream and consumer set-up: made by any mode at start, idempotent, updated when the limits change.
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from "@nats-io/jetstream";
+import { Objm, type ObjectStore } from "@nats-io/obj";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { nanos } from "@nats-io/transport-node";
+import {
+  BUCKET_OUTPUTS,
+  STREAM_DEAD,
+  STREAM_RESULTS,
+  STREAM_TASKS,
+  consumerName,
+  taskSubject,
+} from "./subjects.ts";
+
+/** Limits of the streams and consumers docctl creates. */
+export interface TopologyOptions {
+  /** re-submits of the same job id inside this window are no-ops, ms */
+  duplicateWindowMs: number;
+  /** how long results are kept, ms */
+  resultsMaxAgeMs: number;
+  /** how long dead letters are kept, ms */
+  deadMaxAgeMs: number;
+  /** how long documents in the outputs bucket are kept, ms */
+  outputsMaxAgeMs: number;
+  /** a delivered job not acked (nor heartbeated) in this time is redelivered, ms */
+  ackWaitMs: number;
+  /** stream replicas (3 on a NATS cluster) */
+  replicas: number;
+}
+
+export const topologyDefaults: TopologyOptions = {
+  duplicateWindowMs: 15 * 60_000,
+  resultsMaxAgeMs: 24 * 3_600_000,
+  deadMaxAgeMs: 7 * 24 * 3_600_000,
+  outputsMaxAgeMs: 24 * 3_600_000,
+  ackWaitMs: 30_000,
+  replicas: 1,
+};
+
+/** The three stream configs, as a pure function of the options. */
+export function streamConfigs(o: TopologyOptions): Partial<StreamConfig>[] {
+  const base = { storage: StorageType.File, num_replicas: o.replicas };
+  return [
+    {
+      ...base,
+      name: STREAM_TASKS,
+      subjects: ["docctl.tasks.>"],
+      retention: RetentionPolicy.Workqueue,
+      duplicate_window: nanos(o.duplicateWindowMs),
+      discard: DiscardPolicy.New,
+    },
+    {
+      ...base,
+      name: STREAM_RESULTS,
+      subjects: ["docctl.results.>"],
+      retention: RetentionPolicy.Limits,
+      max_age: nanos(o.resultsMaxAgeMs),
+      // One result per job: a job processed twice (an ack lost in a crash) keeps only its last result.
+      max_msgs_per_subject: 1,
+      duplicate_window: nanos(Math.min(o.duplicateWindowMs, o.resultsMaxAgeMs)),
+    },
+    {
+      ...base,
+      name: STREAM_DEAD,
+      subjects: ["docctl.dead.>"],
+      retention: RetentionPolicy.Limits,
+      max_age: nanos(o.deadMaxAgeMs),
+      duplicate_window: nanos(Math.min(o.duplicateWindowMs, o.deadMaxAgeMs)),
+    },
+  ];
+}
+
+/** Create the streams, or bring their limits up to date. */
+export async function ensureStreams(jsm: JetStreamManager, o: TopologyOptions): Promise<void> {
+  for (const cfg of streamConfigs(o)) {
+    try {
+      const info = await jsm.streams.info(cfg.name!);
+      const c = info.config as unknown as Record<string, unknown>;
+      const changed = Object.entries(cfg).some(([k, v]) => k !== "storage" && k !== "retention" && JSON.stringify(c[k]) !== JSON.stringify(v));
+      if (changed) {
+        const { storage: _s, retention: _r, ...upd } = cfg;
+        await jsm.streams.update(cfg.name!, upd);
+      }
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      try {
+        await jsm.streams.add(cfg as StreamConfig);
+      } catch (e) {
+        // Another proc created it between our info and add: that is the idempotent outcome.
+        if (!/already in use|already exists/i.test((e as Error).message)) throw e;
+      }
+    }
+  }
+}
+
+/** Create the durable pull consumer of `handler`, or update its ack wait. */
+export async function ensureConsumer(jsm: JetStreamManager, handler: string, o: Pick<TopologyOptions, "ackWaitMs">): Promise<void> {
+  const name = consumerName(handler);
+  const cfg = {
+    durable_name: name,
+    filter_subject: taskSubject(handler),
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(o.ackWaitMs),
+    // Attempts are counted by the worker (delivery count) so that the last one ends in a dead letter
+    // instead of the message silently stopping in the stream.
+    max_deliver: -1,
+    max_ack_pending: 100_000,
+  };
+  try {
+    const info = await jsm.consumers.info(STREAM_TASKS, name);
+    if (info.config.ack_wait !== cfg.ack_wait) await jsm.consumers.update(STREAM_TASKS, name, { ack_wait: cfg.ack_wait });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    try {
+      await jsm.consumers.add(STREAM_TASKS, cfg);
+    } catch (e) {
+      if (!/already (in use|exists)/i.test((e as Error).message)) throw e;
+    }
+  }
+}
+
+/** Handlers that have a consumer, i.e. that some worker has registered. */
+export async function knownHandlers(jsm: JetStreamManager): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const ci of jsm.consumers.list(STREAM_TASKS)) {
+      if (ci.name.startsWith("docctl-")) out.push(ci.name.slice("docctl-".length));
+    }
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  return out.sort();
+}
+
+/** The outputs object store (documents), created on first use. */
+export async function outputsBucket(nc: NatsConnection, o: Pick<TopologyOptions, "outputsMaxAgeMs" | "replicas">): Promise<ObjectStore> {
+  return await new Objm(nc).create(BUCKET_OUTPUTS, { ttl: nanos(o.outputsMaxAgeMs), replicas: o.replicas, storage: StorageType.File });
+}
+
+/** True for JetStream "not found" answers (stream or consumer). */
+export function isNotFound(err: unknown): boolean {
+  const e = err as { code?: unknown; api_error?: { err_code?: number }; message?: string };
+  if (e?.api_error?.err_code === 10059 || e?.api_error?.err_code === 10014) return true;
+  return /not found/i.test(e?.message ?? "");
+}

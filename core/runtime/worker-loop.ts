@@ -1,0 +1,339 @@
+// The worker event loop: pulls jobs of its handlers with N in flight, runs them, acks, retries, dead-letters.
+import { jetstream, jetstreamManager, type Consumer, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
+import type { ObjectStore } from "@nats-io/obj";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { headers } from "@nats-io/transport-node";
+import { createHash } from "node:crypto";
+import { decode } from "@msgpack/msgpack";
+import { decodeJob, encodeDead, encodeResult, type JobV1, type ResultV1 } from "./codec.ts";
+import { ErrorCodes, toWireError, type WireError } from "./errors.ts";
+import type { Logger } from "./log.ts";
+import type { HandlerRegistry, RegisteredHandler } from "./registry.ts";
+import { retryDefaults, retryDelay, type RetryPolicy } from "./retry.ts";
+import { Slots } from "./slots.ts";
+import { BUCKET_OUTPUTS, STREAM_TASKS, consumerName, deadSubject, resultSubject, tokenProblem } from "./subjects.ts";
+import { ensureConsumer, ensureStreams, outputsBucket, topologyDefaults, type TopologyOptions } from "./topology.ts";
+import type { JobContext, OutputRefV1 } from "./types.ts";
+
+export interface WorkerLoopOptions {
+  nc: NatsConnection;
+  registry: HandlerRegistry;
+  /** jobs in flight at once in this proc */
+  concurrency: number;
+  /** the worker's id, written into results */
+  workerId: string;
+  log: Logger;
+  /** stream and consumer limits (ack wait, retention ...) */
+  topology?: Partial<TopologyOptions>;
+  retry?: RetryPolicy;
+  /** default attempts when neither the job nor the handler says (default 3) */
+  maxAttempts?: number;
+  /** default time limit of one attempt, ms (default 60 s) */
+  timeoutMs?: number;
+  /** how long one pull request waits for jobs, ms: also the longest a drain waits for pulls (default 2 s) */
+  pullExpiresMs?: number;
+  /** called after every finished job (result published), e.g. to count towards recycling */
+  onJobFinished?(r: { id: string; handler: string; ok: boolean }): void;
+}
+
+export interface LoopStats {
+  state: "starting" | "running" | "paused" | "draining" | "stopped";
+  jobsDone: number;
+  jobsFailed: number;
+  jobsRetried: number;
+  inFlight: { id: string; handler: string; startedAt: number }[];
+}
+
+export const workerLoopDefaults = { concurrency: 4, maxAttempts: 3, timeoutMs: 60_000, pullExpiresMs: 2_000 };
+
+/** One proc's loop. start() begins pulling; drain() stops pulling and resolves when in-flight work is done. */
+export class WorkerLoop {
+  private js: JetStreamClient;
+  private topo: TopologyOptions;
+  private slots: Slots;
+  private state: LoopStats["state"] = "starting";
+  private inFlight = new Map<string, { id: string; handler: string; startedAt: number; abort: AbortController }>();
+  private counters = { jobsDone: 0, jobsFailed: 0, jobsRetried: 0 };
+  private pullers: Promise<void>[] = [];
+  private fetches = new Set<Promise<void>>();
+  private resumeWaiters: (() => void)[] = [];
+  private outputs?: Promise<ObjectStore>;
+  private setUp: RegisteredHandler[] = [];
+  private seq = 0;
+
+  constructor(private o: WorkerLoopOptions) {
+    this.js = jetstream(o.nc);
+    this.topo = { ...topologyDefaults, ...o.topology };
+    this.slots = new Slots(o.concurrency);
+  }
+
+  /** Ensure streams and consumers, run handler setup(), and begin pulling. */
+  async start(): Promise<void> {
+    const jsm = await jetstreamManager(this.o.nc);
+    await ensureStreams(jsm, this.topo);
+    for (const name of this.o.registry.names()) {
+      await ensureConsumer(jsm, name, this.topo);
+      const h = this.o.registry.get(name)!;
+      if (h.def.setup) {
+        await h.def.setup();
+        this.setUp.push(h);
+      }
+    }
+    this.state = "running";
+    for (const name of this.o.registry.names()) {
+      const consumer = await this.js.consumers.get(STREAM_TASKS, consumerName(name));
+      this.pullers.push(this.pullLoop(name, consumer));
+    }
+    this.o.log.startup(`pulling ${this.o.registry.names().join(", ")} with ${this.o.concurrency} in flight`);
+  }
+
+  /** Finish in-flight jobs and pull no more, until resume(). */
+  pause(): void {
+    if (this.state === "running") this.state = "paused";
+  }
+
+  resume(): void {
+    if (this.state !== "paused") return;
+    this.state = "running";
+    for (const w of this.resumeWaiters.splice(0)) w();
+  }
+
+  /** Stop pulling, finish in-flight jobs, run handler teardown(). Resolves when idle. */
+  async drain(): Promise<void> {
+    if (this.state === "stopped") return;
+    this.state = "draining";
+    this.slots.close();
+    for (const w of this.resumeWaiters.splice(0)) w();
+    await Promise.all(this.pullers);
+    // Outstanding pull requests end within pullExpiresMs; jobs they still deliver are run, not dropped.
+    while (this.fetches.size) await Promise.all([...this.fetches]);
+    await this.slots.idle();
+    for (const h of this.setUp.splice(0)) {
+      try {
+        await h.def.teardown?.();
+      } catch (err) {
+        this.o.log.warn(`teardown of handler ${h.name} failed: ${(err as Error).message}`);
+      }
+    }
+    this.state = "stopped";
+  }
+
+  /** Abort every running job's signal (for a stop that cannot wait). */
+  abortAll(reason = "the worker is stopping"): void {
+    for (const j of this.inFlight.values()) j.abort.abort(new Error(reason));
+  }
+
+  stats(): LoopStats {
+    return {
+      state: this.state,
+      ...this.counters,
+      inFlight: [...this.inFlight.values()].map(({ id, handler, startedAt }) => ({ id, handler, startedAt })),
+    };
+  }
+
+  private async pullLoop(handler: string, consumer: Consumer): Promise<void> {
+    const expires = this.o.pullExpiresMs ?? workerLoopDefaults.pullExpiresMs;
+    while (this.state === "running" || this.state === "paused") {
+      if (this.state === "paused") {
+        await new Promise<void>((r) => this.resumeWaiters.push(r));
+        continue;
+      }
+      const n = await this.slots.claimAll();
+      if (n === 0) break; // closed
+      if (this.state !== "running") {
+        this.slots.release(n);
+        continue;
+      }
+      // Several pulls may be outstanding: a new one starts as soon as slots free up, so a slow pull
+      // never holds back jobs, and a proc never asks for more jobs than it can start right away.
+      const f = this.fetch(handler, consumer, n, expires).finally(() => this.fetches.delete(f));
+      this.fetches.add(f);
+    }
+  }
+
+  private async fetch(handler: string, consumer: Consumer, n: number, expires: number): Promise<void> {
+    let got = 0;
+    try {
+      const iter = await consumer.fetch({ max_messages: n, expires });
+      for await (const msg of iter) {
+        got++;
+        void this.runJob(handler, msg).finally(() => this.slots.release(1));
+      }
+    } catch (err) {
+      if (this.state === "running") {
+        this.o.log.debug(`pull for ${handler} failed: ${(err as Error).message}`);
+        await Bun.sleep(250);
+      }
+    } finally {
+      this.slots.release(n - got);
+    }
+  }
+
+  private async runJob(handler: string, msg: JsMsg): Promise<void> {
+    const started = Date.now();
+    const attempt = msg.info.deliveryCount;
+    const decoded = decodeJob(msg.data);
+    if (!decoded.ok) return this.badMessage(handler, msg, decoded.problem, attempt, started);
+    const job = decoded.value;
+    if (job.handler !== handler) {
+      return this.badMessage(handler, msg, `field "handler" is "${job.handler}" but the job was published on the subject of "${handler}"`, attempt, started);
+    }
+    const reg = this.o.registry.get(handler)!;
+    const log = this.o.log.child(`${handler}:${job.id}`);
+    const maxAttempts = job.attempts ?? reg.def.maxAttempts ?? this.o.maxAttempts ?? workerLoopDefaults.maxAttempts;
+    const key = `${job.id}#${++this.seq}`;
+    const abort = new AbortController();
+    this.inFlight.set(key, { id: job.id, handler, startedAt: started, abort });
+    try {
+      if (attempt > maxAttempts) {
+        const error = {
+          code: ErrorCodes.ATTEMPTS_EXHAUSTED,
+          message: `delivered ${attempt} times but ${maxAttempts} attempts are allowed: earlier attempts never finished (a proc died or lost its connection while running it)`,
+          retryable: false,
+        };
+        return await this.fail(job, msg, error, attempt, started, log);
+      }
+      const problem = reg.check(job.payload);
+      if (problem) {
+        return await this.fail(job, msg, { code: ErrorCodes.BAD_PAYLOAD, message: problem, retryable: false }, attempt, started, log);
+      }
+      log.job(`started (attempt ${attempt}/${maxAttempts})`);
+      let output: OutputRefV1 | undefined;
+      const ctx: JobContext = {
+        id: job.id,
+        batch: job.batch,
+        handler,
+        attempt,
+        maxAttempts,
+        signal: abort.signal,
+        heartbeat: () => msg.working(),
+        output: async (bytes, opts) => (output = await this.storeOutput(job, bytes, opts)),
+        log,
+        worker: this.o.workerId,
+      };
+      const timeoutMs = job.timeout_ms ?? reg.def.timeoutMs ?? this.o.timeoutMs ?? workerLoopDefaults.timeoutMs;
+      let value: unknown;
+      try {
+        value = await this.withLimits(reg, job, ctx, msg, timeoutMs, abort);
+      } catch (err) {
+        const error = toWireError(err);
+        if (error.retryable && attempt < maxAttempts) {
+          const delay = retryDelay(attempt, this.o.retry ?? retryDefaults);
+          log.job(`failed with ${error.code}: ${error.message}; retry ${attempt + 1}/${maxAttempts} in ${delay}ms`);
+          this.counters.jobsRetried++;
+          msg.nak(delay);
+          return;
+        }
+        return await this.fail(job, msg, error, attempt, started, log);
+      }
+      await this.finish(job, msg, { ok: true, value: value === undefined ? null : value, output }, attempt, started);
+      this.counters.jobsDone++;
+      log.job(`done in ${Date.now() - started}ms`);
+      this.o.onJobFinished?.({ id: job.id, handler, ok: true });
+    } catch (err) {
+      // Publishing the result failed (NATS away): leave the job unacked so JetStream redelivers it.
+      log.error(`could not record the outcome, the job will be redelivered: ${(err as Error).message}`);
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  // Runs the handler under its time limit, heartbeating so JetStream does not redeliver long work.
+  private async withLimits(reg: RegisteredHandler, job: JobV1, ctx: JobContext, msg: JsMsg, timeoutMs: number, abort: AbortController) {
+    const beat = setInterval(() => msg.working(), Math.max(250, Math.floor(this.topo.ackWaitMs / 3)));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const e = Object.assign(new Error(`attempt ran past its time limit of ${timeoutMs}ms`), { code: ErrorCodes.TIMEOUT, retryable: true });
+        abort.abort(e);
+        reject(e);
+      }, timeoutMs);
+      abort.signal.addEventListener("abort", () => reject(abort.signal.reason), { once: true });
+    });
+    try {
+      return await Promise.race([Promise.resolve().then(() => reg.def.handle(job.payload, ctx)), timedOut]);
+    } finally {
+      clearInterval(beat);
+      clearTimeout(timer);
+    }
+  }
+
+  private async fail(job: JobV1, msg: JsMsg, error: WireError, attempt: number, started: number, log: Logger) {
+    log.warn(`failed for good with ${error.code}: ${error.message}`);
+    const dead = encodeDead({ v: 1, job, subject: msg.subject, error, attempts: attempt, worker: this.o.workerId, failed_at: Date.now() });
+    await this.js.publish(deadSubject(job.handler), dead, { msgID: `dead-${job.id}-${msg.info.streamSequence}` });
+    await this.finish(job, msg, { ok: false, error }, attempt, started);
+    this.counters.jobsFailed++;
+    this.o.onJobFinished?.({ id: job.id, handler: job.handler, ok: false });
+  }
+
+  // The result is stored (PubAck) before the job is acked: a crash in between means a redelivery, never a loss.
+  private async finish(job: JobV1, msg: JsMsg, outcome: Pick<ResultV1, "ok" | "value" | "error" | "output">, attempt: number, started: number) {
+    const result: ResultV1 = {
+      v: 1,
+      id: job.id,
+      batch: job.batch,
+      handler: job.handler,
+      ...outcome,
+      attempts: attempt,
+      worker: this.o.workerId,
+      started_at: started,
+      finished_at: Date.now(),
+    };
+    await this.js.publish(resultSubject(job.batch, job.id), encodeResult(result));
+    msg.ack();
+  }
+
+  // Bytes that are not a v1 job: a dead letter (with the raw bytes), a failed result when an id and
+  // batch can be read from them, and an ack: retrying cannot make them decodable.
+  private async badMessage(handler: string, msg: JsMsg, problem: string, attempt: number, started: number) {
+    const error = { code: ErrorCodes.BAD_MESSAGE, message: `undecodable job on ${msg.subject}: ${problem}`, retryable: false };
+    this.o.log.warn(`${error.message} (stream seq ${msg.info.streamSequence})`);
+    try {
+      const dead = encodeDead({ v: 1, job: null, raw: msg.data, subject: msg.subject, error, attempts: attempt, worker: this.o.workerId, failed_at: Date.now() });
+      await this.js.publish(deadSubject(handler), dead, { msgID: `dead-seq-${msg.info.streamSequence}` });
+      const guess = peekIds(msg.data) ?? peekIdHeader(msg);
+      if (guess) {
+        const result: ResultV1 = { v: 1, id: guess.id, batch: guess.batch, handler, ok: false, error, attempts: attempt, worker: this.o.workerId, started_at: started, finished_at: Date.now() };
+        await this.js.publish(resultSubject(guess.batch, guess.id), encodeResult(result));
+      }
+      msg.ack();
+      this.counters.jobsFailed++;
+    } catch (err) {
+      this.o.log.error(`could not dead-letter an undecodable job, it will be redelivered: ${(err as Error).message}`);
+    }
+  }
+
+  private async storeOutput(job: JobV1, bytes: Uint8Array, opts: { filename: string; contentType: string }): Promise<OutputRefV1> {
+    this.outputs ??= outputsBucket(this.o.nc, this.topo);
+    const os = await this.outputs;
+    const name = `${job.batch}/${job.id}/${opts.filename}`;
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    await os.putBlob({ name, description: opts.contentType, headers: ctHeaders(opts.contentType) }, bytes);
+    return { bucket: BUCKET_OUTPUTS, name, size: bytes.byteLength, sha256, content_type: opts.contentType, filename: opts.filename };
+  }
+}
+
+function ctHeaders(ct: string) {
+  const h = headers();
+  h.set("Content-Type", ct);
+  return h;
+}
+
+function peekIds(data: Uint8Array): { id: string; batch: string } | undefined {
+  try {
+    const m = decode(data) as Record<string, unknown>;
+    if (m && typeof m === "object" && !tokenProblem(m.id)) {
+      const batch = tokenProblem(m.batch) ? (m.id as string) : (m.batch as string);
+      return { id: m.id as string, batch };
+    }
+  } catch {
+    /* not msgpack at all */
+  }
+  return undefined;
+}
+
+function peekIdHeader(msg: JsMsg): { id: string; batch: string } | undefined {
+  const id = msg.headers?.get("Nats-Msg-Id");
+  return id && !tokenProblem(id) ? { id, batch: id } : undefined;
+}
