@@ -2,6 +2,7 @@
 import type { Command, CommandContext } from "../command.ts";
 import { connectNats } from "../../core/runtime/connection.ts";
 import { ConfigError } from "../../core/runtime/errors.ts";
+import { durOpt } from "../options.ts";
 import type { ControlVerb } from "../../core/runtime/control.ts";
 import { controlWorkers, NoSuchWorkerError } from "../../core/runtime/workers.ts";
 
@@ -35,7 +36,7 @@ WORKER is a worker id as \`docctl status\` lists it (host-pid, or the worker's -
 
 Options:
   --all                 every live worker (request on docctl.control.all.${verb})
-  --timeout DUR         how long to wait for answers, ms or 2s (default 3s)
+  --timeout DUR         how long to wait for answers (default 3s)
 
 Examples:
   docctl ${verb} web-1-4711
@@ -50,7 +51,7 @@ async function runControl(verb: Exclude<ControlVerb, "status">, ctx: CommandCont
   const all = ctx.values.all === true;
   if (all && ctx.positionals.length) throw new ConfigError(`give worker ids or --all, not both`, "all");
   if (!all && !ctx.positionals.length) throw new ConfigError(`name the worker to ${verb} (see \`docctl status\`), or use --all`, "worker");
-  const t = ctx.values.timeout === undefined ? 3000 : parseMs(String(ctx.values.timeout));
+  const t = durOpt(ctx, "timeout", 3000);
   const nc = await connectNats({ url: ctx.global.nats, name: `docctl ${verb}` });
   let code = 0;
   try {
@@ -75,12 +76,6 @@ async function runControl(verb: Exclude<ControlVerb, "status">, ctx: CommandCont
     await nc.close();
   }
   return code;
-}
-
-function parseMs(s: string): number {
-  const m = /^(\d+)(ms|s)?$/.exec(s.trim());
-  if (!m) throw new ConfigError(`--timeout: "${s}" is not a duration; use 500ms or 2s`, "timeout");
-  return Number(m[1]) * (m[2] === "s" ? 1000 : 1);
 }
 
 export const pauseCommand = make("pause");

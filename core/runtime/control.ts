@@ -3,8 +3,9 @@
 import type { NatsConnection, Msg, Subscription } from "@nats-io/transport-node";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { SupervisorStatus } from "./supervisor.ts";
+import { BUCKET_WORKERS } from "./subjects.ts";
 
-export const BUCKET_WORKERS = "DOCCTL_WORKERS";
+export { BUCKET_WORKERS };
 export const CONTROL_VERBS = ["status", "pause", "resume", "drain"] as const;
 export type ControlVerb = (typeof CONTROL_VERBS)[number];
 export const controlSubject = (id: string, verb: ControlVerb | "*") => `docctl.control.${id}.${verb}`;

@@ -1,7 +1,6 @@
 // Parses `--dedicated pdf=2,title=1` (procs that serve one handler only, like GearmanManager's dedicated_count).
 import { ConfigError } from "./errors.ts";
-
-const TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
+import { tokenProblem } from "./subjects.ts";
 
 /** `pdf=2,title=1` → `{pdf: 2, title: 1}`; an error names the part that is wrong. */
 export function parseDedicated(text: string, option = "--dedicated"): Record<string, number> {
@@ -12,8 +11,9 @@ export function parseDedicated(text: string, option = "--dedicated"): Record<str
     const m = /^([^=]*)=(.*)$/.exec(part);
     if (!m) throw new ConfigError(`${option}: "${part}" must be HANDLER=COUNT, like pdf=2`, option);
     const [, handler, count] = m as unknown as [string, string, string];
-    if (!TOKEN.test(handler)) {
-      throw new ConfigError(`${option}: "${part}": "${handler}" is not a handler name (letters, digits, "_" and "-")`, option);
+    const bad = tokenProblem(handler);
+    if (bad) {
+      throw new ConfigError(`${option}: "${part}": the handler name "${handler}" ${bad}`, option);
     }
     if (!/^\d+$/.test(count) || Number(count) < 1) {
       throw new ConfigError(`${option}: "${part}": the count "${count}" must be a whole number of at least 1`, option);

@@ -64,11 +64,6 @@ export interface WorkerParent {
   done: Promise<number>;
 }
 
-/** The default worker id: host and pid as one subject-safe token. */
-export function defaultParentId(): string {
-  return `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 120);
-}
-
 /** Start the parent; resolves once procs are spawned and presence is written. */
 export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pick<WorkerParentOptions, "natsUrl" | "id" | "childArgs" | "version" | "log">): Promise<WorkerParent> {
   const o: WorkerParentOptions = { ...workerParentDefaults, ...opts };

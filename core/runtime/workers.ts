@@ -2,9 +2,8 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
+import { STREAM_TASKS, consumerName } from "./subjects.ts";
 import { BUCKET_WORKERS, controlSubject, type ControlReplyV1, type ControlVerb, type PresenceV1 } from "./control.ts";
-
-const STREAM_TASKS = "DOCCTL_TASKS";
 
 /** Every worker with a live presence entry, sorted by id. */
 export async function listWorkers(nc: NatsConnection): Promise<PresenceV1[]> {
@@ -84,8 +83,9 @@ export async function handlerLags(nc: NatsConnection): Promise<HandlerLag[]> {
   const out: HandlerLag[] = [];
   try {
     for await (const ci of jsm.consumers.list(STREAM_TASKS)) {
-      if (!ci.name.startsWith("docctl-")) continue;
-      out.push({ handler: ci.name.slice(7), pending: ci.num_pending, ackPending: ci.num_ack_pending, lag: ci.num_pending + ci.num_ack_pending });
+      const handler = ci.name.slice(consumerName("").length);
+      if (consumerName(handler) !== ci.name || !handler) continue;
+      out.push({ handler, pending: ci.num_pending, ackPending: ci.num_ack_pending, lag: ci.num_pending + ci.num_ack_pending });
     }
   } catch (err) {
     if (!/not found/i.test((err as Error).message)) throw err;

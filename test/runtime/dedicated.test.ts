@@ -10,7 +10,7 @@ describe("--dedicated", () => {
     expect(() => parseDedicated("pdf=2,title")).toThrow(`"title" must be HANDLER=COUNT`);
     expect(() => parseDedicated("pdf=two")).toThrow(`"pdf=two": the count "two" must be a whole number`);
     expect(() => parseDedicated("pdf=0")).toThrow(`the count "0"`);
-    expect(() => parseDedicated("p.df=1")).toThrow(`"p.df" is not a handler name`);
+    expect(() => parseDedicated("p.df=1")).toThrow(`the handler name "p.df" may only contain`);
     expect(() => parseDedicated("pdf=1,,x=1")).toThrow("empty entry");
     expect(() => parseDedicated("pdf=1,pdf=2")).toThrow(`"pdf" is given twice`);
   });
