@@ -149,10 +149,10 @@ export class ControlPlane {
     this.#timer = setInterval(() => void this.refresh(), this.#o.refreshMs);
   }
 
-  /** Something changed: refresh presence soon (at most once a second, so stats ticks do not flood the bucket). */
+  /** Something changed: refresh presence soon (at most twice a second, so a busy worker does not flood the bucket). */
   changed(): void {
     if (this.#pending || this.#stopped) return;
-    const wait = Math.max(0, this.#lastPut + 1000 - Date.now());
+    const wait = Math.max(0, this.#lastPut + 500 - Date.now());
     this.#pending = setTimeout(() => {
       this.#pending = null;
       void this.refresh();

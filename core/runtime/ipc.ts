@@ -20,7 +20,7 @@ export type ChildMessage =
 /** parent → child */
 export type ParentMessage = { t: "pause" } | { t: "resume" } | { t: "drain" };
 
-/** How often a proc sends its stats, ms. */
+/** A proc sends its stats at least this often, ms (and at once when its state or in-flight jobs change). */
 export const STATS_INTERVAL_MS = 1000;
 
 /** The exit code of a proc that exits to be recycled (so a lost IPC notice still reads as planned). */

@@ -20,6 +20,10 @@ export interface ProcBridge {
   close(): void;
 }
 
+function fingerprint(s: ProcStats): string {
+  return `${s.state}|${s.inFlight.map((j) => j.id).join(",")}`;
+}
+
 /** True when this process was spawned with an IPC channel (i.e. by `docctl worker` as one of its procs). */
 export function hasParent(): boolean {
   return typeof process.send === "function";
@@ -37,7 +41,20 @@ export function attachProcBridge(loop: BridgedLoop, opts: { statsIntervalMs?: nu
       // The channel closed under us: the disconnect handler deals with it.
     }
   };
-  const report = () => send({ t: "stats", stats: loop.stats() });
+  let last = "";
+  let lastAt = 0;
+  const report = () => {
+    const stats = loop.stats();
+    last = fingerprint(stats);
+    lastAt = Date.now();
+    send({ t: "stats", stats });
+  };
+  // Checked often, sent when something a person would see changed (a job started or ended, a state
+  // change), and at least every statsIntervalMs: status stays fresh without a message per tick.
+  const poll = () => {
+    const every = opts.statsIntervalMs ?? STATS_INTERVAL_MS;
+    if (Date.now() - lastAt >= every || fingerprint(loop.stats()) !== last) report();
+  };
   const onMessage = (m: unknown) => {
     if (!isParentMessage(m)) return;
     if (m.t === "pause") loop.pause();
@@ -51,7 +68,7 @@ export function attachProcBridge(loop: BridgedLoop, opts: { statsIntervalMs?: nu
   };
   process.on("message", onMessage);
   process.on("disconnect", onDisconnect);
-  const timer = setInterval(report, opts.statsIntervalMs ?? STATS_INTERVAL_MS);
+  const timer = setInterval(poll, Math.min(250, opts.statsIntervalMs ?? STATS_INTERVAL_MS));
   return {
     ready(handlers) {
       send({ t: "ready", pid: process.pid, handlers });

@@ -365,10 +365,15 @@ export class Supervisor {
         else if (this.#paused) child.send({ t: "pause" });
         this.#dispatch(r, { type: "ready", now: Date.now() });
         break;
-      case "stats":
+      case "stats": {
+        const before = r.stats;
         r.stats = m.stats;
-        this.#changed();
+        // Counters alone do not warrant a presence write; a state change or a job starting or ending does.
+        const visible = (s: ProcStats | null) => (s ? `${s.state}|${s.inFlight.map((j) => j.id).join(",")}` : "");
+        if (visible(before) !== visible(m.stats)) this.#changed();
+        else for (const l of [...this.#listeners]) l();
         break;
+      }
       case "recycle":
         this.#o.log.proc(`${r.slot.name} (pid ${child.pid}) recycling: ${m.reason}`);
         this.#dispatch(r, { type: "recycle", now: Date.now() });

@@ -105,6 +105,8 @@ const presence = async (id: string): Promise<PresenceV1 | undefined> => (await l
 const allReady = (w?: PresenceV1) => !!w && w.procs.length > 0 && w.procs.every((p) => p.state === "RUNNING" && p.loop === "running");
 
 let seq = 0;
+const T0 = Date.now();
+const mark = (s: string) => process.env.E2E_TRACE && console.log(`  [${Date.now() - T0}ms] ${s}`);
 async function submit(handler: string, payload: unknown): Promise<string> {
   const id = `e2e-${Date.now().toString(36)}-${++seq}`;
   await jetstream(nc).publish(`docctl.tasks.${handler}`, encodeJob({ v: 1, id, batch: id, handler, payload, submitted_at: Date.now() }), { msgID: id });
@@ -122,10 +124,12 @@ const awaitResult = (id: string, ms = 20_000) => until(`the result of ${id}`, ()
 
 describe("docctl worker (supervisor)", () => {
   test("a SIGKILLed proc is replaced by a new pid and the job it held is redelivered and finished", async () => {
-    const w = startWorker("e2e-kill", ["--procs", "2", "--concurrency", "1", "--plugins", pluginsDir("p-kill"), "--ack-wait", "2s"]);
+    const w = startWorker("e2e-kill", ["--procs", "2", "--plugins", pluginsDir("p-kill"), "--ack-wait", "2s"]);
     await until("procs ready", () => presence(w.id), allReady);
+    mark("ready");
     const id = await submit("slow", { ms: 4000 });
     const holder = await until("the job in flight", () => presence(w.id), (p) => !!p?.procs.some((x) => x.in_flight.some((j) => j.id === id)));
+    mark("in flight");
     const victim = holder!.procs.find((x) => x.in_flight.some((j) => j.id === id))!;
     const t0 = Date.now();
     process.kill(victim.pid!, "SIGKILL");
@@ -134,7 +138,9 @@ describe("docctl worker (supervisor)", () => {
       return !!s && s.pid !== victim.pid && s.state === "RUNNING";
     }, 5000);
     console.log(`  replacement ready after ${Date.now() - t0} ms (restarts ${after!.procs.find((x) => x.name === victim.name)!.restarts})`);
+    mark("replaced");
     const r = await awaitResult(id);
+    mark("result");
     expect(r.ok).toBe(true);
     expect(r.attempts).toBeGreaterThanOrEqual(2);
     expect((r.value as { pid: number }).pid).not.toBe(victim.pid);
