@@ -18,7 +18,6 @@ import { runWorkerParent, workerParentDefaults } from "../../core/runtime/worker
 import { procPolicyDefaults } from "../../core/runtime/proc-state.ts";
 import { parseDedicated, parseLabels } from "../../core/runtime/dedicated.ts";
 import type { SlotSpec } from "../../core/runtime/supervisor.ts";
-import { formatDuration } from "../../core/runtime/duration.ts";
 
 /** Options handed on, as given, from the parent to every proc. */
 const PASSED_ON = ["concurrency", "ack-wait", "timeout", "max-attempts", "retry-base", "max-jobs", "max-lifetime"] as const;
@@ -47,8 +46,8 @@ Options:
   --max-jobs N          a proc that has finished N jobs is replaced (recycling)
   --max-lifetime DUR    a proc older than DUR is replaced, e.g. 1h
   --max-fast-restarts N fast deaths in a row before a proc is FATAL (default ${procPolicyDefaults.maxFastRestarts})
-  --start-window DUR    a proc dying this soon after its start, or before it is ready, died fast (default ${formatDuration(procPolicyDefaults.startWindowMs)})
-  --drain-timeout DUR   on drain, SIGKILL procs still running after DUR (default ${formatDuration(workerParentDefaults.drainTimeoutMs)})
+  --start-window DUR    a proc dying this soon after its start, or before it is ready, died fast (default ${procPolicyDefaults.startWindowMs / 1000}s)
+  --drain-timeout DUR   on drain, SIGKILL procs still running after DUR (default ${workerParentDefaults.drainTimeoutMs / 1000}s)
   --pid-file FILE       refuse to start if a live process owns FILE; removed on exit
   --ack-wait DUR        redeliver a job whose worker went silent this long (default 30s)
   --timeout DUR         default time limit of one attempt (default 60s)
@@ -105,7 +104,9 @@ Examples:
     const known = await handlerNames(plugins);
     const only = strOpt(ctx, "handlers")?.split(",").map((s) => s.trim()).filter(Boolean);
     for (const h of [...(only ?? []), ...Object.keys(dedicated)]) {
-      if (!known.includes(h)) throw new ConfigError(`unknown handler "${h}" (known: ${known.join(", ")})`, only?.includes(h) ? "handlers" : "dedicated");
+      if (known.includes(h)) continue;
+      const flag = only?.includes(h) ? "handlers" : "dedicated";
+      throw new ConfigError(`--${flag}: unknown handler "${h}" (known: ${known.join(", ")}${plugins ? "" : "; plugins need --plugins DIR"})`, flag);
     }
     if (ctx.values.watch && !plugins) throw new ConfigError("--watch needs --plugins DIR: it watches that directory", "watch");
     const passed: string[] = [];

@@ -93,12 +93,14 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
 
   let watcher: DirWatcher | null = null;
   let finishing: Promise<number> | null = null;
+  let forced = false;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
 
   const onTerm = (sig: string) => () => {
     if (finishing) {
       log.warn(`${sig} again: stopping now; in-flight jobs will be redelivered by JetStream`);
+      forced = true;
       sup.kill();
       return;
     }
@@ -125,9 +127,11 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
         process.off("SIGINT", onIntSig);
         process.off("SIGHUP", onHup);
       }
-      log.startup(`worker ${o.id} stopped`);
-      resolveDone(0);
-      return 0;
+      // Like a single proc stopped by a second signal: 130 tells an init system the stop was not clean.
+      const code = forced ? 130 : 0;
+      log.startup(`worker ${o.id} stopped${forced ? " (forced)" : ""}`);
+      resolveDone(code);
+      return code;
     })();
     return finishing;
   };

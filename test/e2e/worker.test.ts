@@ -59,6 +59,8 @@ function pluginsDir(name: string, ver = 1): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "slow.ts"), `export default async (p: { ms: number }) => { await Bun.sleep(p.ms); return { pid: process.pid }; };\n`);
   writeVer(dir, ver);
+  // Long only on its first attempt, so a redelivery after a hard stop finishes quickly.
+  writeFileSync(join(dir, "stuck.ts"), `export default async (p: { ms: number }, ctx: { attempt: number }) => { if (ctx.attempt === 1) await Bun.sleep(p.ms); return { attempt: ctx.attempt }; };\n`);
   writeFileSync(
     join(dir, "crashy.ts"),
     `if ((process.env.DOCCTL_PROC_NAME ?? "").startsWith("crashy-")) throw new Error("libcrashy.so: cannot open shared object file");\nexport default () => "fine";\n`,
@@ -185,6 +187,53 @@ describe("docctl worker (supervisor)", () => {
     expect(w.stderr()).not.toContain("FATAL");
     w.proc.kill("SIGTERM");
     expect(await w.proc.exited).toBe(0);
+  }, T);
+
+  test("--max-lifetime recycles a proc that has lived long enough", async () => {
+    const w = startWorker("e2e-lifetime", ["--procs", "1", "--max-lifetime", "1500ms"]);
+    await until("a recycle", () => presence(w.id), (x) => (x?.procs[0]?.restarts ?? 0) >= 1 && x?.procs[0]?.state === "RUNNING");
+    expect(w.stderr()).toContain("(--max-lifetime)");
+    expect(w.stderr()).not.toContain("FATAL");
+    expect((await awaitResult(await submit("echo", { after: "recycle" }))).ok).toBe(true);
+    w.proc.kill("SIGTERM");
+    expect(await w.proc.exited).toBe(0);
+  }, T);
+
+  test("SIGHUP replaces every proc one by one; the job in flight finishes on the old proc", async () => {
+    const w = startWorker("e2e-hup", ["--procs", "2", "--plugins", pluginsDir("p-hup")]);
+    const before = await until("procs ready", () => presence(w.id), allReady);
+    const oldPids = before!.procs.map((p) => p.pid);
+    const id = await submit("slow", { ms: 1500 });
+    await until("the job in flight", () => presence(w.id), (p) => p?.in_flight === 1);
+    w.proc.kill("SIGHUP");
+    const after = await until("two new procs", () => presence(w.id), (p) =>
+      !!p && p.procs.length === 2 && p.procs.every((x) => x.state === "RUNNING" && !oldPids.includes(x.pid)));
+    expect(after!.procs.map((p) => p.name).sort()).toEqual(["proc-1", "proc-2"]);
+    const r = await awaitResult(id);
+    expect(r.ok).toBe(true);
+    expect(r.attempts).toBe(1);
+    expect(oldPids).toContain((r.value as { pid: number }).pid);
+    w.proc.kill("SIGTERM");
+    expect(await w.proc.exited).toBe(0);
+  }, T);
+
+  test("a second SIGTERM stops at once; the interrupted job is redelivered to another worker", async () => {
+    const dir = pluginsDir("p-second");
+    const w = startWorker("e2e-second", ["--procs", "1", "--plugins", dir, "--ack-wait", "2s"]);
+    await until("procs ready", () => presence(w.id), allReady);
+    const id = await submit("stuck", { ms: 60_000 });
+    await until("the job in flight", () => presence(w.id), (p) => p?.in_flight === 1);
+    w.proc.kill("SIGTERM");
+    await until("draining", () => presence(w.id), (p) => p?.state === "draining");
+    w.proc.kill("SIGTERM");
+    expect(await w.proc.exited).toBe(130);
+    expect(w.stderr()).toContain("stopping now");
+    expect(await result(id)).toBeUndefined();
+    const w2 = startWorker("e2e-second-b", ["--procs", "1", "--plugins", dir, "--ack-wait", "2s"]);
+    const r = await awaitResult(id);
+    expect(r).toMatchObject({ ok: true, value: { attempt: 2 } });
+    w2.proc.kill("SIGTERM");
+    expect(await w2.proc.exited).toBe(0);
   }, T);
 
   test("--watch rolls the procs over to an edited plugin without losing a job", async () => {
