@@ -37,7 +37,7 @@ Options:
   --procs N             general procs serving every handler (default: CPU cores, here ${availableParallelism()});
                         0 = run one worker in this process, without a supervisor
   --dedicated h=N,...   procs that serve only one handler, beside the general ones (pdf=2,title=1)
-  --concurrency N       jobs in flight at once per proc (default ${workerLoopDefaults.concurrency})
+  --concurrency N       jobs of each handler in flight at once, per proc (default ${workerLoopDefaults.concurrency})
   --handlers a,b        only these job types (default: all built-in and plugin handlers)
   --plugins DIR         load plugins from DIR: each <type>.ts/.js default-exports a handler
   --watch               replace the procs (one by one) when a file under --plugins DIR changes

@@ -27,6 +27,7 @@ export const newId = (): string => randomUUID().replaceAll("-", "").slice(0, 20)
 
 /** Parse `text` (from `source`, for messages) into a plan. Throws InputError with file:line:col. */
 export function parseJobFile(text: string, source: string): SubmitPlan {
+  if (!text.trim()) throw new InputError(`${source}: the file is empty; it must hold a job, an array of jobs, or a batch (see docs/protocol.md)`);
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
   const at = (offset: number) => {
@@ -36,8 +37,7 @@ export function parseJobFile(text: string, source: string): SubmitPlan {
     return `${source}:${line}:${col}`;
   };
   if (errors.length || !root) {
-    const e = errors[0];
-    if (!e) throw new InputError(`${source}: the file is empty; it must hold a job, an array of jobs, or a batch (see docs/protocol.md)`);
+    const e = errors[0]!;
     throw new InputError(`${at(e.offset)}: malformed JSON: ${humanJsonError(printParseErrorCode(e.error))}`);
   }
   const fail = (n: Node, msg: string): never => {

@@ -36,19 +36,23 @@ export function createLogger(opts: LogOptions, tag = ""): Logger {
   return wrap(tag ? consola.withTag(tag) : consola, opts.verbosity);
 }
 
-function wrap(c: ConsolaInstance, v: number): Logger {
-  const at = (min: number, f: (...a: unknown[]) => void) => (v >= min ? f : () => {});
+const noop = () => {};
+
+function wrap(c: ConsolaInstance, v: number, prefix = ""): Logger {
+  // A child logger only prefixes its lines: making one per job must cost next to nothing.
+  const p = (a: unknown[]) => (prefix ? [`[${prefix}]`, ...a] : a) as [any];
+  const at = (min: number, f: (...a: unknown[]) => void) => (v >= min ? f : noop);
   return {
     verbosity: v,
-    error: (...a) => c.error(...(a as [any])),
-    warn: (...a) => c.warn(...(a as [any])),
-    startup: at(1, (...a) => c.info(...(a as [any]))),
-    proc: at(2, (...a) => c.info(...(a as [any]))),
-    job: at(3, (...a) => c.info(...(a as [any]))),
-    info: at(3, (...a) => c.info(...(a as [any]))),
-    debug: at(4, (...a) => c.debug(...(a as [any]))),
-    trace: at(5, (...a) => c.trace(...(a as [any]))),
-    child: (tag) => wrap(c.withTag(tag), v),
+    error: (...a) => c.error(...p(a)),
+    warn: (...a) => c.warn(...p(a)),
+    startup: at(1, (...a) => c.info(...p(a))),
+    proc: at(2, (...a) => c.info(...p(a))),
+    job: at(3, (...a) => c.info(...p(a))),
+    info: at(3, (...a) => c.info(...p(a))),
+    debug: at(4, (...a) => c.debug(...p(a))),
+    trace: at(5, (...a) => c.trace(...p(a))),
+    child: (tag) => wrap(c, v, prefix ? `${prefix} ${tag}` : tag),
   };
 }
 

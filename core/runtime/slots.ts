@@ -2,7 +2,7 @@
 
 export class Slots {
   private free: number;
-  private waiters: ((n: number) => void)[] = [];
+  private waiters: { min: number; resolve: (n: number) => void }[] = [];
   private idleWaiters: (() => void)[] = [];
   private closed = false;
 
@@ -11,25 +11,30 @@ export class Slots {
     this.free = size;
   }
 
-  /** Wait until at least one slot is free and claim all free ones; 0 once closed. */
-  claimAll(): Promise<number> {
+  /**
+   * Wait until at least `min` slots are free (fewer if that is all of them) and claim all free ones;
+   * 0 once closed. Claiming in groups keeps pulls few when many short jobs finish one by one.
+   */
+  claimAll(min = 1): Promise<number> {
     if (this.closed) return Promise.resolve(0);
-    if (this.free > 0) {
+    const need = Math.max(1, Math.min(min, this.size));
+    if (this.free >= need) {
       const n = this.free;
       this.free = 0;
       return Promise.resolve(n);
     }
-    return new Promise((r) => this.waiters.push(r));
+    return new Promise((resolve) => this.waiters.push({ min: need, resolve }));
   }
 
   release(n: number): void {
     if (n <= 0) return;
     this.free += n;
-    const w = this.closed ? undefined : this.waiters.shift();
-    if (w) {
+    const w = this.closed ? undefined : this.waiters[0];
+    if (w && this.free >= w.min) {
+      this.waiters.shift();
       const k = this.free;
       this.free = 0;
-      w(k);
+      w.resolve(k);
     }
     if (this.free === this.size) for (const r of this.idleWaiters.splice(0)) r();
   }
@@ -37,7 +42,7 @@ export class Slots {
   /** No more claims: pending and future claimAll() resolve to 0. */
   close(): void {
     this.closed = true;
-    for (const w of this.waiters.splice(0)) w(0);
+    for (const w of this.waiters.splice(0)) w.resolve(0);
   }
 
   /** Resolves when every slot is free. */

@@ -72,7 +72,7 @@ export async function submitPlan(nc: NatsConnection, plan: SubmitPlan, opts: Sub
 
   const js = jetstream(nc);
   const index = new Map(plan.jobs.map((j, i) => [j.id, i]));
-  const results: (CollectedResult | undefined)[] = new Array(plan.jobs.length);
+  const results: (CollectedResult | undefined)[] = Array.from({ length: plan.jobs.length }, () => undefined);
   const savedNames = new Set<string>();
   let done = 0;
   let failed = 0;

@@ -18,7 +18,7 @@ import type { JobContext, OutputRefV1 } from "./types.ts";
 export interface WorkerLoopOptions {
   nc: NatsConnection;
   registry: HandlerRegistry;
-  /** jobs in flight at once in this proc */
+  /** jobs of each handler in flight at once in this proc */
   concurrency: number;
   /** the worker's id, written into results */
   workerId: string;
@@ -50,7 +50,8 @@ export const workerLoopDefaults = { concurrency: 4, maxAttempts: 3, timeoutMs: 6
 export class WorkerLoop {
   private js: JetStreamClient;
   private topo: TopologyOptions;
-  private slots: Slots;
+  /** one set of slots per handler: a handler waiting for jobs never holds back another's */
+  private slots = new Map<string, Slots>();
   private state: LoopStats["state"] = "starting";
   private inFlight = new Map<string, { id: string; handler: string; startedAt: number; abort: AbortController }>();
   private counters = { jobsDone: 0, jobsFailed: 0, jobsRetried: 0 };
@@ -64,7 +65,6 @@ export class WorkerLoop {
   constructor(private o: WorkerLoopOptions) {
     this.js = jetstream(o.nc);
     this.topo = { ...topologyDefaults, ...o.topology };
-    this.slots = new Slots(o.concurrency);
   }
 
   /** Ensure streams and consumers, run handler setup(), and begin pulling. */
@@ -81,6 +81,7 @@ export class WorkerLoop {
     }
     this.state = "running";
     for (const name of this.o.registry.names()) {
+      this.slots.set(name, new Slots(this.o.concurrency));
       const consumer = await this.js.consumers.get(STREAM_TASKS, consumerName(name));
       this.pullers.push(this.pullLoop(name, consumer));
     }
@@ -102,12 +103,12 @@ export class WorkerLoop {
   async drain(): Promise<void> {
     if (this.state === "stopped") return;
     this.state = "draining";
-    this.slots.close();
+    for (const s of this.slots.values()) s.close();
     for (const w of this.resumeWaiters.splice(0)) w();
     await Promise.all(this.pullers);
     // Outstanding pull requests end within pullExpiresMs; jobs they still deliver are run, not dropped.
     while (this.fetches.size) await Promise.all([...this.fetches]);
-    await this.slots.idle();
+    await Promise.all([...this.slots.values()].map((s) => s.idle()));
     for (const h of this.setUp.splice(0)) {
       try {
         await h.def.teardown?.();
@@ -133,31 +134,34 @@ export class WorkerLoop {
 
   private async pullLoop(handler: string, consumer: Consumer): Promise<void> {
     const expires = this.o.pullExpiresMs ?? workerLoopDefaults.pullExpiresMs;
+    const slots = this.slots.get(handler)!;
     while (this.state === "running" || this.state === "paused") {
       if (this.state === "paused") {
         await new Promise<void>((r) => this.resumeWaiters.push(r));
         continue;
       }
-      const n = await this.slots.claimAll();
+      // Pull again once a quarter of the slots are free: with many short jobs this keeps pull
+      // requests few; with few long ones (concurrency <= 4) it is every free slot.
+      const n = await slots.claimAll(Math.floor(this.o.concurrency / 4));
       if (n === 0) break; // closed
       if (this.state !== "running") {
-        this.slots.release(n);
+        slots.release(n);
         continue;
       }
       // Several pulls may be outstanding: a new one starts as soon as slots free up, so a slow pull
       // never holds back jobs, and a proc never asks for more jobs than it can start right away.
-      const f = this.fetch(handler, consumer, n, expires).finally(() => this.fetches.delete(f));
+      const f = this.fetch(handler, consumer, slots, n, expires).finally(() => this.fetches.delete(f));
       this.fetches.add(f);
     }
   }
 
-  private async fetch(handler: string, consumer: Consumer, n: number, expires: number): Promise<void> {
+  private async fetch(handler: string, consumer: Consumer, slots: Slots, n: number, expires: number): Promise<void> {
     let got = 0;
     try {
       const iter = await consumer.fetch({ max_messages: n, expires });
       for await (const msg of iter) {
         got++;
-        void this.runJob(handler, msg).finally(() => this.slots.release(1));
+        void this.runJob(handler, msg).finally(() => slots.release(1));
       }
     } catch (err) {
       if (this.state === "running") {
@@ -165,7 +169,7 @@ export class WorkerLoop {
         await Bun.sleep(250);
       }
     } finally {
-      this.slots.release(n - got);
+      slots.release(n - got);
     }
   }
 

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# `npm test`: installs what the tests need, builds dist/docctl, runs every bun:test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x node_modules/.bin/bun ] || npm ci
+bash scripts/deps.sh
+node_modules/.bin/bun run build >/dev/null
+exec node_modules/.bin/bun test --timeout 60000 "$@"
