@@ -100,6 +100,8 @@ Examples:
     }
 
     // The parent: check what the procs would reject, so a typo fails here and not as N FATAL procs.
+    intOpt(ctx, "concurrency", workerLoopDefaults.concurrency);
+    loopOptions(ctx);
     const plugins = strOpt(ctx, "plugins");
     const known = await handlerNames(plugins);
     const only = strOpt(ctx, "handlers")?.split(",").map((s) => s.trim()).filter(Boolean);
