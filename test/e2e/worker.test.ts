@@ -273,6 +273,9 @@ describe("docctl worker (supervisor)", () => {
     expect(pa).toMatchObject({ code: 0 });
     expect(pa.out).toContain("e2e-ctl: paused");
     await until("paused procs", () => presence(w.id), (p) => p?.procs[0]?.loop === "paused");
+    // A pull request already out when the pause came may still deliver (the loop runs what it is
+    // given); they expire after the loop's pullExpiresMs (2 s).
+    await Bun.sleep(2500);
     const id = await submit("slow", { ms: 1 });
     const json = await until("the job waiting while paused", () => JSON.parse(cli("status", "--json").out), (s) =>
       s.handlers.some((h: { handler: string; pending: number }) => h.handler === "slow" && h.pending === 1));
