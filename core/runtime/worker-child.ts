@@ -3,6 +3,9 @@
 import { attachProcBridge, type BridgedLoop } from "./proc-bridge.ts";
 import { RECYCLE_EXIT_CODE, type ProcStats } from "./ipc.ts";
 import { runWorkerProc, type WorkerProcOptions } from "./proc.ts";
+import { connectNats } from "./connection.ts";
+import { UnreachableError } from "./errors.ts";
+import { redactUrl, type Logger } from "./log.ts";
 import type { WorkerLoop } from "./worker-loop.ts";
 
 export interface WorkerChildOptions extends Omit<WorkerProcOptions, "until" | "onStarted"> {}
@@ -52,6 +55,9 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
   const lifetime = o.maxLifetimeMs ? setTimeout(() => recycle(`lifetime of ${o.maxLifetimeMs}ms reached (--max-lifetime)`), o.maxLifetimeMs) : null;
 
   try {
+    // A proc (re)started while NATS is away waits for it instead of dying at once: dying would count
+    // as a fast death and a NATS restart would leave every recycled proc FATAL.
+    if (!(await waitForNats(o.natsUrl, until, o.log))) return 0;
     const code = await runWorkerProc({
       ...o,
       // Recycling is done here rather than in runWorkerProc so the parent hears about it.
@@ -80,4 +86,23 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
   }
+}
+
+/** Resolves true once NATS accepts a connection, false if `stop` came first. */
+async function waitForNats(url: string, stop: Promise<unknown>, log: Logger): Promise<boolean> {
+  let stopped = false;
+  void stop.then(() => (stopped = true));
+  for (let warned = false; !stopped; ) {
+    try {
+      const nc = await connectNats({ url, name: "docctl worker (probe)", extra: { maxReconnectAttempts: 0 } });
+      await nc.close();
+      return true;
+    } catch (err) {
+      if (!(err instanceof UnreachableError)) throw err;
+      if (!warned) log.warn(`waiting for NATS at ${redactUrl(url)} (${(err.cause as Error)?.message ?? err.message})`);
+      warned = true;
+      await Promise.race([Bun.sleep(1000), stop]);
+    }
+  }
+  return false;
 }

@@ -293,6 +293,27 @@ describe("docctl worker (supervisor)", () => {
     expect(await w.proc.exited).toBe(0);
   }, T);
 
+  test("a proc restarted while NATS is down waits for it instead of going FATAL", async () => {
+    const w = startWorker("e2e-natsdown", ["--procs", "1"]);
+    const p = await until("procs ready", () => presence(w.id), allReady);
+    await nats.stop();
+    process.kill(p!.procs[0]!.pid!, "SIGKILL");
+    await until("the new proc waiting", () => w.stderr(), (s) => s.includes("waiting for NATS"), 10_000);
+    // Long enough for four fast deaths in a row (the FATAL rule) had the proc been dying.
+    await Bun.sleep(3000);
+    expect(w.stderr()).not.toContain("FATAL");
+    await nats.restart();
+    // This test's own client gave up during the outage (CLI-style connections do not retry forever).
+    await nc.close().catch(() => {});
+    nc = await connectNats({ url: nats.url });
+    jsm = await jetstreamManager(nc);
+    const back = await until("the new proc running", () => presence(w.id).catch(() => undefined), (x) => allReady(x) && x!.procs[0]!.pid !== p!.procs[0]!.pid, 30_000);
+    expect(back!.procs[0]!.restarts).toBe(1);
+    expect((await awaitResult(await submit("echo", { after: "outage" }))).ok).toBe(true);
+    w.proc.kill("SIGTERM");
+    expect(await w.proc.exited).toBe(0);
+  }, T);
+
   test("--pid-file: a live owner is refused with its pid; a dead owner's file is taken over", async () => {
     const pidFile = join(tmp.path, "run", "worker.pid");
     const w1 = startWorker("e2e-pid1", ["--procs", "1", "--pid-file", pidFile]);
