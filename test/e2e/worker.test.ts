@@ -240,9 +240,11 @@ describe("docctl worker (supervisor)", () => {
     const dir = pluginsDir("p-watch", 1);
     const w = startWorker("e2e-watch", ["--procs", "1", "--plugins", dir, "--watch"]);
     await until("procs ready", () => presence(w.id), allReady);
+    mark("ready");
     expect((await awaitResult(await submit("ver", {}))).value).toEqual({ v: 1 });
     const slow = await submit("ver", { ms: 1000 });
     await until("the slow job in flight", () => presence(w.id), (p) => p?.in_flight === 1);
+    mark("slow job in flight; editing the plugin");
     writeVer(dir, 2);
     const ids: string[] = [];
     let seen = 0;
@@ -251,6 +253,7 @@ describe("docctl worker (supervisor)", () => {
       ids.push(id);
       const r = await awaitResult(id);
       seen = (r.value as { v: number }).v;
+      mark(`result v${seen}`);
       return seen;
     }, (v) => v === 2, 20_000);
     expect((await awaitResult(slow)).value).toEqual({ v: 1 });
