@@ -2,7 +2,7 @@
 import type { Command } from "../command.ts";
 import { connectNats } from "../../core/runtime/connection.ts";
 import { formatDuration } from "../../core/runtime/duration.ts";
-import type { PresenceV1 } from "../../core/runtime/control.ts";
+import { PRESENCE_STALE_MS, type PresenceV1 } from "../../core/runtime/control.ts";
 import { handlerLags, listWorkers, type HandlerLag } from "../../core/runtime/workers.ts";
 
 export const command: Command = {
@@ -45,7 +45,12 @@ export function renderStatus(workers: PresenceV1[], lags: HandlerLag[], now: num
   if (!workers.length) out.push("No live workers. Start one with `docctl worker`.");
   for (const w of workers) {
     const inFlight = w.in_flight ? `, ${w.in_flight} in flight` : "";
-    out.push(`${w.id}  ${w.state}  (host ${w.host}, pid ${w.pid}, docctl ${w.version}, up ${formatDuration(now - w.started_at)}${inFlight})`);
+    // Presence is rewritten every few seconds; an older entry belongs to a worker that stopped answering.
+    const silent = now - (w.updated_at ?? now);
+    const isStale = silent > PRESENCE_STALE_MS;
+    const stale = isStale ? `  STALE: last heard of ${formatDuration(silent)} ago, probably killed` : "";
+    const up = (isStale ? w.updated_at : now) - w.started_at;
+    out.push(`${w.id}  ${w.state}  (host ${w.host}, pid ${w.pid}, docctl ${w.version}, up ${formatDuration(up)}${inFlight})${stale}`);
     const labels = Object.entries(w.labels ?? {});
     if (labels.length) out.push(`  labels: ${labels.map(([k, v]) => `${k}=${v}`).join(" ")}`);
     const rows = w.procs.map((p) => {

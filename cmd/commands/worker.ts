@@ -86,6 +86,7 @@ Examples:
     const workerId = strOpt(ctx, "name") ?? defaultWorkerId();
     const p = tokenProblem(workerId);
     if (p) throw new ConfigError(`--name "${workerId}" ${p}`, "name");
+    if (workerId === "all") throw new ConfigError(`--name "all" is reserved: docctl.control.all.<verb> addresses every worker`, "name");
     const maxJobs = ctx.values["max-jobs"] === undefined ? undefined : intOpt(ctx, "max-jobs", 0);
     const maxLifetimeMs = ctx.values["max-lifetime"] === undefined ? undefined : durOpt(ctx, "max-lifetime", 0);
     const procs = intOpt(ctx, "procs", availableParallelism(), 0);

@@ -4,6 +4,7 @@ import type { NatsConnection, Msg, Subscription } from "@nats-io/transport-node"
 import { Kvm, type KV } from "@nats-io/kv";
 import type { SupervisorStatus } from "./supervisor.ts";
 import { BUCKET_WORKERS } from "./subjects.ts";
+import { ConfigError } from "./errors.ts";
 
 export { BUCKET_WORKERS };
 export const CONTROL_VERBS = ["status", "pause", "resume", "drain"] as const;
@@ -77,6 +78,9 @@ export interface ControlOptions {
 
 export const controlDefaults = { presenceTtlMs: 15_000, refreshMs: 5_000 };
 
+/** A presence entry not rewritten for this long (two refreshes missed) belongs to a worker that stopped answering. */
+export const PRESENCE_STALE_MS = 12_000;
+
 /** The presence entry for a status: a pure function, so the manager's tests can build one too. */
 export function presenceOf(
   o: Pick<ControlOptions, "id" | "host" | "pid" | "version" | "startedAt" | "labels">,
@@ -131,14 +135,19 @@ export class ControlPlane {
   #lastPut = 0;
   #writing: Promise<void> = Promise.resolve();
   #stopped = false;
+  /** set once the id is known to be ours: only then may stop() delete the entry */
+  #owner = false;
 
   constructor(o: ControlOptions) {
     this.#o = o;
   }
 
+  /** Subscribe and write presence. Throws ConfigError when another live worker already has this id. */
   async start(): Promise<void> {
     const { nc, id } = this.#o;
     this.#kv = await workersBucket(nc, this.#o.presenceTtlMs);
+    await this.#checkIdFree();
+    this.#owner = true;
     for (const subj of [controlSubject(id, "*"), `docctl.control.all.*`]) {
       this.#subs.push(nc.subscribe(subj, { callback: (err, msg) => {
         if (!err) this.#onRequest(msg);
@@ -166,7 +175,7 @@ export class ControlPlane {
   /** Write the presence entry now. */
   refresh(): Promise<void> {
     this.#writing = this.#writing.then(async () => {
-      if (this.#stopped || !this.#kv) return;
+      if (this.#stopped || !this.#kv || !this.#owner) return;
       this.#lastPut = Date.now();
       try {
         await this.#kv.put(this.#o.id, JSON.stringify(this.presence()));
@@ -186,11 +195,36 @@ export class ControlPlane {
     if (this.#pending) clearTimeout(this.#pending);
     for (const s of this.#subs.splice(0)) s.unsubscribe();
     await this.#writing;
+    if (!this.#owner) return;
     try {
       await this.#kv?.delete(this.#o.id);
     } catch (err) {
       this.#o.log.warn(`could not remove the presence entry of ${this.#o.id}: ${(err as Error).message} (it expires in ${this.#o.presenceTtlMs}ms)`);
     }
+  }
+
+  // Two workers with one id would share a control subject and overwrite each other's presence. An
+  // entry left by a worker that died hard is not a conflict: only one that still answers is.
+  async #checkIdFree(): Promise<void> {
+    const { nc, id } = this.#o;
+    const e = await this.#kv!.get(id).catch(() => null);
+    if (!e || e.operation !== "PUT" || !e.length) return;
+    let owner: PresenceV1;
+    try {
+      owner = JSON.parse(e.string()) as PresenceV1;
+    } catch {
+      return;
+    }
+    if (owner.host === this.#o.host && owner.pid === this.#o.pid) return;
+    try {
+      await nc.request(controlSubject(id, "status"), "", { timeout: 1000 });
+    } catch {
+      return; // nobody answers: a dead worker's entry, ours now
+    }
+    throw new ConfigError(
+      `worker id "${id}" is in use by a live worker (pid ${owner.pid} on host ${owner.host}); give this one another --name, or drain that one first (docctl drain ${id})`,
+      "name",
+    );
   }
 
   #onRequest(msg: Msg): void {

@@ -169,8 +169,9 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
       process.on("SIGINT", onIntSig);
       process.on("SIGHUP", onHup);
     }
-    sup.start();
+    // Control first: an id already in use by a live worker fails the start before any proc is spawned.
     await control.start();
+    sup.start();
     if (o.watch) {
       watcher = watchDir(o.watch, o.watchDebounceMs, (files) => {
         log.startup(`plugin change (${files.slice(0, 5).join(", ")}${files.length > 5 ? " ..." : ""}): rolling the procs over`);

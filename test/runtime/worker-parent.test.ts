@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { connectNats } from "../../core/runtime/connection.ts";
 import { startWorkerParent, type WorkerParent } from "../../core/runtime/worker-parent.ts";
 import { controlWorkers, listWorkers, NoSuchWorkerError } from "../../core/runtime/workers.ts";
+import { ControlPlane, workersBucket } from "../../core/runtime/control.ts";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -54,7 +55,7 @@ describe("worker parent: presence and control", () => {
     const w = await start("w-one");
     const w2 = await start("w-two", { procs: 1 });
     try {
-      const list = await until(() => listWorkers(nc), (l) => l.length === 2 && l.every((x) => x.procs.every((p) => p.state === "RUNNING")));
+      const list = await until(() => listWorkers(nc), (l) => l.length === 2 && l.every((x) => x.procs.length > 0 && x.procs.every((p) => p.state === "RUNNING")));
       expect(list.map((x) => x.id)).toEqual(["w-one", "w-two"]);
       expect(list[0]).toMatchObject({ v: 1, version: "0.0.0-test", pid: process.pid, labels: { zone: "test" }, state: "running" });
       expect(list[0]!.procs.map((p) => p.name)).toEqual(["proc-1", "proc-2"]);
@@ -82,6 +83,26 @@ describe("worker parent: presence and control", () => {
       await w.stop();
       await w2.stop();
     }
+  });
+
+  test("a second live worker with the same id is refused; a dead worker's entry is taken over", async () => {
+    const target = { status: () => ({ state: "running" as const, procs: [] }), pause() {}, resume() {}, drain() {} };
+    const base = { nc, id: "w-dup", host: "h1", version: "t", startedAt: 0, labels: {}, target, presenceTtlMs: 15_000, refreshMs: 5_000, log: quiet };
+    const a = new ControlPlane({ ...base, pid: 111 });
+    await a.start();
+    const b = new ControlPlane({ ...base, pid: 222 });
+    await expect(b.start()).rejects.toThrow(`worker id "w-dup" is in use by a live worker (pid 111 on host h1)`);
+    await b.stop(); // a refused start must not remove the live worker's entry
+    expect(JSON.parse((await (await workersBucket(nc)).get("w-dup"))!.string()).pid).toBe(111);
+    // a dies without cleaning up: its entry stays, but nobody answers on its subject any more
+    const kv = await workersBucket(nc);
+    const left = (await kv.get("w-dup"))!.string();
+    await a.stop();
+    await kv.put("w-dup", left);
+    const c = new ControlPlane({ ...base, pid: 333 });
+    await c.start();
+    expect(JSON.parse((await kv.get("w-dup"))!.string()).pid).toBe(333);
+    await c.stop();
   });
 
   test("pid file: a live owner is refused, a dead one's file taken over, and it is removed on exit", async () => {
