@@ -5,7 +5,8 @@ import { command as worker } from "./worker.ts";
 import { command as submit } from "./submit.ts";
 import { command as result } from "./result.ts";
 import { command as dead } from "./dead.ts";
+import { command as manager } from "./manager.ts";
 import { command as status } from "./status.ts";
 import { pauseCommand, resumeCommand, drainCommand } from "./control.ts";
 
-export const commands: Command[] = [up, worker, submit, result, dead, status, pauseCommand, resumeCommand, drainCommand];
+export const commands: Command[] = [up, worker, manager, status, pauseCommand, resumeCommand, drainCommand, submit, result, dead];

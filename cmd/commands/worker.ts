@@ -53,6 +53,8 @@ Options:
   --timeout DUR         default time limit of one attempt (default 60s)
   --max-attempts N      default attempts before a dead letter (default 3)
   --retry-base DUR      delay before the first retry, doubling each time (default 1s)
+  --allow-private-fetch let the title handler fetch loopback/private addresses (intranets, tests);
+                        env DOCCTL_ALLOW_PRIVATE_FETCH=1
 
 Examples:
   docctl worker --procs 4 --concurrency 8
@@ -77,6 +79,7 @@ Examples:
     timeout: { type: "string" },
     "max-attempts": { type: "string" },
     "retry-base": { type: "string" },
+    "allow-private-fetch": { type: "boolean" },
     // internal: this process is one proc of a supervisor (spawned by `docctl worker`)
     child: { type: "boolean" },
   },
@@ -87,6 +90,8 @@ Examples:
     const p = tokenProblem(workerId);
     if (p) throw new ConfigError(`--name "${workerId}" ${p}`, "name");
     if (workerId === "all") throw new ConfigError(`--name "all" is reserved: docctl.control.all.<verb> addresses every worker`, "name");
+    // Through the environment, so the supervisor's procs inherit it.
+    if (ctx.values["allow-private-fetch"]) process.env.DOCCTL_ALLOW_PRIVATE_FETCH = "1";
     const maxJobs = ctx.values["max-jobs"] === undefined ? undefined : intOpt(ctx, "max-jobs", 0);
     const maxLifetimeMs = ctx.values["max-lifetime"] === undefined ? undefined : durOpt(ctx, "max-lifetime", 0);
     const procs = intOpt(ctx, "procs", availableParallelism(), 0);
@@ -117,7 +122,8 @@ Examples:
     const childArgs = (slot: SlotSpec): string[] => [
       "worker", "--child",
       "--nats", ctx.global.nats,
-      "--name", `${workerId}-${slot.name}`,
+      // Results name the worker (wire field `worker`), not the proc: every proc carries the parent's id.
+      "--name", workerId,
       ...(plugins ? ["--plugins", resolve(plugins)] : []),
       ...(slot.handler ? ["--handlers", slot.handler] : only ? ["--handlers", only.join(",")] : []),
       ...passed,
