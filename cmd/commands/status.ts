@@ -56,10 +56,13 @@ export function renderStatus(workers: PresenceV1[], lags: HandlerLag[], now: num
     const rows = w.procs.map((p) => {
       const job = p.in_flight[0];
       const more = p.in_flight.length > 1 ? ` +${p.in_flight.length - 1}` : "";
+      const exit = p.last_exit && (p.state === "FATAL" || p.state === "BACKOFF")
+        ? ` (${p.last_exit.signal ?? `exit ${p.last_exit.code}`})`
+        : "";
       return [
         p.name,
         p.pid === null ? "-" : String(p.pid),
-        p.state,
+        p.state + exit,
         p.loop ?? "-",
         String(p.restarts),
         String(p.jobs_done),

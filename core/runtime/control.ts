@@ -25,6 +25,8 @@ export interface PresenceProcV1 {
   jobs_failed: number;
   in_flight: { id: string; handler: string; age_ms: number }[];
   started_at: number | null;
+  /** how the previous child of this proc ended (null before the first exit) */
+  last_exit: { code: number | null; signal: string | null; ran_ms: number; planned: boolean; at: number } | null;
 }
 
 /** The JSON value under key `<id>` in DOCCTL_WORKERS, and the body of every control reply's `worker`. */
@@ -98,6 +100,9 @@ export function presenceOf(
     jobs_failed: p.jobsFailed,
     in_flight: p.inFlight.map((j) => ({ id: j.id, handler: j.handler, age_ms: j.ageMs })),
     started_at: p.startedAt,
+    last_exit: p.lastExit
+      ? { code: p.lastExit.code, signal: p.lastExit.signal, ran_ms: p.lastExit.ranMs, planned: p.lastExit.planned, at: p.lastExit.at }
+      : null,
   }));
   return {
     v: 1,
