@@ -1,30 +1,47 @@
 // Reading and steering the fleet from outside: list live workers, send control verbs, read per-handler lag.
 import type { NatsConnection } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { Kvm } from "@nats-io/kv";
+import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { STREAM_TASKS, consumerName } from "./subjects.ts";
 import { BUCKET_WORKERS, controlSubject, type ControlReplyV1, type ControlVerb, type PresenceV1 } from "./control.ts";
 
-/** Every worker with a live presence entry, sorted by id. */
+/**
+ * Every worker with a live presence entry, sorted by id. Reads the bucket's stream with an ordered
+ * consumer and bounded waits rather than `kv.keys()`, which can wait forever when an entry expires
+ * between its count and its delivery (entries here expire all the time).
+ */
 export async function listWorkers(nc: NatsConnection): Promise<PresenceV1[]> {
-  const out: PresenceV1[] = [];
+  const out = new Map<string, PresenceV1>();
+  const js = jetstream(nc);
+  let consumer;
   try {
-    const kv = await new Kvm(nc).open(BUCKET_WORKERS);
-    const keys: string[] = [];
-    for await (const k of await kv.keys()) keys.push(k);
-    for (const k of keys) {
-      const e = await kv.get(k);
-      if (!e || e.operation !== "PUT" || e.length === 0) continue;
+    consumer = await js.consumers.get(`KV_${BUCKET_WORKERS}`, {
+      // a single string: nats-server 2.9 knows only one filter subject per consumer
+      filter_subjects: `$KV.${BUCKET_WORKERS}.>`,
+      deliver_policy: DeliverPolicy.LastPerSubject,
+    });
+  } catch (err) {
+    if (/not found/i.test((err as Error).message)) return [];
+    throw err;
+  }
+  try {
+    let pending = (await consumer.info(true)).num_pending;
+    while (pending > 0) {
+      const m = await consumer.next({ expires: 1000 });
+      if (!m) break;
+      pending = m.info.pending;
+      const op = m.headers?.get("KV-Operation");
+      if (op === "DEL" || op === "PURGE" || m.data.length === 0) continue;
       try {
-        out.push(JSON.parse(e.string()) as PresenceV1);
+        const p = JSON.parse(new TextDecoder().decode(m.data)) as PresenceV1;
+        out.set(m.subject.slice(`$KV.${BUCKET_WORKERS}.`.length), p);
       } catch {
         // a foreign or broken entry: not ours to show
       }
     }
-  } catch (err) {
-    if (!/not found/i.test((err as Error).message)) throw err;
+  } finally {
+    await consumer.delete().catch(() => {});
   }
-  return out.sort((a, b) => a.id.localeCompare(b.id));
+  return [...out.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** Raised when no worker answers a control request. */

@@ -97,9 +97,15 @@ async function exitOf(w: Worker, ms = 30_000): Promise<number> {
   return r;
 }
 
-function cli(...args: string[]): { code: number; out: string; err: string } {
-  const r = Bun.spawnSync([bin, ...args, "--nats", nats.url], { stdout: "pipe", stderr: "pipe" });
-  return { code: r.exitCode ?? -1, out: r.stdout.toString(), err: r.stderr.toString() };
+/** Run a docctl command; a hang fails the test (with what it printed) instead of blocking the file. */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const p = Bun.spawn([bin, ...args, "--nats", nats.url], { stdout: "pipe", stderr: "pipe" });
+  const timer = setTimeout(() => p.kill("SIGKILL"), 20_000);
+  const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
+  const code = await p.exited;
+  clearTimeout(timer);
+  if (p.signalCode === "SIGKILL") throw new Error(`docctl ${args.join(" ")} hung for 20s; stdout: ${out} stderr: ${err}`);
+  return { code, out, err };
 }
 
 async function until<T>(what: string, f: () => Promise<T> | T, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
@@ -275,13 +281,13 @@ describe("docctl worker (supervisor)", () => {
   test("status, pause and resume through the CLI against a running worker", async () => {
     const w = startWorker("e2e-ctl", ["--procs", "1", "--plugins", pluginsDir("p-ctl")]);
     await until("procs ready", () => presence(w.id), allReady);
-    const st = cli("status");
+    const st = await cli("status");
     expect(st.code).toBe(0);
     expect(st.out).toContain("e2e-ctl  running");
     expect(st.out).toMatch(/proc-1\s+\d+\s+RUNNING/);
     expect(st.out).toMatch(/HANDLER\s+WAITING\s+IN FLIGHT\s+LAG/);
 
-    const pa = cli("pause", "e2e-ctl");
+    const pa = await cli("pause", "e2e-ctl");
     expect(pa).toMatchObject({ code: 0 });
     expect(pa.out).toContain("e2e-ctl: paused");
     await until("paused procs", () => presence(w.id), (p) => p?.procs[0]?.loop === "paused");
@@ -289,19 +295,19 @@ describe("docctl worker (supervisor)", () => {
     // given); they expire after the loop's pullExpiresMs (2 s).
     await Bun.sleep(2500);
     const id = await submit("slow", { ms: 1 });
-    const json = await until("the job waiting while paused", () => JSON.parse(cli("status", "--json").out), (s) =>
+    const json = await until("the job waiting while paused", async () => JSON.parse((await cli("status", "--json")).out), (s) =>
       s.handlers.some((h: { handler: string; pending: number }) => h.handler === "slow" && h.pending === 1));
     expect(json.workers.find((x: PresenceV1) => x.id === "e2e-ctl").state).toBe("paused");
     expect(await result(id)).toBeUndefined();
 
-    expect(cli("resume", "--all").out).toContain("e2e-ctl: resumed");
+    expect((await cli("resume", "--all")).out).toContain("e2e-ctl: resumed");
     expect((await awaitResult(id)).ok).toBe(true);
 
-    const missing = cli("pause", "no-such-worker", "--timeout", "500ms");
+    const missing = await cli("pause", "no-such-worker", "--timeout", "500ms");
     expect(missing.code).toBe(1);
     expect(missing.err).toContain(`no worker "no-such-worker" answers`);
 
-    expect(cli("drain", "e2e-ctl").out).toContain("e2e-ctl: draining");
+    expect((await cli("drain", "e2e-ctl")).out).toContain("e2e-ctl: draining");
     expect(await exitOf(w)).toBe(0);
   }, T);
 
@@ -326,7 +332,7 @@ describe("docctl worker (supervisor)", () => {
     const pidFile = join(tmp.path, "run", "worker.pid");
     const w1 = startWorker("e2e-pid1", ["--procs", "1", "--pid-file", pidFile]);
     await until("procs ready", () => presence(w1.id), allReady);
-    const second = cli("worker", "--procs", "1", "--pid-file", pidFile, "--name", "e2e-pid2");
+    const second = await cli("worker", "--procs", "1", "--pid-file", pidFile, "--name", "e2e-pid2");
     expect(second.code).toBe(2);
     expect(second.err).toContain(`another worker is running with pid ${w1.proc.pid}`);
     // The parent dies hard: its procs notice the closed IPC channel, drain and exit by themselves.
