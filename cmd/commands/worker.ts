@@ -4,7 +4,7 @@ import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command, CommandContext } from "../command.ts";
 import { intOpt, durOpt, strOpt } from "../options.ts";
-import { buildRegistry } from "../registry.ts";
+import { buildRegistry, connectBuiltins } from "../registry.ts";
 import { VERSION } from "../version.ts";
 import { createLogger } from "../../core/runtime/log.ts";
 import { defaultWorkerId, runWorkerProc } from "../../core/runtime/proc.ts";
@@ -101,7 +101,7 @@ Examples:
       const registry = await buildRegistry(strOpt(ctx, "plugins"));
       const only = strOpt(ctx, "handlers");
       if (only) registry.restrict(only.split(",").map((s) => s.trim()).filter(Boolean));
-      const common = { natsUrl: ctx.global.nats, registry, concurrency: intOpt(ctx, "concurrency", workerLoopDefaults.concurrency), workerId, log, maxJobs, maxLifetimeMs, loop: loopOptions(ctx) };
+      const common = { natsUrl: ctx.global.nats, registry, concurrency: intOpt(ctx, "concurrency", workerLoopDefaults.concurrency), workerId, log, maxJobs, maxLifetimeMs, onConnected: connectBuiltins, loop: loopOptions(ctx) };
       return ctx.values.child ? await runWorkerChild(common) : await runWorkerProc(common);
     }
 
