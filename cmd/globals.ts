@@ -18,8 +18,8 @@ export const GLOBAL_OPTIONS: OptionSpec = {
   help: { type: "boolean", short: "h" },
 };
 
-/** Options that only make sense on the command line: not read from the environment or docctl.toml. */
-export const FLAG_ONLY = new Set(["help", "config"]);
+/** Options that only make sense on the command line (`child`: internal, a supervisor's proc): not read from the environment or docctl.toml. */
+export const FLAG_ONLY = new Set(["help", "config", "child"]);
 
 /** Environment variables of the global options, first found wins. Other options: DOCCTL_<COMMAND>_<OPTION>. */
 export const GLOBAL_ENV: Record<string, string[]> = {

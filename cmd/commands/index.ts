@@ -8,5 +8,7 @@ import { command as dead } from "./dead.ts";
 import { command as manager } from "./manager.ts";
 import { command as template } from "./template.ts";
 import { command as config } from "./config.ts";
+import { command as status } from "./status.ts";
+import { pauseCommand, resumeCommand, drainCommand } from "./control.ts";
 
-export const commands: Command[] = [up, worker, manager, submit, result, dead, template, config];
+export const commands: Command[] = [up, worker, manager, status, pauseCommand, resumeCommand, drainCommand, submit, result, dead, template, config];

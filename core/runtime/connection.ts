@@ -114,9 +114,8 @@ function readSecret(path: string, flag: string): string {
 
 /** Connects, or throws AuthError (credentials refused) or UnreachableError naming the URL and what to do. */
 export async function connectNats(opts: NatsOptions): Promise<NatsConnection> {
-  const { servers, auth: fromUrl } = splitUrlCredentials(opts.url);
-  const given = opts.auth && (opts.auth.user ?? opts.auth.token ?? opts.auth.nkeyFile ?? opts.auth.credsFile) !== undefined;
-  const auth = authOptions(given ? opts.auth : { ...opts.auth, ...fromUrl });
+  const { servers, auth: effective } = effectiveAuth(opts.url, opts.auth);
+  const auth = authOptions(effective);
   const shown = servers.map(redactUrl).join(", ");
   try {
     return await connect({
@@ -164,6 +163,15 @@ export function splitUrlCredentials(url: string): { servers: string[]; auth: Nat
     return m[1]! + m[3]!;
   });
   return { servers, auth };
+}
+
+/** The servers without credentials, and the credentials to use: the options', else those in the URL. */
+export function effectiveAuth(url: string, auth: NatsAuth = {}): { servers: string[]; auth: NatsAuth } {
+  const { servers, auth: fromUrl } = splitUrlCredentials(url);
+  const given = (auth.user ?? auth.token ?? auth.nkeyFile ?? auth.credsFile) !== undefined;
+  const merged: NatsAuth = { ...auth };
+  if (!given) for (const [k, v] of Object.entries(fromUrl)) if (v !== undefined) (merged as Record<string, string>)[k] = v;
+  return { servers, auth: merged };
 }
 
 function isAuthFailure(e: Error): boolean {

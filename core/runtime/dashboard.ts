@@ -1,13 +1,11 @@
 // The worker's live dashboard: GET / (one self-contained page), GET /api/overview (what it draws:
 // workers, lag and its recent history, dead letters), POST /api/dead/retry (an action: token rules
 // of startHttp apply).
-import { decode } from "@msgpack/msgpack";
-import { Kvm } from "@nats-io/kv";
 import { listDead, retryDead } from "./dead.ts";
 import { InputError } from "./errors.ts";
 import type { RouteHandler } from "./http.ts";
-import { BUCKET_WORKERS, STREAM_TASKS, consumerName } from "./subjects.ts";
-import { isNotFound } from "./topology.ts";
+import { STREAM_TASKS, consumerName } from "./subjects.ts";
+import { listWorkers } from "./workers.ts";
 import type { WorkerHttpContext } from "./worker-http.ts";
 import { DASHBOARD_HTML } from "./dashboard-page.ts";
 
@@ -70,16 +68,18 @@ async function overview(ctx: WorkerHttpContext, history: Overview["history"]): P
     if (history.length > HISTORY.keep) history.splice(0, history.length - HISTORY.keep);
   }
   const dead = ctx.nc ? await listDead(ctx.nc).catch(() => []) : [];
+  const workers = await presence(ctx);
+  const me = workers.find((w) => w.id === ctx.workerId)?.info as { state?: string } | undefined;
   return {
     worker: {
       id: ctx.workerId,
-      state: stats?.state ?? "starting",
+      state: stats?.state ?? me?.state ?? "starting",
       done: stats?.jobsDone ?? 0,
       failed: stats?.jobsFailed ?? 0,
       retried: stats?.jobsRetried ?? 0,
       inFlight: stats?.inFlight ?? [],
     },
-    workers: await presence(ctx),
+    workers,
     lag,
     history,
     dead: dead.slice(-DEAD_SHOWN).reverse().map(({ seq, dead: d }) => ({
@@ -98,37 +98,15 @@ async function overview(ctx: WorkerHttpContext, history: Overview["history"]): P
   };
 }
 
-// Workers that announce themselves in the presence bucket (the supervisor's DOCCTL_WORKERS KV), if
-// there is one; values are shown as they are (JSON or msgpack).
+// Workers that announce themselves in the presence bucket (DOCCTL_WORKERS, written by supervisors),
+// plus this one when it does not (a single proc, --procs 0).
 async function presence(ctx: WorkerHttpContext): Promise<Overview["workers"]> {
-  const self = { id: ctx.workerId, info: { self: true, state: ctx.loop?.stats().state ?? "starting" } };
-  if (!ctx.nc || !ctx.jsm) return [self];
-  try {
-    await ctx.jsm.streams.info(`KV_${BUCKET_WORKERS}`);
-  } catch (err) {
-    if (isNotFound(err)) return [self];
-    throw err;
-  }
-  const kv = await new Kvm(ctx.nc).open(BUCKET_WORKERS);
-  const out: Overview["workers"] = [];
-  for await (const key of await kv.keys()) {
-    const e = await kv.get(key);
-    if (!e || e.operation !== "PUT") continue;
-    out.push({ id: key, info: readValue(e.value) });
-  }
-  if (!out.some((w) => w.id === ctx.workerId || String(w.id).startsWith(`${ctx.workerId}.`))) out.unshift(self);
-  return out.sort((a, b) => a.id.localeCompare(b.id));
-}
-
-function readValue(v: Uint8Array): unknown {
-  const text = new TextDecoder().decode(v);
-  try {
-    return JSON.parse(text);
-  } catch {
-    try {
-      return decode(v);
-    } catch {
-      return text;
-    }
-  }
+  const self = { id: ctx.workerId, info: { state: ctx.loop?.stats().state ?? "starting", self: true } as Record<string, unknown> };
+  if (!ctx.nc) return [self];
+  const out: Overview["workers"] = (await listWorkers(ctx.nc).catch(() => [])).map((w) => ({
+    id: w.id,
+    info: { state: w.state, host: w.host, pid: w.pid, procs: w.procs.length, in_flight: w.in_flight, version: w.version, ...w.labels },
+  }));
+  if (!out.some((w) => w.id === ctx.workerId)) out.unshift(self);
+  return out;
 }

@@ -8,7 +8,7 @@ import { decodeResult, encodeJob, type JobV1, type ResultV1 } from "./codec.ts";
 import { InputError } from "./errors.ts";
 import type { PlannedJob, SubmitPlan } from "./jobfile.ts";
 import { newId } from "./jobfile.ts";
-import { STREAM_RESULTS, resultSubject, taskSubject } from "./subjects.ts";
+import { STREAM_RESULTS, taskSubject } from "./subjects.ts";
 import { ensureStreams, knownHandlers, topologyDefaults, type TopologyOptions } from "./topology.ts";
 
 export interface SubmitOptions {
@@ -222,4 +222,3 @@ export async function saveOutput(nc: NatsConnection, r: ResultV1, dir: string, t
   return path;
 }
 
-export { resultSubject };

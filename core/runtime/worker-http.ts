@@ -5,6 +5,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { isLoopback, parseAddr, startHttp, type HttpServer, type RouteHandler } from "./http.ts";
 import { MetricsRegistry, WorkerMetrics } from "./metrics.ts";
 import { STREAM_TASKS, consumerName } from "./subjects.ts";
+import { mergeExpositions } from "./metrics-merge.ts";
 import type { WorkerLoop } from "./worker-loop.ts";
 
 export interface WorkerHttpOptions {
@@ -14,6 +15,11 @@ export interface WorkerHttpOptions {
   version: string;
   /** extra routes (the dashboard adds its own) */
   routes?: (ctx: WorkerHttpContext) => Record<string, RouteHandler>;
+  /**
+   * A supervisor's procs, each serving its own /metrics and /healthz on loopback: /metrics then adds
+   * their job counters with a `proc` label, and /healthz is ok while NATS is up and some proc is.
+   */
+  children?: () => { name: string; url: string }[];
 }
 
 /** What the routes can reach once the loop runs. */
@@ -33,20 +39,21 @@ export interface WorkerHttp {
   /** hand to WorkerLoop as `metrics` */
   metrics: WorkerMetrics;
   /** call once the loop pulls */
-  attach(loop: WorkerLoop, nc: NatsConnection, handlers: string[]): void;
+  attach(loop: WorkerLoop | undefined, nc: NatsConnection, handlers: string[]): void;
   stop(): Promise<void>;
 }
 
 /** Serve a worker's metrics and health on `addr`. */
 export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
   const registry = new MetricsRegistry();
-  const metrics = new WorkerMetrics(registry);
+  const metrics = new WorkerMetrics(o.children ? new MetricsRegistry() : registry);
   const loopback = isLoopback(parseAddr(o.addr).hostname);
   const actions = o.token ? "token" : loopback ? "open" : "disabled";
   const ctx: WorkerHttpContext = { handlers: [], workerId: o.workerId, metrics: registry, actions };
   const info = registry.gauge("docctl_worker_info", "This worker: its id and docctl version (always 1).");
   info.set({ worker: o.workerId, version: o.version }, 1);
-  const inFlight = registry.gauge("docctl_jobs_in_flight", "Jobs running in this worker now.");
+  // A supervisor's job metrics are its procs': it declares none of its own (no family twice).
+  const inFlight = o.children ? undefined : registry.gauge("docctl_jobs_in_flight", "Jobs running in this worker now.");
   const lag = registry.gauge("docctl_queue_lag", "Jobs of a handler waiting or in flight anywhere (the consumer's pending + ack pending): what the scaler reads.");
   const pending = registry.gauge("docctl_queue_pending", "Jobs of a handler waiting to be delivered.");
   const ackPending = registry.gauge("docctl_queue_ack_pending", "Jobs of a handler delivered to some worker and not yet acked.");
@@ -54,7 +61,7 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
   registry.collect(() => {
     const counts = new Map(ctx.handlers.map((h) => [h, 0]));
     for (const j of ctx.loop?.stats().inFlight ?? []) counts.set(j.handler, (counts.get(j.handler) ?? 0) + 1);
-    for (const [handler, n] of counts) inFlight.set({ handler }, n);
+    if (inFlight) for (const [handler, n] of counts) inFlight.set({ handler }, n);
     up.set({}, ctx.nc && !ctx.nc.isClosed() ? 1 : 0);
   });
   registry.collect(async () => {
@@ -66,16 +73,34 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
       lag.set({ handler }, ci.num_pending + ci.num_ack_pending);
     }));
   });
+  const children = o.children;
   const server = await startHttp({
     addr: o.addr,
     token: o.token,
     metrics: registry,
-    health: () => {
-      const state = ctx.loop?.stats().state ?? "starting";
+    health: async () => {
       const connected = Boolean(ctx.nc && !ctx.nc.isClosed());
-      return { ok: connected && (state === "running" || state === "paused"), detail: { worker: o.workerId, state, nats: connected ? "connected" : "disconnected" } };
+      const nats = connected ? "connected" : "disconnected";
+      if (children) {
+        const procs = await Promise.all(children().map(async (c) => ({ proc: c.name, ok: (await get(`${c.url}/healthz`))?.ok ?? false })));
+        return { ok: connected && procs.some((p) => p.ok), detail: { worker: o.workerId, nats, procs } };
+      }
+      const state = ctx.loop?.stats().state ?? "starting";
+      return { ok: connected && (state === "running" || state === "paused"), detail: { worker: o.workerId, state, nats } };
     },
-    routes: o.routes?.(ctx),
+    routes: {
+      ...o.routes?.(ctx),
+      ...(children
+        ? {
+            "GET /metrics": async () => {
+              const parts = await Promise.all(children().map(async (c) => ({ proc: c.name, text: (await (await get(`${c.url}/metrics`))?.text()) ?? "" })));
+              // The procs' job counters and in-flight gauges; queue and connection gauges come from here.
+              const text = (await registry.render()) + mergeExpositions(parts, (f) => /^docctl_jobs?_/.test(f));
+              return new Response(text, { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
+            },
+          }
+        : {}),
+    },
   });
   return {
     server,
@@ -86,4 +111,13 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
     },
     stop: () => server.stop(),
   };
+}
+
+// A proc's endpoint, or undefined when it does not answer within a second (starting, restarting).
+async function get(url: string): Promise<Response | undefined> {
+  try {
+    return await fetch(url, { signal: AbortSignal.timeout(1000) });
+  } catch {
+    return undefined;
+  }
 }

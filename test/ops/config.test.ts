@@ -27,7 +27,7 @@ describe("reading docctl.toml", () => {
 
   test("an unknown key names the line, the section and the known keys", () => {
     expect(() => check(`nats = "x"\n\n[worker]\nconcurrency = 2\n\n\nconcurency = 8\n`)).toThrow(
-      /^docctl\.toml:7: \[worker\] concurency: unknown key \(known: concurrency, handlers, plugins, name, ack-wait/,
+      /^docctl\.toml:7: \[worker\] concurency: unknown key \(known: .*\bconcurrency, handlers, plugins\b.*\back-wait\b/,
     );
     expect(() => check(`[wroker]\nconcurrency = 8\n`)).toThrow(/^docctl\.toml:1: \[wroker\]: unknown section \(known: up, worker, .*submit/);
     expect(() => check(`concurrency = 8\n`)).toThrow(/docctl\.toml:1: concurrency: unknown key .*is an option of \[up\], \[worker\]: put it in that section/);
@@ -90,7 +90,9 @@ describe("the binary", () => {
     writeFileSync(path, `[worker]\nconcurency = 8\n`);
     const r = await docctl(["submit", "-", "--config", path], { stdin: "{}" });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${path}:2: [worker] concurency: unknown key (known: concurrency,`);
+    expect(r.stderr).toContain(`${path}:2: [worker] concurency: unknown key (known: `);
+    expect(r.stderr).toContain(" concurrency, ");
+    expect(r.stderr).not.toContain("child"); // internal flags are not settings
     const missing = await docctl(["config"], { env: { DOCCTL_CONFIG: join(tmp.path, "nope.toml") } });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("nope.toml: no such file");

@@ -37,7 +37,7 @@ describe.skipIf(!haveChromium)("dashboard", () => {
     writeFileSync(join(dir.path, "plugins", "slow.ts"), `export default async (p: any) => { await new Promise((r) => setTimeout(r, p.ms)); return p.n; };`);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    worker = spawnDocctl(["worker", "--nats", nats.url, "--plugins", join(dir.path, "plugins"), "--concurrency", "2", "--http", `127.0.0.1:${port}`, "--http-token", TOKEN, "--name", "dash-worker-1", "-v"]);
+    worker = spawnDocctl(["worker", "--procs", "1", "--nats", nats.url, "--plugins", join(dir.path, "plugins"), "--concurrency", "2", "--http", `127.0.0.1:${port}`, "--http-token", TOKEN, "--name", "dash-worker-1", "-v"]);
     await worker.waitFor(/pulling/);
     browser = await chromium.launch({
       executablePath: CHROMIUM,

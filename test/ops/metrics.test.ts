@@ -61,7 +61,7 @@ describe("the registry", () => {
   });
 });
 
-describe("docctl worker --http", () => {
+describe("docctl worker --procs 0 --http (one process)", () => {
   let nats: NatsServerHandle;
   let worker: Background;
   let base: string;
@@ -85,7 +85,7 @@ describe("docctl worker --http", () => {
     );
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    worker = spawnDocctl(["worker", "--nats", nats.url, "--plugins", join(dir.path, "plugins"), "--retry-base", "50ms", "--http", `127.0.0.1:${port}`, "-v"]);
+    worker = spawnDocctl(["worker", "--procs", "0", "--nats", nats.url, "--plugins", join(dir.path, "plugins"), "--retry-base", "50ms", "--http", `127.0.0.1:${port}`, "-vv"]);
     await worker.waitFor(/pulling/);
   });
   afterAll(async () => {
@@ -146,5 +146,34 @@ describe("docctl worker --http", () => {
     expect(Number(sample(m, "docctl_queue_lag", { handler: "picky" })!.value)).toBe(8);
     expect(Number(sample(m, "docctl_queue_ack_pending", { handler: "picky" })!.value)).toBe(4);
     await eventually(async () => Number(sample(await scrape(), "docctl_jobs_done_total", { handler: "picky" })?.value) === 10, 15_000, "all done");
+  });
+});
+
+describe("docctl worker --procs 2 --http (a supervisor)", () => {
+  test("one /metrics for the whole worker: each proc's job counters with a proc label, queue gauges once", async () => {
+    const nats = await startNatsServer();
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const w = spawnDocctl(["worker", "--procs", "2", "--nats", nats.url, "--http", `127.0.0.1:${port}`, "-vv"]);
+    try {
+      await w.waitFor(/proc-2 \(pid \d+\) ready/);
+      await w.waitFor(/proc-1 \(pid \d+\) ready/);
+      const jobs = Array.from({ length: 6 }, (_, n) => ({ handler: "echo", payload: n }));
+      expect((await docctl(["submit", "-", "--nats", nats.url, "--json"], { stdin: JSON.stringify(jobs) })).code).toBe(0);
+      const m = parseMetrics(await (await fetch(`${base}/metrics`)).text());
+      const done = m.get("docctl_jobs_done_total")!.metrics.filter((s) => s.labels.handler === "echo");
+      expect(done.map((s) => s.labels.proc).sort()).toEqual(["proc-1", "proc-2"]);
+      expect(done.reduce((n, s) => n + s.value!, 0)).toBe(6);
+      const durations = m.get("docctl_job_duration_seconds")!.metrics.filter((s) => s.labels.handler === "echo");
+      expect(durations.reduce((n, s) => n + s.count!, 0)).toBe(6);
+      const lag = m.get("docctl_queue_lag")!.metrics.filter((s) => s.labels.handler === "echo");
+      expect(lag).toEqual([{ labels: { handler: "echo" }, value: 0 }]);
+      const health = await fetch(`${base}/healthz`);
+      expect(health.status).toBe(200);
+      expect((await health.json()).detail.procs).toEqual([{ proc: "proc-1", ok: true }, { proc: "proc-2", ok: true }]);
+    } finally {
+      await w.stop();
+      await nats.cleanup();
+    }
   });
 });

@@ -71,7 +71,28 @@ describe("user and password", () => {
       expect(out).toContain("connected to");
       expect(out).not.toContain(PASSWORD);
     }
-    expect(inUrl).toContain("nats://***@127.0.0.1");
+    // a supervisor hands its procs the URL without the credentials (those go through their environment)
+    expect(inUrl).toMatch(/connected to nats:\/\/(\*\*\*@)?127\.0\.0\.1/);
+  });
+});
+
+describe("a supervisor's procs", () => {
+  test("get the credentials through their environment: no proc's command line shows the password", async () => {
+    const s = await server(`authorization { user: docctl, password: "${PASSWORD}" }`);
+    const w = spawnDocctl(["worker", "--procs", "2", "--nats", s.url.replace("//", `//docctl:${PASSWORD}@`), "-vv"]);
+    try {
+      await w.waitFor(/proc-1 \(pid \d+\) ready/);
+      await w.waitFor(/proc-2 \(pid \d+\) ready/);
+      const pids = [...w.output().matchAll(/\(pid (\d+)\) ready/g)].map((m) => m[1]!);
+      expect(pids).toHaveLength(2);
+      for (const pid of pids) {
+        const argv = (await Bun.file(`/proc/${pid}/cmdline`).text()).split("\0");
+        expect(argv).toContain("--child");
+        expect(argv.join(" ")).not.toContain(PASSWORD);
+      }
+    } finally {
+      await w.stop();
+    }
   });
 });
 
