@@ -7,6 +7,7 @@ import type { RouteHandler } from "./http.ts";
 import { STREAM_TASKS, consumerName } from "./subjects.ts";
 import { listWorkers } from "./workers.ts";
 import type { WorkerHttpContext } from "./worker-http.ts";
+import type { LoopStats } from "./worker-loop.ts";
 import { DASHBOARD_HTML } from "./dashboard-page.ts";
 
 /** Lag samples kept for the chart: one per poll at most every 2 s, the last 30 minutes. */
@@ -50,7 +51,7 @@ export function dashboardRoutes(ctx: WorkerHttpContext): Record<string, RouteHan
 }
 
 async function overview(ctx: WorkerHttpContext, history: Overview["history"]): Promise<Overview> {
-  const stats = ctx.loop?.stats();
+  const stats = ctx.loop?.stats() ?? (ctx.procStats ? sumStats(await ctx.procStats()) : undefined);
   const lag: Overview["lag"] = {};
   if (ctx.jsm) {
     await Promise.all(ctx.handlers.map(async (h) => {
@@ -109,4 +110,17 @@ async function presence(ctx: WorkerHttpContext): Promise<Overview["workers"]> {
   }));
   if (!out.some((w) => w.id === ctx.workerId)) out.unshift(self);
   return out;
+}
+
+// A supervisor's procs as one worker: counters added up, in-flight jobs together.
+function sumStats(all: LoopStats[]): LoopStats | undefined {
+  if (!all.length) return undefined;
+  const state = all.some((s) => s.state === "running") ? "running" : all[0]!.state;
+  return {
+    state,
+    jobsDone: all.reduce((n, s) => n + s.jobsDone, 0),
+    jobsFailed: all.reduce((n, s) => n + s.jobsFailed, 0),
+    jobsRetried: all.reduce((n, s) => n + s.jobsRetried, 0),
+    inFlight: all.flatMap((s) => s.inFlight),
+  };
 }

@@ -6,7 +6,7 @@ import { isLoopback, parseAddr, startHttp, type HttpServer, type RouteHandler } 
 import { MetricsRegistry, WorkerMetrics } from "./metrics.ts";
 import { STREAM_TASKS, consumerName } from "./subjects.ts";
 import { mergeExpositions } from "./metrics-merge.ts";
-import type { WorkerLoop } from "./worker-loop.ts";
+import type { LoopStats, WorkerLoop } from "./worker-loop.ts";
 
 export interface WorkerHttpOptions {
   addr: string;
@@ -30,6 +30,8 @@ export interface WorkerHttpContext {
   handlers: string[];
   workerId: string;
   metrics: MetricsRegistry;
+  /** a supervisor's procs' loop stats (undefined for a single proc: read `loop`) */
+  procStats?: () => Promise<LoopStats[]>;
   /** whether actions (POST routes) are open, need the token, or are off (beyond loopback without a token) */
   actions: "open" | "token" | "disabled";
 }
@@ -74,6 +76,12 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
     }));
   });
   const children = o.children;
+  if (children) {
+    ctx.procStats = async () =>
+      (await Promise.all(children().map(async (c) => (await (await get(`${c.url}/api/stats`))?.json().catch(() => null)) as LoopStats | null))).filter(
+        (s): s is LoopStats => Boolean(s),
+      );
+  }
   const server = await startHttp({
     addr: o.addr,
     token: o.token,
@@ -89,6 +97,8 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
       return { ok: connected && (state === "running" || state === "paused"), detail: { worker: o.workerId, state, nats } };
     },
     routes: {
+      // a proc's loop, for its supervisor's dashboard
+      "GET /api/stats": () => Response.json(ctx.loop?.stats() ?? null),
       ...o.routes?.(ctx),
       ...(children
         ? {

@@ -73,6 +73,9 @@ describe.skipIf(!haveChromium)("dashboard", () => {
     await eventually(async () => (await page.locator('#chart polyline[data-handler="slow"]').getAttribute("points"))?.split(" ").length! >= 3, 15_000, "lag samples");
     const slowLag = Number(await page.locator('[data-testid="queue-row"][data-handler="slow"] td').nth(3).textContent());
     expect(slowLag).toBeGreaterThan(0);
+    // the supervisor's procs add up: the echo jobs are counted, slow jobs show as running
+    await eventually(async () => /^([3-9]|\d\d+) done · 1 failed/.test((await page.locator("#counters").textContent()) ?? ""), 5_000, "counters");
+    await eventually(async () => (await page.locator("#inflight").textContent())?.includes("slow"), 5_000, "running jobs");
     await page.screenshot({ path: join(ROOT, "docs", "dashboard.png") });
   });
 
