@@ -2,7 +2,7 @@
 import type { Command, CommandContext } from "../command.ts";
 import { connectNats } from "../../core/runtime/connection.ts";
 import { ConfigError } from "../../core/runtime/errors.ts";
-import { durOpt } from "../options.ts";
+import { durOpt, natsOptionsFrom } from "../options.ts";
 import type { ControlVerb } from "../../core/runtime/control.ts";
 import { controlWorkers, NoSuchWorkerError } from "../../core/runtime/workers.ts";
 
@@ -52,7 +52,7 @@ async function runControl(verb: Exclude<ControlVerb, "status">, ctx: CommandCont
   if (all && ctx.positionals.length) throw new ConfigError(`give worker ids or --all, not both`, "all");
   if (!all && !ctx.positionals.length) throw new ConfigError(`name the worker to ${verb} (see \`docctl status\`), or use --all`, "worker");
   const t = durOpt(ctx, "timeout", 3000);
-  const nc = await connectNats({ url: ctx.global.nats, name: `docctl ${verb}` });
+  const nc = await connectNats(natsOptionsFrom(ctx.global, `docctl ${verb}`));
   let code = 0;
   try {
     for (const id of all ? ["all"] : ctx.positionals) {

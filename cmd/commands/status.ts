@@ -1,6 +1,7 @@
 // `docctl status`: every live worker, its procs and what they are doing, and the lag of every handler.
 import type { Command } from "../command.ts";
 import { connectNats } from "../../core/runtime/connection.ts";
+import { natsOptionsFrom } from "../options.ts";
 import { formatDuration } from "../../core/runtime/duration.ts";
 import { PRESENCE_STALE_MS, type PresenceV1 } from "../../core/runtime/control.ts";
 import { handlerLags, listWorkers, type HandlerLag } from "../../core/runtime/workers.ts";
@@ -25,7 +26,7 @@ Examples:
   },
   positionals: true,
   async run(ctx) {
-    const nc = await connectNats({ url: ctx.global.nats, name: "docctl status" });
+    const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl status"));
     try {
       let workers = await listWorkers(nc);
       if (ctx.positionals.length) workers = workers.filter((w) => ctx.positionals.includes(w.id));

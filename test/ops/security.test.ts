@@ -90,6 +90,13 @@ describe("a supervisor's procs", () => {
         expect(argv).toContain("--child");
         expect(argv.join(" ")).not.toContain(PASSWORD);
       }
+      // status and control commands authenticate like the others
+      const status = await docctl(["status", "--nats", s.url], { env: { DOCCTL_NATS_USER: "docctl", DOCCTL_NATS_PASSWORD: PASSWORD } });
+      expect(status.code).toBe(0);
+      expect(status.stdout).toContain("proc-2");
+      const refused = await docctl(["status", "--nats", s.url]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain("authorization failed");
     } finally {
       await w.stop();
     }
