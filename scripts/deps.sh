@@ -2,10 +2,11 @@
 # Installs the Debian packages docctl's tests and benchmarks use, when they are missing.
 # nats-server: the JetStream server; qpdf + poppler-utils: independent PDF checks; chromium: the HTML
 # engine and dashboard tests; wkhtmltopdf + pdftk-java: the old pipeline the render benchmark compares
-# against; redis-server: BullMQ in the peers benchmark.
+# against; redis-server: BullMQ in the peers benchmark; openssl: TLS certificates for the NATS security
+# tests; systemd: systemd-analyze checks the units in systemd/.
 set -euo pipefail
-want=(nats-server qpdf poppler-utils chromium wkhtmltopdf pdftk-java redis-server fonts-dejavu-core)
-bins=(nats-server qpdf pdftotext chromium wkhtmltopdf pdftk redis-server "")
+want=(nats-server qpdf poppler-utils chromium wkhtmltopdf pdftk-java redis-server fonts-dejavu-core openssl systemd)
+bins=(nats-server qpdf pdftotext chromium wkhtmltopdf pdftk redis-server "" openssl systemd-analyze)
 missing=()
 for i in "${!want[@]}"; do
   b=${bins[$i]}

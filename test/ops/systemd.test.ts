@@ -28,7 +28,10 @@ function copies(): string[] {
   });
 }
 
-describe("units", () => {
+const haveAnalyze = Bun.which("systemd-analyze") !== null;
+if (!haveAnalyze) console.warn("systemd unit checks skipped: no systemd-analyze (apt-get install systemd; npm test does it)");
+
+describe.skipIf(!haveAnalyze)("units", () => {
   test("systemd-analyze verify finds nothing wrong", () => {
     const r = Bun.spawnSync(["systemd-analyze", "verify", "--man=no", ...copies()], { stderr: "pipe", stdout: "pipe" });
     let lines = (r.stdout.toString() + r.stderr.toString()).split("\n").filter(Boolean);
@@ -104,7 +107,7 @@ describe("settings files", () => {
     expect(strip(unit)).toEqual(expected);
   });
 
-  test("the unit cloud-init writes passes systemd-analyze verify too", () => {
+  test.skipIf(!haveAnalyze)("the unit cloud-init writes passes systemd-analyze verify too", () => {
     const doc = Bun.YAML.parse(renderCloudInit({ natsUrl: "nats://10.0.0.2:4222", workerArgs: ["--concurrency", "8"] })) as { write_files: { path: string; content: string }[] };
     const p = join(tmp.path, "docctl-worker.service");
     writeFileSync(p, doc.write_files.find((f) => f.path.endsWith(".service"))!.content.replaceAll("/usr/local/bin/docctl", BIN));
