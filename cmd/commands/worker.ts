@@ -27,6 +27,8 @@ Options:
   --timeout DUR         default time limit of one attempt (default 60s)
   --max-attempts N      default attempts before a dead letter (default 3)
   --retry-base DUR      delay before the first retry, doubling each time (default 1s)
+  --replicas N          stream replicas: 3 on a three-node NATS cluster (default: 1 for new
+                        streams; existing streams keep theirs unless this is given)
 
 Examples:
   docctl worker --concurrency 8
@@ -40,6 +42,7 @@ Examples:
     timeout: { type: "string" },
     "max-attempts": { type: "string" },
     "retry-base": { type: "string" },
+    replicas: { type: "string" },
   },
   async run(ctx) {
     const log = createLogger({ verbosity: ctx.global.verbosity, format: ctx.global.logFormat });
@@ -56,7 +59,11 @@ Examples:
       workerId,
       log,
       loop: {
-        topology: { ackWaitMs: durOpt(ctx, "ack-wait", topologyDefaults.ackWaitMs) },
+        topology: {
+          ackWaitMs: durOpt(ctx, "ack-wait", topologyDefaults.ackWaitMs),
+          // only when given: an unset --replicas leaves existing streams' replica count alone
+          ...(ctx.values.replicas !== undefined ? { replicas: intOpt(ctx, "replicas", topologyDefaults.replicas) } : {}),
+        },
         timeoutMs: durOpt(ctx, "timeout", workerLoopDefaults.timeoutMs),
         maxAttempts: intOpt(ctx, "max-attempts", workerLoopDefaults.maxAttempts),
         retry: { ...retryDefaults, baseMs: durOpt(ctx, "retry-base", retryDefaults.baseMs) },

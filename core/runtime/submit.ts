@@ -48,7 +48,8 @@ export async function submitPlan(nc: NatsConnection, plan: SubmitPlan, opts: Sub
   const wait = opts.wait ?? submitDefaults.wait;
   const timeoutMs = opts.timeoutMs ?? submitDefaults.timeoutMs;
   const jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm, { ...topologyDefaults, ...opts.topology });
+  // Create-only: a submitter must not reconfigure streams a worker set up (replicas, retention).
+  await ensureStreams(jsm, { ...topologyDefaults, ...opts.topology }, { createOnly: true });
   const known = await knownHandlers(jsm);
   for (const h of new Set(plan.jobs.map((j) => j.handler))) {
     if (!known.includes(h)) {

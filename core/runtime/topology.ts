@@ -78,11 +78,18 @@ export function streamConfigs(o: TopologyOptions): Partial<StreamConfig>[] {
   ];
 }
 
-/** Create the streams, or bring their limits up to date. */
-export async function ensureStreams(jsm: JetStreamManager, o: TopologyOptions): Promise<void> {
+/**
+ * Create the streams, or bring their limits up to date. `createOnly`: leave existing streams as they are
+ * (submitters: a client that was not told the cluster's settings must not reset them, e.g. replicas 3 to 1).
+ * `keepReplicas`: create with `o.replicas` but never change an existing stream's replica count (a worker
+ * started without --replicas on a cluster must not shrink R3 streams to R1).
+ */
+export async function ensureStreams(jsm: JetStreamManager, o: TopologyOptions, opts: { createOnly?: boolean; keepReplicas?: boolean } = {}): Promise<void> {
   for (const cfg of streamConfigs(o)) {
     try {
       const info = await jsm.streams.info(cfg.name!);
+      if (opts.createOnly) continue;
+      if (opts.keepReplicas) cfg.num_replicas = info.config.num_replicas;
       const c = info.config as unknown as Record<string, unknown>;
       const changed = Object.entries(cfg).some(([k, v]) => k !== "storage" && k !== "retention" && JSON.stringify(c[k]) !== JSON.stringify(v));
       if (changed) {
