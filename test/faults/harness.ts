@@ -102,6 +102,8 @@ export interface FaultFigures {
   resultWrites: number;
   /** results delivered to the submitter's onResult: must equal jobs */
   seenBySubmitter: number;
+  /** acked jobs the work-queue stream still held afterwards (server defect, see guarantees.md) */
+  orphans: number;
   faults: string;
 }
 
@@ -120,6 +122,8 @@ export async function runFaultBatch(o: {
   jobMs?: () => number;
   topology?: Partial<TopologyOptions>;
   timeoutMs?: number;
+  /** tolerate acked jobs the task stream still holds (a nats-server 2.9 defect after SIGKILL); counted in the figures */
+  orphansAllowed?: boolean;
 }): Promise<{ figures: FaultFigures; outcome: SubmitOutcome }> {
   const seen = new Map<string, number>();
   let complete = false;
@@ -158,15 +162,30 @@ export async function runFaultBatch(o: {
   const subjects = Object.keys(perSubject).length;
   if (subjects !== o.n) problems.push(`the results stream holds ${subjects} result subjects for the batch, expected ${o.n}`);
   if (Object.values(perSubject).some((c) => c !== 1)) problems.push("a result subject holds more than one result");
-  const queued = await eventually(
+  // Every job acked: nothing pending or in flight for the consumer. Messages the consumer counts as
+  // acked but the work-queue stream still holds are "orphans": nats-server 2.9 can leave them behind
+  // after a SIGKILL (its ack and its delete are persisted separately; fixed in later 2.10 releases).
+  let orphans = 0;
+  const settled = await eventually(
     async () => {
-      const s = (await jsm.streams.info(STREAM_TASKS)).state.messages;
-      return s === 0 ? "empty" : undefined;
+      const ci = await jsm.consumers.info(STREAM_TASKS, "docctl-tick");
+      const left = (await jsm.streams.info(STREAM_TASKS)).state.messages;
+      if (ci.num_pending + ci.num_ack_pending > 0) return undefined;
+      if (left > 0 && !o.orphansAllowed) return undefined; // acks may still be on their way
+      orphans = left;
+      return "settled";
     },
     20_000,
-    "the task stream to be empty (every job acked)",
+    "every job to be acked",
   ).catch((e: Error) => e.message);
-  if (queued !== "empty") problems.push(queued);
+  if (settled !== "settled") {
+    const ts = (await jsm.streams.info(STREAM_TASKS)).state;
+    const ci = await jsm.consumers.info(STREAM_TASKS, "docctl-tick").catch(() => undefined);
+    problems.push(
+      `${settled}: ${ts.messages} left in the task stream (seq ${ts.first_seq}..${ts.last_seq}); consumer: pending ${ci?.num_pending}, ` +
+        `ack pending ${ci?.num_ack_pending}, redelivered ${ci?.num_redelivered}, delivered stream seq ${ci?.delivered.stream_seq}, ack floor stream seq ${ci?.ack_floor.stream_seq}`,
+    );
+  }
   const dead = (await jsm.streams.info(STREAM_DEAD)).state.messages;
   if (dead) problems.push(`${dead} dead letter(s)`);
 
@@ -190,13 +209,15 @@ export async function runFaultBatch(o: {
     // written; a job run to the end twice writes twice and the stream keeps the last one
     resultWrites: results.state.last_seq,
     seenBySubmitter: [...seen.values()].reduce((a, b) => a + b, 0),
+    orphans,
     faults,
   };
   console.log(
     `[faults] ${figures.scenario}: ${figures.jobs} jobs in ${figures.seconds}s; faults: ${figures.faults}; ` +
       `handler invocations ${figures.invocations} (${figures.rerunJobs} jobs ran more than once); ` +
       `results with attempts > 1: ${figures.redeliveredResults}; results written ${figures.resultWrites}; ` +
-      `results seen by the submitter ${figures.seenBySubmitter} (seed ${seed})`,
+      `results seen by the submitter ${figures.seenBySubmitter}` +
+      `${figures.orphans ? `; ${figures.orphans} acked jobs left in the task stream (orphans)` : ""} (seed ${seed})`,
   );
   if (problems.length) throw new Error(`${o.scenario}: ${problems.join("; ")}`);
   return { figures, outcome };
