@@ -157,7 +157,7 @@ export async function runFaultBatch(o: {
 
   // What JetStream holds afterwards: one result per id, nothing queued (every job acked), no dead letters.
   const jsm = await jetstreamManager(o.nc, { timeout: 10_000 });
-  const results = await jsm.streams.info(STREAM_RESULTS, { subjects_filter: `docctl.results.${outcome.batch}.>` });
+  const results = await retrying(() => jsm.streams.info(STREAM_RESULTS, { subjects_filter: `docctl.results.${outcome.batch}.>` }));
   const perSubject = results.state.subjects ?? {};
   const subjects = Object.keys(perSubject).length;
   if (subjects !== o.n) problems.push(`the results stream holds ${subjects} result subjects for the batch, expected ${o.n}`);
@@ -168,8 +168,10 @@ export async function runFaultBatch(o: {
   let orphans = 0;
   const settled = await eventually(
     async () => {
-      const ci = await jsm.consumers.info(STREAM_TASKS, "docctl-tick");
-      const left = (await jsm.streams.info(STREAM_TASKS)).state.messages;
+      // a cluster may still be electing leaders after a node came back: a timeout here is "not yet"
+      const ci = await jsm.consumers.info(STREAM_TASKS, "docctl-tick").catch(() => undefined);
+      const left = (await jsm.streams.info(STREAM_TASKS).catch(() => undefined))?.state.messages;
+      if (!ci || left === undefined) return undefined;
       if (ci.num_pending + ci.num_ack_pending > 0) return undefined;
       if (left > 0 && !o.orphansAllowed) return undefined; // acks may still be on their way
       orphans = left;
@@ -179,14 +181,14 @@ export async function runFaultBatch(o: {
     "every job to be acked",
   ).catch((e: Error) => e.message);
   if (settled !== "settled") {
-    const ts = (await jsm.streams.info(STREAM_TASKS)).state;
+    const ts = (await retrying(() => jsm.streams.info(STREAM_TASKS))).state;
     const ci = await jsm.consumers.info(STREAM_TASKS, "docctl-tick").catch(() => undefined);
     problems.push(
       `${settled}: ${ts.messages} left in the task stream (seq ${ts.first_seq}..${ts.last_seq}); consumer: pending ${ci?.num_pending}, ` +
         `ack pending ${ci?.num_ack_pending}, redelivered ${ci?.num_redelivered}, delivered stream seq ${ci?.delivered.stream_seq}, ack floor stream seq ${ci?.ack_floor.stream_seq}`,
     );
   }
-  const dead = (await jsm.streams.info(STREAM_DEAD)).state.messages;
+  const dead = (await retrying(() => jsm.streams.info(STREAM_DEAD))).state.messages;
   if (dead) problems.push(`${dead} dead letter(s)`);
 
   const lines = existsSync(o.logFile) ? readFileSync(o.logFile, "utf8").split("\n").filter(Boolean) : [];
@@ -223,3 +225,15 @@ export async function runFaultBatch(o: {
   return { figures, outcome };
 }
 
+
+/** Retry a JetStream API call that times out while a cluster elects leaders (bounded: 10 tries). */
+async function retrying<T>(fn: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= 10) throw err;
+      await Bun.sleep(500);
+    }
+  }
+}
