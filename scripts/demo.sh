@@ -8,12 +8,17 @@ node_modules/.bin/bun run build >/dev/null
 export DOCCTL_NATS_URL=${DOCCTL_NATS_URL:-nats://127.0.0.1:4222}
 out=${DEMO_OUT:-./demo-out}
 mkdir -p "$out"
-./dist/docctl up -v > "$out/up.log" 2>&1 &
+# The title demo fetches ten small sites served on 127.0.0.1 (there may be no internet).
+node_modules/.bin/bun examples/sites.ts 8765 --delay-ms 300 > "$out/sites.log" 2>&1 &
+sites=$!
+./dist/docctl up --allow-private-fetch --plugins examples/plugins -v > "$out/up.log" 2>&1 &
 up=$!
-trap 'kill -INT $up 2>/dev/null; wait $up 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do grep -q "pulling" "$out/up.log" 2>/dev/null && break; sleep 0.1; done
-echo "== one job"
+trap 'kill -INT $up 2>/dev/null; wait $up 2>/dev/null || true; kill $sites 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do grep -q "ready:" "$out/up.log" 2>/dev/null && break; sleep 0.1; done
+echo "== one job (the first one wakes a worker: the manager scales from zero)"
 ./dist/docctl submit examples/echo.json
-echo "== a map-reduce batch (results in input order)"
-./dist/docctl submit examples/echo-batch.json
+echo "== a map-reduce batch: ten page titles, results in input order"
+./dist/docctl submit examples/urls-local.json
+echo "== a plugin that writes a document (examples/plugins/wordcount.ts)"
+./dist/docctl submit examples/wordcount.json --out "$out"
 echo "== documents and logs are in $out"

@@ -5,5 +5,6 @@ import { command as worker } from "./worker.ts";
 import { command as submit } from "./submit.ts";
 import { command as result } from "./result.ts";
 import { command as dead } from "./dead.ts";
+import { command as manager } from "./manager.ts";
 
-export const commands: Command[] = [up, worker, submit, result, dead];
+export const commands: Command[] = [up, worker, manager, submit, result, dead];

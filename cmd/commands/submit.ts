@@ -105,6 +105,6 @@ export function formatResult(r: CollectedResult): string {
   if (!r.ok) return `✖ ${r.id} [${r.handler}] ${r.error?.code}: ${r.error?.message} (attempts ${r.attempts})`;
   const saved = r.saved_to ? ` → ${r.saved_to}` : r.output ? ` (document ${r.output.name}, ${r.output.size} bytes)` : "";
   let value = JSON.stringify(r.value) ?? "null";
-  if (value.length > 200) value = value.slice(0, 197) + "...";
+  if (value.length > 160) value = value.slice(0, 157) + "...";
   return `✔ ${r.id} [${r.handler}] ${took}${saved} ${value}`;
 }

@@ -1,28 +1,64 @@
-// `docctl up`: the embedded default. Uses the NATS it finds, or starts one, and runs a worker until Ctrl-C.
+// `docctl up`: the embedded default. Uses the NATS it finds or starts one, and scales local workers with the manager.
 import type { Command } from "../command.ts";
-import { intOpt, strOpt } from "../options.ts";
+import { intOpt, durOpt, strOpt } from "../options.ts";
 import { buildRegistry } from "../registry.ts";
+import { scalerLogger } from "./manager.ts";
 import { createLogger, redactUrl } from "../../core/runtime/log.ts";
 import { connectNats } from "../../core/runtime/connection.ts";
 import { startEmbeddedNats, type EmbeddedNats } from "../../core/runtime/embedded-nats.ts";
-import { defaultWorkerId, runWorkerProc } from "../../core/runtime/proc.ts";
+import { ensureHandlers } from "../../core/runtime/topology.ts";
 import { workerLoopDefaults } from "../../core/runtime/worker-loop.ts";
+import { createManager } from "../../core/scaler/create.ts";
+
+export const upDefaults = { min: 0, max: 4, jobsPerWorker: 20, intervalMs: 1000, idleMs: 2 * 60_000, cooldownMs: 30_000 };
 
 export const command: Command = {
   name: "up",
-  summary: "run everything on this machine: NATS (started if none is reachable) and a worker",
+  summary: "run everything on this machine: NATS (started if none is reachable) and workers scaled from zero",
   help: `Usage: docctl up [options]
 
-With no NATS reachable at --nats, starts a \`nats-server -js\` child (store under ./.docctl/), then
-runs a worker. Ctrl-C drains the worker and stops the server.
+The embedded default, a laptop-sized fleet. With no NATS reachable at --nats it starts a
+\`nats-server -js\` child (store under ./.docctl/, flushed to disk before acks where the server
+version allows). Then the manager, with the local provider, starts \`docctl worker\` processes on
+this machine when jobs wait and stops them after --idle without work, like it does with droplets.
+Ctrl-C drains the workers and stops the server.
 
 Options:
-  --concurrency N   jobs in flight (default ${workerLoopDefaults.concurrency})
-  --plugins DIR     load plugins from DIR
-  --dir DIR         where the embedded server keeps its store (default ./.docctl)`,
-  options: { concurrency: { type: "string" }, plugins: { type: "string" }, dir: { type: "string" } },
+  --min N              workers kept running even when idle (default ${upDefaults.min})
+  --max N              at most this many worker processes (default ${upDefaults.max})
+  --jobs-per-worker N  waiting jobs per worker before another one starts (default ${upDefaults.jobsPerWorker})
+  --idle DUR           stop idle workers after this long (default 2m)
+  --concurrency N      jobs of each handler in flight per worker (default ${workerLoopDefaults.concurrency})
+  --plugins DIR        load plugins from DIR in every worker
+  --allow-private-fetch  let the title handler fetch loopback/private addresses
+  --dir DIR            where the embedded server keeps its store (default ./.docctl)`,
+  options: {
+    min: { type: "string" },
+    max: { type: "string" },
+    "jobs-per-worker": { type: "string" },
+    idle: { type: "string" },
+    concurrency: { type: "string" },
+    plugins: { type: "string" },
+    "allow-private-fetch": { type: "boolean" },
+    dir: { type: "string" },
+  },
   async run(ctx) {
     const log = createLogger({ verbosity: Math.max(1, ctx.global.verbosity), format: ctx.global.logFormat });
+    const plugins = strOpt(ctx, "plugins");
+    // Load the plugins here first: a broken one is reported now, not by every worker the manager starts.
+    const registry = await buildRegistry(plugins);
+    const policy = {
+      min: intOpt(ctx, "min", upDefaults.min, 0),
+      max: intOpt(ctx, "max", upDefaults.max),
+      jobsPerWorker: intOpt(ctx, "jobs-per-worker", upDefaults.jobsPerWorker),
+      idleMs: durOpt(ctx, "idle", upDefaults.idleMs),
+      cooldownMs: upDefaults.cooldownMs,
+    };
+    const workerArgs = ["--concurrency", String(intOpt(ctx, "concurrency", workerLoopDefaults.concurrency))];
+    if (plugins) workerArgs.push("--plugins", plugins);
+    if (ctx.values["allow-private-fetch"]) workerArgs.push("--allow-private-fetch");
+    for (let i = 0; i < ctx.global.verbosity; i++) workerArgs.push("-v");
+
     let embedded: EmbeddedNats | undefined;
     let url = ctx.global.nats;
     try {
@@ -32,19 +68,40 @@ Options:
     } catch {
       embedded = await startEmbeddedNats(url, strOpt(ctx, "dir"));
       url = embedded.url;
-      log.startup(`started nats-server ${embedded.version} at ${url} (store: ${strOpt(ctx, "dir") ?? ".docctl"}/nats)`);
+      log.startup(`started nats-server ${embedded.version.replace(/^nats-server:\s*/, "")} at ${url} (store: ${strOpt(ctx, "dir") ?? ".docctl"}/nats)`);
     }
+    const nc = await connectNats({ url, name: "docctl up", reconnectForever: true });
     try {
-      const registry = await buildRegistry(strOpt(ctx, "plugins"));
-      log.startup(`ready: submit jobs with \`docctl submit FILE${embedded ? "" : ` --nats ${redactUrl(url)}`}\`; Ctrl-C to stop`);
-      return await runWorkerProc({
-        natsUrl: url,
-        registry,
-        concurrency: intOpt(ctx, "concurrency", workerLoopDefaults.concurrency),
-        workerId: defaultWorkerId(),
-        log,
+      await ensureHandlers(nc, registry.names());
+      const { manager } = createManager(
+        {
+          provider: "local",
+          natsUrl: url,
+          manager: { intervalMs: upDefaults.intervalMs, policy },
+          local: { args: workerArgs, stdio: "inherit" },
+        },
+        nc,
+        scalerLogger(ctx.global.verbosity, ctx.global.logFormat),
+      );
+      await manager.start();
+      log.startup(
+        `ready: handlers ${registry.names().join(", ")}; workers start when jobs wait (${policy.min}..${policy.max}). ` +
+          `Submit with \`docctl submit FILE${embedded ? "" : ` --nats ${redactUrl(url)}`}\`; Ctrl-C to stop.`,
+      );
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          process.off("SIGINT", done);
+          process.off("SIGTERM", done);
+          resolve();
+        };
+        process.on("SIGINT", done);
+        process.on("SIGTERM", done);
       });
+      log.startup("stopping: draining the workers");
+      await manager.stop();
+      return 0;
     } finally {
+      await nc.drain().catch(() => {});
       if (embedded) {
         await embedded.stop();
         log.startup("nats-server stopped");

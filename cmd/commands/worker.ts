@@ -29,6 +29,8 @@ Options:
   --retry-base DUR      delay before the first retry, doubling each time (default 1s)
   --replicas N          stream replicas: 3 on a three-node NATS cluster (default: 1 for new
                         streams; existing streams keep theirs unless this is given)
+  --allow-private-fetch let the title handler fetch loopback/private addresses (intranets, tests);
+                        env DOCCTL_ALLOW_PRIVATE_FETCH=1
 
 Examples:
   docctl worker --concurrency 8
@@ -43,12 +45,14 @@ Examples:
     "max-attempts": { type: "string" },
     "retry-base": { type: "string" },
     replicas: { type: "string" },
+    "allow-private-fetch": { type: "boolean" },
   },
   async run(ctx) {
     const log = createLogger({ verbosity: ctx.global.verbosity, format: ctx.global.logFormat });
     const workerId = strOpt(ctx, "name") ?? defaultWorkerId();
     const p = tokenProblem(workerId);
     if (p) throw new ConfigError(`--name "${workerId}" ${p}`, "name");
+    if (ctx.values["allow-private-fetch"]) process.env.DOCCTL_ALLOW_PRIVATE_FETCH = "1";
     const registry = await buildRegistry(strOpt(ctx, "plugins"));
     const only = strOpt(ctx, "handlers");
     if (only) registry.restrict(only.split(",").map((s) => s.trim()).filter(Boolean));

@@ -5,6 +5,7 @@ import {
   DiscardPolicy,
   RetentionPolicy,
   StorageType,
+  jetstreamManager,
   type JetStreamManager,
   type StreamConfig,
 } from "@nats-io/jetstream";
@@ -158,4 +159,15 @@ export function isNotFound(err: unknown): boolean {
   const e = err as { code?: unknown; api_error?: { err_code?: number }; message?: string };
   if (e?.api_error?.err_code === 10059 || e?.api_error?.err_code === 10014) return true;
   return /not found/i.test(e?.message ?? "");
+}
+
+/**
+ * Create the streams and the consumers of `handlers`, so jobs for them can be submitted (and their
+ * lag seen by a manager) before any worker has started: what lets a fleet scale up from zero.
+ */
+export async function ensureHandlers(nc: NatsConnection, handlers: string[], o: Partial<TopologyOptions> = {}): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const topo = { ...topologyDefaults, ...o };
+  await ensureStreams(jsm, topo);
+  for (const h of handlers) await ensureConsumer(jsm, h, topo);
 }

@@ -53,7 +53,8 @@ export class WorkerLoop {
   /** one set of slots per handler: a handler waiting for jobs never holds back another's */
   private slots = new Map<string, Slots>();
   private state: LoopStats["state"] = "starting";
-  private inFlight = new Map<string, { id: string; handler: string; startedAt: number; abort: AbortController }>();
+  private inFlight = new Map<string, { id: string; handler: string; startedAt: number; abort: AbortController; msg: JsMsg }>();
+  private ticker?: ReturnType<typeof setInterval>;
   private counters = { jobsDone: 0, jobsFailed: 0, jobsRetried: 0 };
   private pullers: Promise<void>[] = [];
   private fetches = new Set<Promise<void>>();
@@ -81,6 +82,13 @@ export class WorkerLoop {
       }
     }
     this.state = "running";
+    // One ticker heartbeats every job in flight for longer than a tick, so JetStream does not
+    // redeliver long work; short jobs cost no timer of their own.
+    const tick = Math.max(250, Math.floor(this.topo.ackWaitMs / 3));
+    this.ticker = setInterval(() => {
+      const now = Date.now();
+      for (const j of this.inFlight.values()) if (now - j.startedAt >= tick) j.msg.working();
+    }, tick);
     for (const name of this.o.registry.names()) {
       this.slots.set(name, new Slots(this.o.concurrency));
       const consumer = await this.js.consumers.get(STREAM_TASKS, consumerName(name));
@@ -110,6 +118,7 @@ export class WorkerLoop {
     // Outstanding pull requests end within pullExpiresMs; jobs they still deliver are run, not dropped.
     while (this.fetches.size) await Promise.all([...this.fetches]);
     await Promise.all([...this.slots.values()].map((s) => s.idle()));
+    clearInterval(this.ticker);
     for (const h of this.setUp.splice(0)) {
       try {
         await h.def.teardown?.();
@@ -188,7 +197,7 @@ export class WorkerLoop {
     const maxAttempts = job.attempts ?? reg.def.maxAttempts ?? this.o.maxAttempts ?? workerLoopDefaults.maxAttempts;
     const key = `${job.id}#${++this.seq}`;
     const abort = new AbortController();
-    this.inFlight.set(key, { id: job.id, handler, startedAt: started, abort });
+    this.inFlight.set(key, { id: job.id, handler, startedAt: started, abort, msg });
     try {
       if (attempt > maxAttempts) {
         const error = {
@@ -243,9 +252,8 @@ export class WorkerLoop {
     }
   }
 
-  // Runs the handler under its time limit, heartbeating so JetStream does not redeliver long work.
+  // Runs the handler under its time limit (heartbeats come from the loop's ticker, see start()).
   private async withLimits(reg: RegisteredHandler, job: JobV1, ctx: JobContext, msg: JsMsg, timeoutMs: number, abort: AbortController) {
-    const beat = setInterval(() => msg.working(), Math.max(250, Math.floor(this.topo.ackWaitMs / 3)));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -258,7 +266,6 @@ export class WorkerLoop {
     try {
       return await Promise.race([Promise.resolve().then(() => reg.def.handle(job.payload, ctx)), timedOut]);
     } finally {
-      clearInterval(beat);
       clearTimeout(timer);
     }
   }

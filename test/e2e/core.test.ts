@@ -205,6 +205,25 @@ describe("bad input gets a clear answer and an exit code", () => {
   });
 });
 
+describe("long jobs", () => {
+  test("a job running longer than the ack wait is heartbeated, not redelivered", async () => {
+    const pdir = join(dir.path, "p4");
+    mkdirSync(pdir);
+    const starts = join(dir.path, "long-starts.txt");
+    writeFileSync(
+      join(pdir, "long.ts"),
+      `import { appendFileSync } from "node:fs";
+export default { async handle(_p: unknown, ctx: any) { appendFileSync(${JSON.stringify(starts)}, ctx.attempt + "\\n"); await new Promise(r => setTimeout(r, 2500)); return "long done"; } };`,
+    );
+    const w = spawnDocctl(["worker", "--plugins", pdir, "--handlers", "long", "--ack-wait", "1s", "--concurrency", "2", "-v"], { env: env() });
+    await w.waitFor(/pulling/);
+    const r = await docctl(["submit", job("long.json", { handler: "long", payload: {} }), "--json"], { env: env() });
+    await w.stop();
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, value: "long done", attempts: 1 });
+    expect(readFileSync(starts, "utf8").trim().split("\n")).toEqual(["1"]);
+  });
+});
+
 describe("crashes", () => {
   test("a worker killed with SIGKILL mid-job: the job is redelivered and finishes once", async () => {
     const pdir = join(dir.path, "p3");
@@ -223,12 +242,32 @@ export default { async handle(_p: unknown, ctx: any) { appendFileSync(${JSON.str
     a.proc.kill("SIGKILL");
     await a.proc.exited;
     const b = spawnDocctl(args, { env: env() });
-    const r = await sub;
+    const r = await sub!;
     await b.stop();
     expect(r.code).toBe(0);
     const results = r.stdout.trim().split("\n");
     expect(results).toHaveLength(1);
     expect(JSON.parse(results[0]!)).toMatchObject({ id: "victim-1", ok: true, value: "survived", attempts: 2 });
     expect(readFileSync(starts, "utf8").trim().split("\n")).toEqual(["1", "2"]);
+  });
+
+  test("a job that kills its worker every time ends as ATTEMPTS_EXHAUSTED instead of looping", async () => {
+    const pdir = join(dir.path, "p5");
+    mkdirSync(pdir);
+    writeFileSync(join(pdir, "poison.ts"), `export default { maxAttempts: 2, handle() { process.exit(3); } };`);
+    const args = ["worker", "--plugins", pdir, "--handlers", "poison", "--ack-wait", "1s", "-v"];
+    // Each delivery kills the worker; start a new one until the job is settled (3 deliveries at most).
+    let sub: ReturnType<typeof docctl> | undefined;
+    for (let i = 0; i < 3; i++) {
+      const w = spawnDocctl(args, { env: env() });
+      await w.waitFor(/pulling/);
+      sub ??= docctl(["submit", job("poison.json", { handler: "poison", payload: {}, id: "poison-1" }), "--json", "--timeout", "40s"], { env: env() });
+      const code = await Promise.race([w.proc.exited, sub.then(() => w.stop())]);
+      if (code !== 3) break;
+    }
+    const r = await sub!;
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ id: "poison-1", ok: false, attempts: 3, error: { code: "ATTEMPTS_EXHAUSTED", retryable: false } });
+    expect((await docctl(["dead", "ls"], { env: env() })).stdout).toContain("poison-1 [poison] ATTEMPTS_EXHAUSTED");
   });
 });

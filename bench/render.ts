@@ -1,0 +1,242 @@
+// Render benchmark: docctl's layout and HTML engines against the old pipeline they replace
+// (wkhtmltopdf an HTML invoice, then `pdftk generic.pdf stamp page.pdf`: two processes per document).
+//
+//   bun bench/render.ts [--docs 500] [--html-docs 500] [--old-docs 20] [--concurrency 1] [--procs 1]
+//
+// --concurrency: documents in flight per docctl proc; --procs: docctl engines run in that many
+// processes, like `docctl worker --procs N`. The old pipeline gets procs × concurrency in flight.
+//
+// The docctl side renders in-process through the render library. `docctlRenderers` is the one
+// function to swap for the full submit path (docctl submit -> worker -> result) once the runtime lands.
+import { parseArgs } from "node:util";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Mustache from "mustache";
+import { Renderer } from "../core/render/renderer.ts";
+import { clearSubsetCache } from "../core/render/font-embed.ts";
+import { loadFonts } from "../core/render/fonts.ts";
+import type { Template } from "../core/render/template.ts";
+
+const EX = join(import.meta.dir, "../examples/invoice");
+
+/** Renders one invoice from its data; returns the PDF. */
+export type RenderFn = (data: Record<string, unknown>) => Promise<Uint8Array>;
+
+export interface Renderers {
+  layout: RenderFn;
+  html: RenderFn;
+  /** what the figures measure, for the printout */
+  path: string;
+  stop(): Promise<void>;
+}
+
+/** docctl's engines, called in-process. Replace this function to measure through submit + worker. */
+export async function docctlRenderers(): Promise<Renderers> {
+  const base = await Bun.file(join(EX, "base.pdf")).bytes();
+  const layoutT: Template = { name: "invoice", kind: "layout", base, layout: await Bun.file(join(EX, "layout.json")).json(), pages: 1 };
+  const htmlT: Template = { name: "invoice-html", kind: "html", base, html: await Bun.file(join(EX, "invoice.html")).text(), pages: 1 };
+  const renderer = new Renderer();
+  await loadFonts();
+  await renderer.html.start();
+  return {
+    path: "in-process render library (core/render), one proc",
+    layout: async (data) => (await renderer.render(layoutT, data)).bytes,
+    html: async (data) => (await renderer.render(htmlT, data)).bytes,
+    stop: () => renderer.stop(),
+  };
+}
+
+/** The old pipeline: fill the HTML, wkhtmltopdf it, pdftk-stamp it over the generic PDF. */
+export async function oldPipeline(): Promise<{ render: RenderFn; stop(): Promise<void> }> {
+  for (const bin of ["wkhtmltopdf", "pdftk"])
+    if (!Bun.which(bin)) throw new Error(`${bin} is not installed: apt-get install wkhtmltopdf pdftk-java`);
+  const dir = mkdtempSync(join(tmpdir(), "docctl-bench-old-"));
+  const html = await Bun.file(join(EX, "invoice.html")).text();
+  const base = join(EX, "base.pdf");
+  let n = 0;
+  return {
+    async render(data) {
+      const i = n++;
+      const [page, pdf, out] = ["html", "page.pdf", "out.pdf"].map((s) => join(dir, `${i}.${s}`));
+      await Bun.write(page, Mustache.render(html, data));
+      await exec(["wkhtmltopdf", "-q", "--page-size", "A4", "-T", "0", "-B", "0", "-L", "0", "-R", "0", page, pdf]);
+      await exec(["pdftk", base, "stamp", pdf, "output", out]);
+      const bytes = await Bun.file(out).bytes();
+      for (const f of [page, pdf, out]) rmSync(f, { force: true });
+      return bytes;
+    },
+    async stop() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function exec(cmd: string[]): Promise<void> {
+  const p = Bun.spawn(cmd, { stdout: "ignore", stderr: "pipe", env: { ...process.env, QT_QPA_PLATFORM: "offscreen", XDG_RUNTIME_DIR: tmpdir() } });
+  const code = await p.exited;
+  if (code !== 0) throw new Error(`${cmd[0]} exited ${code}: ${(await new Response(p.stderr).text()).slice(0, 500)}`);
+}
+
+const CUSTOMERS = [
+  "Société Générale d'Électricité — Zoë Müller",
+  "Łukasz Wiśniewski Sp. z o.o.",
+  "Ελληνικά Ναυπηγεία Α.Ε.",
+  "ООО «Северное сияние»",
+  "Bjørn Ødegård AS",
+  "Tomáš Dvořák s.r.o.",
+  "José Peña y Compañía S.L.",
+  "Αθηνά Παπαδοπούλου",
+  "Jürgen Weiß GmbH",
+  "Ирина Смирнова",
+];
+
+/** Invoice i: its own number, one of ten customers (five scripts/alphabets) and a rotated item list. */
+export function invoiceData(sample: { items: unknown[] } & Record<string, unknown>, i: number): Record<string, unknown> {
+  const k = ((i % sample.items.length) + sample.items.length) % sample.items.length;
+  const items = [...sample.items.slice(k), ...sample.items.slice(0, k)].slice(0, 8 + (i % 5));
+  const customer = { ...(sample.customer as object), name: CUSTOMERS[((i % CUSTOMERS.length) + CUSTOMERS.length) % CUSTOMERS.length] };
+  return { ...sample, number: `INV-${100000 + i}`, customer, items };
+}
+
+/** Renders `n` different invoices with `concurrency` in flight; returns docs/s. */
+export async function measure(label: string, n: number, concurrency: number, render: RenderFn, sample: Record<string, unknown>): Promise<number> {
+  const dataFor = (i: number) => invoiceData(sample as { items: unknown[] }, i);
+  const first = await render(dataFor(-1)); // warm-up, and a sanity check of the output
+  if (!new TextDecoder().decode(first.subarray(0, 5)).startsWith("%PDF-")) throw new Error(`${label}: output is not a PDF`);
+  let next = 0;
+  let done = 0;
+  const started = performance.now();
+  let lastPrint = started;
+  const worker = async () => {
+    while (next < n) {
+      await render(dataFor(next++));
+      done++;
+      const now = performance.now();
+      if (process.stderr.isTTY && now - lastPrint > 1000) {
+        lastPrint = now;
+        process.stderr.write(`\r  ${label}: ${done}/${n}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  if (process.stderr.isTTY) process.stderr.write(`\r${" ".repeat(60)}\r`);
+  return n / seconds;
+}
+
+type Engine = "layout" | "layout-cold" | "html";
+
+/** Runs `n` documents of one docctl engine in `procs` child processes; returns docs/s (start-up excluded). */
+async function measureProcs(engine: Engine, n: number, procs: number, concurrency: number): Promise<number> {
+  const share = (k: number) => Math.floor(n / procs) + (k < n % procs ? 1 : 0);
+  const children = Array.from({ length: procs }, (_, k) =>
+    Bun.spawn(
+      [process.execPath, import.meta.path, "--child", engine, "--docs", String(share(k)), "--offset", String(k * 100_000), "--concurrency", String(concurrency)],
+      { stdin: "pipe", stdout: "pipe", stderr: "inherit" },
+    ),
+  );
+  const lines = children.map((c) => c.stdout.getReader());
+  const expect = async (k: number, word: string) => {
+    const { value } = await lines[k].read();
+    const got = new TextDecoder().decode(value ?? new Uint8Array()).trim();
+    if (got !== word) throw new Error(`bench child ${k} (${engine}) said ${JSON.stringify(got)} instead of ${word}`);
+  };
+  await Promise.all(children.map((_, k) => expect(k, "ready")));
+  const started = performance.now();
+  for (const c of children) {
+    c.stdin.write("go\n");
+    c.stdin.flush();
+  }
+  await Promise.all(children.map((_, k) => expect(k, "done")));
+  const seconds = (performance.now() - started) / 1000;
+  for (const c of children) c.stdin.end();
+  await Promise.all(children.map((c) => c.exited));
+  return n / seconds;
+}
+
+/** A child of measureProcs: prepares, says "ready", renders its share on "go", says "done". */
+async function child(engine: Engine, n: number, offset: number, concurrency: number): Promise<void> {
+  const sample = await Bun.file(join(EX, "data.json")).json();
+  const d = await docctlRenderers();
+  const render: RenderFn = engine === "html" ? d.html : engine === "layout" ? d.layout : async (data) => (clearSubsetCache(), await d.layout(data));
+  await render(invoiceData(sample, -1)); // warm-up
+  process.stdout.write("ready\n");
+  const reader = Bun.stdin.stream().getReader();
+  await reader.read();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) await render(invoiceData(sample, offset + next++));
+    }),
+  );
+  process.stdout.write("done\n");
+  await d.stop();
+  reader.releaseLock();
+  process.exit(0);
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      docs: { type: "string", default: "500" },
+      "html-docs": { type: "string" },
+      "old-docs": { type: "string", default: "20" },
+      concurrency: { type: "string", default: "1" },
+      procs: { type: "string", default: "1" },
+      child: { type: "string" },
+      offset: { type: "string", default: "0" },
+    },
+  });
+  if (values.child) return await child(values.child as Engine, Number(values.docs), Number(values.offset), Number(values.concurrency));
+  const procs = Number(values.procs);
+  const docs = Number(values.docs);
+  const htmlDocs = Number(values["html-docs"] ?? values.docs);
+  const oldDocs = Number(values["old-docs"]);
+  const concurrency = Number(values.concurrency);
+  const sample = await Bun.file(join(EX, "data.json")).json();
+  const command = `bun bench/render.ts --docs ${docs} --html-docs ${htmlDocs} --old-docs ${oldDocs} --concurrency ${concurrency} --procs ${procs}`;
+  console.log(`$ ${command}`);
+  console.log(`invoices: examples/invoice, each with its own number, one of 10 customers and 8-12 of its ${sample.items.length} line items; docctl: ${procs} proc(s) × ${concurrency} in flight, old pipeline: ${procs * concurrency} in flight`);
+
+  const old = await oldPipeline();
+  // the same number of documents in flight overall as docctl's procs × concurrency
+  const oldRate = await measure("old pipeline", oldDocs, concurrency * procs, old.render, sample);
+  await old.stop();
+  const coldDocs = Math.max(1, Math.round(docs / 5));
+  let layoutRate: number;
+  let coldRate: number;
+  let htmlRate: number;
+  let path: string;
+  if (procs > 1) {
+    layoutRate = await measureProcs("layout", docs, procs, concurrency);
+    coldRate = await measureProcs("layout-cold", coldDocs, procs, concurrency);
+    htmlRate = await measureProcs("html", htmlDocs, procs, concurrency);
+    path = `in-process render library (core/render), ${procs} procs`;
+  } else {
+    const d = await docctlRenderers();
+    layoutRate = await measure("layout engine", docs, concurrency, d.layout, sample);
+    coldRate = await measure("layout engine, no subset reuse", coldDocs, concurrency, async (data) => {
+      clearSubsetCache();
+      return await d.layout(data);
+    }, sample);
+    htmlRate = await measure("html engine", htmlDocs, concurrency, d.html, sample);
+    await d.stop();
+    path = d.path;
+  }
+
+  const row = (name: string, n: number, rate: number, target?: number) => {
+    const ratio = rate / oldRate;
+    const verdict = target === undefined ? "" : ratio >= target ? `  (target ${target}x: met)` : `  (target ${target}x: MISSED)`;
+    return `| ${name.padEnd(44)} | ${String(n).padStart(5)} | ${rate.toFixed(1).padStart(8)} | ${`${ratio.toFixed(1)}x`.padStart(7)} |${verdict}`;
+  };
+  console.log(`docctl side: ${path}`);
+  console.log(`| ${"engine".padEnd(44)} | ${"docs".padStart(5)} | ${"docs/s".padStart(8)} | ${"vs old".padStart(7)} |`);
+  console.log(`|${"-".repeat(46)}|${"-".repeat(7)}|${"-".repeat(10)}|${"-".repeat(9)}|`);
+  console.log(row("old: wkhtmltopdf + pdftk stamp (2 procs/doc)", oldDocs, oldRate));
+  console.log(row("docctl layout engine (pdf-lib)", docs, layoutRate, 100));
+  console.log(row("  same, font subset cache cleared every doc", coldDocs, coldRate));
+  console.log(row("docctl HTML engine (Chromium, reused)", htmlDocs, htmlRate, 5));
+}
+
+if (import.meta.main) await main();

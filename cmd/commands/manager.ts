@@ -1,0 +1,156 @@
+// `docctl manager`: scale worker servers with the lag (local processes or DigitalOcean droplets).
+import type { Command, CommandContext } from "../command.ts";
+import { ConfigError } from "../../core/runtime/errors.ts";
+import { parseDuration } from "../../core/runtime/duration.ts";
+import { ensureHandlers } from "../../core/runtime/topology.ts";
+import { buildRegistry } from "../registry.ts";
+import { connectNats } from "../../core/runtime/connection.ts";
+import { createLogger } from "../../core/runtime/log.ts";
+import { createManager, type ScalerConfig } from "../../core/scaler/create.ts";
+import { managerDefaults } from "../../core/scaler/manager.ts";
+import { policyDefaults } from "../../core/scaler/policy.ts";
+import { digitalOceanDefaults, WORKER_TAG } from "../../core/scaler/providers/digitalocean.ts";
+import { drainDefaults } from "../../core/scaler/control.ts";
+import type { ScalerLogger } from "../../core/scaler/providers/types.ts";
+
+export const command: Command = {
+  name: "manager",
+  summary: "grow and shrink the worker fleet with the queue (local processes or DigitalOcean droplets)",
+  help: `Usage: docctl manager [options]
+
+Reads the lag of every handler (jobs waiting + in flight) every --interval, works out how many
+worker servers that needs (ceil(lag / --jobs-per-worker), between --min and --max), and creates or
+drains servers. Scales up at once; down one server per --cooldown while there is lag; to --min
+after --idle with none. Only one manager acts at a time (a lease in KV bucket DOCCTL_MANAGER);
+others wait as standbys and take over within --lease-ttl when it dies.
+
+Options:
+  --provider P          local (worker processes here, default) or digitalocean
+  --min N               fewest servers (default ${policyDefaults.min})
+  --max N               most servers, counting booting and draining ones (default ${policyDefaults.max})
+  --jobs-per-worker N   lag one server absorbs (default ${policyDefaults.jobsPerWorker})
+  --interval DUR        how often to look (default 5s)
+  --idle DUR            no lag this long → scale to --min (default 2m)
+  --cooldown DUR        wait between scale-down steps (default 1m)
+  --drain-timeout DUR   how long a server may take to finish its jobs before it is deleted anyway (default 5m)
+  --lease-ttl DUR       leader lease lifetime (default max(15s, 3 × interval))
+  --dry-run             log what would be done; change nothing
+  --worker-nats URL     NATS URL the workers use (default: --nats); droplets need a reachable address
+  --worker-args "..."   extra \`docctl worker\` arguments, e.g. "--concurrency 8"
+
+DigitalOcean (--provider digitalocean):
+  --image NAME|ID       snapshot the droplets boot from (default ${digitalOceanDefaults.image})
+  --region SLUG         (default ${digitalOceanDefaults.region})
+  --size SLUG           (default ${digitalOceanDefaults.size})
+  --ssh-key ID|FP       SSH key to install (repeatable)
+  --tag TAG             extra tag (repeatable); every droplet also carries ${WORKER_TAG}, and only
+                        droplets with that tag are ever listed or deleted
+  --boot-timeout DUR    delete a droplet that is not active after this long (default 10m)
+  --do-api-url URL      API origin (default https://api.digitalocean.com)
+  --do-token-file FILE  read the API token from FILE (default: env DIGITALOCEAN_TOKEN); never logged
+
+Examples:
+  docctl manager --max 4 --jobs-per-worker 10
+  DIGITALOCEAN_TOKEN=... docctl manager --provider digitalocean --region lon1 --ssh-key 1234 \\
+      --worker-nats nats://10.16.0.5:4222 --max 20
+  docctl manager --provider digitalocean --dry-run -v`,
+  options: {
+    provider: { type: "string" },
+    min: { type: "string" },
+    max: { type: "string" },
+    "jobs-per-worker": { type: "string" },
+    interval: { type: "string" },
+    idle: { type: "string" },
+    cooldown: { type: "string" },
+    "drain-timeout": { type: "string" },
+    "lease-ttl": { type: "string" },
+    "dry-run": { type: "boolean" },
+    "worker-nats": { type: "string" },
+    "worker-args": { type: "string" },
+    image: { type: "string" },
+    region: { type: "string" },
+    size: { type: "string" },
+    "ssh-key": { type: "string", multiple: true },
+    tag: { type: "string", multiple: true },
+    "boot-timeout": { type: "string" },
+    "do-api-url": { type: "string" },
+    "do-token-file": { type: "string" },
+  },
+  async run(ctx) {
+    const cfg = managerConfig(ctx);
+    const log = scalerLogger(ctx.global.verbosity, ctx.global.logFormat);
+    const nc = await connectNats({ url: ctx.global.nats, name: "docctl manager", reconnectForever: true });
+    const { manager } = createManager(cfg, nc, log);
+    // The built-in handlers' consumers exist from the start, so their jobs wake a fleet at zero.
+    await ensureHandlers(nc, (await buildRegistry()).names());
+    await manager.start();
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        process.off("SIGINT", done);
+        process.off("SIGTERM", done);
+        resolve();
+      };
+      process.on("SIGINT", done);
+      process.on("SIGTERM", done);
+    });
+    log.info("stopping: interrupting drains in progress (their servers stay for the next manager), releasing the lease");
+    await manager.stop();
+    await nc.drain();
+    return 0;
+  },
+};
+
+/** Turns the parsed flags into a ScalerConfig (durations parsed here, at the edge). */
+export function managerConfig(ctx: CommandContext): ScalerConfig {
+  const v = ctx.values;
+  const str = (k: string) => (v[k] === undefined ? undefined : String(v[k]));
+  const list = (k: string) => (Array.isArray(v[k]) ? (v[k] as unknown[]).map(String) : v[k] === undefined ? [] : [String(v[k])]);
+  const int = (k: string, def: number, min: number) => {
+    const s = str(k);
+    if (s === undefined) return def;
+    if (!/^\d+$/.test(s) || Number(s) < min) throw new ConfigError(`--${k} must be a whole number of at least ${min} (got "${s}")`, k);
+    return Number(s);
+  };
+  const dur = (k: string, def: number) => (str(k) === undefined ? def : parseDuration(str(k)!, `--${k}`));
+  const provider = (str("provider") ?? "local") as ScalerConfig["provider"];
+  if (provider !== "local" && provider !== "digitalocean") throw new ConfigError(`--provider must be local or digitalocean (got "${provider}")`, "provider");
+  const intervalMs = dur("interval", managerDefaults.intervalMs);
+  const drainMs = dur("drain-timeout", drainDefaults.timeoutMs);
+  const workerArgs = (str("worker-args") ?? "").split(/\s+/).filter(Boolean);
+  return {
+    provider,
+    natsUrl: ctx.global.nats,
+    workerNatsUrl: str("worker-nats"),
+    manager: {
+      dryRun: v["dry-run"] === true,
+      intervalMs,
+      leaseTtlMs: str("lease-ttl") === undefined ? undefined : dur("lease-ttl", 0),
+      policy: {
+        min: int("min", policyDefaults.min, 0),
+        max: int("max", policyDefaults.max, 1),
+        jobsPerWorker: int("jobs-per-worker", policyDefaults.jobsPerWorker, 1),
+        idleMs: dur("idle", policyDefaults.idleMs),
+        cooldownMs: dur("cooldown", policyDefaults.cooldownMs),
+      },
+    },
+    local: { drainTimeoutMs: drainMs, args: workerArgs },
+    digitalocean: {
+      image: str("image") ?? digitalOceanDefaults.image,
+      region: str("region") ?? digitalOceanDefaults.region,
+      size: str("size") ?? digitalOceanDefaults.size,
+      sshKeys: list("ssh-key"),
+      tags: list("tag"),
+      workerArgs,
+      bootTimeoutMs: dur("boot-timeout", digitalOceanDefaults.bootTimeoutMs),
+      drain: { ...drainDefaults, timeoutMs: drainMs },
+    },
+    doApiUrl: str("do-api-url"),
+    doTokenFile: str("do-token-file"),
+  };
+}
+
+/** The runtime's logger, with scaling decisions shown from the default verbosity and debug lines from -vvvv. */
+export function scalerLogger(verbosity: number, format: "pretty" | "json"): ScalerLogger {
+  const log = createLogger({ verbosity: Math.max(1, verbosity), format }, "manager");
+  return { info: log.startup, warn: log.warn, error: log.error, debug: log.debug };
+}

@@ -1,0 +1,11 @@
+// Bun's `import x from "./f.ttf" with { type: "file" }` gives the file's path (inside the compiled binary too).
+declare module "*.ttf" {
+  const path: string;
+  export default path;
+}
+
+// pako 1.x ships no types; docctl only replaces its deflate (see native-deflate.ts).
+declare module "pako" {
+  const pako: { deflate(data: Uint8Array): Uint8Array };
+  export default pako;
+}

@@ -1,0 +1,95 @@
+// PDF form fields in the base: which value goes into which field (pure), then filling and flattening.
+import { PDFCheckBox, PDFDropdown, PDFName, PDFOptionList, PDFRadioGroup, PDFTextField, type PDFDocument, type PDFFont } from "pdf-lib";
+import { renderError } from "./errors.ts";
+import { dataPathName, getPath, valueText } from "./data.ts";
+import type { FormSpec } from "./layout.ts";
+import type { FontMetrics } from "./text.ts";
+
+/** One form field and the value it gets. */
+export interface FormAssignment {
+  name: string;
+  value: string | boolean;
+}
+
+/**
+ * Decides each form field's value: the data path named in `spec.fields`, else the data path equal to
+ * the field's name. Fields with no value stay as they are, unless `spec.required` makes a listed one MISSING_FIELD.
+ */
+export function formAssignments(fieldNames: string[], spec: FormSpec | undefined, data: unknown): FormAssignment[] {
+  const explicit = spec?.fields ?? {};
+  checkFormNames(fieldNames, spec);
+  const out: FormAssignment[] = [];
+  for (const name of fieldNames) {
+    const path = explicit[name] ?? name;
+    const raw = getPath(data, path);
+    if (typeof raw === "boolean") {
+      out.push({ name, value: raw });
+      continue;
+    }
+    const text = valueText(raw, dataPathName("data", path));
+    if (text === undefined) {
+      if (spec?.required && explicit[name] !== undefined)
+        throw renderError("MISSING_FIELD", `${dataPathName("data", path)} is missing (form field ${JSON.stringify(name)} needs it)`);
+      continue;
+    }
+    out.push({ name, value: text.normalize("NFC").replace(/\r\n?/g, "\n").replace(/\t/g, " ") });
+  }
+  return out;
+}
+
+/** Throws BAD_LAYOUT when `spec.fields` names a form field the base PDF does not have. Pure. */
+export function checkFormNames(fieldNames: string[], spec: FormSpec | undefined, source = "layout"): void {
+  for (const name of Object.keys(spec?.fields ?? {}))
+    if (!fieldNames.includes(name))
+      throw renderError(
+        "BAD_LAYOUT",
+        `${source}: form.fields.${name}: the base PDF has no form field named ${JSON.stringify(name)} (it has: ${fieldNames.map((n) => JSON.stringify(n)).join(", ") || "none"})`,
+      );
+}
+
+/** Names of the base's form fields ([] when it has no form). */
+export function formFieldNames(doc: PDFDocument): string[] {
+  if (!doc.catalog.has(PDFName.of("AcroForm"))) return [];
+  return doc.getForm().getFields().map((f) => f.getName());
+}
+
+/** Fills the base's form fields from the data with a Unicode font, then flattens the form into the pages. */
+export function fillForm(doc: PDFDocument, spec: FormSpec | undefined, data: unknown, font: PDFFont, metrics: FontMetrics): number {
+  const names = formFieldNames(doc);
+  if (names.length === 0) {
+    checkFormNames(names, spec);
+    return 0;
+  }
+  const form = doc.getForm();
+  const assignments = formAssignments(names, spec, data);
+  for (const { name, value } of assignments) {
+    const field = form.getField(name);
+    const where = `form field ${JSON.stringify(name)}`;
+    if (field instanceof PDFCheckBox) {
+      const on = typeof value === "boolean" ? value : !["", "0", "false", "no", "off"].includes(value.toLowerCase());
+      if (on) field.check();
+      else field.uncheck();
+    } else if (typeof value === "string") {
+      const bad = metrics.missingGlyph(value.replace(/\n/g, ""));
+      if (bad !== undefined)
+        throw renderError(
+          "UNKNOWN_GLYPH",
+          `${where}: character ${JSON.stringify(bad)} (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}) is not in the font (${metrics.family}); the built-in fonts cover Latin, Greek and Cyrillic scripts`,
+        );
+      if (field instanceof PDFTextField) {
+        const max = field.getMaxLength();
+        if (max !== undefined && value.length > max)
+          throw renderError("TEXT_OVERFLOW", `${where}: ${JSON.stringify(value)} is ${value.length} characters but the field allows ${max}`);
+        field.setText(value);
+      } else if (field instanceof PDFDropdown || field instanceof PDFOptionList || field instanceof PDFRadioGroup) {
+        const options = field.getOptions();
+        if (!options.includes(value) && !(field instanceof PDFDropdown && field.isEditable()))
+          throw renderError("BAD_FIELD_VALUE", `${where}: ${JSON.stringify(value)} is not one of its options (${options.map((o) => JSON.stringify(o)).join(", ")})`);
+        field.select(value);
+      }
+    }
+  }
+  form.updateFieldAppearances(font);
+  form.flatten({ updateFieldAppearances: false });
+  return assignments.length;
+}

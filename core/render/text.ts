@@ -1,0 +1,129 @@
+// Text fitting: wrapping onto lines and shrinking to a width. Pure functions of text, style and font metrics.
+import { renderError } from "./errors.ts";
+import type { Align, FontName, Overflow } from "./layout.ts";
+
+/** What fitting needs to know about a font. */
+export interface FontMetrics {
+  /** human name for messages ("DejaVu Sans") */
+  family: string;
+  /** advance width of `text` at size 1, in points */
+  width(text: string): number;
+  /** ascender height as a fraction of the size */
+  ascent: number;
+  /** the first character the font has no glyph for, or undefined */
+  missingGlyph(text: string): string | undefined;
+}
+
+/** Looks up metrics for a built-in font. */
+export type MetricsSource = (font: FontName) => FontMetrics;
+
+/** A style with every default applied. */
+export interface ResolvedStyle {
+  font: FontName;
+  size: number;
+  color: string;
+  align: Align;
+  maxWidth?: number;
+  overflow: Overflow;
+  maxLines?: number;
+  minSize: number;
+  lineHeight: number;
+}
+
+/** Text fitted into its box: the lines to draw and the size to draw them at. */
+export interface FittedText {
+  lines: string[];
+  size: number;
+  /** width of each line at `size` */
+  widths: number[];
+  /** height of the block: lines × size × lineHeight */
+  height: number;
+}
+
+/** Breaks text into lines no wider than maxWidth at spaces, breaking over-long words between characters. */
+export function wrapText(text: string, maxWidth: number, widthOf: (s: string) => number): string[] {
+  const out: string[] = [];
+  for (const para of text.split(/\r?\n/)) {
+    const words = para.split(/[ \t]+/).filter((w, i, a) => w !== "" || a.length === 1);
+    let line = "";
+    for (const word of words) {
+      const candidate = line ? `${line} ${word}` : word;
+      if (widthOf(candidate) <= maxWidth) {
+        line = candidate;
+        continue;
+      }
+      if (line) out.push(line);
+      line = "";
+      if (widthOf(word) <= maxWidth) {
+        line = word;
+        continue;
+      }
+      // a word wider than the box: break it between characters
+      let piece = "";
+      for (const ch of Array.from(word)) {
+        if (piece && widthOf(piece + ch) > maxWidth) {
+          out.push(piece);
+          piece = ch;
+        } else piece += ch;
+      }
+      line = piece;
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+/**
+ * Fits text into the style's box: wrap onto lines, or shrink the size down to minSize. Throws
+ * TEXT_OVERFLOW (naming `where`) when the text cannot fit as the style allows.
+ */
+export function fitText(text: string, style: ResolvedStyle, metrics: FontMetrics, where: string): FittedText {
+  const { maxWidth } = style;
+  let size = style.size;
+  let lines: string[];
+  if (maxWidth === undefined || style.overflow === "none") {
+    lines = text.split(/\r?\n/);
+  } else if (style.overflow === "shrink") {
+    lines = text.split(/\r?\n/);
+    const widest = Math.max(...lines.map((l) => metrics.width(l)));
+    if (widest * size > maxWidth) {
+      size = Math.floor((maxWidth / widest) * 100) / 100;
+      if (size < style.minSize)
+        throw renderError(
+          "TEXT_OVERFLOW",
+          `${where}: ${JSON.stringify(clip(text))} does not fit in ${maxWidth}pt even at the minimum size ${style.minSize}pt ` +
+            `(it needs ${round(widest * style.minSize)}pt); shorten it, widen maxWidth or lower minSize`,
+        );
+    }
+  } else {
+    lines = wrapText(text, maxWidth, (s) => metrics.width(s) * size);
+    if (style.maxLines !== undefined && lines.length > style.maxLines)
+      throw renderError(
+        "TEXT_OVERFLOW",
+        `${where}: ${JSON.stringify(clip(text))} needs ${lines.length} lines at ${maxWidth}pt wide but maxLines is ${style.maxLines}; ` +
+          `shorten it, widen maxWidth or raise maxLines`,
+      );
+  }
+  const widths = lines.map((l) => metrics.width(l) * size);
+  return { lines, size, widths, height: lines.length * size * style.lineHeight };
+}
+
+/** x where a line starts, given the box's left edge, its width (if any) and the alignment. */
+export function alignX(x: number, lineWidth: number, align: Align, boxWidth?: number): number {
+  if (boxWidth === undefined) {
+    if (align === "right") return x - lineWidth;
+    if (align === "center") return x - lineWidth / 2;
+    return x;
+  }
+  if (align === "right") return x + boxWidth - lineWidth;
+  if (align === "center") return x + (boxWidth - lineWidth) / 2;
+  return x;
+}
+
+function clip(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,75 @@
+// Builds a manager and its provider from one typed config: what `docctl manager` and `docctl up` call.
+import type { NatsConnection } from "@nats-io/transport-node";
+import { readFileSync } from "node:fs";
+import { ConfigError } from "../runtime/errors.ts";
+import { drainDefaults } from "./control.ts";
+import { Manager, managerDefaults, type ManagerOptions } from "./manager.ts";
+import { policyDefaults } from "./policy.ts";
+import { DigitalOceanProvider, digitalOceanDefaults, type DigitalOceanOptions } from "./providers/digitalocean.ts";
+import { DoClient, doClientDefaults } from "./providers/do-api.ts";
+import { LocalProvider, localDefaults, workerCommand, type LocalOptions } from "./providers/local.ts";
+import type { Provider, ScalerLogger } from "./providers/types.ts";
+
+/** Everything `docctl manager` can be told. Durations in ms. */
+export interface ScalerConfig {
+  /** where the workers run */
+  provider: "local" | "digitalocean";
+  /** NATS URL the manager uses */
+  natsUrl: string;
+  /** NATS URL the workers use (droplets cannot reach 127.0.0.1); default natsUrl */
+  workerNatsUrl?: string;
+  manager: Partial<ManagerOptions>;
+  /** local provider: the worker command (default: this binary's `worker`) and drain bound */
+  local?: Partial<LocalOptions>;
+  /** digitalocean provider options (image, region, size, ssh keys, tags, boot and drain bounds) */
+  digitalocean?: Partial<DigitalOceanOptions>;
+  /** DigitalOcean API origin (default https://api.digitalocean.com) */
+  doApiUrl?: string;
+  /** DigitalOcean token; else read from doTokenFile; else DIGITALOCEAN_TOKEN */
+  doToken?: string;
+  doTokenFile?: string;
+}
+
+/** A manager ready to `start()`, with the provider it drives. */
+export function createManager(cfg: ScalerConfig, nc: NatsConnection, log: ScalerLogger): { manager: Manager; provider: Provider } {
+  const policy = { ...policyDefaults, ...cfg.manager.policy };
+  if (policy.max < 1) throw new ConfigError("--max must be at least 1", "max");
+  if (policy.min > policy.max) throw new ConfigError(`--min ${policy.min} is above --max ${policy.max}`, "min");
+  if (policy.jobsPerWorker < 1) throw new ConfigError("--jobs-per-worker must be at least 1", "jobs-per-worker");
+  const intervalMs = cfg.manager.intervalMs ?? managerDefaults.intervalMs;
+  const abort = new AbortController();
+  const workerNats = cfg.workerNatsUrl ?? cfg.natsUrl;
+  let provider: Provider;
+  if (cfg.provider === "local") {
+    provider = new LocalProvider({ ...localDefaults, command: workerCommand(), ...cfg.local, natsUrl: workerNats }, log);
+  } else if (cfg.provider === "digitalocean") {
+    const token = cfg.doToken ?? readToken(cfg.doTokenFile) ?? process.env.DIGITALOCEAN_TOKEN ?? "";
+    if (!token) throw new ConfigError("no DigitalOcean token: set DIGITALOCEAN_TOKEN or pass --do-token-file FILE", "do-token-file");
+    if (/^nats:\/\/(127\.|localhost)/.test(workerNats)) {
+      log.warn(`droplets will connect to ${workerNats}, which is this machine's loopback: pass --worker-nats with an address they can reach`);
+    }
+    const client = new DoClient({
+      ...doClientDefaults,
+      token,
+      baseUrl: cfg.doApiUrl ?? doClientDefaults.baseUrl,
+      signal: abort.signal,
+      onWait: (what, ms) => log.warn(`${what} (${Math.ceil(ms / 1000)}s)`),
+    });
+    const o = { ...digitalOceanDefaults, drain: drainDefaults, ...cfg.digitalocean, natsUrl: workerNats };
+    provider = new DigitalOceanProvider(client, nc, o, log);
+  } else {
+    throw new ConfigError(`--provider must be local or digitalocean (got "${cfg.provider}")`, "provider");
+  }
+  const leaseTtlMs = cfg.manager.leaseTtlMs ?? Math.max(managerDefaults.leaseTtlMs, 3 * intervalMs);
+  const manager = new Manager({ nc, provider, log, abort }, { ...cfg.manager, policy, intervalMs, leaseTtlMs });
+  return { manager, provider };
+}
+
+function readToken(file?: string): string | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, "utf8").trim() || undefined;
+  } catch (err) {
+    throw new ConfigError(`--do-token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, "do-token-file");
+  }
+}

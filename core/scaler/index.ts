@@ -1,0 +1,14 @@
+// What core/scaler offers: the policy, lag reading, the lease, providers and the manager loop.
+export * from "./policy.ts";
+export * from "./backoff.ts";
+export * from "./errors.ts";
+export * from "./lag.ts";
+export * from "./lease.ts";
+export * from "./control.ts";
+export * from "./manager.ts";
+export * from "./providers/types.ts";
+export * from "./providers/local.ts";
+export * from "./providers/digitalocean.ts";
+export * from "./providers/do-api.ts";
+export * from "./providers/cloud-init.ts";
+export * from "./create.ts";

@@ -1,0 +1,160 @@
+// Worker servers as DigitalOcean droplets: created from a snapshot, tagged, started by cloud-init,
+// drained over the control subject before they are deleted. Only droplets with the tag are touched.
+import type { NatsConnection } from "@nats-io/transport-node";
+import { drainDefaults, drainWorker, type DrainOptions } from "../control.ts";
+import { ProviderError, ProviderErrorCodes } from "../errors.ts";
+import { renderCloudInit, dropletWorkerId } from "./cloud-init.ts";
+import type { DoClient, DoDroplet } from "./do-api.ts";
+import type { Provider, ScalerLogger, Server } from "./types.ts";
+
+/** The tag every docctl worker droplet carries; list and delete never look past it. */
+export const WORKER_TAG = "docctl-worker";
+
+/** DigitalOcean provider options. */
+export interface DigitalOceanOptions {
+  /** snapshot name (or numeric image id) the droplets boot from */
+  image: string;
+  /** region slug */
+  region: string;
+  /** size slug */
+  size: string;
+  /** SSH key ids or fingerprints to install */
+  sshKeys: string[];
+  /** extra tags besides `docctl-worker` */
+  tags: string[];
+  /** droplet name prefix; names are `<prefix>-<time>-<n>` */
+  namePrefix: string;
+  /** NATS URL the droplets' workers connect to */
+  natsUrl: string;
+  /** extra `docctl worker` arguments for the droplets */
+  workerArgs: string[];
+  /** a droplet still `new` after this long is deleted and reported, ms */
+  bootTimeoutMs: number;
+  /** how scale-down waits for a droplet's in-flight jobs */
+  drain: DrainOptions;
+}
+
+export const digitalOceanDefaults: Omit<DigitalOceanOptions, "natsUrl"> = {
+  image: "worker",
+  region: "lon1",
+  size: "s-1vcpu-1gb",
+  sshKeys: [],
+  tags: [],
+  namePrefix: "docctl-worker",
+  workerArgs: [],
+  bootTimeoutMs: 10 * 60_000,
+  drain: drainDefaults,
+};
+
+/** Droplets as worker servers. */
+export class DigitalOceanProvider implements Provider {
+  readonly name = "digitalocean";
+  private imageId: number | null = null;
+  private seq = 0;
+
+  constructor(
+    private client: DoClient,
+    private nc: NatsConnection,
+    private opts: DigitalOceanOptions,
+    private log: ScalerLogger,
+  ) {}
+
+  /** Resolves --image to an image id: a number is used as is, a name is looked up among private images, then snapshots. */
+  async resolveImage(): Promise<number> {
+    if (this.imageId !== null) return this.imageId;
+    const want = this.opts.image;
+    if (/^\d+$/.test(want)) return (this.imageId = Number(want));
+    const images = await this.client.listPrivateImages();
+    let ids = images.filter((i) => i.name === want).map((i) => i.id);
+    const names = new Set(images.map((i) => i.name));
+    if (ids.length === 0) {
+      const snaps = await this.client.listSnapshots();
+      for (const s of snaps) names.add(s.name);
+      ids = snaps.filter((s) => s.name === want).map((s) => Number(s.id));
+    }
+    if (ids.length === 0) {
+      const found = [...names].slice(0, 10).map((n) => JSON.stringify(n)).join(", ") || "none";
+      throw new ProviderError(
+        `no snapshot named ${JSON.stringify(want)} on this DigitalOcean account (snapshots found: ${found}). ` +
+          `Make one from a droplet with docctl installed, or pass --image <name|id>`,
+        404,
+        ProviderErrorCodes.IMAGE_NOT_FOUND,
+      );
+    }
+    // several snapshots with one name: the newest (highest id) wins
+    this.imageId = Math.max(...ids);
+    this.log.info(`image ${JSON.stringify(want)} is id ${this.imageId}`);
+    return this.imageId;
+  }
+
+  async list(): Promise<Server[]> {
+    const droplets = await this.client.listDroplets(WORKER_TAG);
+    const now = Date.now();
+    return droplets
+      // the API filters by tag already; checking again costs nothing and guards a misbehaving proxy
+      .filter((d) => d.tags?.includes(WORKER_TAG) && d.status !== "archive")
+      .map((d) => this.toServer(d, now));
+  }
+
+  async create(n: number): Promise<Server[]> {
+    if (n <= 0) return [];
+    const image = await this.resolveImage();
+    const userData = renderCloudInit({ natsUrl: this.opts.natsUrl, workerArgs: this.opts.workerArgs });
+    const stamp = Date.now().toString(36);
+    const out: Server[] = [];
+    // the API creates at most 10 droplets per call
+    for (let left = n; left > 0; left -= 10) {
+      const names = Array.from({ length: Math.min(10, left) }, () => `${this.opts.namePrefix}-${stamp}-${++this.seq}`);
+      const droplets = await this.client.createDroplets({
+        names,
+        region: this.opts.region,
+        size: this.opts.size,
+        image,
+        ssh_keys: this.opts.sshKeys.map((k) => (/^\d+$/.test(k) ? Number(k) : k)),
+        tags: [WORKER_TAG, ...this.opts.tags.filter((t) => t !== WORKER_TAG)],
+        user_data: userData,
+        monitoring: true,
+      });
+      const now = Date.now();
+      out.push(...droplets.map((d) => this.toServer(d, now)));
+    }
+    return out;
+  }
+
+  async drainAndDelete(server: Server, signal?: AbortSignal): Promise<void> {
+    let said = 0;
+    const outcome = await drainWorker(this.nc, server.workerId, this.opts.drain, signal, (st, elapsed) => {
+      // a progress line every 10 s of a long drain
+      if (elapsed - said < 10_000) return;
+      said = elapsed;
+      this.log.info(`droplet ${server.name}: worker ${server.workerId} still finishing ${st.inFlight} job(s) after ${Math.round(elapsed / 1000)}s`);
+    });
+    if (outcome === "aborted") {
+      this.log.warn(`droplet ${server.name} (${server.id}): drain interrupted; left running for the next manager`);
+      return;
+    }
+    if (outcome === "timeout") this.log.warn(`droplet ${server.name}: worker ${server.workerId} still busy after ${Math.round(this.opts.drain.timeoutMs / 1000)}s; deleting anyway (its jobs are redelivered)`);
+    if (outcome === "no-answer") this.log.info(`droplet ${server.name}: no worker ${server.workerId} answered; deleting`);
+    await this.destroy(server);
+  }
+
+  async destroy(server: Server): Promise<void> {
+    const id = Number(server.id);
+    const d = await this.client.getDroplet(id);
+    if (!d) return;
+    if (!d.tags?.includes(WORKER_TAG)) {
+      // never delete what is not ours, whatever the caller thought
+      throw new ProviderError(`refusing to delete droplet ${d.name} (${id}): it does not carry the ${WORKER_TAG} tag`, 0, ProviderErrorCodes.HTTP_ERROR);
+    }
+    await this.client.deleteDroplet(id);
+    this.log.info(`deleted droplet ${d.name} (${id})`);
+  }
+
+  private toServer(d: DoDroplet, now: number): Server {
+    const createdAt = Date.parse(d.created_at) || now;
+    let state: Server["state"] = d.status === "new" ? "booting" : "active";
+    if (d.status === "new" && now - createdAt > this.opts.bootTimeoutMs) state = "stuck";
+    if (d.status === "off") state = "stuck";
+    return { id: String(d.id), name: d.name, workerId: dropletWorkerId(d.id), state, createdAt };
+  }
+}

@@ -1,0 +1,121 @@
+// Worker servers as `docctl worker` processes on this machine: the embedded default provider.
+import type { Subprocess } from "bun";
+import { hostname } from "node:os";
+import { sleep } from "../control.ts";
+import type { Provider, ScalerLogger, Server } from "./types.ts";
+
+/** Local provider options. */
+export interface LocalOptions {
+  /** the worker command, e.g. `[process.execPath, "worker"]` for the compiled binary */
+  command: string[];
+  /** extra worker arguments, after the command and before `--name` */
+  args: string[];
+  /** NATS URL the workers use (passed as DOCCTL_NATS_URL) */
+  natsUrl: string;
+  /** extra environment for the workers */
+  env: Record<string, string>;
+  /** after SIGTERM, how long a worker may take to finish its in-flight jobs before SIGKILL, ms */
+  drainTimeoutMs: number;
+  /** worker id prefix; ids are `<prefix>-<n>` (subject-safe) */
+  idPrefix: string;
+  /** where worker output goes: inherit (the manager's terminal) or ignore */
+  stdio: "inherit" | "ignore";
+}
+
+export const localDefaults: Omit<LocalOptions, "command" | "natsUrl"> = {
+  args: [],
+  env: {},
+  drainTimeoutMs: 5 * 60_000,
+  idPrefix: `local-${hostname().replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40)}-${process.pid}`,
+  stdio: "inherit",
+};
+
+interface Child {
+  server: Server;
+  proc: Subprocess;
+  stopping: boolean;
+}
+
+/** Runs workers as child processes. Stopping the provider drains them all (SIGTERM) and waits. */
+export class LocalProvider implements Provider {
+  readonly name = "local";
+  private children = new Map<string, Child>();
+  private seq = 0;
+
+  constructor(private opts: LocalOptions, private log: ScalerLogger) {}
+
+  async list(): Promise<Server[]> {
+    for (const [id, c] of this.children) if (c.proc.exitCode !== null || c.proc.signalCode) this.children.delete(id);
+    return [...this.children.values()].filter((c) => !c.stopping).map((c) => c.server);
+  }
+
+  async create(n: number): Promise<Server[]> {
+    const out: Server[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = `${this.opts.idPrefix}-${++this.seq}`;
+      const proc = Bun.spawn([...this.opts.command, ...this.opts.args, "--name", id], {
+        env: { ...process.env, ...this.opts.env, DOCCTL_NATS_URL: this.opts.natsUrl },
+        stdin: "ignore",
+        stdout: this.opts.stdio,
+        stderr: this.opts.stdio,
+      });
+      const server: Server = { id, name: id, workerId: id, state: "active", createdAt: Date.now() };
+      this.children.set(id, { server, proc, stopping: false });
+      proc.exited.then((code) => {
+        const c = this.children.get(id);
+        if (c && !c.stopping) this.log.warn(`local worker ${id} exited on its own (code ${code})`);
+      });
+      out.push(server);
+    }
+    return out;
+  }
+
+  /** SIGTERM (the worker drains: stops pulling, finishes in-flight jobs, exits) and waits, bounded. */
+  async drainAndDelete(server: Server, signal?: AbortSignal): Promise<void> {
+    const c = this.children.get(server.id);
+    if (!c) return;
+    c.stopping = true;
+    c.proc.kill("SIGTERM");
+    const ac = new AbortController();
+    const onAbort = () => ac.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const t0 = Date.now();
+    const progress = setInterval(() => this.log.info(`local worker ${server.id}: still finishing its jobs after ${Math.round((Date.now() - t0) / 1000)}s`), 10_000);
+    const timedOut = await Promise.race([c.proc.exited.then(() => false), sleep(this.opts.drainTimeoutMs, ac.signal).then((aborted) => !aborted)]);
+    clearInterval(progress);
+    ac.abort();
+    signal?.removeEventListener("abort", onAbort);
+    if (timedOut) {
+      this.log.warn(`local worker ${server.id} still running ${Math.round(this.opts.drainTimeoutMs / 1000)}s after SIGTERM; killing it (its jobs are redelivered)`);
+      c.proc.kill("SIGKILL");
+    }
+    if (c.proc.exitCode !== null || c.proc.signalCode || timedOut) {
+      await c.proc.exited;
+      this.children.delete(server.id);
+    }
+  }
+
+  async destroy(server: Server): Promise<void> {
+    const c = this.children.get(server.id);
+    if (!c) return;
+    c.stopping = true;
+    c.proc.kill("SIGKILL");
+    await c.proc.exited;
+    this.children.delete(server.id);
+  }
+
+  /** Drains every worker (SIGTERM, bounded wait, then SIGKILL) so none outlives the manager. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.children.values()].map((c) => this.drainAndDelete(c.server)));
+  }
+}
+
+/**
+ * The command that starts a worker of this same program: the compiled binary is `[docctl, "worker"]`;
+ * run from source (`bun cmd/docctl.ts manager`) it is `[bun, cmd/docctl.ts, "worker"]`.
+ */
+export function workerCommand(argv: string[] = process.argv, execPath: string = process.execPath): string[] {
+  const script = argv[1];
+  const compiled = !script || script.startsWith("/$bunfs/") || script.startsWith("B:/~BUN/") || script === execPath;
+  return compiled ? [execPath, "worker"] : [execPath, script, "worker"];
+}

@@ -1,0 +1,105 @@
+// The `pdf` job type: renders a stored template with the job's data and stores the PDF as the job's output.
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { HandlerDef, JobContext } from "../../core/runtime/types.ts";
+import { JobError } from "../../core/runtime/errors.ts";
+import { loadFonts } from "../../core/render/fonts.ts";
+import { Renderer } from "../../core/render/renderer.ts";
+import { TemplateCache } from "../../core/render/store.ts";
+import type { HtmlEngineOptions } from "../../core/render/html-engine.ts";
+
+/** The job payload. */
+export interface PdfPayload {
+  /** name of a template in DOCCTL_TEMPLATES */
+  template: string;
+  /** the values the layout or HTML page prints */
+  data: Record<string, unknown>;
+  /** file name of the output (default `<template>-<job id>.pdf`) */
+  filename?: string;
+}
+
+/** The job's result value (the document itself is the result's `output`). */
+export interface PdfResult {
+  template: string;
+  /** object digest of the template version used */
+  digest: string;
+  pages: number;
+  bytes: number;
+  filename: string;
+}
+
+export interface PdfHandlerOptions {
+  /** connection to read templates from the DOCCTL_TEMPLATES object store */
+  nc: NatsConnection;
+  /** HTML engine options (Chromium path ...); DOCCTL_CHROMIUM is read when absent */
+  html?: HtmlEngineOptions;
+}
+
+export const pdfPayloadSchema = {
+  type: "object",
+  required: ["template", "data"],
+  additionalProperties: false,
+  properties: {
+    template: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", description: "template name in DOCCTL_TEMPLATES" },
+    data: { type: "object", description: "values the template prints" },
+    filename: { type: "string", pattern: "^[^/\\\\]{1,200}$", description: "output file name" },
+  },
+} as const;
+
+/** Builds the pdf handler around one NATS connection: a template cache and a renderer per proc. */
+export function createPdfHandler(opts: PdfHandlerOptions): HandlerDef<PdfPayload, PdfResult> {
+  const cache = new TemplateCache(opts.nc);
+  const renderer = new Renderer({ html: opts.html });
+  return {
+    description: "Render a stored template (base PDF + layout or HTML) with the job's data to a PDF",
+    schema: pdfPayloadSchema,
+    timeoutMs: 60_000,
+    maxAttempts: 3,
+    async setup() {
+      await loadFonts();
+    },
+    async teardown() {
+      await renderer.stop();
+    },
+    async handle(payload: PdfPayload, ctx: JobContext): Promise<PdfResult> {
+      const template = await cache.get(payload.template);
+      if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error("aborted");
+      const doc = await renderer.render(template, payload.data);
+      ctx.heartbeat();
+      const filename = payload.filename ?? `${payload.template}-${ctx.id}.pdf`;
+      await ctx.output(doc.bytes, { filename, contentType: "application/pdf" });
+      return { template: payload.template, digest: template.digest, pages: doc.pages, bytes: doc.bytes.length, filename };
+    },
+  };
+}
+
+let configured: HandlerDef<PdfPayload, PdfResult> | null = null;
+
+/** Gives the default-exported handler its NATS connection; the worker calls it once per proc before setup(). */
+export function configurePdf(opts: PdfHandlerOptions): void {
+  configured = createPdfHandler(opts);
+}
+
+function need(): HandlerDef<PdfPayload, PdfResult> {
+  if (!configured)
+    throw new JobError("PDF_NOT_CONFIGURED", "the pdf handler has no NATS connection: the worker must call configurePdf({ nc }) before running jobs", { retryable: true });
+  return configured;
+}
+
+/** The `pdf` handler for the registry; needs configurePdf({ nc }) first (or use createPdfHandler). */
+const pdf: HandlerDef<PdfPayload, PdfResult> = {
+  description: "Render a stored template (base PDF + layout or HTML) with the job's data to a PDF",
+  schema: pdfPayloadSchema,
+  timeoutMs: 60_000,
+  maxAttempts: 3,
+  // setup never fails for want of configuration: a proc that runs no pdf jobs must still start
+  setup: async () => {
+    await loadFonts();
+    await configured?.setup?.();
+  },
+  teardown: async () => {
+    await configured?.teardown?.();
+  },
+  handle: (payload, ctx) => need().handle(payload, ctx),
+};
+
+export default pdf;

@@ -1,0 +1,40 @@
+// Reading lag from a real nats-server: consumer pending + ack pending, and jobs of handlers without a consumer.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstream } from "@nats-io/jetstream";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connectNats } from "../../core/runtime/connection.ts";
+import { readLag } from "../../core/scaler/lag.ts";
+import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { createTasksStream, publishJobs } from "./setup.ts";
+
+let ns: NatsServerHandle;
+let nc: NatsConnection;
+beforeAll(async () => {
+  ns = await startNatsServer();
+  nc = await connectNats({ url: ns.url });
+});
+afterAll(async () => {
+  await nc.close();
+  await ns.cleanup();
+});
+
+test("lag is 0 with no tasks stream, then pending + in flight per handler, and stream counts where no consumer exists", async () => {
+  const jsm = await jetstreamManager(nc);
+  expect(await readLag(jsm)).toEqual({ total: 0, delivered: 0, handlers: [], streamExists: false });
+  await createTasksStream(nc, ["render"]);
+  await publishJobs(nc, 5, "render");
+  await publishJobs(nc, 3, "fresh"); // no worker has ever created docctl-fresh
+  // take two render jobs without acking them: they are in flight
+  const c = await jetstream(nc).consumers.get("DOCCTL_TASKS", "docctl-render");
+  const held = [await c.next(), await c.next()];
+  expect(held.every(Boolean)).toBe(true);
+  const lag = await readLag(jsm);
+  expect(lag.total).toBe(8);
+  expect(lag.delivered).toBe(2);
+  expect(lag.handlers).toEqual([
+    { handler: "fresh", pending: 3, inFlight: 0, lag: 3, delivered: 0, source: "stream" },
+    { handler: "render", pending: 3, inFlight: 2, lag: 5, delivered: 2, source: "consumer" },
+  ]);
+  for (const m of held) m!.ack();
+});

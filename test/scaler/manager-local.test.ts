@@ -1,0 +1,64 @@
+// The manager with the local provider: worker processes are started for lag and drained (SIGTERM) when idle.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { join } from "node:path";
+import { connectNats } from "../../core/runtime/connection.ts";
+import { Manager } from "../../core/scaler/manager.ts";
+import { LocalProvider, localDefaults } from "../../core/scaler/providers/local.ts";
+import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { captureLog, createTasksStream, publishJobs, waitFor } from "./setup.ts";
+
+let ns: NatsServerHandle;
+let nc: NatsConnection;
+
+beforeAll(async () => {
+  ns = await startNatsServer();
+  nc = await connectNats({ url: ns.url });
+  await createTasksStream(nc, ["render"]);
+});
+afterAll(async () => {
+  await nc.close();
+  await ns.cleanup();
+});
+
+// the real `docctl worker` once it is merged: [process.execPath, "cmd/docctl.ts", "worker"]
+const standIn = [process.execPath, join(import.meta.dir, "fixtures", "stand-in-worker.ts")];
+
+test("local workers are started for lag, do the jobs, and are drained with SIGTERM after idle", async () => {
+  const log = captureLog();
+  const provider = new LocalProvider({ ...localDefaults, command: standIn, natsUrl: ns.url, stdio: "ignore", drainTimeoutMs: 10_000, idPrefix: "local-test" }, log);
+  const m = new Manager({ nc, provider, log }, { intervalMs: 200, leaseTtlMs: 2000, policy: { min: 0, max: 2, jobsPerWorker: 10, idleMs: 500, cooldownMs: 300 } });
+  await publishJobs(nc, 40);
+  await m.start();
+  try {
+    await waitFor("2 local workers", async () => (await provider.list()).length === 2, 10_000, 50, log);
+    const kv = await new Kvm(nc).open("DOCCTL_WORKERS");
+    await waitFor("presence of local-test-1", async () => (await kv.get("local-test-1"))?.operation === "PUT", 10_000, 50, log);
+    const jsm = await jetstreamManager(nc);
+    await waitFor("every job done", async () => (await jsm.streams.info("DOCCTL_TASKS")).state.messages === 0, 20_000, 50, log);
+    await waitFor("workers drained after idle", async () => (await provider.list()).length === 0 && m.last?.servers?.draining === 0, 15_000, 50, log);
+    // they drained themselves (removed their presence) rather than being killed
+    expect((await kv.get("local-test-1"))?.operation).not.toBe("PUT");
+    expect(log.lines.some((l) => l.includes("killing"))).toBe(false);
+  } finally {
+    await m.stop();
+  }
+});
+
+test("stopping the manager drains its local workers: no child process outlives it", async () => {
+  const log = captureLog();
+  const provider = new LocalProvider({ ...localDefaults, command: standIn, natsUrl: ns.url, stdio: "ignore", drainTimeoutMs: 10_000, idPrefix: "local-stop" }, log);
+  const m = new Manager({ nc, provider, log }, { intervalMs: 200, leaseTtlMs: 2000, policy: { min: 1, max: 2, jobsPerWorker: 10, idleMs: 60_000, cooldownMs: 60_000 } });
+  await m.start();
+  let pids: number[] = [];
+  try {
+    await waitFor("1 local worker (min)", async () => (await provider.list()).length === 1, 10_000, 50, log);
+    pids = [...(provider as any).children.values()].map((c: any) => c.proc.pid as number);
+    await Bun.sleep(500); // let it connect, so the drain is a real one
+  } finally {
+    await m.stop();
+  }
+  for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+});

@@ -1,0 +1,55 @@
+// Shared set-up for scaler tests: a tasks stream with one handler consumer, a capturing logger, waiting.
+import { jetstream, jetstreamManager, AckPolicy, RetentionPolicy } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { ScalerLogger } from "../../core/scaler/providers/types.ts";
+
+/** Creates DOCCTL_TASKS (work queue) and the durable pull consumer `docctl-<handler>`, as the runtime does. */
+export async function createTasksStream(nc: NatsConnection, handlers: string[] = ["render"]): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: "DOCCTL_TASKS", subjects: ["docctl.tasks.>"], retention: RetentionPolicy.Workqueue });
+  for (const h of handlers) {
+    await jsm.consumers.add("DOCCTL_TASKS", { durable_name: `docctl-${h}`, filter_subject: `docctl.tasks.${h}`, ack_policy: AckPolicy.Explicit });
+  }
+}
+
+/** Publishes `n` jobs for `handler` (the manager only reads counts, so the bodies do not matter). */
+export async function publishJobs(nc: NatsConnection, n: number, handler = "render"): Promise<void> {
+  const js = jetstream(nc);
+  for (let i = 0; i < n; i++) await js.publish(`docctl.tasks.${handler}`, JSON.stringify({ i }));
+}
+
+/** Removes every job: the lag falls to zero. */
+export async function purgeJobs(nc: NatsConnection): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.purge("DOCCTL_TASKS");
+}
+
+/** A logger that keeps every line. */
+export function captureLog(echo = !!process.env.DOCCTL_TEST_LOG): ScalerLogger & { lines: string[] } {
+  const lines: string[] = [];
+  const add = (lvl: string) => (...a: unknown[]) => {
+    const s = `${lvl} ${a.map((x) => (typeof x === "string" ? x : x instanceof Error ? x.message : JSON.stringify(x))).join(" ")}`;
+    lines.push(s);
+    if (echo) console.log(s);
+  };
+  return { lines, info: add("info"), warn: add("warn"), error: add("error"), debug: add("debug") };
+}
+
+/** Polls `fn` until it returns a truthy value, or throws after `ms` naming what was awaited (and the log so far). */
+export async function waitFor<T>(what: string, fn: () => T | Promise<T>, ms = 10_000, every = 50, log?: { lines: string[] }): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      const tail = log ? `\nlog:\n${log.lines.slice(-30).join("\n")}` : "";
+      throw new Error(`timed out after ${ms}ms waiting for ${what}${last ? `: ${(last as Error).message}` : ""}${tail}`);
+    }
+    await Bun.sleep(every);
+  }
+}
