@@ -168,6 +168,7 @@ export function isNotFound(err: unknown): boolean {
 export async function ensureHandlers(nc: NatsConnection, handlers: string[], o: Partial<TopologyOptions> = {}): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const topo = { ...topologyDefaults, ...o };
-  await ensureStreams(jsm, topo);
+  // like a worker: the replica count of existing streams changes only when one was asked for
+  await ensureStreams(jsm, topo, { keepReplicas: o.replicas === undefined });
   for (const h of handlers) await ensureConsumer(jsm, h, topo);
 }
