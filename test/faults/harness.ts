@@ -49,6 +49,7 @@ export class WorkerPool {
   procs: Background[] = [];
   private all: Background[] = [];
   kills = 0;
+  recycles = 0;
 
   constructor(
     private argsFor: (i: number) => string[],
@@ -74,6 +75,13 @@ export class WorkerPool {
     victim.proc.kill("SIGKILL");
     await victim.proc.exited;
     this.kills++;
+    await this.spawn(i);
+  }
+
+  /** SIGTERM proc `i` (it drains: finishes its jobs, exits) and start a replacement: a recycle. */
+  async recycle(i: number): Promise<void> {
+    await this.procs[i]!.stop("SIGTERM");
+    this.recycles++;
     await this.spawn(i);
   }
 
