@@ -3,7 +3,9 @@
 // Proc slot 0 is never recycled: its RSS over the whole run is the leak check for a long-lived proc.
 // Run: node_modules/.bin/bun bench/soak.ts [minutes=3] [jobs/s=300] [procs=3] [concurrency=8]
 import { readFileSync } from "node:fs";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { connectNats } from "../core/runtime/connection.ts";
+import { STREAM_RESULTS } from "../core/runtime/subjects.ts";
 import { submitBatch } from "../core/runtime/submit.ts";
 import { startNatsServer } from "../test/helpers/nats.ts";
 import { tempDir } from "../test/helpers/tmp.ts";
@@ -91,6 +93,7 @@ const sampler = (async () => {
 
 await Promise.all([load, churn, sampler]);
 rows.push({ t: Math.round((Date.now() - t0) / 1000), procs: pool.procs.map((b) => rssMiB(b.proc.pid)), nats: rssMiB(nats.proc.pid), submitter: rssMiB(process.pid), jobs });
+const resultsState = (await (await jetstreamManager(nc)).streams.info(STREAM_RESULTS)).state;
 await nc.close();
 await pool.stopAll();
 await nats.cleanup();
@@ -104,13 +107,26 @@ console.log(`| t (s) | jobs | ${pool.procs.map((_, i) => `proc slot ${i}`).join(
 console.log(`|---:|---:|${pool.procs.map(() => "---:").join("|")}|---:|---:|`);
 for (const r of rows) console.log(`| ${r.t} | ${r.jobs} | ${r.procs.map(f).join(" | ")} | ${f(r.nats)} | ${f(r.submitter)} |`);
 
-// Flat after warm-up: compare the first sample after warm-up with the last, for the long-lived processes.
+// Flat after warm-up: RSS of a garbage-collected process saws up and down, so compare the lower
+// envelope (the minimum: live memory after a collection) of the first and last third after warm-up.
 const after = rows.filter((r) => r.t * 1000 >= WARMUP_MS);
-if (after.length >= 2) {
-  const first = after[0]!;
-  const last = after.at(-1)!;
-  const growth = (a?: number, b?: number) => (a && b ? `${f(a)} → ${f(b)} MiB (${(((b - a) / a) * 100).toFixed(1)}%)` : "-");
-  const max0 = Math.max(...after.map((r) => r.procs[0] ?? 0));
-  console.log(`\nafter ${WARMUP_MS / 1000} s warm-up: proc slot 0 ${growth(first.procs[0], last.procs[0])}, max ${f(max0)}; ` +
-    `nats-server ${growth(first.nats, last.nats)}; submitter ${growth(first.submitter, last.submitter)}`);
+if (after.length >= 6) {
+  const third = Math.floor(after.length / 3);
+  const [early, late] = [after.slice(0, third), after.slice(-third)];
+  const verdict = (name: string, pick: (r: (typeof rows)[number]) => number | undefined, limit: number | undefined = 1.15) => {
+    const lo = (rs: typeof rows) => Math.min(...rs.map((r) => pick(r) ?? Infinity));
+    const hi = Math.max(...after.map((r) => pick(r) ?? 0));
+    const [a, b] = [lo(early), lo(late)];
+    const flat = limit === undefined || b <= a * limit;
+    const judged = limit === undefined ? "not judged" : flat ? "flat" : "GROWING";
+    console.log(`${name}: lowest RSS ${f(a)} MiB early, ${f(b)} MiB late (${(((b - a) / a) * 100).toFixed(1)}%), highest ${f(hi)} MiB: ${judged}`);
+    return flat;
+  };
+  console.log(`
+after ${WARMUP_MS / 1000} s warm-up (first third vs last third of the samples):`);
+  const okProc = verdict("proc slot 0 (never recycled)", (r) => r.procs[0]);
+  verdict("submitter", (r) => r.submitter);
+  verdict("nats-server (grows with the results it keeps: 24 h retention)", (r) => r.nats, undefined);
+  console.log(`results stream at the end: ${resultsState.messages} results, ${(resultsState.bytes / 2 ** 20).toFixed(1)} MiB`);
+  if (!okProc || problems) process.exitCode = 1;
 }
