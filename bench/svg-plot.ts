@@ -55,6 +55,6 @@ export function throughputSvg(series: Series[], o: { title: string; width?: numb
 function niceCeil(v: number): number {
   if (v <= 0) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const f of [1, 2, 2.5, 5, 10]) if (f * p >= v) return f * p;
+  for (const f of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (f * p >= v) return f * p;
   return 10 * p;
 }
