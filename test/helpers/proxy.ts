@@ -14,6 +14,11 @@ export interface TcpProxy {
   restore(): void;
   /** drop() now, restore() after `ms` */
   cut(ms: number): Promise<void>;
+  /**
+   * Stop forwarding for `ms` without closing anything (a network that goes silent, no RST), then
+   * deliver what queued up meanwhile, in order: late replies, late acks, late results.
+   */
+  stall(ms: number): Promise<void>;
   stop(): void;
 }
 
@@ -30,11 +35,12 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
   const port = await freePort();
   const open = new Set<Socket<Side>>();
   let refusing = false;
+  let stalled = false;
   let accepted = 0;
 
   // Write what we can now; keep the rest queued until the socket drains (Bun writes may be partial).
   const send = (to: Socket<Side> | undefined, from: Side, data: Uint8Array) => {
-    if (!to || from.pending.length) {
+    if (!to || stalled || from.pending.length) {
       from.pending.push(data);
       return;
     }
@@ -42,7 +48,7 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
     if (n < data.byteLength) from.pending.push(data.subarray(Math.max(0, n)));
   };
   const flush = (to: Socket<Side>, from: Side) => {
-    while (from.pending.length) {
+    while (from.pending.length && !stalled) {
       const chunk = from.pending[0]!;
       const n = to.write(chunk);
       if (n < chunk.byteLength) {
@@ -140,6 +146,12 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
     },
     restore() {
       refusing = false;
+    },
+    async stall(ms) {
+      stalled = true;
+      await Bun.sleep(ms);
+      stalled = false;
+      for (const s of [...open]) if (s.data.peer && !s.data.peer.data.closed) flush(s.data.peer, s.data);
     },
     async cut(ms) {
       proxy.drop();
