@@ -4,6 +4,9 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { docctl } from "../helpers/cli.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { connectNats } from "../../core/runtime/connection.ts";
 import { WorkerPool, rng, runFaultBatch, seed, tickPlugin } from "./harness.ts";
 
@@ -64,4 +67,20 @@ test("2000 jobs while the nats-server is SIGKILLed and restarted twice: one resu
   });
   expect(restarts).toBeGreaterThan(0);
   expect(figures.seenBySubmitter).toBe(2000);
+});
+
+test("`docctl submit` (the binary) rides through a 4 s server outage and reports every job once", async () => {
+  // the workers of the first test are still running, on the restarted server
+  const file = join(dir!.path, "outage.json");
+  writeFileSync(file, JSON.stringify({ handler: "tick", id: "outage", batch: Array.from({ length: 300 }, () => ({ ms: 100 })) }));
+  const sub = docctl(["submit", file, "--json", "--timeout", "90s"], { env: { DOCCTL_NATS_URL: nats!.url }, timeoutMs: 100_000 });
+  await Bun.sleep(700);
+  await crashAndRestart(4000);
+  const r = await sub;
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  expect(lines).toHaveLength(300);
+  expect(new Set(lines.map((l) => l.id)).size).toBe(300);
+  expect(lines.every((l) => l.ok)).toBe(true);
 });
