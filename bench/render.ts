@@ -225,6 +225,10 @@ async function main() {
     path = d.path;
   }
 
+  // The whole path a user takes: submit a batch, a compiled worker renders, the PDFs land on disk.
+  const e2eLayout = await measureSubmitPath("invoice", docs, concurrency, sample);
+  const e2eHtml = await measureSubmitPath("invoice-html", htmlDocs, concurrency, sample);
+
   const row = (name: string, n: number, rate: number, target?: number) => {
     const ratio = rate / oldRate;
     const verdict = target === undefined ? "" : ratio >= target ? `  (target ${target}x: met)` : `  (target ${target}x: MISSED)`;
@@ -237,6 +241,46 @@ async function main() {
   console.log(row("docctl layout engine (pdf-lib)", docs, layoutRate, 100));
   console.log(row("  same, font subset cache cleared every doc", coldDocs, coldRate));
   console.log(row("docctl HTML engine (Chromium, reused)", htmlDocs, htmlRate, 5));
+  console.log(row("docctl submit → worker → PDF on disk, layout", docs, e2eLayout, 100));
+  console.log(row("docctl submit → worker → PDF on disk, HTML", htmlDocs, e2eHtml, 5));
+}
+
+/**
+ * docs/s through the product: nats-server, `dist/docctl worker --handlers pdf` (one proc), the
+ * template in the object store, a batch submitted with submitBatch and every PDF written to disk.
+ */
+async function measureSubmitPath(template: string, n: number, concurrency: number, sample: { items: unknown[] } & Record<string, unknown>): Promise<number> {
+  const { startNatsServer } = await import("../test/helpers/nats.ts");
+  const { BIN } = await import("../test/helpers/cli.ts");
+  const { connect } = await import("@nats-io/transport-node");
+  const { submitBatch } = await import("../core/runtime/submit.ts");
+  const { putTemplate } = await import("../core/render/store.ts");
+  const nats = await startNatsServer();
+  const nc = await connect({ servers: nats.url });
+  const outDir = mkdtempSync(join(tmpdir(), "docctl-bench-e2e-"));
+  const base = await Bun.file(join(EX, "base.pdf")).bytes();
+  await putTemplate(nc, template === "invoice"
+    ? { name: template, base, layout: await Bun.file(join(EX, "layout.json")).json() }
+    : { name: template, base, html: await Bun.file(join(EX, "invoice.html")).text() });
+  const w = Bun.spawn([BIN, "worker", "--nats", nats.url, "--handlers", "pdf", "--concurrency", String(Math.max(concurrency, 4)), "-v"], { stderr: "pipe", stdout: "ignore" });
+  const dec = new TextDecoder();
+  let buf = "";
+  for await (const c of w.stderr) if ((buf += dec.decode(c)).includes("pulling")) break;
+  // warm-up: one document (fonts, Chromium start)
+  await submitBatch(nc, "pdf", [{ template, data: invoiceData(sample, -1), filename: "warm.pdf" }], { outDir });
+  const payloads = Array.from({ length: n }, (_, i) => ({ template, data: invoiceData(sample, i), filename: `inv-${i}.pdf` }));
+  const t0 = performance.now();
+  const out = await submitBatch(nc, "pdf", payloads, { outDir, timeoutMs: 30 * 60_000 });
+  const rate = (n / (performance.now() - t0)) * 1000;
+  const bad = out.results.filter((r) => !r?.ok || !r.saved_to);
+  if (bad.length) throw new Error(`${bad.length} documents failed: ${JSON.stringify(bad[0])}`);
+  console.log(`  docctl submit path (${template}): ${n} PDFs on disk in ${((n / rate)).toFixed(2)} s → ${rate.toFixed(1)} docs/s`);
+  w.kill("SIGTERM");
+  await w.exited;
+  await nc.close();
+  await nats.cleanup();
+  rmSync(outDir, { recursive: true, force: true });
+  return rate;
 }
 
 if (import.meta.main) await main();

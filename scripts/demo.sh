@@ -19,6 +19,9 @@ echo "== one job (the first one wakes a worker: the manager scales from zero)"
 ./dist/docctl submit examples/echo.json
 echo "== a map-reduce batch: ten page titles, results in input order"
 ./dist/docctl submit examples/urls-local.json
+echo "== an invoice: data stamped over a base PDF (layout engine), written to $out"
+./dist/docctl template put invoice examples/invoice/base.pdf --layout examples/invoice/layout.json --force
+./dist/docctl submit examples/invoice/job.json --out "$out"
 echo "== a plugin that writes a document (examples/plugins/wordcount.ts)"
 ./dist/docctl submit examples/wordcount.json --out "$out"
 echo "== documents and logs are in $out"

@@ -6,5 +6,6 @@ import { command as submit } from "./submit.ts";
 import { command as result } from "./result.ts";
 import { command as dead } from "./dead.ts";
 import { command as manager } from "./manager.ts";
+import { command as template } from "./template.ts";
 
-export const commands: Command[] = [up, worker, manager, submit, result, dead];
+export const commands: Command[] = [up, worker, manager, submit, result, dead, template];

@@ -6,7 +6,7 @@ import { connectNats } from "../../core/runtime/connection.ts";
 import { InputError } from "../../core/runtime/errors.ts";
 import { readResult, saveOutput } from "../../core/runtime/submit.ts";
 import { tokenProblem } from "../../core/runtime/subjects.ts";
-import { formatResult } from "./submit.ts";
+import { formatResult, resultJson } from "./submit.ts";
 
 export const command: Command = {
   name: "result",
@@ -35,7 +35,7 @@ Options:
       }
       const dir = strOpt(ctx, "out");
       const shown = dir && r.ok && r.output ? { ...r, saved_to: await saveOutput(nc, r, dir) } : r;
-      console.log(ctx.values.json ? JSON.stringify(shown) : formatResult(shown));
+      console.log(ctx.values.json ? resultJson(shown) : formatResult(shown));
       return r.ok ? 0 : 1;
     } finally {
       await nc.close();

@@ -79,13 +79,14 @@ Examples:
         return 0;
       }
       const missing = outcome.results.filter((r) => !r).length;
-      const failed = outcome.results.filter((r) => r && !r.ok).length;
+      const failed = outcome.results.filter((r) => r && (!r.ok || r.save_error)).length;
       if (json) {
-        for (const r of outcome.results) if (r) console.log(JSON.stringify(r));
+        for (const r of outcome.results) if (r) console.log(resultJson(r));
       } else if (plan.kind === "batch" || bar) {
         for (const r of outcome.results) if (r) console.log(formatResult(r));
       }
       const ok = outcome.results.length - missing - failed;
+      for (const r of outcome.results) if (r?.save_error) console.error(`${r.id}: ${r.save_error}`);
       if (!json) {
         const dup = outcome.duplicates ? `, ${outcome.duplicates} already submitted before (not run again)` : "";
         console.error(`${ok} ok, ${failed} failed${missing ? `, ${missing} without a result` : ""} in ${formatDuration(Date.now() - started)}${dup}`);
@@ -101,11 +102,19 @@ Examples:
   },
 };
 
+/** A result as one JSON line: an inline document's bytes are left out (`--out DIR` saves them). */
+export function resultJson(r: CollectedResult): string {
+  if (!r.output?.data) return JSON.stringify(r);
+  const { data: _data, ...output } = r.output;
+  return JSON.stringify({ ...r, output: { ...output, inline: true } });
+}
+
 /** One readable line per result. */
 export function formatResult(r: CollectedResult): string {
   const took = formatDuration(r.finished_at - r.started_at);
   if (!r.ok) return `✖ ${r.id} [${r.handler}] ${r.error?.code}: ${r.error?.message} (attempts ${r.attempts})`;
-  const saved = r.saved_to ? ` → ${r.saved_to}` : r.output ? ` (document ${r.output.name}, ${r.output.size} bytes)` : "";
+  if (r.save_error) return `✖ ${r.id} [${r.handler}] ${r.save_error}`;
+  const saved = r.saved_to ? ` → ${r.saved_to}` : r.output ? ` (document ${r.output.filename ?? r.output.name}, ${r.output.size} bytes; --out DIR saves it)` : "";
   let value = JSON.stringify(r.value) ?? "null";
   if (value.length > 160) value = value.slice(0, 157) + "...";
   return `✔ ${r.id} [${r.handler}] ${took}${saved} ${value}`;

@@ -1,7 +1,7 @@
 // `docctl worker`: pull jobs and run them.
 import type { Command } from "../command.ts";
 import { intOpt, durOpt, strOpt } from "../options.ts";
-import { buildRegistry } from "../registry.ts";
+import { buildRegistry, connectBuiltins } from "../registry.ts";
 import { createLogger } from "../../core/runtime/log.ts";
 import { defaultWorkerId, runWorkerProc } from "../../core/runtime/proc.ts";
 import { workerLoopDefaults } from "../../core/runtime/worker-loop.ts";
@@ -62,6 +62,7 @@ Examples:
       concurrency: intOpt(ctx, "concurrency", workerLoopDefaults.concurrency),
       workerId,
       log,
+      onConnected: connectBuiltins,
       loop: {
         topology: {
           ackWaitMs: durOpt(ctx, "ack-wait", topologyDefaults.ackWaitMs),

@@ -19,6 +19,8 @@ export interface WorkerProcOptions {
   maxLifetimeMs?: number;
   /** extra loop options (topology, retry, timeouts) */
   loop?: Partial<WorkerLoopOptions>;
+  /** called once connected, before the loop starts (handlers that need the connection get it here) */
+  onConnected?(nc: NatsConnection): void;
   /** called once the loop pulls, with the loop (the supervisor's child bridge hooks in here) */
   onStarted?(loop: WorkerLoop, nc: NatsConnection): void;
   /** resolve to stop; defaults to the first SIGTERM/SIGINT */
@@ -52,6 +54,7 @@ export async function runWorkerProc(o: WorkerProcOptions): Promise<number> {
   const stopSignal = o.until ?? firstSignal();
   const lifetime = o.maxLifetimeMs ? setTimeout(() => recycle(`lifetime of ${o.maxLifetimeMs}ms reached`), o.maxLifetimeMs) : undefined;
   try {
+    o.onConnected?.(nc);
     await loop.start();
     o.onStarted?.(loop, nc);
     const why = await Promise.race([stopSignal.then(() => "signal"), recycled]);

@@ -8,7 +8,7 @@ import { decodeResult, encodeJob, type JobV1, type ResultV1 } from "./codec.ts";
 import { InputError, isTransientNatsError } from "./errors.ts";
 import type { PlannedJob, SubmitPlan } from "./jobfile.ts";
 import { newId } from "./jobfile.ts";
-import { STREAM_RESULTS, resultSubject, taskSubject } from "./subjects.ts";
+import { STREAM_RESULTS, taskSubject } from "./subjects.ts";
 import { ensureStreams, knownHandlers, topologyDefaults, type TopologyOptions } from "./topology.ts";
 
 export interface SubmitOptions {
@@ -29,7 +29,7 @@ export interface SubmitOptions {
 }
 
 /** A result, plus where its document was written. */
-export type CollectedResult = ResultV1 & { saved_to?: string };
+export type CollectedResult = ResultV1 & { saved_to?: string; save_error?: string };
 
 export interface SubmitOutcome {
   batch: string;
@@ -84,7 +84,14 @@ export async function submitPlan(nc: NatsConnection, plan: SubmitPlan, opts: Sub
     if (i === undefined || results[i]) return; // not ours, or a duplicate result: the first one stands
     const c: CollectedResult = r;
     results[i] = c;
-    if (r.ok && r.output && opts.outDir) c.saved_to = await saveOutput(nc, r, opts.outDir, savedNames);
+    if (r.ok && r.output && opts.outDir) {
+      // A document that cannot be fetched must not leave its result uncounted (the wait would never end).
+      try {
+        c.saved_to = await saveOutput(nc, r, opts.outDir, savedNames);
+      } catch (err) {
+        c.save_error = `the job succeeded but its document could not be saved: ${(err as Error).message}`;
+      }
+    }
     done++;
     if (!r.ok) failed++;
     opts.onResult?.(c, i);
@@ -213,9 +220,13 @@ export async function readResult(js: JetStreamClient, id: string): Promise<Resul
 /** Fetch the document a result names and write it under `dir`; returns the path. */
 export async function saveOutput(nc: NatsConnection, r: ResultV1, dir: string, taken = new Set<string>()): Promise<string> {
   const out = r.output!;
-  const os = await new Objm(nc).open(out.bucket);
-  const bytes = await os.getBlob(out.name);
-  if (!bytes) throw new Error(`the document ${out.name} of job ${r.id} is no longer in ${out.bucket} (expired?)`);
+  let bytes = out.data;
+  if (!bytes) {
+    if (!out.bucket || !out.name) throw new Error(`the result of job ${r.id} names a document but neither carries it nor says where it is`);
+    const os = await new Objm(nc).open(out.bucket);
+    bytes = (await os.getBlob(out.name)) ?? undefined;
+    if (!bytes) throw new Error(`the document ${out.name} of job ${r.id} is no longer in ${out.bucket} (expired?)`);
+  }
   mkdirSync(dir, { recursive: true });
   // Only a base name: a handler cannot make the submitter write outside the directory.
   let name = basename(out.filename ?? `${r.id}.bin`) || `${r.id}.bin`;
@@ -227,4 +238,3 @@ export async function saveOutput(nc: NatsConnection, r: ResultV1, dir: string, t
   return path;
 }
 
-export { resultSubject };

@@ -1,9 +1,14 @@
 // The handler API: what a job type (built-in or plugin) implements, and what it is given per job.
 
-/** Where a document produced by a job lives in the JetStream object store (wire field `output`). */
+/**
+ * A document produced by a job (wire field `output`): small ones travel inline in `data`, larger
+ * ones are in the JetStream object store (`bucket` + `name`). Exactly one of the two is present.
+ */
 export interface OutputRefV1 {
-  bucket: string;
-  name: string;
+  bucket?: string;
+  name?: string;
+  /** the bytes themselves, for documents up to the inline limit (256 KiB by default) */
+  data?: Uint8Array;
   size: number;
   /** hex SHA-256 of the bytes */
   sha256: string;

@@ -32,6 +32,8 @@ export interface WorkerLoopOptions {
   timeoutMs?: number;
   /** how long one pull request waits for jobs, ms: also the longest a drain waits for pulls (default 2 s) */
   pullExpiresMs?: number;
+  /** documents up to this size travel inline in the result; larger ones go to the object store (default 256 KiB) */
+  inlineMaxBytes?: number;
   /** called after every finished job (result published), e.g. to count towards recycling */
   onJobFinished?(r: { id: string; handler: string; ok: boolean }): void;
 }
@@ -44,7 +46,7 @@ export interface LoopStats {
   inFlight: { id: string; handler: string; startedAt: number }[];
 }
 
-export const workerLoopDefaults = { concurrency: 4, maxAttempts: 3, timeoutMs: 60_000, pullExpiresMs: 2_000 };
+export const workerLoopDefaults = { concurrency: 4, maxAttempts: 3, timeoutMs: 60_000, pullExpiresMs: 2_000, inlineMaxBytes: 256 * 1024 };
 
 /** One proc's loop. start() begins pulling; drain() stops pulling and resolves when in-flight work is done. */
 export class WorkerLoop {
@@ -316,13 +318,17 @@ export class WorkerLoop {
     }
   }
 
+  // Small documents ride in the result itself (one message, no object-store round trips on either
+  // side); larger ones go to the object store, which chunks them.
   private async storeOutput(job: JobV1, bytes: Uint8Array, opts: { filename: string; contentType: string }): Promise<OutputRefV1> {
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    const meta = { size: bytes.byteLength, sha256, content_type: opts.contentType, filename: opts.filename };
+    if (bytes.byteLength <= (this.o.inlineMaxBytes ?? workerLoopDefaults.inlineMaxBytes)) return { ...meta, data: bytes };
     this.outputs ??= outputsBucket(this.o.nc, this.topo);
     const os = await this.outputs;
     const name = `${job.batch}/${job.id}/${opts.filename}`;
-    const sha256 = createHash("sha256").update(bytes).digest("hex");
     await os.putBlob({ name, description: opts.contentType, headers: ctHeaders(opts.contentType) }, bytes);
-    return { bucket: BUCKET_OUTPUTS, name, size: bytes.byteLength, sha256, content_type: opts.contentType, filename: opts.filename };
+    return { ...meta, bucket: BUCKET_OUTPUTS, name };
   }
 }
 

@@ -22,6 +22,7 @@ export default { handle(p: { n: number }) { appendFileSync(process.env.COUNT_FIL
 export default { maxAttempts: 3, handle() { if (!existsSync(process.env.FIX_FILE!)) throw new Error("the disk is full"); return "fixed"; } };`,
   "sleepy.ts": `export default { timeoutMs: 200, maxAttempts: 1, async handle(_p: unknown, ctx: any) { await new Promise(r => setTimeout(r, 5000)); return "late"; } };`,
   "strict.ts": `export default { schema: { type: "object", required: ["name"], properties: { name: { type: "string" } } }, handle: (p: { name: string }) => "hello " + p.name };`,
+  "bigdoc.ts": `export default async (p: { kb: number }, ctx: any) => { const b = new Uint8Array(p.kb * 1024).map((_, i) => i % 251); await ctx.output(b, { filename: "big.bin", contentType: "application/octet-stream" }); return p.kb; };`,
   "refuse.ts": `export default () => { throw Object.assign(new Error("that account is closed"), { code: "ACCOUNT_CLOSED", retryable: false }); };`,
 };
 
@@ -85,6 +86,19 @@ describe("submit and results", () => {
       return s.code === 0 ? s : undefined;
     }, 10_000, "result of later-1");
     expect(JSON.parse(shown.stdout)).toMatchObject({ id: "later-1", ok: true, value: 7 });
+  });
+});
+
+describe("documents", () => {
+  test("a document over the inline limit goes through the object store and arrives intact", async () => {
+    const out = join(dir.path, "docs");
+    const r = await docctl(["submit", job("big.json", { handler: "bigdoc", payload: { kb: 600 } }), "--out", out, "--json"], { env: env() });
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout);
+    expect(res.output).toMatchObject({ bucket: "DOCCTL_OUTPUTS", size: 600 * 1024, filename: "big.bin" });
+    const bytes = readFileSync(join(out, "big.bin"));
+    expect(bytes.length).toBe(600 * 1024);
+    expect(new Bun.CryptoHasher("sha256").update(bytes).digest("hex")).toBe(res.output.sha256);
   });
 });
 
