@@ -29,17 +29,13 @@ async function run(procs: number, concurrency: number): Promise<number> {
   return secs;
 }
 
-// `docctl worker --procs N` when the supervisor is there; else N separate worker processes (the same thing to JetStream).
+// One `docctl worker --procs N`: the supervisor starts N procs; ready once every proc logged "pulling".
 async function startWorkers(n: number, args: string[]) {
-  const ws = Array.from({ length: n }, () => Bun.spawn([BIN, ...args], { stderr: "pipe", stdout: "ignore" }));
-  await Promise.all(
-    ws.map(async (w) => {
-      const dec = new TextDecoder();
-      let buf = "";
-      for await (const c of w.stderr) if ((buf += dec.decode(c)).includes("pulling")) break;
-    }),
-  );
-  return ws;
+  const w = Bun.spawn([BIN, ...args, "--procs", String(n)], { stderr: "pipe", stdout: "ignore" });
+  const dec = new TextDecoder();
+  let buf = "";
+  for await (const c of w.stderr) if ((buf += dec.decode(c)).split("pulling").length - 1 >= n) break;
+  return [w];
 }
 
 console.log(`mapreduce: ${URLS} URLs, each answered after ${DELAY} ms by a server on 127.0.0.1`);

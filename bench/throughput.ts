@@ -16,7 +16,7 @@ const nats = await startNatsServer();
 const nc = await connect({ servers: nats.url });
 
 async function docctlRun(): Promise<number> {
-  const w = Bun.spawn([BIN, "worker", "--nats", nats.url, "--handlers", "echo", "--concurrency", String(C), "-v"], { stderr: "pipe", stdout: "ignore" });
+  const w = Bun.spawn([BIN, "worker", "--procs", "1", "--nats", nats.url, "--handlers", "echo", "--concurrency", String(C), "-v"], { stderr: "pipe", stdout: "ignore" });
   const dec = new TextDecoder();
   let buf = "";
   for await (const chunk of w.stderr) {

@@ -7,5 +7,7 @@ import { command as result } from "./result.ts";
 import { command as dead } from "./dead.ts";
 import { command as manager } from "./manager.ts";
 import { command as template } from "./template.ts";
+import { command as status } from "./status.ts";
+import { pauseCommand, resumeCommand, drainCommand } from "./control.ts";
 
-export const commands: Command[] = [up, worker, manager, submit, result, dead, template];
+export const commands: Command[] = [up, worker, manager, status, pauseCommand, resumeCommand, drainCommand, submit, result, dead, template];

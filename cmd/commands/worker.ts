@@ -1,28 +1,54 @@
-// `docctl worker`: pull jobs and run them.
-import type { Command } from "../command.ts";
+// `docctl worker`: a supervisor of N procs that pull jobs and run them (or, with --procs 0, one in-process worker).
+import { availableParallelism } from "node:os";
+import { readdirSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command, CommandContext } from "../command.ts";
 import { intOpt, durOpt, strOpt } from "../options.ts";
 import { buildRegistry, connectBuiltins } from "../registry.ts";
+import { VERSION } from "../version.ts";
 import { createLogger } from "../../core/runtime/log.ts";
 import { defaultWorkerId, runWorkerProc } from "../../core/runtime/proc.ts";
-import { workerLoopDefaults } from "../../core/runtime/worker-loop.ts";
+import { workerLoopDefaults, type WorkerLoopOptions } from "../../core/runtime/worker-loop.ts";
 import { topologyDefaults } from "../../core/runtime/topology.ts";
 import { retryDefaults } from "../../core/runtime/retry.ts";
 import { ConfigError } from "../../core/runtime/errors.ts";
 import { tokenProblem } from "../../core/runtime/subjects.ts";
+import { runWorkerChild } from "../../core/runtime/worker-child.ts";
+import { runWorkerParent, workerParentDefaults } from "../../core/runtime/worker-parent.ts";
+import { procPolicyDefaults } from "../../core/runtime/proc-state.ts";
+import { parseDedicated, parseLabels } from "../../core/runtime/dedicated.ts";
+import type { SlotSpec } from "../../core/runtime/supervisor.ts";
+
+/** Options handed on, as given, from the parent to every proc. */
+const PASSED_ON = ["concurrency", "ack-wait", "timeout", "max-attempts", "retry-base", "max-jobs", "max-lifetime", "replicas"] as const;
 
 export const command: Command = {
   name: "worker",
-  summary: "pull jobs from NATS and run them",
+  summary: "run N worker procs that pull jobs from NATS, and keep them running",
   help: `Usage: docctl worker [options]
 
-Pulls jobs of its handlers from JetStream and runs them, N at a time. SIGTERM/SIGINT drain: stop
-pulling, finish the jobs in flight, exit; a second signal stops at once.
+A supervisor: starts --procs worker processes (plus --dedicated ones), each pulling jobs of its
+handlers from JetStream and running --concurrency of them at once, and keeps them running: a proc
+that dies is restarted with backoff; one that keeps dying at start is marked FATAL and reported.
+SIGTERM/SIGINT drain (stop pulling, finish in-flight jobs, exit; a second signal stops at once).
+SIGHUP replaces the procs one by one. See docs/worker.md.
 
 Options:
-  --concurrency N       jobs of each handler in flight at once (default ${workerLoopDefaults.concurrency})
+  --procs N             general procs serving every handler (default: CPU cores, here ${availableParallelism()});
+                        0 = run one worker in this process, without a supervisor
+  --dedicated h=N,...   procs that serve only one handler, beside the general ones (pdf=2,title=1)
+  --concurrency N       jobs of each handler in flight at once, per proc (default ${workerLoopDefaults.concurrency})
   --handlers a,b        only these job types (default: all built-in and plugin handlers)
   --plugins DIR         load plugins from DIR: each <type>.ts/.js default-exports a handler
-  --name ID             worker id (default: host-pid)
+  --watch               replace the procs (one by one) when a file under --plugins DIR changes
+  --name ID             worker id for presence and control (default: host-pid)
+  --label K=V           label in the presence entry (repeatable)
+  --max-jobs N          a proc that has finished N jobs is replaced (recycling)
+  --max-lifetime DUR    a proc older than DUR is replaced, e.g. 1h
+  --max-fast-restarts N fast deaths in a row before a proc is FATAL (default ${procPolicyDefaults.maxFastRestarts})
+  --start-window DUR    a proc dying this soon after its start, or before it is ready, died fast (default ${procPolicyDefaults.startWindowMs / 1000}s)
+  --drain-timeout DUR   on drain, SIGKILL procs still running after DUR (default ${workerParentDefaults.drainTimeoutMs / 1000}s)
+  --pid-file FILE       refuse to start if a live process owns FILE; removed on exit
   --ack-wait DUR        redeliver a job whose worker went silent this long (default 30s)
   --timeout DUR         default time limit of one attempt (default 60s)
   --max-attempts N      default attempts before a dead letter (default 3)
@@ -33,46 +59,128 @@ Options:
                         env DOCCTL_ALLOW_PRIVATE_FETCH=1
 
 Examples:
-  docctl worker --concurrency 8
-  docctl worker --plugins ./plugins --handlers resize,thumbnail`,
+  docctl worker --procs 4 --concurrency 8
+  docctl worker --procs 2 --dedicated pdf=2 --plugins ./plugins --watch --max-lifetime 1h
+  docctl worker --procs 0 --plugins ./plugins          # one process, for debugging`,
   options: {
+    procs: { type: "string" },
+    dedicated: { type: "string" },
     concurrency: { type: "string" },
     handlers: { type: "string" },
     plugins: { type: "string" },
+    watch: { type: "boolean" },
     name: { type: "string" },
+    label: { type: "string", multiple: true },
+    "max-jobs": { type: "string" },
+    "max-lifetime": { type: "string" },
+    "max-fast-restarts": { type: "string" },
+    "start-window": { type: "string" },
+    "drain-timeout": { type: "string" },
+    "pid-file": { type: "string" },
     "ack-wait": { type: "string" },
     timeout: { type: "string" },
     "max-attempts": { type: "string" },
     "retry-base": { type: "string" },
     replicas: { type: "string" },
     "allow-private-fetch": { type: "boolean" },
+    // internal: this process is one proc of a supervisor (spawned by `docctl worker`)
+    child: { type: "boolean" },
   },
   async run(ctx) {
-    const log = createLogger({ verbosity: ctx.global.verbosity, format: ctx.global.logFormat });
+    const procName = process.env.DOCCTL_PROC_NAME;
+    const log = createLogger({ verbosity: ctx.global.verbosity, format: ctx.global.logFormat }, ctx.values.child && procName ? procName : "");
     const workerId = strOpt(ctx, "name") ?? defaultWorkerId();
     const p = tokenProblem(workerId);
     if (p) throw new ConfigError(`--name "${workerId}" ${p}`, "name");
+    if (workerId === "all") throw new ConfigError(`--name "all" is reserved: docctl.control.all.<verb> addresses every worker`, "name");
+    // Through the environment, so the supervisor's procs inherit it.
     if (ctx.values["allow-private-fetch"]) process.env.DOCCTL_ALLOW_PRIVATE_FETCH = "1";
-    const registry = await buildRegistry(strOpt(ctx, "plugins"));
-    const only = strOpt(ctx, "handlers");
-    if (only) registry.restrict(only.split(",").map((s) => s.trim()).filter(Boolean));
-    return await runWorkerProc({
+    const maxJobs = ctx.values["max-jobs"] === undefined ? undefined : intOpt(ctx, "max-jobs", 0);
+    const maxLifetimeMs = ctx.values["max-lifetime"] === undefined ? undefined : durOpt(ctx, "max-lifetime", 0);
+    const procs = intOpt(ctx, "procs", availableParallelism(), 0);
+    const dedicated = ctx.values.dedicated === undefined ? {} : parseDedicated(String(ctx.values.dedicated));
+
+    if (ctx.values.child || (procs === 0 && !Object.keys(dedicated).length)) {
+      const registry = await buildRegistry(strOpt(ctx, "plugins"));
+      const only = strOpt(ctx, "handlers");
+      if (only) registry.restrict(only.split(",").map((s) => s.trim()).filter(Boolean));
+      const common = { natsUrl: ctx.global.nats, registry, concurrency: intOpt(ctx, "concurrency", workerLoopDefaults.concurrency), workerId, log, maxJobs, maxLifetimeMs, onConnected: connectBuiltins, loop: loopOptions(ctx) };
+      return ctx.values.child ? await runWorkerChild(common) : await runWorkerProc(common);
+    }
+
+    // The parent: check what the procs would reject, so a typo fails here and not as N FATAL procs.
+    intOpt(ctx, "concurrency", workerLoopDefaults.concurrency);
+    loopOptions(ctx);
+    const plugins = strOpt(ctx, "plugins");
+    const known = await handlerNames(plugins);
+    const only = strOpt(ctx, "handlers")?.split(",").map((s) => s.trim()).filter(Boolean);
+    for (const h of [...(only ?? []), ...Object.keys(dedicated)]) {
+      if (known.includes(h)) continue;
+      const flag = only?.includes(h) ? "handlers" : "dedicated";
+      throw new ConfigError(`--${flag}: unknown handler "${h}" (known: ${known.join(", ")}${plugins ? "" : "; plugins need --plugins DIR"})`, flag);
+    }
+    if (ctx.values.watch && !plugins) throw new ConfigError("--watch needs --plugins DIR: it watches that directory", "watch");
+    const passed: string[] = [];
+    for (const k of PASSED_ON) if (ctx.values[k] !== undefined) passed.push(`--${k}`, String(ctx.values[k]));
+    const childArgs = (slot: SlotSpec): string[] => [
+      "worker", "--child",
+      "--nats", ctx.global.nats,
+      // Results name the worker (wire field `worker`), not the proc: every proc carries the parent's id.
+      "--name", workerId,
+      ...(plugins ? ["--plugins", resolve(plugins)] : []),
+      ...(slot.handler ? ["--handlers", slot.handler] : only ? ["--handlers", only.join(",")] : []),
+      ...passed,
+      ...Array.from({ length: ctx.global.verbosity }, () => "-v"),
+      "--log-format", ctx.global.logFormat,
+    ];
+    return await runWorkerParent({
       natsUrl: ctx.global.nats,
-      registry,
-      concurrency: intOpt(ctx, "concurrency", workerLoopDefaults.concurrency),
-      workerId,
-      log,
-      onConnected: connectBuiltins,
-      loop: {
-        topology: {
-          ackWaitMs: durOpt(ctx, "ack-wait", topologyDefaults.ackWaitMs),
-          // only when given: an unset --replicas leaves existing streams' replica count alone
-          ...(ctx.values.replicas !== undefined ? { replicas: intOpt(ctx, "replicas", topologyDefaults.replicas) } : {}),
-        },
-        timeoutMs: durOpt(ctx, "timeout", workerLoopDefaults.timeoutMs),
-        maxAttempts: intOpt(ctx, "max-attempts", workerLoopDefaults.maxAttempts),
-        retry: { ...retryDefaults, baseMs: durOpt(ctx, "retry-base", retryDefaults.baseMs) },
+      id: workerId,
+      procs,
+      dedicated,
+      childArgs,
+      policy: {
+        ...procPolicyDefaults,
+        maxFastRestarts: intOpt(ctx, "max-fast-restarts", procPolicyDefaults.maxFastRestarts, 0),
+        startWindowMs: durOpt(ctx, "start-window", procPolicyDefaults.startWindowMs),
       },
+      drainTimeoutMs: durOpt(ctx, "drain-timeout", workerParentDefaults.drainTimeoutMs),
+      pidFile: strOpt(ctx, "pid-file"),
+      watch: ctx.values.watch ? resolve(plugins!) : undefined,
+      version: VERSION,
+      labels: parseLabels((ctx.values.label as string[] | undefined) ?? []),
+      log,
     });
   },
 };
+
+function loopOptions(ctx: CommandContext): Partial<WorkerLoopOptions> {
+  return {
+    topology: {
+      ackWaitMs: durOpt(ctx, "ack-wait", topologyDefaults.ackWaitMs),
+      // only when given: an unset --replicas leaves existing streams' replica count alone
+      ...(ctx.values.replicas !== undefined ? { replicas: intOpt(ctx, "replicas", topologyDefaults.replicas) } : {}),
+    },
+    timeoutMs: durOpt(ctx, "timeout", workerLoopDefaults.timeoutMs),
+    maxAttempts: intOpt(ctx, "max-attempts", workerLoopDefaults.maxAttempts),
+    retry: { ...retryDefaults, baseMs: durOpt(ctx, "retry-base", retryDefaults.baseMs) },
+  };
+}
+
+/** Built-in handlers plus the plugin files' names (file name = job type), without importing any plugin. */
+async function handlerNames(pluginsDir?: string): Promise<string[]> {
+  const names = new Set((await buildRegistry()).names());
+  if (pluginsDir) {
+    let files: string[];
+    try {
+      files = readdirSync(pluginsDir);
+    } catch (err) {
+      throw new ConfigError(`--plugins ${pluginsDir}: cannot read the directory (${(err as Error).message})`, "plugins");
+    }
+    for (const f of files) {
+      const m = /^(.+)\.(ts|js|mjs)$/.exec(f);
+      if (m && !f.endsWith(".d.ts") && !f.startsWith(".")) names.add(m[1]!);
+    }
+  }
+  return [...names].sort();
+}

@@ -248,7 +248,9 @@ describe("crashes", () => {
       `import { appendFileSync } from "node:fs";
 export default { async handle(_p: unknown, ctx: any) { appendFileSync(${JSON.stringify(starts)}, ctx.attempt + "\\n"); await new Promise(r => setTimeout(r, 800)); return "survived"; } };`,
     );
-    const args = ["worker", "--plugins", pdir, "--handlers", "slowkill", "--ack-wait", "1s", "-vvv"];
+    // --procs 0: the worker runs in this one process, so SIGKILL really kills the job's process. (Under
+    // the supervisor, procs whose parent is SIGKILLed finish their jobs and exit; proc kills are in worker.test.ts.)
+    const args = ["worker", "--procs", "0", "--plugins", pdir, "--handlers", "slowkill", "--ack-wait", "1s", "-vvv"];
     const a = spawnDocctl(args, { env: env() });
     await a.waitFor(/pulling/);
     const sub = docctl(["submit", job("slowkill.json", { handler: "slowkill", payload: {}, id: "victim-1" }), "--json", "--timeout", "30s"], { env: env() });

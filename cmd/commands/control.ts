@@ -1,0 +1,85 @@
+// `docctl pause|resume|drain WORKER|--all`: steer running workers over docctl.control.<id>.<verb>.
+import type { Command, CommandContext } from "../command.ts";
+import { connectNats } from "../../core/runtime/connection.ts";
+import { ConfigError } from "../../core/runtime/errors.ts";
+import { durOpt } from "../options.ts";
+import type { ControlVerb } from "../../core/runtime/control.ts";
+import { controlWorkers, NoSuchWorkerError } from "../../core/runtime/workers.ts";
+
+const WHAT: Record<Exclude<ControlVerb, "status">, { summary: string; done: string; more: string }> = {
+  pause: {
+    summary: "stop a worker's procs pulling jobs (in-flight jobs finish)",
+    done: "paused",
+    more: "Its procs finish the jobs they hold and pull no more until `docctl resume`.",
+  },
+  resume: {
+    summary: "let a paused worker pull again, and restart its FATAL procs",
+    done: "resumed",
+    more: "Paused procs pull again; procs marked FATAL (they kept dying at start) get a fresh start.",
+  },
+  drain: {
+    summary: "make a worker finish its jobs and exit",
+    done: "draining",
+    more: "The worker stops pulling, finishes its in-flight jobs, removes its presence entry and exits\n(SIGKILL of what is left after its --drain-timeout; JetStream redelivers those jobs).",
+  },
+};
+
+function make(verb: Exclude<ControlVerb, "status">): Command {
+  const w = WHAT[verb];
+  return {
+    name: verb,
+    summary: w.summary,
+    help: `Usage: docctl ${verb} WORKER... | --all
+
+${w.more}
+WORKER is a worker id as \`docctl status\` lists it (host-pid, or the worker's --name).
+
+Options:
+  --all                 every live worker (request on docctl.control.all.${verb})
+  --timeout DUR         how long to wait for answers (default 3s)
+
+Examples:
+  docctl ${verb} web-1-4711
+  docctl ${verb} --all`,
+    options: { all: { type: "boolean" }, timeout: { type: "string" } },
+    positionals: true,
+    run: (ctx) => runControl(verb, ctx),
+  };
+}
+
+async function runControl(verb: Exclude<ControlVerb, "status">, ctx: CommandContext): Promise<number> {
+  const all = ctx.values.all === true;
+  if (all && ctx.positionals.length) throw new ConfigError(`give worker ids or --all, not both`, "all");
+  if (!all && !ctx.positionals.length) throw new ConfigError(`name the worker to ${verb} (see \`docctl status\`), or use --all`, "worker");
+  const t = durOpt(ctx, "timeout", 3000);
+  const nc = await connectNats({ url: ctx.global.nats, name: `docctl ${verb}` });
+  let code = 0;
+  try {
+    for (const id of all ? ["all"] : ctx.positionals) {
+      try {
+        const replies = await controlWorkers(nc, id, verb, t);
+        if (all && !replies.length) console.error(`docctl ${verb}: no live worker answered on docctl.control.all.${verb}`);
+        for (const r of replies) {
+          if (r.ok) console.log(`${r.worker.id}: ${WHAT[verb].done} (${r.worker.procs.length} procs, ${r.worker.in_flight} jobs in flight)`);
+          else {
+            console.error(`${r.id}: ${r.error.message}`);
+            code = 1;
+          }
+        }
+      } catch (err) {
+        if (!(err instanceof NoSuchWorkerError)) throw err;
+        console.error(`docctl ${verb}: ${err.message}`);
+        code = 1;
+      }
+    }
+  } finally {
+    await nc.close();
+  }
+  return code;
+}
+
+export const pauseCommand = make("pause");
+export const resumeCommand = make("resume");
+export const drainCommand = make("drain");
+/** all three, for the command table */
+export const commands: Command[] = [pauseCommand, resumeCommand, drainCommand];

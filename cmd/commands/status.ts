@@ -1,0 +1,86 @@
+// `docctl status`: every live worker, its procs and what they are doing, and the lag of every handler.
+import type { Command } from "../command.ts";
+import { connectNats } from "../../core/runtime/connection.ts";
+import { formatDuration } from "../../core/runtime/duration.ts";
+import { PRESENCE_STALE_MS, type PresenceV1 } from "../../core/runtime/control.ts";
+import { handlerLags, listWorkers, type HandlerLag } from "../../core/runtime/workers.ts";
+
+export const command: Command = {
+  name: "status",
+  summary: "live workers, their procs and jobs, and the lag of every handler",
+  help: `Usage: docctl status [WORKER...] [--json]
+
+Lists every worker with a live presence entry (bucket DOCCTL_WORKERS): id, host, version, uptime,
+state, and per proc its pid, state, restarts, jobs done and the job it is running with its age.
+Then, per handler, the lag: jobs waiting plus jobs in flight on consumer docctl-<handler>.
+
+Options:
+  --json                one JSON object {workers, handlers} instead of tables
+
+Examples:
+  docctl status
+  docctl status web-1-4711 --json | jq '.workers[0].procs'`,
+  options: {
+    json: { type: "boolean" },
+  },
+  positionals: true,
+  async run(ctx) {
+    const nc = await connectNats({ url: ctx.global.nats, name: "docctl status" });
+    try {
+      let workers = await listWorkers(nc);
+      if (ctx.positionals.length) workers = workers.filter((w) => ctx.positionals.includes(w.id));
+      const lags = await handlerLags(nc);
+      if (ctx.values.json) console.log(JSON.stringify({ workers, handlers: lags }, null, 2));
+      else console.log(renderStatus(workers, lags, Date.now()));
+      return 0;
+    } finally {
+      await nc.close();
+    }
+  },
+};
+
+/** The human-readable status: a block per worker, then the handler lag table. */
+export function renderStatus(workers: PresenceV1[], lags: HandlerLag[], now: number): string {
+  const out: string[] = [];
+  if (!workers.length) out.push("No live workers. Start one with `docctl worker`.");
+  for (const w of workers) {
+    const inFlight = w.in_flight ? `, ${w.in_flight} in flight` : "";
+    // Presence is rewritten every few seconds; an older entry belongs to a worker that stopped answering.
+    const silent = now - (w.updated_at ?? now);
+    const isStale = silent > PRESENCE_STALE_MS;
+    const stale = isStale ? `  STALE: last heard of ${formatDuration(silent)} ago, probably killed` : "";
+    const up = (isStale ? w.updated_at : now) - w.started_at;
+    out.push(`${w.id}  ${w.state}  (host ${w.host}, pid ${w.pid}, docctl ${w.version}, up ${formatDuration(up)}${inFlight})${stale}`);
+    const labels = Object.entries(w.labels ?? {});
+    if (labels.length) out.push(`  labels: ${labels.map(([k, v]) => `${k}=${v}`).join(" ")}`);
+    const rows = w.procs.map((p) => {
+      const job = p.in_flight[0];
+      const more = p.in_flight.length > 1 ? ` +${p.in_flight.length - 1}` : "";
+      const exit = p.last_exit && (p.state === "FATAL" || p.state === "BACKOFF")
+        ? ` (${p.last_exit.signal ?? `exit ${p.last_exit.code}`})`
+        : "";
+      return [
+        p.name,
+        p.pid === null ? "-" : String(p.pid),
+        p.state + exit,
+        p.loop ?? "-",
+        String(p.restarts),
+        String(p.jobs_done),
+        String(p.jobs_failed),
+        job ? `${job.handler}/${job.id} (${formatDuration(job.age_ms)})${more}` : "-",
+      ];
+    });
+    out.push(...table(["PROC", "PID", "STATE", "LOOP", "RESTARTS", "DONE", "FAILED", "CURRENT JOB"], rows).map((l) => `  ${l}`));
+    out.push("");
+  }
+  if (lags.length) {
+    out.push(...table(["HANDLER", "WAITING", "IN FLIGHT", "LAG"], lags.map((l) => [l.handler, String(l.pending), String(l.ackPending), String(l.lag)])));
+  } else out.push("No handler consumers yet (a worker creates them when it starts).");
+  return out.join("\n").trimEnd();
+}
+
+function table(head: string[], rows: string[][]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ");
+  return [line(head), ...rows.map(line)];
+}

@@ -1,0 +1,254 @@
+// Presence and control of a running worker: a TTL'd entry in KV bucket DOCCTL_WORKERS, and
+// request/reply on docctl.control.<id>.<verb> and docctl.control.all.<verb> (status, pause, resume, drain).
+import type { NatsConnection, Msg, Subscription } from "@nats-io/transport-node";
+import { Kvm, type KV } from "@nats-io/kv";
+import type { SupervisorStatus } from "./supervisor.ts";
+import { BUCKET_WORKERS } from "./subjects.ts";
+import { ConfigError } from "./errors.ts";
+
+export { BUCKET_WORKERS };
+export const CONTROL_VERBS = ["status", "pause", "resume", "drain"] as const;
+export type ControlVerb = (typeof CONTROL_VERBS)[number];
+export const controlSubject = (id: string, verb: ControlVerb | "*") => `docctl.control.${id}.${verb}`;
+
+/** One proc in a presence entry. */
+export interface PresenceProcV1 {
+  name: string;
+  /** the one handler a dedicated proc serves, null for a general one */
+  handler: string | null;
+  pid: number | null;
+  state: string;
+  /** the proc's loop state: running, paused, draining ... */
+  loop: string | null;
+  restarts: number;
+  jobs_done: number;
+  jobs_failed: number;
+  in_flight: { id: string; handler: string; age_ms: number }[];
+  started_at: number | null;
+  /** how the previous child of this proc ended (null before the first exit) */
+  last_exit: { code: number | null; signal: string | null; ran_ms: number; planned: boolean; at: number } | null;
+}
+
+/** The JSON value under key `<id>` in DOCCTL_WORKERS, and the body of every control reply's `worker`. */
+export interface PresenceV1 {
+  v: 1;
+  id: string;
+  host: string;
+  pid: number;
+  version: string;
+  /** ms since epoch */
+  started_at: number;
+  /** ms since epoch of this refresh */
+  updated_at: number;
+  state: string;
+  /** jobs in flight over all procs */
+  in_flight: number;
+  procs: PresenceProcV1[];
+  labels: Record<string, string>;
+}
+
+/** The reply to a control request. */
+export type ControlReplyV1 =
+  | { ok: true; verb: ControlVerb; worker: PresenceV1 }
+  | { ok: false; id: string; error: { code: "UNKNOWN_VERB"; message: string } };
+
+/** What control acts on (the supervisor, via the worker parent). */
+export interface ControlTarget {
+  status(): SupervisorStatus;
+  pause(): void;
+  resume(): void;
+  /** begin a drain of the whole worker; must not wait for it */
+  drain(): void;
+}
+
+export interface ControlOptions {
+  nc: NatsConnection;
+  /** worker id: a subject-safe token */
+  id: string;
+  host: string;
+  pid: number;
+  version: string;
+  startedAt: number;
+  labels: Record<string, string>;
+  target: ControlTarget;
+  /** presence entries not refreshed for this long disappear (bucket max age), ms */
+  presenceTtlMs: number;
+  /** how often the entry is rewritten even when nothing changed, ms */
+  refreshMs: number;
+  log: { warn(...a: unknown[]): void; debug(...a: unknown[]): void };
+}
+
+export const controlDefaults = { presenceTtlMs: 15_000, refreshMs: 5_000 };
+
+/** A presence entry not rewritten for this long (two refreshes missed) belongs to a worker that stopped answering. */
+export const PRESENCE_STALE_MS = 12_000;
+
+/** The presence entry for a status: a pure function, so the manager's tests can build one too. */
+export function presenceOf(
+  o: Pick<ControlOptions, "id" | "host" | "pid" | "version" | "startedAt" | "labels">,
+  s: SupervisorStatus,
+  now: number,
+): PresenceV1 {
+  const procs: PresenceProcV1[] = s.procs.map((p) => ({
+    name: p.name,
+    handler: p.handler,
+    pid: p.pid,
+    state: p.state,
+    loop: p.loop,
+    restarts: p.restarts,
+    jobs_done: p.jobsDone,
+    jobs_failed: p.jobsFailed,
+    in_flight: p.inFlight.map((j) => ({ id: j.id, handler: j.handler, age_ms: j.ageMs })),
+    started_at: p.startedAt,
+    last_exit: p.lastExit
+      ? { code: p.lastExit.code, signal: p.lastExit.signal, ran_ms: p.lastExit.ranMs, planned: p.lastExit.planned, at: p.lastExit.at }
+      : null,
+  }));
+  return {
+    v: 1,
+    id: o.id,
+    host: o.host,
+    pid: o.pid,
+    version: o.version,
+    started_at: o.startedAt,
+    updated_at: now,
+    state: s.state,
+    in_flight: procs.reduce((n, p) => n + p.in_flight.length, 0),
+    procs,
+    labels: o.labels,
+  };
+}
+
+/** Open (or create) the presence bucket. Creating races with other workers and the manager are fine. */
+export async function workersBucket(nc: NatsConnection, ttlMs = controlDefaults.presenceTtlMs): Promise<KV> {
+  const kvm = new Kvm(nc);
+  try {
+    return await kvm.create(BUCKET_WORKERS, { ttl: ttlMs, history: 1 });
+  } catch (err) {
+    if (/already in use|already exists/i.test((err as Error).message)) return await kvm.open(BUCKET_WORKERS);
+    throw err;
+  }
+}
+
+/** The control plane of one worker. start() subscribes and writes presence; stop() removes both. */
+export class ControlPlane {
+  #o: ControlOptions;
+  #kv: KV | null = null;
+  #subs: Subscription[] = [];
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #pending: ReturnType<typeof setTimeout> | null = null;
+  #lastPut = 0;
+  #writing: Promise<void> = Promise.resolve();
+  #stopped = false;
+  /** set once the id is known to be ours: only then may stop() delete the entry */
+  #owner = false;
+
+  constructor(o: ControlOptions) {
+    this.#o = o;
+  }
+
+  /** Subscribe and write presence. Throws ConfigError when another live worker already has this id. */
+  async start(): Promise<void> {
+    const { nc, id } = this.#o;
+    this.#kv = await workersBucket(nc, this.#o.presenceTtlMs);
+    await this.#checkIdFree();
+    this.#owner = true;
+    for (const subj of [controlSubject(id, "*"), `docctl.control.all.*`]) {
+      this.#subs.push(nc.subscribe(subj, { callback: (err, msg) => {
+        if (!err) this.#onRequest(msg);
+      } }));
+    }
+    await nc.flush();
+    await this.refresh();
+    this.#timer = setInterval(() => void this.refresh(), this.#o.refreshMs);
+  }
+
+  /** Something changed: refresh presence soon (at most twice a second, so a busy worker does not flood the bucket). */
+  changed(): void {
+    if (this.#pending || this.#stopped) return;
+    const wait = Math.max(0, this.#lastPut + 500 - Date.now());
+    this.#pending = setTimeout(() => {
+      this.#pending = null;
+      void this.refresh();
+    }, wait);
+  }
+
+  presence(): PresenceV1 {
+    return presenceOf(this.#o, this.#o.target.status(), Date.now());
+  }
+
+  /** Write the presence entry now. */
+  refresh(): Promise<void> {
+    this.#writing = this.#writing.then(async () => {
+      if (this.#stopped || !this.#kv || !this.#owner) return;
+      this.#lastPut = Date.now();
+      try {
+        await this.#kv.put(this.#o.id, JSON.stringify(this.presence()));
+      } catch (err) {
+        // NATS away for a moment: the next refresh catches up; the entry may expire meanwhile, which is honest.
+        this.#o.log.debug(`presence refresh failed: ${(err as Error).message}`);
+      }
+    });
+    return this.#writing;
+  }
+
+  /** Unsubscribe and delete the presence entry (a clean exit). */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#pending) clearTimeout(this.#pending);
+    for (const s of this.#subs.splice(0)) s.unsubscribe();
+    await this.#writing;
+    if (!this.#owner) return;
+    try {
+      await this.#kv?.delete(this.#o.id);
+    } catch (err) {
+      this.#o.log.warn(`could not remove the presence entry of ${this.#o.id}: ${(err as Error).message} (it expires in ${this.#o.presenceTtlMs}ms)`);
+    }
+  }
+
+  // Two workers with one id would share a control subject and overwrite each other's presence. An
+  // entry left by a worker that died hard is not a conflict: only one that still answers is.
+  async #checkIdFree(): Promise<void> {
+    const { nc, id } = this.#o;
+    const e = await this.#kv!.get(id).catch(() => null);
+    if (!e || e.operation !== "PUT" || !e.length) return;
+    let owner: PresenceV1;
+    try {
+      owner = JSON.parse(e.string()) as PresenceV1;
+    } catch {
+      return;
+    }
+    if (owner.host === this.#o.host && owner.pid === this.#o.pid) return;
+    try {
+      await nc.request(controlSubject(id, "status"), "", { timeout: 1000 });
+    } catch {
+      return; // nobody answers: a dead worker's entry, ours now
+    }
+    throw new ConfigError(
+      `worker id "${id}" is in use by a live worker (pid ${owner.pid} on host ${owner.host}); give this one another --name, or drain that one first (docctl drain ${id})`,
+      "name",
+    );
+  }
+
+  #onRequest(msg: Msg): void {
+    const verb = msg.subject.split(".").pop() as ControlVerb;
+    const t = this.#o.target;
+    if (!(CONTROL_VERBS as readonly string[]).includes(verb)) {
+      const reply: ControlReplyV1 = {
+        ok: false,
+        id: this.#o.id,
+        error: { code: "UNKNOWN_VERB", message: `unknown control verb "${verb}"; use one of ${CONTROL_VERBS.join(", ")}` },
+      };
+      if (msg.reply) msg.respond(JSON.stringify(reply));
+      return;
+    }
+    if (verb === "pause") t.pause();
+    else if (verb === "resume") t.resume();
+    else if (verb === "drain") t.drain();
+    const reply: ControlReplyV1 = { ok: true, verb, worker: this.presence() };
+    if (msg.reply) msg.respond(JSON.stringify(reply));
+    if (verb !== "status") this.changed();
+  }
+}

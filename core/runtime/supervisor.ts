@@ -1,0 +1,383 @@
+// The worker supervisor: keeps N procs (plus dedicated ones) running, restarts them with backoff, marks
+// the hopeless FATAL, recycles, rolls them over one by one and drains them. Decisions come from
+// proc-state.ts; this file only spawns, times and signals.
+import { procPolicyDefaults, transition, newProc, type ExitInfo, type ProcEvent, type ProcMachine, type ProcPolicy, type ProcState } from "./proc-state.ts";
+import { RECYCLE_EXIT_CODE, type ChildMessage, type ProcStats } from "./ipc.ts";
+import { spawnProc, type SpawnedProc } from "./proc-spawn.ts";
+
+/** One place a proc runs in: general (serves every handler) or dedicated to one handler. */
+export interface SlotSpec {
+  /** `proc-1` for general procs, `<handler>-1` for dedicated ones */
+  name: string;
+  /** only this handler, or null for all the worker serves */
+  handler: string | null;
+}
+
+/** The subset of the project logger the supervisor writes to. */
+export interface SupervisorLog {
+  error(...a: unknown[]): void;
+  warn(...a: unknown[]): void;
+  /** startup and shutdown */
+  startup(...a: unknown[]): void;
+  /** proc started, exited, restarted */
+  proc(...a: unknown[]): void;
+}
+
+export interface SupervisorOptions {
+  /** general procs (serving every handler) */
+  procs: number;
+  /** handler → number of procs that serve only it */
+  dedicated: Record<string, number>;
+  /** the argv of the proc for `slot` */
+  command(slot: SlotSpec): string[];
+  /** extra environment for the proc of `slot` */
+  env?(slot: SlotSpec): Record<string, string | undefined>;
+  /** fast-death, FATAL and backoff rules */
+  policy: ProcPolicy;
+  /** after a drain is asked, procs still running this long are killed with SIGKILL, ms */
+  drainTimeoutMs: number;
+  /** during a rollover, how long a new proc may take to be ready before the rollover is abandoned, ms */
+  readyTimeoutMs: number;
+  /** copy the procs' stdout/stderr to ours */
+  forwardOutput: boolean;
+  /** stderr lines quoted when a proc goes FATAL */
+  stderrTailLines: number;
+  log: SupervisorLog;
+  /** the worker id, for the commands quoted in messages (`docctl resume <id>`) */
+  workerId?: string;
+  /** called after anything in the status changed (presence refresh hooks here) */
+  onChange?(): void;
+}
+
+export const supervisorDefaults: Omit<SupervisorOptions, "command" | "log"> = {
+  procs: 1,
+  dedicated: {},
+  policy: procPolicyDefaults,
+  drainTimeoutMs: 30_000,
+  readyTimeoutMs: 60_000,
+  forwardOutput: true,
+  stderrTailLines: 20,
+};
+
+export interface ProcStatus {
+  name: string;
+  handler: string | null;
+  pid: number | null;
+  state: ProcState;
+  /** the proc's event-loop state as it last reported it */
+  loop: ProcStats["state"] | null;
+  restarts: number;
+  jobsDone: number;
+  jobsFailed: number;
+  inFlight: { id: string; handler: string; ageMs: number }[];
+  startedAt: number | null;
+  lastExit: ExitInfo | null;
+}
+
+export type SupervisorState = "idle" | "running" | "paused" | "draining" | "stopped";
+
+export interface SupervisorStatus {
+  state: SupervisorState;
+  procs: ProcStatus[];
+}
+
+interface ProcRecord {
+  slot: SlotSpec;
+  m: ProcMachine;
+  child: SpawnedProc | null;
+  timer: ReturnType<typeof setTimeout> | null;
+  stats: ProcStats | null;
+  /** jobs done by earlier children in this record (restarts, recycles) */
+  doneBefore: number;
+  failedBefore: number;
+  /** stderr tail of the last child that exited (for the FATAL report) */
+  lastTail?: string[];
+}
+
+/** Expands `procs` and `dedicated` into the list of slots. */
+export function slotsFor(procs: number, dedicated: Record<string, number>): SlotSpec[] {
+  const out: SlotSpec[] = [];
+  for (let i = 1; i <= procs; i++) out.push({ name: `proc-${i}`, handler: null });
+  for (const [handler, n] of Object.entries(dedicated)) for (let i = 1; i <= n; i++) out.push({ name: `${handler}-${i}`, handler });
+  return out;
+}
+
+export class Supervisor {
+  #o: SupervisorOptions;
+  #recs: ProcRecord[] = [];
+  #state: SupervisorState = "idle";
+  #paused = false;
+  #listeners = new Set<() => void>();
+  #draining: Promise<void> | null = null;
+  #rolling: Promise<void> | null = null;
+  #rollAgain = false;
+
+  constructor(opts: Partial<SupervisorOptions> & Pick<SupervisorOptions, "command" | "log">) {
+    this.#o = { ...supervisorDefaults, ...opts };
+  }
+
+  /** Spawn every proc. Resolves at once; watch `status()` or use `waitFor` to see them ready. */
+  start(): void {
+    if (this.#state !== "idle") return;
+    this.#state = "running";
+    const slots = slotsFor(this.#o.procs, this.#o.dedicated);
+    this.#o.log.startup(`starting ${slots.length} procs: ${slots.map((s) => s.name + (s.handler ? ` (only ${s.handler})` : "")).join(", ")}`);
+    for (const slot of slots) this.#dispatch(this.#add(slot), { type: "start", now: Date.now() });
+  }
+
+  /** Every proc finishes its in-flight jobs and pulls no more. */
+  pause(): void {
+    if (this.#state !== "running" && this.#state !== "paused") return;
+    this.#paused = true;
+    this.#state = "paused";
+    for (const r of this.#recs) r.child?.send({ t: "pause" });
+    this.#changed();
+  }
+
+  /** Pull again, and give FATAL procs a fresh start. */
+  resume(): void {
+    if (this.#state !== "running" && this.#state !== "paused") return;
+    this.#paused = false;
+    this.#state = "running";
+    for (const r of this.#recs) {
+      if (r.m.state === "FATAL") {
+        this.#o.log.startup(`${r.slot.name}: restarting after FATAL (resume)`);
+        this.#dispatch(r, { type: "start", now: Date.now() });
+      } else r.child?.send({ t: "resume" });
+    }
+    this.#changed();
+  }
+
+  /** Stop: every proc stops pulling, finishes in-flight jobs and exits; SIGKILL after drainTimeoutMs. */
+  drain(): Promise<void> {
+    if (this.#draining) return this.#draining;
+    if (this.#state === "idle") this.#state = "stopped";
+    if (this.#state === "stopped") return Promise.resolve();
+    this.#state = "draining";
+    this.#o.log.startup(`draining ${this.#recs.length} procs (SIGKILL after ${this.#o.drainTimeoutMs}ms)`);
+    for (const r of [...this.#recs]) this.#dispatch(r, { type: "drain", now: Date.now(), intent: "stop" });
+    this.#draining = (async () => {
+      const clean = await this.waitFor(() => this.#recs.length === 0, this.#o.drainTimeoutMs);
+      if (!clean) {
+        for (const r of this.#recs) {
+          const jobs = r.stats?.inFlight.map((j) => `${j.handler}/${j.id}`).join(", ") || "none reported";
+          this.#o.log.warn(`${r.slot.name} (pid ${r.child?.pid}) still running after ${this.#o.drainTimeoutMs}ms: SIGKILL; JetStream redelivers its jobs (${jobs})`);
+        }
+        this.kill();
+        await this.waitFor(() => this.#recs.length === 0, 10_000);
+      }
+      this.#state = "stopped";
+      this.#changed();
+    })();
+    return this.#draining;
+  }
+
+  /** Stop at once (second signal): SIGKILL every proc; their jobs are redelivered. */
+  kill(): void {
+    if (this.#state !== "draining") void this.drain();
+    for (const r of this.#recs) r.child?.kill("SIGKILL");
+  }
+
+  /** Resolves once drain() has finished. */
+  async stopped(): Promise<void> {
+    await this.waitFor(() => this.#state === "stopped", Number.MAX_SAFE_INTEGER);
+  }
+
+  /**
+   * Replace every proc, one at a time: start the new one, wait for its ready, then drain the old one,
+   * so there is never a moment with none running. A new proc that never gets ready stops the rollover
+   * and leaves the old ones serving. Calls during a rollover queue one more.
+   */
+  rollover(reason: string): Promise<void> {
+    if (this.#rolling) {
+      this.#rollAgain = true;
+      return this.#rolling;
+    }
+    this.#rolling = (async () => {
+      do {
+        this.#rollAgain = false;
+        await this.#rollOnce(reason);
+      } while (this.#rollAgain && this.#live());
+    })().finally(() => {
+      this.#rolling = null;
+    });
+    return this.#rolling;
+  }
+
+  status(): SupervisorStatus {
+    const now = Date.now();
+    return {
+      state: this.#state,
+      procs: this.#recs.map((r) => ({
+        name: r.slot.name,
+        handler: r.slot.handler,
+        pid: r.child?.pid ?? null,
+        state: r.m.state,
+        loop: r.stats?.state ?? null,
+        restarts: r.m.restarts,
+        jobsDone: r.doneBefore + (r.stats?.jobsDone ?? 0),
+        jobsFailed: r.failedBefore + (r.stats?.jobsFailed ?? 0),
+        inFlight: (r.stats?.inFlight ?? []).map((j) => ({ id: j.id, handler: j.handler, ageMs: Math.max(0, now - j.startedAt) })),
+        startedAt: r.m.startedAt,
+        lastExit: r.m.lastExit,
+      })),
+    };
+  }
+
+  /** Resolves true once `pred()` holds (checked on every change), false after `timeoutMs`. */
+  waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (pred()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!pred()) return;
+        done(true);
+      };
+      const timer = timeoutMs < 2 ** 31 ? setTimeout(() => done(false), timeoutMs) : null;
+      const done = (v: boolean) => {
+        if (timer) clearTimeout(timer);
+        this.#listeners.delete(check);
+        resolve(v);
+      };
+      this.#listeners.add(check);
+    });
+  }
+
+  #live(): boolean {
+    return this.#state === "running" || this.#state === "paused";
+  }
+
+  async #rollOnce(reason: string): Promise<void> {
+    const olds = this.#recs.filter((r) => r.m.intent === "none" && r.m.state !== "STOPPED");
+    this.#o.log.startup(`rolling over ${olds.length} procs (${reason})`);
+    for (const old of olds) {
+      if (!this.#live()) return;
+      if (!this.#recs.includes(old)) continue;
+      const fresh = this.#add(old.slot);
+      this.#dispatch(fresh, { type: "start", now: Date.now() });
+      await this.waitFor(() => fresh.m.state !== "STARTING" && fresh.m.state !== "BACKOFF", this.#o.readyTimeoutMs);
+      if (fresh.m.state !== "RUNNING") {
+        this.#o.log.error(
+          `rollover stopped: the new ${old.slot.name} did not get ready (${fresh.m.state}); the running procs keep serving. ` +
+            `Fix the cause (see its stderr above), then send SIGHUP or touch a plugin file to try again.`,
+        );
+        if (this.#recs.includes(fresh)) this.#dispatch(fresh, { type: "drain", now: Date.now(), intent: "stop" });
+        return;
+      }
+      this.#dispatch(old, { type: "drain", now: Date.now(), intent: "retire" });
+    }
+  }
+
+  #add(slot: SlotSpec): ProcRecord {
+    const r: ProcRecord = { slot, m: newProc(), child: null, timer: null, stats: null, doneBefore: 0, failedBefore: 0 };
+    this.#recs.push(r);
+    return r;
+  }
+
+  #changed(): void {
+    for (const l of [...this.#listeners]) l();
+    this.#o.onChange?.();
+  }
+
+  #dispatch(r: ProcRecord, ev: ProcEvent): void {
+    const t = transition(r.m, ev, this.#o.policy);
+    r.m = t.machine;
+    for (const a of t.actions) {
+      switch (a.type) {
+        case "spawn":
+          this.#spawn(r);
+          break;
+        case "sendDrain":
+          r.child?.send({ t: "drain" });
+          break;
+        case "schedule":
+          if (r.timer) clearTimeout(r.timer);
+          r.timer = setTimeout(() => {
+            r.timer = null;
+            this.#dispatch(r, { type: "timer", now: Date.now() });
+          }, a.delayMs);
+          this.#o.log.proc(`${r.slot.name}: restarting in ${a.delayMs}ms`);
+          break;
+        case "cancelTimer":
+          if (r.timer) clearTimeout(r.timer);
+          r.timer = null;
+          break;
+        case "fatal": {
+          const e = r.m.lastExit;
+          const how = e?.signal ? `signal ${e.signal}` : `exit code ${e?.code}`;
+          const tail = r.lastTail?.length ? `\n  last stderr lines:\n    ${r.lastTail.join("\n    ")}` : "\n  (no stderr output)";
+          this.#o.log.error(
+            `${r.slot.name} is FATAL: it ${a.reason} (last: ${how}). It will not be restarted until ` +
+              `\`docctl resume ${this.#o.workerId ?? "<worker>"}\` or SIGHUP; the other procs keep running.${tail}`,
+          );
+          break;
+        }
+        case "removed":
+          this.#recs = this.#recs.filter((x) => x !== r);
+          break;
+      }
+    }
+    this.#changed();
+  }
+
+  #spawn(r: ProcRecord): void {
+    const slot = r.slot;
+    let child: SpawnedProc;
+    try {
+      child = spawnProc({
+        argv: this.#o.command(slot),
+        env: { DOCCTL_PROC_NAME: slot.name, ...this.#o.env?.(slot) },
+        forward: this.#o.forwardOutput,
+        tailLines: this.#o.stderrTailLines,
+        onMessage: (m) => this.#onMessage(r, child, m),
+      });
+    } catch (err) {
+      // Could not even exec (binary gone after an upgrade?): treat it like a proc that died at once.
+      this.#o.log.error(`${slot.name}: cannot spawn ${this.#o.command(slot)[0]}: ${(err as Error).message}`);
+      queueMicrotask(() => this.#dispatch(r, { type: "exit", now: Date.now(), code: null, signal: null, random: Math.random() }));
+      return;
+    }
+    r.child = child;
+    r.stats = null;
+    this.#o.log.proc(`${slot.name}: started pid ${child.pid}${r.m.restarts ? ` (restart ${r.m.restarts})` : ""}`);
+    void child.exited.then(({ code, signal }) => {
+      if (r.child !== child) return;
+      r.doneBefore += r.stats?.jobsDone ?? 0;
+      r.failedBefore += r.stats?.jobsFailed ?? 0;
+      r.child = null;
+      r.stats = null;
+      r.lastTail = child.stderrTail();
+      const now = Date.now();
+      if (code === RECYCLE_EXIT_CODE && r.m.intent === "none") this.#dispatch(r, { type: "recycle", now });
+      const how = signal ? `signal ${signal}` : `code ${code}`;
+      if (r.m.intent === "none") this.#o.log.warn(`${slot.name} (pid ${child.pid}) exited with ${how}`);
+      else this.#o.log.proc(`${slot.name} (pid ${child.pid}) exited with ${how} (${r.m.intent})`);
+      this.#dispatch(r, { type: "exit", now, code, signal, random: Math.random() });
+    });
+  }
+
+  #onMessage(r: ProcRecord, child: SpawnedProc, m: ChildMessage): void {
+    if (r.child !== child) return;
+    switch (m.t) {
+      case "ready":
+        this.#o.log.proc(`${r.slot.name} (pid ${child.pid}) ready: ${m.handlers.join(", ") || "no handlers"}`);
+        // A drain sent before the proc had its IPC listener may have been lost: repeat it.
+        if (r.m.state === "DRAINING") child.send({ t: "drain" });
+        else if (this.#paused) child.send({ t: "pause" });
+        this.#dispatch(r, { type: "ready", now: Date.now() });
+        break;
+      case "stats": {
+        const before = r.stats;
+        r.stats = m.stats;
+        // Counters alone do not warrant a presence write; a state change or a job starting or ending does.
+        const visible = (s: ProcStats | null) => (s ? `${s.state}|${s.inFlight.map((j) => j.id).join(",")}` : "");
+        if (visible(before) !== visible(m.stats)) this.#changed();
+        else for (const l of [...this.#listeners]) l();
+        break;
+      }
+      case "recycle":
+        this.#o.log.proc(`${r.slot.name} (pid ${child.pid}) recycling: ${m.reason}`);
+        this.#dispatch(r, { type: "recycle", now: Date.now() });
+        break;
+    }
+  }
+}

@@ -1,0 +1,108 @@
+// One proc under `docctl worker`: the single-process worker (proc.ts) plus the IPC bridge to the
+// supervisor, and the recycling (--max-jobs, --max-lifetime) that the supervisor must know about.
+import { attachProcBridge, type BridgedLoop } from "./proc-bridge.ts";
+import { RECYCLE_EXIT_CODE, type ProcStats } from "./ipc.ts";
+import { runWorkerProc, type WorkerProcOptions } from "./proc.ts";
+import { connectNats } from "./connection.ts";
+import { UnreachableError } from "./errors.ts";
+import { redactUrl, type Logger } from "./log.ts";
+import type { WorkerLoop } from "./worker-loop.ts";
+
+export interface WorkerChildOptions extends Omit<WorkerProcOptions, "until" | "onStarted"> {}
+
+/**
+ * Run the proc until the parent asks it to drain, a signal comes, the parent goes away, or it is due
+ * for recycling. Resolves with the exit code: RECYCLE_EXIT_CODE after a recycle, so the parent
+ * replaces it at once even if the IPC notice was lost.
+ */
+export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
+  // Rollovers are the parent's business; a terminal hangup reaches the whole process group.
+  const ignoreHup = () => {};
+  process.on("SIGHUP", ignoreHup);
+
+  let stop!: (why: string) => void;
+  const until = new Promise<string>((r) => (stop = r));
+  const onSignal = () => stop("signal");
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+
+  // The bridge is attached before the loop exists, so a drain or pause sent while the proc is still
+  // connecting is not lost; it is applied once the loop runs.
+  let loop: WorkerLoop | null = null;
+  let pauseWanted = false;
+  const proxy: BridgedLoop = {
+    pause() {
+      pauseWanted = true;
+      loop?.pause();
+    },
+    resume() {
+      pauseWanted = false;
+      loop?.resume();
+    },
+    drain: () => stop("drain requested by the supervisor"),
+    stats: (): ProcStats => (loop ? loop.stats() : { state: "starting", jobsDone: 0, jobsFailed: 0, inFlight: [] }),
+  };
+  const bridge = attachProcBridge(proxy, { onParentGone: () => stop("supervisor gone") });
+
+  let recycling: string | null = null;
+  const recycle = (why: string) => {
+    if (recycling) return;
+    recycling = why;
+    bridge.recycle(why);
+    stop(why);
+  };
+  let finished = 0;
+  const lifetime = o.maxLifetimeMs ? setTimeout(() => recycle(`lifetime of ${o.maxLifetimeMs}ms reached (--max-lifetime)`), o.maxLifetimeMs) : null;
+
+  try {
+    // A proc (re)started while NATS is away waits for it instead of dying at once: dying would count
+    // as a fast death and a NATS restart would leave every recycled proc FATAL.
+    if (!(await waitForNats(o.natsUrl, until, o.log))) return 0;
+    const code = await runWorkerProc({
+      ...o,
+      // Recycling is done here rather than in runWorkerProc so the parent hears about it.
+      maxJobs: undefined,
+      maxLifetimeMs: undefined,
+      until,
+      loop: {
+        ...o.loop,
+        onJobFinished: (r) => {
+          o.loop?.onJobFinished?.(r);
+          if (o.maxJobs && ++finished >= o.maxJobs) recycle(`${finished} jobs done (--max-jobs ${o.maxJobs})`);
+        },
+      },
+      onStarted: (l) => {
+        loop = l;
+        if (pauseWanted) l.pause();
+        bridge.ready(o.registry.names());
+      },
+    });
+    bridge.report();
+    return recycling ? RECYCLE_EXIT_CODE : code;
+  } finally {
+    if (lifetime) clearTimeout(lifetime);
+    bridge.close();
+    process.off("SIGHUP", ignoreHup);
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  }
+}
+
+/** Resolves true once NATS accepts a connection, false if `stop` came first. */
+async function waitForNats(url: string, stop: Promise<unknown>, log: Logger): Promise<boolean> {
+  let stopped = false;
+  void stop.then(() => (stopped = true));
+  for (let warned = false; !stopped; ) {
+    try {
+      const nc = await connectNats({ url, name: "docctl worker (probe)", extra: { maxReconnectAttempts: 0 } });
+      await nc.close();
+      return true;
+    } catch (err) {
+      if (!(err instanceof UnreachableError)) throw err;
+      if (!warned) log.warn(`waiting for NATS at ${redactUrl(url)} (${(err.cause as Error)?.message ?? err.message})`);
+      warned = true;
+      await Promise.race([Bun.sleep(1000), stop]);
+    }
+  }
+  return false;
+}

@@ -1,0 +1,193 @@
+// `docctl worker` as a parent: pid file, supervisor, presence and control, signals and plugin watching.
+import { hostname } from "node:os";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "./connection.ts";
+import { ControlPlane, controlDefaults } from "./control.ts";
+import { acquirePidFile, type PidFile } from "./pidfile.ts";
+import { procPolicyDefaults, type ProcPolicy } from "./proc-state.ts";
+import { selfCommand } from "./proc-spawn.ts";
+import { Supervisor, supervisorDefaults, type SlotSpec, type SupervisorLog } from "./supervisor.ts";
+import { watchDir, type DirWatcher } from "./watch.ts";
+
+export interface WorkerParentOptions {
+  natsUrl: string;
+  /** worker id (subject-safe token): presence key and control subject */
+  id: string;
+  /** general procs */
+  procs: number;
+  /** handler → dedicated procs */
+  dedicated: Record<string, number>;
+  /** the arguments (after the program) of the proc in `slot` */
+  childArgs(slot: SlotSpec): string[];
+  /** the program: this binary (or bun + script) by default; tests put a stand-in here */
+  program?: string[];
+  policy: ProcPolicy;
+  drainTimeoutMs: number;
+  readyTimeoutMs: number;
+  /** refuse to start if a live process owns it; removed on exit */
+  pidFile?: string;
+  /** roll the procs over when a file under this directory changes */
+  watch?: string;
+  /** quiet time after the last change before the rollover, ms */
+  watchDebounceMs: number;
+  version: string;
+  labels: Record<string, string>;
+  presenceTtlMs: number;
+  presenceRefreshMs: number;
+  /** handle SIGTERM/SIGINT/SIGHUP (off in tests that drive the parent from code) */
+  signals: boolean;
+  forwardOutput: boolean;
+  log: SupervisorLog & { debug(...a: unknown[]): void };
+}
+
+export const workerParentDefaults = {
+  procs: 1,
+  dedicated: {} as Record<string, number>,
+  policy: procPolicyDefaults,
+  drainTimeoutMs: supervisorDefaults.drainTimeoutMs,
+  readyTimeoutMs: supervisorDefaults.readyTimeoutMs,
+  watchDebounceMs: 300,
+  labels: {} as Record<string, string>,
+  presenceTtlMs: controlDefaults.presenceTtlMs,
+  presenceRefreshMs: controlDefaults.refreshMs,
+  signals: true,
+  forwardOutput: true,
+};
+
+/** A running worker parent, for code that drives it (tests, an embedded manager). */
+export interface WorkerParent {
+  supervisor: Supervisor;
+  control: ControlPlane;
+  /** drain everything, then clean up; resolves with the exit code */
+  stop(): Promise<number>;
+  /** resolves with the exit code once the worker has stopped (signal, control drain or stop()) */
+  done: Promise<number>;
+}
+
+/** Start the parent; resolves once procs are spawned and presence is written. */
+export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pick<WorkerParentOptions, "natsUrl" | "id" | "childArgs" | "version" | "log">): Promise<WorkerParent> {
+  const o: WorkerParentOptions = { ...workerParentDefaults, ...opts };
+  const log = o.log;
+  const pid: PidFile | null = o.pidFile ? acquirePidFile(o.pidFile) : null;
+  let nc: NatsConnection;
+  try {
+    nc = await connectNats({ url: o.natsUrl, name: `docctl worker ${o.id} (supervisor)`, reconnectForever: true });
+  } catch (err) {
+    pid?.release();
+    throw err;
+  }
+  const program = o.program ?? selfCommand();
+  let control: ControlPlane | null = null;
+  const sup = new Supervisor({
+    procs: o.procs,
+    dedicated: o.dedicated,
+    command: (slot) => [...program, ...o.childArgs(slot)],
+    policy: o.policy,
+    drainTimeoutMs: o.drainTimeoutMs,
+    readyTimeoutMs: o.readyTimeoutMs,
+    forwardOutput: o.forwardOutput,
+    log,
+    workerId: o.id,
+    onChange: () => control?.changed(),
+  });
+
+  let watcher: DirWatcher | null = null;
+  let finishing: Promise<number> | null = null;
+  let forced = false;
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => (resolveDone = r));
+
+  const onTerm = (sig: string) => () => {
+    if (finishing) {
+      log.warn(`${sig} again: stopping now; in-flight jobs will be redelivered by JetStream`);
+      forced = true;
+      sup.kill();
+      return;
+    }
+    log.startup(`${sig}: draining (send it again to stop at once)`);
+    void finish();
+  };
+  const onTermSig = onTerm("SIGTERM");
+  const onIntSig = onTerm("SIGINT");
+  const onHup = () => {
+    log.startup("SIGHUP: rolling the procs over");
+    void sup.rollover("SIGHUP");
+  };
+
+  const finish = (): Promise<number> => {
+    if (finishing) return finishing;
+    finishing = (async () => {
+      watcher?.close();
+      await sup.drain();
+      await control?.stop();
+      await nc.drain().catch(() => {});
+      pid?.release();
+      if (o.signals) {
+        process.off("SIGTERM", onTermSig);
+        process.off("SIGINT", onIntSig);
+        process.off("SIGHUP", onHup);
+      }
+      // Like a single proc stopped by a second signal: 130 tells an init system the stop was not clean.
+      const code = forced ? 130 : 0;
+      log.startup(`worker ${o.id} stopped${forced ? " (forced)" : ""}`);
+      resolveDone(code);
+      return code;
+    })();
+    return finishing;
+  };
+
+  try {
+    control = new ControlPlane({
+      nc,
+      id: o.id,
+      host: hostname(),
+      pid: process.pid,
+      version: o.version,
+      startedAt: Date.now(),
+      labels: o.labels,
+      presenceTtlMs: o.presenceTtlMs,
+      refreshMs: o.presenceRefreshMs,
+      log,
+      target: {
+        status: () => sup.status(),
+        pause: () => {
+          log.startup("control: pause");
+          sup.pause();
+        },
+        resume: () => {
+          log.startup("control: resume");
+          sup.resume();
+        },
+        drain: () => {
+          log.startup("control: drain");
+          void finish();
+        },
+      },
+    });
+    if (o.signals) {
+      process.on("SIGTERM", onTermSig);
+      process.on("SIGINT", onIntSig);
+      process.on("SIGHUP", onHup);
+    }
+    // Control first: an id already in use by a live worker fails the start before any proc is spawned.
+    await control.start();
+    sup.start();
+    if (o.watch) {
+      watcher = watchDir(o.watch, o.watchDebounceMs, (files) => {
+        log.startup(`plugin change (${files.slice(0, 5).join(", ")}${files.length > 5 ? " ..." : ""}): rolling the procs over`);
+        void sup.rollover("plugin change");
+      });
+    }
+  } catch (err) {
+    await finish();
+    throw err;
+  }
+  log.startup(`worker ${o.id} up: presence in DOCCTL_WORKERS, control on docctl.control.${o.id}.>`);
+  return { supervisor: sup, control: control!, stop: finish, done };
+}
+
+/** Run the parent until it stops; resolves with the exit code. */
+export async function runWorkerParent(opts: Parameters<typeof startWorkerParent>[0]): Promise<number> {
+  const p = await startWorkerParent(opts);
+  return await p.done;
+}
