@@ -44,7 +44,7 @@ export function rng(seed: number): () => number {
 
 export const seed = Number(process.env.FAULT_SEED ?? Date.now() % 1_000_000);
 
-/** Several `docctl worker` procs standing in for the procs of a supervisor; any can be SIGKILLed. */
+/** Several single-proc `docctl worker --procs 0` processes; any can be SIGKILLed (supervisor-kill.test.ts covers `--procs N`). */
 export class WorkerPool {
   procs: Background[] = [];
   private all: Background[] = [];
@@ -62,7 +62,10 @@ export class WorkerPool {
   }
 
   private async spawn(i: number): Promise<Background> {
-    const b = spawnDocctl(this.argsFor(i), { env: this.env });
+    // One proc per process (`--procs 0`: no supervisor), so that a SIGKILL here is the death of one proc.
+    const args = this.argsFor(i);
+    if (!args.includes("--procs")) args.splice(1, 0, "--procs", "0");
+    const b = spawnDocctl(args, { env: this.env });
     this.all.push(b);
     this.procs[i] = b;
     await b.waitFor(/pulling/, 30_000);
