@@ -1,15 +1,17 @@
-// Soak: steady load for minutes while worker procs are recycled (SIGTERM, drain) and killed (SIGKILL);
-// samples the RSS of every proc, the nats-server and the submitter, and checks it stays flat after warm-up.
-// Proc slot 0 is never recycled: its RSS over the whole run is the leak check for a long-lived proc.
+// Soak: steady load for minutes on a supervisor (`docctl worker --procs N --max-jobs M`) whose procs are
+// recycled by --max-jobs and SIGKILLed at random, beside one standalone proc (`--procs 0`) that lives the
+// whole run. Samples the RSS of the supervisor, every proc, the long-lived proc, the nats-server and the
+// submitter, and checks that the long-lived processes stay flat after warm-up.
 // Run: node_modules/.bin/bun bench/soak.ts [minutes=3] [jobs/s=300] [procs=3] [concurrency=8]
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connectNats } from "../core/runtime/connection.ts";
-import { STREAM_RESULTS } from "../core/runtime/subjects.ts";
 import { submitBatch } from "../core/runtime/submit.ts";
+import { STREAM_RESULTS } from "../core/runtime/subjects.ts";
 import { startNatsServer } from "../test/helpers/nats.ts";
+import { spawnDocctl } from "../test/helpers/cli.ts";
 import { tempDir } from "../test/helpers/tmp.ts";
-import { WorkerPool, tickPlugin } from "../test/faults/harness.ts";
+import { tickPlugin } from "../test/faults/harness.ts";
 
 const MINUTES = Number(process.argv[2] ?? 3);
 const RATE = Number(process.argv[3] ?? 300);
@@ -17,6 +19,9 @@ const PROCS = Number(process.argv[4] ?? 3);
 const CONC = Number(process.argv[5] ?? 8);
 const SAMPLE_MS = 10_000;
 const WARMUP_MS = 30_000;
+const KILL_EVERY_MS = 20_000;
+// each supervised proc gets about RATE/(PROCS+1) jobs/s: recycle one roughly every 30 s
+const MAX_JOBS = Math.max(100, Math.round((RATE / (PROCS + 1)) * 30));
 
 /** Resident set size of `pid` in MiB (VmRSS from /proc), undefined when it has gone. */
 function rssMiB(pid: number): number | undefined {
@@ -28,14 +33,30 @@ function rssMiB(pid: number): number | undefined {
   }
 }
 
+/** pids whose parent is `ppid`, from /proc */
+function childrenOf(ppid: number): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === ppid) out.push(Number(e));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
 const nats = await startNatsServer();
 const dir = tempDir("docctl-soak-");
-const { plugins, log } = tickPlugin(dir.path);
-const pool = new WorkerPool(
-  () => ["worker", "--plugins", plugins, "--handlers", "tick", "--concurrency", String(CONC), "--ack-wait", "2s", "--max-attempts", "20", "-v"],
-  { DOCCTL_NATS_URL: nats.url, FAULT_LOG: "/dev/null" },
-);
-await pool.start(PROCS);
+const { plugins } = tickPlugin(dir.path);
+const common = ["--plugins", plugins, "--handlers", "tick", "--concurrency", String(CONC), "--ack-wait", "2s", "--max-attempts", "20"];
+const env = { DOCCTL_NATS_URL: nats.url, FAULT_LOG: "/dev/null" };
+const sup = spawnDocctl(["worker", "--procs", String(PROCS), "--max-jobs", String(MAX_JOBS), "--start-window", "500ms", ...common, "-vv"], { env });
+const single = spawnDocctl(["worker", "--procs", "0", ...common, "-v"], { env });
+await sup.waitFor(/up: presence/, 30_000);
+await single.waitFor(/pulling/, 30_000);
 const nc = await connectNats({ url: nats.url, reconnectForever: true });
 
 const t0 = Date.now();
@@ -43,7 +64,11 @@ const end = t0 + MINUTES * 60_000;
 let jobs = 0;
 let batches = 0;
 let problems = 0;
-const rows: { t: number; procs: (number | undefined)[]; nats?: number; submitter?: number; jobs: number }[] = [];
+let kills = 0;
+const procPids = new Set<number>();
+const procPeak = new Map<number, number>();
+type Row = { t: number; jobs: number; sup?: number; procs: number[]; single?: number; nats?: number; submitter?: number };
+const rows: Row[] = [];
 
 // Steady load: one batch of RATE jobs per second, each sleeping 1-5 ms; every id must come back once, ok.
 const load = (async () => {
@@ -61,51 +86,61 @@ const load = (async () => {
   }
 })();
 
-// Churn: every 15 s recycle a proc (SIGTERM: drain and exit), every 20 s SIGKILL one; never slot 0.
-const churn = (async () => {
-  let n = 0;
-  while (Date.now() < end - 5_000) {
-    await Bun.sleep(5_000);
-    n++;
-    const slot = 1 + (n % Math.max(1, PROCS - 1));
-    if (PROCS < 2) continue;
-    if (n % 3 === 0) {
-      await pool.recycle(slot);
-    } else if (n % 4 === 0) {
-      await pool.killAndReplace(slot);
+// Kills: every KILL_EVERY_MS one of the supervisor's procs is SIGKILLed (the supervisor restarts it).
+const killer = (async () => {
+  while (Date.now() < end - KILL_EVERY_MS / 2) {
+    await Bun.sleep(KILL_EVERY_MS);
+    const kids = childrenOf(sup.proc.pid);
+    if (!kids.length) continue;
+    try {
+      process.kill(kids[Math.floor(Math.random() * kids.length)]!, "SIGKILL");
+      kills++;
+    } catch {
+      /* recycled just now */
     }
   }
 })();
 
-// Sampling
+const sample = (): Row => {
+  const kids = childrenOf(sup.proc.pid);
+  const procs = kids.map((k) => rssMiB(k) ?? 0);
+  kids.forEach((k, i) => {
+    procPids.add(k);
+    procPeak.set(k, Math.max(procPeak.get(k) ?? 0, procs[i]!));
+  });
+  return { t: Math.round((Date.now() - t0) / 1000), jobs, sup: rssMiB(sup.proc.pid), procs, single: rssMiB(single.proc.pid), nats: rssMiB(nats.proc.pid), submitter: rssMiB(process.pid) };
+};
 const sampler = (async () => {
   while (Date.now() < end) {
-    rows.push({
-      t: Math.round((Date.now() - t0) / 1000),
-      procs: pool.procs.map((b) => rssMiB(b.proc.pid)),
-      nats: rssMiB(nats.proc.pid),
-      submitter: rssMiB(process.pid),
-      jobs,
-    });
+    rows.push(sample());
     await Bun.sleep(SAMPLE_MS);
   }
 })();
 
-await Promise.all([load, churn, sampler]);
-rows.push({ t: Math.round((Date.now() - t0) / 1000), procs: pool.procs.map((b) => rssMiB(b.proc.pid)), nats: rssMiB(nats.proc.pid), submitter: rssMiB(process.pid), jobs });
+await Promise.all([load, killer, sampler]);
+rows.push(sample());
 const resultsState = (await (await jetstreamManager(nc)).streams.info(STREAM_RESULTS)).state;
+const supLog = sup.output();
 await nc.close();
-await pool.stopAll();
+const supExit = await sup.stop("SIGTERM");
+await single.stop("SIGTERM");
 await nats.cleanup();
 dir.cleanup();
 
 const f = (v?: number) => (v === undefined ? "-" : v.toFixed(1));
-console.log(`soak: ${MINUTES} min, ${RATE} jobs/s offered, ${PROCS} procs x concurrency ${CONC}; ${jobs} jobs in ${batches} batches, ${problems} without an ok result; ` +
-  `${pool.recycles} procs recycled (SIGTERM), ${pool.kills} SIGKILLed`);
-console.log(`\nRSS in MiB (slot 0 lives the whole run; slots 1+ are recycled and killed, so their column is whichever proc holds the slot)`);
-console.log(`| t (s) | jobs | ${pool.procs.map((_, i) => `proc slot ${i}`).join(" | ")} | nats-server | submitter |`);
-console.log(`|---:|---:|${pool.procs.map(() => "---:").join("|")}|---:|---:|`);
-for (const r of rows) console.log(`| ${r.t} | ${r.jobs} | ${r.procs.map(f).join(" | ")} | ${f(r.nats)} | ${f(r.submitter)} |`);
+const recycled = (supLog.match(/recycling:/g) ?? []).length;
+const fatal = (supLog.match(/FATAL/g) ?? []).length;
+console.log(
+  `soak: ${MINUTES} min, ${RATE} jobs/s offered; supervisor --procs ${PROCS} --max-jobs ${MAX_JOBS} + 1 standalone proc, concurrency ${CONC}; ` +
+    `${jobs} jobs in ${batches} batches, ${problems} without an ok result; ${recycled} procs recycled, ${kills} SIGKILLed, ` +
+    `${procPids.size} distinct procs seen, ${fatal} FATAL; supervisor exit code ${supExit} after SIGTERM`,
+);
+console.log(`\nRSS in MiB ("procs": the supervisor's procs at that moment, each recycled or killed within ~30 s)`);
+console.log(`| t (s) | jobs | supervisor | procs | standalone proc | nats-server | submitter |`);
+console.log(`|---:|---:|---:|---|---:|---:|---:|`);
+for (const r of rows) console.log(`| ${r.t} | ${r.jobs} | ${f(r.sup)} | ${r.procs.map(f).join(", ")} | ${f(r.single)} | ${f(r.nats)} | ${f(r.submitter)} |`);
+const peaks = [...procPeak.values()];
+console.log(`\nsupervised procs: highest RSS seen ${f(Math.max(...peaks))} MiB, lowest peak ${f(Math.min(...peaks))} MiB over ${peaks.length} procs`);
 
 // Flat after warm-up: RSS of a garbage-collected process saws up and down, so compare the lower
 // envelope (the minimum: live memory after a collection) of the first and last third after warm-up.
@@ -113,8 +148,8 @@ const after = rows.filter((r) => r.t * 1000 >= WARMUP_MS);
 if (after.length >= 6) {
   const third = Math.floor(after.length / 3);
   const [early, late] = [after.slice(0, third), after.slice(-third)];
-  const verdict = (name: string, pick: (r: (typeof rows)[number]) => number | undefined, limit: number | undefined = 1.15) => {
-    const lo = (rs: typeof rows) => Math.min(...rs.map((r) => pick(r) ?? Infinity));
+  const verdict = (name: string, pick: (r: Row) => number | undefined, limit: number | undefined = 1.15) => {
+    const lo = (rs: Row[]) => Math.min(...rs.map((r) => pick(r) ?? Infinity));
     const hi = Math.max(...after.map((r) => pick(r) ?? 0));
     const [a, b] = [lo(early), lo(late)];
     const flat = limit === undefined || b <= a * limit;
@@ -122,11 +157,13 @@ if (after.length >= 6) {
     console.log(`${name}: lowest RSS ${f(a)} MiB early, ${f(b)} MiB late (${(((b - a) / a) * 100).toFixed(1)}%), highest ${f(hi)} MiB: ${judged}`);
     return flat;
   };
-  console.log(`
-after ${WARMUP_MS / 1000} s warm-up (first third vs last third of the samples):`);
-  const okProc = verdict("proc slot 0 (never recycled)", (r) => r.procs[0]);
-  verdict("submitter", (r) => r.submitter);
+  console.log(`\nafter ${WARMUP_MS / 1000} s warm-up (first third vs last third of the samples):`);
+  const ok = [
+    verdict("standalone proc (never recycled)", (r) => r.single),
+    verdict("supervisor (never restarted)", (r) => r.sup),
+    verdict("submitter", (r) => r.submitter),
+  ].every(Boolean);
   verdict("nats-server (grows with the results it keeps: 24 h retention)", (r) => r.nats, undefined);
   console.log(`results stream at the end: ${resultsState.messages} results, ${(resultsState.bytes / 2 ** 20).toFixed(1)} MiB`);
-  if (!okProc || problems) process.exitCode = 1;
+  if (!ok || problems || fatal) process.exitCode = 1;
 }
