@@ -148,12 +148,13 @@ const after = rows.filter((r) => r.t * 1000 >= WARMUP_MS);
 if (after.length >= 6) {
   const third = Math.floor(after.length / 3);
   const [early, late] = [after.slice(0, third), after.slice(-third)];
-  const verdict = (name: string, pick: (r: Row) => number | undefined, limit: number | undefined = 1.15) => {
+  // limit null: print, do not judge
+  const verdict = (name: string, pick: (r: Row) => number | undefined, limit: number | null = 1.15) => {
     const lo = (rs: Row[]) => Math.min(...rs.map((r) => pick(r) ?? Infinity));
     const hi = Math.max(...after.map((r) => pick(r) ?? 0));
     const [a, b] = [lo(early), lo(late)];
-    const flat = limit === undefined || b <= a * limit;
-    const judged = limit === undefined ? "not judged" : flat ? "flat" : "GROWING";
+    const flat = limit === null || b <= a * limit;
+    const judged = limit === null ? "not judged" : flat ? "flat" : "GROWING";
     console.log(`${name}: lowest RSS ${f(a)} MiB early, ${f(b)} MiB late (${(((b - a) / a) * 100).toFixed(1)}%), highest ${f(hi)} MiB: ${judged}`);
     return flat;
   };
@@ -163,7 +164,7 @@ if (after.length >= 6) {
     verdict("supervisor (never restarted)", (r) => r.sup),
     verdict("submitter", (r) => r.submitter),
   ].every(Boolean);
-  verdict("nats-server (grows with the results it keeps: 24 h retention)", (r) => r.nats, undefined);
+  verdict("nats-server (grows with the results it keeps: 24 h retention)", (r) => r.nats, null);
   console.log(`results stream at the end: ${resultsState.messages} results, ${(resultsState.bytes / 2 ** 20).toFixed(1)} MiB`);
   if (!ok || problems || fatal) process.exitCode = 1;
 }
