@@ -226,8 +226,8 @@ async function main() {
   }
 
   // The whole path a user takes: submit a batch, a compiled worker renders, the PDFs land on disk.
-  const e2eLayout = await measureSubmitPath("invoice", docs, concurrency, sample);
-  const e2eHtml = await measureSubmitPath("invoice-html", htmlDocs, concurrency, sample);
+  const e2eLayout = await measureSubmitPath("invoice", docs, procs, concurrency, sample);
+  const e2eHtml = await measureSubmitPath("invoice-html", htmlDocs, procs, concurrency, sample);
 
   const row = (name: string, n: number, rate: number, target?: number) => {
     const ratio = rate / oldRate;
@@ -246,10 +246,10 @@ async function main() {
 }
 
 /**
- * docs/s through the product: nats-server, `dist/docctl worker --handlers pdf` (one proc), the
+ * docs/s through the product: nats-server, `dist/docctl worker --procs N --handlers pdf`, the
  * template in the object store, a batch submitted with submitBatch and every PDF written to disk.
  */
-async function measureSubmitPath(template: string, n: number, concurrency: number, sample: { items: unknown[] } & Record<string, unknown>): Promise<number> {
+async function measureSubmitPath(template: string, n: number, procs: number, concurrency: number, sample: { items: unknown[] } & Record<string, unknown>): Promise<number> {
   const { startNatsServer } = await import("../test/helpers/nats.ts");
   const { BIN } = await import("../test/helpers/cli.ts");
   const { connect } = await import("@nats-io/transport-node");
@@ -262,7 +262,7 @@ async function measureSubmitPath(template: string, n: number, concurrency: numbe
   await putTemplate(nc, template === "invoice"
     ? { name: template, base, layout: await Bun.file(join(EX, "layout.json")).json() }
     : { name: template, base, html: await Bun.file(join(EX, "invoice.html")).text() });
-  const w = Bun.spawn([BIN, "worker", "--nats", nats.url, "--handlers", "pdf", "--concurrency", String(Math.max(concurrency, 4)), "-v"], { stderr: "pipe", stdout: "ignore" });
+  const w = Bun.spawn([BIN, "worker", "--nats", nats.url, "--handlers", "pdf", "--procs", String(procs), "--concurrency", String(Math.max(concurrency, 4)), "-v"], { stderr: "pipe", stdout: "ignore" });
   const dec = new TextDecoder();
   let buf = "";
   for await (const c of w.stderr) if ((buf += dec.decode(c)).includes("pulling")) break;

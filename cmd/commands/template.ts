@@ -38,7 +38,7 @@ Exit codes: 0 ok, 1 failed (e.g. no such template), 2 bad input (invalid layout 
 
 export const command: Command = {
   name: "template",
-  summary: "Store, list, fetch and remove render templates (base PDF + layout or HTML)",
+  summary: "store, list, fetch and remove render templates (base PDF + layout or HTML)",
   help: HELP,
   positionals: true,
   options: {

@@ -28,7 +28,8 @@ Options:
   --max N              at most this many worker processes (default ${upDefaults.max})
   --jobs-per-worker N  waiting jobs per worker before another one starts (default ${upDefaults.jobsPerWorker})
   --idle DUR           stop idle workers after this long (default 2m)
-  --concurrency N      jobs of each handler in flight per worker (default ${workerLoopDefaults.concurrency})
+  --procs N            procs per worker process (default 1: the manager adds workers as lag grows)
+  --concurrency N      jobs of each handler in flight per proc (default ${workerLoopDefaults.concurrency})
   --plugins DIR        load plugins from DIR in every worker
   --allow-private-fetch  let the title handler fetch loopback/private addresses
   --dir DIR            where the embedded server keeps its store (default ./.docctl)`,
@@ -37,6 +38,7 @@ Options:
     max: { type: "string" },
     "jobs-per-worker": { type: "string" },
     idle: { type: "string" },
+    procs: { type: "string" },
     concurrency: { type: "string" },
     plugins: { type: "string" },
     "allow-private-fetch": { type: "boolean" },
@@ -54,7 +56,7 @@ Options:
       idleMs: durOpt(ctx, "idle", upDefaults.idleMs),
       cooldownMs: upDefaults.cooldownMs,
     };
-    const workerArgs = ["--concurrency", String(intOpt(ctx, "concurrency", workerLoopDefaults.concurrency))];
+    const workerArgs = ["--procs", String(intOpt(ctx, "procs", 1)), "--concurrency", String(intOpt(ctx, "concurrency", workerLoopDefaults.concurrency))];
     if (plugins) workerArgs.push("--plugins", plugins);
     if (ctx.values["allow-private-fetch"]) workerArgs.push("--allow-private-fetch");
     for (let i = 0; i < ctx.global.verbosity; i++) workerArgs.push("-v");

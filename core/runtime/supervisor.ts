@@ -255,6 +255,8 @@ export class Supervisor {
       const fresh = this.#add(old.slot);
       this.#dispatch(fresh, { type: "start", now: Date.now() });
       await this.waitFor(() => fresh.m.state !== "STARTING" && fresh.m.state !== "BACKOFF", this.#o.readyTimeoutMs);
+      // A drain that began meanwhile has already told the new proc to stop: nothing to report.
+      if (!this.#live()) return;
       if (fresh.m.state !== "RUNNING") {
         this.#o.log.error(
           `rollover stopped: the new ${old.slot.name} did not get ready (${fresh.m.state}); the running procs keep serving. ` +

@@ -181,7 +181,7 @@ describe("docctl worker (supervisor)", () => {
   test("SIGTERM during a slow job: the job finishes and its result is stored before the worker exits", async () => {
     const w = startWorker("e2e-term", ["--procs", "1", "--plugins", pluginsDir("p-term")]);
     await until("procs ready", () => presence(w.id), allReady);
-    const id = await submit("slow", { ms: 1200 });
+    const id = await submit("slow", { ms: 3000 });
     await until("the job in flight", () => presence(w.id), (p) => p?.in_flight === 1);
     w.proc.kill("SIGTERM");
     expect(await exitOf(w)).toBe(0);
@@ -218,7 +218,7 @@ describe("docctl worker (supervisor)", () => {
     const w = startWorker("e2e-hup", ["--procs", "2", "--plugins", pluginsDir("p-hup")]);
     const before = await until("procs ready", () => presence(w.id), allReady);
     const oldPids = before!.procs.map((p) => p.pid);
-    const id = await submit("slow", { ms: 1500 });
+    const id = await submit("slow", { ms: 3000 });
     await until("the job in flight", () => presence(w.id), (p) => p?.in_flight === 1);
     w.proc.kill("SIGHUP");
     const after = await until("two new procs", () => presence(w.id), (p) =>
@@ -257,7 +257,7 @@ describe("docctl worker (supervisor)", () => {
     await until("procs ready", () => presence(w.id), allReady);
     mark("ready");
     expect((await awaitResult(await submit("ver", {}))).value).toEqual({ v: 1 });
-    const slow = await submit("ver", { ms: 1000 });
+    const slow = await submit("ver", { ms: 3000 });
     await until("the slow job in flight", () => presence(w.id), (p) => p?.in_flight === 1);
     mark("slow job in flight; editing the plugin");
     writeVer(dir, 2);

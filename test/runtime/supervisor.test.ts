@@ -111,6 +111,19 @@ describe("supervisor", () => {
     expect(lines.some((l) => l.includes("SIGKILL; JetStream redelivers its jobs"))).toBe(true);
   });
 
+  test("a rollover whose new proc cannot start stops, and the old procs keep serving", async () => {
+    let broken = false;
+    const s = make({}, { procs: 2, env: () => (broken ? { FAKE_CRASH: "*" } : {}) });
+    expect(await s.waitFor(allRunning(s), 10_000)).toBe(true);
+    const before = s.status().procs.map((p) => p.pid);
+    broken = true; // the new code fails at load
+    await s.rollover("test");
+    const after = s.status().procs;
+    expect(after.map((p) => p.pid)).toEqual(before);
+    expect(after.every((p) => p.state === "RUNNING")).toBe(true);
+    expect(lines.some((l) => l.startsWith("ERROR rollover stopped: the new proc-1 did not get ready (FATAL)"))).toBe(true);
+  });
+
   test("rollover replaces procs one by one, never leaving a slot without a running proc", async () => {
     const s = make({ FAKE_DRAIN_MS: "200" });
     expect(await s.waitFor(allRunning(s), 10_000)).toBe(true);
