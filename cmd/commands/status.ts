@@ -1,6 +1,8 @@
 // `docctl status`: every live worker, its procs and what they are doing, and the lag of every handler.
 import type { Command } from "../command.ts";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { connectNats } from "../../core/runtime/connection.ts";
+import { durabilityWarnings } from "../../core/runtime/durability.ts";
 import { natsOptionsFrom } from "../options.ts";
 import { formatDuration } from "../../core/runtime/duration.ts";
 import { PRESENCE_STALE_MS, type PresenceV1 } from "../../core/runtime/control.ts";
@@ -31,7 +33,10 @@ Examples:
       let workers = await listWorkers(nc);
       if (ctx.positionals.length) workers = workers.filter((w) => ctx.positionals.includes(w.id));
       const lags = await handlerLags(nc);
-      if (ctx.values.json) console.log(JSON.stringify({ workers, handlers: lags }, null, 2));
+      // Data-loss risks of the server and streams in use (old server, unreplicated streams): on stderr.
+      const warnings = await durabilityWarnings(await jetstreamManager(nc), nc.info?.version ?? "");
+      for (const w of warnings) console.error(`warning: ${w}`);
+      if (ctx.values.json) console.log(JSON.stringify({ workers, handlers: lags, warnings }, null, 2));
       else console.log(renderStatus(workers, lags, Date.now()));
       return 0;
     } finally {
