@@ -6,7 +6,7 @@ import { headers } from "@nats-io/transport-node";
 import { createHash } from "node:crypto";
 import { decode } from "@msgpack/msgpack";
 import { decodeJob, encodeDead, encodeResult, type JobV1, type ResultV1 } from "./codec.ts";
-import { ErrorCodes, toWireError, type WireError } from "./errors.ts";
+import { ErrorCodes, isTransientNatsError, toWireError, type WireError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import type { HandlerRegistry, RegisteredHandler } from "./registry.ts";
@@ -302,8 +302,26 @@ export class WorkerLoop {
       started_at: started,
       finished_at: Date.now(),
     };
-    await this.js.publish(resultSubject(job.batch, job.id), encodeResult(result));
+    await this.publishResult(resultSubject(job.batch, job.id), encodeResult(result));
     msg.ack();
+  }
+
+  // A result publish that times out (server restarting, cluster electing the results stream's leader)
+  // is tried again for up to one ack wait, instead of leaving the job to be redelivered and run again:
+  // the fault tests saw jobs run 4 times during an election. No message id is needed: the results
+  // stream keeps one message per subject, so a publish stored twice is still one result.
+  private async publishResult(subject: string, data: Uint8Array): Promise<void> {
+    const giveUpAt = Date.now() + this.topo.ackWaitMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.js.publish(subject, data);
+        return;
+      } catch (err) {
+        if (!isTransientNatsError(err) || Date.now() > giveUpAt || this.o.nc.isClosed()) throw err;
+        this.o.log.debug(`storing a result failed (${(err as Error).message}); trying again`);
+        await Bun.sleep(Math.min(1_000, 50 * 2 ** attempt));
+      }
+    }
   }
 
   // Bytes that are not a v1 job: a dead letter (with the raw bytes), a failed result when an id and
