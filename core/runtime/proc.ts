@@ -47,6 +47,7 @@ export async function runWorkerProc(o: WorkerProcOptions): Promise<number> {
     concurrency: o.concurrency,
     workerId: o.workerId,
     log: o.log,
+    maxJobs: o.maxJobs,
     ...o.loop,
     onJobFinished: (r) => {
       o.loop?.onJobFinished?.(r);

@@ -28,7 +28,8 @@ export class Slots {
 
   release(n: number): void {
     if (n <= 0) return;
-    this.free += n;
+    // Never above the size, whatever a caller's accounting says: concurrency must not creep up.
+    this.free = Math.min(this.size, this.free + n);
     const w = this.closed ? undefined : this.waiters[0];
     if (w && this.free >= w.min) {
       this.waiters.shift();

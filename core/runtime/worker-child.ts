@@ -66,6 +66,7 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
       until,
       loop: {
         ...o.loop,
+        maxJobs: o.maxJobs,
         onJobFinished: (r) => {
           o.loop?.onJobFinished?.(r);
           if (o.maxJobs && ++finished >= o.maxJobs) recycle(`${finished} jobs done (--max-jobs ${o.maxJobs})`);

@@ -1,5 +1,5 @@
 // The worker event loop: pulls jobs of its handlers with N in flight, runs them, acks, retries, dead-letters.
-import { jetstream, jetstreamManager, type Consumer, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { ObjectStore } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { headers } from "@nats-io/transport-node";
@@ -12,6 +12,7 @@ import type { WorkerMetrics } from "./metrics.ts";
 import type { HandlerRegistry, RegisteredHandler } from "./registry.ts";
 import { retryDefaults, retryDelay, type RetryPolicy } from "./retry.ts";
 import { Slots } from "./slots.ts";
+import { Puller } from "./puller.ts";
 import { BUCKET_OUTPUTS, STREAM_TASKS, consumerName, deadSubject, resultSubject, tokenProblem } from "./subjects.ts";
 import { ensureConsumer, ensureStreams, outputsBucket, topologyDefaults, type TopologyOptions } from "./topology.ts";
 import type { JobContext, OutputRefV1 } from "./types.ts";
@@ -37,6 +38,8 @@ export interface WorkerLoopOptions {
   metrics?: WorkerMetrics;
   /** documents up to this size travel inline in the result; larger ones go to the object store (default 256 KiB) */
   inlineMaxBytes?: number;
+  /** take at most this many jobs in this loop's life (the proc is recycled after them: --max-jobs) */
+  maxJobs?: number;
   /** called after every finished job (result published), e.g. to count towards recycling */
   onJobFinished?(r: { id: string; handler: string; ok: boolean }): void;
 }
@@ -62,8 +65,11 @@ export class WorkerLoop {
   private ticker?: ReturnType<typeof setInterval>;
   private counters = { jobsDone: 0, jobsFailed: 0, jobsRetried: 0 };
   private pullers: Promise<void>[] = [];
-  private fetches = new Set<Promise<void>>();
   private resumeWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  /** jobs this loop may still take (--max-jobs): counted as they arrive; at 0 it asks for no more */
+  private budget = Infinity;
+  private budgetWaiters: (() => void)[] = [];
   private outputs?: Promise<ObjectStore>;
   private setUp: RegisteredHandler[] = [];
   private seq = 0;
@@ -71,6 +77,7 @@ export class WorkerLoop {
   constructor(private o: WorkerLoopOptions) {
     this.js = jetstream(o.nc);
     this.topo = { ...topologyDefaults, ...o.topology };
+    if (o.maxJobs) this.budget = o.maxJobs;
   }
 
   /** Ensure streams and consumers, run handler setup(), and begin pulling. */
@@ -97,8 +104,7 @@ export class WorkerLoop {
     this.o.metrics?.init(this.o.registry.names());
     for (const name of this.o.registry.names()) {
       this.slots.set(name, new Slots(this.o.concurrency));
-      const consumer = await this.js.consumers.get(STREAM_TASKS, consumerName(name));
-      this.pullers.push(this.pullLoop(name, consumer));
+      this.pullers.push(this.pullLoop(name));
     }
     this.o.log.startup(`pulling ${this.o.registry.names().join(", ")} with ${this.o.concurrency} in flight`);
   }
@@ -119,11 +125,13 @@ export class WorkerLoop {
     if (this.state === "stopped") return;
     this.state = "draining";
     for (const s of this.slots.values()) s.close();
-    for (const w of this.resumeWaiters.splice(0)) w();
+    for (const w of [...this.resumeWaiters.splice(0), ...this.budgetWaiters.splice(0)]) w();
+    // Each pull loop returns once its outstanding pull requests have ended (within pullExpiresMs);
+    // jobs they still deliver are run, not dropped.
     await Promise.all(this.pullers);
-    // Outstanding pull requests end within pullExpiresMs; jobs they still deliver are run, not dropped.
-    while (this.fetches.size) await Promise.all([...this.fetches]);
     await Promise.all([...this.slots.values()].map((s) => s.idle()));
+    // Slots free up when handlers finish; their results may still be on their way.
+    if (this.inFlight.size) await new Promise<void>((r) => this.idleWaiters.push(r));
     clearInterval(this.ticker);
     for (const h of this.setUp.splice(0)) {
       try {
@@ -148,9 +156,23 @@ export class WorkerLoop {
     };
   }
 
-  private async pullLoop(handler: string, consumer: Consumer): Promise<void> {
-    const expires = this.o.pullExpiresMs ?? workerLoopDefaults.pullExpiresMs;
+  private async pullLoop(handler: string): Promise<void> {
     const slots = this.slots.get(handler)!;
+    const puller = new Puller(this.o.nc, {
+      stream: STREAM_TASKS,
+      consumer: consumerName(handler),
+      expiresMs: this.o.pullExpiresMs ?? workerLoopDefaults.pullExpiresMs,
+      onMessage: (msg) => {
+        this.budget--;
+        let held = true;
+        const free = () => {
+          if (held) slots.release(1);
+          held = false;
+        };
+        void this.runJob(handler, msg, free).finally(free);
+      },
+      onUnfilled: (n) => slots.release(n),
+    });
     while (this.state === "running" || this.state === "paused") {
       if (this.state === "paused") {
         await new Promise<void>((r) => this.resumeWaiters.push(r));
@@ -158,38 +180,29 @@ export class WorkerLoop {
       }
       // Pull again once a quarter of the slots are free: with many short jobs this keeps pull
       // requests few; with few long ones (concurrency <= 4) it is every free slot.
-      const n = await slots.claimAll(Math.floor(this.o.concurrency / 4));
-      if (n === 0) break; // closed
-      if (this.state !== "running") {
-        slots.release(n);
+      const claimed = await slots.claimAll(Math.floor(this.o.concurrency / 4));
+      if (claimed === 0) break; // closed
+      // --max-jobs: once that many jobs have arrived, ask for no more (the proc is about to be
+      // recycled); a request already out may still bring one, which is run, not dropped.
+      const n = Math.min(claimed, this.budget);
+      if (this.state !== "running" || n <= 0) {
+        slots.release(claimed);
+        if (this.state === "running") await new Promise<void>((r) => this.budgetWaiters.push(r));
         continue;
       }
-      // Several pulls may be outstanding: a new one starts as soon as slots free up, so a slow pull
+      slots.release(claimed - n);
+      // Several pulls may be outstanding: a new one goes out as soon as slots free up, so a slow pull
       // never holds back jobs, and a proc never asks for more jobs than it can start right away.
-      const f = this.fetch(handler, consumer, slots, n, expires).finally(() => this.fetches.delete(f));
-      this.fetches.add(f);
+      puller.pull(n);
     }
+    await puller.stop();
   }
 
-  private async fetch(handler: string, consumer: Consumer, slots: Slots, n: number, expires: number): Promise<void> {
-    let got = 0;
-    try {
-      const iter = await consumer.fetch({ max_messages: n, expires });
-      for await (const msg of iter) {
-        got++;
-        void this.runJob(handler, msg).finally(() => slots.release(1));
-      }
-    } catch (err) {
-      if (this.state === "running") {
-        this.o.log.debug(`pull for ${handler} failed: ${(err as Error).message}`);
-        await Bun.sleep(250);
-      }
-    } finally {
-      slots.release(n - got);
-    }
-  }
-
-  private async runJob(handler: string, msg: JsMsg): Promise<void> {
+  /**
+   * Runs one job. `freeSlot` is called once the handler is done (before the result is stored), so
+   * the next job is pulled while this one's result travels: one round trip per job, not two.
+   */
+  private async runJob(handler: string, msg: JsMsg, freeSlot: () => void): Promise<void> {
     const started = Date.now();
     const attempt = msg.info.deliveryCount;
     const decoded = decodeJob(msg.data);
@@ -235,7 +248,9 @@ export class WorkerLoop {
       let value: unknown;
       try {
         value = await this.withLimits(reg, job, ctx, msg, timeoutMs, abort);
+        freeSlot();
       } catch (err) {
+        freeSlot();
         const error = toWireError(err);
         if (error.retryable && attempt < maxAttempts) {
           const delay = retryDelay(attempt, this.o.retry ?? retryDefaults);
@@ -257,6 +272,7 @@ export class WorkerLoop {
       log.error(`could not record the outcome, the job will be redelivered: ${(err as Error).message}`);
     } finally {
       this.inFlight.delete(key);
+      if (this.inFlight.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 
