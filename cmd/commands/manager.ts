@@ -5,6 +5,7 @@ import { parseDuration } from "../../core/runtime/duration.ts";
 import { ensureHandlers } from "../../core/runtime/topology.ts";
 import { buildRegistry } from "../registry.ts";
 import { authEnv, connectNats } from "../../core/runtime/connection.ts";
+import { firstSignal } from "../../core/runtime/proc.ts";
 import { natsOptionsFrom } from "../options.ts";
 import { createLogger } from "../../core/runtime/log.ts";
 import { createManager, type ScalerConfig } from "../../core/scaler/create.ts";
@@ -85,15 +86,7 @@ Examples:
     // The built-in handlers' consumers exist from the start, so their jobs wake a fleet at zero.
     await ensureHandlers(nc, (await buildRegistry()).names());
     await manager.start();
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        process.off("SIGINT", done);
-        process.off("SIGTERM", done);
-        resolve();
-      };
-      process.on("SIGINT", done);
-      process.on("SIGTERM", done);
-    });
+    await firstSignal();
     log.info("stopping: interrupting drains in progress (their servers stay for the next manager), releasing the lease");
     await manager.stop();
     await nc.drain();

@@ -5,6 +5,7 @@ import { buildRegistry } from "../registry.ts";
 import { scalerLogger } from "./manager.ts";
 import { createLogger, redactUrl } from "../../core/runtime/log.ts";
 import { authEnv, connectNats } from "../../core/runtime/connection.ts";
+import { firstSignal } from "../../core/runtime/proc.ts";
 import { ConfigError } from "../../core/runtime/errors.ts";
 import { startEmbeddedNats, type EmbeddedNats } from "../../core/runtime/embedded-nats.ts";
 import { ensureHandlers } from "../../core/runtime/topology.ts";
@@ -95,15 +96,7 @@ Options:
         `ready: handlers ${registry.names().join(", ")}; workers start when jobs wait (${policy.min}..${policy.max}). ` +
           `Submit with \`docctl submit FILE${embedded ? "" : ` --nats ${redactUrl(url)}`}\`; Ctrl-C to stop.`,
       );
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          process.off("SIGINT", done);
-          process.off("SIGTERM", done);
-          resolve();
-        };
-        process.on("SIGINT", done);
-        process.on("SIGTERM", done);
-      });
+      await firstSignal();
       log.startup("stopping: draining the workers");
       await manager.stop();
       return 0;

@@ -79,7 +79,8 @@ export async function runWorkerProc(o: WorkerProcOptions): Promise<number> {
   return 0;
 }
 
-function firstSignal(): Promise<string> {
+/** Resolves with the name of the first SIGTERM or SIGINT, then stops listening. */
+export function firstSignal(): Promise<string> {
   return new Promise((resolve) => {
     const on = (s: string) => () => {
       process.off("SIGTERM", t);
