@@ -114,6 +114,8 @@ function resolveGlobals(flags: Record<string, RawValue>, file: ConfigFile | unde
 function globalOptions(v: Record<string, RawValue>, configFile: string | undefined): GlobalOptions {
   const str = (k: string) => (v[k] === undefined ? undefined : String(v[k]));
   const fmt = str("log-format") ?? "pretty";
+  // Read by the logger (and inherited by procs and local workers), see core/runtime/log.ts.
+  if (str("log-file")) process.env.DOCCTL_LOG_FILE = str("log-file");
   if (fmt !== "pretty" && fmt !== "json") throw new ConfigError(`--log-format must be "pretty" or "json" (got "${fmt}")`, "log-format");
   // Secrets are masked in every log line from here on, whoever prints them.
   addSecret(str("nats-password"));

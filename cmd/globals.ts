@@ -15,6 +15,7 @@ export const GLOBAL_OPTIONS: OptionSpec = {
   "tls-key": { type: "string" },
   verbose: { type: "boolean", short: "v", multiple: true },
   "log-format": { type: "string" },
+  "log-file": { type: "string" },
   help: { type: "boolean", short: "h" },
 };
 
@@ -34,6 +35,7 @@ export const GLOBAL_ENV: Record<string, string[]> = {
   "tls-key": ["DOCCTL_TLS_KEY"],
   verbose: ["DOCCTL_VERBOSE"],
   "log-format": ["DOCCTL_LOG_FORMAT"],
+  "log-file": ["DOCCTL_LOG_FILE"],
 };
 
 /** Defaults of the global options, shown by `docctl config`. */
@@ -52,4 +54,5 @@ export const GLOBAL_HELP = `Global options (each also DOCCTL_... in the environm
   --tls-key FILE        its private key
   -v ... -vvvvv         more output: startup/shutdown, process events, job events, debug, trace
   --log-format FMT      pretty (default) or json
+  --log-file FILE       append log lines to FILE instead of stderr; SIGUSR1 reopens it (logrotate)
   -h, --help            help for a command`;

@@ -1,4 +1,5 @@
 // Logging by verbosity: -v startup/shutdown, -vv process events, -vvv job events, -vvvv debug, -vvvvv trace.
+import { closeSync, openSync, writeSync } from "node:fs";
 import { createConsola, type ConsolaInstance, type LogObject } from "consola";
 
 export interface Logger {
@@ -24,14 +25,37 @@ export interface LogOptions {
   format: "pretty" | "json";
 }
 
-/** A logger writing to stderr (stdout stays clean for command output). */
+/**
+ * Where log lines go: stderr, or the file named by DOCCTL_LOG_FILE (`--log-file`; procs inherit it),
+ * opened for appending and reopened on SIGUSR1 so logrotate can move it away.
+ */
+let sinkMemo: { write(s: string): boolean } | undefined;
+const sink = () => (sinkMemo ??= openSink());
+function openSink(): { write(s: string): boolean } {
+  const path = process.env.DOCCTL_LOG_FILE;
+  if (!path) return process.stderr;
+  let fd = openSync(path, "a");
+  process.on("SIGUSR1", () => {
+    const old = fd;
+    fd = openSync(path, "a");
+    closeSync(old);
+  });
+  return {
+    write(s: string) {
+      writeSync(fd, s);
+      return true;
+    },
+  };
+}
+
+/** A logger writing to stderr or --log-file (stdout stays clean for command output). */
 export function createLogger(opts: LogOptions, tag = ""): Logger {
   const consola = createConsola({
     level: 5,
-    stdout: process.stderr,
-    stderr: process.stderr,
+    stdout: sink() as NodeJS.WriteStream,
+    stderr: sink() as NodeJS.WriteStream,
     ...(opts.format === "json" ? { reporters: [jsonReporter] } : {}),
-    formatOptions: { date: true, colors: process.stderr.isTTY ?? false },
+    formatOptions: { date: true, colors: sink() === process.stderr && (process.stderr.isTTY ?? false) },
   });
   return wrap(tag ? consola.withTag(tag) : consola, opts.verbosity);
 }
@@ -64,7 +88,7 @@ const jsonReporter = {
     const [first, ...rest] = o.args;
     const line: Record<string, unknown> = { time: o.date.toISOString(), level: o.type, tag: o.tag || undefined };
     line.msg = [first, ...rest].map((x) => (x instanceof Error ? x.message : typeof x === "string" ? x : JSON.stringify(x))).join(" ");
-    process.stderr.write(JSON.stringify(line) + "\n");
+    sink().write(JSON.stringify(line) + "\n");
   },
 };
 

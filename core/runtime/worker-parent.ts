@@ -115,6 +115,10 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
     log.startup("SIGHUP: rolling the procs over");
     void sup.rollover("SIGHUP");
   };
+  // logrotate signals the parent (the pid file's pid): pass it on so every proc reopens --log-file.
+  const onUsr1 = () => {
+    for (const p of sup.status().procs) if (p.pid) process.kill(p.pid, "SIGUSR1");
+  };
 
   const finish = (): Promise<number> => {
     if (finishing) return finishing;
@@ -128,6 +132,7 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
         process.off("SIGTERM", onTermSig);
         process.off("SIGINT", onIntSig);
         process.off("SIGHUP", onHup);
+        process.off("SIGUSR1", onUsr1);
       }
       // Like a single proc stopped by a second signal: 130 tells an init system the stop was not clean.
       const code = forced ? 130 : 0;
@@ -170,6 +175,7 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
       process.on("SIGTERM", onTermSig);
       process.on("SIGINT", onIntSig);
       process.on("SIGHUP", onHup);
+      process.on("SIGUSR1", onUsr1);
     }
     // Control first: an id already in use by a live worker fails the start before any proc is spawned.
     await control.start();
