@@ -83,10 +83,14 @@ export class WorkerLoop {
   /** Ensure streams and consumers, run handler setup(), and begin pulling. */
   async start(): Promise<void> {
     const jsm = await jetstreamManager(this.o.nc);
-    // Replicas are changed only when the worker was told a number (--replicas), never from the default.
-    await ensureStreams(jsm, this.topo, { keepReplicas: this.o.topology?.replicas === undefined });
+    // A worker started while NATS recovers (a restart, a cluster electing its leaders) waits for it:
+    // the set-up requests time out meanwhile, and crashing would only make a supervisor count deaths.
+    await this.untilAnswered("stream and consumer set-up", async () => {
+      // Replicas are changed only when the worker was told a number (--replicas), never from the default.
+      await ensureStreams(jsm, this.topo, { keepReplicas: this.o.topology?.replicas === undefined });
+      for (const name of this.o.registry.names()) await ensureConsumer(jsm, name, this.topo);
+    });
     for (const name of this.o.registry.names()) {
-      await ensureConsumer(jsm, name, this.topo);
       const h = this.o.registry.get(name)!;
       if (h.def.setup) {
         await h.def.setup();
@@ -107,6 +111,19 @@ export class WorkerLoop {
       this.pullers.push(this.pullLoop(name));
     }
     this.o.log.startup(`pulling ${this.o.registry.names().join(", ")} with ${this.o.concurrency} in flight`);
+  }
+
+  // Retries `f` while NATS gives transient errors (timeouts, no responders), backing off to 5 s.
+  private async untilAnswered(what: string, f: () => Promise<void>): Promise<void> {
+    for (let wait = 250; ; wait = Math.min(5000, wait * 2)) {
+      try {
+        return await f();
+      } catch (err) {
+        if (!isTransientNatsError(err) || this.o.nc.isClosed()) throw err;
+        this.o.log.warn(`${what}: NATS did not answer (${(err as Error).message}); trying again in ${wait}ms`);
+        await Bun.sleep(wait);
+      }
+    }
   }
 
   /** Finish in-flight jobs and pull no more, until resume(). */
