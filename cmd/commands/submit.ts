@@ -57,7 +57,9 @@ Examples:
     const wait = !ctx.values["no-wait"];
     const json = Boolean(ctx.values.json);
     const timeoutMs = durOpt(ctx, "timeout", submitDefaults.timeoutMs);
-    const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl submit"));
+    // Once connected, reconnect for as long as --timeout allows: a server restart while waiting must not
+    // leave the results unread (with the default 10 attempts, a 4 s outage ended in "timed out").
+    const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl submit", { reconnectForever: true }));
     const started = Date.now();
     const bar = !json && plan.jobs.length > 1 && process.stderr.isTTY ? progressBar(plan.jobs.length) : undefined;
     try {

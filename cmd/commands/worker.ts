@@ -25,7 +25,7 @@ import { parseDedicated, parseLabels } from "../../core/runtime/dedicated.ts";
 import type { SlotSpec } from "../../core/runtime/supervisor.ts";
 
 /** Options handed on, as given, from the parent to every proc. */
-const PASSED_ON = ["concurrency", "ack-wait", "timeout", "max-attempts", "retry-base", "max-jobs", "max-lifetime"] as const;
+const PASSED_ON = ["concurrency", "ack-wait", "timeout", "max-attempts", "retry-base", "max-jobs", "max-lifetime", "replicas"] as const;
 
 export const command: Command = {
   name: "worker",
@@ -58,6 +58,8 @@ Options:
   --timeout DUR         default time limit of one attempt (default 60s)
   --max-attempts N      default attempts before a dead letter (default 3)
   --retry-base DUR      delay before the first retry, doubling each time (default 1s)
+  --replicas N          stream replicas: 3 on a three-node NATS cluster (default: 1 for new
+                        streams; existing streams keep theirs unless this is given)
   --allow-private-fetch let the title handler fetch loopback/private addresses (intranets, tests);
                         env DOCCTL_ALLOW_PRIVATE_FETCH=1
   --http ADDR           serve /metrics (Prometheus), /healthz and the dashboard on ADDR, e.g. 127.0.0.1:9090
@@ -87,6 +89,7 @@ Examples:
     timeout: { type: "string" },
     "max-attempts": { type: "string" },
     "retry-base": { type: "string" },
+    replicas: { type: "string" },
     "allow-private-fetch": { type: "boolean" },
     http: { type: "string" },
     "http-token": { type: "string" },
@@ -218,7 +221,11 @@ Examples:
 
 function loopOptions(ctx: CommandContext): Partial<WorkerLoopOptions> {
   return {
-    topology: { ackWaitMs: durOpt(ctx, "ack-wait", topologyDefaults.ackWaitMs) },
+    topology: {
+      ackWaitMs: durOpt(ctx, "ack-wait", topologyDefaults.ackWaitMs),
+      // only when given: an unset --replicas leaves existing streams' replica count alone
+      ...(ctx.values.replicas !== undefined ? { replicas: intOpt(ctx, "replicas", topologyDefaults.replicas) } : {}),
+    },
     timeoutMs: durOpt(ctx, "timeout", workerLoopDefaults.timeoutMs),
     maxAttempts: intOpt(ctx, "max-attempts", workerLoopDefaults.maxAttempts),
     retry: { ...retryDefaults, baseMs: durOpt(ctx, "retry-base", retryDefaults.baseMs) },

@@ -5,7 +5,7 @@ import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from
 import { Objm } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeResult, encodeJob, type JobV1, type ResultV1 } from "./codec.ts";
-import { InputError } from "./errors.ts";
+import { InputError, isTransientNatsError } from "./errors.ts";
 import type { PlannedJob, SubmitPlan } from "./jobfile.ts";
 import { newId } from "./jobfile.ts";
 import { STREAM_RESULTS, taskSubject } from "./subjects.ts";
@@ -41,14 +41,15 @@ export interface SubmitOutcome {
   timedOut: boolean;
 }
 
-export const submitDefaults = { wait: true, timeoutMs: 5 * 60_000, publishWindow: 256 };
+export const submitDefaults = { wait: true, timeoutMs: 5 * 60_000, publishWindow: 256, publishRetryMaxMs: 2_000 };
 
 /** Publish every job of `plan` (deduplicated by id) and, unless told not to, wait for their results. */
 export async function submitPlan(nc: NatsConnection, plan: SubmitPlan, opts: SubmitOptions = {}): Promise<SubmitOutcome> {
   const wait = opts.wait ?? submitDefaults.wait;
   const timeoutMs = opts.timeoutMs ?? submitDefaults.timeoutMs;
   const jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm, { ...topologyDefaults, ...opts.topology });
+  // Create-only: a submitter must not reconfigure streams a worker set up (replicas, retention).
+  await ensureStreams(jsm, { ...topologyDefaults, ...opts.topology }, { createOnly: true });
   const known = await knownHandlers(jsm);
   for (const h of new Set(plan.jobs.map((j) => j.handler))) {
     if (!known.includes(h)) {
@@ -105,14 +106,26 @@ export async function submitPlan(nc: NatsConnection, plan: SubmitPlan, opts: Sub
   const dupIds: string[] = [];
   try {
     let next = 0;
+    const giveUpAt = Date.now() + timeoutMs;
     const publishOne = async () => {
       while (next < encoded.length) {
         const i = next++;
         const j = plan.jobs[i]!;
-        const ack = await js.publish(taskSubject(j.handler), encoded[i], { msgID: j.id });
-        if (ack.duplicate) {
-          duplicates++;
-          dupIds.push(j.id);
+        // A server restart or a cluster leader election makes publishes time out; the job id is the
+        // Nats-Msg-Id, so publishing again is safe: JetStream stores it once.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const ack = await js.publish(taskSubject(j.handler), encoded[i], { msgID: j.id });
+            if (ack.duplicate) {
+              // on a retry, "duplicate" may be our own earlier publish that got stored but not acked
+              if (attempt === 1) duplicates++;
+              dupIds.push(j.id);
+            }
+            break;
+          } catch (err) {
+            if (!isTransientNatsError(err) || Date.now() > giveUpAt) throw err;
+            await Bun.sleep(Math.min(submitDefaults.publishRetryMaxMs, 100 * 2 ** attempt));
+          }
         }
       }
     };
@@ -152,7 +165,10 @@ function toJob(j: PlannedJob, batch: string, now: number): JobV1 {
 
 async function collect(js: JetStreamClient, batch: string, accept: (r: ResultV1) => Promise<void>) {
   const consumer = await js.consumers.get(STREAM_RESULTS, { filter_subjects: `docctl.results.${batch}.>`, deliver_policy: DeliverPolicy.All });
-  const messages = await consumer.consume();
+  // Short pulls: after a reconnect the client checks the consumer and, when JetStream is not answering
+  // yet (a server just restarted), waits `expires` before checking again; with the default (30 s) a
+  // server restart stalled the results for half a minute. 2 s pulls cost one request per 2 s idle.
+  const messages = await consumer.consume({ max_messages: 256, expires: 2_000 });
   const loop = (async () => {
     for await (const m of messages) {
       try {

@@ -79,11 +79,18 @@ export function streamConfigs(o: TopologyOptions): Partial<StreamConfig>[] {
   ];
 }
 
-/** Create the streams, or bring their limits up to date. */
-export async function ensureStreams(jsm: JetStreamManager, o: TopologyOptions): Promise<void> {
+/**
+ * Create the streams, or bring their limits up to date. `createOnly`: leave existing streams as they are
+ * (submitters: a client that was not told the cluster's settings must not reset them, e.g. replicas 3 to 1).
+ * `keepReplicas`: create with `o.replicas` but never change an existing stream's replica count (a worker
+ * started without --replicas on a cluster must not shrink R3 streams to R1).
+ */
+export async function ensureStreams(jsm: JetStreamManager, o: TopologyOptions, opts: { createOnly?: boolean; keepReplicas?: boolean } = {}): Promise<void> {
   for (const cfg of streamConfigs(o)) {
     try {
       const info = await jsm.streams.info(cfg.name!);
+      if (opts.createOnly) continue;
+      if (opts.keepReplicas) cfg.num_replicas = info.config.num_replicas;
       const c = info.config as unknown as Record<string, unknown>;
       const changed = Object.entries(cfg).some(([k, v]) => k !== "storage" && k !== "retention" && JSON.stringify(c[k]) !== JSON.stringify(v));
       if (changed) {
@@ -161,6 +168,7 @@ export function isNotFound(err: unknown): boolean {
 export async function ensureHandlers(nc: NatsConnection, handlers: string[], o: Partial<TopologyOptions> = {}): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const topo = { ...topologyDefaults, ...o };
-  await ensureStreams(jsm, topo);
+  // like a worker: the replica count of existing streams changes only when one was asked for
+  await ensureStreams(jsm, topo, { keepReplicas: o.replicas === undefined });
   for (const h of handlers) await ensureConsumer(jsm, h, topo);
 }

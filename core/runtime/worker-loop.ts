@@ -76,7 +76,8 @@ export class WorkerLoop {
   /** Ensure streams and consumers, run handler setup(), and begin pulling. */
   async start(): Promise<void> {
     const jsm = await jetstreamManager(this.o.nc);
-    await ensureStreams(jsm, this.topo);
+    // Replicas are changed only when the worker was told a number (--replicas), never from the default.
+    await ensureStreams(jsm, this.topo, { keepReplicas: this.o.topology?.replicas === undefined });
     for (const name of this.o.registry.names()) {
       await ensureConsumer(jsm, name, this.topo);
       const h = this.o.registry.get(name)!;

@@ -1,0 +1,66 @@
+// Fault (d): a TCP proxy between two of the three worker procs and NATS drops their connections (and
+// refuses new ones) for several seconds, twice; their in-flight jobs go to the third proc or come back
+// after the cut, and every job still ends once.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { startProxy, type TcpProxy } from "../helpers/proxy.ts";
+import { tempDir } from "../helpers/tmp.ts";
+import { connectNats } from "../../core/runtime/connection.ts";
+import { WorkerPool, rng, runFaultBatch, seed, tickPlugin } from "./harness.ts";
+
+let nats: NatsServerHandle | undefined;
+let proxy: TcpProxy | undefined;
+let dir: { path: string; cleanup(): void } | undefined;
+let pool: WorkerPool | undefined;
+let nc: NatsConnection | undefined;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  proxy = await startProxy(nats.port);
+  dir = tempDir("docctl-faults-");
+});
+
+afterAll(async () => {
+  await nc?.close().catch(() => {});
+  await pool?.stopAll();
+  proxy?.stop();
+  await nats?.cleanup();
+  dir?.cleanup();
+});
+
+test("2000 jobs while a proxy cuts two of three worker procs off NATS for 4 s, twice: one result per job, none missing", async () => {
+  const { plugins, log } = tickPlugin(dir!.path);
+  // procs 0 and 1 reach NATS through the proxy, proc 2 directly
+  const args = (i: number) => [
+    "worker", "--nats", i < 2 ? proxy!.url : nats!.url,
+    "--plugins", plugins, "--handlers", "tick", "--concurrency", "4", "--ack-wait", "1s", "--max-attempts", "20", "-v",
+  ];
+  pool = new WorkerPool(args, { FAULT_LOG: log });
+  await pool.start(3);
+  nc = await connectNats({ url: nats!.url, reconnectForever: true });
+  const r = rng(seed + 4);
+  let cuts = 0;
+  const { figures } = await runFaultBatch({
+    scenario: "network cut between workers and NATS",
+    nc,
+    n: 2000,
+    logFile: log,
+    jobMs: () => 20 + Math.floor(r() * 30),
+    async chaos(done) {
+      for (const pause of [300, 1500]) {
+        await Bun.sleep(pause);
+        if (done()) break;
+        await proxy!.cut(4000);
+        cuts++;
+      }
+      return `${cuts} cuts of 4 s (2 of 3 procs behind the proxy)`;
+    },
+  }).catch((e) => {
+    throw new Error(`${(e as Error).message}\n${pool!.outputs()}`);
+  });
+  expect(cuts).toBeGreaterThan(0);
+  // the procs behind the proxy connected again after the cuts
+  expect(proxy!.accepted()).toBeGreaterThan(2);
+  expect(figures.seenBySubmitter).toBe(2000);
+});
