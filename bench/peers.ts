@@ -9,13 +9,11 @@ import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { AckPolicy, DeliverPolicy, RetentionPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { encode } from "@msgpack/msgpack";
 import { Queue, QueueEvents } from "bullmq";
 import { freePort, startNatsServer } from "../test/helpers/nats.ts";
-import { submitBatch } from "../core/runtime/submit.ts";
-import { BIN, ROOT } from "../test/helpers/cli.ts";
+import { ROOT } from "../test/helpers/cli.ts";
+import { docctlEchoRate, rawLoopRate, waitLine } from "./echo-runs.ts";
 import { throughputSvg, type Series } from "./svg-plot.ts";
 
 const N = Number(process.argv[2] ?? 3000);
@@ -45,29 +43,7 @@ for (let i = 0; ; i++) {
   }
 }
 
-async function waitLine(stream: ReadableStream<Uint8Array>, re: RegExp): Promise<void> {
-  const dec = new TextDecoder();
-  let buf = "";
-  for await (const chunk of stream) {
-    buf += dec.decode(chunk);
-    if (re.test(buf)) return;
-  }
-  throw new Error(`process ended before printing ${re}: ${buf}`);
-}
-
 // --- the three systems ---------------------------------------------------------------------------
-async function docctlRun(c: number): Promise<number> {
-  const w = Bun.spawn([BIN, "worker", "--nats", nats.url, "--handlers", "echo", "--concurrency", String(c), "-v"], { stderr: "pipe", stdout: "ignore" });
-  await waitLine(w.stderr, /pulling/);
-  const t0 = performance.now();
-  const out = await submitBatch(nc, "echo", Array.from({ length: N }, (_, i) => ({ i })), { timeoutMs: 600_000 });
-  const t = performance.now() - t0;
-  if (out.results.some((r) => !r?.ok)) throw new Error("docctl: some echo jobs failed");
-  w.kill("SIGTERM");
-  await w.exited;
-  return (N / t) * 1000;
-}
-
 let bullRound = 0;
 async function bullmqRun(c: number): Promise<number> {
   const name = `peers-${++bullRound}`;
@@ -99,43 +75,11 @@ async function bullmqRun(c: number): Promise<number> {
   return (N / t) * 1000;
 }
 
-async function rawRun(c: number): Promise<number> {
-  const jsm = await jetstreamManager(nc);
-  for (const s of ["RAW_TASKS", "RAW_RESULTS"]) await jsm.streams.delete(s).catch(() => {});
-  await jsm.streams.add({ name: "RAW_TASKS", subjects: ["raw.tasks.>"], retention: RetentionPolicy.Workqueue });
-  await jsm.streams.add({ name: "RAW_RESULTS", subjects: ["raw.results.>"] });
-  await jsm.consumers.add("RAW_TASKS", { durable_name: "raw", ack_policy: AckPolicy.Explicit, max_ack_pending: 100_000 });
-  const w = Bun.spawn([process.execPath, join(ROOT, "bench/raw-worker.ts"), nats.url, String(c)], { stdout: "pipe", stderr: "inherit" });
-  await waitLine(w.stdout, /ready/);
-  const js = jetstream(nc);
-  const results = await js.consumers.get("RAW_RESULTS", { filter_subjects: "raw.results.>", deliver_policy: DeliverPolicy.All });
-  const iter = await results.consume();
-  const t0 = performance.now();
-  let got = 0;
-  const done = (async () => {
-    for await (const _ of iter) if (++got === N) break;
-  })();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 256 }, async () => {
-      while (next < N) {
-        const i = next++;
-        await js.publish(`raw.tasks.${i}`, encode({ i }), { msgID: `raw-${c}-${i}` });
-      }
-    }),
-  );
-  await done;
-  const t = performance.now() - t0;
-  w.kill("SIGKILL");
-  await w.exited;
-  return (N / t) * 1000;
-}
-
 // --- run -----------------------------------------------------------------------------------------
 const systems: { name: string; run: (c: number) => Promise<number> }[] = [
-  { name: "docctl", run: docctlRun },
+  { name: "docctl", run: (c) => docctlEchoRate(nc, nats.url, N, c) },
   { name: "BullMQ (Redis)", run: bullmqRun },
-  { name: "raw JetStream loop", run: rawRun },
+  { name: "raw JetStream loop", run: (c) => rawLoopRate(nc, nats.url, N, c) },
 ];
 const cpu = cpus();
 console.log(`peers: ${N} no-op jobs per run, concurrency ${CONCS.join("/")}, ${ROUNDS} rounds, ${cpu.length} cores (${cpu[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);

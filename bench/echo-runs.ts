@@ -1,0 +1,67 @@
+// The two echo-job runs bench/throughput.ts and bench/peers.ts compare: docctl end to end, and the raw
+// JetStream loop written with the same client. Each returns jobs per second.
+import { join } from "node:path";
+import { AckPolicy, DeliverPolicy, RetentionPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { encode } from "@msgpack/msgpack";
+import { submitBatch } from "../core/runtime/submit.ts";
+import { BIN, ROOT } from "../test/helpers/cli.ts";
+
+/** Resolves once `stream` has printed a line matching `re`. */
+export async function waitLine(stream: ReadableStream<Uint8Array>, re: RegExp): Promise<void> {
+  const dec = new TextDecoder();
+  let buf = "";
+  for await (const chunk of stream) {
+    buf += dec.decode(chunk);
+    if (re.test(buf)) return;
+  }
+  throw new Error(`process ended before printing ${re}: ${buf}`);
+}
+
+/** `n` echo jobs through the compiled `docctl worker --procs 1 --concurrency c`, fed by submitBatch. */
+export async function docctlEchoRate(nc: NatsConnection, natsUrl: string, n: number, c: number): Promise<number> {
+  const w = Bun.spawn([BIN, "worker", "--procs", "1", "--nats", natsUrl, "--handlers", "echo", "--concurrency", String(c), "-v"], { stderr: "pipe", stdout: "ignore" });
+  await waitLine(w.stderr, /pulling/);
+  const t0 = performance.now();
+  const out = await submitBatch(nc, "echo", Array.from({ length: n }, (_, i) => ({ i })), { timeoutMs: 600_000 });
+  const t = performance.now() - t0;
+  if (out.results.some((r) => !r?.ok)) throw new Error("docctl: some echo jobs failed");
+  w.kill("SIGTERM");
+  await w.exited;
+  return (n / t) * 1000;
+}
+
+let rawRound = 0;
+/** `n` no-op jobs through bench/raw-worker.ts: publish → pull → publish result → ack, no framework. */
+export async function rawLoopRate(nc: NatsConnection, natsUrl: string, n: number, c: number): Promise<number> {
+  const round = ++rawRound;
+  const jsm = await jetstreamManager(nc);
+  for (const s of ["RAW_TASKS", "RAW_RESULTS"]) await jsm.streams.delete(s).catch(() => {});
+  await jsm.streams.add({ name: "RAW_TASKS", subjects: ["raw.tasks.>"], retention: RetentionPolicy.Workqueue });
+  await jsm.streams.add({ name: "RAW_RESULTS", subjects: ["raw.results.>"] });
+  await jsm.consumers.add("RAW_TASKS", { durable_name: "raw", ack_policy: AckPolicy.Explicit, max_ack_pending: 100_000 });
+  const w = Bun.spawn([process.execPath, join(ROOT, "bench/raw-worker.ts"), natsUrl, String(c)], { stdout: "pipe", stderr: "inherit" });
+  await waitLine(w.stdout, /ready/);
+  const js = jetstream(nc);
+  const results = await js.consumers.get("RAW_RESULTS", { filter_subjects: "raw.results.>", deliver_policy: DeliverPolicy.All });
+  const iter = await results.consume();
+  const t0 = performance.now();
+  let got = 0;
+  const done = (async () => {
+    for await (const _ of iter) if (++got === n) break;
+  })();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 256 }, async () => {
+      while (next < n) {
+        const i = next++;
+        await js.publish(`raw.tasks.${i}`, encode({ i }), { msgID: `raw-${round}-${i}` });
+      }
+    }),
+  );
+  await done;
+  const t = performance.now() - t0;
+  w.kill("SIGKILL");
+  await w.exited;
+  return (n / t) * 1000;
+}
