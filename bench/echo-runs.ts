@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { AckPolicy, DeliverPolicy, RetentionPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { encode } from "@msgpack/msgpack";
-import { submitBatch } from "../core/runtime/submit.ts";
+import { submitBatch } from "../core/runtime/client/submit.ts";
 import { BIN, ROOT } from "../test/helpers/cli.ts";
 
 /** Resolves once `stream` has printed a line matching `re`. */

@@ -5,7 +5,7 @@
 import { connect } from "@nats-io/transport-node";
 import { startNatsServer } from "../test/helpers/nats.ts";
 import { BIN } from "../test/helpers/cli.ts";
-import { submitBatch } from "../core/runtime/submit.ts";
+import { submitBatch } from "../core/runtime/client/submit.ts";
 import { startSites } from "../examples/sites.ts";
 
 const URLS = Number(process.argv[2] ?? 40);

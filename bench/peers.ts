@@ -3,7 +3,7 @@
 //   BullMQ on Redis: one Worker process, jobs added with addBulk, completion counted with QueueEvents;
 //   the raw JetStream loop (bench/raw-worker.ts): pull → publish result → ack, no framework.
 // Prints jobs/s per system and concurrency (median of the rounds) and writes docs/throughput.svg.
-// Run: node_modules/.bin/bun bench/peers.ts [jobs=3000] [concurrencies=1,8,64] [rounds=3]
+// Run: npm install --prefix bench && node_modules/.bin/bun bench/peers.ts [jobs=3000] [concurrencies=1,8,64] [rounds=3]
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";

@@ -253,7 +253,7 @@ async function measureSubmitPath(template: string, n: number, procs: number, con
   const { startNatsServer } = await import("../test/helpers/nats.ts");
   const { BIN } = await import("../test/helpers/cli.ts");
   const { connect } = await import("@nats-io/transport-node");
-  const { submitBatch } = await import("../core/runtime/submit.ts");
+  const { submitBatch } = await import("../core/runtime/client/submit.ts");
   const { putTemplate } = await import("../core/render/store.ts");
   const nats = await startNatsServer();
   const nc = await connect({ servers: nats.url });

@@ -4,8 +4,8 @@
 import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Supervisor } from "../core/runtime/supervisor.ts";
-import { procPolicyDefaults } from "../core/runtime/proc-state.ts";
+import { Supervisor } from "../core/runtime/supervisor/supervisor.ts";
+import { procPolicyDefaults } from "../core/runtime/supervisor/proc-state.ts";
 import { startNatsServer } from "../test/helpers/nats.ts";
 
 const { values } = parseArgs({ options: { bin: { type: "string" }, kills: { type: "string" } } });

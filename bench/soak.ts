@@ -5,9 +5,9 @@
 // Run: node_modules/.bin/bun bench/soak.ts [minutes=3] [jobs/s=300] [procs=3] [concurrency=8]
 import { readdirSync, readFileSync } from "node:fs";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { connectNats } from "../core/runtime/connection.ts";
-import { submitBatch } from "../core/runtime/submit.ts";
-import { STREAM_RESULTS } from "../core/runtime/subjects.ts";
+import { connectNats } from "../core/runtime/nats/connection.ts";
+import { submitBatch } from "../core/runtime/client/submit.ts";
+import { STREAM_RESULTS } from "../core/runtime/protocol/subjects.ts";
 import { startNatsServer } from "../test/helpers/nats.ts";
 import { spawnDocctl } from "../test/helpers/cli.ts";
 import { tempDir } from "../test/helpers/tmp.ts";

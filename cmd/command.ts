@@ -1,6 +1,6 @@
 // What every CLI command module exports: its options, its help, and one function that runs it.
 import type { ParseArgsConfig } from "node:util";
-import type { NatsAuth } from "../core/runtime/connection.ts";
+import type { NatsAuth } from "../core/runtime/nats/connection.ts";
 import type { SettingsReport } from "./settings.ts";
 
 /** Options every command accepts. */

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parse, TomlError } from "smol-toml";
 import type { OptionSpec } from "./command.ts";
-import { ConfigError } from "../core/runtime/errors.ts";
+import { ConfigError } from "../core/runtime/protocol/errors.ts";
 
 /** One value read from the file, converted to what parseArgs would have produced for the flag. */
 export interface FileValue {

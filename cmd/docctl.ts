@@ -3,9 +3,9 @@
 // docctl.toml, and calls one function per command. No logic here.
 import { parseArgs } from "node:util";
 import type { Command, GlobalOptions } from "./command.ts";
-import { ConfigError, InputError, UnreachableError } from "../core/runtime/errors.ts";
-import { DEFAULT_NATS_URL, splitUrlCredentials } from "../core/runtime/connection.ts";
-import { addSecret } from "../core/runtime/log.ts";
+import { ConfigError, InputError, UnreachableError } from "../core/runtime/protocol/errors.ts";
+import { DEFAULT_NATS_URL, splitUrlCredentials } from "../core/runtime/nats/connection.ts";
+import { addSecret } from "../core/runtime/util/log.ts";
 import { VERSION } from "./version.ts";
 import { commands } from "./commands/index.ts";
 import { FLAG_ONLY, GLOBAL_DEFAULTS, GLOBAL_ENV, GLOBAL_HELP, GLOBAL_OPTIONS } from "./globals.ts";
@@ -114,7 +114,7 @@ function resolveGlobals(flags: Record<string, RawValue>, file: ConfigFile | unde
 function globalOptions(v: Record<string, RawValue>, configFile: string | undefined): GlobalOptions {
   const str = (k: string) => (v[k] === undefined ? undefined : String(v[k]));
   const fmt = str("log-format") ?? "pretty";
-  // Read by the logger (and inherited by procs and local workers), see core/runtime/log.ts.
+  // Read by the logger (and inherited by procs and local workers), see core/runtime/util/log.ts.
   if (str("log-file")) process.env.DOCCTL_LOG_FILE = str("log-file");
   if (fmt !== "pretty" && fmt !== "json") throw new ConfigError(`--log-format must be "pretty" or "json" (got "${fmt}")`, "log-format");
   // Secrets are masked in every log line from here on, whoever prints them.

@@ -1,6 +1,6 @@
 // The options every command accepts, their environment variables, and the help text that lists them.
 import type { OptionSpec } from "./command.ts";
-import { DEFAULT_NATS_URL } from "../core/runtime/connection.ts";
+import { DEFAULT_NATS_URL } from "../core/runtime/nats/connection.ts";
 
 export const GLOBAL_OPTIONS: OptionSpec = {
   config: { type: "string" },

@@ -1,8 +1,8 @@
 // Reading typed option values at the edge: whole numbers and durations, with errors naming the flag.
-import { ConfigError } from "../core/runtime/errors.ts";
-import { parseDuration } from "../core/runtime/duration.ts";
+import { ConfigError } from "../core/runtime/protocol/errors.ts";
+import { parseDuration } from "../core/runtime/util/duration.ts";
 import type { CommandContext, GlobalOptions } from "./command.ts";
-import type { NatsOptions } from "../core/runtime/connection.ts";
+import type { NatsOptions } from "../core/runtime/nats/connection.ts";
 
 /** Connection options from the global options: URL, credentials, TLS. Every command connects with these. */
 export function natsOptionsFrom(global: GlobalOptions, name: string, more: Partial<NatsOptions> = {}): NatsOptions {

@@ -1,6 +1,6 @@
 // The handlers every docctl binary carries, plus plugins from a directory.
 import type { NatsConnection } from "@nats-io/transport-node";
-import { HandlerRegistry, echoHandler } from "../core/runtime/registry.ts";
+import { HandlerRegistry, echoHandler } from "../core/runtime/worker/registry.ts";
 import title from "../plugins/title-fetch/index.ts";
 import pdf, { configurePdf } from "../plugins/pdf/index.ts";
 

@@ -2,8 +2,8 @@
 // Generic over every command's option spec, so commands added later get the file and env for free.
 import type { OptionSpec } from "./command.ts";
 import type { ConfigFile } from "./config-file.ts";
-import { ConfigError } from "../core/runtime/errors.ts";
-import { redactUrl } from "../core/runtime/log.ts";
+import { ConfigError } from "../core/runtime/protocol/errors.ts";
+import { redactUrl } from "../core/runtime/util/log.ts";
 
 export type Source = "flag" | "env" | "file" | "default";
 

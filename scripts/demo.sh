@@ -2,7 +2,7 @@
 # `npm run demo`: build docctl, start everything on this machine with `docctl up`, run the example jobs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x node_modules/.bin/bun ] || npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+[ -x node_modules/.bin/bun ] || npm ci --no-audit --no-fund
 command -v nats-server >/dev/null 2>&1 || bash scripts/deps.sh
 node_modules/.bin/bun run build >/dev/null
 export DOCCTL_NATS_URL=${DOCCTL_NATS_URL:-nats://127.0.0.1:4222}

@@ -1,10 +1,10 @@
 // `docctl pause|resume|drain WORKER|--all`: steer running workers over docctl.control.<id>.<verb>.
 import type { Command, CommandContext } from "../command.ts";
-import { connectNats } from "../../core/runtime/connection.ts";
-import { ConfigError } from "../../core/runtime/errors.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
+import { ConfigError } from "../../core/runtime/protocol/errors.ts";
 import { durOpt, natsOptionsFrom } from "../options.ts";
-import type { ControlVerb } from "../../core/runtime/control.ts";
-import { controlWorkers, NoSuchWorkerError } from "../../core/runtime/workers.ts";
+import type { ControlVerb } from "../../core/runtime/protocol/control.ts";
+import { controlWorkers, NoSuchWorkerError } from "../../core/runtime/client/fleet.ts";
 
 const WHAT: Record<Exclude<ControlVerb, "status">, { summary: string; done: string; more: string }> = {
   pause: {

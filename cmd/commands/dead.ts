@@ -1,9 +1,9 @@
 // `docctl dead ls|retry`: jobs that failed for good.
 import type { Command } from "../command.ts";
 import { natsOptionsFrom } from "../options.ts";
-import { connectNats } from "../../core/runtime/connection.ts";
-import { InputError } from "../../core/runtime/errors.ts";
-import { listDead, retryDead } from "../../core/runtime/dead.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
+import { InputError } from "../../core/runtime/protocol/errors.ts";
+import { listDead, retryDead } from "../../core/runtime/client/dead.ts";
 
 export const command: Command = {
   name: "dead",

@@ -1,13 +1,13 @@
 // `docctl manager`: scale worker servers with the lag (local processes or DigitalOcean droplets).
 import type { Command, CommandContext } from "../command.ts";
-import { ConfigError } from "../../core/runtime/errors.ts";
-import { parseDuration } from "../../core/runtime/duration.ts";
-import { ensureHandlers } from "../../core/runtime/topology.ts";
+import { ConfigError } from "../../core/runtime/protocol/errors.ts";
+import { parseDuration } from "../../core/runtime/util/duration.ts";
+import { ensureHandlers } from "../../core/runtime/nats/topology.ts";
 import { buildRegistry } from "../registry.ts";
-import { authEnv, connectNats } from "../../core/runtime/connection.ts";
-import { firstSignal } from "../../core/runtime/proc.ts";
+import { authEnv, connectNats } from "../../core/runtime/nats/connection.ts";
+import { firstSignal } from "../../core/runtime/worker/proc.ts";
 import { natsOptionsFrom } from "../options.ts";
-import { createLogger } from "../../core/runtime/log.ts";
+import { createLogger } from "../../core/runtime/util/log.ts";
 import { createManager, type ScalerConfig } from "../../core/scaler/create.ts";
 import { managerDefaults } from "../../core/scaler/manager.ts";
 import { policyDefaults } from "../../core/scaler/policy.ts";

@@ -2,10 +2,10 @@
 import { jetstream } from "@nats-io/jetstream";
 import type { Command } from "../command.ts";
 import { strOpt, natsOptionsFrom } from "../options.ts";
-import { connectNats } from "../../core/runtime/connection.ts";
-import { InputError } from "../../core/runtime/errors.ts";
-import { readResult, saveOutput } from "../../core/runtime/submit.ts";
-import { tokenProblem } from "../../core/runtime/subjects.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
+import { InputError } from "../../core/runtime/protocol/errors.ts";
+import { readResult, saveOutput } from "../../core/runtime/client/submit.ts";
+import { tokenProblem } from "../../core/runtime/protocol/subjects.ts";
 import { formatResult, resultJson } from "./submit.ts";
 
 export const command: Command = {

@@ -1,12 +1,12 @@
 // `docctl status`: every live worker, its procs and what they are doing, and the lag of every handler.
 import type { Command } from "../command.ts";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { connectNats } from "../../core/runtime/connection.ts";
-import { durabilityWarnings } from "../../core/runtime/durability.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
+import { durabilityWarnings } from "../../core/runtime/nats/durability.ts";
 import { natsOptionsFrom } from "../options.ts";
-import { formatDuration } from "../../core/runtime/duration.ts";
-import { PRESENCE_STALE_MS, type PresenceV1 } from "../../core/runtime/control.ts";
-import { handlerLags, listWorkers, type HandlerLag } from "../../core/runtime/workers.ts";
+import { formatDuration } from "../../core/runtime/util/duration.ts";
+import { PRESENCE_STALE_MS, type PresenceV1 } from "../../core/runtime/protocol/control.ts";
+import { handlerLags, listWorkers, type HandlerLag } from "../../core/runtime/client/fleet.ts";
 
 export const command: Command = {
   name: "status",

@@ -2,11 +2,11 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "../command.ts";
 import { durOpt, strOpt, natsOptionsFrom } from "../options.ts";
-import { connectNats } from "../../core/runtime/connection.ts";
-import { InputError } from "../../core/runtime/errors.ts";
-import { parseJobFile } from "../../core/runtime/jobfile.ts";
-import { submitDefaults, submitPlan, type CollectedResult } from "../../core/runtime/submit.ts";
-import { formatDuration } from "../../core/runtime/duration.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
+import { InputError } from "../../core/runtime/protocol/errors.ts";
+import { parseJobFile } from "../../core/runtime/client/jobfile.ts";
+import { submitDefaults, submitPlan, type CollectedResult } from "../../core/runtime/client/submit.ts";
+import { formatDuration } from "../../core/runtime/util/duration.ts";
 import { progressBar } from "../progress.ts";
 
 export const command: Command = {

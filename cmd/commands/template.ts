@@ -3,10 +3,10 @@ import { existsSync, mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Command, CommandContext } from "../command.ts";
-import { connectNats } from "../../core/runtime/connection.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { natsOptionsFrom } from "../options.ts";
 import { jsonSyntaxError } from "../json-location.ts";
-import { InputError, JobError, UnreachableError } from "../../core/runtime/errors.ts";
+import { InputError, JobError, UnreachableError } from "../../core/runtime/protocol/errors.ts";
 import { TEMPLATES_BUCKET, getTemplate, listTemplates, putTemplate, removeTemplate } from "../../core/render/store.ts";
 
 const HELP = `Usage:

@@ -1,5 +1,5 @@
 // Render error codes: stable, part of the wire contract (docs/protocol.md, docs/render.md).
-import { JobError } from "../runtime/errors.ts";
+import { JobError } from "../runtime/protocol/errors.ts";
 
 /** Codes a render failure carries. None is retryable except where noted. */
 export const RenderErrorCodes = {

@@ -1,7 +1,7 @@
 // Builds a manager and its provider from one typed config: what `docctl manager` and `docctl up` call.
 import type { NatsConnection } from "@nats-io/transport-node";
 import { readFileSync } from "node:fs";
-import { ConfigError } from "../runtime/errors.ts";
+import { ConfigError } from "../runtime/protocol/errors.ts";
 import { drainDefaults } from "./control.ts";
 import { Manager, managerDefaults, type ManagerOptions } from "./manager.ts";
 import { policyDefaults } from "./policy.ts";

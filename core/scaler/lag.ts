@@ -1,7 +1,7 @@
 // Reads the lag (jobs waiting + jobs in flight) of every handler's consumer on the tasks stream.
 import type { JetStreamManager } from "@nats-io/jetstream";
-import { STREAM_TASKS, consumerName, taskSubject } from "../runtime/subjects.ts";
-import { isNotFound } from "../runtime/topology.ts";
+import { STREAM_TASKS, consumerName, taskSubject } from "../runtime/protocol/subjects.ts";
+import { isNotFound } from "../runtime/nats/topology.ts";
 
 export const TASKS_STREAM = STREAM_TASKS;
 const TASKS_SUBJECT_PREFIX = taskSubject("");

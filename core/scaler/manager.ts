@@ -1,7 +1,7 @@
 // The manager loop: poll lag, ask the policy, reconcile through a provider; one leader at a time.
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { formatDuration } from "../runtime/duration.ts";
+import { formatDuration } from "../runtime/util/duration.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { workerStatus } from "./control.ts";
 import { ProviderError, ProviderErrorCodes } from "./errors.ts";

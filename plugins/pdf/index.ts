@@ -1,7 +1,7 @@
 // The `pdf` job type: renders a stored template with the job's data and stores the PDF as the job's output.
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { HandlerDef, JobContext } from "../../core/runtime/types.ts";
-import { JobError } from "../../core/runtime/errors.ts";
+import type { HandlerDef, JobContext } from "../../core/runtime/protocol/types.ts";
+import { JobError } from "../../core/runtime/protocol/errors.ts";
 import { loadFonts } from "../../core/render/fonts.ts";
 import { Renderer } from "../../core/render/renderer.ts";
 import { TemplateCache } from "../../core/render/store.ts";

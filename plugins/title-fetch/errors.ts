@@ -1,6 +1,6 @@
 // The title handler's failure codes, and the mapping from Node-style network errors to them. Pure.
 
-import { JobError } from "../../core/runtime/errors.ts";
+import { JobError } from "../../core/runtime/protocol/errors.ts";
 
 /** Error codes a failed `title` job can carry (listed in docs/title.md). */
 export const TitleErrorCodes = {

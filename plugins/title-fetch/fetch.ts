@@ -9,7 +9,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { IncomingMessage } from "node:http";
-import { JobError } from "../../core/runtime/errors.ts";
+import { JobError } from "../../core/runtime/protocol/errors.ts";
 import { headerValue, readTitle } from "./body.ts";
 import { mediaType } from "./charset.ts";
 import { statusError, TitleErrorCodes, toFetchError } from "./errors.ts";

@@ -1,6 +1,6 @@
 // The `title` job type: fetch a web page and return its <title>, safely, for the map-reduce demo and real use.
 
-import type { HandlerDef } from "../../core/runtime/types.ts";
+import type { HandlerDef } from "../../core/runtime/protocol/types.ts";
 import { fetchTitle, type TitleResult } from "./fetch.ts";
 import { resolveOptions, type TitleFetchOptions } from "./options.ts";
 

@@ -7,7 +7,7 @@
 
 import { lookup as dnsLookup } from "node:dns/promises";
 import type { LookupFunction } from "node:net";
-import { JobError } from "../../core/runtime/errors.ts";
+import { JobError } from "../../core/runtime/protocol/errors.ts";
 import { TitleErrorCodes, toFetchError } from "./errors.ts";
 import { blockedRange, isIpLiteral } from "./guard.ts";
 import type { ResolvedAddress, TitleFetchOptions } from "./options.ts";

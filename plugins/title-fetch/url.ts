@@ -1,6 +1,6 @@
 // The URL a title job fetches: what a user may write, and how it is shown in messages. Pure.
 
-import { JobError } from "../../core/runtime/errors.ts";
+import { JobError } from "../../core/runtime/protocol/errors.ts";
 import { TitleErrorCodes } from "./errors.ts";
 import { allowedSchemes } from "./guard.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { renderStatus } from "../../cmd/commands/status.ts";
-import type { PresenceV1, PresenceProcV1 } from "../../core/runtime/control.ts";
+import type { PresenceV1, PresenceProcV1 } from "../../core/runtime/protocol/control.ts";
 
 const NOW = 1_800_000_000_000;
 const proc = (o: Partial<PresenceProcV1>): PresenceProcV1 => ({

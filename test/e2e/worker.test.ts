@@ -5,10 +5,10 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connectNats } from "../../core/runtime/connection.ts";
-import { decodeResult, encodeJob, type ResultV1 } from "../../core/runtime/codec.ts";
-import { listWorkers } from "../../core/runtime/workers.ts";
-import type { PresenceV1 } from "../../core/runtime/control.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
+import { decodeResult, encodeJob, type ResultV1 } from "../../core/runtime/protocol/codec.ts";
+import { listWorkers } from "../../core/runtime/client/fleet.ts";
+import type { PresenceV1 } from "../../core/runtime/protocol/control.ts";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { tempDir } from "../helpers/tmp.ts";
 

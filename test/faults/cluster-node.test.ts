@@ -6,8 +6,8 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { startNatsCluster, type NatsCluster } from "../helpers/cluster.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { docctl, eventually } from "../helpers/cli.ts";
-import { connectNats } from "../../core/runtime/connection.ts";
-import { STREAM_RESULTS, STREAM_TASKS } from "../../core/runtime/subjects.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
+import { STREAM_RESULTS, STREAM_TASKS } from "../../core/runtime/protocol/subjects.ts";
 import { WorkerPool, rng, runFaultBatch, seed, tickPlugin } from "./harness.ts";
 
 let cluster: NatsCluster | undefined;

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { spawnDocctl, eventually, type Background } from "../helpers/cli.ts";
-import { submitBatch, type SubmitOutcome } from "../../core/runtime/submit.ts";
-import { STREAM_DEAD, STREAM_RESULTS, STREAM_TASKS } from "../../core/runtime/subjects.ts";
-import type { TopologyOptions } from "../../core/runtime/topology.ts";
+import { submitBatch, type SubmitOutcome } from "../../core/runtime/client/submit.ts";
+import { STREAM_DEAD, STREAM_RESULTS, STREAM_TASKS } from "../../core/runtime/protocol/subjects.ts";
+import type { TopologyOptions } from "../../core/runtime/nats/topology.ts";
 
 /** The job every fault test runs: sleep `ms`, write "<id> <attempt> <pid>" to $FAULT_LOG, return the id. */
 const TICK = `import { appendFileSync } from "node:fs";

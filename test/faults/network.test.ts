@@ -9,7 +9,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { startProxy, type TcpProxy } from "../helpers/proxy.ts";
 import { tempDir } from "../helpers/tmp.ts";
-import { connectNats } from "../../core/runtime/connection.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { WorkerPool, rng, runFaultBatch, seed, tickPlugin } from "./harness.ts";
 
 let nats: NatsServerHandle | undefined;

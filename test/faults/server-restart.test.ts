@@ -7,7 +7,7 @@ import { tempDir } from "../helpers/tmp.ts";
 import { docctl } from "../helpers/cli.ts";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { connectNats } from "../../core/runtime/connection.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { WorkerPool, rng, runFaultBatch, seed, tickPlugin } from "./harness.ts";
 
 let nats: NatsServerHandle | undefined;

@@ -6,7 +6,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { eventually, spawnDocctl, type Background } from "../helpers/cli.ts";
-import { connectNats } from "../../core/runtime/connection.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { rng, runFaultBatch, seed, tickPlugin } from "./harness.ts";
 
 let nats: NatsServerHandle | undefined;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { tempDir } from "../helpers/tmp.ts";
-import { connectNats } from "../../core/runtime/connection.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { WorkerPool, rng, runFaultBatch, seed, tickPlugin } from "./harness.ts";
 
 let nats: NatsServerHandle | undefined;

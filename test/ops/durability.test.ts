@@ -1,9 +1,9 @@
 // durabilityWarnings: old servers, unreplicated or in-memory streams; pure and against a real server.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { jetstreamManager, StorageType } from "@nats-io/jetstream";
-import { connectNats } from "../../core/runtime/connection.ts";
-import { durabilityProblems, durabilityWarnings } from "../../core/runtime/durability.ts";
-import { ensureStreams, topologyDefaults } from "../../core/runtime/topology.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
+import { durabilityProblems, durabilityWarnings } from "../../core/runtime/nats/durability.ts";
+import { ensureStreams, topologyDefaults } from "../../core/runtime/nats/topology.ts";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 
 describe("durabilityProblems", () => {

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { MetricsRegistry } from "../../core/runtime/metrics.ts";
-import { parseAddr, startHttp } from "../../core/runtime/http.ts";
+import { MetricsRegistry } from "../../core/runtime/util/metrics.ts";
+import { parseAddr, startHttp } from "../../core/runtime/http/server.ts";
 import { docctl, eventually, spawnDocctl, type Background } from "../helpers/cli.ts";
 import { freePort, startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { parseMetrics, sample } from "../helpers/prometheus.ts";

@@ -1,8 +1,8 @@
 // The pure pieces of ops: credentials in URLs, secrets in logs, merging procs' metrics.
 import { describe, expect, test } from "bun:test";
-import { authEnv, authOptions, effectiveAuth, splitUrlCredentials } from "../../core/runtime/connection.ts";
-import { addSecret, maskSecrets, redactUrl } from "../../core/runtime/log.ts";
-import { mergeExpositions } from "../../core/runtime/metrics-merge.ts";
+import { authEnv, authOptions, effectiveAuth, splitUrlCredentials } from "../../core/runtime/nats/connection.ts";
+import { addSecret, maskSecrets, redactUrl } from "../../core/runtime/util/log.ts";
+import { mergeExpositions } from "../../core/runtime/http/metrics-merge.ts";
 import { parseMetrics, sample } from "../helpers/prometheus.ts";
 import { helpDefaults } from "../../cmd/settings.ts";
 

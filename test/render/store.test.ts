@@ -1,7 +1,7 @@
 // The template store and the `docctl template` command against a real nats-server.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { connectNats } from "../../core/runtime/connection.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { TemplateCache, getTemplate, listTemplates, putTemplate, removeTemplate } from "../../core/render/store.ts";
 import { command } from "../../cmd/commands/template.ts";
 import { startNatsServer, freePort, type NatsServerHandle } from "../helpers/nats.ts";

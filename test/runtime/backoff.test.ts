@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { backoffDefaults, backoffDelay } from "../../core/runtime/backoff.ts";
+import { backoffDefaults, backoffDelay } from "../../core/runtime/util/backoff.ts";
 
 describe("restart backoff", () => {
   test("the first restart comes well under a second", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseDedicated, parseLabels } from "../../core/runtime/dedicated.ts";
+import { parseDedicated, parseLabels } from "../../core/runtime/supervisor/dedicated.ts";
 
 describe("--dedicated", () => {
   test("parses handler=count pairs", () => {

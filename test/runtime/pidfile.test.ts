@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { acquirePidFile } from "../../core/runtime/pidfile.ts";
+import { acquirePidFile } from "../../core/runtime/supervisor/pidfile.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const dirs: { cleanup(): void }[] = [];

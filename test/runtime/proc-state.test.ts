@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { newProc, procPolicyDefaults, transition, type ProcEvent, type ProcMachine, type ProcPolicy } from "../../core/runtime/proc-state.ts";
+import { newProc, procPolicyDefaults, transition, type ProcEvent, type ProcMachine, type ProcPolicy } from "../../core/runtime/supervisor/proc-state.ts";
 
 const policy: ProcPolicy = { ...procPolicyDefaults, backoff: { ...procPolicyDefaults.backoff, jitter: 0 } };
 

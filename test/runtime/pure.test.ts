@@ -1,14 +1,14 @@
 // Pure pieces of the runtime: codec, job files, retry schedule, durations, slots. No servers.
 import { describe, expect, test } from "bun:test";
 import { encode } from "@msgpack/msgpack";
-import { decodeJob, encodeJob, encodeResult, decodeResult } from "../../core/runtime/codec.ts";
-import { parseJobFile } from "../../core/runtime/jobfile.ts";
-import { retryDelay } from "../../core/runtime/retry.ts";
-import { parseDuration } from "../../core/runtime/duration.ts";
-import { Slots } from "../../core/runtime/slots.ts";
-import { toWireError, JobError } from "../../core/runtime/errors.ts";
-import { embeddedConfig, supportsSyncAlways } from "../../core/runtime/embedded-nats.ts";
-import { streamConfigs, topologyDefaults } from "../../core/runtime/topology.ts";
+import { decodeJob, encodeJob, encodeResult, decodeResult } from "../../core/runtime/protocol/codec.ts";
+import { parseJobFile } from "../../core/runtime/client/jobfile.ts";
+import { retryDelay } from "../../core/runtime/worker/retry.ts";
+import { parseDuration } from "../../core/runtime/util/duration.ts";
+import { Slots } from "../../core/runtime/worker/slots.ts";
+import { toWireError, JobError } from "../../core/runtime/protocol/errors.ts";
+import { embeddedConfig, supportsSyncAlways } from "../../core/runtime/nats/embedded.ts";
+import { streamConfigs, topologyDefaults } from "../../core/runtime/nats/topology.ts";
 
 describe("codec", () => {
   test("a job survives a round trip and optional fields stay absent", () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { Supervisor, slotsFor, type SupervisorOptions } from "../../core/runtime/supervisor.ts";
-import { procPolicyDefaults } from "../../core/runtime/proc-state.ts";
+import { Supervisor, slotsFor, type SupervisorOptions } from "../../core/runtime/supervisor/supervisor.ts";
+import { procPolicyDefaults } from "../../core/runtime/supervisor/proc-state.ts";
 
 const FAKE = join(import.meta.dir, "../fixtures/fake-proc.ts");
 const lines: string[] = [];

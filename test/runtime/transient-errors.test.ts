@@ -1,7 +1,7 @@
 // Which NATS failures the submitter waits out (publishing again under the same Nats-Msg-Id) and which it reports.
 import { expect, test } from "bun:test";
 import { errors } from "@nats-io/transport-node";
-import { isTransientNatsError } from "../../core/runtime/errors.ts";
+import { isTransientNatsError } from "../../core/runtime/protocol/errors.ts";
 
 test("a server that is away or electing a leader is transient; a closed connection or a refusal is not", () => {
   expect(isTransientNatsError(new errors.TimeoutError())).toBe(true);

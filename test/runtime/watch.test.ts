@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { watchDir } from "../../core/runtime/watch.ts";
+import { watchDir } from "../../core/runtime/supervisor/watch.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 describe("plugin dir watcher", () => {

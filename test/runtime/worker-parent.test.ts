@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { connectNats } from "../../core/runtime/connection.ts";
-import { startWorkerParent, type WorkerParent } from "../../core/runtime/worker-parent.ts";
-import { controlWorkers, listWorkers, NoSuchWorkerError } from "../../core/runtime/workers.ts";
-import { ControlPlane, workersBucket } from "../../core/runtime/control.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
+import { startWorkerParent, type WorkerParent } from "../../core/runtime/supervisor/parent.ts";
+import { controlWorkers, listWorkers, NoSuchWorkerError } from "../../core/runtime/client/fleet.ts";
+import { ControlPlane, workersBucket } from "../../core/runtime/supervisor/control-plane.ts";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import type { NatsConnection } from "@nats-io/transport-node";

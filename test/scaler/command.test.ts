@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { join } from "node:path";
 import { command, managerConfig } from "../../cmd/commands/manager.ts";
-import { connectNats } from "../../core/runtime/connection.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { startFakeDo, type FakeDo } from "../helpers/fake-do.ts";
 import { tempDir } from "../helpers/tmp.ts";

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { connectNats } from "../../core/runtime/connection.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { readLag } from "../../core/scaler/lag.ts";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { createTasksStream, publishJobs } from "./setup.ts";

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
-import { connectNats } from "../../core/runtime/connection.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { Lease } from "../../core/scaler/lease.ts";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { waitFor } from "./setup.ts";

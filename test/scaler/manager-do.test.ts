@@ -2,7 +2,7 @@
 // delete after idle, never touch untagged droplets, a standby takes over, 429 and 5xx are survived.
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { connectNats } from "../../core/runtime/connection.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { Manager, type ManagerOptions } from "../../core/scaler/manager.ts";
 import { DoClient } from "../../core/scaler/providers/do-api.ts";
 import { DigitalOceanProvider, digitalOceanDefaults, WORKER_TAG } from "../../core/scaler/providers/digitalocean.ts";

@@ -4,7 +4,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { join } from "node:path";
-import { connectNats } from "../../core/runtime/connection.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { Manager } from "../../core/scaler/manager.ts";
 import { LocalProvider, localDefaults } from "../../core/scaler/providers/local.ts";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";

@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { join } from "node:path";
-import { connectNats } from "../../core/runtime/connection.ts";
-import { submitBatch } from "../../core/runtime/submit.ts";
-import { ensureConsumer, ensureStreams, topologyDefaults } from "../../core/runtime/topology.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
+import { submitBatch } from "../../core/runtime/client/submit.ts";
+import { ensureConsumer, ensureStreams, topologyDefaults } from "../../core/runtime/nats/topology.ts";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Manager } from "../../core/scaler/manager.ts";
 import { LocalProvider, localDefaults } from "../../core/scaler/providers/local.ts";

@@ -1,6 +1,6 @@
 // The demo stays working: examples/urls-local.json against examples/sites.ts gives ten titles.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { JobContext } from "../../../core/runtime/types.ts";
+import type { JobContext } from "../../../core/runtime/protocol/types.ts";
 import { demoPaths, startSites } from "../../../examples/sites.ts";
 import { createTitleHandler } from "../../../plugins/title-fetch/index.ts";
 import batchFile from "../../../examples/urls-local.json";

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { JobContext } from "../../../core/runtime/types.ts";
+import type { JobContext } from "../../../core/runtime/protocol/types.ts";
 import title, { createTitleHandler, TitleErrorCodes, titleFetchDefaults, type TitleFetchOptions, type TitleResult } from "../../../plugins/title-fetch/index.ts";
 import { startSite, type TestSite } from "./site.ts";
 

@@ -9,8 +9,8 @@ import {
   type NatsConnection,
   type NodeConnectionOptions,
 } from "@nats-io/transport-node";
-import { AuthError, ConfigError, UnreachableError } from "./errors.ts";
-import { redactUrl } from "./log.ts";
+import { AuthError, ConfigError, UnreachableError } from "../protocol/errors.ts";
+import { redactUrl } from "../util/log.ts";
 
 /** How to prove who we are to NATS, and how to check who it is. At most one of user, token, nkeyFile, credsFile. */
 export interface NatsAuth {

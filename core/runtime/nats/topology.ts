@@ -19,7 +19,7 @@ import {
   STREAM_TASKS,
   consumerName,
   taskSubject,
-} from "./subjects.ts";
+} from "../protocol/subjects.ts";
 
 /** Limits of the streams and consumers docctl creates. */
 export interface TopologyOptions {

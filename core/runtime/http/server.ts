@@ -2,8 +2,8 @@
 // pages and actions it adds. Binds to loopback unless told otherwise; actions need a token off loopback.
 import { timingSafeEqual } from "node:crypto";
 import type { Server } from "bun";
-import { ConfigError } from "./errors.ts";
-import type { MetricsRegistry } from "./metrics.ts";
+import { ConfigError } from "../protocol/errors.ts";
+import type { MetricsRegistry } from "../util/metrics.ts";
 
 export type RouteHandler = (req: Request, url: URL) => Response | Promise<Response>;
 

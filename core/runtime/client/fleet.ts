@@ -1,8 +1,8 @@
 // Reading and steering the fleet from outside: list live workers, send control verbs, read per-handler lag.
 import type { NatsConnection } from "@nats-io/transport-node";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { STREAM_TASKS, consumerName } from "./subjects.ts";
-import { BUCKET_WORKERS, controlSubject, type ControlReplyV1, type ControlVerb, type PresenceV1 } from "./control.ts";
+import { STREAM_TASKS, consumerName } from "../protocol/subjects.ts";
+import { BUCKET_WORKERS, controlSubject, type ControlReplyV1, type ControlVerb, type PresenceV1 } from "../protocol/control.ts";
 
 /**
  * Every worker with a live presence entry, sorted by id. Reads the bucket's stream with an ordered

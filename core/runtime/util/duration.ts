@@ -1,5 +1,5 @@
 // Durations are milliseconds inside docctl; `500ms`, `5s`, `2m`, `1h`, `1d` are parsed only at the edge.
-import { ConfigError } from "./errors.ts";
+import { ConfigError } from "../protocol/errors.ts";
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

@@ -5,17 +5,17 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { headers } from "@nats-io/transport-node";
 import { createHash } from "node:crypto";
 import { decode } from "@msgpack/msgpack";
-import { decodeJob, encodeDead, encodeResult, type JobV1, type ResultV1 } from "./codec.ts";
-import { ErrorCodes, isTransientNatsError, toWireError, type WireError } from "./errors.ts";
-import type { Logger } from "./log.ts";
-import type { WorkerMetrics } from "./metrics.ts";
+import { decodeJob, encodeDead, encodeResult, type JobV1, type ResultV1 } from "../protocol/codec.ts";
+import { ErrorCodes, isTransientNatsError, toWireError, type WireError } from "../protocol/errors.ts";
+import type { Logger } from "../util/log.ts";
+import type { WorkerMetrics } from "../util/metrics.ts";
 import type { HandlerRegistry, RegisteredHandler } from "./registry.ts";
 import { retryDefaults, retryDelay, type RetryPolicy } from "./retry.ts";
 import { Slots } from "./slots.ts";
-import { Puller } from "./puller.ts";
-import { BUCKET_OUTPUTS, STREAM_TASKS, consumerName, deadSubject, resultSubject, tokenProblem } from "./subjects.ts";
-import { ensureConsumer, ensureStreams, outputsBucket, topologyDefaults, type TopologyOptions } from "./topology.ts";
-import type { JobContext, OutputRefV1 } from "./types.ts";
+import { Puller } from "../nats/puller.ts";
+import { BUCKET_OUTPUTS, STREAM_TASKS, consumerName, deadSubject, resultSubject, tokenProblem } from "../protocol/subjects.ts";
+import { ensureConsumer, ensureStreams, outputsBucket, topologyDefaults, type TopologyOptions } from "../nats/topology.ts";
+import type { JobContext, OutputRefV1 } from "../protocol/types.ts";
 
 export interface WorkerLoopOptions {
   nc: NatsConnection;

@@ -1,56 +1,11 @@
-// Presence and control of a running worker: a TTL'd entry in KV bucket DOCCTL_WORKERS, and
-// request/reply on docctl.control.<id>.<verb> and docctl.control.all.<verb> (status, pause, resume, drain).
+// The control plane of a running worker: its TTL'd presence entry in KV bucket DOCCTL_WORKERS, and it
+// answers request/reply on docctl.control.<id>.<verb> and docctl.control.all.<verb> (status, pause, resume, drain).
 import type { NatsConnection, Msg, Subscription } from "@nats-io/transport-node";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { SupervisorStatus } from "./supervisor.ts";
-import { BUCKET_WORKERS } from "./subjects.ts";
-import { ConfigError } from "./errors.ts";
-
-export { BUCKET_WORKERS };
-export const CONTROL_VERBS = ["status", "pause", "resume", "drain"] as const;
-export type ControlVerb = (typeof CONTROL_VERBS)[number];
-export const controlSubject = (id: string, verb: ControlVerb | "*") => `docctl.control.${id}.${verb}`;
-
-/** One proc in a presence entry. */
-export interface PresenceProcV1 {
-  name: string;
-  /** the one handler a dedicated proc serves, null for a general one */
-  handler: string | null;
-  pid: number | null;
-  state: string;
-  /** the proc's loop state: running, paused, draining ... */
-  loop: string | null;
-  restarts: number;
-  jobs_done: number;
-  jobs_failed: number;
-  in_flight: { id: string; handler: string; age_ms: number }[];
-  started_at: number | null;
-  /** how the previous child of this proc ended (null before the first exit) */
-  last_exit: { code: number | null; signal: string | null; ran_ms: number; planned: boolean; at: number } | null;
-}
-
-/** The JSON value under key `<id>` in DOCCTL_WORKERS, and the body of every control reply's `worker`. */
-export interface PresenceV1 {
-  v: 1;
-  id: string;
-  host: string;
-  pid: number;
-  version: string;
-  /** ms since epoch */
-  started_at: number;
-  /** ms since epoch of this refresh */
-  updated_at: number;
-  state: string;
-  /** jobs in flight over all procs */
-  in_flight: number;
-  procs: PresenceProcV1[];
-  labels: Record<string, string>;
-}
-
-/** The reply to a control request. */
-export type ControlReplyV1 =
-  | { ok: true; verb: ControlVerb; worker: PresenceV1 }
-  | { ok: false; id: string; error: { code: "UNKNOWN_VERB"; message: string } };
+import { BUCKET_WORKERS } from "../protocol/subjects.ts";
+import { CONTROL_VERBS, controlSubject, type ControlReplyV1, type ControlVerb, type PresenceProcV1, type PresenceV1 } from "../protocol/control.ts";
+import { ConfigError } from "../protocol/errors.ts";
 
 /** What control acts on (the supervisor, via the worker parent). */
 export interface ControlTarget {
@@ -79,9 +34,6 @@ export interface ControlOptions {
 }
 
 export const controlDefaults = { presenceTtlMs: 15_000, refreshMs: 5_000 };
-
-/** A presence entry not rewritten for this long (two refreshes missed) belongs to a worker that stopped answering. */
-export const PRESENCE_STALE_MS = 12_000;
 
 /** The presence entry for a status: a pure function, so the manager's tests can build one too. */
 export function presenceOf(

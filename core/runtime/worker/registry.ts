@@ -3,9 +3,9 @@ import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import Ajv, { type ValidateFunction } from "ajv";
-import type { HandlerDef, HandlerModule } from "./types.ts";
-import { ConfigError } from "./errors.ts";
-import { tokenProblem } from "./subjects.ts";
+import type { HandlerDef, HandlerModule } from "../protocol/types.ts";
+import { ConfigError } from "../protocol/errors.ts";
+import { tokenProblem } from "../protocol/subjects.ts";
 
 /** A handler ready to run: its definition, its compiled schema, where it came from. */
 export interface RegisteredHandler {

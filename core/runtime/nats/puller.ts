@@ -3,7 +3,7 @@
 import { JetStreamStatus, type JsMsg } from "@nats-io/jetstream/internal";
 import { createInbox, nanos, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 // toJsMsg is not exported by the package; the version is pinned in package.json for this reason.
-import { toJsMsg } from "../../node_modules/@nats-io/jetstream/lib/jsmsg.js";
+import { toJsMsg } from "../../../node_modules/@nats-io/jetstream/lib/jsmsg.js";
 
 interface Request {
   remaining: number;

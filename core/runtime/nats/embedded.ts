@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { ConfigError } from "./errors.ts";
+import { ConfigError } from "../protocol/errors.ts";
 
 export interface EmbeddedNats {
   url: string;

@@ -1,8 +1,8 @@
 // `docctl worker` as a parent: pid file, supervisor, presence and control, signals and plugin watching.
 import { hostname } from "node:os";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { connectNats, type NatsAuth } from "./connection.ts";
-import { ControlPlane, controlDefaults } from "./control.ts";
+import { connectNats, type NatsAuth } from "../nats/connection.ts";
+import { ControlPlane, controlDefaults } from "./control-plane.ts";
 import { acquirePidFile, type PidFile } from "./pidfile.ts";
 import { procPolicyDefaults, type ProcPolicy } from "./proc-state.ts";
 import { selfCommand } from "./proc-spawn.ts";

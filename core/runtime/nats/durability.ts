@@ -1,7 +1,7 @@
 // Warnings about how safely the NATS server keeps docctl's jobs: streams without replicas or in
 // memory, and servers too old to flush before acknowledging (`sync_interval: always`, 2.10+).
 import type { JetStreamManager } from "@nats-io/jetstream";
-import { supportsSyncAlways } from "./embedded-nats.ts";
+import { supportsSyncAlways } from "./embedded.ts";
 
 /** What the check needs to know about one stream. */
 export interface StreamFacts {

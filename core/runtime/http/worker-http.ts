@@ -2,11 +2,11 @@
 // consumers), /healthz, and the dashboard. Started before the loop so a bad --http fails fast.
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { isLoopback, parseAddr, startHttp, type HttpServer, type RouteHandler } from "./http.ts";
-import { MetricsRegistry, WorkerMetrics } from "./metrics.ts";
-import { STREAM_TASKS, consumerName } from "./subjects.ts";
+import { isLoopback, parseAddr, startHttp, type HttpServer, type RouteHandler } from "./server.ts";
+import { MetricsRegistry, WorkerMetrics } from "../util/metrics.ts";
+import { STREAM_TASKS, consumerName } from "../protocol/subjects.ts";
 import { mergeExpositions } from "./metrics-merge.ts";
-import type { LoopStats, WorkerLoop } from "./worker-loop.ts";
+import type { LoopStats, WorkerLoop } from "../worker/loop.ts";
 
 export interface WorkerHttpOptions {
   addr: string;

@@ -1,6 +1,6 @@
 // Parses `--dedicated pdf=2,title=1` (procs that serve one handler only, like GearmanManager's dedicated_count).
-import { ConfigError } from "./errors.ts";
-import { tokenProblem } from "./subjects.ts";
+import { ConfigError } from "../protocol/errors.ts";
+import { tokenProblem } from "../protocol/subjects.ts";
 
 /** `pdf=2,title=1` → `{pdf: 2, title: 1}`; an error names the part that is wrong. */
 export function parseDedicated(text: string, option = "--dedicated"): Record<string, number> {

@@ -1,10 +1,10 @@
 // Dead letters: list them, and put them back on the task queue with fresh attempts.
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { decodeDead, encodeJob, type DeadLetterV1 } from "./codec.ts";
-import { InputError } from "./errors.ts";
-import { STREAM_DEAD, taskSubject } from "./subjects.ts";
-import { isNotFound } from "./topology.ts";
+import { decodeDead, encodeJob, type DeadLetterV1 } from "../protocol/codec.ts";
+import { InputError } from "../protocol/errors.ts";
+import { STREAM_DEAD, taskSubject } from "../protocol/subjects.ts";
+import { isNotFound } from "../nats/topology.ts";
 
 export interface DeadEntry {
   seq: number;

@@ -1,6 +1,6 @@
 // The life of one supervised proc as a pure state machine: an event and the time go in, the new
 // state and the actions the supervisor must take come out. No clock, no processes, no timers here.
-import { backoffDefaults, backoffDelay, type BackoffOptions } from "./backoff.ts";
+import { backoffDefaults, backoffDelay, type BackoffOptions } from "../util/backoff.ts";
 
 /**
  * STARTING: spawned, not ready yet. RUNNING: ready, pulling jobs. DRAINING: finishing in-flight jobs

@@ -4,12 +4,12 @@ import { basename, join } from "node:path";
 import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { decodeResult, encodeJob, type JobV1, type ResultV1 } from "./codec.ts";
-import { InputError, isTransientNatsError } from "./errors.ts";
+import { decodeResult, encodeJob, type JobV1, type ResultV1 } from "../protocol/codec.ts";
+import { InputError, isTransientNatsError } from "../protocol/errors.ts";
 import type { PlannedJob, SubmitPlan } from "./jobfile.ts";
 import { newId } from "./jobfile.ts";
-import { STREAM_RESULTS, taskSubject } from "./subjects.ts";
-import { ensureStreams, knownHandlers, topologyDefaults, type TopologyOptions } from "./topology.ts";
+import { STREAM_RESULTS, taskSubject } from "../protocol/subjects.ts";
+import { ensureStreams, knownHandlers, topologyDefaults, type TopologyOptions } from "../nats/topology.ts";
 
 export interface SubmitOptions {
   /** wait for the results (default true); false = fire and forget */

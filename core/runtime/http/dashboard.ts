@@ -1,13 +1,13 @@
 // The worker's live dashboard: GET / (one self-contained page), GET /api/overview (what it draws:
 // workers, lag and its recent history, dead letters), POST /api/dead/retry (an action: token rules
 // of startHttp apply).
-import { listDead, retryDead } from "./dead.ts";
-import { InputError } from "./errors.ts";
-import type { RouteHandler } from "./http.ts";
-import { STREAM_TASKS, consumerName } from "./subjects.ts";
-import { listWorkers } from "./workers.ts";
+import { listDead, retryDead } from "../client/dead.ts";
+import { InputError } from "../protocol/errors.ts";
+import type { RouteHandler } from "./server.ts";
+import { STREAM_TASKS, consumerName } from "../protocol/subjects.ts";
+import { listWorkers } from "../client/fleet.ts";
 import type { WorkerHttpContext } from "./worker-http.ts";
-import type { LoopStats } from "./worker-loop.ts";
+import type { LoopStats } from "../worker/loop.ts";
 import { DASHBOARD_HTML } from "./dashboard-page.ts";
 
 /** Lag samples kept for the chart: one per poll at most every 2 s, the last 30 minutes. */

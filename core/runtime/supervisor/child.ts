@@ -2,11 +2,11 @@
 // supervisor, and the recycling (--max-jobs, --max-lifetime) that the supervisor must know about.
 import { attachProcBridge, type BridgedLoop } from "./proc-bridge.ts";
 import { RECYCLE_EXIT_CODE, type ProcStats } from "./ipc.ts";
-import { runWorkerProc, type WorkerProcOptions } from "./proc.ts";
-import { connectNats, type NatsAuth } from "./connection.ts";
-import { UnreachableError } from "./errors.ts";
-import { redactUrl, type Logger } from "./log.ts";
-import type { WorkerLoop } from "./worker-loop.ts";
+import { runWorkerProc, type WorkerProcOptions } from "../worker/proc.ts";
+import { connectNats, type NatsAuth } from "../nats/connection.ts";
+import { UnreachableError } from "../protocol/errors.ts";
+import { redactUrl, type Logger } from "../util/log.ts";
+import type { WorkerLoop } from "../worker/loop.ts";
 
 export interface WorkerChildOptions extends Omit<WorkerProcOptions, "until"> {}
 

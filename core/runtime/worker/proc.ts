@@ -1,11 +1,11 @@
 // One worker process: connect, run the loop until told to stop, drain, close.
 import { hostname } from "node:os";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { connectNats, type NatsAuth } from "./connection.ts";
-import type { Logger } from "./log.ts";
-import { redactUrl } from "./log.ts";
+import { connectNats, type NatsAuth } from "../nats/connection.ts";
+import type { Logger } from "../util/log.ts";
+import { redactUrl } from "../util/log.ts";
 import type { HandlerRegistry } from "./registry.ts";
-import { WorkerLoop, type WorkerLoopOptions } from "./worker-loop.ts";
+import { WorkerLoop, type WorkerLoopOptions } from "./loop.ts";
 
 export interface WorkerProcOptions {
   natsUrl: string;

@@ -1,7 +1,7 @@
 // A pid file that refuses a second live owner and takes over from a dead one.
 import { openSync, readFileSync, rmSync, writeFileSync, closeSync, writeSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { ConfigError } from "./errors.ts";
+import { ConfigError } from "../protocol/errors.ts";
 
 export interface PidFile {
   path: string;

@@ -1,8 +1,8 @@
 // Reads a job file (one job, an array of jobs, or a batch) into a submit plan, with errors that say file:line:col.
 import { createHash, randomUUID } from "node:crypto";
 import { parseTree, printParseErrorCode, getNodeValue, type Node, type ParseError } from "jsonc-parser";
-import { InputError } from "./errors.ts";
-import { describe, tokenProblem } from "./subjects.ts";
+import { InputError } from "../protocol/errors.ts";
+import { describe, tokenProblem } from "../protocol/subjects.ts";
 
 export interface PlannedJob {
   id: string;
