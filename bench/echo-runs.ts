@@ -1,6 +1,8 @@
 // The two echo-job runs bench/throughput.ts and bench/peers.ts compare: docctl end to end, and the raw
 // JetStream loop written with the same client. Each returns jobs per second.
 import { join } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { AckPolicy, DeliverPolicy, RetentionPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { encode } from "@msgpack/msgpack";
@@ -18,9 +20,13 @@ export async function waitLine(stream: ReadableStream<Uint8Array>, re: RegExp): 
   throw new Error(`process ended before printing ${re}: ${buf}`);
 }
 
-/** `n` echo jobs through the compiled `docctl worker --procs 1 --concurrency c`, fed by submitBatch. */
+function startEchoWorker(natsUrl: string, c: number) {
+  return Bun.spawn([BIN, "worker", "--procs", "1", "--nats", natsUrl, "--handlers", "echo", "--concurrency", String(c), "-v"], { stderr: "pipe", stdout: "ignore" });
+}
+
+/** `n` echo jobs through the compiled `docctl worker --procs 1 --concurrency c`, fed by the library's submitBatch. */
 export async function docctlEchoRate(nc: NatsConnection, natsUrl: string, n: number, c: number): Promise<number> {
-  const w = Bun.spawn([BIN, "worker", "--procs", "1", "--nats", natsUrl, "--handlers", "echo", "--concurrency", String(c), "-v"], { stderr: "pipe", stdout: "ignore" });
+  const w = startEchoWorker(natsUrl, c);
   await waitLine(w.stderr, /pulling/);
   const t0 = performance.now();
   const out = await submitBatch(nc, "echo", Array.from({ length: n }, (_, i) => ({ i })), { timeoutMs: 600_000 });
@@ -29,6 +35,31 @@ export async function docctlEchoRate(nc: NatsConnection, natsUrl: string, n: num
   w.kill("SIGTERM");
   await w.exited;
   return (n / t) * 1000;
+}
+
+let cliRound = 0;
+/**
+ * `n` echo jobs the way a user runs them: a batch file, `docctl submit FILE --json` (its start-up and
+ * reading the file included) against the compiled `docctl worker --procs 1 --concurrency c`.
+ */
+export async function docctlCliEchoRate(natsUrl: string, n: number, c: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "docctl-echo-"));
+  const file = join(dir, "batch.json");
+  writeFileSync(file, JSON.stringify({ handler: "echo", id: `cli${process.pid}r${++cliRound}`, batch: Array.from({ length: n }, (_, i) => ({ i })) }));
+  const w = startEchoWorker(natsUrl, c);
+  try {
+    await waitLine(w.stderr, /pulling/);
+    const t0 = performance.now();
+    const s = Bun.spawn([BIN, "submit", file, "--json", "--nats", natsUrl, "--timeout", "10m"], { stdout: "ignore", stderr: "pipe" });
+    const [code, err] = await Promise.all([s.exited, new Response(s.stderr).text()]);
+    const t = performance.now() - t0;
+    if (code !== 0) throw new Error(`docctl submit exited ${code}: ${err.slice(-1000)}`);
+    return (n / t) * 1000;
+  } finally {
+    w.kill("SIGTERM");
+    await w.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 let rawRound = 0;

@@ -1,6 +1,8 @@
 // docctl beside its peers on the same no-op jobs, same concurrency, same machine, in one run:
-//   docctl: the compiled worker (one proc) + submitBatch, results stored in JetStream;
-//   BullMQ on Redis: one Worker process, jobs added with addBulk, completion counted with QueueEvents;
+//   docctl CLI: a batch file through `docctl submit FILE --json` against `docctl worker --procs 1`;
+//   docctl library: the same worker fed by submitBatch in this process; results stored in JetStream;
+//   BullMQ on Redis, on Node (bench/bullmq-run.mjs): one Worker process, jobs added with addBulk,
+//   completion counted with QueueEvents;
 //   the raw JetStream loop (bench/raw-worker.ts): pull → publish result → ack, no framework.
 // Prints jobs/s per system and concurrency (median of the rounds) and writes docs/throughput.svg.
 // Run: npm install --prefix bench && node_modules/.bin/bun bench/peers.ts [jobs=3000] [concurrencies=1,8,64] [rounds=3]
@@ -10,10 +12,9 @@ import { cpus, totalmem } from "node:os";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { connect } from "@nats-io/transport-node";
-import { Queue, QueueEvents } from "bullmq";
 import { freePort, startNatsServer } from "../test/helpers/nats.ts";
 import { ROOT } from "../test/helpers/cli.ts";
-import { docctlEchoRate, rawLoopRate, waitLine } from "./echo-runs.ts";
+import { docctlCliEchoRate, docctlEchoRate, rawLoopRate } from "./echo-runs.ts";
 import { throughputSvg, type Series } from "./svg-plot.ts";
 
 const N = Number(process.argv[2] ?? 3000);
@@ -43,41 +44,22 @@ for (let i = 0; ; i++) {
   }
 }
 
-// --- the three systems ---------------------------------------------------------------------------
+// --- BullMQ, on Node -----------------------------------------------------------------------------
 let bullRound = 0;
 async function bullmqRun(c: number): Promise<number> {
-  const name = `peers-${++bullRound}`;
-  const connection = { host: "127.0.0.1", port: redisPort };
-  const queue = new Queue(name, { connection });
-  const events = new QueueEvents(name, { connection });
-  await events.waitUntilReady();
-  const w = Bun.spawn([process.execPath, join(ROOT, "bench/bullmq-worker.ts"), String(redisPort), name, String(c)], { stdout: "pipe", stderr: "inherit" });
-  await waitLine(w.stdout, /ready/);
-  let done = 0;
-  let finish!: () => void;
-  let fail!: (e: Error) => void;
-  const all = new Promise<void>((res, rej) => ((finish = res), (fail = rej)));
-  events.on("completed", () => {
-    if (++done === N) finish();
-  });
-  events.on("failed", ({ failedReason }) => fail(new Error(`bullmq: a job failed: ${failedReason}`)));
-  const t0 = performance.now();
-  for (let i = 0; i < N; i += 1000) {
-    await queue.addBulk(Array.from({ length: Math.min(1000, N - i) }, (_, k) => ({ name: "echo", data: { i: i + k }, opts: { jobId: `${name}-${i + k}` } })));
-  }
-  await all;
-  const t = performance.now() - t0;
-  w.kill("SIGTERM");
-  await w.exited;
-  await events.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  return (N / t) * 1000;
+  const node = Bun.which("node");
+  if (!node) throw new Error("node is not installed: BullMQ runs on Node here (its home runtime)");
+  const p = Bun.spawn([node, join(ROOT, "bench/bullmq-run.mjs"), String(redisPort), `peers-${++bullRound}`, String(N), String(c)], { stdout: "pipe", stderr: "inherit" });
+  const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
+  const m = /rate ([\d.]+)/.exec(out);
+  if (code !== 0 || !m) throw new Error(`bench/bullmq-run.mjs exited ${code}: ${out}`);
+  return Number(m[1]);
 }
 
 // --- run -----------------------------------------------------------------------------------------
 const systems: { name: string; run: (c: number) => Promise<number> }[] = [
-  { name: "docctl", run: (c) => docctlEchoRate(nc, nats.url, N, c) },
+  { name: "docctl CLI", run: (c) => docctlCliEchoRate(nats.url, N, c) },
+  { name: "docctl library", run: (c) => docctlEchoRate(nc, nats.url, N, c) },
   { name: "BullMQ (Redis)", run: bullmqRun },
   { name: "raw JetStream loop", run: (c) => rawLoopRate(nc, nats.url, N, c) },
 ];
@@ -89,7 +71,7 @@ try {
     for (const c of CONCS) {
       const line: string[] = [];
       // rotate the order each round so no system always runs first (warm caches, a busy neighbour)
-      for (const s of [...systems.slice(r % 3), ...systems.slice(0, r % 3)]) {
+      for (const s of [...systems.slice(r % systems.length), ...systems.slice(0, r % systems.length)]) {
         const v = await s.run(c);
         const k = `${s.name}@${c}`;
         samples.set(k, [...(samples.get(k) ?? []), v]);
@@ -109,12 +91,13 @@ try {
 const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 const series: Series[] = systems.map((s) => ({ name: s.name, points: CONCS.map((c) => ({ x: c, y: med(samples.get(`${s.name}@${c}`)!) })) }));
 console.log(`\nmedian jobs/s (${ROUNDS} rounds of ${N} jobs):`);
-console.log(`| concurrency | ${systems.map((s) => s.name).join(" | ")} | docctl / BullMQ |`);
-console.log(`|---:|${systems.map(() => "---:").join("|")}|---:|`);
+console.log(`| concurrency | ${systems.map((s) => s.name).join(" | ")} | CLI / BullMQ | library / BullMQ | CLI / raw |`);
+console.log(`|---:|${systems.map(() => "---:").join("|")}|---:|---:|---:|`);
 for (const [i, c] of CONCS.entries()) {
-  const ys = series.map((s) => s.points[i]!.y);
-  console.log(`| ${c} | ${ys.map((y) => y.toFixed(0)).join(" | ")} | ${(ys[0]! / ys[1]!).toFixed(2)}x |`);
+  const [cli, lib, bull, raw] = series.map((s) => s.points[i]!.y) as [number, number, number, number];
+  console.log(`| ${c} | ${[cli, lib, bull, raw].map((y) => y.toFixed(0)).join(" | ")} | ${(cli / bull).toFixed(2)}x | ${(lib / bull).toFixed(2)}x | ${(cli / raw).toFixed(2)}x |`);
 }
+console.log(`targets: docctl CLI >= 2x BullMQ at every concurrency, >= 0.9x the raw loop at 64`);
 const svgPath = join(ROOT, "docs", "throughput.svg");
 writeFileSync(svgPath, throughputSvg(series, { title: `No-op jobs/s against concurrency (${N} jobs, ${cpu.length} cores, median of ${ROUNDS})` }));
 console.log(`wrote ${svgPath}`);
