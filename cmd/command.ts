@@ -27,6 +27,11 @@ export interface Command {
   help: string;
   /** node:util parseArgs option spec (strict: unknown options are errors) */
   options: OptionSpec;
+  /**
+   * string options whose next argument is always their value, even when it starts with "-"
+   * (`--worker-args "--plugins DIR --procs 1"`: arguments handed on to another command)
+   */
+  verbatim?: string[];
   /** whether positional arguments are allowed */
   positionals?: boolean;
   run(ctx: CommandContext): Promise<number>;

@@ -44,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...withoutDefaults(cmd.options) }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: glueValues(rest, cmd), options: { ...GLOBAL_OPTIONS, ...withoutDefaults(cmd.options) }, allowPositionals: true, strict: true });
   } catch (err) {
     console.error(`docctl ${name}: ${(err as Error).message.replace(/^.*?: /, "")}. See docctl ${name} --help.`);
     return 2;
@@ -139,6 +139,28 @@ function globalOptions(v: Record<string, RawValue>, configFile: string | undefin
     logFormat: fmt,
     configFile,
   };
+}
+
+/**
+ * `--opt VALUE` where VALUE starts with "-" is "ambiguous" to parseArgs. For a string option that is
+ * `verbatim` (arguments for another command), or when VALUE holds whitespace (no option does), the
+ * next argument is its value: `--worker-args "--plugins DIR --procs 1"` means what it says.
+ */
+export function glueValues(args: string[], cmd: Pick<Command, "options" | "verbatim">): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    const name = a.startsWith("--") && !a.includes("=") ? a.slice(2) : undefined;
+    const spec = name ? cmd.options[name] : undefined;
+    if (spec?.type === "string" && next !== undefined && next.startsWith("-") && (cmd.verbatim?.includes(name!) || /\s/.test(next))) {
+      out.push(`${a}=${next}`);
+      i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
 }
 
 function pick(values: Record<string, RawValue>, spec: object): Record<string, RawValue> {

@@ -29,3 +29,10 @@ export function strOpt(ctx: CommandContext, name: string): string | undefined {
   const v = ctx.values[name];
   return v === undefined ? undefined : String(v);
 }
+
+/** A list option given repeated and/or comma-separated (`--plugins a --plugins b,c`), in order, without blanks. */
+export function listOpt(ctx: CommandContext, name: string): string[] {
+  const v = ctx.values[name];
+  const raw = v === undefined ? [] : Array.isArray(v) ? v : [v];
+  return raw.flatMap((x) => String(x).split(",")).map((s) => s.trim()).filter(Boolean);
+}

@@ -1,17 +1,51 @@
-// The handlers every docctl binary carries, plus plugins from a directory.
+// The handlers every docctl binary carries, plus plugins from directories.
+import { readdirSync } from "node:fs";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { HandlerRegistry, echoHandler } from "../core/runtime/worker/registry.ts";
+import { ConfigError } from "../core/runtime/protocol/errors.ts";
 import title from "../plugins/title-fetch/index.ts";
 import pdf, { configurePdf } from "../plugins/pdf/index.ts";
 
-/** A registry with the built-in handlers and, if given, the plugins of `pluginsDir`. */
-export async function buildRegistry(pluginsDir?: string): Promise<HandlerRegistry> {
+/** A registry with the built-in handlers and, if given, the plugins of each of `pluginsDirs`. */
+export async function buildRegistry(pluginsDirs: string | string[] = []): Promise<HandlerRegistry> {
   const reg = new HandlerRegistry();
   reg.register("echo", echoHandler);
   reg.register("title", title);
   reg.register("pdf", pdf);
-  if (pluginsDir) await reg.loadPlugins(pluginsDir);
+  const from = new Map<string, string>();
+  for (const dir of typeof pluginsDirs === "string" ? [pluginsDirs] : pluginsDirs) {
+    for (const name of await reg.loadPlugins(dir)) {
+      // Two directories with one job type: which one runs would depend on the order of the flags.
+      if (from.has(name)) throw new ConfigError(`--plugins: handler "${name}" is in both ${from.get(name)} and ${dir}; rename one of the files`, "plugins");
+      from.set(name, dir);
+    }
+  }
   return reg;
+}
+
+/** Built-in handler names plus the plugin files' names (file name = job type), without importing any plugin. */
+export async function handlerNames(pluginsDirs: string[] = []): Promise<string[]> {
+  const names = new Set((await buildRegistry()).names());
+  for (const n of pluginFileNames(pluginsDirs)) names.add(n);
+  return [...names].sort();
+}
+
+/** The job types the plugin files of `dirs` would register (file name = job type), without importing them. */
+export function pluginFileNames(dirs: string[]): string[] {
+  const names = new Set<string>();
+  for (const dir of dirs) {
+    let files: string[];
+    try {
+      files = readdirSync(dir);
+    } catch (err) {
+      throw new ConfigError(`--plugins ${dir}: cannot read the directory (${(err as Error).message})`, "plugins");
+    }
+    for (const f of files) {
+      const m = /^(.+)\.(ts|js|mjs)$/.exec(f);
+      if (m && !f.endsWith(".d.ts") && !f.startsWith(".")) names.add(m[1]!);
+    }
+  }
+  return [...names].sort();
 }
 
 /** Hands the built-in handlers that need NATS (pdf reads templates) the proc's connection. */

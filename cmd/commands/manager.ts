@@ -38,7 +38,7 @@ Options:
   --lease-ttl DUR       leader lease lifetime (default max(15s, 3 × interval))
   --dry-run             log what would be done; change nothing
   --worker-nats URL     NATS URL the workers use (default: --nats); droplets need a reachable address
-  --worker-args "..."   extra \`docctl worker\` arguments, e.g. "--concurrency 8"
+  --worker-args "..."   extra \`docctl worker\` arguments, one string, e.g. "--plugins ./plugins --procs 1"
 
 DigitalOcean (--provider digitalocean):
   --image NAME|ID       snapshot the droplets boot from (default ${digitalOceanDefaults.image})
@@ -78,6 +78,7 @@ Examples:
     "do-api-url": { type: "string" },
     "do-token-file": { type: "string" },
   },
+  verbatim: ["worker-args"],
   async run(ctx) {
     const cfg = managerConfig(ctx);
     const log = scalerLogger(ctx.global.verbosity, ctx.global.logFormat);

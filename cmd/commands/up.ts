@@ -1,6 +1,6 @@
 // `docctl up`: the embedded default. Uses the NATS it finds or starts one, and scales local workers with the manager.
 import type { Command } from "../command.ts";
-import { intOpt, durOpt, natsOptionsFrom, strOpt } from "../options.ts";
+import { intOpt, durOpt, listOpt, natsOptionsFrom, strOpt } from "../options.ts";
 import { buildRegistry } from "../registry.ts";
 import { scalerLogger } from "./manager.ts";
 import { createLogger, redactUrl } from "../../core/runtime/util/log.ts";
@@ -32,7 +32,7 @@ Options:
   --idle DUR           stop idle workers after this long (default 2m)
   --procs N            procs per worker process (default 1: the manager adds workers as lag grows)
   --concurrency N      jobs of each handler in flight per proc (default ${workerLoopDefaults.concurrency})
-  --plugins DIR        load plugins from DIR in every worker
+  --plugins DIR[,DIR]  load plugins from DIR in every worker (repeatable, or comma-separated)
   --allow-private-fetch  let the title handler fetch loopback/private addresses
   --dir DIR            where the embedded server keeps its store (default ./.docctl)`,
   options: {
@@ -42,13 +42,13 @@ Options:
     idle: { type: "string" },
     procs: { type: "string" },
     concurrency: { type: "string" },
-    plugins: { type: "string" },
+    plugins: { type: "string", multiple: true },
     "allow-private-fetch": { type: "boolean" },
     dir: { type: "string" },
   },
   async run(ctx) {
     const log = createLogger({ verbosity: Math.max(1, ctx.global.verbosity), format: ctx.global.logFormat });
-    const plugins = strOpt(ctx, "plugins");
+    const plugins = listOpt(ctx, "plugins");
     // Load the plugins here first: a broken one is reported now, not by every worker the manager starts.
     const registry = await buildRegistry(plugins);
     const policy = {
@@ -59,7 +59,7 @@ Options:
       cooldownMs: upDefaults.cooldownMs,
     };
     const workerArgs = ["--procs", String(intOpt(ctx, "procs", 1)), "--concurrency", String(intOpt(ctx, "concurrency", workerLoopDefaults.concurrency))];
-    if (plugins) workerArgs.push("--plugins", plugins);
+    for (const dir of plugins) workerArgs.push("--plugins", dir);
     if (ctx.values["allow-private-fetch"]) workerArgs.push("--allow-private-fetch");
     for (let i = 0; i < ctx.global.verbosity; i++) workerArgs.push("-v");
 

@@ -1,10 +1,9 @@
 // `docctl worker`: a supervisor of N procs that pull jobs and run them (or, with --procs 0, one in-process worker).
 import { availableParallelism } from "node:os";
-import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command, CommandContext } from "../command.ts";
-import { intOpt, durOpt, natsOptionsFrom, strOpt } from "../options.ts";
-import { buildRegistry, connectBuiltins } from "../registry.ts";
+import { intOpt, durOpt, listOpt, natsOptionsFrom, strOpt } from "../options.ts";
+import { buildRegistry, connectBuiltins, handlerNames } from "../registry.ts";
 import { VERSION } from "../version.ts";
 import { addSecret, createLogger } from "../../core/runtime/util/log.ts";
 import { authEnv, connectNats, effectiveAuth } from "../../core/runtime/nats/connection.ts";
@@ -44,8 +43,9 @@ Options:
   --dedicated h=N,...   procs that serve only one handler, beside the general ones (pdf=2,title=1)
   --concurrency N       jobs of each handler in flight at once, per proc (default ${workerLoopDefaults.concurrency})
   --handlers a,b        only these job types (default: all built-in and plugin handlers)
-  --plugins DIR         load plugins from DIR: each <type>.ts/.js default-exports a handler
-  --watch               replace the procs (one by one) when a file under --plugins DIR changes
+  --plugins DIR[,DIR]   load plugins from DIR: each <type>.ts/.js default-exports a handler
+                        (repeatable, or comma-separated; one job type in two directories is an error)
+  --watch               replace the procs (one by one) when a file under a --plugins DIR changes
   --name ID             worker id for presence and control (default: host-pid)
   --label K=V           label in the presence entry (repeatable)
   --max-jobs N          a proc that has finished N jobs is replaced (recycling)
@@ -75,7 +75,7 @@ Examples:
     dedicated: { type: "string" },
     concurrency: { type: "string" },
     handlers: { type: "string" },
-    plugins: { type: "string" },
+    plugins: { type: "string", multiple: true },
     watch: { type: "boolean" },
     name: { type: "string" },
     label: { type: "string", multiple: true },
@@ -115,7 +115,7 @@ Examples:
     addSecret(token);
 
     if (ctx.values.child || (procs === 0 && !Object.keys(dedicated).length)) {
-      const registry = await buildRegistry(strOpt(ctx, "plugins"));
+      const registry = await buildRegistry(listOpt(ctx, "plugins"));
       const only = strOpt(ctx, "handlers");
       if (only) registry.restrict(only.split(",").map((s) => s.trim()).filter(Boolean));
       // A proc's own /metrics and /healthz (its supervisor serves the dashboard and merges the metrics).
@@ -144,15 +144,15 @@ Examples:
     // The parent: check what the procs would reject, so a typo fails here and not as N FATAL procs.
     intOpt(ctx, "concurrency", workerLoopDefaults.concurrency);
     loopOptions(ctx);
-    const plugins = strOpt(ctx, "plugins");
+    const plugins = listOpt(ctx, "plugins");
     const known = await handlerNames(plugins);
     const only = strOpt(ctx, "handlers")?.split(",").map((s) => s.trim()).filter(Boolean);
     for (const h of [...(only ?? []), ...Object.keys(dedicated)]) {
       if (known.includes(h)) continue;
       const flag = only?.includes(h) ? "handlers" : "dedicated";
-      throw new ConfigError(`--${flag}: unknown handler "${h}" (known: ${known.join(", ")}${plugins ? "" : "; plugins need --plugins DIR"})`, flag);
+      throw new ConfigError(`--${flag}: unknown handler "${h}" (known: ${known.join(", ")}${plugins.length ? "" : "; plugins need --plugins DIR"})`, flag);
     }
-    if (ctx.values.watch && !plugins) throw new ConfigError("--watch needs --plugins DIR: it watches that directory", "watch");
+    if (ctx.values.watch && !plugins.length) throw new ConfigError("--watch needs --plugins DIR: it watches that directory", "watch");
     // Credentials reach the procs through their environment, never their argv (which ps shows).
     const { servers, auth } = effectiveAuth(ctx.global.nats, ctx.global.auth);
     Object.assign(process.env, authEnv(auth));
@@ -169,7 +169,7 @@ Examples:
       "--nats", servers.join(","),
       // Results name the worker (wire field `worker`), not the proc: every proc carries the parent's id.
       "--name", workerId,
-      ...(plugins ? ["--plugins", resolve(plugins)] : []),
+      ...plugins.flatMap((d) => ["--plugins", resolve(d)]),
       ...(slot.handler ? ["--handlers", slot.handler] : only ? ["--handlers", only.join(",")] : []),
       ...passed,
       ...Array.from({ length: ctx.global.verbosity }, () => "-v"),
@@ -206,7 +206,7 @@ Examples:
         },
         drainTimeoutMs: durOpt(ctx, "drain-timeout", workerParentDefaults.drainTimeoutMs),
         pidFile: strOpt(ctx, "pid-file"),
-        watch: ctx.values.watch ? resolve(plugins!) : undefined,
+        watch: ctx.values.watch ? plugins.map((d) => resolve(d)) : undefined,
         version: VERSION,
         labels: parseLabels((ctx.values.label as string[] | undefined) ?? []),
         log,
@@ -230,24 +230,6 @@ function loopOptions(ctx: CommandContext): Partial<WorkerLoopOptions> {
     maxAttempts: intOpt(ctx, "max-attempts", workerLoopDefaults.maxAttempts),
     retry: { ...retryDefaults, baseMs: durOpt(ctx, "retry-base", retryDefaults.baseMs) },
   };
-}
-
-/** Built-in handlers plus the plugin files' names (file name = job type), without importing any plugin. */
-async function handlerNames(pluginsDir?: string): Promise<string[]> {
-  const names = new Set((await buildRegistry()).names());
-  if (pluginsDir) {
-    let files: string[];
-    try {
-      files = readdirSync(pluginsDir);
-    } catch (err) {
-      throw new ConfigError(`--plugins ${pluginsDir}: cannot read the directory (${(err as Error).message})`, "plugins");
-    }
-    for (const f of files) {
-      const m = /^(.+)\.(ts|js|mjs)$/.exec(f);
-      if (m && !f.endsWith(".d.ts") && !f.startsWith(".")) names.add(m[1]!);
-    }
-  }
-  return [...names].sort();
 }
 
 /** A free loopback port, now (the supervisor asks for a proc's arguments synchronously). */

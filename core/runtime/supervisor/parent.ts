@@ -28,8 +28,8 @@ export interface WorkerParentOptions {
   readyTimeoutMs: number;
   /** refuse to start if a live process owns it; removed on exit */
   pidFile?: string;
-  /** roll the procs over when a file under this directory changes */
-  watch?: string;
+  /** roll the procs over when a file under one of these directories changes */
+  watch?: string | string[];
   /** quiet time after the last change before the rollover, ms */
   watchDebounceMs: number;
   version: string;
@@ -93,7 +93,7 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
     onChange: () => control?.changed(),
   });
 
-  let watcher: DirWatcher | null = null;
+  let watchers: DirWatcher[] = [];
   let finishing: Promise<number> | null = null;
   let forced = false;
   let resolveDone!: (code: number) => void;
@@ -123,7 +123,7 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
   const finish = (): Promise<number> => {
     if (finishing) return finishing;
     finishing = (async () => {
-      watcher?.close();
+      for (const w of watchers) w.close();
       await sup.drain();
       await control?.stop();
       await nc.drain().catch(() => {});
@@ -181,10 +181,12 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
     await control.start();
     sup.start();
     if (o.watch) {
-      watcher = watchDir(o.watch, o.watchDebounceMs, (files) => {
-        log.startup(`plugin change (${files.slice(0, 5).join(", ")}${files.length > 5 ? " ..." : ""}): rolling the procs over`);
-        void sup.rollover("plugin change");
-      });
+      watchers = (typeof o.watch === "string" ? [o.watch] : o.watch).map((dir) =>
+        watchDir(dir, o.watchDebounceMs, (files) => {
+          log.startup(`plugin change (${files.slice(0, 5).join(", ")}${files.length > 5 ? " ..." : ""}): rolling the procs over`);
+          void sup.rollover("plugin change");
+        }),
+      );
     }
   } catch (err) {
     await finish();
