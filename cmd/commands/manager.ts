@@ -12,7 +12,7 @@ import { createManager, type ScalerConfig } from "../../core/scaler/create.ts";
 import { managerDefaults } from "../../core/scaler/manager.ts";
 import { policyDefaults } from "../../core/scaler/policy.ts";
 import { digitalOceanDefaults, WORKER_TAG } from "../../core/scaler/providers/digitalocean.ts";
-import { drainDefaults } from "../../core/scaler/control.ts";
+import { drainDefaults } from "../../core/runtime/client/fleet.ts";
 import type { ScalerLogger } from "../../core/scaler/providers/types.ts";
 
 export const command: Command = {

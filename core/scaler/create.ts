@@ -2,7 +2,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../runtime/protocol/errors.ts";
-import { drainDefaults } from "./control.ts";
+import { drainDefaults } from "../runtime/client/fleet.ts";
 import { Manager, managerDefaults, type ManagerOptions } from "./manager.ts";
 import { policyDefaults } from "./policy.ts";
 import { DigitalOceanProvider, digitalOceanDefaults, type DigitalOceanOptions } from "./providers/digitalocean.ts";

@@ -4,7 +4,7 @@ export * from "./backoff.ts";
 export * from "./errors.ts";
 export * from "./lag.ts";
 export * from "./lease.ts";
-export * from "./control.ts";
+export { drainDefaults, drainWorker, workerStatus, type DrainOptions, type DrainOutcome } from "../runtime/client/fleet.ts";
 export * from "./manager.ts";
 export * from "./providers/types.ts";
 export * from "./providers/local.ts";

@@ -3,7 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { formatDuration } from "../runtime/util/duration.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
-import { workerStatus } from "./control.ts";
+import { workerStatus } from "../runtime/client/fleet.ts";
 import { ProviderError, ProviderErrorCodes } from "./errors.ts";
 import { readLag, TASKS_STREAM, type LagReading } from "./lag.ts";
 import { Lease } from "./lease.ts";
@@ -237,7 +237,7 @@ export class Manager {
       live.map(async (s) => {
         if (s.state === "booting") return { s, load: -1 };
         const st = await workerStatus(this.deps.nc, s.workerId, this.opts.statusTimeoutMs);
-        return { s, load: st?.inFlight ?? 0 };
+        return { s, load: st?.in_flight ?? 0 };
       }),
     );
     scored.sort((a, b) => a.load - b.load || b.s.createdAt - a.s.createdAt);

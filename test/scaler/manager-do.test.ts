@@ -8,6 +8,7 @@ import { DoClient } from "../../core/scaler/providers/do-api.ts";
 import { DigitalOceanProvider, digitalOceanDefaults, WORKER_TAG } from "../../core/scaler/providers/digitalocean.ts";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { startFakeDo, type FakeDo } from "../helpers/fake-do.ts";
+import type { ControlReplyV1, PresenceV1 } from "../../core/runtime/protocol/control.ts";
 import { captureLog, createTasksStream, publishJobs, purgeJobs, waitFor } from "./setup.ts";
 
 let ns: NatsServerHandle;
@@ -32,6 +33,11 @@ afterEach(async () => {
   await purgeJobs(nc);
   await fake.stop();
 });
+
+/** A droplet worker's presence as a real worker writes it (typed from the wire type). */
+function standInPresence(id: string, state: string, inFlight: number): PresenceV1 {
+  return { v: 1, id, host: "h", pid: 1, version: "0", started_at: 0, updated_at: Date.now(), state, in_flight: inFlight, procs: [], labels: {} } satisfies PresenceV1;
+}
 
 const WORKER_NATS = "nats://10.20.0.2:4222";
 
@@ -102,10 +108,11 @@ test("lag creates tagged droplets from the snapshot; no lag drains and deletes t
       if (verb === "drain") drainedAt = Date.now();
       if (verb === "drain") {
         draining = true;
-        msg.respond(JSON.stringify({ ok: true }));
+        msg.respond(JSON.stringify({ ok: true, verb: "drain", worker: standInPresence(`do-${alive.id}`, "draining", 1) } satisfies ControlReplyV1));
         setTimeout(() => sub.unsubscribe(), 300); // finishes its jobs, then exits
       } else if (verb === "status") {
-        msg.respond(JSON.stringify({ id: `do-${alive.id}`, host: "h", state: draining ? "draining" : "running", procs: [], inFlight: draining ? 1 : 0 }));
+        const worker = standInPresence(`do-${alive.id}`, draining ? "draining" : "running", draining ? 1 : 0);
+        msg.respond(JSON.stringify({ ok: true, verb: "status", worker } satisfies ControlReplyV1));
       }
     },
   });

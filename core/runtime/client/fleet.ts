@@ -1,8 +1,11 @@
-// Reading and steering the fleet from outside: list live workers, send control verbs, read per-handler lag.
-import type { NatsConnection } from "@nats-io/transport-node";
+// The one control client: list live workers, send control verbs, ask one worker how busy it is, drain
+// one and wait until it has gone, read per-handler lag. The CLI, the scaler and the dashboard all use it,
+// and it reads the reply types of protocol/control.ts, so no copy of the wire shapes can drift.
+import { errors, type NatsConnection } from "@nats-io/transport-node";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { STREAM_TASKS, consumerName } from "../protocol/subjects.ts";
 import { BUCKET_WORKERS, controlSubject, type ControlReplyV1, type ControlVerb, type PresenceV1 } from "../protocol/control.ts";
+import { sleep } from "../util/sleep.ts";
 
 /**
  * Every worker with a live presence entry, sorted by id. Reads the bucket's stream with an ordered
@@ -52,6 +55,26 @@ export class NoSuchWorkerError extends Error {
   }
 }
 
+/** Whether a request failed because nobody answered (no subscriber, or none within the time limit). */
+export function isNoAnswer(err: unknown): boolean {
+  const e = err instanceof errors.RequestError && err.cause ? err.cause : err;
+  return e instanceof errors.NoRespondersError || e instanceof errors.TimeoutError || err instanceof errors.TimeoutError;
+}
+
+/** Decodes a control reply; throws with the subject named when the bytes are not one. */
+export function decodeControlReply(data: Uint8Array, subject: string): ControlReplyV1 {
+  let r: ControlReplyV1;
+  try {
+    r = JSON.parse(new TextDecoder().decode(data)) as ControlReplyV1;
+  } catch {
+    throw new Error(`the reply on ${subject} is not JSON: not a docctl worker`);
+  }
+  if (!r || typeof r !== "object" || typeof r.ok !== "boolean" || (r.ok && (!r.worker || typeof r.worker.in_flight !== "number"))) {
+    throw new Error(`the reply on ${subject} is not a control reply (docs/protocol.md): ${JSON.stringify(r).slice(0, 200)}`);
+  }
+  return r;
+}
+
 /**
  * Send `verb` to worker `id`, or to every worker with id "all" (replies gathered until none came for
  * a moment). Resolves with the replies; throws NoSuchWorkerError when a named worker does not answer.
@@ -63,20 +86,19 @@ export async function controlWorkers(nc: NatsConnection, id: string, verb: Contr
       const replies: ControlReplyV1[] = [];
       const it = await nc.requestMany(subject, "", { strategy: "stall", stall: 300, maxWait: timeoutMs });
       for await (const m of it) {
-        if (m.data.length) replies.push(m.json<ControlReplyV1>());
+        if (m.data.length) replies.push(decodeControlReply(m.data, subject));
       }
       return replies;
     } catch (err) {
-      if (/no responders/i.test((err as Error).message)) return [];
+      if (isNoAnswer(err)) return [];
       throw err;
     }
   }
   try {
     const m = await nc.request(subject, "", { timeout: timeoutMs });
-    return [m.json<ControlReplyV1>()];
+    return [decodeControlReply(m.data, subject)];
   } catch (err) {
-    const msg = (err as Error).message;
-    if (/no responders|timeout|TIMEOUT/i.test(msg) || (err as Error).name === "NoRespondersError" || (err as Error).name === "TimeoutError") {
+    if (isNoAnswer(err)) {
       const known = (await listWorkers(nc).catch(() => [])).map((w) => w.id);
       throw new NoSuchWorkerError(
         `no worker "${id}" answers on ${subject}. ` + (known.length ? `Live workers: ${known.join(", ")}.` : "No worker is live (docctl status shows them)."),
@@ -84,6 +106,63 @@ export async function controlWorkers(nc: NatsConnection, id: string, verb: Contr
     }
     throw err;
   }
+}
+
+/** Asks one worker for its status: its presence as of now, or null when nobody answers (not started yet, or gone). */
+export async function workerStatus(nc: NatsConnection, id: string, timeoutMs = 1000): Promise<PresenceV1 | null> {
+  try {
+    const [r] = await controlWorkers(nc, id, "status", timeoutMs);
+    return r?.ok ? r.worker : null;
+  } catch (err) {
+    if (err instanceof NoSuchWorkerError) return null;
+    throw err;
+  }
+}
+
+/** How draining waits. */
+export interface DrainOptions {
+  /** give up waiting for in-flight jobs after this long, ms (the server is deleted anyway) */
+  timeoutMs: number;
+  /** how often to ask whether the worker is still there, ms */
+  pollMs: number;
+  /** time limit of one control request, ms */
+  requestTimeoutMs: number;
+}
+
+export const drainDefaults: DrainOptions = { timeoutMs: 5 * 60_000, pollMs: 1000, requestTimeoutMs: 2000 };
+
+/** What happened to a drain. */
+export type DrainOutcome = "drained" | "no-answer" | "timeout" | "aborted";
+
+/**
+ * Asks a worker to drain (stop pulling, finish in-flight jobs, exit) and waits until it stops
+ * answering status requests, bounded by `timeoutMs`. A worker that never answers the drain request
+ * ("no-answer") is treated as gone: JetStream redelivers whatever it held once its acks lapse.
+ */
+export async function drainWorker(
+  nc: NatsConnection,
+  id: string,
+  opts: DrainOptions = drainDefaults,
+  signal?: AbortSignal,
+  /** called after each status answer while the worker is still finishing, for a progress line */
+  onProgress?: (status: PresenceV1, elapsedMs: number) => void,
+): Promise<DrainOutcome> {
+  try {
+    await controlWorkers(nc, id, "drain", opts.requestTimeoutMs);
+  } catch (err) {
+    if (err instanceof NoSuchWorkerError) return "no-answer";
+    throw err;
+  }
+  const started = Date.now();
+  const deadline = started + opts.timeoutMs;
+  while (Date.now() < deadline) {
+    if (signal?.aborted) return "aborted";
+    const st = await workerStatus(nc, id, Math.min(opts.requestTimeoutMs, opts.pollMs * 2)).catch(() => null);
+    if (!st) return "drained";
+    onProgress?.(st, Date.now() - started);
+    if (await sleep(opts.pollMs, signal)) return "aborted";
+  }
+  return "timeout";
 }
 
 /** Lag of one handler: jobs waiting plus jobs delivered and not yet acked, on consumer docctl-<handler>. */

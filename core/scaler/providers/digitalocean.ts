@@ -1,7 +1,7 @@
 // Worker servers as DigitalOcean droplets: created from a snapshot, tagged, started by cloud-init,
 // drained over the control subject before they are deleted. Only droplets with the tag are touched.
 import type { NatsConnection } from "@nats-io/transport-node";
-import { drainDefaults, drainWorker, type DrainOptions } from "../control.ts";
+import { drainDefaults, drainWorker, type DrainOptions } from "../../runtime/client/fleet.ts";
 import { ProviderError, ProviderErrorCodes } from "../errors.ts";
 import { renderCloudInit, dropletWorkerId } from "./cloud-init.ts";
 import type { DoClient, DoDroplet } from "./do-api.ts";
@@ -127,7 +127,7 @@ export class DigitalOceanProvider implements Provider {
       // a progress line every 10 s of a long drain
       if (elapsed - said < 10_000) return;
       said = elapsed;
-      this.log.info(`droplet ${server.name}: worker ${server.workerId} still finishing ${st.inFlight} job(s) after ${Math.round(elapsed / 1000)}s`);
+      this.log.info(`droplet ${server.name}: worker ${server.workerId} still finishing ${st.in_flight} job(s) after ${Math.round(elapsed / 1000)}s`);
     });
     if (outcome === "aborted") {
       this.log.warn(`droplet ${server.name} (${server.id}): drain interrupted; left running for the next manager`);

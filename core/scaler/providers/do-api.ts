@@ -1,6 +1,6 @@
 // A small typed client for the DigitalOcean v2 API: droplets, images, snapshots; retries 5xx, waits out 429s.
 import { backoffDefaults, backoffDelay, rateLimitWait, type BackoffOptions } from "../backoff.ts";
-import { sleep } from "../control.ts";
+import { sleep } from "../../runtime/util/sleep.ts";
 import { ProviderError, ProviderErrorCodes } from "../errors.ts";
 
 export const DO_API_URL = "https://api.digitalocean.com";

@@ -1,7 +1,7 @@
 // Worker servers as `docctl worker` processes on this machine: the embedded default provider.
 import type { Subprocess } from "bun";
 import { hostname } from "node:os";
-import { sleep } from "../control.ts";
+import { sleep } from "../../runtime/util/sleep.ts";
 import type { Provider, ScalerLogger, Server } from "./types.ts";
 
 /** Local provider options. */
