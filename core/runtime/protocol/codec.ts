@@ -1,6 +1,7 @@
 // The one codec of the v1 wire: msgpack maps for jobs, results and dead letters, checked on the way in.
-import { Decoder, Encoder } from "@msgpack/msgpack";
-import type { WireError } from "./errors.ts";
+import { createHash } from "node:crypto";
+import { Decoder, DecodeError, Encoder } from "@msgpack/msgpack";
+import { clipMessage, type WireError } from "./errors.ts";
 import type { OutputRefV1 } from "./types.ts";
 import { describe, tokenProblem } from "./subjects.ts";
 
@@ -15,8 +16,10 @@ export interface JobV1 {
   submitted_at: number;
   /** maximum attempts wanted by the submitter (overrides the handler's) */
   attempts?: number;
-  /** time limit of one attempt in ms (overrides the handler's) */
+  /** time limit of one attempt in ms (overrides the handler's); at most MAX_TIMEOUT_MS */
   timeout_ms?: number;
+  /** hex digest of handler, payload, attempts and timeout (jobHash): tells a re-used id from a re-submit */
+  hash?: string;
 }
 
 /** A result on `docctl.results.<batch>.<id>`. */
@@ -34,6 +37,8 @@ export interface ResultV1 {
   started_at: number;
   finished_at: number;
   output?: OutputRefV1;
+  /** the job's `hash`, copied when it had one: a submitter re-using the id for another job sees the difference */
+  job_hash?: string;
 }
 
 /** A dead letter on `docctl.dead.<handler>`. */
@@ -41,8 +46,12 @@ export interface DeadLetterV1 {
   v: 1;
   /** the job, or null when its bytes could not be decoded (see `raw`) */
   job: JobV1 | null;
-  /** the undecodable bytes as published */
+  /** the undecodable bytes as published (the first ones only when `raw_size` is set) */
   raw?: Uint8Array;
+  /** set when `raw` was cut to fit under the server's max_payload: the size of the bytes as published */
+  raw_size?: number;
+  /** set when the job's payload was left out (replaced by nil) to fit: its size in bytes, msgpack-encoded */
+  payload_size?: number;
   /** the task subject it came from */
   subject: string;
   error: WireError;
@@ -51,16 +60,118 @@ export interface DeadLetterV1 {
   failed_at: number;
 }
 
-// One encoder and decoder for the process: building them per message showed up in profiles.
+/**
+ * How deep a job may nest (the job map is level 0, its payload level 1): what the job encoder accepts,
+ * and what decodeJob accepts. A job the decoder took but no encoder could write back (a dead letter
+ * wraps it two levels deeper) was redelivered forever; results and dead letters get that headroom.
+ */
+export const MAX_DEPTH = 100;
+/** The longest time limit a timer can wait (setTimeout fires at once above 2^31-1 ms): 24.8 days. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+// One encoder and decoder per use for the process: building them per message showed up in profiles.
 // `ignoreUndefined`: the contract says optional fields are absent, never nil.
-const encoder = new Encoder({ ignoreUndefined: true });
+const jobEncoder = new Encoder({ ignoreUndefined: true, maxDepth: MAX_DEPTH });
+const encoder = new Encoder({ ignoreUndefined: true, maxDepth: MAX_DEPTH + 4 });
 const decoder = new Decoder();
 const encode = (v: unknown): Uint8Array => encoder.encode(v);
 const decode = (b: Uint8Array): unknown => decoder.decode(b);
 
-export const encodeJob = (j: JobV1): Uint8Array => encode(j);
+/** Encode a job; throws when it nests deeper than MAX_DEPTH or holds what msgpack cannot carry (check with payloadProblem first). */
+export const encodeJob = (j: JobV1): Uint8Array => jobEncoder.encode(j);
+/** Encode a result; throws on values msgpack cannot carry (a BigInt, a circular object: it nests too deep). */
 export const encodeResult = (r: ResultV1): Uint8Array => encode(r);
 export const encodeDead = (d: DeadLetterV1): Uint8Array => encode(d);
+/** Encode any value with the wire's encoder (to measure a payload, say). */
+export const encodeValue = (v: unknown): Uint8Array => encode(v);
+
+/**
+ * Why `payload` cannot travel as a job's payload, or undefined: nested deeper than the wire allows, or a
+ * map key `__proto__` (the msgpack decoder refuses it, so no worker could read the job). `where` names
+ * the place in messages, e.g. `payload.items[3]`.
+ */
+export function payloadProblem(payload: unknown, where = "payload"): string | undefined {
+  // Iterative: a hostile payload must not overflow the stack of the process that checks it.
+  const stack: [unknown, number, string][] = [[payload, 1, where]];
+  while (stack.length) {
+    const [v, depth, path] = stack.pop()!;
+    if (depth > MAX_DEPTH) return `${path}: nested deeper than ${MAX_DEPTH} levels (the wire's limit); flatten the data`;
+    if (!v || typeof v !== "object" || ArrayBuffer.isView(v)) continue;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], depth + 1, `${path}[${i}]`]);
+      continue;
+    }
+    if (Object.prototype.hasOwnProperty.call(v, "__proto__")) {
+      return `${path}: a key named "__proto__" is not allowed (msgpack decoders refuse it as a prototype-pollution guard); rename the key`;
+    }
+    for (const [k, x] of Object.entries(v)) stack.push([x, depth + 1, `${path}.${k}`]);
+  }
+  return undefined;
+}
+
+/** Whether some value in `v` (level 0) sits deeper than `limit`: the level the encoder refuses. */
+function depthExceeds(v: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (d > limit) return true;
+    if (!x || typeof x !== "object" || ArrayBuffer.isView(x)) continue;
+    for (const y of Array.isArray(x) ? x : Object.values(x)) {
+      if (y && typeof y === "object") stack.push([y, d + 1]);
+      else if (d + 1 > limit) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * A job's hash: hex SHA-256 (first 32 digits) of its handler, payload, attempts and time limit, so a
+ * re-submit of the same job and a different job under a re-used id can be told apart.
+ */
+export function jobHash(j: Pick<JobV1, "handler" | "payload" | "attempts" | "timeout_ms">): string {
+  const h = createHash("sha256");
+  h.update(`${j.handler}\n${j.attempts ?? ""}\n${j.timeout_ms ?? ""}\n`);
+  h.update(encode(j.payload ?? null));
+  return h.digest("hex").slice(0, 32);
+}
+
+/**
+ * Encode a dead letter that fits in `maxBytes` (the server's max_payload): undecodable bytes are cut
+ * (`raw_size` keeps their size), then the job's payload is left out (`payload_size`), so a poison
+ * message always ends as a dead letter instead of being redelivered forever.
+ */
+export function encodeDeadFitting(d: DeadLetterV1, maxBytes: number): Uint8Array {
+  const room = maxBytes - 1024; // headers and subject travel in the same message
+  let size = Infinity; // too deep to encode counts as too big
+  try {
+    const out = encode(d);
+    if (out.byteLength <= room) return out;
+    size = out.byteLength;
+  } catch {
+    /* cut below */
+  }
+  const fitted: DeadLetterV1 = { ...d };
+  if (d.raw) {
+    const rest = Number.isFinite(size) ? size - d.raw.byteLength : 0;
+    fitted.raw = d.raw.subarray(0, Math.max(0, Math.min(d.raw.byteLength, room - rest - 16, 64 * 1024)));
+    fitted.raw_size = d.raw.byteLength;
+  }
+  if (d.job) {
+    let payloadSize = 0;
+    try {
+      payloadSize = encode(d.job.payload ?? null).byteLength;
+    } catch {
+      /* unencodable: its size is unknown */
+    }
+    fitted.job = { ...d.job, payload: null };
+    fitted.payload_size = payloadSize;
+  }
+  const out = encode(fitted);
+  if (out.byteLength <= room) return out;
+  // Still too big (a huge error message from a foreign writer?): keep only what identifies it.
+  return encode({ ...fitted, raw: fitted.raw?.subarray(0, 0), error: { ...d.error, message: clipMessage(d.error.message, 1024) } });
+}
+
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; problem: string };
 
@@ -70,9 +181,14 @@ export function decodeJob(bytes: Uint8Array): Decoded<JobV1> {
   try {
     m = decode(bytes);
   } catch (err) {
+    if (err instanceof DecodeError && /__proto__/.test(err.message)) {
+      return { ok: false, problem: `a map key "__proto__" is not allowed (msgpack decoders refuse it as a prototype-pollution guard)` };
+    }
     return { ok: false, problem: `not msgpack: ${(err as Error).message}` };
   }
   if (!m || typeof m !== "object" || Array.isArray(m)) return { ok: false, problem: `expected a msgpack map, got ${describe(m)}` };
+  // Deeper than any encoder of ours writes: its failed result and dead letter could not be written either.
+  if (depthExceeds(m, MAX_DEPTH)) return { ok: false, problem: `the job nests deeper than ${MAX_DEPTH} levels (the wire's limit)` };
   const o = m as Record<string, unknown>;
   if (o.v !== 1) return { ok: false, problem: `unsupported version v=${JSON.stringify(o.v)} (this worker speaks v=1)` };
   for (const k of ["id", "batch", "handler"] as const) {
@@ -86,6 +202,10 @@ export function decodeJob(bytes: Uint8Array): Decoded<JobV1> {
       return { ok: false, problem: `field "${k}" must be a positive integer, got ${JSON.stringify(o[k])}` };
     }
   }
+  if (typeof o.timeout_ms === "number" && o.timeout_ms > MAX_TIMEOUT_MS) {
+    return { ok: false, problem: `field "timeout_ms" is ${o.timeout_ms}, over the longest time limit ${MAX_TIMEOUT_MS} (24.8 days)` };
+  }
+  if (o.hash !== undefined && typeof o.hash !== "string") return { ok: false, problem: `field "hash" must be a string, got ${describe(o.hash)}` };
   return { ok: true, value: o as unknown as JobV1 };
 }
 

@@ -14,7 +14,14 @@ export const ErrorCodes = {
   TIMEOUT: "TIMEOUT",
   /** the job was delivered more times than its attempts allow, e.g. because it kept killing procs */
   ATTEMPTS_EXHAUSTED: "ATTEMPTS_EXHAUSTED",
+  /** the handler's return value cannot be msgpack-encoded (a BigInt, a circular object, too deep) (not retryable) */
+  RESULT_UNENCODABLE: "RESULT_UNENCODABLE",
+  /** the encoded result is over the server's max_payload; big documents belong in ctx.output() (not retryable) */
+  RESULT_TOO_LARGE: "RESULT_TOO_LARGE",
 } as const;
+
+/** Error messages travel at most this long (characters); the rest is cut, saying how much. */
+export const MAX_ERROR_MESSAGE = 4096;
 
 /** A job failure a handler can throw on purpose: `code` is stable, `retryable` decides retry vs. dead letter. */
 export class JobError extends Error {
@@ -75,9 +82,24 @@ export interface WireError {
  * counts; a plain Error is HANDLER_ERROR and retryable.
  */
 export function toWireError(err: unknown): WireError {
+  const w = wireErrorOf(err);
+  return { ...w, message: clipMessage(w.message) };
+}
+
+/** `s` cut to MAX_ERROR_MESSAGE characters, saying how much was left out (a 2 MB message made results unsendable). */
+export function clipMessage(s: string, max = MAX_ERROR_MESSAGE): string {
+  return s.length <= max ? s : `${s.slice(0, max)}… (${s.length - max} more characters)`;
+}
+
+function wireErrorOf(err: unknown): WireError {
   if (err && typeof err === "object") {
     const e = err as { code?: unknown; message?: unknown; retryable?: unknown };
-    const message = typeof e.message === "string" && e.message ? e.message : String(err);
+    let message: string;
+    try {
+      message = typeof e.message === "string" && e.message ? e.message : String(err);
+    } catch {
+      message = "(an error that cannot be shown as text)";
+    }
     if (typeof e.code === "string" && /^[A-Z][A-Z0-9_]*$/.test(e.code)) {
       return { code: e.code, message, retryable: e.retryable === true };
     }
@@ -99,4 +121,30 @@ export function isTransientNatsError(err: unknown): boolean {
   const msg = `${e.message ?? ""}`;
   if (/timeout|timed out|no responders|503|temporarily unavailable|disconnect|reconnect|leader/i.test(msg)) return true;
   return e.cause !== undefined && e.cause !== err && isTransientNatsError(e.cause);
+}
+
+// JetStream API error codes (nats-server's errors.json) that mean "no room to store this".
+const STORE_FULL_CODES = new Set([
+  10023, // JSInsufficientResourcesErr: insufficient resources
+  10028, // JSMemoryResourcesExceededErr
+  10047, // JSStorageResourcesExceededErr: insufficient storage resources available
+  10077, // JSStreamStoreFailedF: error with store (maximum bytes / messages exceeded, disk errors)
+]);
+
+/**
+ * A sentence for people when a JetStream publish failed because the server cannot store the message
+ * (disk full, account or stream limits reached); undefined for other errors.
+ */
+export function storeProblem(err: unknown): string | undefined {
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
+  if (!e || typeof e !== "object") return undefined;
+  const code = typeof e.code === "number" ? e.code : Number.NaN;
+  if (STORE_FULL_CODES.has(code)) {
+    return (
+      `NATS JetStream cannot store the message: ${String(e.message)} (JetStream error ${code}). The server's disk or its ` +
+      `JetStream limits (max_file_store, the account's or the stream's max_bytes/max_msgs) are full: free space or raise ` +
+      `the limit; the job is kept and tried again`
+    );
+  }
+  return e.cause !== undefined && e.cause !== err ? storeProblem(e.cause) : undefined;
 }

@@ -5,7 +5,8 @@ export interface ProcStats {
   state: "starting" | "running" | "paused" | "draining" | "stopped";
   jobsDone: number;
   jobsFailed: number;
-  inFlight: { id: string; handler: string; startedAt: number }[];
+  /** `timeoutMs`, `reply` (the delivery's ack subject) and the attempt let the watchdog hold, time and hand back a stalled proc's jobs */
+  inFlight: { id: string; handler: string; startedAt: number; timeoutMs?: number; reply?: string; attempt?: number; maxAttempts?: number }[];
 }
 
 /** child → parent */

@@ -5,8 +5,8 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { headers } from "@nats-io/transport-node";
 import { createHash } from "node:crypto";
 import { decode } from "@msgpack/msgpack";
-import { decodeJob, encodeDead, encodeResult, type JobV1, type ResultV1 } from "../protocol/codec.ts";
-import { ErrorCodes, isTransientNatsError, toWireError, type WireError } from "../protocol/errors.ts";
+import { MAX_TIMEOUT_MS, decodeJob, encodeDeadFitting, encodeResult, type JobV1, type ResultV1 } from "../protocol/codec.ts";
+import { ErrorCodes, clipMessage, isTransientNatsError, storeProblem, toWireError, type WireError } from "../protocol/errors.ts";
 import type { Logger } from "../util/log.ts";
 import type { WorkerMetrics } from "../util/metrics.ts";
 import type { HandlerRegistry, RegisteredHandler } from "./registry.ts";
@@ -49,8 +49,25 @@ export interface LoopStats {
   jobsDone: number;
   jobsFailed: number;
   jobsRetried: number;
-  inFlight: { id: string; handler: string; startedAt: number }[];
+  inFlight: InFlightJob[];
 }
+
+/** A job running in a loop, as its proc reports it to the supervisor (the watchdog reads the limit and the ack subject). */
+export interface InFlightJob {
+  id: string;
+  handler: string;
+  startedAt: number;
+  /** the attempt's time limit, ms */
+  timeoutMs?: number;
+  /** the JetStream ack subject of the delivery: the supervisor holds the job (in-progress acks) while the proc is stalled, and naks it when the proc is gone */
+  reply?: string;
+  /** 1-based attempt and the job's maximum */
+  attempt?: number;
+  maxAttempts?: number;
+}
+
+/** An undecodable message whose dead letter could not be written is given up (terminated) after this many deliveries. */
+export const BAD_MESSAGE_MAX_DELIVERIES = 5;
 
 export const workerLoopDefaults = { concurrency: 4, maxAttempts: 3, timeoutMs: 60_000, pullExpiresMs: 2_000, inlineMaxBytes: 256 * 1024 };
 
@@ -61,7 +78,7 @@ export class WorkerLoop {
   /** one set of slots per handler: a handler waiting for jobs never holds back another's */
   private slots = new Map<string, Slots>();
   private state: LoopStats["state"] = "starting";
-  private inFlight = new Map<string, { id: string; handler: string; startedAt: number; abort: AbortController; msg: JsMsg }>();
+  private inFlight = new Map<string, InFlightJob & { abort: AbortController; msg: JsMsg }>();
   private ticker?: ReturnType<typeof setInterval>;
   private counters = { jobsDone: 0, jobsFailed: 0, jobsRetried: 0 };
   private pullers: Promise<void>[] = [];
@@ -169,7 +186,7 @@ export class WorkerLoop {
     return {
       state: this.state,
       ...this.counters,
-      inFlight: [...this.inFlight.values()].map(({ id, handler, startedAt }) => ({ id, handler, startedAt })),
+      inFlight: [...this.inFlight.values()].map(({ abort: _a, msg: _m, ...j }) => j),
     };
   }
 
@@ -233,7 +250,9 @@ export class WorkerLoop {
     const maxAttempts = job.attempts ?? reg.def.maxAttempts ?? this.o.maxAttempts ?? workerLoopDefaults.maxAttempts;
     const key = `${job.id}#${++this.seq}`;
     const abort = new AbortController();
-    this.inFlight.set(key, { id: job.id, handler, startedAt: started, abort, msg });
+    // setTimeout fires at once past 2^31-1 ms: a longer limit (handler default, --timeout) is that long.
+    const timeoutMs = Math.min(MAX_TIMEOUT_MS, job.timeout_ms ?? reg.def.timeoutMs ?? this.o.timeoutMs ?? workerLoopDefaults.timeoutMs);
+    this.inFlight.set(key, { id: job.id, handler, startedAt: started, timeoutMs, reply: ackSubject(msg), attempt, maxAttempts, abort, msg });
     try {
       if (attempt > maxAttempts) {
         const error = {
@@ -245,7 +264,7 @@ export class WorkerLoop {
       }
       const problem = reg.check(job.payload);
       if (problem) {
-        return await this.fail(job, msg, { code: ErrorCodes.BAD_PAYLOAD, message: problem, retryable: false }, attempt, started, log);
+        return await this.fail(job, msg, { code: ErrorCodes.BAD_PAYLOAD, message: clipMessage(problem), retryable: false }, attempt, started, log);
       }
       log.job(`started (attempt ${attempt}/${maxAttempts})`);
       let output: OutputRefV1 | undefined;
@@ -261,7 +280,6 @@ export class WorkerLoop {
         log,
         worker: this.o.workerId,
       };
-      const timeoutMs = job.timeout_ms ?? reg.def.timeoutMs ?? this.o.timeoutMs ?? workerLoopDefaults.timeoutMs;
       let value: unknown;
       try {
         value = await this.withLimits(reg, job, ctx, msg, timeoutMs, abort);
@@ -279,14 +297,21 @@ export class WorkerLoop {
         }
         return await this.fail(job, msg, error, attempt, started, log);
       }
-      await this.finish(job, msg, { ok: true, value: value === undefined ? null : value, output }, attempt, started);
+      const encoded = this.encodeOk(job, { ok: true, value: value === undefined ? null : value, output }, attempt, started);
+      if ("error" in encoded) {
+        // Running it again would give the same value: fail now, with the reason, instead of at every ack wait.
+        return await this.fail(job, msg, encoded.error, attempt, started, log);
+      }
+      await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes);
+      msg.ack();
       this.counters.jobsDone++;
       this.o.metrics?.finished(handler, true, (Date.now() - started) / 1000);
       log.job(`done in ${Date.now() - started}ms`);
       this.o.onJobFinished?.({ id: job.id, handler, ok: true });
     } catch (err) {
-      // Publishing the result failed (NATS away): leave the job unacked so JetStream redelivers it.
-      log.error(`could not record the outcome, the job will be redelivered: ${(err as Error).message}`);
+      // Publishing the result failed (NATS away, store full): leave the job unacked so JetStream redelivers it.
+      const full = storeProblem(err);
+      log.error(`could not record the outcome, the job will be redelivered: ${full ?? (err as Error).message}`);
     } finally {
       this.inFlight.delete(key);
       if (this.inFlight.size === 0) for (const w of this.idleWaiters.splice(0)) w();
@@ -312,8 +337,9 @@ export class WorkerLoop {
   }
 
   private async fail(job: JobV1, msg: JsMsg, error: WireError, attempt: number, started: number, log: Logger) {
+    error = { ...error, message: clipMessage(error.message) };
     log.warn(`failed for good with ${error.code}: ${error.message}`);
-    const dead = encodeDead({ v: 1, job, subject: msg.subject, error, attempts: attempt, worker: this.o.workerId, failed_at: Date.now() });
+    const dead = encodeDeadFitting({ v: 1, job, subject: msg.subject, error, attempts: attempt, worker: this.o.workerId, failed_at: Date.now() }, this.maxPayload());
     await this.js.publish(deadSubject(job.handler), dead, { msgID: `dead-${job.id}-${msg.info.streamSequence}` });
     await this.finish(job, msg, { ok: false, error }, attempt, started);
     this.counters.jobsFailed++;
@@ -324,6 +350,15 @@ export class WorkerLoop {
 
   // The result is stored (PubAck) before the job is acked: a crash in between means a redelivery, never a loss.
   private async finish(job: JobV1, msg: JsMsg, outcome: Pick<ResultV1, "ok" | "value" | "error" | "output">, attempt: number, started: number) {
+    const encoded = this.encodeOk(job, outcome, attempt, started);
+    if ("error" in encoded) throw new Error(`the failed result of ${job.id} cannot be encoded: ${encoded.error.message}`);
+    await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes);
+    msg.ack();
+  }
+
+  // The encoded result, or why it cannot be sent: values msgpack cannot carry (a BigInt, a circular
+  // object) and results over the server's max_payload fail at once with their own codes.
+  private encodeOk(job: JobV1, outcome: Pick<ResultV1, "ok" | "value" | "error" | "output">, attempt: number, started: number): { bytes: Uint8Array } | { error: WireError } {
     const result: ResultV1 = {
       v: 1,
       id: job.id,
@@ -334,9 +369,36 @@ export class WorkerLoop {
       worker: this.o.workerId,
       started_at: started,
       finished_at: Date.now(),
+      ...(typeof job.hash === "string" ? { job_hash: job.hash } : {}),
     };
-    await this.publishResult(resultSubject(job.batch, job.id), encodeResult(result));
-    msg.ack();
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeResult(result);
+    } catch (err) {
+      const why = /too deep/i.test((err as Error).message) ? "it nests too deep or refers to itself (a circular object)" : clipMessage((err as Error).message, 300);
+      return {
+        error: {
+          code: ErrorCodes.RESULT_UNENCODABLE,
+          message: `the handler's ${outcome.ok ? "return value" : "error"} cannot be sent as msgpack: ${why}. Return plain data (no BigInt, functions, class instances or cycles).`,
+          retryable: false,
+        },
+      };
+    }
+    const max = this.maxPayload() - 1024;
+    if (bytes.byteLength > max) {
+      return {
+        error: {
+          code: ErrorCodes.RESULT_TOO_LARGE,
+          message: `the result is ${bytes.byteLength} bytes encoded, over the ${max} bytes a message may carry (the server's max_payload less headers). Store documents with ctx.output(), which uses the object store.`,
+          retryable: false,
+        },
+      };
+    }
+    return { bytes };
+  }
+
+  private maxPayload(): number {
+    return this.o.nc.info?.max_payload ?? 1024 * 1024;
   }
 
   // A result publish that times out (server restarting, cluster electing the results stream's leader)
@@ -360,10 +422,11 @@ export class WorkerLoop {
   // Bytes that are not a v1 job: a dead letter (with the raw bytes), a failed result when an id and
   // batch can be read from them, and an ack: retrying cannot make them decodable.
   private async badMessage(handler: string, msg: JsMsg, problem: string, attempt: number, started: number) {
-    const error = { code: ErrorCodes.BAD_MESSAGE, message: `undecodable job on ${msg.subject}: ${problem}`, retryable: false };
-    this.o.log.warn(`${error.message} (stream seq ${msg.info.streamSequence})`);
+    const error = { code: ErrorCodes.BAD_MESSAGE, message: clipMessage(`undecodable job on ${msg.subject}: ${problem}`), retryable: false };
+    this.o.log.warn(`${error.message} (stream seq ${msg.info.streamSequence}, ${msg.data.byteLength} bytes)`);
     try {
-      const dead = encodeDead({ v: 1, job: null, raw: msg.data, subject: msg.subject, error, attempts: attempt, worker: this.o.workerId, failed_at: Date.now() });
+      // Cut to fit under max_payload: 1 MB of garbage once made a dead letter too big to write, forever.
+      const dead = encodeDeadFitting({ v: 1, job: null, raw: msg.data, subject: msg.subject, error, attempts: attempt, worker: this.o.workerId, failed_at: Date.now() }, this.maxPayload());
       await this.js.publish(deadSubject(handler), dead, { msgID: `dead-seq-${msg.info.streamSequence}` });
       const guess = peekIds(msg.data) ?? peekIdHeader(msg);
       if (guess) {
@@ -375,7 +438,16 @@ export class WorkerLoop {
       this.o.metrics?.dead.inc({ handler });
       this.o.metrics?.failed.inc({ handler });
     } catch (err) {
-      this.o.log.error(`could not dead-letter an undecodable job, it will be redelivered: ${(err as Error).message}`);
+      // A delivery cap for garbage: retrying cannot make it decodable, and an endless redelivery keeps
+      // the lag above 0 (the manager could never scale to zero).
+      if (attempt >= BAD_MESSAGE_MAX_DELIVERIES) {
+        this.o.log.error(
+          `undecodable job on ${msg.subject} (stream seq ${msg.info.streamSequence}) dropped after ${attempt} deliveries: its dead letter could not be written (${storeProblem(err) ?? (err as Error).message})`,
+        );
+        msg.term();
+        return;
+      }
+      this.o.log.error(`could not dead-letter an undecodable job, it will be redelivered: ${storeProblem(err) ?? (err as Error).message}`);
     }
   }
 
@@ -415,4 +487,10 @@ function peekIds(data: Uint8Array): { id: string; batch: string } | undefined {
 function peekIdHeader(msg: JsMsg): { id: string; batch: string } | undefined {
   const id = msg.headers?.get("Nats-Msg-Id");
   return id && !tokenProblem(id) ? { id, batch: id } : undefined;
+}
+
+// The delivery's ack subject ($JS.ACK...): the client's JsMsg has it, its type does not say so.
+function ackSubject(msg: JsMsg): string | undefined {
+  const r = (msg as unknown as { reply?: unknown }).reply;
+  return typeof r === "string" && r ? r : undefined;
 }
