@@ -14,7 +14,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { defaultWorkerId, runWorkerProc } from "../../core/runtime/worker/proc.ts";
 import { workerLoopDefaults, type WorkerLoopOptions } from "../../core/runtime/worker/loop.ts";
 import { topologyDefaults } from "../../core/runtime/nats/topology.ts";
-import { retryDefaults } from "../../core/runtime/worker/retry.ts";
+import { jobRetryBackoff } from "../../core/runtime/util/backoff.ts";
 import { ConfigError } from "../../core/runtime/protocol/errors.ts";
 import { tokenProblem } from "../../core/runtime/protocol/subjects.ts";
 import { runWorkerChild } from "../../core/runtime/supervisor/child.ts";
@@ -228,7 +228,7 @@ function loopOptions(ctx: CommandContext): Partial<WorkerLoopOptions> {
     },
     timeoutMs: durOpt(ctx, "timeout", workerLoopDefaults.timeoutMs),
     maxAttempts: intOpt(ctx, "max-attempts", workerLoopDefaults.maxAttempts),
-    retry: { ...retryDefaults, baseMs: durOpt(ctx, "retry-base", retryDefaults.baseMs) },
+    retry: { ...jobRetryBackoff, initialMs: durOpt(ctx, "retry-base", jobRetryBackoff.initialMs) },
   };
 }
 

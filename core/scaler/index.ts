@@ -1,6 +1,6 @@
 // What core/scaler offers: the policy, lag reading, the lease, providers and the manager loop.
 export * from "./policy.ts";
-export * from "./backoff.ts";
+export * from "./rate-limit.ts";
 export * from "./errors.ts";
 export * from "./lag.ts";
 export * from "./lease.ts";

@@ -2,7 +2,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { formatDuration } from "../runtime/util/duration.ts";
-import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import { backoffDelay, type Backoff } from "../runtime/util/backoff.ts";
 import { workerStatus } from "../runtime/client/fleet.ts";
 import { ProviderError, ProviderErrorCodes } from "./errors.ts";
 import { readLag, TASKS_STREAM, type LagReading } from "./lag.ts";
@@ -32,7 +32,7 @@ export interface ManagerOptions {
    * pause between creation rounds after servers never became ready or the provider refused to create
    * them (422, bad token, missing image): without it a broken snapshot is created and deleted forever
    */
-  createBackoff: BackoffOptions;
+  createBackoff: Backoff;
 }
 
 export const managerDefaults: ManagerOptions = {
@@ -42,7 +42,7 @@ export const managerDefaults: ManagerOptions = {
   leaseTtlMs: 15_000,
   stream: TASKS_STREAM,
   statusTimeoutMs: 500,
-  createBackoff: { baseMs: 30_000, maxMs: 15 * 60_000, factor: 2, jitter: 0 },
+  createBackoff: { initialMs: 30_000, maxMs: 15 * 60_000, factor: 2, jitter: 0 },
 };
 
 /** What one tick saw and did (for logs, tests and /metrics). */
@@ -223,7 +223,7 @@ export class Manager {
 
   private pauseCreates(why: string): void {
     this.createFailures++;
-    const ms = backoffDelay(this.createFailures, this.opts.createBackoff, 0.5);
+    const ms = backoffDelay(this.createFailures - 1, this.opts.createBackoff);
     this.createPausedUntil = this.now() + ms;
     this.deps.log.error(`${why}: no new servers for ${Math.round(ms / 1000)}s (failure ${this.createFailures} in a row)`);
   }

@@ -3,7 +3,6 @@ import { describe, expect, test } from "bun:test";
 import { encode } from "@msgpack/msgpack";
 import { decodeJob, encodeJob, encodeResult, decodeResult } from "../../core/runtime/protocol/codec.ts";
 import { parseJobFile } from "../../core/runtime/client/jobfile.ts";
-import { retryDelay } from "../../core/runtime/worker/retry.ts";
 import { parseDuration } from "../../core/runtime/util/duration.ts";
 import { Slots } from "../../core/runtime/worker/slots.ts";
 import { toWireError, JobError } from "../../core/runtime/protocol/errors.ts";
@@ -65,9 +64,6 @@ describe("job files", () => {
 });
 
 describe("schedules and limits", () => {
-  test("retry delays grow and are capped", () => {
-    expect([1, 2, 3, 4].map((a) => retryDelay(a, { baseMs: 100, factor: 2, maxMs: 500 }))).toEqual([100, 200, 400, 500]);
-  });
   test("durations parse at the edge, with the flag named on error", () => {
     expect(parseDuration("1h30m", "--x")).toBe(5_400_000);
     expect(parseDuration("250ms", "--x")).toBe(250);

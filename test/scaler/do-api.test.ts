@@ -7,7 +7,7 @@ import { startFakeDo, type FakeDo } from "../helpers/fake-do.ts";
 import { captureLog } from "./setup.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
 
-const fast = { baseMs: 10, maxMs: 50, factor: 2, jitter: 0 };
+const fast = { initialMs: 10, maxMs: 50, factor: 2, jitter: 0 };
 let fake: FakeDo;
 beforeAll(() => {
   fake = startFakeDo();

@@ -43,7 +43,7 @@ const WORKER_NATS = "nats://10.20.0.2:4222";
 
 function makeManager(log = captureLog(), opts: Partial<ManagerOptions> = {}) {
   const abort = new AbortController();
-  const client = new DoClient({ token: fake.token, baseUrl: fake.url, perPage: 2, backoff: { baseMs: 20, maxMs: 100, factor: 2, jitter: 0 }, signal: abort.signal });
+  const client = new DoClient({ token: fake.token, baseUrl: fake.url, perPage: 2, backoff: { initialMs: 20, maxMs: 100, factor: 2, jitter: 0 }, signal: abort.signal });
   const provider = new DigitalOceanProvider(
     client,
     nc,
@@ -197,7 +197,7 @@ test("droplets that never become active are deleted after the boot bound and rep
 });
 
 test("a refused create (422) pauses creation instead of retrying every tick", async () => {
-  const { m, log } = makeManager(captureLog(), { createBackoff: { baseMs: 1500, maxMs: 5000, factor: 2, jitter: 0 } });
+  const { m, log } = makeManager(captureLog(), { createBackoff: { initialMs: 1500, maxMs: 5000, factor: 2, jitter: 0 } });
   (m as any).deps.provider.opts.region = "mars1";
   await publishJobs(nc, 5);
   await m.start();

@@ -1,6 +1,7 @@
 // Submitting jobs and collecting their results (in input order), usable from code and from the CLI.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -9,6 +10,7 @@ import { InputError, isTransientNatsError } from "../protocol/errors.ts";
 import type { PlannedJob, SubmitPlan } from "./jobfile.ts";
 import { newId } from "./jobfile.ts";
 import { STREAM_RESULTS, taskSubject } from "../protocol/subjects.ts";
+import { natsPublishBackoff, retrying } from "../util/backoff.ts";
 import { ensureStreams, knownHandlers, topologyDefaults, type TopologyOptions } from "../nats/topology.ts";
 
 export interface SubmitOptions {
@@ -41,7 +43,7 @@ export interface SubmitOutcome {
   timedOut: boolean;
 }
 
-export const submitDefaults = { wait: true, timeoutMs: 5 * 60_000, publishWindow: 256, publishRetryMaxMs: 2_000 };
+export const submitDefaults = { wait: true, timeoutMs: 5 * 60_000, publishWindow: 256 };
 
 /** Publish every job of `plan` (deduplicated by id) and, unless told not to, wait for their results. */
 export async function submitPlan(nc: NatsConnection, plan: SubmitPlan, opts: SubmitOptions = {}): Promise<SubmitOutcome> {
@@ -113,20 +115,17 @@ export async function submitPlan(nc: NatsConnection, plan: SubmitPlan, opts: Sub
         const j = plan.jobs[i]!;
         // A server restart or a cluster leader election makes publishes time out; the job id is the
         // Nats-Msg-Id, so publishing again is safe: JetStream stores it once.
-        for (let attempt = 1; ; attempt++) {
-          try {
+        await retrying(
+          async (retry) => {
             const ack = await js.publish(taskSubject(j.handler), encoded[i], { msgID: j.id });
             if (ack.duplicate) {
               // on a retry, "duplicate" may be our own earlier publish that got stored but not acked
-              if (attempt === 1) duplicates++;
+              if (retry === 0) duplicates++;
               dupIds.push(j.id);
             }
-            break;
-          } catch (err) {
-            if (!isTransientNatsError(err) || Date.now() > giveUpAt) throw err;
-            await Bun.sleep(Math.min(submitDefaults.publishRetryMaxMs, 100 * 2 ** attempt));
-          }
-        }
+          },
+          { backoff: natsPublishBackoff, giveUpAt, retryable: isTransientNatsError },
+        );
       }
     };
     await Promise.all(Array.from({ length: Math.min(submitDefaults.publishWindow, encoded.length) }, publishOne));
@@ -198,7 +197,7 @@ function pollDuplicates(js: JetStreamClient, ids: string[], results: unknown[], 
           await accept(r);
         }
       }
-      await Bun.sleep(500);
+      await sleep(500);
     }
   })();
   return { stop: () => (stopped = true) };

@@ -10,7 +10,7 @@ import {
   type NodeConnectionOptions,
 } from "@nats-io/transport-node";
 import { AuthError, ConfigError, UnreachableError } from "../protocol/errors.ts";
-import { redactUrl } from "../util/log.ts";
+import { redactUrl } from "../util/redact.ts";
 
 /** How to prove who we are to NATS, and how to check who it is. At most one of user, token, nkeyFile, credsFile. */
 export interface NatsAuth {

@@ -1,9 +1,7 @@
 // Pull requests on one long-lived inbox per handler: the worker asks for exactly as many jobs as it has
 // free slots, without the per-pull subscription, timers and iterator a nats.js fetch() sets up.
-import { JetStreamStatus, type JsMsg } from "@nats-io/jetstream/internal";
 import { createInbox, nanos, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
-// toJsMsg is not exported by the package; the version is pinned in package.json for this reason.
-import { toJsMsg } from "../../../node_modules/@nats-io/jetstream/lib/jsmsg.js";
+import { JobMsg } from "./job-msg.ts";
 
 interface Request {
   remaining: number;
@@ -17,7 +15,7 @@ export interface PullerOptions {
   /** how long one pull request waits at the server, ms */
   expiresMs: number;
   /** a job arrived */
-  onMessage(m: JsMsg): void;
+  onMessage(m: JobMsg): void;
   /** `n` requested jobs will not come (the request expired or was cut short): free their slots */
   onUnfilled(n: number): void;
 }
@@ -65,16 +63,22 @@ export class Puller {
   private receive(msg: Msg): void {
     // Jobs carry their own subject; the server's status messages come on the inbox itself.
     if (msg.subject === this.inbox) {
-      const status = new JetStreamStatus(msg);
-      if (status.isIdleHeartbeat()) return;
+      // 100 is an idle heartbeat (only sent when asked for): not the end of a request.
+      if (msg.headers?.code === 100) return;
       // 408 request expired, 409 cut short (consumer deleted, limits ...), 404 nothing waiting:
       // each ends the oldest request; the jobs it did not bring free their slots.
       this.end(this.requests.shift());
       return;
     }
+    let job: JobMsg;
+    try {
+      job = new JobMsg(msg);
+    } catch {
+      return; // not a JetStream delivery (someone published on our inbox): nothing we asked for
+    }
     const r = this.requests[0];
     if (r && --r.remaining === 0) this.end(this.requests.shift());
-    this.o.onMessage(toJsMsg(msg));
+    this.o.onMessage(job);
   }
 
   private end(r: Request | undefined): void {

@@ -1,6 +1,6 @@
 // The life of one supervised proc as a pure state machine: an event and the time go in, the new
 // state and the actions the supervisor must take come out. No clock, no processes, no timers here.
-import { backoffDefaults, backoffDelay, type BackoffOptions } from "../util/backoff.ts";
+import { backoffDelay, procRestartBackoff, type Backoff } from "../util/backoff.ts";
 
 /**
  * STARTING: spawned, not ready yet. RUNNING: ready, pulling jobs. DRAINING: finishing in-flight jobs
@@ -19,14 +19,14 @@ export interface ProcPolicy {
   maxFastRestarts: number;
   /** a run at least this long resets the backoff to its first step, ms */
   stableMs: number;
-  backoff: BackoffOptions;
+  backoff: Backoff;
 }
 
 export const procPolicyDefaults: ProcPolicy = {
   startWindowMs: 2_000,
   maxFastRestarts: 3,
   stableMs: 30_000,
-  backoff: backoffDefaults,
+  backoff: procRestartBackoff,
 };
 
 /** Why a proc is expected to exit: stop = supervisor shutting down, retire = replaced by a new proc, recycle = max jobs/lifetime. */
@@ -194,7 +194,7 @@ export function transition(m: ProcMachine, ev: ProcEvent, policy: ProcPolicy = p
           actions: [{ type: "fatal", reason: `died ${next.fastFailures} times in a row before it was ready or within ${policy.startWindowMs}ms of its start` }],
         };
       }
-      const delayMs = backoffDelay(next.backoffAttempt, ev.random, policy.backoff);
+      const delayMs = backoffDelay(next.backoffAttempt, policy.backoff, ev.random);
       next.backoffAttempt = next.backoffAttempt + 1;
       next.state = "BACKOFF";
       next.retryAt = ev.now + delayMs;

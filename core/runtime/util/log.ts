@@ -1,6 +1,7 @@
 // Logging by verbosity: -v startup/shutdown, -vv process events, -vvv job events, -vvvv debug, -vvvvv trace.
 import { closeSync, openSync, writeSync } from "node:fs";
 import { createConsola, type ConsolaInstance, type LogObject } from "consola";
+import { redactUrl } from "./redact.ts";
 
 export interface Logger {
   error(...a: unknown[]): void;
@@ -92,10 +93,7 @@ const jsonReporter = {
   },
 };
 
-/** A URL fit for logs: credentials and tokens masked (`nats://u:p@h` and `nats://token@h` → `nats://***@h`). */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^@/\s]+)@/g, "//***@");
-}
+export { redactUrl };
 
 // Secrets (passwords, tokens) this process was given: masked in every log line, whatever printed them.
 const secrets = new Set<string>();

@@ -1,5 +1,5 @@
 // The worker event loop: pulls jobs of its handlers with N in flight, runs them, acks, retries, dead-letters.
-import { jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import type { ObjectStore } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { headers } from "@nats-io/transport-node";
@@ -10,9 +10,10 @@ import { ErrorCodes, clipMessage, isTransientNatsError, storeProblem, toWireErro
 import type { Logger } from "../util/log.ts";
 import type { WorkerMetrics } from "../util/metrics.ts";
 import type { HandlerRegistry, RegisteredHandler } from "./registry.ts";
-import { retryDefaults, retryDelay, type RetryPolicy } from "./retry.ts";
+import { backoffDelay, jobRetryBackoff, natsPublishBackoff, natsSetupBackoff, retrying, type Backoff } from "../util/backoff.ts";
 import { Slots } from "./slots.ts";
 import { Puller } from "../nats/puller.ts";
+import type { JobMsg } from "../nats/job-msg.ts";
 import { BUCKET_OUTPUTS, STREAM_TASKS, consumerName, deadSubject, resultSubject, tokenProblem } from "../protocol/subjects.ts";
 import { ensureConsumer, ensureStreams, outputsBucket, topologyDefaults, type TopologyOptions } from "../nats/topology.ts";
 import type { JobContext, OutputRefV1 } from "../protocol/types.ts";
@@ -27,7 +28,8 @@ export interface WorkerLoopOptions {
   log: Logger;
   /** stream and consumer limits (ack wait, retention ...) */
   topology?: Partial<TopologyOptions>;
-  retry?: RetryPolicy;
+  /** how retryable failures are spaced (the nak delay before redelivery) */
+  retry?: Backoff;
   /** default attempts when neither the job nor the handler says (default 3) */
   maxAttempts?: number;
   /** default time limit of one attempt, ms (default 60 s) */
@@ -78,7 +80,7 @@ export class WorkerLoop {
   /** one set of slots per handler: a handler waiting for jobs never holds back another's */
   private slots = new Map<string, Slots>();
   private state: LoopStats["state"] = "starting";
-  private inFlight = new Map<string, InFlightJob & { abort: AbortController; msg: JsMsg }>();
+  private inFlight = new Map<string, InFlightJob & { abort: AbortController; msg: JobMsg }>();
   private ticker?: ReturnType<typeof setInterval>;
   private counters = { jobsDone: 0, jobsFailed: 0, jobsRetried: 0 };
   private pullers: Promise<void>[] = [];
@@ -132,15 +134,11 @@ export class WorkerLoop {
 
   // Retries `f` while NATS gives transient errors (timeouts, no responders), backing off to 5 s.
   private async untilAnswered(what: string, f: () => Promise<void>): Promise<void> {
-    for (let wait = 250; ; wait = Math.min(5000, wait * 2)) {
-      try {
-        return await f();
-      } catch (err) {
-        if (!isTransientNatsError(err) || this.o.nc.isClosed()) throw err;
-        this.o.log.warn(`${what}: NATS did not answer (${(err as Error).message}); trying again in ${wait}ms`);
-        await Bun.sleep(wait);
-      }
-    }
+    await retrying(f, {
+      backoff: natsSetupBackoff,
+      retryable: (err) => isTransientNatsError(err) && !this.o.nc.isClosed(),
+      onRetry: (err, ms) => this.o.log.warn(`${what}: NATS did not answer (${(err as Error).message}); trying again in ${ms}ms`),
+    });
   }
 
   /** Finish in-flight jobs and pull no more, until resume(). */
@@ -236,7 +234,7 @@ export class WorkerLoop {
    * Runs one job. `freeSlot` is called once the handler is done (before the result is stored), so
    * the next job is pulled while this one's result travels: one round trip per job, not two.
    */
-  private async runJob(handler: string, msg: JsMsg, freeSlot: () => void): Promise<void> {
+  private async runJob(handler: string, msg: JobMsg, freeSlot: () => void): Promise<void> {
     const started = Date.now();
     const attempt = msg.info.deliveryCount;
     const decoded = decodeJob(msg.data);
@@ -252,7 +250,7 @@ export class WorkerLoop {
     const abort = new AbortController();
     // setTimeout fires at once past 2^31-1 ms: a longer limit (handler default, --timeout) is that long.
     const timeoutMs = Math.min(MAX_TIMEOUT_MS, job.timeout_ms ?? reg.def.timeoutMs ?? this.o.timeoutMs ?? workerLoopDefaults.timeoutMs);
-    this.inFlight.set(key, { id: job.id, handler, startedAt: started, timeoutMs, reply: ackSubject(msg), attempt, maxAttempts, abort, msg });
+    this.inFlight.set(key, { id: job.id, handler, startedAt: started, timeoutMs, reply: msg.reply, attempt, maxAttempts, abort, msg });
     try {
       if (attempt > maxAttempts) {
         const error = {
@@ -288,7 +286,7 @@ export class WorkerLoop {
         freeSlot();
         const error = toWireError(err);
         if (error.retryable && attempt < maxAttempts) {
-          const delay = retryDelay(attempt, this.o.retry ?? retryDefaults);
+          const delay = backoffDelay(attempt - 1, this.o.retry ?? jobRetryBackoff);
           log.job(`failed with ${error.code}: ${error.message}; retry ${attempt + 1}/${maxAttempts} in ${delay}ms`);
           this.counters.jobsRetried++;
           this.o.metrics?.retried.inc({ handler });
@@ -319,7 +317,7 @@ export class WorkerLoop {
   }
 
   // Runs the handler under its time limit (heartbeats come from the loop's ticker, see start()).
-  private async withLimits(reg: RegisteredHandler, job: JobV1, ctx: JobContext, msg: JsMsg, timeoutMs: number, abort: AbortController) {
+  private async withLimits(reg: RegisteredHandler, job: JobV1, ctx: JobContext, msg: JobMsg, timeoutMs: number, abort: AbortController) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -336,7 +334,7 @@ export class WorkerLoop {
     }
   }
 
-  private async fail(job: JobV1, msg: JsMsg, error: WireError, attempt: number, started: number, log: Logger) {
+  private async fail(job: JobV1, msg: JobMsg, error: WireError, attempt: number, started: number, log: Logger) {
     error = { ...error, message: clipMessage(error.message) };
     log.warn(`failed for good with ${error.code}: ${error.message}`);
     const dead = encodeDeadFitting({ v: 1, job, subject: msg.subject, error, attempts: attempt, worker: this.o.workerId, failed_at: Date.now() }, this.maxPayload());
@@ -349,7 +347,7 @@ export class WorkerLoop {
   }
 
   // The result is stored (PubAck) before the job is acked: a crash in between means a redelivery, never a loss.
-  private async finish(job: JobV1, msg: JsMsg, outcome: Pick<ResultV1, "ok" | "value" | "error" | "output">, attempt: number, started: number) {
+  private async finish(job: JobV1, msg: JobMsg, outcome: Pick<ResultV1, "ok" | "value" | "error" | "output">, attempt: number, started: number) {
     const encoded = this.encodeOk(job, outcome, attempt, started);
     if ("error" in encoded) throw new Error(`the failed result of ${job.id} cannot be encoded: ${encoded.error.message}`);
     await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes);
@@ -406,22 +404,17 @@ export class WorkerLoop {
   // the fault tests saw jobs run 4 times during an election. No message id is needed: the results
   // stream keeps one message per subject, so a publish stored twice is still one result.
   private async publishResult(subject: string, data: Uint8Array): Promise<void> {
-    const giveUpAt = Date.now() + this.topo.ackWaitMs;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.js.publish(subject, data);
-        return;
-      } catch (err) {
-        if (!isTransientNatsError(err) || Date.now() > giveUpAt || this.o.nc.isClosed()) throw err;
-        this.o.log.debug(`storing a result failed (${(err as Error).message}); trying again`);
-        await Bun.sleep(Math.min(1_000, 50 * 2 ** attempt));
-      }
-    }
+    await retrying(() => this.js.publish(subject, data), {
+      backoff: natsPublishBackoff,
+      giveUpAt: Date.now() + this.topo.ackWaitMs,
+      retryable: (err) => isTransientNatsError(err) && !this.o.nc.isClosed(),
+      onRetry: (err) => this.o.log.debug(`storing a result failed (${(err as Error).message}); trying again`),
+    });
   }
 
   // Bytes that are not a v1 job: a dead letter (with the raw bytes), a failed result when an id and
   // batch can be read from them, and an ack: retrying cannot make them decodable.
-  private async badMessage(handler: string, msg: JsMsg, problem: string, attempt: number, started: number) {
+  private async badMessage(handler: string, msg: JobMsg, problem: string, attempt: number, started: number) {
     const error = { code: ErrorCodes.BAD_MESSAGE, message: clipMessage(`undecodable job on ${msg.subject}: ${problem}`), retryable: false };
     this.o.log.warn(`${error.message} (stream seq ${msg.info.streamSequence}, ${msg.data.byteLength} bytes)`);
     try {
@@ -484,13 +477,7 @@ function peekIds(data: Uint8Array): { id: string; batch: string } | undefined {
   return undefined;
 }
 
-function peekIdHeader(msg: JsMsg): { id: string; batch: string } | undefined {
+function peekIdHeader(msg: JobMsg): { id: string; batch: string } | undefined {
   const id = msg.headers?.get("Nats-Msg-Id");
   return id && !tokenProblem(id) ? { id, batch: id } : undefined;
-}
-
-// The delivery's ack subject ($JS.ACK...): the client's JsMsg has it, its type does not say so.
-function ackSubject(msg: JsMsg): string | undefined {
-  const r = (msg as unknown as { reply?: unknown }).reply;
-  return typeof r === "string" && r ? r : undefined;
 }

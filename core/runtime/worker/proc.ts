@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats, type NatsAuth } from "../nats/connection.ts";
 import type { Logger } from "../util/log.ts";
-import { redactUrl } from "../util/log.ts";
+import { redactUrl } from "../util/redact.ts";
 import type { HandlerRegistry } from "./registry.ts";
 import { WorkerLoop, type WorkerLoopOptions } from "./loop.ts";
 

@@ -17,8 +17,6 @@ export interface RegisteredHandler {
   source: string;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-
 /** The built-in `echo` handler: returns its payload. */
 export const echoHandler: HandlerDef = {
   description: "returns its payload (for tests and benchmarks)",
@@ -28,6 +26,8 @@ export const echoHandler: HandlerDef = {
 /** Handlers by job type. */
 export class HandlerRegistry {
   private handlers = new Map<string, RegisteredHandler>();
+  // One Ajv per registry, not per process: a library must not share state between its users.
+  private ajv = new Ajv({ allErrors: true, strict: false });
 
   /** Register a handler under `name`; a later registration of the same name replaces it. */
   register(name: string, mod: HandlerModule, source = "builtin"): RegisteredHandler {
@@ -37,7 +37,7 @@ export class HandlerRegistry {
     let validate: ValidateFunction | undefined;
     if (def.schema) {
       try {
-        validate = ajv.compile(def.schema);
+        validate = this.ajv.compile(def.schema);
       } catch (err) {
         throw new ConfigError(`${source}: the schema of handler "${name}" is not valid JSON Schema: ${(err as Error).message}`, "schema");
       }

@@ -1,5 +1,6 @@
 // A small typed client for the DigitalOcean v2 API: droplets, images, snapshots; retries 5xx, waits out 429s.
-import { backoffDefaults, backoffDelay, rateLimitWait, type BackoffOptions } from "../backoff.ts";
+import { apiRetryBackoff, backoffDelay, type Backoff } from "../../runtime/util/backoff.ts";
+import { rateLimitWait } from "../rate-limit.ts";
 import { sleep } from "../../runtime/util/sleep.ts";
 import { ProviderError, ProviderErrorCodes } from "../errors.ts";
 
@@ -62,7 +63,7 @@ export interface DoClientOptions {
   /** retries of a call that failed with 5xx or a network error (GET/DELETE only; see `request`) */
   maxRetries: number;
   /** spacing of those retries */
-  backoff: BackoffOptions;
+  backoff: Backoff;
   /** longest we wait for a rate limit window to reset before giving up, ms */
   maxRateLimitWaitMs: number;
   /** how many 429s in a row we wait out */
@@ -78,7 +79,7 @@ export interface DoClientOptions {
 export const doClientDefaults: Omit<DoClientOptions, "token"> = {
   baseUrl: DO_API_URL,
   maxRetries: 5,
-  backoff: backoffDefaults,
+  backoff: apiRetryBackoff,
   maxRateLimitWaitMs: 120_000,
   maxRateLimitRetries: 5,
   perPage: 200,
@@ -125,7 +126,7 @@ export class DoClient {
         if (!idempotent || failures > this.opts.maxRetries) {
           throw new ProviderError(`${what}: cannot reach the DigitalOcean API at ${this.base} (${(err as Error).message}); check --do-api-url and the network`, 0, ProviderErrorCodes.UNAVAILABLE, { cause: err });
         }
-        await this.wait(`${what} failed to connect; retry ${failures}/${this.opts.maxRetries}`, backoffDelay(failures, this.opts.backoff, Math.random()));
+        await this.wait(`${what} failed to connect; retry ${failures}/${this.opts.maxRetries}`, backoffDelay(failures - 1, this.opts.backoff, Math.random()));
         continue;
       }
       if (res.ok) {
@@ -148,7 +149,7 @@ export class DoClient {
         if (!idempotent || failures > this.opts.maxRetries) {
           throw new ProviderError(`${what}: DigitalOcean API error ${res.status} (${err.id}: ${err.message})${idempotent ? ` after ${this.opts.maxRetries} retries` : "; will list and try again next tick"}`, res.status, ProviderErrorCodes.UNAVAILABLE);
         }
-        await this.wait(`${what}: DigitalOcean answered ${res.status}; retry ${failures}/${this.opts.maxRetries}`, backoffDelay(failures, this.opts.backoff, Math.random()));
+        await this.wait(`${what}: DigitalOcean answered ${res.status}; retry ${failures}/${this.opts.maxRetries}`, backoffDelay(failures - 1, this.opts.backoff, Math.random()));
         continue;
       }
       if (res.status === 401 || res.status === 403) {

@@ -1,0 +1,32 @@
+// Where Client and Worker get their NATS connection: a URL (connected and closed by them) or the
+// caller's own connection (used as is, never closed by them).
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats, type NatsAuth } from "../runtime/nats/connection.ts";
+
+/** How Client and Worker reach NATS: the same credentials and TLS options as the CLI's `--nats-*`/`--tls-*`. */
+export interface NatsTarget extends NatsAuth {
+  /** a server URL (comma-separated for several; `nats://user:pass@host` works) or an open connection */
+  nats: string | NatsConnection;
+  /** connection name shown by the server (`nats server report connections`) */
+  name?: string;
+}
+
+/** A connection and whether its closing is ours to do. */
+export interface HeldConnection {
+  nc: NatsConnection;
+  owned: boolean;
+}
+
+/** Connect to `t.nats` (or take the given connection). */
+export async function holdConnection(t: NatsTarget, defaultName: string, reconnectForever: boolean): Promise<HeldConnection> {
+  if (typeof t.nats !== "string") return { nc: t.nats, owned: false };
+  const { nats: url, name, ...auth } = t;
+  const nc = await connectNats({ url, auth, name: name ?? defaultName, reconnectForever });
+  return { nc, owned: true };
+}
+
+/** Close a connection we opened (draining it: pending publishes are flushed); leave the caller's alone. */
+export async function releaseConnection(h: HeldConnection | undefined): Promise<void> {
+  if (!h?.owned || h.nc.isClosed()) return;
+  await h.nc.drain().catch(() => h.nc.close());
+}

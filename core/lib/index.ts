@@ -1,0 +1,13 @@
+// The docctl package: submit jobs (Client), run handlers in your own process (Worker), declare
+// handlers (defineHandler), and the v1 wire types. Runs on Node 20+ and Bun.
+export { Client, clientDefaults, type ClientOptions, type JobOptions, type SubmitOptions, type SubmitBatchOptions } from "./client.ts";
+export { Worker, type WorkerOptions } from "./worker.ts";
+export { defineHandler, type Handler, type PayloadOf, type ResultOf } from "./handler.ts";
+export { ResultTimeoutError, type JobResult } from "./result.ts";
+export type { NatsTarget } from "./connection.ts";
+export type { LibLogger } from "./logger.ts";
+export type { NatsAuth } from "../runtime/nats/connection.ts";
+export type { TopologyOptions } from "../runtime/nats/topology.ts";
+export type { Backoff } from "../runtime/util/backoff.ts";
+export type { LoopStats as WorkerStats } from "../runtime/worker/loop.ts";
+export * from "./wire.ts";

@@ -1,0 +1,55 @@
+// Results as a library user sees them: camelCase, typed by the handler's result, a union on `ok`.
+import type { ResultV1 } from "../runtime/protocol/codec.ts";
+import type { WireError } from "../runtime/protocol/errors.ts";
+import type { OutputRefV1 } from "../runtime/protocol/types.ts";
+
+interface ResultBase {
+  /** the job's id */
+  id: string;
+  /** its batch (a single job's batch is its own id) */
+  batch: string;
+  handler: string;
+  /** deliveries used, including the last one */
+  attempts: number;
+  /** the worker that produced the result */
+  worker: string;
+  /** ms since the Unix epoch */
+  startedAt: number;
+  finishedAt: number;
+  /** the document the job stored, if any (inline `data`, or `bucket` + `name` in the object store) */
+  output?: OutputRefV1;
+}
+
+/** A job's outcome: `{ ok: true, value }` or `{ ok: false, error: { code, message, retryable } }`. */
+export type JobResult<R = unknown> =
+  | (ResultBase & { ok: true; value: R; error?: undefined })
+  | (ResultBase & { ok: false; value?: undefined; error: WireError });
+
+/** The wire result in library form. */
+export function fromWire<R>(r: ResultV1): JobResult<R> {
+  const base: ResultBase = {
+    id: r.id,
+    batch: r.batch,
+    handler: r.handler,
+    attempts: r.attempts,
+    worker: r.worker,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    ...(r.output ? { output: r.output } : {}),
+  };
+  return r.ok ? { ...base, ok: true, value: r.value as R } : { ...base, ok: false, error: r.error ?? { code: "UNKNOWN", message: "failed without an error", retryable: false } };
+}
+
+/** Raised when results did not all arrive in time; `results` holds those that did (input order). */
+export class ResultTimeoutError extends Error {
+  readonly code = "RESULT_TIMEOUT";
+  /** ids of the jobs whose results did not come */
+  missing: string[];
+  results: (JobResult | undefined)[];
+  constructor(message: string, missing: string[], results: (JobResult | undefined)[]) {
+    super(message);
+    this.name = "ResultTimeoutError";
+    this.missing = missing;
+    this.results = results;
+  }
+}

@@ -1,0 +1,111 @@
+// Worker: runs handlers in this process (no supervisor, no child processes), pulling their jobs from NATS.
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { HandlerModule } from "../runtime/protocol/types.ts";
+import type { TopologyOptions } from "../runtime/nats/topology.ts";
+import { HandlerRegistry } from "../runtime/worker/registry.ts";
+import { WorkerLoop, workerLoopDefaults, type LoopStats } from "../runtime/worker/loop.ts";
+import type { Backoff } from "../runtime/util/backoff.ts";
+import { holdConnection, releaseConnection, type HeldConnection, type NatsTarget } from "./connection.ts";
+import { toRuntimeLogger, type LibLogger } from "./logger.ts";
+
+/** Options of a Worker. */
+export interface WorkerOptions extends NatsTarget {
+  /** job type → handler (from defineHandler, or a bare `(payload, ctx) => result` function) */
+  handlers: Record<string, HandlerModule>;
+  /** jobs of each handler in flight at once (default 4) */
+  concurrency?: number;
+  /** the worker's id in results (default: host, pid and a random suffix) */
+  id?: string;
+  /** where the worker logs (default: warnings and errors to the console); `console` logs job lines too */
+  logger?: LibLogger;
+  /** attempts when neither the job nor the handler says (default 3) */
+  maxAttempts?: number;
+  /** time limit of one attempt when neither the job nor the handler says, ms (default 60 s) */
+  timeoutMs?: number;
+  /** how retryable failures are spaced */
+  retry?: Backoff;
+  /** stream and consumer limits (ack wait, retention ...) */
+  topology?: Partial<TopologyOptions>;
+}
+
+/**
+ * An embedded worker. `start()` connects, creates the streams and consumers and begins pulling;
+ * `drain()` stops pulling and resolves once in-flight jobs are done; `close()` drains and closes the
+ * connection it opened. It installs no signal handlers and writes no environment: the process is yours.
+ */
+export class Worker {
+  readonly id: string;
+  private readonly registry = new HandlerRegistry();
+  private held?: HeldConnection;
+  private loop?: WorkerLoop;
+  private starting?: Promise<void>;
+  private closing?: Promise<void>;
+
+  constructor(private readonly opts: WorkerOptions) {
+    if (!opts || (typeof opts.nats !== "string" && typeof opts.nats?.publish !== "function")) {
+      throw new TypeError("new Worker({ nats, handlers }): `nats` must be a server URL or a NatsConnection");
+    }
+    const names = Object.keys(opts.handlers ?? {});
+    if (names.length === 0) throw new TypeError("new Worker({ nats, handlers }): give at least one handler");
+    for (const name of names) this.registry.register(name, opts.handlers[name]!, `handlers.${name}`);
+    this.id = opts.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`.replace(/[^A-Za-z0-9_-]/g, "-");
+  }
+
+  /** Connect, set up streams and consumers, run handlers' setup(), and begin pulling. */
+  start(): Promise<void> {
+    this.starting ??= this.doStart();
+    return this.starting;
+  }
+
+  /** Finish in-flight jobs and take no new ones until resume(). */
+  pause(): void {
+    this.loop?.pause();
+  }
+
+  resume(): void {
+    this.loop?.resume();
+  }
+
+  /** Stop taking jobs, finish those in flight, run handlers' teardown(). The connection stays open. */
+  async drain(): Promise<void> {
+    await this.starting?.catch(() => {});
+    await this.loop?.drain();
+  }
+
+  /** Drain, then close the connection if the worker opened it. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.drain();
+      await releaseConnection(this.held);
+    })();
+    return this.closing;
+  }
+
+  /** What the worker is doing: its state, counters and jobs in flight. */
+  stats(): LoopStats {
+    return this.loop?.stats() ?? { state: "starting", jobsDone: 0, jobsFailed: 0, jobsRetried: 0, inFlight: [] };
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.closing) throw new Error("this Worker is closed");
+    this.held = await holdConnection(this.opts, `docctl worker ${this.id}`, true);
+    this.loop = new WorkerLoop({
+      nc: this.held.nc,
+      registry: this.registry,
+      concurrency: this.opts.concurrency ?? workerLoopDefaults.concurrency,
+      workerId: this.id,
+      log: toRuntimeLogger(this.opts.logger),
+      maxAttempts: this.opts.maxAttempts,
+      timeoutMs: this.opts.timeoutMs,
+      retry: this.opts.retry,
+      topology: this.opts.topology,
+    });
+    try {
+      await this.loop.start();
+    } catch (err) {
+      await releaseConnection(this.held);
+      throw err;
+    }
+  }
+}
