@@ -66,7 +66,7 @@ export class JobMsg {
     this.send(delayMs && delayMs > 0 ? `-NAK ${JSON.stringify({ delay: delayMs * 1_000_000 })}` : "-NAK", true);
   }
 
-  /** Never deliver it again (it is not removed from a work queue's count until acked or expired). */
+  /** Never deliver it again. */
   term(): void {
     this.send("+TERM", true);
   }
