@@ -9,6 +9,7 @@ import { command as manager } from "./manager.ts";
 import { command as template } from "./template.ts";
 import { command as config } from "./config.ts";
 import { command as status } from "./status.ts";
+import { command as handlers } from "./handlers.ts";
 import { pauseCommand, resumeCommand, drainCommand } from "./control.ts";
 
-export const commands: Command[] = [up, worker, manager, status, pauseCommand, resumeCommand, drainCommand, submit, result, dead, template, config];
+export const commands: Command[] = [up, worker, manager, status, handlers, pauseCommand, resumeCommand, drainCommand, submit, result, dead, template, config];

@@ -2,8 +2,11 @@
 import type { Command, CommandContext } from "../command.ts";
 import { ConfigError } from "../../core/runtime/protocol/errors.ts";
 import { parseDuration } from "../../core/runtime/util/duration.ts";
-import { ensureHandlers } from "../../core/runtime/nats/topology.ts";
-import { buildRegistry } from "../registry.ts";
+import { hostname } from "node:os";
+import { declareHandlers } from "../../core/runtime/nats/handlers.ts";
+import type { HandlerInfoV1 } from "../../core/runtime/protocol/handlers.ts";
+import { tokenProblem } from "../../core/runtime/protocol/subjects.ts";
+import { buildRegistry, pluginFileNames } from "../registry.ts";
 import { authEnv, connectNats } from "../../core/runtime/nats/connection.ts";
 import { firstSignal } from "../../core/runtime/worker/proc.ts";
 import { natsOptionsFrom } from "../options.ts";
@@ -38,7 +41,11 @@ Options:
   --lease-ttl DUR       leader lease lifetime (default max(15s, 3 × interval))
   --dry-run             log what would be done; change nothing
   --worker-nats URL     NATS URL the workers use (default: --nats); droplets need a reachable address
-  --worker-args "..."   extra \`docctl worker\` arguments, one string, e.g. "--plugins ./plugins --procs 1"
+  --worker-args "..."   extra \`docctl worker\` arguments, one string, e.g. "--plugins ./plugins --procs 1";
+                        the handlers of its --plugins directories are declared as with --handlers
+  --handlers a,b        handlers the workers will serve beyond the built-in ones: their consumers and
+                        DOCCTL_HANDLERS entries are made now, so their jobs are accepted and scale the
+                        fleet up from zero before any worker has run (see docs/scaler.md)
 
 DigitalOcean (--provider digitalocean):
   --image NAME|ID       snapshot the droplets boot from (default ${digitalOceanDefaults.image})
@@ -69,6 +76,7 @@ Examples:
     "dry-run": { type: "boolean" },
     "worker-nats": { type: "string" },
     "worker-args": { type: "string" },
+    handlers: { type: "string" },
     image: { type: "string" },
     region: { type: "string" },
     size: { type: "string" },
@@ -84,8 +92,12 @@ Examples:
     const log = scalerLogger(ctx.global.verbosity, ctx.global.logFormat);
     const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl manager", { reconnectForever: true }));
     const { manager } = createManager(cfg, nc, log);
-    // The built-in handlers' consumers exist from the start, so their jobs wake a fleet at zero.
-    await ensureHandlers(nc, (await buildRegistry()).names());
+    // Every handler the workers will serve is known from the start (consumer and DOCCTL_HANDLERS entry),
+    // so its jobs are accepted and wake a fleet at zero: built-ins, --handlers, and the plugin files
+    // of the --plugins directories in --worker-args (names only: the plugins are not imported here).
+    const infos = await managerHandlers(cfg, ctx, log);
+    await declareHandlers(nc, infos);
+    log.info(`handlers known to the fleet: ${infos.map((i) => i.name).join(", ")}`);
     await manager.start();
     await firstSignal();
     log.info("stopping: interrupting drains in progress (their servers stay for the next manager), releasing the lease");
@@ -142,6 +154,45 @@ export function managerConfig(ctx: CommandContext): ScalerConfig {
     doApiUrl: str("do-api-url"),
     doTokenFile: str("do-token-file"),
   };
+}
+
+/**
+ * The handlers a manager declares: the built-ins (with description and schema), --handlers, and the
+ * plugin file names of every --plugins directory in --worker-args. A directory the manager cannot
+ * read is an error with the local provider (the workers would fail the same way) and a warning for
+ * droplets (the directory is theirs).
+ */
+export async function managerHandlers(cfg: ScalerConfig, ctx: CommandContext, log: ScalerLogger): Promise<HandlerInfoV1[]> {
+  const by = `manager@${hostname()}`;
+  const builtins = await buildRegistry();
+  const infos = new Map(builtins.names().map((n) => [n, builtins.info(n, by, "manager")]));
+  const named = (ctx.values.handlers === undefined ? [] : String(ctx.values.handlers).split(",")).map((s) => s.trim()).filter(Boolean);
+  for (const h of named) {
+    const p = tokenProblem(h);
+    if (p) throw new ConfigError(`--handlers: handler name "${h}" ${p}`, "handlers");
+  }
+  const fromPlugins: string[] = [];
+  for (const dir of pluginDirsOf(cfg.local?.args ?? [])) {
+    try {
+      fromPlugins.push(...pluginFileNames([dir]));
+    } catch (err) {
+      if (cfg.provider === "local") throw new ConfigError(`--worker-args: ${(err as Error).message}`, "worker-args");
+      log.warn(`${(err as Error).message}: its handlers are not declared here; name them with --handlers`);
+    }
+  }
+  for (const n of [...named, ...fromPlugins]) if (!infos.has(n)) infos.set(n, { v: 1, name: n, source: "manager", registered_by: by, updated_at: Date.now() });
+  return [...infos.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The --plugins directories in worker arguments (`--plugins A --plugins=B,C`), in order. */
+export function pluginDirsOf(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const v = a === "--plugins" ? args[++i] : a.startsWith("--plugins=") ? a.slice("--plugins=".length) : undefined;
+    if (v !== undefined) out.push(...v.split(",").map((s) => s.trim()).filter(Boolean));
+  }
+  return out;
 }
 
 /** The runtime's logger, with scaling decisions shown from the default verbosity and debug lines from -vvvv. */

@@ -29,6 +29,8 @@ Options:
   --out DIR             write documents named by results into DIR
   --json                one JSON line per result on stdout (in input order)
   --fail-fast           stop waiting at the first failed result
+  --create              queue jobs for a handler the fleet does not know yet (docctl handlers lists
+                        the known ones); without it such a handler is refused as a likely typo
 
 Exit codes: 0 all ok, 1 some job failed, 2 bad input or usage, 3 timed out, 4 NATS unreachable.
 
@@ -42,6 +44,7 @@ Examples:
     out: { type: "string" },
     json: { type: "boolean" },
     "fail-fast": { type: "boolean" },
+    create: { type: "boolean" },
   },
   positionals: true,
   async run(ctx) {
@@ -68,6 +71,7 @@ Examples:
         timeoutMs,
         outDir: strOpt(ctx, "out"),
         failFast: Boolean(ctx.values["fail-fast"]),
+        create: Boolean(ctx.values.create),
         onProgress: bar ? (p) => bar.update(p.done, p.failed) : undefined,
         // A single job or a non-TTY run prints each result as it arrives; batches print in order at the end.
         onResult: !json && !bar && plan.kind !== "batch" ? (r) => console.log(formatResult(r)) : undefined,

@@ -8,7 +8,7 @@ import { authEnv, connectNats } from "../../core/runtime/nats/connection.ts";
 import { firstSignal } from "../../core/runtime/worker/proc.ts";
 import { ConfigError } from "../../core/runtime/protocol/errors.ts";
 import { startEmbeddedNats, type EmbeddedNats } from "../../core/runtime/nats/embedded.ts";
-import { ensureHandlers } from "../../core/runtime/nats/topology.ts";
+import { declareHandlers } from "../../core/runtime/nats/handlers.ts";
 import { workerLoopDefaults } from "../../core/runtime/worker/loop.ts";
 import { createManager } from "../../core/scaler/create.ts";
 
@@ -80,7 +80,8 @@ Options:
     const auth = embedded ? undefined : ctx.global.auth;
     const nc = await connectNats({ url, auth, name: "docctl up", reconnectForever: true });
     try {
-      await ensureHandlers(nc, registry.names());
+      // Known before any worker runs (consumers and DOCCTL_HANDLERS entries): their jobs wake the fleet.
+      await declareHandlers(nc, registry.names().map((n) => registry.info(n, "up", "manager")));
       const { manager } = createManager(
         {
           provider: "local",

@@ -209,6 +209,8 @@ Examples:
         watch: ctx.values.watch ? plugins.map((d) => resolve(d)) : undefined,
         version: VERSION,
         labels: parseLabels((ctx.values.label as string[] | undefined) ?? []),
+        // general procs serve every handler (or --handlers), dedicated ones theirs
+        handlers: [...new Set([...(procs > 0 ? (only ?? known) : []), ...Object.keys(dedicated)])].sort(),
         log,
         natsAuth: auth,
       });

@@ -11,7 +11,8 @@ import type { PlannedJob, SubmitPlan } from "./jobfile.ts";
 import { newId } from "./jobfile.ts";
 import { STREAM_RESULTS, taskSubject } from "../protocol/subjects.ts";
 import { natsPublishBackoff, retrying } from "../util/backoff.ts";
-import { ensureStreams, knownHandlers, topologyDefaults, type TopologyOptions } from "../nats/topology.ts";
+import { ensureStreams, topologyDefaults, type TopologyOptions } from "../nats/topology.ts";
+import { knownHandlerNames } from "../nats/handlers.ts";
 
 export interface SubmitOptions {
   /** wait for the results (default true); false = fire and forget */
@@ -26,6 +27,8 @@ export interface SubmitOptions {
   onProgress?(p: { done: number; failed: number; total: number }): void;
   /** called for each result as it arrives (arrival order) */
   onResult?(r: CollectedResult, index: number): void;
+  /** queue jobs for handlers the fleet does not know yet (no worker or manager registered them); default false: refused as a likely typo */
+  create?: boolean;
   /** stream limits to create the streams with, when they do not exist yet */
   topology?: Partial<TopologyOptions>;
 }
@@ -52,13 +55,18 @@ export async function submitPlan(nc: NatsConnection, plan: SubmitPlan, opts: Sub
   const jsm = await jetstreamManager(nc);
   // Create-only: a submitter must not reconfigure streams a worker set up (replicas, retention).
   await ensureStreams(jsm, { ...topologyDefaults, ...opts.topology }, { createOnly: true });
-  const known = await knownHandlers(jsm);
-  for (const h of new Set(plan.jobs.map((j) => j.handler))) {
-    if (!known.includes(h)) {
-      throw new InputError(
-        `unknown handler "${h}": no worker has registered it (known: ${known.join(", ") || "none yet, start a worker"}). ` +
-          `Check the name, or start a worker that has it (plugins: docctl worker --plugins DIR).`,
-      );
+  // A handler the fleet knows (recorded by a worker or a manager) is accepted even with no worker
+  // running: the job waits and a manager scales up for it. One nobody knows is most likely a typo.
+  if (!opts.create) {
+    const known = await knownHandlerNames(nc);
+    for (const h of new Set(plan.jobs.map((j) => j.handler))) {
+      if (!known.includes(h)) {
+        throw new InputError(
+          `unknown handler "${h}": no worker or manager has registered it (known: ${known.join(", ") || "none yet, start a worker"}). ` +
+            `Check the name; or start a worker that has it (plugins: docctl worker --plugins DIR), tell the manager (docctl manager --handlers ${h}), ` +
+            `or submit with --create to queue it anyway.`,
+        );
+      }
     }
   }
   const now = Date.now();

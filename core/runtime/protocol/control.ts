@@ -41,6 +41,8 @@ export interface PresenceV1 {
   in_flight: number;
   procs: PresenceProcV1[];
   labels: Record<string, string>;
+  /** the job types this worker serves (optional: absent from workers before it was added) */
+  handlers?: string[];
 }
 
 /** The reply to a control request. */

@@ -25,6 +25,8 @@ export interface ControlOptions {
   version: string;
   startedAt: number;
   labels: Record<string, string>;
+  /** the job types this worker serves, for `docctl handlers` */
+  handlers?: string[];
   target: ControlTarget;
   /** presence entries not refreshed for this long disappear (bucket max age), ms */
   presenceTtlMs: number;
@@ -37,7 +39,7 @@ export const controlDefaults = { presenceTtlMs: 15_000, refreshMs: 5_000 };
 
 /** The presence entry for a status: a pure function, so the manager's tests can build one too. */
 export function presenceOf(
-  o: Pick<ControlOptions, "id" | "host" | "pid" | "version" | "startedAt" | "labels">,
+  o: Pick<ControlOptions, "id" | "host" | "pid" | "version" | "startedAt" | "labels" | "handlers">,
   s: SupervisorStatus,
   now: number,
 ): PresenceV1 {
@@ -68,6 +70,7 @@ export function presenceOf(
     in_flight: procs.reduce((n, p) => n + p.in_flight.length, 0),
     procs,
     labels: o.labels,
+    ...(o.handlers ? { handlers: o.handlers } : {}),
   };
 }
 

@@ -34,6 +34,8 @@ export interface WorkerParentOptions {
   watchDebounceMs: number;
   version: string;
   labels: Record<string, string>;
+  /** the job types the procs serve, written into the presence entry */
+  handlers?: string[];
   presenceTtlMs: number;
   presenceRefreshMs: number;
   /** handle SIGTERM/SIGINT/SIGHUP (off in tests that drive the parent from code) */
@@ -152,6 +154,7 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
       version: o.version,
       startedAt: Date.now(),
       labels: o.labels,
+      handlers: o.handlers,
       presenceTtlMs: o.presenceTtlMs,
       refreshMs: o.presenceRefreshMs,
       log,

@@ -16,6 +16,7 @@ import { Puller } from "../nats/puller.ts";
 import type { JobMsg } from "../nats/job-msg.ts";
 import { BUCKET_OUTPUTS, STREAM_TASKS, consumerName, deadSubject, resultSubject, tokenProblem } from "../protocol/subjects.ts";
 import { ensureConsumer, ensureStreams, outputsBucket, topologyDefaults, type TopologyOptions } from "../nats/topology.ts";
+import { recordHandlers } from "../nats/handlers.ts";
 import type { JobContext, OutputRefV1 } from "../protocol/types.ts";
 
 export interface WorkerLoopOptions {
@@ -109,6 +110,14 @@ export class WorkerLoop {
       await ensureStreams(jsm, this.topo, { keepReplicas: this.o.topology?.replicas === undefined });
       for (const name of this.o.registry.names()) await ensureConsumer(jsm, name, this.topo);
     });
+    // The fleet's handler list (docctl handlers, submit's typo check). Best effort: a server that refuses
+    // the KV bucket (permissions) still gets its jobs done, and submitters also know handlers by their consumers.
+    try {
+      const infos = this.o.registry.names().map((name) => this.o.registry.info(name, this.o.workerId));
+      await recordHandlers(this.o.nc, infos, { replicas: this.o.topology?.replicas });
+    } catch (err) {
+      this.o.log.warn(`could not record the handlers in DOCCTL_HANDLERS: ${(err as Error).message}`);
+    }
     for (const name of this.o.registry.names()) {
       const h = this.o.registry.get(name)!;
       if (h.def.setup) {

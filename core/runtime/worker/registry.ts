@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import Ajv, { type ValidateFunction } from "ajv";
 import type { HandlerDef, HandlerModule } from "../protocol/types.ts";
+import type { HandlerInfoV1 } from "../protocol/handlers.ts";
 import { ConfigError } from "../protocol/errors.ts";
 import { tokenProblem } from "../protocol/subjects.ts";
 
@@ -59,6 +60,20 @@ export class HandlerRegistry {
 
   get(name: string): RegisteredHandler | undefined {
     return this.handlers.get(name);
+  }
+
+  /** What the fleet learns about handler `name` (DOCCTL_HANDLERS), as written by worker `by`. */
+  info(name: string, by: string, source: HandlerInfoV1["source"] = "worker", now = Date.now()): HandlerInfoV1 {
+    const def = this.handlers.get(name)?.def;
+    return {
+      v: 1,
+      name,
+      ...(def?.description ? { description: def.description } : {}),
+      ...(def?.schema ? { schema: def.schema } : {}),
+      source,
+      registered_by: by,
+      updated_at: now,
+    };
   }
 
   names(): string[] {
