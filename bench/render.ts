@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Mustache from "mustache";
 import { Renderer } from "../core/render/renderer.ts";
-import { clearSubsetCache } from "../core/render/font-embed.ts";
+import { clearSubsetCache } from "../core/render/pdf-font.ts";
 import { loadFonts } from "../core/render/fonts.ts";
 import type { Template } from "../core/render/template.ts";
 

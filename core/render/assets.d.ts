@@ -9,3 +9,9 @@ declare module "pako" {
   const pako: { deflate(data: Uint8Array): Uint8Array };
   export default pako;
 }
+
+// HarfBuzz's WebAssembly, embedded the same way (see harfbuzz.ts).
+declare module "*.wasm" {
+  const path: string;
+  export default path;
+}

@@ -35,7 +35,7 @@ export function pageBox(page: PDFPage): { x: number; y: number; width: number; h
 }
 
 /** Page count and sizes, for layout validation. */
-export function baseInfo(doc: PDFDocument): Required<BaseInfo> {
+export function baseInfo(doc: PDFDocument): Required<Pick<BaseInfo, "pageCount" | "pageSizes">> {
   const pages = doc.getPages();
   return { pageCount: pages.length, pageSizes: pages.map((p) => { const b = pageBox(p); return [b.width, b.height] as [number, number]; }) };
 }

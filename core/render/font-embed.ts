@@ -1,11 +1,14 @@
-// Embedding the built-in fonts into documents quickly: one parsed font shared by every document,
-// plain glyph lookup instead of shaping, and encoded subsets reused between documents.
+// Embedding a built-in font through pdf-lib for form field appearances (form filling only; layout text
+// goes through pdf-font.ts): one parsed font shared by every document, plain glyph lookup instead of
+// shaping, and encoded subsets reused between documents.
 // These hook pdf-lib 1.17's CustomFontSubsetEmbedder and @pdf-lib/fontkit 1.1 internals (pinned in
 // package.json); test/render/layout-engine.test.ts checks the output against a fresh subset.
 import fontkit from "@pdf-lib/fontkit";
 import type { PDFContext, PDFDocument, PDFFont, PDFRef } from "pdf-lib";
-import { type BuiltinFont, builtinFont, builtinFontByBytes } from "./fonts.ts";
-import type { FontName } from "./layout.ts";
+import { builtinFontkit } from "./fonts.ts";
+import { BUILTIN_FONTS, type BuiltinFontName as FontName } from "./layout.ts";
+
+type BuiltinFont = ReturnType<typeof builtinFontkit>;
 import { zlibDeflate } from "./native-deflate.ts";
 
 /**
@@ -34,13 +37,17 @@ const shared = new Map<FontName, Shared>();
  */
 const sharedFontkit = {
   create(bytes: Uint8Array) {
-    return builtinFontByBytes(bytes)?.font ?? fontkit.create(bytes as unknown as Buffer);
+    for (const n of BUILTIN_FONTS) {
+      const f = builtinFontkit(n);
+      if (f.bytes === bytes) return f.font;
+    }
+    return fontkit.create(bytes as unknown as Buffer);
   },
 };
 
 /** Embeds a built-in font into `doc` as a subset. */
 export async function embedFont(doc: PDFDocument, name: FontName): Promise<PDFFont> {
-  const f = builtinFont(name);
+  const f = builtinFontkit(name);
   const s = share(f);
   doc.registerFontkit(sharedFontkit as unknown as typeof fontkit);
   const pdfFont = await doc.embedFont(f.bytes, { subset: true });
@@ -107,7 +114,7 @@ const subsetCache = new Map<string, Uint8Array>();
 const SUBSET_CACHE_ENTRIES = 128;
 
 /** Empties the subset cache (tests compare cached and fresh output; the benchmark measures without it). */
-export function clearSubsetCache(): void {
+export function clearFormSubsetCache(): void {
   subsetCache.clear();
 }
 

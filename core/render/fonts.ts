@@ -1,85 +1,159 @@
-// The built-in fonts (DejaVu, shipped inside the binary): loading them once per process, and their metrics.
+// Fonts: the built-in DejaVu faces (inside the binary), fonts stored with a template, and the metrics
+// and shaping the layout uses for a field's font (one name, or a list tried in order per character).
+// Bun's `with { type: "file" }` embeds each file in a compiled binary; the path then points inside it.
 import fontkit from "@pdf-lib/fontkit";
 import sansPath from "./fonts/DejaVuSans.ttf" with { type: "file" };
 import sansBoldPath from "./fonts/DejaVuSans-Bold.ttf" with { type: "file" };
 import monoPath from "./fonts/DejaVuSansMono.ttf" with { type: "file" };
-import type { FontName } from "./layout.ts";
+import { FontFace } from "./font-face.ts";
+import { loadHarfBuzz } from "./harfbuzz.ts";
+import { BUILTIN_FONTS, type BuiltinFontName, type FontSpec } from "./layout.ts";
+import { lineWidth, shapeLine, type ShapedLine } from "./shape.ts";
 import type { FontMetrics } from "./text.ts";
 
-const FILES: Record<FontName, { path: string; family: string }> = {
+const FILES: Record<BuiltinFontName, { path: string; family: string }> = {
   sans: { path: sansPath, family: "DejaVu Sans" },
   "sans-bold": { path: sansBoldPath, family: "DejaVu Sans Bold" },
   mono: { path: monoPath, family: "DejaVu Sans Mono" },
 };
 
-/** A built-in font, parsed once per process. */
-export interface BuiltinFont {
-  name: FontName;
-  bytes: Uint8Array;
-  /** the one fontkit instance every document's embedding shares (see font-embed.ts) */
-  font: fontkit.Font;
-  metrics: FontMetrics;
-}
+const builtins = new Map<BuiltinFontName, FontFace>();
 
-const loaded = new Map<FontName, BuiltinFont>();
-
-/** Reads every built-in font once per process (a few ms); later calls are free. */
+/** Loads HarfBuzz and reads every built-in font once per process (some ms); later calls are free. */
 export async function loadFonts(): Promise<void> {
-  for (const name of Object.keys(FILES) as FontName[]) {
-    if (loaded.has(name)) continue;
+  await loadHarfBuzz();
+  for (const name of BUILTIN_FONTS) {
+    if (builtins.has(name)) continue;
     const bytes = await Bun.file(FILES[name].path).bytes();
-    loaded.set(name, parse(name, bytes));
+    builtins.set(name, new FontFace(`builtin:${name}`, FILES[name].family, bytes));
   }
 }
 
-function parse(name: FontName, bytes: Uint8Array): BuiltinFont {
-  const font = fontkit.create(bytes as unknown as Buffer);
-  const upm = font.unitsPerEm;
-  const advance = new Map<number, number>();
-  const adv = (cp: number): number => {
-    let a = advance.get(cp);
-    if (a === undefined) {
-      a = font.glyphForCodePoint(cp).advanceWidth / upm;
-      advance.set(cp, a);
-    }
-    return a;
-  };
-  const metrics: FontMetrics = {
-    family: FILES[name].family,
-    ascent: font.ascent / upm,
-    // Widths come from a plain character-to-glyph lookup, exactly as font-embed.ts encodes text.
-    width(text) {
-      let w = 0;
-      for (const ch of text) w += adv(ch.codePointAt(0)!);
-      return w;
-    },
-    missingGlyph(text) {
-      for (const ch of text) if (!font.hasGlyphForCodePoint(ch.codePointAt(0)!)) return ch;
-      return undefined;
-    },
-  };
-  return { name, bytes, font, metrics };
-}
-
-/** A loaded built-in font; loadFonts() must have run. */
-export function builtinFont(name: FontName): BuiltinFont {
-  const f = loaded.get(name);
+/** A built-in face; loadFonts() must have run. */
+export function builtinFace(name: BuiltinFontName): FontFace {
+  const f = builtins.get(name);
   if (!f) throw new Error(`font ${name} is not loaded: call loadFonts() first`);
   return f;
 }
 
-/** The built-in font whose file is exactly these bytes, if any. */
-export function builtinFontByBytes(bytes: Uint8Array): BuiltinFont | undefined {
-  for (const f of loaded.values()) if (f.bytes === bytes) return f;
-  return undefined;
-}
-
 /** Where a built-in font's file is read from: a `/$bunfs/...` path inside a compiled binary. */
-export function fontFile(name: FontName): string {
+export function fontFile(name: BuiltinFontName): string {
   return FILES[name].path;
 }
 
+const fontkitFonts = new Map<BuiltinFontName, { bytes: Uint8Array; font: fontkit.Font }>();
+
+/** A built-in font parsed by fontkit, for pdf-lib's form appearances (form filling only). */
+export function builtinFontkit(name: BuiltinFontName): { name: BuiltinFontName; bytes: Uint8Array; font: fontkit.Font } {
+  let f = fontkitFonts.get(name);
+  if (!f) {
+    const bytes = builtinFace(name).bytes;
+    f = { bytes, font: fontkit.create(bytes as unknown as Buffer) };
+    fontkitFonts.set(name, f);
+  }
+  return { name, ...f };
+}
+
+/** A font a template carries: the name its layout uses and the file. */
+export interface TemplateFont {
+  name: string;
+  bytes: Uint8Array;
+  /** file name, for messages */
+  source?: string;
+}
+
+/** Parsed template fonts by content digest: a template version's fonts are parsed once per proc. */
+const parsed = new Map<string, FontFace>();
+const PARSED_ENTRIES = 32;
+
+/** Parses (or finds parsed) a template's font; throws Error with a message naming the file when it is not a usable font. */
+export function templateFace(f: TemplateFont): FontFace {
+  const key = `sha256:${new Bun.CryptoHasher("sha256").update(f.bytes).digest("hex")}`;
+  let face = parsed.get(key);
+  if (face) {
+    parsed.delete(key);
+    parsed.set(key, face);
+    return face;
+  }
+  face = new FontFace(key, f.source ?? f.name, f.bytes);
+  parsed.set(key, face);
+  if (parsed.size > PARSED_ENTRIES) parsed.delete(parsed.keys().next().value!);
+  return face;
+}
+
+/** The fonts a layout can name: the built-ins and the template's own. */
+export class FontSet {
+  #faces = new Map<string, FontFace>();
+  #metrics = new Map<string, FontMetrics>();
+
+  /** `fonts`: the template's fonts (their names may not shadow built-ins); loadFonts() must have run. */
+  constructor(fonts: TemplateFont[] = []) {
+    for (const n of BUILTIN_FONTS) this.#faces.set(n, builtinFace(n));
+    for (const f of fonts) this.#faces.set(f.name, templateFace(f));
+  }
+
+  /** Every name a layout may use. */
+  names(): string[] {
+    return [...this.#faces.keys()];
+  }
+
+  face(name: string): FontFace {
+    const f = this.#faces.get(name);
+    if (!f) throw new Error(`unknown font ${JSON.stringify(name)}`);
+    return f;
+  }
+
+  #stack(spec: FontSpec): { stack: FontFace[]; builtin: boolean; label: string } {
+    const names = typeof spec === "string" ? [spec] : spec;
+    return {
+      stack: names.map((n) => this.face(n)),
+      builtin: (BUILTIN_FONTS as readonly string[]).includes(names[0]),
+      label: names.map((n) => this.face(n).family).join(", "),
+    };
+  }
+
+  /** Shapes one line of text in a field's font(s). */
+  shape(text: string, spec: FontSpec): ShapedLine {
+    const { stack, builtin } = this.#stack(spec);
+    return shapeLine(text, stack, builtin);
+  }
+
+  /** Metrics for the layout (wrapping, shrinking, alignment) of a field's font(s). */
+  metrics(spec: FontSpec): FontMetrics {
+    const key = typeof spec === "string" ? spec : spec.join("\u0000");
+    let m = this.#metrics.get(key);
+    if (m) return m;
+    const { stack, builtin, label } = this.#stack(spec);
+    const head = stack[0];
+    m = {
+      family: label,
+      ascent: head.ascender / head.upem,
+      width: (text) => lineWidth(text, stack, builtin),
+      missing(text) {
+        const out: string[] = [];
+        for (const ch of text) {
+          const cp = ch.codePointAt(0)!;
+          // format characters (bidi marks, joiners, variation selectors) need no glyph of their own
+          if (/\p{Cf}|\p{Variation_Selector}/u.test(ch) || cp === 0x0a) continue;
+          if (!stack.some((f) => f.has(cp)) && !out.includes(ch)) out.push(ch);
+        }
+        return out;
+      },
+    };
+    this.#metrics.set(key, m);
+    return m;
+  }
+}
+
+let builtinSet: FontSet | null = null;
+
+/** The built-in fonts alone (templates without fonts of their own). */
+export function builtinFontSet(): FontSet {
+  builtinSet ??= new FontSet();
+  return builtinSet;
+}
+
 /** Metrics of a built-in font; loadFonts() must have run. */
-export function fontMetrics(name: FontName): FontMetrics {
-  return builtinFont(name).metrics;
+export function fontMetrics(name: BuiltinFontName): FontMetrics {
+  return builtinFontSet().metrics(name);
 }

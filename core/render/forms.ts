@@ -70,7 +70,7 @@ export function fillForm(doc: PDFDocument, spec: FormSpec | undefined, data: unk
       if (on) field.check();
       else field.uncheck();
     } else if (typeof value === "string") {
-      const bad = metrics.missingGlyph(value.replace(/\n/g, ""));
+      const bad = metrics.missing(value.replace(/\n/g, ""))[0];
       if (bad !== undefined)
         throw renderError(
           "UNKNOWN_GLYPH",

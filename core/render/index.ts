@@ -9,7 +9,11 @@ export {
   type FormSpec,
   type TextStyle,
   type FontName,
+  type FontSpec,
+  type BuiltinFontName,
+  type FieldKind,
   FONT_NAMES,
+  BUILTIN_FONTS,
   layoutDefaults,
   validateLayout,
   layoutProblems,
@@ -17,8 +21,9 @@ export {
 export { wrapText, fitText, alignX, type FontMetrics, type FittedText } from "./text.ts";
 export { flowRows, type FlowInput, type FlowResult } from "./table.ts";
 export { planLayout, type RenderPlan, type DrawOp } from "./plan.ts";
-export { loadFonts, fontMetrics, fontFile } from "./fonts.ts";
-export { embedFont, clearSubsetCache, BASE_SUBSET_CODE_POINTS } from "./font-embed.ts";
+export { loadFonts, fontMetrics, fontFile, FontSet, type TemplateFont } from "./fonts.ts";
+export { clearSubsetCache } from "./pdf-font.ts";
+export { parseFormat, formatValue } from "./format.ts";
 export { loadBasePdf, baseInfo } from "./base-pdf.ts";
 export { formAssignments } from "./forms.ts";
 export { renderLayout, type RenderedPdf } from "./layout-engine.ts";

@@ -1,11 +1,10 @@
 // The layout engine: base PDF + layout + data -> PDF bytes, in-process with pdf-lib.
-import type { PDFFont } from "pdf-lib";
 import { arrangePages, baseInfo, loadBasePdf } from "./base-pdf.ts";
-import { stampText } from "./stamp.ts";
+import { stamp, type GraphicsWriter } from "./stamp.ts";
 import { embedFont } from "./font-embed.ts";
-import { fontMetrics, loadFonts } from "./fonts.ts";
+import { type FontSet, builtinFontSet, fontMetrics, loadFonts } from "./fonts.ts";
 import { checkFormNames, fillForm, formFieldNames } from "./forms.ts";
-import { type Layout, type FontName, validateLayout } from "./layout.ts";
+import { type Layout, validateLayout } from "./layout.ts";
 import { planLayout } from "./plan.ts";
 import { useNativeDeflate } from "./native-deflate.ts";
 
@@ -18,30 +17,33 @@ export interface RenderedPdf {
   pages: number;
 }
 
+/** What a layout render may use beyond the layout: the template's fonts and assets. */
+export interface RenderContext {
+  /** validate the layout against the base first (default true) */
+  validate?: boolean;
+  /** fonts the layout may name (default: the built-ins) */
+  fonts?: FontSet;
+  /** template assets by name */
+  assets?: Map<string, Uint8Array>;
+  /** draws images, QR codes and barcodes */
+  graphics?: (assets: Map<string, Uint8Array>, fonts: FontSet) => GraphicsWriter;
+}
+
 /** Renders `data` with a layout over a base PDF. Throws JobErrors with render codes on bad input. */
-export async function renderLayout(basePdf: Uint8Array, layout: Layout, data: unknown, opts: { validate?: boolean } = {}): Promise<RenderedPdf> {
+export async function renderLayout(basePdf: Uint8Array, layout: Layout, data: unknown, opts: RenderContext = {}): Promise<RenderedPdf> {
   useNativeDeflate();
   await loadFonts();
+  const fonts = opts.fonts ?? builtinFontSet();
   const doc = await loadBasePdf(basePdf);
   const info = baseInfo(doc);
-  if (opts.validate !== false) validateLayout(layout, info);
-  const plan = planLayout(layout, data, info, fontMetrics);
+  if (opts.validate !== false) validateLayout(layout, { ...info, fonts: fonts.names().slice(3), assets: [...(opts.assets?.keys() ?? [])] });
+  const plan = planLayout(layout, data, info, (spec) => fonts.metrics(spec));
 
-  const fonts = new Map<FontName, PDFFont>();
-  const font = async (name: FontName) => {
-    let f = fonts.get(name);
-    if (!f) {
-      f = await embedFont(doc, name);
-      fonts.set(name, f);
-    }
-    return f;
-  };
   // Form first: flattening bakes the values into the base page, so continuation copies carry them too.
-  if (formFieldNames(doc).length) fillForm(doc, layout.form, data, await font("sans"), fontMetrics("sans"));
+  if (formFieldNames(doc).length) fillForm(doc, layout.form, data, await embedFont(doc, "sans"), fontMetrics("sans"));
   else checkFormNames([], layout.form);
   await arrangePages(doc, plan.pages);
-  for (const name of new Set(plan.ops.map((o) => o.font))) await font(name);
-  stampText(doc, plan.ops, (name) => fonts.get(name)!);
+  await stamp(doc, plan.ops, plan.graphics, fonts, opts.graphics?.(opts.assets ?? new Map(), fonts));
   const bytes = await doc.save({ useObjectStreams: false, updateFieldAppearances: false, objectsPerTick: OBJECTS_PER_TICK });
   return { bytes, pages: doc.getPageCount() };
 }

@@ -1,17 +1,28 @@
 // The layout format (where each data field lands on the base PDF) and its validation: pure, no I/O.
 import { renderError } from "./errors.ts";
+import { checkLocale, parseFormat } from "./format.ts";
 
-export const FONT_NAMES = ["sans", "sans-bold", "mono"] as const;
-/** A built-in font (all DejaVu: Latin, Greek, Cyrillic). */
-export type FontName = (typeof FONT_NAMES)[number];
+export const BUILTIN_FONTS = ["sans", "sans-bold", "mono"] as const;
+/** @deprecated the built-in font names; layouts may also name the template's own fonts */
+export const FONT_NAMES = BUILTIN_FONTS;
+/** A built-in font (all DejaVu: Latin, Greek, Cyrillic, Arabic and Hebrew in part). */
+export type BuiltinFontName = (typeof BUILTIN_FONTS)[number];
+/** A font name: built-in, or one stored with the template (`--font NAME=FILE`). */
+export type FontName = string;
+/** One font, or several tried in order for each character (fallback). */
+export type FontSpec = FontName | FontName[];
+/** What a layout field draws. */
+export type FieldKind = "text" | "image" | "qr" | "barcode" | "line" | "rect";
+export const FIELD_KINDS: FieldKind[] = ["text", "image", "qr", "barcode", "line", "rect"];
+export const BARCODE_TYPES = ["code128", "ean13", "ean8", "upca", "upc-a", "code39", "datamatrix", "itf14", "pdf417"] as const;
 export type Align = "left" | "center" | "right";
 /** What to do with text wider than `maxWidth`: wrap onto more lines, shrink the size, or nothing (may overflow). */
 export type Overflow = "wrap" | "shrink" | "none";
 
 /** How a piece of text looks. Every key is optional; `layoutDefaults` fills the gaps. */
 export interface TextStyle {
-  /** built-in font name (default "sans") */
-  font?: FontName;
+  /** font name, or a list tried in order per character (default "sans") */
+  font?: FontSpec;
   /** font size in points (default 10) */
   size?: number;
   /** "#rrggbb" or "#rgb" (default "#000000") */
@@ -40,16 +51,46 @@ export interface TextSource {
   optional?: boolean;
   /** printed when the value is missing */
   default?: string;
+  /** Intl formatting of the value: "number", "number:2", "currency:EUR", "percent", "date", "date:long", "datetime", "time" */
+  format?: string;
+  /** locale for `format` and `{{x | ...}}` pipes (default: the layout's `locale`, else "en-US") */
+  locale?: string;
 }
 
 /** One placed field. Coordinates are points from the page's top-left corner; `y` is the top of the text box. */
 export interface FieldSpec extends TextStyle, TextSource {
+  /** what to draw (default "text") */
+  kind?: FieldKind;
   /** 1-based page of the base PDF */
   page: number;
   x: number;
   y: number;
   /** also draw on every continuation page made from this page (headers, "Page {{$page}} of {{$pages}}") */
   repeat?: boolean;
+  /** image, barcode, rect: the box's size in points */
+  width?: number;
+  height?: number;
+  /** image: an asset stored with the template (`--asset NAME=FILE`) instead of a data field */
+  asset?: string;
+  /** image: how the picture fills its box: "contain" (default: all of it, centred), "cover" (all the box, cropped), "fill" (stretched) */
+  fit?: "contain" | "cover" | "fill";
+  /** qr: the side of the square in points */
+  qrSize?: number;
+  /** qr: error correction level "L", "M" (default), "Q" or "H" */
+  ecLevel?: "L" | "M" | "Q" | "H";
+  /** barcode: symbology */
+  type?: (typeof BARCODE_TYPES)[number];
+  /** barcode: print the human-readable text below the bars (default false) */
+  showText?: boolean;
+  /** line: the end point */
+  x2?: number;
+  y2?: number;
+  /** line, rect: stroke width in points (default 1) */
+  lineWidth?: number;
+  /** rect, line: stroke colour ("none": no stroke; default "#000000") */
+  stroke?: string;
+  /** rect: fill colour (default none) */
+  fill?: string;
 }
 
 /** One column of a table; `field` is a path into the row object. */
@@ -101,6 +142,8 @@ export interface FormSpec {
 export interface Layout {
   /** format version: 1 */
   version?: 1;
+  /** locale for formatting numbers, currencies and dates (default "en-US") */
+  locale?: string;
   /** style defaults for every field, column and after-field */
   defaults?: TextStyle;
   fields?: FieldSpec[];
@@ -124,10 +167,16 @@ export const layoutDefaults: Required<Omit<TextStyle, "maxWidth" | "overflow" | 
 };
 
 const STYLE_KEYS = ["font", "size", "color", "align", "maxWidth", "overflow", "maxLines", "minSize", "lineHeight"];
-const SOURCE_KEYS = ["field", "text", "optional", "default"];
+const SOURCE_KEYS = ["field", "text", "optional", "default", "format", "locale"];
+const PLACE_KEYS = ["kind", "page", "x", "y", "repeat", "comment"];
 const KEYS = {
-  root: ["version", "defaults", "fields", "tables", "omitPages", "form", "$schema", "comment"],
-  field: [...STYLE_KEYS, ...SOURCE_KEYS, "page", "x", "y", "repeat", "comment"],
+  root: ["version", "locale", "defaults", "fields", "tables", "omitPages", "form", "$schema", "comment"],
+  field: [...STYLE_KEYS, ...SOURCE_KEYS, ...PLACE_KEYS],
+  image: [...PLACE_KEYS, "field", "optional", "asset", "width", "height", "fit"],
+  qr: [...PLACE_KEYS, "field", "text", "optional", "default", "qrSize", "ecLevel", "color"],
+  barcode: [...PLACE_KEYS, "field", "text", "optional", "default", "type", "width", "height", "showText", "color", "size", "font"],
+  line: [...PLACE_KEYS, "x2", "y2", "lineWidth", "stroke"],
+  rect: [...PLACE_KEYS, "width", "height", "lineWidth", "stroke", "fill"],
   column: [...STYLE_KEYS, ...SOURCE_KEYS, "x", "width", "comment"],
   after: [...STYLE_KEYS, ...SOURCE_KEYS, "x", "dy", "comment"],
   table: ["rows", "page", "top", "bottom", "continuePage", "continueTop", "rowGap", "minRowHeight", "allowEmpty", "columns", "after", "comment"],
@@ -140,6 +189,10 @@ export interface BaseInfo {
   pageCount: number;
   /** [width, height] of each page in points */
   pageSizes?: [number, number][];
+  /** names of the template's own fonts */
+  fonts?: string[];
+  /** names of the template's assets (images) */
+  assets?: string[];
 }
 
 /**
@@ -161,6 +214,12 @@ export function layoutProblems(raw: unknown, base: BaseInfo): string[] {
   const add = (path: string, msg: string) => out.push(`${path}: ${msg}`);
   if (!isObject(raw)) return [`the layout must be a JSON object (got ${typeName(raw)})`];
   unknownKeys(raw, KEYS.root, "", add);
+  const fontNames = [...BUILTIN_FONTS, ...(base.fonts ?? [])];
+  const checkStyle = (o: Record<string, unknown>, p: string, add: Add) => checkStyleWith(o, p, add, fontNames);
+  if (raw.locale !== undefined) {
+    const bad = typeof raw.locale === "string" ? checkLocale(raw.locale) : "must be a locale string";
+    if (bad) add("locale", bad);
+  }
   if (raw.version !== undefined && raw.version !== 1) add("version", `unsupported version ${JSON.stringify(raw.version)} (this docctl reads version 1)`);
   if (raw.defaults !== undefined) {
     if (!isObject(raw.defaults)) add("defaults", `must be an object (got ${typeName(raw.defaults)})`);
@@ -194,7 +253,9 @@ export function layoutProblems(raw: unknown, base: BaseInfo): string[] {
   fields.forEach((f, i) => {
     const p = `fields[${i}]`;
     if (!isObject(f)) return add(p, `must be an object (got ${typeName(f)})`);
-    unknownKeys(f, KEYS.field, p, add);
+    const kind = (f.kind ?? "text") as FieldKind;
+    if (!FIELD_KINDS.includes(kind)) return add(`${p}.kind`, `unknown kind ${JSON.stringify(f.kind)} (known: ${FIELD_KINDS.join(", ")})`);
+    unknownKeys(f, kind === "text" ? KEYS.field : KEYS[kind], p, add);
     page(f.page, `${p}.page`);
     num(f, "x", p, add, true);
     num(f, "y", p, add, true);
@@ -202,8 +263,10 @@ export function layoutProblems(raw: unknown, base: BaseInfo): string[] {
     if (omitted.has(f.page as number) && f.repeat !== true)
       add(`${p}.page`, `page ${f.page} is in omitPages, so it is only printed as continuation pages: add "repeat": true to print this field there`);
     bool(f, "repeat", p, add);
-    checkSource(f, p, add);
-    checkStyle(f, p, add);
+    if (kind === "text") {
+      checkSource(f, p, add);
+      checkStyle(f, p, add);
+    } else checkGraphic(kind, f, p, add, base.assets ?? [], fontNames);
   });
   const tables = arrayAt(raw, "tables", add);
   const tablePages = new Map<number, number>();
@@ -277,6 +340,55 @@ export function layoutProblems(raw: unknown, base: BaseInfo): string[] {
 
 type Add = (path: string, msg: string) => void;
 
+function checkGraphic(kind: Exclude<FieldKind, "text">, f: Record<string, unknown>, p: string, add: Add, assets: string[], fontNames: string[]) {
+  const colour = (key: string, none = false) => {
+    const v = f[key];
+    if (v === undefined || (none && v === "none")) return;
+    if (typeof v !== "string" || !/^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(v)) add(`${p}.${key}`, `must be "#rrggbb" or "#rgb"${none ? ' or "none"' : ""} (got ${JSON.stringify(v)})`);
+  };
+  switch (kind) {
+    case "image":
+      num(f, "width", p, add, true, 1);
+      num(f, "height", p, add, true, 1);
+      if ((f.field === undefined) === (f.asset === undefined)) add(p, `an image needs exactly one of "field" (a data URL or base64 PNG/JPEG in the data) or "asset" (an image stored with the template)`);
+      if (f.field !== undefined && (typeof f.field !== "string" || !f.field)) add(`${p}.field`, `must be a data path string (got ${JSON.stringify(f.field)})`);
+      if (f.asset !== undefined && !assets.includes(f.asset as string))
+        add(`${p}.asset`, `the template has no asset ${JSON.stringify(f.asset)} (it has: ${assets.map((a) => JSON.stringify(a)).join(", ") || "none"}; add one with --asset NAME=FILE)`);
+      if (f.fit !== undefined && !["contain", "cover", "fill"].includes(f.fit as string)) add(`${p}.fit`, `must be "contain", "cover" or "fill" (got ${JSON.stringify(f.fit)})`);
+      bool(f, "optional", p, add);
+      break;
+    case "qr":
+      checkSource(f, p, add);
+      num(f, "qrSize", p, add, true, 8);
+      if (f.ecLevel !== undefined && !["L", "M", "Q", "H"].includes(f.ecLevel as string)) add(`${p}.ecLevel`, `must be "L", "M", "Q" or "H" (got ${JSON.stringify(f.ecLevel)})`);
+      colour("color");
+      break;
+    case "barcode":
+      checkSource(f, p, add);
+      num(f, "width", p, add, true, 4);
+      num(f, "height", p, add, true, 4);
+      if (!BARCODE_TYPES.includes(f.type as (typeof BARCODE_TYPES)[number])) add(`${p}.type`, `must be one of ${BARCODE_TYPES.join(", ")} (got ${JSON.stringify(f.type)})`);
+      bool(f, "showText", p, add);
+      num(f, "size", p, add, false, 0.5);
+      if (f.font !== undefined && !fontNames.includes(f.font as string)) add(`${p}.font`, `unknown font ${JSON.stringify(f.font)} (fonts: ${fontNames.join(", ")})`);
+      colour("color");
+      break;
+    case "line":
+      num(f, "x2", p, add, true);
+      num(f, "y2", p, add, true);
+      num(f, "lineWidth", p, add, false, 0);
+      colour("stroke");
+      break;
+    case "rect":
+      num(f, "width", p, add, true, 0);
+      num(f, "height", p, add, true, 0);
+      num(f, "lineWidth", p, add, false, 0);
+      colour("stroke", true);
+      colour("fill", true);
+      break;
+  }
+}
+
 function checkSource(o: Record<string, unknown>, p: string, add: Add) {
   const hasField = o.field !== undefined;
   const hasText = o.text !== undefined;
@@ -285,11 +397,24 @@ function checkSource(o: Record<string, unknown>, p: string, add: Add) {
   if (hasText && typeof o.text !== "string") add(`${p}.text`, `must be a string (got ${typeName(o.text)})`);
   bool(o, "optional", p, add);
   if (o.default !== undefined && typeof o.default !== "string") add(`${p}.default`, `must be a string (got ${typeName(o.default)})`);
+  if (o.format !== undefined) {
+    const f = typeof o.format === "string" ? parseFormat(o.format) : "must be a string like \"currency:EUR\"";
+    if (typeof f === "string") add(`${p}.format`, f);
+  }
+  if (o.locale !== undefined) {
+    const bad = typeof o.locale === "string" ? checkLocale(o.locale) : "must be a locale string";
+    if (bad) add(`${p}.locale`, bad);
+  }
 }
 
-function checkStyle(o: Record<string, unknown>, p: string, add: Add) {
-  if (o.font !== undefined && !FONT_NAMES.includes(o.font as FontName))
-    add(`${p}.font`, `unknown font ${JSON.stringify(o.font)} (built in: ${FONT_NAMES.join(", ")})`);
+function checkStyleWith(o: Record<string, unknown>, p: string, add: Add, fontNames: string[]) {
+  if (o.font !== undefined) {
+    const list = Array.isArray(o.font) ? o.font : [o.font];
+    if (list.length === 0) add(`${p}.font`, `must name at least one font`);
+    for (const n of list)
+      if (typeof n !== "string" || !fontNames.includes(n))
+        add(`${p}.font`, `unknown font ${JSON.stringify(n)} (built in: ${BUILTIN_FONTS.join(", ")}; the template's: ${fontNames.slice(BUILTIN_FONTS.length).join(", ") || "none, add one with --font NAME=FILE.ttf"})`);
+  }
   num(o, "size", p, add, false, 0.5);
   num(o, "maxWidth", p, add, false, 1);
   num(o, "minSize", p, add, false, 0.5);

@@ -1,37 +1,96 @@
 // The render plan: from layout + data + page sizes to "draw this text here" operations. Pure: no PDF, no I/O.
 import { renderError } from "./errors.ts";
 import { dataPathName, getPath, mustacheNames, renderText, valueText } from "./data.ts";
-import { type BaseInfo, type Layout, type TableSpec, type TextSource, type TextStyle, layoutDefaults } from "./layout.ts";
+import { type BaseInfo, type FieldSpec, type FontSpec, type Layout, type TableSpec, type TextSource, type TextStyle, layoutDefaults } from "./layout.ts";
 import { alignX, fitText, type FittedText, type MetricsSource, type ResolvedStyle } from "./text.ts";
 import { flowRows } from "./table.ts";
-import type { FontName } from "./layout.ts";
+import { PIPE, formatValue, parseFormat, type Format } from "./format.ts";
+
+type RGB = [number, number, number];
 
 /** One line of text to draw. `baseline` is measured in points from the top of the page. */
-export interface DrawOp {
+export interface TextOp {
+  kind?: "text";
   /** 0-based index into `RenderPlan.pages` */
   page: number;
   x: number;
   baseline: number;
   text: string;
-  font: FontName;
+  font: FontSpec;
   size: number;
   /** r, g, b in 0..1 */
-  color: [number, number, number];
+  color: RGB;
 }
+
+/** A picture in a box (points from the page's top-left corner). */
+export interface ImageOp {
+  kind: "image";
+  page: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  fit: "contain" | "cover" | "fill";
+  /** an asset of the template, or a data URL / base64 from the data */
+  asset?: string;
+  data?: string;
+  /** who asked for it, for messages ("fields[3] (field \"logo\")") */
+  where: string;
+}
+
+/** A QR code or barcode of `value`, encoded when drawn. */
+export interface CodeOp {
+  kind: "code";
+  page: number;
+  x: number;
+  y: number;
+  /** "qrcode" or a barcode type */
+  type: string;
+  value: string;
+  width: number;
+  height: number;
+  ecLevel?: "L" | "M" | "Q" | "H";
+  showText: boolean;
+  textSize: number;
+  font: FontSpec;
+  color: RGB;
+  where: string;
+}
+
+/** A line or rectangle. */
+export interface ShapeOp {
+  kind: "line" | "rect";
+  page: number;
+  x: number;
+  y: number;
+  x2: number;
+  y2: number;
+  lineWidth: number;
+  stroke: RGB | null;
+  fill: RGB | null;
+}
+
+/** Anything drawn besides text. */
+export type GraphicOp = ImageOp | CodeOp | ShapeOp;
+export type DrawOp = TextOp | GraphicOp;
 
 export interface RenderPlan {
   /** the output document: for each page, the 0-based base page it is a copy of */
   pages: number[];
-  ops: DrawOp[];
+  /** lines of text */
+  ops: TextOp[];
+  /** images, codes, lines and boxes: drawn under the text, in layout order */
+  graphics: GraphicOp[];
 }
 
 /** Works out every page and every line of text for `data` on a base with `base.pageSizes`. */
-export function planLayout(layout: Layout, data: unknown, base: Required<BaseInfo>, metrics: MetricsSource): RenderPlan {
+export function planLayout(layout: Layout, data: unknown, base: Required<Pick<BaseInfo, "pageCount" | "pageSizes">>, metrics: MetricsSource): RenderPlan {
   const defaults = { ...layoutDefaults, ...(layout.defaults ?? {}) };
-  const ops: DrawOp[] = [];
+  const ops: TextOp[] = [];
+  const graphics: GraphicOp[] = [];
 
   // Tables first: they decide how many continuation pages follow their page.
-  const tables = (layout.tables ?? []).map((t, i) => planTable(t, i, data, defaults, metrics));
+  const tables = (layout.tables ?? []).map((t, i) => planTable(t, i, data, defaults, metrics, layout.locale));
   const pages: number[] = [];
   const firstOutputIndex: number[] = [];
   const omitted = new Set((layout.omitPages ?? []).map((n) => n - 1));
@@ -50,15 +109,69 @@ export function planLayout(layout: Layout, data: unknown, base: Required<BaseInf
   (layout.fields ?? []).forEach((f, i) => {
     const where = `fields[${i}]`;
     const targets = f.repeat ? pages.flatMap((b, o) => (b === f.page - 1 ? [o] : [])) : [firstOutputIndex[f.page - 1]].filter((o) => o !== undefined);
+    const kind = f.kind ?? "text";
     const style = resolveStyle(defaults, f);
     for (const o of targets) {
       const view = { ...(isRecord(data) ? data : {}), $page: o + 1, $pages: pages.length };
-      const text = sourceText(f, view, "data", where, data);
-      const fitted = fitChecked(text, style, metrics, where, f);
-      ops.push(...linesToOps(fitted, style, f.x, f.y, o, metrics));
+      if (kind === "text") {
+        const text = sourceText(f, view, "data", where, data, layout.locale);
+        const fitted = fitChecked(text, style, metrics, where, f);
+        ops.push(...linesToOps(fitted, style, f.x, f.y, o, metrics));
+      } else {
+        const op = graphicOp(f, o, view, data, where, layout.locale, defaults);
+        if (op) graphics.push(op);
+      }
     }
   });
-  return { pages, ops };
+  return { pages, ops, graphics };
+}
+
+/** The op for an image, QR code, barcode, line or rectangle field; null for an optional one without a value. */
+function graphicOp(f: FieldSpec, page: number, view: unknown, data: unknown, where: string, locale: string | undefined, defaults: typeof layoutDefaults & TextStyle): GraphicOp | null {
+  const what = f.field !== undefined ? `${where} (field "${f.field}")` : f.asset !== undefined ? `${where} (asset "${f.asset}")` : where;
+  switch (f.kind) {
+    case "image": {
+      if (f.asset !== undefined) return { kind: "image", page, x: f.x, y: f.y, width: f.width!, height: f.height!, fit: f.fit ?? "contain", asset: f.asset, where: what };
+      const v = getPath(data, f.field!);
+      if (v === undefined || v === null || v === "") {
+        if (f.optional) return null;
+        throw renderError("MISSING_FIELD", `${dataPathName("data", f.field!)} is missing (${where} needs an image: a data URL or base64 PNG/JPEG; or mark it "optional": true)`);
+      }
+      if (typeof v !== "string") throw renderError("BAD_FIELD_VALUE", `${dataPathName("data", f.field!)} must be a data URL or base64 string of a PNG or JPEG image for ${where} (got ${typeof v})`);
+      return { kind: "image", page, x: f.x, y: f.y, width: f.width!, height: f.height!, fit: f.fit ?? "contain", data: v, where: what };
+    }
+    case "qr":
+    case "barcode": {
+      const value = sourceText(f, view, "data", where, data, locale);
+      if (value === "") return null;
+      const qr = f.kind === "qr";
+      return {
+        kind: "code",
+        page,
+        x: f.x,
+        y: f.y,
+        type: qr ? "qrcode" : f.type!,
+        value,
+        width: qr ? f.qrSize! : f.width!,
+        height: qr ? f.qrSize! : f.height!,
+        ecLevel: f.ecLevel,
+        showText: f.showText ?? false,
+        textSize: f.size ?? 8,
+        font: f.font ?? defaults.font,
+        color: hexColor(f.color ?? "#000000"),
+        where: what,
+      };
+    }
+    case "line":
+    case "rect": {
+      const stroke = f.stroke === "none" ? null : hexColor(f.stroke ?? "#000000");
+      const fill = f.fill === undefined || f.fill === "none" ? null : hexColor(f.fill);
+      const x2 = f.kind === "line" ? f.x2! : f.x + f.width!;
+      const y2 = f.kind === "line" ? f.y2! : f.y + f.height!;
+      return { kind: f.kind, page, x: f.x, y: f.y, x2, y2, lineWidth: f.lineWidth ?? 1, stroke, fill };
+    }
+  }
+  return null;
 }
 
 interface PlannedTable {
@@ -66,10 +179,10 @@ interface PlannedTable {
   continuationPages: number;
   outputStart: number;
   /** ops with `page` relative to the table's first page */
-  ops: DrawOp[];
+  ops: TextOp[];
 }
 
-function planTable(spec: TableSpec, index: number, data: unknown, defaults: typeof layoutDefaults, metrics: MetricsSource): PlannedTable {
+function planTable(spec: TableSpec, index: number, data: unknown, defaults: typeof layoutDefaults, metrics: MetricsSource, locale: string | undefined): PlannedTable {
   const where = `tables[${index}]`;
   const rowsValue = getPath(data, spec.rows);
   if (rowsValue === undefined || rowsValue === null)
@@ -85,7 +198,7 @@ function planTable(spec: TableSpec, index: number, data: unknown, defaults: type
     spec.columns.map((c, j) => {
       const cw = `${where}.columns[${j}] (row ${r + 1})`;
       const view = { ...(isRecord(row) ? row : {}), $row: r + 1 };
-      const text = c.field === "$row" ? String(r + 1) : sourceText(c, view, dataPathName("data", `${spec.rows}.${r}`), cw, row);
+      const text = c.field === "$row" ? String(r + 1) : sourceText(c, view, dataPathName("data", `${spec.rows}.${r}`), cw, row, locale);
       return fitChecked(text, colStyles[j], metrics, cw, c);
     }),
   );
@@ -93,7 +206,7 @@ function planTable(spec: TableSpec, index: number, data: unknown, defaults: type
 
   const afterStyles = (spec.after ?? []).map((a) => resolveStyle(defaults, a));
   const afterFitted = (spec.after ?? []).map((a, j) =>
-    fitChecked(sourceText(a, data, "data", `${where}.after[${j}]`, data), afterStyles[j], metrics, `${where}.after[${j}]`, a),
+    fitChecked(sourceText(a, data, "data", `${where}.after[${j}]`, data, locale), afterStyles[j], metrics, `${where}.after[${j}]`, a),
   );
   const afterHeight = afterFitted.reduce((m, f, j) => Math.max(m, spec.after![j].dy + f.height), 0);
 
@@ -105,7 +218,7 @@ function planTable(spec: TableSpec, index: number, data: unknown, defaults: type
     afterHeight,
     where,
   });
-  const ops: DrawOp[] = [];
+  const ops: TextOp[] = [];
   cells.forEach((row, r) => {
     const { page, y } = flow.rows[r];
     row.forEach((cell, j) => ops.push(...linesToOps(cell, colStyles[j], spec.columns[j].x, y, page, metrics)));
@@ -133,45 +246,71 @@ function resolveStyle(defaults: typeof layoutDefaults & TextStyle, s: TextStyle)
 }
 
 /** The text of a field or cell: its data value or its rendered Mustache text; MISSING_FIELD when absent. */
-function sourceText(src: TextSource, view: unknown, prefix: string, where: string, scope: unknown): string {
+function sourceText(src: TextSource, view: unknown, prefix: string, where: string, scope: unknown, layoutLocale: string | undefined): string {
+  const locale = src.locale ?? layoutLocale;
   if (src.text !== undefined) {
-    if (!src.optional)
-      for (const name of mustacheNames(src.text)) {
-        if (name.startsWith("$") || name === ".") continue;
-        if (getPath(view, name) === undefined || getPath(view, name) === null)
-          throw renderError("MISSING_FIELD", `${dataPathName(prefix, name)} is missing (${where} prints ${JSON.stringify(src.text)})`);
+    const missing = (name: string) => {
+      if (!src.optional) throw renderError("MISSING_FIELD", `${dataPathName(prefix, name)} is missing (${where} prints ${JSON.stringify(src.text)})`);
+    };
+    // pipes first: `{{total | currency: "EUR"}}` becomes the formatted text
+    const piped = src.text.replace(PIPE, (_m, name: string, spec: string) => {
+      const v = getPath(view, name);
+      if (v === undefined || v === null) {
+        missing(name);
+        return "";
       }
-    return renderText(src.text, view);
+      return formatted(v, spec, locale, `${dataPathName(prefix, name)} (${where})`);
+    });
+    for (const name of mustacheNames(piped)) {
+      if (name.startsWith("$") || name === ".") continue;
+      if (getPath(view, name) === undefined || getPath(view, name) === null) missing(name);
+    }
+    return renderText(piped, view);
   }
   const path = src.field!;
-  const value = valueText(getPath(scope, path), dataPathName(prefix, path));
+  const raw = getPath(scope, path);
+  if (src.format !== undefined && raw !== undefined && raw !== null) return formatted(raw, src.format, locale, `${dataPathName(prefix, path)} (${where})`);
+  const value = valueText(raw, dataPathName(prefix, path));
   if (value !== undefined) return value;
   if (src.default !== undefined) return src.default;
   if (src.optional) return "";
   throw renderError("MISSING_FIELD", `${dataPathName(prefix, path)} is missing (${where} needs it; add it to the data or mark the field "optional": true)`);
 }
 
+const formats = new Map<string, Format | string>();
+
+/** A value through a format spec; BAD_FIELD_VALUE naming `what` when it does not suit (BAD_LAYOUT for a bad spec in a text pipe). */
+function formatted(value: unknown, spec: string, locale: string | undefined, what: string): string {
+  let f = formats.get(spec);
+  if (f === undefined) formats.set(spec, (f = parseFormat(spec)));
+  if (typeof f === "string") throw renderError("BAD_LAYOUT", `${what}: ${f}`);
+  const r = formatValue(value, f, locale);
+  if ("error" in r) throw renderError("BAD_FIELD_VALUE", `${what}: ${r.error}`);
+  return r.text;
+}
+
 function fitChecked(text: string, style: ResolvedStyle, metrics: MetricsSource, where: string, src: TextSource): FittedText {
   // tabs print as spaces and every line break as "\n": neither has a glyph to draw
   const clean = text.normalize("NFC").replace(/\r\n?/g, "\n").replace(/\t/g, " ");
   const m = metrics(style.font);
-  const bad = m.missingGlyph(clean.replace(/\n/g, ""));
-  if (bad !== undefined) {
-    const cp = bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+  const bad = m.missing(clean);
+  if (bad.length) {
     const what = src.field ? `field "${src.field}"` : `text ${JSON.stringify(src.text)}`;
+    const chars = bad.slice(0, 8).map((c) => `${JSON.stringify(c)} (U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")})`);
     throw renderError(
       "UNKNOWN_GLYPH",
-      `${where} (${what}): character ${JSON.stringify(bad)} (U+${cp}) is not in the font "${style.font}" (${m.family}); ` +
-        `the built-in fonts cover Latin, Greek and Cyrillic scripts`,
+      `${where} (${what}): ${bad.length === 1 ? "character" : "characters"} ${chars.join(", ")}${bad.length > 8 ? ` and ${bad.length - 8} more` : ""} ` +
+        `${bad.length === 1 ? "is" : "are"} not in the font${Array.isArray(style.font) && style.font.length > 1 ? "s" : ""} ${[style.font].flat().map((n) => JSON.stringify(n)).join(", ")} (${m.family}); ` +
+        `store a font that has ${bad.length === 1 ? "it" : "them"} with the template (docctl template put ... --font NAME=FILE.ttf) and name it in the field's "font"`,
     );
   }
   return fitText(clean, style, m, where);
 }
 
-function linesToOps(f: FittedText, style: ResolvedStyle, x: number, top: number, page: number, metrics: MetricsSource): DrawOp[] {
+function linesToOps(f: FittedText, style: ResolvedStyle, x: number, top: number, page: number, metrics: MetricsSource): TextOp[] {
   const ascent = metrics(style.font).ascent * f.size;
   const color = hexColor(style.color);
-  return f.lines.map((line, i) => ({
+  return f.lines.map((line, i): TextOp => ({
     page,
     x: alignX(x, f.widths[i], style.align, style.maxWidth),
     baseline: top + ascent + i * f.size * style.lineHeight,

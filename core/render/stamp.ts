@@ -1,15 +1,35 @@
-// Writes a render plan's text onto the pages: one content stream per page, built as text. pdf-lib's
-// drawText builds an object per operator and number, which cost more than everything else per document.
-import type { PDFDocument, PDFFont } from "pdf-lib";
+// Writes a render plan onto the pages: one content stream per page, built as text (pdf-lib's drawText
+// builds an object per operator and number, which cost more than everything else per document).
+// Text is drawn glyph by glyph as shaped (fonts.ts/shape.ts); shaped lines carry their logical text as
+// ActualText so text extraction reads them in logical order.
+import type { PDFDocument, PDFRef } from "pdf-lib";
 import { pageBox } from "./base-pdf.ts";
-import type { FontName } from "./layout.ts";
-import type { DrawOp } from "./plan.ts";
+import type { FontSet } from "./fonts.ts";
+import type { FontFace } from "./font-face.ts";
+import { DocFonts, utf16Hex } from "./pdf-font.ts";
+import type { GraphicOp, TextOp } from "./plan.ts";
+import type { ShapedLine } from "./shape.ts";
 
-/** Stamps every op onto its page (ops' `page` indexes `doc.getPages()`). */
-export function stampText(doc: PDFDocument, ops: DrawOp[], font: (name: FontName) => PDFFont): void {
+/** What drawing needs besides text: images and codes become content of their own (image.ts, codes.ts). */
+export interface GraphicsWriter {
+  /** content stream text for a non-text op, in PDF coordinates of the page (origin bottom-left); may register XObjects */
+  draw(op: GraphicOp, page: { xobject(ref: PDFRef): string; font(face: FontFace): string }, box: { x: number; y: number; height: number }): string;
+}
+
+/** Stamps every op onto its page (ops' `page` indexes `doc.getPages()`): graphics first, text over them. */
+export async function stamp(doc: PDFDocument, ops: TextOp[], others: GraphicOp[], fonts: FontSet, graphics?: GraphicsWriter): Promise<void> {
   const pages = doc.getPages();
-  const byPage = new Map<number, DrawOp[]>();
+  const docFonts = new DocFonts(doc.context);
+  // pass 1: shape every line and record the glyphs each font draws
+  const shaped = new Map<TextOp, ShapedLine>();
   for (const op of ops) {
+    const line = fonts.shape(op.text, op.font);
+    shaped.set(op, line);
+    for (const run of line.runs) for (let i = 0; i < run.gids.length; i++) docFonts.use(run.face, run.gids[i], run.chars[i]);
+  }
+  await docFonts.finish();
+  const byPage = new Map<number, (TextOp | GraphicOp)[]>();
+  for (const op of [...others, ...ops]) {
     let list = byPage.get(op.page);
     if (!list) byPage.set(op.page, (list = []));
     list.push(op);
@@ -17,27 +37,74 @@ export function stampText(doc: PDFDocument, ops: DrawOp[], font: (name: FontName
   for (const [index, list] of byPage) {
     const page = pages[index];
     const box = pageBox(page);
-    const keys = new Map<FontName, string>();
+    const fontKeys = new Map<FontFace, string>();
+    const fontKey = (face: FontFace) => {
+      let key = fontKeys.get(face);
+      if (!key) {
+        // newFontDictionary also normalises the page: existing content is wrapped in q/Q first
+        key = page.node.newFontDictionary("F", docFonts.ref(face)).asString();
+        fontKeys.set(face, key);
+      }
+      return key;
+    };
+    const res = { font: fontKey, xobject: (ref: PDFRef) => page.node.newXObject("Im", ref).asString() };
     let out = "";
     for (const op of list) {
-      let key = keys.get(op.font);
-      if (!key) {
-        const f = font(op.font);
-        // newFontDictionary also normalises the page: existing content is wrapped in q/Q first
-        key = page.node.newFontDictionary(f.name, f.ref).asString();
-        keys.set(op.font, key);
-      }
-      const hex = font(op.font).encodeText(op.text).toString();
-      const [r, g, b] = op.color;
-      out += `BT\n${key} ${num(op.size)} Tf\n${num(r)} ${num(g)} ${num(b)} rg\n1 0 0 1 ${num(box.x + op.x)} ${num(box.y + box.height - op.baseline)} Tm\n${hex} Tj\nET\n`;
+      if (op.kind === undefined || op.kind === "text") out += textOp(op as TextOp, shaped.get(op as TextOp)!, box, fontKey, docFonts);
+      else if (graphics) out += graphics.draw(op as GraphicOp, res, box);
     }
     const stream = doc.context.flateStream(new TextEncoder().encode(`q\n${out}Q\n`));
     page.node.addContentStream(doc.context.register(stream));
   }
 }
 
+function textOp(op: TextOp, line: ShapedLine, box: { x: number; y: number; height: number }, fontKey: (f: FontFace) => string, fonts: DocFonts): string {
+  const [r, g, b] = op.color;
+  const y0 = box.y + box.height - op.baseline;
+  let out = `BT\n${num(r)} ${num(g)} ${num(b)} rg\n`;
+  let pen = box.x + op.x;
+  for (const run of line.runs) {
+    const k = op.size / run.face.upem;
+    // Shaped left-to-right runs (Devanagari's reordered vowel signs, ligatures) carry their text as
+    // ActualText. Right-to-left runs do not: extractors put RTL glyphs back in logical order themselves,
+    // and poppler would reverse an ActualText too (see GlyphRun.chars).
+    const actual = line.shaped && !run.rtl;
+    if (actual) out += `/Span <</ActualText ${utf16Hex(run.text).toString()}>> BDC\n`;
+    out += `${fontKey(run.face)} ${num(op.size)} Tf\n`;
+    // one TJ per stretch of glyphs without offsets; advances that differ from the font's widths (kerning,
+    // marks) become TJ adjustments, in thousandths of the size
+    let tj = "";
+    let start = pen;
+    let expected = pen; // where the PDF's own advances put the next glyph
+    const flush = () => {
+      if (tj) out += `1 0 0 1 ${num(start)} ${num(y0)} Tm\n[${tj}] TJ\n`;
+      tj = "";
+    };
+    for (let i = 0; i < run.gids.length; i++) {
+      const gid = fonts.gid(run.face, run.gids[i]);
+      const hex = gid.toString(16).padStart(4, "0");
+      const natural = run.face.advance(run.gids[i]) * k;
+      if (run.dx[i] !== 0 || run.dy[i] !== 0) {
+        flush();
+        out += `1 0 0 1 ${num(pen + run.dx[i] * k)} ${num(y0 + run.dy[i] * k)} Tm\n<${hex}> Tj\n`;
+        pen += run.adv[i] * k;
+        start = expected = pen;
+        continue;
+      }
+      if (!tj) start = expected = pen;
+      else if (Math.abs(expected - pen) > 1e-6) tj += ` ${num(((expected - pen) / op.size) * 1000)} `;
+      tj += `<${hex}>`;
+      expected = pen + natural;
+      pen += run.adv[i] * k;
+    }
+    flush();
+    if (actual) out += "EMC\n";
+  }
+  return `${out}ET\n`;
+}
+
 /** A number as PDF writes it: at most 3 decimals, never exponent notation. */
-function num(n: number): string {
+export function num(n: number): string {
   const r = Math.round(n * 1000) / 1000;
   return Object.is(r, -0) ? "0" : String(r);
 }

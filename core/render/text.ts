@@ -1,6 +1,6 @@
 // Text fitting: wrapping onto lines and shrinking to a width. Pure functions of text, style and font metrics.
 import { renderError } from "./errors.ts";
-import type { Align, FontName, Overflow } from "./layout.ts";
+import type { Align, FontSpec, Overflow } from "./layout.ts";
 
 /** What fitting needs to know about a font. */
 export interface FontMetrics {
@@ -10,16 +10,16 @@ export interface FontMetrics {
   width(text: string): number;
   /** ascender height as a fraction of the size */
   ascent: number;
-  /** the first character the font has no glyph for, or undefined */
-  missingGlyph(text: string): string | undefined;
+  /** the characters none of the fonts has a glyph for (each once, in order of appearance) */
+  missing(text: string): string[];
 }
 
-/** Looks up metrics for a built-in font. */
-export type MetricsSource = (font: FontName) => FontMetrics;
+/** Looks up metrics for a field's font(s). */
+export type MetricsSource = (font: FontSpec) => FontMetrics;
 
 /** A style with every default applied. */
 export interface ResolvedStyle {
-  font: FontName;
+  font: FontSpec;
   size: number;
   color: string;
   align: Align;
@@ -40,14 +40,39 @@ export interface FittedText {
   height: number;
 }
 
-/** Breaks text into lines no wider than maxWidth at spaces, breaking over-long words between characters. */
+/** Scripts written without spaces between words: lines may break between ideographs, or between Thai words. */
+const NO_SPACES = /[\u0e00-\u0eff\u1780-\u17ff\u2e80-\u2fdf\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]/;
+let segmenter: Intl.Segmenter | null = null;
+
+/**
+ * A space-separated word split where a line may break inside it: between ideographs and kana, and at
+ * Thai/Lao/Khmer word boundaries (ICU's dictionaries through Intl.Segmenter). Punctuation stays
+ * with the word before it, so no line starts with "。" or "、".
+ */
+export function breakPieces(word: string): string[] {
+  if (!NO_SPACES.test(word)) return [word];
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: "word" });
+  const out: string[] = [];
+  for (const seg of segmenter.segment(word)) {
+    const chunks = /[\u2e80-\u2fdf\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/.test(seg.segment) ? Array.from(seg.segment) : [seg.segment];
+    for (const c of chunks) {
+      if (out.length && (!seg.isWordLike && !/^[\p{Ps}\p{Pi}]/u.test(c))) out[out.length - 1] += c;
+      else out.push(c);
+    }
+  }
+  return out;
+}
+
+/** Breaks text into lines no wider than maxWidth at spaces (and between ideographs), breaking over-long words between characters. */
 export function wrapText(text: string, maxWidth: number, widthOf: (s: string) => number): string[] {
   const out: string[] = [];
   for (const para of text.split(/\r?\n/)) {
-    const words = para.split(/[ \t]+/).filter((w, i, a) => w !== "" || a.length === 1);
+    const spaced = para.split(/[ \t]+/).filter((w, i, a) => w !== "" || a.length === 1);
+    // [piece, joins the previous piece without a space]
+    const words: [string, boolean][] = spaced.flatMap((w) => breakPieces(w).map((p, k) => [p, k > 0] as [string, boolean]));
     let line = "";
-    for (const word of words) {
-      const candidate = line ? `${line} ${word}` : word;
+    for (const [word, glued] of words) {
+      const candidate = line ? (glued ? line + word : `${line} ${word}`) : word;
       if (widthOf(candidate) <= maxWidth) {
         line = candidate;
         continue;

@@ -27,7 +27,7 @@ beforeAll(async () => {
   tmp = tempDir("docctl-e2e-worker-");
   bin = process.env.DOCCTL_BIN ?? join(tmp.path, "docctl");
   if (!process.env.DOCCTL_BIN) {
-    const b = Bun.spawnSync([process.execPath, "build", "--compile", join(ROOT, "cmd/docctl.ts"), "--outfile", bin], { stderr: "pipe" });
+    const b = Bun.spawnSync([process.execPath, "build", "--compile", "--asset-naming=[name].[ext]", join(ROOT, "cmd/docctl.ts"), "--outfile", bin], { stderr: "pipe" });
     if (b.exitCode !== 0) throw new Error(`build failed: ${b.stderr.toString()}`);
   }
   nats = await startNatsServer();

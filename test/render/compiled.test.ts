@@ -10,10 +10,10 @@ const ROOT = resolve(import.meta.dir, "../..");
 const tmp = tempDir("docctl-compiled-");
 afterAll(() => tmp.cleanup());
 
-test("a compiled binary renders Latin, Greek and Cyrillic text with the fonts it carries", async () => {
+test("a compiled binary renders Latin, Greek, Cyrillic and (shaped by HarfBuzz's wasm) Arabic text with the fonts it carries", async () => {
   const script = join(import.meta.dir, "fixtures/render-one.ts");
   const bin = join(tmp.path, "render-one");
-  const build = await run([process.execPath, "build", "--compile", script, "--outfile", bin], { cwd: ROOT });
+  const build = await run([process.execPath, "build", "--compile", "--asset-naming=[name].[ext]", script, "--outfile", bin], { cwd: ROOT });
   expect(build.stderr).not.toContain("error");
   expect(build.code).toBe(0);
 
@@ -27,6 +27,7 @@ test("a compiled binary renders Latin, Greek and Cyrillic text with the fonts it
     await qpdfCheck(out);
     const text = await pdfText(out);
     expect(text.match(/Zoë € Ωμέγα Привет/g)?.length).toBe(2);
+    expect(text).toContain("مرحبا بالعالم");
   } finally {
     elsewhere.cleanup();
   }
@@ -38,7 +39,7 @@ if (!haveChromium) console.warn("SKIPPING the compiled-binary HTML engine test: 
 
 test.skipIf(!haveChromium)("a compiled (--minify) binary drives Chromium for the HTML engine", async () => {
   const bin = join(tmp.path, "render-html");
-  const build = await run([process.execPath, "build", "--compile", "--minify", join(import.meta.dir, "fixtures/render-html.ts"), "--outfile", bin], { cwd: ROOT });
+  const build = await run([process.execPath, "build", "--compile", "--minify", "--asset-naming=[name].[ext]", join(import.meta.dir, "fixtures/render-html.ts"), "--outfile", bin], { cwd: ROOT });
   expect(build.code).toBe(0);
   const elsewhere = tempDir("docctl-elsewhere-");
   try {

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import { renderLayout } from "../../core/render/layout-engine.ts";
-import { clearSubsetCache } from "../../core/render/font-embed.ts";
+import { clearSubsetCache } from "../../core/render/pdf-font.ts";
 import type { Layout } from "../../core/render/layout.ts";
 import { makeBasePdf, pdfPages, pdfText, qpdfCheck, run } from "../helpers/pdf.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -203,7 +203,7 @@ describe("layout engine", () => {
     test("a character the font lacks names the field", async () => {
       const e = await failure(renderLayout(invoiceBase, invoiceLayout, { ...invoiceData, customer: { ...invoiceData.customer, name: "東京 Trading" } }));
       expect(e.code).toBe("UNKNOWN_GLYPH");
-      expect(e.message).toStartWith('fields[1] (field "customer.name"): character "東" (U+6771) is not in the font "sans-bold" (DejaVu Sans Bold)');
+      expect(e.message).toStartWith('fields[1] (field "customer.name"): characters "東" (U+6771), "京" (U+4EAC) are not in the font "sans-bold" (DejaVu Sans Bold)');
     });
 
     test("a base that is not a PDF", async () => {

@@ -34,10 +34,10 @@ describe("layout validation", () => {
       },
       base,
     );
-    expect(problems).toContain(`fields[0].fnt: unknown key (known here: font, size, color, align, maxWidth, overflow, maxLines, minSize, lineHeight, field, text, optional, default, page, x, y, repeat)`);
+    expect(problems).toContain(`fields[0].fnt: unknown key (known here: font, size, color, align, maxWidth, overflow, maxLines, minSize, lineHeight, field, text, optional, default, format, locale, kind, page, x, y, repeat)`);
     expect(problems).toContain(`fields[0].x: must be a number (got "1")`);
     expect(problems).toContain(`fields[0]: needs exactly one of "field" (a data path) or "text" (a Mustache text)`);
-    expect(problems).toContain(`fields[0].font: unknown font "Comic" (built in: sans, sans-bold, mono)`);
+    expect(problems).toContain(`fields[0].font: unknown font "Comic" (built in: sans, sans-bold, mono; the template's: none, add one with --font NAME=FILE.ttf)`);
     expect(problems).toContain(`fields[1]: must be an object (got a number)`);
     expect(problems).toContain(`tables[0].bottom: must be below top (y grows downwards from the top of the page): top 500, bottom 100`);
     expect(problems).toContain(`tables[0].columns: must be a non-empty array of columns`);

@@ -8,7 +8,7 @@ const fake: FontMetrics = {
   family: "Fake Sans",
   ascent: 0.8,
   width: (s) => Array.from(s).length * 0.5,
-  missingGlyph: (s) => Array.from(s).find((c) => c === "☃"),
+  missing: (s) => Array.from(s).filter((c) => c === "☃"),
 };
 const metrics = () => fake;
 const base = (n: number) => ({ pageCount: n, pageSizes: Array.from({ length: n }, () => [600, 800] as [number, number]) });

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { alignX, fitText, wrapText, type FontMetrics, type ResolvedStyle } from "../../core/render/text.ts";
 
 // A monospaced fake: every character is 0.5 em wide, so widths are easy to reason about.
-const mono: FontMetrics = { family: "Fake Mono", ascent: 0.8, width: (s) => Array.from(s).length * 0.5, missingGlyph: () => undefined };
+const mono: FontMetrics = { family: "Fake Mono", ascent: 0.8, width: (s) => Array.from(s).length * 0.5, missing: () => [] };
 const style = (s: Partial<ResolvedStyle>): ResolvedStyle => ({ font: "sans", size: 10, color: "#000", align: "left", overflow: "wrap", minSize: 6, lineHeight: 1.2, ...s });
 
 describe("wrapText", () => {
