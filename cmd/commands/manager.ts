@@ -46,6 +46,11 @@ Options:
   --handlers a,b        handlers the workers will serve beyond the built-in ones: their consumers and
                         DOCCTL_HANDLERS entries are made now, so their jobs are accepted and scale the
                         fleet up from zero before any worker has run (see docs/scaler.md)
+  --boot-timeout DUR    a server is capacity only once its worker registered; one whose worker has not
+                        registered this long after its creation is deleted and replaced (default:
+                        2m local, 10m digitalocean)
+  --max-boot-failures N after N servers in a row never came up, stop creating and say why in the log,
+                        \`docctl status\` and /metrics; one is retried every 15m (default ${managerDefaults.maxBootFailures})
 
 DigitalOcean (--provider digitalocean):
   --image NAME|ID       snapshot the droplets boot from (default ${digitalOceanDefaults.image})
@@ -54,7 +59,6 @@ DigitalOcean (--provider digitalocean):
   --ssh-key ID|FP       SSH key to install (repeatable)
   --tag TAG             extra tag (repeatable); every droplet also carries ${WORKER_TAG}, and only
                         droplets with that tag are ever listed or deleted
-  --boot-timeout DUR    delete a droplet that is not active after this long (default 10m)
   --do-api-url URL      API origin (default https://api.digitalocean.com)
   --do-token-file FILE  read the API token from FILE (default: env DIGITALOCEAN_TOKEN); never logged
 
@@ -83,6 +87,7 @@ Examples:
     "ssh-key": { type: "string", multiple: true },
     tag: { type: "string", multiple: true },
     "boot-timeout": { type: "string" },
+    "max-boot-failures": { type: "string" },
     "do-api-url": { type: "string" },
     "do-token-file": { type: "string" },
   },
@@ -132,6 +137,8 @@ export function managerConfig(ctx: CommandContext): ScalerConfig {
       dryRun: v["dry-run"] === true,
       intervalMs,
       leaseTtlMs: str("lease-ttl") === undefined ? undefined : dur("lease-ttl", 0),
+      bootTimeoutMs: str("boot-timeout") === undefined ? undefined : dur("boot-timeout", 0),
+      maxBootFailures: int("max-boot-failures", managerDefaults.maxBootFailures, 1),
       policy: {
         min: int("min", policyDefaults.min, 0),
         max: int("max", policyDefaults.max, 1),

@@ -3,6 +3,7 @@
 import Mustache from "mustache";
 import { PDFDocument, ParseSpeeds } from "pdf-lib";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { helperEnv } from "../runtime/util/env.ts";
 import { renderError } from "./errors.ts";
 import { baseInfo, loadBasePdf, pageBox } from "./base-pdf.ts";
 import { dataPathName, getPath, mustacheNames } from "./data.ts";
@@ -113,7 +114,8 @@ export class HtmlEngine {
     const { chromium } = await import("playwright-core");
     let browser: Browser;
     try {
-      browser = await chromium.launch({ executablePath: path, args: CHROMIUM_ARGS, timeout: this.#opts.timeoutMs });
+      // Chromium gets no docctl settings: NATS credentials and tokens stay in this process.
+      browser = await chromium.launch({ executablePath: path, args: CHROMIUM_ARGS, timeout: this.#opts.timeoutMs, env: helperEnv() });
     } catch (err) {
       throw chromiumMissing(`${path} did not start: ${(err as Error).message.split("\n")[0]}`);
     }

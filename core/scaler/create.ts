@@ -61,7 +61,9 @@ export function createManager(cfg: ScalerConfig, nc: NatsConnection, log: Scaler
     throw new ConfigError(`--provider must be local or digitalocean (got "${cfg.provider}")`, "provider");
   }
   const leaseTtlMs = cfg.manager.leaseTtlMs ?? Math.max(managerDefaults.leaseTtlMs, 3 * intervalMs);
-  const manager = new Manager({ nc, provider, log, abort }, { ...cfg.manager, policy, intervalMs, leaseTtlMs });
+  // a local worker registers in seconds; a droplet boots for minutes
+  const bootTimeoutMs = cfg.manager.bootTimeoutMs ?? (cfg.provider === "local" ? 2 * 60_000 : managerDefaults.bootTimeoutMs);
+  const manager = new Manager({ nc, provider, log, abort }, { ...cfg.manager, policy, intervalMs, leaseTtlMs, bootTimeoutMs, workerNatsUrl: workerNats });
   return { manager, provider };
 }
 

@@ -3,7 +3,10 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { formatDuration } from "../runtime/util/duration.ts";
 import { backoffDelay, type Backoff } from "../runtime/util/backoff.ts";
-import { workerStatus } from "../runtime/client/fleet.ts";
+import { listWorkers, workerStatus } from "../runtime/client/fleet.ts";
+import { redactUrl } from "../runtime/util/log.ts";
+import type { PresenceV1 } from "../runtime/protocol/control.ts";
+import { classifyServer, initialBootStreak, nextBootStreak, type BootStreak, type ServerState } from "./readiness.ts";
 import { ProviderError, ProviderErrorCodes } from "./errors.ts";
 import { readLag, TASKS_STREAM, type LagReading } from "./lag.ts";
 import { Lease } from "./lease.ts";
@@ -33,6 +36,17 @@ export interface ManagerOptions {
    * them (422, bad token, missing image): without it a broken snapshot is created and deleted forever
    */
   createBackoff: Backoff;
+  /**
+   * a server whose worker has not registered presence this long after its creation (or after it went
+   * away) is deleted and replaced: the cloud saying "active" is not capacity
+   */
+  bootTimeoutMs: number;
+  /** after this many servers in a row never came up, stop creating and say why */
+  maxBootFailures: number;
+  /** while stopped after boot failures, try one server this often to see whether the cause is fixed */
+  probeMs: number;
+  /** the NATS URL the workers are told to use (named, masked, when servers never come up) */
+  workerNatsUrl?: string;
 }
 
 export const managerDefaults: ManagerOptions = {
@@ -43,14 +57,40 @@ export const managerDefaults: ManagerOptions = {
   stream: TASKS_STREAM,
   statusTimeoutMs: 500,
   createBackoff: { initialMs: 30_000, maxMs: 15 * 60_000, factor: 2, jitter: 0 },
+  bootTimeoutMs: 10 * 60_000,
+  maxBootFailures: 3,
+  probeMs: 15 * 60_000,
 };
+
+/** What the manager knows now, for /metrics, the dashboard and `docctl status`. */
+export interface ManagerSnapshot {
+  id: string;
+  provider: string;
+  leader: boolean;
+  /** servers by state (ready = its worker registered) */
+  servers: Record<ServerState, number>;
+  /** each server, for the dashboard */
+  list: { id: string; name: string; workerId: string; state: ServerState; why: string; createdAt: number }[];
+  desired: number | null;
+  lag: number | null;
+  lastReason: string;
+  /** decisions taken, by action */
+  decisions: Record<"up" | "down" | "hold", number>;
+  /** provider API errors, by ProviderError code */
+  providerErrors: Record<string, number>;
+  /** servers in a row whose worker never registered */
+  bootFailures: number;
+  /** why creating stopped (null while creating) */
+  halted: string | null;
+  at: number;
+}
 
 /** What one tick saw and did (for logs, tests and /metrics). */
 export interface TickReport {
   at: number;
   leader: boolean;
   lag?: LagReading;
-  servers?: { ready: number; booting: number; draining: number; stuck: number };
+  servers?: { ready: number; booting: number; draining: number; failed: number };
   decision?: Decision;
   created: string[];
   draining: string[];
@@ -83,6 +123,11 @@ export class Manager {
   private lastDelivered: number | null = null;
   private createFailures = 0;
   private createPausedUntil = 0;
+  private memory = new Map<string, { server: Server; lastSeenAt?: number; registered: boolean; destroying?: boolean }>();
+  private streak: BootStreak = initialBootStreak;
+  private nextProbeAt = 0;
+  private lastExit = new Map<string, string>();
+  private snap: ManagerSnapshot;
   private ac: AbortController;
   private now: () => number;
   /** the last tick's report */
@@ -94,6 +139,37 @@ export class Manager {
     this.opts.id ??= `manager-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     this.ac = deps.abort ?? new AbortController();
     this.now = deps.now ?? Date.now;
+    this.snap = {
+      id: this.opts.id!,
+      provider: deps.provider.name,
+      leader: false,
+      servers: { booting: 0, ready: 0, draining: 0, failed: 0 },
+      list: [],
+      desired: null,
+      lag: null,
+      lastReason: "",
+      decisions: { up: 0, down: 0, hold: 0 },
+      providerErrors: {},
+      bootFailures: 0,
+      halted: null,
+      at: this.now(),
+    };
+  }
+
+  /** What the manager knows now (a copy). */
+  snapshot(): ManagerSnapshot {
+    return structuredClone({ ...this.snap, leader: this.leader, bootFailures: this.streak.failures, halted: this.streak.halted });
+  }
+
+  // Counts provider errors by code for /metrics, and passes them on.
+  private async provider<T>(p: () => Promise<T>): Promise<T> {
+    try {
+      return await p();
+    } catch (err) {
+      const code = err instanceof ProviderError ? err.code : "OTHER";
+      this.snap.providerErrors[code] = (this.snap.providerErrors[code] ?? 0) + 1;
+      throw err;
+    }
   }
 
   /** Whether this manager holds the lease (always true in dry-run). */
@@ -149,31 +225,82 @@ export class Manager {
     if (!this.jsm) throw new Error("manager not started");
     const lag = await readLag(this.jsm, this.opts.stream);
     report.lag = lag;
-    const all = (await provider.list()).filter((s) => !this.drains.has(s.id));
-    const stuck = all.filter((s) => s.state === "stuck");
-    const live = all.filter((s) => s.state !== "stuck");
-    const ready = live.filter((s) => s.state === "active").length;
+    const now = this.now();
+    const presence = new Map<string, PresenceV1>((await listWorkers(this.deps.nc)).map((p) => [p.id, p]));
+    const all = (await this.provider(() => provider.list())).filter((s) => !this.drains.has(s.id));
+    let failedNow = 0;
+    let registeredNow = 0;
+    // A server that vanished without its worker ever registering (a local worker that exited, a
+    // droplet deleted by hand) failed to come up as much as one that timed out.
+    const listed = new Set(all.map((s) => s.id));
+    for (const [id, m] of this.memory) {
+      if (listed.has(id) || this.drains.has(id)) continue;
+      this.memory.delete(id);
+      if (m.registered || m.destroying) continue;
+      failedNow++;
+      const why = provider.describeExit?.(m.server) ?? "the provider no longer lists it";
+      this.lastExit.set(provider.name, why);
+      log.error(`server ${m.server.name} is gone before its worker registered: ${why}`);
+    }
+    const views = all.map((s) => {
+      let m = this.memory.get(s.id);
+      if (!m) this.memory.set(s.id, (m = { server: s, registered: false }));
+      const c = classifyServer(s, presence.get(s.workerId), m, now, this.opts.bootTimeoutMs);
+      if (c.state === "ready") {
+        if (!m.registered) {
+          registeredNow++;
+          log.info(`server ${s.name}: worker ${s.workerId} registered; it is capacity now`);
+        }
+        m.registered = true;
+        m.lastSeenAt = now;
+      }
+      return { s, ...c };
+    });
+    const failed = views.filter((v) => v.state === "failed");
+    const live = views.filter((v) => v.state !== "failed");
+    const ready = live.filter((v) => v.state === "ready").length;
     const booting = live.length - ready;
-    report.servers = { ready, booting, draining: this.drains.size, stuck: stuck.length };
-    if (stuck.length > 0 && !this.opts.dryRun) this.pauseCreates(`${stuck.length} server(s) never became ready`);
-
-    for (const s of stuck) {
-      log.error(`server ${s.name} (${s.id}) never became ready; ${this.opts.dryRun ? "would delete" : "deleting"} it`);
+    let stillFailed = 0;
+    for (const v of failed) {
+      if (!this.memory.get(v.s.id)?.registered) failedNow++;
+      log.error(`server ${v.s.name} (${v.s.id}): ${v.why}; ${this.opts.dryRun ? "would delete" : "deleting"} it`);
       if (this.opts.dryRun) continue;
       try {
-        await provider.destroy(s);
-        report.destroyed.push(s.id);
+        this.memory.get(v.s.id)!.destroying = true;
+        await this.provider(() => provider.destroy(v.s));
+        report.destroyed.push(v.s.id);
       } catch (err) {
-        log.error(`could not delete ${s.name}: ${(err as Error).message}`);
+        stillFailed++;
+        log.error(`could not delete ${v.s.name}: ${(err as Error).message}`);
       }
     }
+    report.servers = { ready, booting, draining: this.drains.size, failed: failed.length };
+    this.snap.servers = { booting, ready, draining: this.drains.size, failed: failed.length };
+    this.snap.list = views.map((v) => ({ id: v.s.id, name: v.s.name, workerId: v.s.workerId, state: v.state, why: v.why, createdAt: v.s.createdAt }));
+    for (const id of this.drains.keys()) {
+      const m = this.memory.get(id);
+      if (m) this.snap.list.push({ id, name: m.server.name, workerId: m.server.workerId, state: "draining", why: "scale-in", createdAt: m.server.createdAt });
+    }
+    const wasHalted = this.streak.halted;
+    this.streak = nextBootStreak(this.streak, { failed: failedNow, registered: registeredNow }, this.opts.maxBootFailures, (n) => this.diagnosis(n));
+    if (this.streak.halted && !wasHalted) {
+      log.error(this.streak.halted);
+      this.nextProbeAt = now + this.opts.probeMs;
+    }
+    if (!this.streak.halted && wasHalted) log.info(`a worker registered: creating servers again`);
 
     const recentWork = this.lastDelivered !== null && lag.delivered !== this.lastDelivered;
     this.lastDelivered = lag.delivered;
-    const r = decide(this.opts.policy, this.state, { now: this.now(), lag: lag.total, ready, booting, draining: this.drains.size, recentWork });
+    // servers that failed and could not be deleted still count against --max
+    const r = decide(this.opts.policy, this.state, { now, lag: lag.total, ready, booting, draining: this.drains.size + stillFailed, recentWork });
     this.state = r.state;
     report.decision = r.decision;
     const d = r.decision;
+    this.snap.desired = d.desired;
+    this.snap.lag = lag.total;
+    this.snap.lastReason = d.reason;
+    this.snap.at = now;
+    this.snap.decisions[d.delta > 0 ? "up" : d.delta < 0 ? "down" : "hold"]++;
     const line = `lag ${lag.total}${lag.streamExists ? "" : " (no tasks stream yet)"}${lag.handlers.length ? ` (${lag.handlers.map((h) => `${h.handler}:${h.lag}`).join(" ")})` : ""}; servers ${ready} ready, ${booting} booting, ${this.drains.size} draining → ${d.desired}: ${d.reason}`;
     // a dry run repeats the same wish every tick: say it once until it changes
     // (numbers aside: "no lag for 3s" then "no lag for 4s" is the same news)
@@ -186,24 +313,36 @@ export class Manager {
     if (d.delta > 0) {
       if (this.opts.dryRun) {
         say(`dry run: would create ${d.delta} server(s) on ${provider.name}`);
-      } else if (this.now() < this.createPausedUntil) {
-        log.debug(`not creating for ${Math.ceil((this.createPausedUntil - this.now()) / 1000)}s more after failures`);
+      } else if (this.streak.halted && now < this.nextProbeAt) {
+        log.debug(`not creating: ${this.streak.halted}`);
+      } else if (now < this.createPausedUntil) {
+        log.debug(`not creating for ${Math.ceil((this.createPausedUntil - now) / 1000)}s more after failures`);
       } else {
+        let n = d.delta;
+        if (this.streak.halted) {
+          // one server to see whether the cause was fixed; the streak clears when its worker registers
+          n = 1;
+          this.nextProbeAt = now + this.opts.probeMs;
+          log.warn(`creating one server to see whether the cause is fixed (servers in a row that never came up: ${this.streak.failures})`);
+        }
         let made: Server[];
         try {
-          made = await provider.create(d.delta);
+          made = await this.provider(() => provider.create(n));
         } catch (err) {
           // 5xx, 429 and network trouble are retried on the next tick; a refusal waits longer
           const transient = err instanceof ProviderError && (err.code === ProviderErrorCodes.UNAVAILABLE || err.code === ProviderErrorCodes.RATE_LIMITED);
           if (!transient) this.pauseCreates("the provider refused to create servers");
           throw err;
         }
-        if (stuck.length === 0) this.createFailures = 0;
+        this.createFailures = 0;
         report.created = made.map((s) => s.id);
+        // remembered now: one that is gone before the next look failed to come up too
+        for (const s of made) this.memory.set(s.id, { server: s, registered: false });
         log.info(`created ${made.length} server(s): ${made.map((s) => s.name).join(", ")}`);
       }
     } else if (d.delta < 0) {
       const victims = await this.pickVictims(live, -d.delta);
+      for (const v of victims) this.memory.get(v.id)!.destroying = true;
       for (const v of victims) {
         if (this.opts.dryRun) {
           say(`dry run: would drain and delete ${v.name}`);
@@ -221,6 +360,23 @@ export class Manager {
     return report;
   }
 
+  // What to tell the operator when servers keep failing to come up: what the manager saw, and what to check.
+  private diagnosis(n: number): string {
+    const url = redactUrl(this.opts.workerNatsUrl ?? this.deps.provider.natsUrl ?? "(the --worker-nats URL)");
+    const last = this.lastExit.get(this.deps.provider.name);
+    const hints = this.deps.provider.failureHints?.() ?? [];
+    return (
+      `STOPPED CREATING SERVERS: ${n} server(s) in a row never had a worker register within --boot-timeout ` +
+      `${Math.round(this.opts.bootTimeoutMs / 1000)}s${last ? ` (last: ${last})` : ""}. Check: ` +
+      [
+        ...hints,
+        `the workers can reach NATS at ${url} (address, port, firewall)`,
+        `the NATS credentials the workers use are accepted (nats-server logs "authorization violation" otherwise)`,
+      ].join("; ") +
+      `. One server is tried every ${Math.round(this.opts.probeMs / 60_000)}m; restart the manager once fixed to try at once.`
+    );
+  }
+
   private pauseCreates(why: string): void {
     this.createFailures++;
     const ms = backoffDelay(this.createFailures - 1, this.opts.createBackoff);
@@ -232,10 +388,10 @@ export class Manager {
    * The servers to remove: booting ones first (they hold no work yet), then running ones with
    * the fewest jobs in flight, asked over the control subject (no answer counts as idle).
    */
-  private async pickVictims(live: Server[], n: number): Promise<Server[]> {
+  private async pickVictims(live: { s: Server; state: ServerState }[], n: number): Promise<Server[]> {
     const scored = await Promise.all(
-      live.map(async (s) => {
-        if (s.state === "booting") return { s, load: -1 };
+      live.map(async ({ s, state }) => {
+        if (state === "booting") return { s, load: -1 };
         const st = await workerStatus(this.deps.nc, s.workerId, this.opts.statusTimeoutMs);
         return { s, load: st?.in_flight ?? 0 };
       }),

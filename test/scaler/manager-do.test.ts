@@ -9,6 +9,7 @@ import { DigitalOceanProvider, digitalOceanDefaults, WORKER_TAG } from "../../co
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { startFakeDo, type FakeDo } from "../helpers/fake-do.ts";
 import type { ControlReplyV1, PresenceV1 } from "../../core/runtime/protocol/control.ts";
+import { startDropletWorkers, type DropletWorkers } from "./fixtures/droplet-workers.ts";
 import { captureLog, createTasksStream, publishJobs, purgeJobs, waitFor } from "./setup.ts";
 
 let ns: NatsServerHandle;
@@ -25,11 +26,14 @@ afterAll(async () => {
   await nc.close();
   await ns.cleanup();
 });
-beforeEach(() => {
+let workers: DropletWorkers;
+beforeEach(async () => {
   fake = startFakeDo({ activeAfterMs: 200 });
+  workers = await startDropletWorkers(nc, () => fake);
 });
 afterEach(async () => {
   await Promise.all(managers.splice(0).map((m) => m.stop()));
+  await workers.stop();
   await purgeJobs(nc);
   await fake.stop();
 });
@@ -96,33 +100,22 @@ test("lag creates tagged droplets from the snapshot; no lag drains and deletes t
   expect(fake.tagged(WORKER_TAG).length).toBe(4);
   expect(fake.requests.filter((r) => r.method === "POST").length).toBe(2);
 
-  // one droplet's worker is alive and answers the control subject; it must be drained before deletion
+  // every droplet's worker registered (fixtures/droplet-workers.ts); one is busy with a job
+  await waitFor("4 workers registered", () => m.last?.servers?.ready === 4, 5000);
   const alive = fake.tagged(WORKER_TAG)[0]!;
-  const events: string[] = [];
-  let draining = false;
-  let drainedAt = 0;
-  const sub = nc.subscribe(`docctl.control.do-${alive.id}.*`, {
-    callback: (_e, msg) => {
-      const verb = msg.subject.split(".").pop()!;
-      events.push(verb);
-      if (verb === "drain") drainedAt = Date.now();
-      if (verb === "drain") {
-        draining = true;
-        msg.respond(JSON.stringify({ ok: true, verb: "drain", worker: standInPresence(`do-${alive.id}`, "draining", 1) } satisfies ControlReplyV1));
-        setTimeout(() => sub.unsubscribe(), 300); // finishes its jobs, then exits
-      } else if (verb === "status") {
-        const worker = standInPresence(`do-${alive.id}`, draining ? "draining" : "running", draining ? 1 : 0);
-        msg.respond(JSON.stringify({ ok: true, verb: "status", worker } satisfies ControlReplyV1));
-      }
-    },
-  });
+  workers.inFlight.set(`do-${alive.id}`, 1);
 
   await purgeJobs(nc);
   await waitFor("all worker droplets deleted", () => fake.tagged(WORKER_TAG).length === 0, 8000);
-  expect(events).toContain("drain");
-  // the live worker's droplet was deleted only after it had been asked to drain and had gone quiet
-  const del = fake.requests.find((r) => r.method === "DELETE" && r.path === `/v2/droplets/${alive.id}`)!;
-  expect(del.at).toBeGreaterThanOrEqual(drainedAt + 250);
+  // each droplet was deleted only after its worker had been asked to drain and had gone quiet
+  for (const d of fake.requests.filter((r) => r.method === "DELETE")) {
+    const drained = workers.events.find((e) => e.verb === "drain" && `/v2/droplets/${e.worker.slice(3)}` === d.path);
+    expect(drained).toBeDefined();
+    expect(d.at).toBeGreaterThanOrEqual(drained!.at + 250);
+  }
+  // the busy one went last: scale-in drains the least busy first
+  const order = workers.events.filter((e) => e.verb === "drain").map((e) => e.worker);
+  expect(order.at(-1)).toBe(`do-${alive.id}`);
   expect(fake.droplets.has(mine.id)).toBe(true);
   expect(fake.droplets.has(other.id)).toBe(true);
   // no request ever addressed the untagged droplets
@@ -189,11 +182,40 @@ test("droplets that never become active are deleted after the boot bound and rep
   await publishJobs(nc, 5);
   await m.start();
   await waitFor("a stuck droplet deleted", () => fake.requests.some((r) => r.method === "DELETE"), 5000);
-  expect(log.lines.some((l) => l.startsWith("error") && l.includes("never became ready"))).toBe(true);
-  // and no new droplet is created at once: creation pauses (createBackoff) instead of looping
-  await Bun.sleep(600);
-  expect(fake.requests.filter((r) => r.method === "POST").length).toBe(1);
-  expect(log.lines.some((l) => l.includes("no new servers for"))).toBe(true);
+  expect(log.lines.some((l) => l.startsWith("error") && l.includes("never started"))).toBe(true);
+});
+
+test("droplets whose worker never registers are replaced after --boot-timeout, never above --max, and creating stops with a clear message", async () => {
+  workers.enabled = false; // active droplets, no worker: a bad snapshot, NATS URL or credentials
+  const { m, log } = makeManager(captureLog(), { bootTimeoutMs: 500, maxBootFailures: 4, policy: { min: 0, max: 2, jobsPerWorker: 10, idleMs: 60_000, cooldownMs: 60_000 } });
+  await publishJobs(nc, 50); // wants 5, max 2
+  let most = 0;
+  const watch = setInterval(() => (most = Math.max(most, fake.tagged(WORKER_TAG).length)), 10);
+  await m.start();
+  try {
+    await waitFor("creating halted", () => m.snapshot().halted !== null, 10_000, 50, log);
+    const posts = () => fake.requests.filter((r) => r.method === "POST" && r.path === "/v2/droplets").length;
+    // the 2 first droplets failed and were replaced by 2 more; 4 failures in a row stop it
+    expect(fake.requests.filter((r) => r.method === "DELETE").length).toBeGreaterThanOrEqual(4);
+    expect(most).toBeLessThanOrEqual(2);
+    const halted = m.snapshot().halted!;
+    expect(halted).toContain("STOPPED CREATING SERVERS");
+    expect(halted).toContain("--boot-timeout");
+    expect(halted).toContain("nats://10.20.0.2:4222");
+    expect(halted).toContain('image "worker"');
+    expect(halted).toContain("credentials");
+    expect(log.lines.some((l) => l.startsWith("error") && l.includes("STOPPED CREATING SERVERS"))).toBe(true);
+    expect(log.lines.some((l) => l.includes("has not registered within --boot-timeout"))).toBe(true);
+    // nothing more is created while halted (the failed ones still standing are deleted)
+    const before = posts();
+    await waitFor("the last failed droplets deleted", () => fake.tagged(WORKER_TAG).length === 0, 5000, 50, log);
+    const ticks = m.snapshot().decisions.up;
+    await waitFor("more ticks", () => m.snapshot().decisions.up >= ticks + 3, 5000);
+    expect(posts()).toBe(before);
+    expect(m.snapshot().bootFailures).toBeGreaterThanOrEqual(4);
+  } finally {
+    clearInterval(watch);
+  }
 });
 
 test("a refused create (422) pauses creation instead of retrying every tick", async () => {

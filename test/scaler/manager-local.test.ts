@@ -62,3 +62,26 @@ test("stopping the manager drains its local workers: no child process outlives i
   }
   for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
 });
+
+test("local workers that exit before registering are replaced, then creating stops, naming their last error", async () => {
+  const log = captureLog();
+  const crash = [process.execPath, "-e", "console.error('docctl worker: NATS refused the credentials (authorization violation)'); process.exit(2)"];
+  const provider = new LocalProvider({ ...localDefaults, command: crash, natsUrl: "nats://worker:s3cret@127.0.0.1:4222", stdio: "ignore", drainTimeoutMs: 1000, idPrefix: "local-crash" }, log);
+  const m = new Manager({ nc, provider, log }, { intervalMs: 100, leaseTtlMs: 2000, maxBootFailures: 3, bootTimeoutMs: 10_000, policy: { min: 1, max: 1, jobsPerWorker: 10, idleMs: 60_000, cooldownMs: 60_000 } });
+  await m.start();
+  try {
+    const halted = await waitFor("creating halted", () => m.snapshot().halted, 15_000, 50, log);
+    expect(halted).toContain("3 server(s) in a row");
+    expect(halted).toContain("exited with code 2: docctl worker: NATS refused the credentials (authorization violation)");
+    // the URL is named with its password masked
+    expect(halted).toContain("nats://***@127.0.0.1:4222");
+    expect(log.lines.join("\n")).not.toContain("s3cret");
+    const made = log.lines.filter((l) => l.includes("created 1 server(s)")).length;
+    expect(made).toBe(3);
+    const ticks = m.snapshot().decisions.up;
+    await waitFor("more ticks", () => m.snapshot().decisions.up >= ticks + 3, 5000);
+    expect(log.lines.filter((l) => l.includes("created 1 server(s)")).length).toBe(3);
+  } finally {
+    await m.stop();
+  }
+});

@@ -49,6 +49,9 @@ export const digitalOceanDefaults: Omit<DigitalOceanOptions, "natsUrl"> = {
 /** Droplets as worker servers. */
 export class DigitalOceanProvider implements Provider {
   readonly name = "digitalocean";
+  get natsUrl(): string {
+    return this.opts.natsUrl;
+  }
   private imageId: number | null = null;
   private seq = 0;
 
@@ -119,6 +122,12 @@ export class DigitalOceanProvider implements Provider {
       out.push(...droplets.map((d) => this.toServer(d, now)));
     }
     return out;
+  }
+
+  failureHints(): string[] {
+    return [
+      `the image ${JSON.stringify(this.opts.image)} has /usr/local/bin/docctl and the docctl user, and its cloud-init ran (on a droplet: journalctl -u docctl-worker, cloud-init status --long)`,
+    ];
   }
 
   async drainAndDelete(server: Server, signal?: AbortSignal): Promise<void> {

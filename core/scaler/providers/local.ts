@@ -2,6 +2,8 @@
 import type { Subprocess } from "bun";
 import { hostname } from "node:os";
 import { sleep } from "../../runtime/util/sleep.ts";
+import { workerEnv } from "../../runtime/util/env.ts";
+import { maskSecrets, redactUrl } from "../../runtime/util/log.ts";
 import type { Provider, ScalerLogger, Server } from "./types.ts";
 
 /** Local provider options. */
@@ -34,18 +36,28 @@ interface Child {
   server: Server;
   proc: Subprocess;
   stopping: boolean;
+  /** the last lines the worker wrote to stderr: why it died, when it did */
+  tail: string[];
 }
 
 /** Runs workers as child processes. Stopping the provider drains them all (SIGTERM) and waits. */
 export class LocalProvider implements Provider {
   readonly name = "local";
+  get natsUrl(): string {
+    return this.opts.natsUrl;
+  }
   private children = new Map<string, Child>();
   private seq = 0;
+  private exits = new Map<string, string>();
 
   constructor(private opts: LocalOptions, private log: ScalerLogger) {}
 
   async list(): Promise<Server[]> {
-    for (const [id, c] of this.children) if (c.proc.exitCode !== null || c.proc.signalCode) this.children.delete(id);
+    for (const [id, c] of this.children) {
+      if (c.proc.exitCode === null && !c.proc.signalCode) continue;
+      this.children.delete(id);
+      if (!c.stopping) this.exits.set(id, `exited with ${c.proc.signalCode ?? `code ${c.proc.exitCode}`}${c.tail.length ? `: ${maskSecrets(c.tail.at(-1)!)}` : ""}`);
+    }
     return [...this.children.values()].filter((c) => !c.stopping).map((c) => c.server);
   }
 
@@ -54,13 +66,16 @@ export class LocalProvider implements Provider {
     for (let i = 0; i < n; i++) {
       const id = `${this.opts.idPrefix}-${++this.seq}`;
       const proc = Bun.spawn([...this.opts.command, ...this.opts.args, "--name", id], {
-        env: { ...process.env, ...this.opts.env, DOCCTL_NATS_URL: this.opts.natsUrl },
+        // the manager's own secrets (a DigitalOcean token, its --http-token) stay with it
+        env: workerEnv({ ...this.opts.env, DOCCTL_NATS_URL: this.opts.natsUrl }),
         stdin: "ignore",
         stdout: this.opts.stdio,
-        stderr: this.opts.stdio,
+        stderr: "pipe",
       });
       const server: Server = { id, name: id, workerId: id, state: "active", createdAt: Date.now() };
-      this.children.set(id, { server, proc, stopping: false });
+      const child: Child = { server, proc, stopping: false, tail: [] };
+      this.children.set(id, child);
+      void this.follow(child);
       proc.exited.then((code) => {
         const c = this.children.get(id);
         if (c && !c.stopping) this.log.warn(`local worker ${id} exited on its own (code ${code})`);
@@ -68,6 +83,33 @@ export class LocalProvider implements Provider {
       out.push(server);
     }
     return out;
+  }
+
+  /** why a worker that is gone ended (exit code and its last line on stderr) */
+  describeExit(server: Server): string | undefined {
+    return this.exits.get(server.id);
+  }
+
+  failureHints(): string[] {
+    return [`the worker command runs here: ${this.opts.command.join(" ")} ${this.opts.args.join(" ")} (try it by hand with -v against ${redactUrl(this.opts.natsUrl)})`];
+  }
+
+  // Passes the worker's stderr on (when stdio is inherit) and keeps its last lines.
+  private async follow(c: Child): Promise<void> {
+    const dec = new TextDecoder();
+    let partial = "";
+    try {
+      for await (const chunk of c.proc.stderr as ReadableStream<Uint8Array>) {
+        if (this.opts.stdio === "inherit") process.stderr.write(chunk);
+        const lines = (partial + dec.decode(chunk, { stream: true })).split("\n");
+        partial = lines.pop() ?? "";
+        for (const l of lines) if (l.trim()) c.tail.push(l.replace(/\x1b\[[0-9;]*m/g, "").trim());
+        if (c.tail.length > 5) c.tail.splice(0, c.tail.length - 5);
+      }
+    } catch {
+      /* the pipe closed with the process */
+    }
+    if (partial.trim()) c.tail.push(partial.trim());
   }
 
   /** SIGTERM (the worker drains: stops pulling, finishes in-flight jobs, exits) and waits, bounded. */

@@ -21,6 +21,8 @@ export interface Server {
 export interface Provider {
   /** "local", "digitalocean" */
   readonly name: string;
+  /** the NATS URL its workers are told to use (named, masked, when they never come up) */
+  readonly natsUrl?: string;
   /** servers this provider owns, in any state */
   list(): Promise<Server[]>;
   /** create `n` more servers; resolves with what was created */
@@ -32,6 +34,10 @@ export interface Provider {
   drainAndDelete(server: Server, signal?: AbortSignal): Promise<void>;
   /** delete at once, no drain (a server that never booted) */
   destroy(server: Server): Promise<void>;
+  /** why a server that is gone ended, if the provider knows (a local worker's exit code and last error line) */
+  describeExit?(server: Server): string | undefined;
+  /** what to check when servers keep failing to come up (the image, the unit ...), for the manager's diagnosis */
+  failureHints?(): string[];
   /** release anything the provider holds (child processes stay unless `stop` says otherwise) */
   stop?(): Promise<void>;
 }
