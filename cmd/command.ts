@@ -1,5 +1,6 @@
 // What every CLI command module exports: its options, its help, and one function that runs it.
-import type { ParseArgsConfig } from "node:util";
+import type { ParseArgsOptionDescriptor } from "node:util";
+import type { ValueCheck } from "./checks.ts";
 import type { NatsAuth } from "../core/runtime/nats/connection.ts";
 import type { SettingsReport } from "./settings.ts";
 
@@ -16,7 +17,10 @@ export interface GlobalOptions {
   logFormat: "pretty" | "json";
 }
 
-export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
+/** One option: node:util parseArgs's descriptor, plus what its value may be (checked for flags, env and docctl.toml alike). */
+export type OptionDecl = ParseArgsOptionDescriptor & { check?: ValueCheck };
+
+export type OptionSpec = Record<string, OptionDecl>;
 
 /** One `docctl <name>` command. `run` returns the process exit code. */
 export interface Command {

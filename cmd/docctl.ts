@@ -11,6 +11,7 @@ import { commands } from "./commands/index.ts";
 import { FLAG_ONLY, GLOBAL_DEFAULTS, GLOBAL_ENV, GLOBAL_HELP, GLOBAL_OPTIONS } from "./globals.ts";
 import { configPath, loadConfigFile, type ConfigFile } from "./config-file.ts";
 import { helpDefaults, originOf, resolveSection, valuesOf, type RawValue, type Setting } from "./settings.ts";
+import { settingProblems } from "./checks.ts";
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -64,23 +65,27 @@ export async function main(argv: string[]): Promise<number> {
     const globals = resolveGlobals(flags, file);
     const mine = resolveSection({ section: cmd.name, spec: cmd.options, flags: pick(flags, cmd.options), env: process.env, file: file?.sections.get(cmd.name), skip: FLAG_ONLY, defaults: helpDefaults(cmd.help) });
     settings = [...globals, ...mine];
+    // Every value is checked against its option before anything runs, wherever it was set.
+    const problems = settingProblems(settings, checkOf);
+    if (problems.length) throw new ConfigError(problems.join("\n"), "");
     const global = globalOptions(valuesOf(globals), file?.path);
-    const explain = () => ({
-      file: file?.path,
-      settings: [
+    const explain = () => {
+      const all = [
         ...globals,
         ...commands.flatMap((c) =>
           c === cmd
             ? mine
             : resolveSection({ section: c.name, spec: c.options, flags: {}, env: process.env, file: file?.sections.get(c.name), skip: FLAG_ONLY, defaults: helpDefaults(c.help) }),
         ),
-      ],
-    });
+      ];
+      return { file: file?.path, settings: all, sections: ["global", ...commands.map((c) => c.name)], problemsOf: (s: Setting[]) => settingProblems(s, checkOf) };
+    };
     return await cmd.run({ values: valuesOf(mine) as never, positionals: parsed.positionals, global, explain });
   } catch (err) {
     if (err instanceof InputError || err instanceof ConfigError) {
       const origin = err instanceof ConfigError ? originOf(settings, err.option) : "";
-      console.error(`docctl ${name}: ${err.message}${origin}`);
+      // several problems (every bad value at once): one line each, each with the command's name
+      console.error(`${err.message}${origin}`.split("\n").map((l) => `docctl ${name}: ${l}`).join("\n"));
       return 2;
     }
     if (err instanceof UnreachableError) {
@@ -163,13 +168,19 @@ export function glueValues(args: string[], cmd: Pick<Command, "options" | "verba
   return out;
 }
 
+/** The check of option `key` of `section` ("" = global), if it declares one. */
+export function checkOf(section: string, key: string) {
+  const spec = section ? commands.find((c) => c.name === section)?.options : GLOBAL_OPTIONS;
+  return spec?.[key]?.check;
+}
+
 function pick(values: Record<string, RawValue>, spec: object): Record<string, RawValue> {
   return Object.fromEntries(Object.entries(values).filter(([k]) => k in spec));
 }
 
 // parseArgs would fill spec defaults in as if they were flags; settings.ts applies them last instead.
 function withoutDefaults(spec: Command["options"]): Command["options"] {
-  return Object.fromEntries(Object.entries(spec).map(([k, s]) => [k, { ...s, default: undefined }]));
+  return Object.fromEntries(Object.entries(spec).map(([k, { check: _check, ...s }]) => [k, { ...s, default: undefined }]));
 }
 
 if (import.meta.main) {

@@ -1,5 +1,6 @@
 // The options every command accepts, their environment variables, and the help text that lists them.
 import type { OptionSpec } from "./command.ts";
+import { oneOf } from "./checks.ts";
 import { DEFAULT_NATS_URL } from "../core/runtime/nats/connection.ts";
 
 export const GLOBAL_OPTIONS: OptionSpec = {
@@ -14,7 +15,7 @@ export const GLOBAL_OPTIONS: OptionSpec = {
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
   verbose: { type: "boolean", short: "v", multiple: true },
-  "log-format": { type: "string" },
+  "log-format": { type: "string", check: oneOf("pretty", "json") },
   "log-file": { type: "string" },
   help: { type: "boolean", short: "h" },
 };

@@ -119,6 +119,10 @@ export function shownValue(s: Setting): unknown {
 export interface SettingsReport {
   file?: string;
   settings: Setting[];
+  /** the section names: "global" and every command */
+  sections: string[];
+  /** the settings among `settings` whose value their option does not allow, one readable line each (file:line, option, what is allowed) */
+  problemsOf(settings: Setting[]): string[];
 }
 
 /** Where a ConfigError's option was set, for its message: ` (from docctl.toml:12 [worker] concurrency)`. */

@@ -1,6 +1,7 @@
 // `docctl config`: the effective settings, where each came from (flag, env, file, default), secrets masked.
 import type { Command } from "../command.ts";
 import { shownValue, type Setting } from "../settings.ts";
+import { ConfigError } from "../../core/runtime/protocol/errors.ts";
 
 export const command: Command = {
   name: "config",
@@ -13,16 +14,28 @@ docctl.toml (--config FILE, env DOCCTL_CONFIG, else ./docctl.toml) > defaults. S
 
 Options:
   --json          one JSON document: {file, settings: [{section, key, value, source, where}]}
-  --section NAME  only "global" or one command's settings`,
+  --section NAME  only "global" or one command's settings
+
+Every value shown is checked against what its option allows, wherever it was set: a bad one is
+reported on stderr with its place (docctl.toml:LINE [section] key, the environment variable, or the
+flag), the option and what is allowed, and the exit code is 2.
+
+Exit codes: 0 all values valid, 2 a value is not allowed, an unknown --section, or a bad docctl.toml
+(unknown section or key, a value of the wrong type, TOML syntax).`,
   options: { json: { type: "boolean" }, section: { type: "string" } },
   async run(ctx) {
     const report = ctx.explain!();
     const want = ctx.values.section as string | undefined;
+    if (want !== undefined && !report.sections.includes(want)) {
+      throw new ConfigError(`--section "${want}": no such section (sections: ${report.sections.join(", ")})`, "section");
+    }
     const rows = report.settings.filter((s) => want === undefined || (want === "global" ? s.section === "" : s.section === want));
+    const problems = report.problemsOf(rows);
     if (ctx.values.json) {
       const settings = rows.map((s) => ({ section: s.section || "global", key: s.key, value: shownValue(s), source: s.source, where: s.where ?? null }));
-      console.log(JSON.stringify({ file: report.file ?? null, settings }, null, 2));
-      return 0;
+      console.log(JSON.stringify({ file: report.file ?? null, settings, problems }, null, 2));
+      for (const p of problems) console.error(`docctl config: ${p}`);
+      return problems.length ? 2 : 0;
     }
     console.log(`# config file: ${report.file ?? "none (no --config, DOCCTL_CONFIG or ./docctl.toml)"}`);
     const width = Math.max(...rows.map((s) => s.key.length));
@@ -34,7 +47,8 @@ Options:
       }
       console.log(`${s.key.padEnd(width)} = ${fmt(s).padEnd(28)} # ${origin(s)}`);
     }
-    return 0;
+    for (const p of problems) console.error(`docctl config: ${p}`);
+    return problems.length ? 2 : 0;
   },
 };
 

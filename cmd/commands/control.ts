@@ -3,6 +3,7 @@ import type { Command, CommandContext } from "../command.ts";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { ConfigError } from "../../core/runtime/protocol/errors.ts";
 import { durOpt, natsOptionsFrom } from "../options.ts";
+import { duration } from "../checks.ts";
 import type { ControlVerb } from "../../core/runtime/protocol/control.ts";
 import { controlWorkers, NoSuchWorkerError } from "../../core/runtime/client/fleet.ts";
 
@@ -38,10 +39,13 @@ Options:
   --all                 every live worker (request on docctl.control.all.${verb})
   --timeout DUR         how long to wait for answers (default 3s)
 
+Exit codes: 0 every worker answered, 1 a named worker did not answer or refused, 2 bad usage,
+4 NATS unreachable.
+
 Examples:
   docctl ${verb} web-1-4711
   docctl ${verb} --all`,
-    options: { all: { type: "boolean" }, timeout: { type: "string" } },
+    options: { all: { type: "boolean" }, timeout: { type: "string", check: duration } },
     positionals: true,
     run: (ctx) => runControl(verb, ctx),
   };

@@ -1,6 +1,7 @@
 // `docctl dead ls|retry`: jobs that failed for good.
 import type { Command } from "../command.ts";
 import { natsOptionsFrom } from "../options.ts";
+import { token } from "../checks.ts";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { InputError } from "../../core/runtime/protocol/errors.ts";
 import { listDead, retryDead } from "../../core/runtime/client/dead.ts";
@@ -17,8 +18,10 @@ retry   publishes the job again with its attempts starting over, and removes its
 Options:
   --json          one JSON line per dead letter
   --handler NAME  only this job type (ls)
-  --all           retry every dead letter`,
-  options: { json: { type: "boolean" }, all: { type: "boolean" }, handler: { type: "string" } },
+  --all           retry every dead letter
+
+Exit codes: 0 listed or retried, 1 unexpected error, 2 bad usage, 4 NATS unreachable.`,
+  options: { json: { type: "boolean" }, all: { type: "boolean" }, handler: { type: "string", check: token } },
   positionals: true,
   async run(ctx) {
     const [verb, id] = ctx.positionals;

@@ -10,6 +10,7 @@ import { buildRegistry, pluginFileNames } from "../registry.ts";
 import { authEnv, connectNats } from "../../core/runtime/nats/connection.ts";
 import { firstSignal } from "../../core/runtime/worker/proc.ts";
 import { natsOptionsFrom } from "../options.ts";
+import { count, duration, httpUrl, oneOf, tokenList } from "../checks.ts";
 import { createLogger } from "../../core/runtime/util/log.ts";
 import { createManager, type ScalerConfig } from "../../core/scaler/create.ts";
 import { managerDefaults } from "../../core/scaler/manager.ts";
@@ -62,33 +63,36 @@ DigitalOcean (--provider digitalocean):
   --do-api-url URL      API origin (default https://api.digitalocean.com)
   --do-token-file FILE  read the API token from FILE (default: env DIGITALOCEAN_TOKEN); never logged
 
+Exit codes: 0 stopped cleanly, 1 unexpected error, 2 bad usage (or no DigitalOcean token), 4 NATS
+unreachable at start.
+
 Examples:
   docctl manager --max 4 --jobs-per-worker 10
   DIGITALOCEAN_TOKEN=... docctl manager --provider digitalocean --region lon1 --ssh-key 1234 \\
       --worker-nats nats://10.16.0.5:4222 --max 20
   docctl manager --provider digitalocean --dry-run -v`,
   options: {
-    provider: { type: "string" },
-    min: { type: "string" },
-    max: { type: "string" },
-    "jobs-per-worker": { type: "string" },
-    interval: { type: "string" },
-    idle: { type: "string" },
-    cooldown: { type: "string" },
-    "drain-timeout": { type: "string" },
-    "lease-ttl": { type: "string" },
+    provider: { type: "string", check: oneOf("local", "digitalocean") },
+    min: { type: "string", check: count(0) },
+    max: { type: "string", check: count(1) },
+    "jobs-per-worker": { type: "string", check: count(1) },
+    interval: { type: "string", check: duration },
+    idle: { type: "string", check: duration },
+    cooldown: { type: "string", check: duration },
+    "drain-timeout": { type: "string", check: duration },
+    "lease-ttl": { type: "string", check: duration },
     "dry-run": { type: "boolean" },
     "worker-nats": { type: "string" },
     "worker-args": { type: "string" },
-    handlers: { type: "string" },
+    handlers: { type: "string", check: tokenList },
     image: { type: "string" },
     region: { type: "string" },
     size: { type: "string" },
     "ssh-key": { type: "string", multiple: true },
     tag: { type: "string", multiple: true },
-    "boot-timeout": { type: "string" },
-    "max-boot-failures": { type: "string" },
-    "do-api-url": { type: "string" },
+    "boot-timeout": { type: "string", check: duration },
+    "max-boot-failures": { type: "string", check: count(1) },
+    "do-api-url": { type: "string", check: httpUrl },
     "do-token-file": { type: "string" },
   },
   verbatim: ["worker-args"],

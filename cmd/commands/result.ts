@@ -14,7 +14,7 @@ export const command: Command = {
   help: `Usage: docctl result ID [--json] [--out DIR]
 
 Prints the result of job ID if one is stored (results are kept 24h by default).
-Exit codes: 0 ok result, 1 failed result or none yet.
+Exit codes: 0 ok result, 1 failed result or none yet, 2 bad usage (not one job id), 4 NATS unreachable.
 
 Options:
   --json      the result as one JSON line

@@ -3,10 +3,16 @@ import type { Command } from "../command.ts";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { durabilityWarnings } from "../../core/runtime/nats/durability.ts";
-import { natsOptionsFrom } from "../options.ts";
+import { durOpt, natsOptionsFrom } from "../options.ts";
+import { duration } from "../checks.ts";
+import { InputError } from "../../core/runtime/protocol/errors.ts";
+import { handlerOverview, isForgotten } from "../../core/runtime/client/handlers.ts";
 import { formatDuration } from "../../core/runtime/util/duration.ts";
 import { PRESENCE_STALE_MS, type PresenceV1 } from "../../core/runtime/protocol/control.ts";
-import { handlerLags, listWorkers, type HandlerLag } from "../../core/runtime/client/fleet.ts";
+import { listWorkers, type HandlerLag } from "../../core/runtime/client/fleet.ts";
+
+/** How long a handler may sit idle, with nothing queued and no live worker, before status leaves it out. */
+export const statusDefaults = { forgetAfterMs: 7 * 24 * 3_600_000 };
 
 export const command: Command = {
   name: "status",
@@ -16,23 +22,44 @@ export const command: Command = {
 Lists every worker with a live presence entry (bucket DOCCTL_WORKERS): id, host, version, uptime,
 state, and per proc its pid, state, restarts, jobs done and the job it is running with its age.
 Then, per handler, the lag: jobs waiting plus jobs in flight on consumer docctl-<handler>.
+Workers are sorted by id and handlers by name, in the tables and in --json alike.
+
+A handler with nothing waiting or in flight, no live worker serving it, and no activity (a delivery,
+an ack, a worker or manager registering it) for --forget-after is left out, so handlers renamed or
+retired long ago do not pile up here. It is only hidden: \`docctl handlers\` still lists it, and its
+jobs are still accepted.
 
 Options:
-  --json                one JSON object {workers, handlers} instead of tables
+  --json                one JSON object {workers, handlers, warnings} instead of tables
+  --forget-after DUR    leave out handlers idle and workerless this long (default 7d)
+
+Exit codes: 0 shown, 2 bad usage or a named WORKER is not live, 4 NATS unreachable.
 
 Examples:
   docctl status
   docctl status web-1-4711 --json | jq '.workers[0].procs'`,
   options: {
     json: { type: "boolean" },
+    "forget-after": { type: "string", check: duration },
   },
   positionals: true,
   async run(ctx) {
     const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl status"));
     try {
+      const forgetAfterMs = durOpt(ctx, "forget-after", statusDefaults.forgetAfterMs);
       let workers = await listWorkers(nc);
-      if (ctx.positionals.length) workers = workers.filter((w) => ctx.positionals.includes(w.id));
-      const lags = await handlerLags(nc);
+      if (ctx.positionals.length) {
+        const missing = ctx.positionals.filter((id) => !workers.some((w) => w.id === id));
+        if (missing.length) {
+          const live = workers.map((w) => w.id);
+          throw new InputError(`no live worker "${missing.join('", "')}" (${live.length ? `live: ${live.join(", ")}` : "no worker is live"}); \`docctl status\` lists them`);
+        }
+        workers = workers.filter((w) => ctx.positionals.includes(w.id));
+      }
+      const now = Date.now();
+      const lags: (HandlerLag & { workers: string[] })[] = (await handlerOverview(nc))
+        .filter((h) => !isForgotten(h, now, forgetAfterMs))
+        .map((h) => ({ handler: h.name, pending: h.pending, ackPending: h.in_flight, lag: h.lag, workers: h.workers }));
       // Data-loss risks of the server and streams in use (old server, unreplicated streams): on stderr.
       const warnings = await durabilityWarnings(await jetstreamManager(nc), nc.info?.version ?? "");
       for (const w of warnings) console.error(`warning: ${w}`);

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "../command.ts";
 import { durOpt, strOpt, natsOptionsFrom } from "../options.ts";
+import { duration } from "../checks.ts";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { InputError } from "../../core/runtime/protocol/errors.ts";
 import { parseJobFile } from "../../core/runtime/client/jobfile.ts";
@@ -40,7 +41,7 @@ Examples:
   echo '{"handler":"echo","payload":{"hi":1}}' | docctl submit - --json`,
   options: {
     "no-wait": { type: "boolean" },
-    timeout: { type: "string" },
+    timeout: { type: "string", check: duration },
     out: { type: "string" },
     json: { type: "boolean" },
     "fail-fast": { type: "boolean" },

@@ -1,6 +1,7 @@
 // `docctl up`: the embedded default. Uses the NATS it finds or starts one, and scales local workers with the manager.
 import type { Command } from "../command.ts";
 import { intOpt, durOpt, listOpt, natsOptionsFrom, strOpt } from "../options.ts";
+import { count, duration } from "../checks.ts";
 import { buildRegistry } from "../registry.ts";
 import { scalerLogger } from "./manager.ts";
 import { createLogger, redactUrl } from "../../core/runtime/util/log.ts";
@@ -34,14 +35,17 @@ Options:
   --concurrency N      jobs of each handler in flight per proc (default ${workerLoopDefaults.concurrency})
   --plugins DIR[,DIR]  load plugins from DIR in every worker (repeatable, or comma-separated)
   --allow-private-fetch  let the title handler fetch loopback/private addresses
-  --dir DIR            where the embedded server keeps its store (default ./.docctl)`,
+  --dir DIR            where the embedded server keeps its store (default ./.docctl)
+
+Exit codes: 0 stopped cleanly (Ctrl-C), 1 unexpected error, 2 bad usage, a broken plugin, or NATS
+refused the credentials.`,
   options: {
-    min: { type: "string" },
-    max: { type: "string" },
-    "jobs-per-worker": { type: "string" },
-    idle: { type: "string" },
-    procs: { type: "string" },
-    concurrency: { type: "string" },
+    min: { type: "string", check: count(0) },
+    max: { type: "string", check: count(1) },
+    "jobs-per-worker": { type: "string", check: count(1) },
+    idle: { type: "string", check: duration },
+    procs: { type: "string", check: count(1) },
+    concurrency: { type: "string", check: count(1) },
     plugins: { type: "string", multiple: true },
     "allow-private-fetch": { type: "boolean" },
     dir: { type: "string" },

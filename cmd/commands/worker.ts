@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { Command, CommandContext } from "../command.ts";
 import { intOpt, durOpt, listOpt, natsOptionsFrom, strOpt } from "../options.ts";
+import { count, duration, pairs, token, tokenList } from "../checks.ts";
 import { buildRegistry, connectBuiltins, handlerNames } from "../registry.ts";
 import { VERSION } from "../version.ts";
 import { addSecret, createLogger } from "../../core/runtime/util/log.ts";
@@ -66,30 +67,33 @@ Options:
                         (a bare port binds to loopback); see docs/metrics.md
   --http-token TOKEN    bearer token for the dashboard's actions; without one they only work on loopback
 
+Exit codes: 0 stopped after a drain, 1 unexpected error, 2 bad usage, a broken plugin, or another
+live worker has this --name, 4 NATS unreachable at start, 130 stopped by a second signal (not clean).
+
 Examples:
   docctl worker --procs 4 --concurrency 8
   docctl worker --procs 2 --dedicated pdf=2 --plugins ./plugins --watch --max-lifetime 1h
   docctl worker --procs 0 --plugins ./plugins          # one process, for debugging`,
   options: {
-    procs: { type: "string" },
-    dedicated: { type: "string" },
-    concurrency: { type: "string" },
-    handlers: { type: "string" },
+    procs: { type: "string", check: count(0) },
+    dedicated: { type: "string", check: pairs("handler=N pairs separated by commas, N a whole number (pdf=2,title=1)", count(1), ",") },
+    concurrency: { type: "string", check: count(1) },
+    handlers: { type: "string", check: tokenList },
     plugins: { type: "string", multiple: true },
     watch: { type: "boolean" },
-    name: { type: "string" },
-    label: { type: "string", multiple: true },
-    "max-jobs": { type: "string" },
-    "max-lifetime": { type: "string" },
-    "max-fast-restarts": { type: "string" },
-    "start-window": { type: "string" },
-    "drain-timeout": { type: "string" },
+    name: { type: "string", check: token },
+    label: { type: "string", multiple: true, check: pairs("KEY=VALUE") },
+    "max-jobs": { type: "string", check: count(1) },
+    "max-lifetime": { type: "string", check: duration },
+    "max-fast-restarts": { type: "string", check: count(0) },
+    "start-window": { type: "string", check: duration },
+    "drain-timeout": { type: "string", check: duration },
     "pid-file": { type: "string" },
-    "ack-wait": { type: "string" },
-    timeout: { type: "string" },
-    "max-attempts": { type: "string" },
-    "retry-base": { type: "string" },
-    replicas: { type: "string" },
+    "ack-wait": { type: "string", check: duration },
+    timeout: { type: "string", check: duration },
+    "max-attempts": { type: "string", check: count(1) },
+    "retry-base": { type: "string", check: duration },
+    replicas: { type: "string", check: count(1) },
     "allow-private-fetch": { type: "boolean" },
     http: { type: "string" },
     "http-token": { type: "string" },

@@ -103,7 +103,7 @@ describe("the binary", () => {
     writeFileSync(path, `[worker]\nconcurrency = "lots"\n`);
     const r = await docctl(["worker", "--config", path]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`--concurrency must be a whole number of at least 1 (got "lots") (from ${path}:2 [worker] concurrency)`);
+    expect(r.stderr).toContain(`docctl worker: ${path}:2: [worker] concurrency: must be a whole number of at least 1 (got "lots")`);
   });
 
   test("settings from the file reach the commands: the NATS URL, the worker's name, submit --json", async () => {
