@@ -3,6 +3,7 @@
 export function progressBar(total: number) {
   const started = Date.now();
   let last = 0;
+  let ended = false;
   const draw = (done: number, failed: number) => {
     const width = 30;
     const filled = Math.round((done / total) * width);
@@ -17,7 +18,16 @@ export function progressBar(total: number) {
       last = now;
       draw(done, failed);
     },
+    /** print a line on stdout above the bar */
+    log(line: string) {
+      process.stderr.write("\r\x1b[K");
+      console.log(line);
+      last = 0;
+    },
+    /** end the bar's line (once; later calls do nothing) */
     done() {
+      if (ended) return;
+      ended = true;
       process.stderr.write("\n");
     },
   };

@@ -1,12 +1,12 @@
 // `docctl submit FILE|-`: submit one job, many, or a batch, and bring the results back.
 import { readFileSync } from "node:fs";
 import type { Command } from "../command.ts";
-import { durOpt, strOpt, natsOptionsFrom } from "../options.ts";
-import { duration } from "../checks.ts";
+import { durOpt, intOpt, strOpt, natsOptionsFrom } from "../options.ts";
+import { count, duration } from "../checks.ts";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { InputError } from "../../core/runtime/protocol/errors.ts";
 import { parseJobFile } from "../../core/runtime/client/jobfile.ts";
-import { submitDefaults, submitPlan, type CollectedResult } from "../../core/runtime/client/submit.ts";
+import { startBatch, submitDefaults, type CollectedResult } from "../../core/runtime/client/submit.ts";
 import { formatDuration } from "../../core/runtime/util/duration.ts";
 import { progressBar } from "../progress.ts";
 
@@ -27,11 +27,13 @@ their stored results are returned.
 Options:
   --no-wait             print the job ids and return at once (fire and forget)
   --timeout DUR         stop waiting after DUR (default 5m); exit code 3
-  --out DIR             write documents named by results into DIR
-  --json                one JSON line per result on stdout (in input order)
+  --out DIR             write documents named by results into DIR (as they arrive)
+  --json                one JSON line per result on stdout (in input order, as they come)
   --fail-fast           stop waiting at the first failed result
   --create              queue jobs for a handler the fleet does not know yet (docctl handlers lists
                         the known ones); without it such a handler is refused as a likely typo
+  --window N            jobs submitted ahead of the results printed, at most (default 4096): keeps
+                        memory flat for a batch of any size
 
 Exit codes: 0 all ok, 1 some job failed, 2 bad input or usage, 3 timed out, 4 NATS unreachable.
 
@@ -46,6 +48,7 @@ Examples:
     json: { type: "boolean" },
     "fail-fast": { type: "boolean" },
     create: { type: "boolean" },
+    window: { type: "string", check: count(1) },
   },
   positionals: true,
   async run(ctx) {
@@ -65,43 +68,51 @@ Examples:
     // leave the results unread (with the default 10 attempts, a 4 s outage ended in "timed out").
     const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl submit", { reconnectForever: true }));
     const started = Date.now();
-    const bar = !json && plan.jobs.length > 1 && process.stderr.isTTY ? progressBar(plan.jobs.length) : undefined;
+    const bar = !json && plan.size > 1 && process.stderr.isTTY ? progressBar(plan.size) : undefined;
+    // Results are printed as they come, in input order: a batch of any size is never held whole
+    // (a window of jobs is in flight, documents are written to --out as they arrive).
+    const print = (line: string) => (bar ? bar.log(line) : console.log(line));
+    const saveErrors: string[] = [];
+    let ok = 0;
+    let failed = 0;
     try {
-      const outcome = await submitPlan(nc, plan, {
+      const run = await startBatch(nc, plan, {
         wait,
         timeoutMs,
         outDir: strOpt(ctx, "out"),
         failFast: Boolean(ctx.values["fail-fast"]),
         create: Boolean(ctx.values.create),
+        window: intOpt(ctx, "window", submitDefaults.window),
         onProgress: bar ? (p) => bar.update(p.done, p.failed) : undefined,
-        // A single job or a non-TTY run prints each result as it arrives; batches print in order at the end.
-        onResult: !json && !bar && plan.kind !== "batch" ? (r) => console.log(formatResult(r)) : undefined,
       });
+      for await (const { result: r } of run) {
+        if (!r.ok || r.save_error) failed++;
+        else ok++;
+        if (r.save_error) saveErrors.push(`${r.id}: ${r.save_error}`);
+        print(json ? resultJson(r) : formatResult(r));
+      }
       bar?.done();
+      const s = run.summary();
       if (!wait) {
-        for (const id of outcome.ids) console.log(json ? JSON.stringify({ id, batch: outcome.batch }) : id);
-        if (outcome.duplicates && !json) console.error(`${outcome.duplicates} of ${outcome.ids.length} were already submitted (duplicate window): not queued again`);
+        // input order, read again from the file (the plan keeps offsets, not a million ids)
+        for (const j of plan.jobs) console.log(json ? JSON.stringify({ id: j.id, batch: s.batch }) : j.id);
+        if (s.duplicates && !json) console.error(`${s.duplicates} of ${s.submitted} were already submitted (duplicate window): not queued again`);
         return 0;
       }
-      const missing = outcome.results.filter((r) => !r).length;
-      const failed = outcome.results.filter((r) => r && (!r.ok || r.save_error)).length;
-      if (json) {
-        for (const r of outcome.results) if (r) console.log(resultJson(r));
-      } else if (plan.kind === "batch" || bar) {
-        for (const r of outcome.results) if (r) console.log(formatResult(r));
-      }
-      const ok = outcome.results.length - missing - failed;
-      for (const r of outcome.results) if (r?.save_error) console.error(`${r.id}: ${r.save_error}`);
+      const missing = s.missing + s.notSubmitted;
+      for (const e of saveErrors) console.error(e);
       if (!json) {
-        const dup = outcome.duplicates ? `, ${outcome.duplicates} already submitted before (not run again)` : "";
+        const dup = s.duplicates ? `, ${s.duplicates} already submitted before (not run again)` : "";
         console.error(`${ok} ok, ${failed} failed${missing ? `, ${missing} without a result` : ""} in ${formatDuration(Date.now() - started)}${dup}`);
       }
-      if (outcome.timedOut && missing) {
-        console.error(`timed out after ${formatDuration(timeoutMs)} waiting for ${missing} result(s); the jobs stay queued: read them later with docctl result ID`);
+      if (s.timedOut && missing) {
+        const never = s.notSubmitted ? ` (${s.notSubmitted} of them were never submitted: submit them again)` : "";
+        console.error(`timed out after ${formatDuration(timeoutMs)} waiting for ${missing} result(s)${never}; the submitted jobs stay queued: read them later with docctl result ID`);
         return 3;
       }
       return failed || missing ? 1 : 0;
     } finally {
+      bar?.done();
       await nc.close();
     }
   },

@@ -37,13 +37,39 @@ describe("codec", () => {
 describe("job files", () => {
   test("a single job, with its id as its batch", () => {
     const p = parseJobFile(`{"handler":"echo","payload":{"a":1},"id":"job-1"}`, "job.json");
-    expect(p).toEqual({ kind: "single", batch: "job-1", jobs: [{ handler: "echo", id: "job-1", payload: { a: 1 } }] });
+    expect(p).toMatchObject({ kind: "single", batch: "job-1", size: 1, handlers: ["echo"], jobs: [{ handler: "echo", id: "job-1", payload: { a: 1 } }] });
   });
   test("a batch gets ids batch-0..n in input order", () => {
     const p = parseJobFile(`{"handler":"title","id":"run7","batch":[{"url":"a"},{"url":"b"}]}`, "b.json");
     expect(p.kind).toBe("batch");
-    expect(p.jobs.map((j) => j.id)).toEqual(["run7-0", "run7-1"]);
-    expect(p.jobs[1]!.payload).toEqual({ url: "b" });
+    expect([...p.jobs].map((j) => j.id)).toEqual(["run7-0", "run7-1"]);
+    expect([...p.jobs][1]!.payload).toEqual({ url: "b" });
+  });
+  test("a big batch is kept as offsets and parsed as taken; taking it twice gives the same jobs", () => {
+    const n = 20_000;
+    const text = `{"handler":"echo","id":"big","batch":[${Array.from({ length: n }, (_, i) => `{"i":${i},"s":"\u00e9\\"]"}`).join(",")}]}`;
+    const p = parseJobFile(text, "big.json");
+    expect(p.size).toBe(n);
+    expect(Array.isArray(p.jobs)).toBe(false);
+    let k = 0;
+    for (const j of p.jobs) {
+      expect(j).toEqual({ handler: "echo", id: `big-${k}`, payload: { i: k, s: 'é"]' }, timeout_ms: undefined, attempts: undefined });
+      k++;
+    }
+    expect(k).toBe(n);
+    expect([...p.jobs][n - 1]!.id).toBe(`big-${n - 1}`);
+  });
+  test("keys after the batch array, a mistake in job 1000 of an array, jobs without ids", () => {
+    const p = parseJobFile(`{"batch":[1,[2],{"x":[3]}],"handler":"h","attempts":2}`, "b.json");
+    expect([...p.jobs].map((j) => [j.payload, j.attempts])).toEqual([[1, 2], [[2], 2], [{ x: [3] }, 2]]);
+    expect(() => parseJobFile(`{"batch":[1],"handler":"h","attempts":0}`, "b.json")).toThrow(/^b\.json:1:39: "attempts" must be a positive whole number/);
+    const jobs = Array.from({ length: 1001 }, (_, i) => (i === 1000 ? `{"handler":"e","payload":1,"idd":"x"}` : `{"handler":"e","payload":${i}}`));
+    expect(() => parseJobFile(`[\n${jobs.join(",\n")}\n]`, "l.json")).toThrow(/^l\.json:1002:28: unknown key "idd" in job \[1000\]/);
+    const list = parseJobFile(`[{"handler":"e","payload":1},{"handler":"f","payload":2}]`, "l.json");
+    const ids = [...list.jobs].map((j) => j.id);
+    expect(new Set(ids).size).toBe(2);
+    expect([...list.jobs].map((j) => j.id)).toEqual(ids);
+    expect(list.handlers).toEqual(["e", "f"]);
   });
   test("an array of jobs with ids gets the same batch id every time", () => {
     const text = `[{"handler":"echo","payload":1,"id":"x"},{"handler":"echo","payload":2,"id":"y"}]`;

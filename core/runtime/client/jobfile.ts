@@ -1,6 +1,6 @@
 // Reads a job file (one job, an array of jobs, or a batch) into a submit plan, with errors that say file:line:col.
 import { createHash, randomUUID } from "node:crypto";
-import { parseTree, printParseErrorCode, getNodeValue, type Node, type ParseError } from "jsonc-parser";
+import { parseTree, printParseErrorCode, getNodeValue, visit, type Node, type ParseError } from "jsonc-parser";
 import { InputError } from "../protocol/errors.ts";
 import { describe, tokenProblem } from "../protocol/subjects.ts";
 
@@ -16,7 +16,14 @@ export interface PlannedJob {
 export interface SubmitPlan {
   kind: "single" | "list" | "batch";
   batch: string;
-  jobs: PlannedJob[];
+  /** how many jobs (undefined for a library iterable whose end is not known ahead) */
+  size?: number;
+  /** the job types named, when known ahead (checked against the registered ones before publishing) */
+  handlers?: string[];
+  /** characters of the longest job in the file: a submitter checks sizes ahead when it could be too big */
+  largestJob?: number;
+  /** the jobs, in input order; those of a file are parsed one by one as they are taken */
+  jobs: Iterable<PlannedJob> | AsyncIterable<PlannedJob>;
 }
 
 const JOB_KEYS = ["handler", "payload", "id", "timeout_ms", "attempts"];
@@ -25,90 +32,208 @@ const BATCH_KEYS = ["handler", "batch", "id", "timeout_ms", "attempts"];
 /** A new random id (subject-safe). */
 export const newId = (): string => randomUUID().replaceAll("-", "").slice(0, 20);
 
-/** Parse `text` (from `source`, for messages) into a plan. Throws InputError with file:line:col. */
-export function parseJobFile(text: string, source: string): SubmitPlan {
+/** A plan read from a file: its size and job types are known, its jobs can be taken more than once. */
+export type FilePlan = Omit<SubmitPlan, "size" | "handlers" | "jobs"> & { size: number; handlers: string[]; largestJob: number; jobs: Iterable<PlannedJob> };
+
+/**
+ * Parse `text` (from `source`, for messages) into a plan. Throws InputError with file:line:col.
+ * The whole file is checked before this returns, but jobs are kept as offsets into `text` and parsed
+ * only when taken: a million-job batch costs its text and two numbers per job, not a million objects.
+ */
+export function parseJobFile(text: string, source: string): FilePlan {
   if (!text.trim()) throw new InputError(`${source}: the file is empty; it must hold a job, an array of jobs, or a batch (see docs/protocol.md)`);
-  const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
   const at = (offset: number) => {
-    const before = text.slice(0, offset);
-    const line = before.split("\n").length;
-    const col = offset - before.lastIndexOf("\n");
-    return `${source}:${line}:${col}`;
+    let line = 1;
+    let last = -1;
+    for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) (line++, (last = i));
+    return `${source}:${line}:${offset - last}`;
   };
-  if (errors.length || !root) {
-    const e = errors[0]!;
-    throw new InputError(`${at(e.offset)}: malformed JSON: ${humanJsonError(printParseErrorCode(e.error))}`);
+  const { rootType, elements, batchArray, error } = scanElements(text);
+  if (error) throw new InputError(`${at(error.offset)}: malformed JSON: ${humanJsonError(printParseErrorCode(error.error))}`);
+  let largestJob = 0;
+  for (let i = 0; i < elements.length; i += 2) largestJob = Math.max(largestJob, elements[i + 1]! - elements[i]!);
+
+  if (rootType === "array") {
+    const n = elements.length / 2;
+    if (n === 0) throw new InputError(`${at(text.indexOf("["))}: the array of jobs is empty: nothing to submit`);
+    // Each job is checked now (so nothing is published from a file with a mistake in job 90 000) and
+    // parsed again when taken.
+    const seen = new Map<string, number>();
+    const ids = createHash("sha256");
+    let allGiven = true;
+    const handlers = new Set<string>();
+    const read = (i: number) => {
+      const base = elements[2 * i]!;
+      const node = parseTree(text.slice(base, elements[2 * i + 1]!))!;
+      return readJob(node, `job [${i}]`, JOB_KEYS, (o) => at(base + o));
+    };
+    for (let i = 0; i < n; i++) {
+      const { out, fields, node, where } = read(i);
+      if (!fields.has("payload")) where(node, `job [${i}] has no "payload" (use {} for none)`);
+      handlers.add(out.handler);
+      if (out.id === undefined) {
+        allGiven = false;
+        continue;
+      }
+      const first = seen.get(out.id);
+      if (first !== undefined) where(node, `job [${i}] has the same "id" as job [${first}] ("${out.id}"); ids must be unique`);
+      seen.set(out.id, i);
+      ids.update(out.id + "\n");
+    }
+    seen.clear();
+    // With every id given, the batch id is derived from them, so a re-run finds the same results.
+    const batch = allGiven ? "b" + ids.digest("hex").slice(0, 20) : newId();
+    // Jobs without an id get a new one, fixed once for the plan (taking the jobs twice gives the same ids).
+    const prefix = newId();
+    return {
+      kind: "list",
+      batch,
+      size: n,
+      handlers: [...handlers],
+      largestJob,
+      jobs: {
+        *[Symbol.iterator]() {
+          for (let i = 0; i < n; i++) {
+            const { out, fields } = read(i);
+            yield { ...out, id: out.id ?? `${prefix}-${i}`, payload: getNodeValue(fields.get("payload")!) };
+          }
+        },
+      },
+    };
   }
-  const fail = (n: Node, msg: string): never => {
+
+  if (rootType === "object" && batchArray) {
+    // The batch object without its (possibly huge) array: checked as before, offsets mapped back.
+    const [bStart, bEnd] = batchArray;
+    const small = text.slice(0, bStart) + "[]" + text.slice(bEnd);
+    const shift = (o: number) => (o >= bStart + 2 ? o + (bEnd - bStart - 2) : o);
+    const root = parseTree(small)!;
+    const { out, node, where } = readJob(root, "the batch", BATCH_KEYS, (o) => at(shift(o)));
+    const n = elements.length / 2;
+    if (n === 0) where(node.children!.find((p) => p.children?.[0]?.value === "batch")!.children![1]!, `"batch" is empty: nothing to submit`);
+    const batch = out.id ?? newId();
+    const { handler, timeout_ms, attempts } = out;
+    return {
+      kind: "batch",
+      batch,
+      size: n,
+      handlers: [handler],
+      largestJob,
+      jobs: {
+        *[Symbol.iterator]() {
+          for (let i = 0; i < n; i++) {
+            const payload = JSON.parse(text.slice(elements[2 * i]!, elements[2 * i + 1]!));
+            yield { handler, id: `${batch}-${i}`, payload, timeout_ms, attempts };
+          }
+        },
+      },
+    };
+  }
+
+  // One job, or a root that is neither: small, parsed whole.
+  const root = parseTree(text)!;
+  const where = (n: Node, msg: string): never => {
     throw new InputError(`${at(n.offset)}: ${msg}`);
   };
-
-  const readJob = (n: Node, where: string, keys: string[]) => {
-    if (n.type !== "object") fail(n, `${where} must be an object like {"handler": "echo", "payload": {...}} (got ${describe(getNodeValue(n))})`);
-    const fields = new Map<string, Node>();
-    for (const prop of n.children ?? []) {
-      const [k, v] = prop.children!;
-      const key = k!.value as string;
-      if (!keys.includes(key)) fail(k!, `unknown key "${key}" in ${where} (expected one of: ${keys.join(", ")})`);
-      fields.set(key, v!);
-    }
-    const h = fields.get("handler");
-    if (!h) fail(n, `${where} has no "handler": name the job type, e.g. "handler": "pdf"`);
-    const hp = tokenProblem(h!.value);
-    if (hp) fail(h!, `"handler" ${hp}`);
-    const out: Omit<PlannedJob, "payload" | "id"> & { id?: string } = { handler: h!.value as string };
-    const id = fields.get("id");
-    if (id) {
-      const p = tokenProblem(id.value);
-      if (p) fail(id, `"id" ${p}`);
-      out.id = id.value as string;
-    }
-    for (const k of ["timeout_ms", "attempts"] as const) {
-      const v = fields.get(k);
-      if (v && !(v.type === "number" && Number.isInteger(v.value) && v.value > 0)) fail(v, `"${k}" must be a positive whole number (got ${JSON.stringify(getNodeValue(v))})`);
-      if (v) out[k] = v.value as number;
-    }
-    return { out, fields };
-  };
-
-  if (root.type === "array") {
-    const jobs: PlannedJob[] = (root.children ?? []).map((n, i) => {
-      const { out, fields } = readJob(n, `job [${i}]`, JOB_KEYS);
-      if (!fields.has("payload")) fail(n, `job [${i}] has no "payload" (use {} for none)`);
-      return { ...out, id: out.id ?? newId(), payload: getNodeValue(fields.get("payload")!) };
-    });
-    if (!jobs.length) fail(root, "the array of jobs is empty: nothing to submit");
-    dupCheck(jobs, (i) => at((root.children ?? [])[i]!.offset));
-    // With every id given, the batch id is derived from them, so a re-run finds the same results.
-    const allGiven = (root.children ?? []).every((n) => n.children?.some((p) => p.children?.[0]?.value === "id"));
-    const batch = allGiven ? "b" + createHash("sha256").update(jobs.map((j) => j.id).join("\n")).digest("hex").slice(0, 20) : newId();
-    return { kind: "list", batch, jobs };
+  if (root.type !== "object") where(root, `expected a job object, an array of jobs, or a batch object (got ${describe(getNodeValue(root))})`);
+  if ((root.children ?? []).some((p) => p.children?.[0]?.value === "batch")) {
+    const b = root.children!.find((p) => p.children?.[0]?.value === "batch")!.children![1]!;
+    where(b, `"batch" must be an array of payloads (got ${describe(getNodeValue(b))})`);
   }
-  if (root.type !== "object") fail(root, `expected a job object, an array of jobs, or a batch object (got ${describe(getNodeValue(root))})`);
-  const isBatch = (root.children ?? []).some((p) => p.children?.[0]?.value === "batch");
-  if (isBatch) {
-    const { out, fields } = readJob(root, "the batch", BATCH_KEYS);
-    const b = fields.get("batch")!;
-    if (b.type !== "array") fail(b, `"batch" must be an array of payloads (got ${describe(getNodeValue(b))})`);
-    if (!b.children?.length) fail(b, `"batch" is empty: nothing to submit`);
-    const batch = out.id ?? newId();
-    const jobs = b.children!.map((n, i) => ({ handler: out.handler, id: `${batch}-${i}`, payload: getNodeValue(n), timeout_ms: out.timeout_ms, attempts: out.attempts }));
-    return { kind: "batch", batch, jobs };
-  }
-  const { out, fields } = readJob(root, "the job", JOB_KEYS);
-  if (!fields.has("payload")) fail(root, `the job has no "payload" (use {} for none)`);
+  const { out, fields } = readJob(root, "the job", JOB_KEYS, at);
+  if (!fields.has("payload")) where(root, `the job has no "payload" (use {} for none)`);
   const id = out.id ?? newId();
-  return { kind: "single", batch: id, jobs: [{ ...out, id, payload: getNodeValue(fields.get("payload")!) }] };
+  return { kind: "single", batch: id, size: 1, handlers: [out.handler], largestJob: text.length, jobs: [{ ...out, id, payload: getNodeValue(fields.get("payload")!) }] };
 }
 
-function dupCheck(jobs: PlannedJob[], where: (i: number) => string) {
-  const seen = new Map<string, number>();
-  jobs.forEach((j, i) => {
-    const first = seen.get(j.id);
-    if (first !== undefined) throw new InputError(`${where(i)}: job [${i}] has the same "id" as job [${first}] ("${j.id}"); ids must be unique`);
-    seen.set(j.id, i);
-  });
+/** Checks one job (or the batch object's own keys) and reads its fields; errors name the place via `at`. */
+function readJob(n: Node, what: string, keys: string[], at: (offset: number) => string) {
+  const where = (node: Node, msg: string): never => {
+    throw new InputError(`${at(node.offset)}: ${msg}`);
+  };
+  if (n.type !== "object") where(n, `${what} must be an object like {"handler": "echo", "payload": {...}} (got ${describe(getNodeValue(n))})`);
+  const fields = new Map<string, Node>();
+  for (const prop of n.children ?? []) {
+    const [k, v] = prop.children!;
+    const key = k!.value as string;
+    if (!keys.includes(key)) where(k!, `unknown key "${key}" in ${what} (expected one of: ${keys.join(", ")})`);
+    fields.set(key, v!);
+  }
+  const h = fields.get("handler");
+  if (!h) where(n, `${what} has no "handler": name the job type, e.g. "handler": "pdf"`);
+  const hp = tokenProblem(h!.value);
+  if (hp) where(h!, `"handler" ${hp}`);
+  const out: Omit<PlannedJob, "payload" | "id"> & { id?: string } = { handler: h!.value as string };
+  const id = fields.get("id");
+  if (id) {
+    const p = tokenProblem(id.value);
+    if (p) where(id, `"id" ${p}`);
+    out.id = id.value as string;
+  }
+  for (const k of ["timeout_ms", "attempts"] as const) {
+    const v = fields.get(k);
+    if (v && !(v.type === "number" && Number.isInteger(v.value) && v.value > 0)) where(v, `"${k}" must be a positive whole number (got ${JSON.stringify(getNodeValue(v))})`);
+    if (v) out[k] = v.value as number;
+  }
+  return { out, fields, node: n, where };
+}
+
+/**
+ * One pass over the text with jsonc-parser's visitor (no tree): the first syntax error, the root's
+ * type, and [start, end) offsets of each job: the root array's elements, or the elements of a root
+ * object's "batch" array (whose own [start, end) is `batchArray`).
+ */
+function scanElements(text: string): { rootType?: "object" | "array" | "value"; elements: number[]; batchArray?: [number, number]; error?: ParseError } {
+  const elements: number[] = [];
+  let rootType: "object" | "array" | "value" | undefined;
+  let depth = 0;
+  let error: ParseError | undefined;
+  let batchNext = false;
+  let batchArray: [number, number] | undefined;
+  let inBatch = false;
+  // elements live at depth 1 of a root array, or depth 2 inside the batch array
+  const elementDepth = () => (rootType === "array" ? 1 : inBatch ? 2 : -1);
+  const begin = (type: "object" | "array", offset: number) => {
+    if (depth === 0) rootType ??= type;
+    if (depth === elementDepth()) elements.push(offset);
+    if (type === "array" && depth === 1 && batchNext && rootType === "object") {
+      // "batch" given twice: the last one counts, as in a parsed object
+      elements.length = 0;
+      inBatch = true;
+      batchArray = [offset, -1];
+    }
+    batchNext = false;
+    depth++;
+  };
+  const end = (type: "object" | "array", offset: number) => {
+    depth--;
+    if (type === "array" && inBatch && depth === 1) {
+      inBatch = false;
+      batchArray![1] = offset + 1;
+    } else if (depth === elementDepth()) elements.push(offset + 1);
+  };
+  visit(
+    text,
+    {
+      onObjectBegin: (offset) => begin("object", offset),
+      onObjectEnd: (offset) => end("object", offset),
+      onArrayBegin: (offset) => begin("array", offset),
+      onArrayEnd: (offset) => end("array", offset),
+      onObjectProperty: (property) => {
+        batchNext = depth === 1 && property === "batch";
+      },
+      onLiteralValue: (_v, offset, length) => {
+        if (depth === 0) rootType ??= "value";
+        if (depth === elementDepth()) elements.push(offset, offset + length);
+        batchNext = false;
+      },
+      onError: (code, offset) => {
+        error ??= { error: code, offset, length: 0 };
+      },
+    },
+    { disallowComments: true, allowTrailingComma: false },
+  );
+  return { rootType, elements, batchArray: batchArray && batchArray[1] > 0 ? batchArray : undefined, error };
 }
 
 function humanJsonError(code: string): string {

@@ -1,7 +1,6 @@
 // Submitting jobs and collecting their results (in input order), usable from code and from the CLI.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -19,14 +18,21 @@ export interface SubmitOptions {
   wait?: boolean;
   /** give up waiting after this many ms (default 5 min) */
   timeoutMs?: number;
-  /** write documents named by results into this directory */
+  /** write documents named by results into this directory (as they arrive) */
   outDir?: string;
   /** stop waiting at the first failed result */
   failFast?: boolean;
+  /**
+   * jobs submitted but not yet handed out in order, at most (default 4096): bounds the submitter's
+   * memory whatever the batch size; the next job is published when the oldest one's result is out
+   */
+  window?: number;
   /** called as results arrive */
   onProgress?(p: { done: number; failed: number; total: number }): void;
   /** called for each result as it arrives (arrival order) */
   onResult?(r: CollectedResult, index: number): void;
+  /** called for each job once JetStream has stored it (or found it a duplicate) */
+  onPublished?(id: string, index: number, duplicate: boolean): void;
   /** queue jobs for handlers the fleet does not know yet (no worker or manager registered them); default false: refused as a likely typo */
   create?: boolean;
   /** stream limits to create the streams with, when they do not exist yet */
@@ -46,131 +52,404 @@ export interface SubmitOutcome {
   timedOut: boolean;
 }
 
-export const submitDefaults = { wait: true, timeoutMs: 5 * 60_000, publishWindow: 256 };
+/** One result handed out by a BatchRun, with its job's place in the input. */
+export interface OrderedResult {
+  index: number;
+  result: CollectedResult;
+}
+
+/** Where a BatchRun stands; final once its results are all handed out. */
+export interface BatchSummary {
+  batch: string;
+  /** jobs published (stored by JetStream, or found to be duplicates) */
+  submitted: number;
+  duplicates: number;
+  /** results in, failed ones among them */
+  done: number;
+  failed: number;
+  /** jobs published whose result did not come (timeout, --fail-fast) */
+  missing: number;
+  /** jobs of the plan never published (the run stopped first), when the plan's size is known */
+  notSubmitted: number;
+  timedOut: boolean;
+  /** stopped at a failed result (failFast) */
+  stoppedEarly: boolean;
+}
+
+export const submitDefaults = { wait: true, timeoutMs: 5 * 60_000, publishWindow: 256, window: 4096, duplicateGraceMs: 1_000 };
+
+/**
+ * A batch in flight: `for await (const { index, result } of run)` hands out results in input order
+ * as they come in, while jobs are published so that at most `window` are waiting to be handed out.
+ * Memory stays bounded by the window, not the batch. `summary()` says where it stands.
+ */
+export interface BatchRun extends AsyncIterable<OrderedResult> {
+  readonly batch: string;
+  summary(): BatchSummary;
+  /** stop publishing and waiting (the iteration ends) */
+  stop(): void;
+}
 
 /** Publish every job of `plan` (deduplicated by id) and, unless told not to, wait for their results. */
 export async function submitPlan(nc: NatsConnection, plan: SubmitPlan, opts: SubmitOptions = {}): Promise<SubmitOutcome> {
-  const wait = opts.wait ?? submitDefaults.wait;
-  const timeoutMs = opts.timeoutMs ?? submitDefaults.timeoutMs;
-  const jsm = await jetstreamManager(nc);
-  // Create-only: a submitter must not reconfigure streams a worker set up (replicas, retention).
-  await ensureStreams(jsm, { ...topologyDefaults, ...opts.topology }, { createOnly: true });
-  // A handler the fleet knows (recorded by a worker or a manager) is accepted even with no worker
-  // running: the job waits and a manager scales up for it. One nobody knows is most likely a typo.
-  if (!opts.create) {
-    const known = await knownHandlerNames(nc);
-    for (const h of new Set(plan.jobs.map((j) => j.handler))) {
-      if (!known.includes(h)) {
-        throw new InputError(
-          `unknown handler "${h}": no worker or manager has registered it (known: ${known.join(", ") || "none yet, start a worker"}). ` +
-            `Check the name; or start a worker that has it (plugins: docctl worker --plugins DIR), tell the manager (docctl manager --handlers ${h}), ` +
-            `or submit with --create to queue it anyway.`,
-        );
-      }
-    }
-  }
-  const now = Date.now();
-  const encoded = plan.jobs.map((j) => encodeJob(toJob(j, plan.batch, now)));
-  const max = nc.info?.max_payload ?? 1024 * 1024;
-  encoded.forEach((b, i) => {
-    if (b.byteLength + 512 > max) {
-      throw new InputError(
-        `job [${i}] ("${plan.jobs[i]!.id}") is ${b.byteLength} bytes encoded, over the server's limit of ${max} bytes. ` +
-          `Put large inputs in the object store (templates) and send a reference, or raise max_payload on the server.`,
-      );
-    }
-  });
-
-  const js = jetstream(nc);
-  const index = new Map(plan.jobs.map((j, i) => [j.id, i]));
-  const results: (CollectedResult | undefined)[] = Array.from({ length: plan.jobs.length }, () => undefined);
-  const savedNames = new Set<string>();
-  let done = 0;
-  let failed = 0;
-  let finish!: () => void;
-  const allIn = new Promise<void>((r) => (finish = r));
-  const accept = async (r: ResultV1) => {
-    const i = index.get(r.id);
-    if (i === undefined || results[i]) return; // not ours, or a duplicate result: the first one stands
-    const c: CollectedResult = r;
-    results[i] = c;
-    if (r.ok && r.output && opts.outDir) {
-      // A document that cannot be fetched must not leave its result uncounted (the wait would never end).
-      try {
-        c.saved_to = await saveOutput(nc, r, opts.outDir, savedNames);
-      } catch (err) {
-        c.save_error = `the job succeeded but its document could not be saved: ${(err as Error).message}`;
-      }
-    }
-    done++;
-    if (!r.ok) failed++;
-    opts.onResult?.(c, i);
-    opts.onProgress?.({ done, failed, total: plan.jobs.length });
-    if (done === plan.jobs.length || (!r.ok && opts.failFast)) finish();
-  };
-
-  // Subscribe before publishing, from the start of the batch's subjects: results of a re-run
-  // (stored the first time) are read back instead of running the jobs again.
-  const collector = wait ? await collect(js, plan.batch, accept) : undefined;
-  let duplicates = 0;
-  const dupIds: string[] = [];
-  try {
-    let next = 0;
-    const giveUpAt = Date.now() + timeoutMs;
-    const publishOne = async () => {
-      while (next < encoded.length) {
-        const i = next++;
-        const j = plan.jobs[i]!;
-        // A server restart or a cluster leader election makes publishes time out; the job id is the
-        // Nats-Msg-Id, so publishing again is safe: JetStream stores it once.
-        await retrying(
-          async (retry) => {
-            const ack = await js.publish(taskSubject(j.handler), encoded[i], { msgID: j.id });
-            if (ack.duplicate) {
-              // on a retry, "duplicate" may be our own earlier publish that got stored but not acked
-              if (retry === 0) duplicates++;
-              dupIds.push(j.id);
-            }
-          },
-          { backoff: natsPublishBackoff, giveUpAt, retryable: isTransientNatsError },
-        );
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(submitDefaults.publishWindow, encoded.length) }, publishOne));
-    if (!wait) return { batch: plan.batch, ids: plan.jobs.map((j) => j.id), results, duplicates, timedOut: false };
-
-    // A duplicate first submitted under another batch has its result on that batch's subject.
-    const poller = dupIds.length ? pollDuplicates(js, dupIds, results, accept) : undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = await Promise.race([
-      allIn.then(() => false),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs))),
-    ]);
-    clearTimeout(timer);
-    poller?.stop();
-    return { batch: plan.batch, ids: plan.jobs.map((j) => j.id), results, duplicates, timedOut };
-  } finally {
-    collector?.stop();
-  }
+  const ids: string[] = [];
+  const results: (CollectedResult | undefined)[] = [];
+  const run = await startBatch(nc, plan, { ...opts, onPublished: (id, i, dup) => ((ids[i] = id), opts.onPublished?.(id, i, dup)) });
+  for await (const { index, result } of run) results[index] = result;
+  results.length = ids.length;
+  const s = run.summary();
+  return { batch: s.batch, ids, results, duplicates: s.duplicates, timedOut: s.timedOut };
 }
 
 /** Library form of a map-reduce batch: run `handler` over `payloads`, results in input order. */
 export async function submitBatch(
   nc: NatsConnection,
   handler: string,
-  payloads: unknown[],
+  payloads: Iterable<unknown> | AsyncIterable<unknown>,
   opts: SubmitOptions & { batch?: string } = {},
 ): Promise<SubmitOutcome> {
-  const batch = opts.batch ?? newId();
-  const jobs = payloads.map((payload, i) => ({ handler, id: `${batch}-${i}`, payload }));
-  return submitPlan(nc, { kind: "batch", batch, jobs }, opts);
+  return submitPlan(nc, batchPlan(handler, payloads, opts.batch), opts);
+}
+
+/** Like submitBatch, but the results come as an async iterator (input order) as they arrive: any batch size. */
+export async function streamBatch(
+  nc: NatsConnection,
+  handler: string,
+  payloads: Iterable<unknown> | AsyncIterable<unknown>,
+  opts: SubmitOptions & { batch?: string } = {},
+): Promise<BatchRun> {
+  return startBatch(nc, batchPlan(handler, payloads, opts.batch), opts);
+}
+
+function batchPlan(handler: string, payloads: Iterable<unknown> | AsyncIterable<unknown>, id?: string): SubmitPlan {
+  const batch = id ?? newId();
+  const size = Array.isArray(payloads) ? payloads.length : undefined;
+  async function* jobs() {
+    let i = 0;
+    for await (const payload of payloads) yield { handler, id: `${batch}-${i++}`, payload };
+  }
+  // An array stays synchronous (no await per job).
+  const sync = Array.isArray(payloads) ? payloads.map((payload, i) => ({ handler, id: `${batch}-${i}`, payload })) : undefined;
+  return { kind: "batch", batch, size, handlers: [handler], jobs: sync ?? jobs() };
+}
+
+/**
+ * Checks the streams and job types, then starts publishing `plan`'s jobs; the returned run hands out
+ * the results. Errors before anything is published (unknown handler, NATS away) reject here.
+ */
+export async function startBatch(nc: NatsConnection, plan: SubmitPlan, opts: SubmitOptions = {}): Promise<BatchRun> {
+  const jsm = await jetstreamManager(nc);
+  // Create-only: a submitter must not reconfigure streams a worker set up (replicas, retention).
+  await ensureStreams(jsm, { ...topologyDefaults, ...opts.topology }, { createOnly: true });
+  // A handler the fleet knows (recorded by a worker or a manager) is accepted even with no worker
+  // running: the job waits and a manager scales up for it. One nobody knows is most likely a typo.
+  const known = opts.create ? undefined : new Set(await knownHandlerNames(nc));
+  for (const h of plan.handlers ?? []) checkHandler(h, known);
+  const run = new Run(nc, jetstream(nc), plan, opts, known);
+  // A file with a job that may be over the server's limit (msgpack can be ~3x a short JSON number):
+  // every job is encoded once ahead, so nothing is published from a file that would fail half-way.
+  const max = nc.info?.max_payload ?? 1024 * 1024;
+  if (plan.largestJob !== undefined && plan.largestJob * 3 + 512 > max && Symbol.iterator in plan.jobs) {
+    let i = 0;
+    for (const j of plan.jobs as Iterable<PlannedJob>) run.encode(j, i++);
+  }
+  await run.start();
+  return run;
+}
+
+function checkHandler(h: string, known: Set<string> | undefined) {
+  if (!known || known.has(h)) return;
+  throw new InputError(
+    `unknown handler "${h}": no worker or manager has registered it (known: ${[...known].join(", ") || "none yet, start a worker"}). ` +
+      `Check the name; or start a worker that has it (plugins: docctl worker --plugins DIR), tell the manager (docctl manager --handlers ${h}), ` +
+      `or submit with --create to queue it anyway.`,
+  );
+}
+
+class Run implements BatchRun {
+  readonly batch: string;
+  private wait: boolean;
+  private window: number;
+  private deadline: number;
+  private nextPub = 0;
+  private nextEmit = 0;
+  private published = false;
+  /** results in (or being saved), not yet handed out: at most `window` */
+  private pending = new Map<number, CollectedResult | Promise<CollectedResult>>();
+  /** jobs published whose result has not come, by id (ids of a batch plan map to their index directly) */
+  private inFlight = new Map<string, number>();
+  /** results that came before their job was published (a re-run reading stored results) */
+  private early = new Map<string, ResultV1>();
+  /** published as duplicates: their result may be on another batch's subject, read by id after a grace */
+  private dups = new Map<string, number>();
+  private counts = { submitted: 0, duplicates: 0, done: 0, failed: 0 };
+  private savedNames = new Set<string>();
+  private timedOut = false;
+  private stopped = false;
+  private stoppedEarly = false;
+  private error: unknown;
+  private wake?: () => void;
+  private windowWaiter?: () => void;
+  private collector?: { stop(): void };
+  private timer?: ReturnType<typeof setTimeout>;
+  private poller?: ReturnType<typeof setInterval>;
+  private polling = false;
+  private max: number;
+
+  constructor(private nc: NatsConnection, private js: JetStreamClient, private plan: SubmitPlan, private opts: SubmitOptions, private known: Set<string> | undefined) {
+    this.batch = plan.batch;
+    this.wait = opts.wait ?? submitDefaults.wait;
+    this.window = Math.max(1, opts.window ?? submitDefaults.window);
+    this.deadline = Date.now() + (opts.timeoutMs ?? submitDefaults.timeoutMs);
+    this.max = nc.info?.max_payload ?? 1024 * 1024;
+  }
+
+  async start(): Promise<void> {
+    // Subscribe before publishing, from the start of the batch's subjects: results of a re-run
+    // (stored the first time) are read back instead of running the jobs again.
+    if (this.wait) this.collector = await collect(this.js, this.batch, (r) => this.accept(r));
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.finish();
+    }, Math.max(0, this.deadline - Date.now()));
+    // The first job is encoded before start() returns, so a job too big for the server fails here.
+    const iter = (Symbol.asyncIterator in this.plan.jobs ? this.plan.jobs[Symbol.asyncIterator]() : this.plan.jobs[Symbol.iterator]()) as Iterator<PlannedJob> | AsyncIterator<PlannedJob>;
+    const first = await iter.next();
+    if (!first.done) this.encode(first.value, 0);
+    void this.publishAll(iter, first).catch((err) => {
+      this.error = err;
+      this.finish();
+    });
+  }
+
+  summary(): BatchSummary {
+    const c = this.counts;
+    const size = this.plan.size;
+    return {
+      batch: this.batch,
+      ...c,
+      missing: this.wait ? c.submitted - c.done : 0,
+      notSubmitted: size === undefined ? 0 : size - c.submitted,
+      timedOut: this.timedOut,
+      stoppedEarly: this.stoppedEarly,
+    };
+  }
+
+  stop(): void {
+    this.finish();
+  }
+
+  private finish() {
+    this.stopped = true;
+    this.wake?.();
+    this.windowWaiter?.();
+  }
+
+  encode(j: PlannedJob, i: number): Uint8Array {
+    checkHandler(j.handler, this.known);
+    const b = encodeJob(toJob(j, this.batch, Date.now()));
+    if (b.byteLength + 512 > this.max) {
+      throw new InputError(
+        `job [${i}] ("${j.id}") is ${b.byteLength} bytes encoded, over the server's limit of ${this.max} bytes. ` +
+          `Put large inputs in the object store (templates) and send a reference, or raise max_payload on the server.`,
+      );
+    }
+    return b;
+  }
+
+  // Publishes in input order with up to `publishWindow` PubAcks outstanding, never more than `window`
+  // jobs ahead of the results handed out.
+  private async publishAll(iter: Iterator<PlannedJob> | AsyncIterator<PlannedJob>, first: IteratorResult<PlannedJob>) {
+    let outstanding = 0;
+    let slotFree: (() => void) | undefined;
+    let failure: unknown;
+    const inflight = new Set<Promise<void>>();
+    for (let r = first; !r.done; r = await iter.next()) {
+      if (this.stopped) break;
+      const j = r.value;
+      while (this.wait && this.nextPub - this.nextEmit >= this.window && !this.stopped) await new Promise<void>((w) => (this.windowWaiter = w));
+      while (outstanding >= submitDefaults.publishWindow && !failure) await new Promise<void>((w) => (slotFree = w));
+      if (failure) throw failure;
+      if (this.stopped) break;
+      const i = this.nextPub++;
+      const data = this.encode(j, i);
+      const known = this.early.get(j.id);
+      if (known) {
+        // Its result is already stored (a re-run): count it as submitted, do not publish it again.
+        this.early.delete(j.id);
+        this.counts.submitted++;
+        this.counts.duplicates++;
+        this.opts.onPublished?.(j.id, i, true);
+        this.take(known, i);
+        continue;
+      }
+      if (this.wait && this.plan.kind !== "batch") this.inFlight.set(j.id, i);
+      outstanding++;
+      const p = this.publishOne(j, data, i)
+        .catch((err) => void (failure ??= err))
+        .finally(() => {
+          outstanding--;
+          inflight.delete(p);
+          slotFree?.();
+          slotFree = undefined;
+        });
+      inflight.add(p);
+    }
+    await Promise.all(inflight);
+    if (failure) throw failure;
+    this.published = true;
+    this.wake?.();
+  }
+
+  private async publishOne(j: PlannedJob, data: Uint8Array, i: number) {
+    // A server restart or a cluster leader election makes publishes time out; the job id is the
+    // Nats-Msg-Id, so publishing again is safe: JetStream stores it once.
+    await retrying(
+      async (retry) => {
+        const ack = await this.js.publish(taskSubject(j.handler), data, { msgID: j.id });
+        // on a retry, "duplicate" may be our own earlier publish that got stored but not acked
+        const dup = ack.duplicate && retry === 0;
+        if (ack.duplicate) this.watchDuplicate(j.id);
+        this.counts.submitted++;
+        if (dup) this.counts.duplicates++;
+        this.opts.onPublished?.(j.id, i, dup);
+      },
+      { backoff: natsPublishBackoff, giveUpAt: this.deadline, retryable: (err) => !this.stopped && isTransientNatsError(err) },
+    );
+  }
+
+  // A duplicate first submitted under another batch has its result on that batch's subject: read it by
+  // id if the collector has not brought it within a grace period.
+  private watchDuplicate(id: string) {
+    if (!this.wait) return;
+    this.dups.set(id, Date.now());
+    this.poller ??= setInterval(() => void this.pollDuplicates(), 500);
+  }
+
+  private async pollDuplicates() {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const now = Date.now();
+      for (const [id, since] of this.dups) {
+        if (this.stopped) return;
+        if (!this.isWaitingFor(id)) {
+          this.dups.delete(id);
+          continue;
+        }
+        if (now - since < submitDefaults.duplicateGraceMs) continue;
+        const r = await readResult(this.js, id).catch(() => undefined);
+        if (r) {
+          this.dups.delete(id);
+          this.accept(r);
+        }
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private indexOf(id: string): number | undefined {
+    if (this.plan.kind === "batch") {
+      if (!id.startsWith(this.batch + "-")) return undefined;
+      const i = Number(id.slice(this.batch.length + 1));
+      return Number.isInteger(i) && i >= 0 ? i : undefined;
+    }
+    return this.inFlight.get(id);
+  }
+
+  private isWaitingFor(id: string): boolean {
+    const i = this.indexOf(id);
+    return i !== undefined && i < this.nextPub && i >= this.nextEmit && !this.pending.has(i);
+  }
+
+  // A result from the collector or the duplicate poller.
+  private accept(r: ResultV1) {
+    if (this.stopped) return;
+    const i = this.indexOf(r.id);
+    if (i === undefined || i >= this.nextPub) {
+      // not published yet (a re-run: its result was stored before), or not one of ours
+      if (i !== undefined || this.plan.kind !== "batch") this.early.set(r.id, r);
+      return;
+    }
+    if (i < this.nextEmit || this.pending.has(i)) return; // a duplicate result: the first one stands
+    this.take(r, i);
+  }
+
+  private take(r: ResultV1, i: number) {
+    this.inFlight.delete(r.id);
+    const c: CollectedResult = r;
+    this.counts.done++;
+    if (!r.ok) this.counts.failed++;
+    if (r.ok && r.output && this.opts.outDir) {
+      // Written as it arrives (in parallel with waiting for the rest); the bytes are then dropped.
+      // A document that cannot be fetched must not leave its result uncounted (the wait would never end).
+      this.pending.set(
+        i,
+        saveOutput(this.nc, r, this.opts.outDir, this.savedNames).then(
+          (path) => {
+            c.saved_to = path;
+            if (c.output?.data) c.output = { ...c.output, data: undefined };
+            return c;
+          },
+          (err) => ((c.save_error = `the job succeeded but its document could not be saved: ${(err as Error).message}`), c),
+        ),
+      );
+    } else this.pending.set(i, c);
+    this.opts.onResult?.(c, i);
+    this.opts.onProgress?.({ done: this.counts.done, failed: this.counts.failed, total: this.plan.size ?? this.nextPub });
+    if (!r.ok && this.opts.failFast) {
+      this.stoppedEarly = true;
+      this.failFastAt = i;
+    }
+    if (i === this.nextEmit || this.stoppedEarly) this.wake?.();
+  }
+
+  private failFastAt = -1;
+
+  async *[Symbol.asyncIterator](): AsyncIterator<OrderedResult> {
+    try {
+      if (!this.wait) {
+        // fire and forget: nothing to hand out, only wait for every publish
+        while (!this.published && !this.stopped) await new Promise<void>((w) => (this.wake = w));
+        if (this.error) throw this.error;
+        return;
+      }
+      for (;;) {
+        if (this.error) throw this.error;
+        const head = this.pending.get(this.nextEmit);
+        if (head !== undefined) {
+          const result = await head;
+          this.pending.delete(this.nextEmit);
+          const index = this.nextEmit++;
+          this.windowWaiter?.();
+          yield { index, result };
+          continue;
+        }
+        if (this.stoppedEarly) {
+          // failFast: hand out the failed result (and the ones before it that are in), then stop
+          const rest = [...this.pending.keys()].filter((k) => k <= this.failFastAt).sort((a, b) => a - b);
+          for (const k of rest) yield { index: k, result: await this.pending.get(k)! };
+          return;
+        }
+        if (this.stopped || (this.published && this.nextEmit >= this.nextPub)) return;
+        await new Promise<void>((w) => (this.wake = w));
+      }
+    } finally {
+      this.stopped = true;
+      this.windowWaiter?.();
+      clearTimeout(this.timer);
+      clearInterval(this.poller);
+      this.collector?.stop();
+    }
+  }
 }
 
 function toJob(j: PlannedJob, batch: string, now: number): JobV1 {
   return { v: 1, id: j.id, batch, handler: j.handler, payload: j.payload, submitted_at: now, attempts: j.attempts, timeout_ms: j.timeout_ms };
 }
 
-async function collect(js: JetStreamClient, batch: string, accept: (r: ResultV1) => Promise<void>) {
+async function collect(js: JetStreamClient, batch: string, accept: (r: ResultV1) => void) {
   const consumer = await js.consumers.get(STREAM_RESULTS, { filter_subjects: `docctl.results.${batch}.>`, deliver_policy: DeliverPolicy.All });
   // Short pulls: after a reconnect the client checks the consumer and, when JetStream is not answering
   // yet (a server just restarted), waits `expires` before checking again; with the default (30 s) a
@@ -178,11 +457,13 @@ async function collect(js: JetStreamClient, batch: string, accept: (r: ResultV1)
   const messages = await consumer.consume({ max_messages: 256, expires: 2_000 });
   const loop = (async () => {
     for await (const m of messages) {
+      let r: ResultV1;
       try {
-        await accept(decodeResult(m.data));
+        r = decodeResult(m.data);
       } catch {
-        /* a foreign message on a results subject: not ours to read */
+        continue; /* a foreign message on a results subject: not ours to read */
       }
+      accept(r);
     }
   })();
   return {
@@ -191,24 +472,6 @@ async function collect(js: JetStreamClient, batch: string, accept: (r: ResultV1)
       void loop;
     },
   };
-}
-
-function pollDuplicates(js: JetStreamClient, ids: string[], results: unknown[], accept: (r: ResultV1) => Promise<void>) {
-  let stopped = false;
-  void (async () => {
-    const idx = new Set(ids);
-    while (!stopped && idx.size) {
-      for (const id of [...idx]) {
-        const r = await readResult(js, id).catch(() => undefined);
-        if (r) {
-          idx.delete(id);
-          await accept(r);
-        }
-      }
-      await sleep(500);
-    }
-  })();
-  return { stop: () => (stopped = true) };
 }
 
 /** The stored result of job `id`, whatever its batch; undefined when there is none (yet). */
@@ -234,14 +497,14 @@ export async function saveOutput(nc: NatsConnection, r: ResultV1, dir: string, t
     bytes = (await os.getBlob(out.name)) ?? undefined;
     if (!bytes) throw new Error(`the document ${out.name} of job ${r.id} is no longer in ${out.bucket} (expired?)`);
   }
-  mkdirSync(dir, { recursive: true });
+  await mkdir(dir, { recursive: true });
   // Only a base name: a handler cannot make the submitter write outside the directory.
   let name = basename(out.filename ?? `${r.id}.bin`) || `${r.id}.bin`;
   // Two jobs of one run naming the same file: the later one is prefixed with its id, not overwritten.
   if (taken.has(name)) name = `${r.id}-${name}`;
   taken.add(name);
   const path = join(dir, name);
-  writeFileSync(path, bytes);
+  await writeFile(path, bytes);
   return path;
 }
 
