@@ -2,7 +2,7 @@
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { newId, type PlannedJob } from "../runtime/client/jobfile.ts";
-import { readResult, submitPlan, type SubmitOutcome } from "../runtime/client/submit.ts";
+import { readResult, startBatch, submitPlan, type SubmitOutcome } from "../runtime/client/submit.ts";
 import { tokenProblem } from "../runtime/protocol/subjects.ts";
 import type { TopologyOptions } from "../runtime/nats/topology.ts";
 import { holdConnection, releaseConnection, type HeldConnection, type NatsTarget } from "./connection.ts";
@@ -40,6 +40,12 @@ export interface SubmitBatchOptions extends JobOptions {
   onProgress?(p: { done: number; failed: number; total: number }): void;
 }
 
+/** Options of streamBatch(). */
+export interface StreamBatchOptions extends SubmitBatchOptions {
+  /** jobs submitted ahead of the results handed out, at most (default 4096) */
+  window?: number;
+}
+
 export const clientDefaults = { waitMs: 5 * 60_000 };
 
 /**
@@ -72,13 +78,60 @@ export class Client {
     return outcome[0]!;
   }
 
-  /** Run `handler` on each payload; the results come in the order of `payloads`. */
-  async submitBatch<R = unknown, P = unknown>(handler: string, payloads: readonly P[], opts: SubmitBatchOptions = {}): Promise<JobResult<R>[]> {
-    const batch = opts.batch ?? newId();
-    const p = tokenProblem(batch);
-    if (p) throw new TypeError(`submitBatch: batch "${batch}" ${p}`);
-    if (payloads.length === 0) return [];
-    return await this.run<R>(batch, payloads.map((payload, i) => job(handler, `${batch}-${i}`, payload, opts)), opts);
+  /**
+   * Run `handler` on each payload (an array, or any iterable or async iterable); the results come in
+   * the order of `payloads`. For batches too big to hold, use streamBatch().
+   */
+  async submitBatch<R = unknown, P = unknown>(handler: string, payloads: Iterable<P> | AsyncIterable<P>, opts: SubmitBatchOptions = {}): Promise<JobResult<R>[]> {
+    const batch = batchId(opts, "submitBatch");
+    if (Array.isArray(payloads)) {
+      if (payloads.length === 0) return [];
+      return await this.run<R>(batch, payloads.map((payload, i) => job(handler, `${batch}-${i}`, payload, opts)), opts);
+    }
+    const out: JobResult<R>[] = [];
+    for await (const r of this.streamBatch<R, P>(handler, payloads, { ...opts, batch })) out.push(r);
+    return out;
+  }
+
+  /**
+   * Run `handler` on each payload and hand the results out as they come, in input order:
+   * `for await (const r of client.streamBatch("pdf", payloads())) ...`. Payloads are taken from the
+   * iterable only as far as `window` allows, so memory stays flat for a batch of any size. Throws
+   * ResultTimeoutError (after the results that did come) when the wait runs out.
+   */
+  async *streamBatch<R = unknown, P = unknown>(handler: string, payloads: Iterable<P> | AsyncIterable<P>, opts: StreamBatchOptions = {}): AsyncGenerator<JobResult<R>, void, undefined> {
+    const batch = batchId(opts, "streamBatch");
+    const nc = await this.connection();
+    async function* jobs() {
+      let i = 0;
+      for await (const payload of payloads) yield job(handler, `${batch}-${i++}`, payload, opts);
+    }
+    const waitMs = opts.waitMs ?? this.opts.waitMs ?? clientDefaults.waitMs;
+    const run = await startBatch(nc, { kind: "batch", batch, handlers: [job(handler, batch, null, opts).handler], jobs: jobs() }, {
+      timeoutMs: waitMs,
+      window: opts.window,
+      onProgress: opts.onProgress,
+      topology: this.opts.topology,
+    });
+    let handed = 0;
+    try {
+      for await (const { result } of run) {
+        handed++;
+        yield fromWire<R>(result);
+      }
+    } finally {
+      run.stop();
+    }
+    const s = run.summary();
+    if (s.missing > 0) {
+      const missing = Array.from({ length: s.submitted - handed }, (_, k) => `${batch}-${handed + k}`);
+      throw new ResultTimeoutError(
+        `${s.missing} of ${s.submitted} submitted results did not arrive within ${waitMs}ms (first missing: ${missing[0]}); ` +
+          `they may still come: read them later with client.result(id)`,
+        missing,
+        [],
+      );
+    }
   }
 
   /** The stored result of job `id` (whatever its batch), or undefined while there is none. */
@@ -114,6 +167,13 @@ export class Client {
     }
     return results as JobResult<R>[];
   }
+}
+
+function batchId(opts: { batch?: string }, what: string): string {
+  const batch = opts.batch ?? newId();
+  const p = tokenProblem(batch);
+  if (p) throw new TypeError(`${what}: batch "${batch}" ${p}`);
+  return batch;
 }
 
 function job(handler: string, id: string, payload: unknown, o: JobOptions): PlannedJob {

@@ -1,6 +1,6 @@
 // The docctl package: submit jobs (Client), run handlers in your own process (Worker), declare
 // handlers (defineHandler), and the v1 wire types. Runs on Node 20+ and Bun.
-export { Client, clientDefaults, type ClientOptions, type JobOptions, type SubmitOptions, type SubmitBatchOptions } from "./client.ts";
+export { Client, clientDefaults, type ClientOptions, type JobOptions, type SubmitOptions, type SubmitBatchOptions, type StreamBatchOptions } from "./client.ts";
 export { Worker, type WorkerOptions } from "./worker.ts";
 export { defineHandler, type Handler, type PayloadOf, type ResultOf } from "./handler.ts";
 export { ResultTimeoutError, type JobResult } from "./result.ts";
