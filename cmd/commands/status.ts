@@ -9,7 +9,11 @@ import { InputError } from "../../core/runtime/protocol/errors.ts";
 import { handlerOverview, isForgotten } from "../../core/runtime/client/handlers.ts";
 import { formatDuration } from "../../core/runtime/util/duration.ts";
 import { PRESENCE_STALE_MS, type PresenceV1 } from "../../core/runtime/protocol/control.ts";
-import { listWorkers, type HandlerLag } from "../../core/runtime/client/fleet.ts";
+import { listWorkers } from "../../core/runtime/client/fleet.ts";
+import type { HandlerLag } from "../../core/runtime/client/lag.ts";
+
+/** What the lag table shows of a handler. */
+type StatusLag = Pick<HandlerLag, "handler" | "pending" | "ackPending" | "lag">;
 
 /** How long a handler may sit idle, with nothing queued and no live worker, before status leaves it out. */
 export const statusDefaults = { forgetAfterMs: 7 * 24 * 3_600_000 };
@@ -57,7 +61,7 @@ Examples:
         workers = workers.filter((w) => ctx.positionals.includes(w.id));
       }
       const now = Date.now();
-      const lags: (HandlerLag & { workers: string[] })[] = (await handlerOverview(nc))
+      const lags: (StatusLag & { workers: string[] })[] = (await handlerOverview(nc))
         .filter((h) => !isForgotten(h, now, forgetAfterMs))
         .map((h) => ({ handler: h.name, pending: h.pending, ackPending: h.in_flight, lag: h.lag, workers: h.workers }));
       // Data-loss risks of the server and streams in use (old server, unreplicated streams): on stderr.
@@ -73,7 +77,7 @@ Examples:
 };
 
 /** The human-readable status: a block per worker, then the handler lag table. */
-export function renderStatus(workers: PresenceV1[], lags: HandlerLag[], now: number): string {
+export function renderStatus(workers: PresenceV1[], lags: StatusLag[], now: number): string {
   const out: string[] = [];
   if (!workers.length) out.push("No live workers. Start one with `docctl worker`.");
   for (const w of workers) {

@@ -1,6 +1,8 @@
 // Templates in the DOCCTL_TEMPLATES JetStream object store, and a per-proc cache keyed by object digest.
 import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { Objm, type ObjectInfo, type ObjectStore } from "@nats-io/obj";
+import { isNotFound } from "../runtime/nats/errors.ts";
 import { renderError } from "./errors.ts";
 import { type Template, type TemplateKind, type TemplateSource, buildTemplate, checkTemplateName, decodeBundle, encodeBundle } from "./template.ts";
 
@@ -25,9 +27,12 @@ export interface TemplateInfo {
 export async function templateStore(nc: NatsConnection, create = true): Promise<ObjectStore | null> {
   const objm = new Objm(nc);
   try {
-    return create ? await objm.create(TEMPLATES_BUCKET, { description: "docctl templates" }) : await objm.open(TEMPLATES_BUCKET);
+    if (create) return await objm.create(TEMPLATES_BUCKET, { description: "docctl templates" });
+    // Objm.open says "not found" only in its message; the bucket's stream info says it with a JetStream code.
+    await (await jetstreamManager(nc)).streams.info(`OBJ_${TEMPLATES_BUCKET}`);
+    return await objm.open(TEMPLATES_BUCKET, false);
   } catch (err) {
-    if (!create && /not found/i.test((err as Error).message)) return null;
+    if (!create && isNotFound(err)) return null;
     throw renderError("TEMPLATE_STORE_ERROR", `cannot open the ${TEMPLATES_BUCKET} object store: ${(err as Error).message}`, { cause: err, retryable: true });
   }
 }

@@ -2,7 +2,7 @@
 export * from "./policy.ts";
 export * from "./rate-limit.ts";
 export * from "./errors.ts";
-export * from "./lag.ts";
+export { readLag, type LagReading, type HandlerLag } from "../runtime/client/lag.ts";
 export * from "./lease.ts";
 export { drainDefaults, drainWorker, workerStatus, type DrainOptions, type DrainOutcome } from "../runtime/client/fleet.ts";
 export * from "./manager.ts";

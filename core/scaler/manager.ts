@@ -8,7 +8,8 @@ import { redactUrl } from "../runtime/util/log.ts";
 import type { PresenceV1 } from "../runtime/protocol/control.ts";
 import { classifyServer, initialBootStreak, nextBootStreak, type BootStreak, type ServerState } from "./readiness.ts";
 import { ProviderError, ProviderErrorCodes } from "./errors.ts";
-import { readLag, TASKS_STREAM, type LagReading } from "./lag.ts";
+import { readLag, type LagReading } from "../runtime/client/lag.ts";
+import { STREAM_TASKS } from "../runtime/protocol/subjects.ts";
 import { Lease } from "./lease.ts";
 import { decide, initialPolicyState, policyDefaults, type Decision, type PolicyOptions, type PolicyState } from "./policy.ts";
 import type { Provider, ScalerLogger, Server } from "./providers/types.ts";
@@ -54,7 +55,7 @@ export const managerDefaults: ManagerOptions = {
   intervalMs: 5000,
   dryRun: false,
   leaseTtlMs: 15_000,
-  stream: TASKS_STREAM,
+  stream: STREAM_TASKS,
   statusTimeoutMs: 500,
   createBackoff: { initialMs: 30_000, maxMs: 15 * 60_000, factor: 2, jitter: 0 },
   bootTimeoutMs: 10 * 60_000,

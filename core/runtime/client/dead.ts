@@ -4,7 +4,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeDead, encodeJob, type DeadLetterV1 } from "../protocol/codec.ts";
 import { InputError } from "../protocol/errors.ts";
 import { STREAM_DEAD, taskSubject } from "../protocol/subjects.ts";
-import { isNotFound } from "../nats/topology.ts";
+import { isNotFound } from "../nats/errors.ts";
 
 export interface DeadEntry {
   seq: number;

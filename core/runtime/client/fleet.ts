@@ -1,9 +1,9 @@
 // The one control client: list live workers, send control verbs, ask one worker how busy it is, drain
-// one and wait until it has gone, read per-handler lag. The CLI, the scaler and the dashboard all use it,
+// one and wait until it has gone (lag is in lag.ts). The CLI, the scaler and the dashboard all use it,
 // and it reads the reply types of protocol/control.ts, so no copy of the wire shapes can drift.
-import { errors, type NatsConnection } from "@nats-io/transport-node";
-import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { STREAM_TASKS, consumerName } from "../protocol/subjects.ts";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
+import { isNoAnswer, isNotFound } from "../nats/errors.ts";
 import { BUCKET_WORKERS, controlSubject, type ControlReplyV1, type ControlVerb, type PresenceV1 } from "../protocol/control.ts";
 import { sleep } from "../util/sleep.ts";
 
@@ -23,7 +23,7 @@ export async function listWorkers(nc: NatsConnection): Promise<PresenceV1[]> {
       deliver_policy: DeliverPolicy.LastPerSubject,
     });
   } catch (err) {
-    if (/not found/i.test((err as Error).message)) return [];
+    if (isNotFound(err)) return [];
     throw err;
   }
   try {
@@ -56,10 +56,7 @@ export class NoSuchWorkerError extends Error {
 }
 
 /** Whether a request failed because nobody answered (no subscriber, or none within the time limit). */
-export function isNoAnswer(err: unknown): boolean {
-  const e = err instanceof errors.RequestError && err.cause ? err.cause : err;
-  return e instanceof errors.NoRespondersError || e instanceof errors.TimeoutError || err instanceof errors.TimeoutError;
-}
+export { isNoAnswer };
 
 /** Decodes a control reply; throws with the subject named when the bytes are not one. */
 export function decodeControlReply(data: Uint8Array, subject: string): ControlReplyV1 {
@@ -163,28 +160,4 @@ export async function drainWorker(
     if (await sleep(opts.pollMs, signal)) return "aborted";
   }
   return "timeout";
-}
-
-/** Lag of one handler: jobs waiting plus jobs delivered and not yet acked, on consumer docctl-<handler>. */
-export interface HandlerLag {
-  handler: string;
-  pending: number;
-  ackPending: number;
-  lag: number;
-}
-
-/** Lag of every handler that has a consumer on DOCCTL_TASKS. */
-export async function handlerLags(nc: NatsConnection): Promise<HandlerLag[]> {
-  const jsm = await jetstreamManager(nc);
-  const out: HandlerLag[] = [];
-  try {
-    for await (const ci of jsm.consumers.list(STREAM_TASKS)) {
-      const handler = ci.name.slice(consumerName("").length);
-      if (consumerName(handler) !== ci.name || !handler) continue;
-      out.push({ handler, pending: ci.num_pending, ackPending: ci.num_ack_pending, lag: ci.num_pending + ci.num_ack_pending });
-    }
-  } catch (err) {
-    if (!/not found/i.test((err as Error).message)) throw err;
-  }
-  return out.sort((a, b) => a.handler.localeCompare(b.handler));
 }

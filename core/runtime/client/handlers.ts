@@ -8,6 +8,7 @@ import type { PresenceV1 } from "../protocol/control.ts";
 import type { HandlerInfoV1 } from "../protocol/handlers.ts";
 import { STREAM_TASKS, consumerName } from "../protocol/subjects.ts";
 import { listWorkers } from "./fleet.ts";
+import { consumerLag } from "./lag.ts";
 
 /** One handler as the fleet knows it. */
 export interface HandlerOverview {
@@ -62,9 +63,8 @@ export function overviewOf(infos: HandlerInfoV1[], workers: PresenceV1[], consum
     const name = ci.name.slice(consumerName("").length);
     const h = out.get(name) ?? blank(name);
     h.consumer = true;
-    h.pending = ci.num_pending ?? 0;
-    h.in_flight = ci.num_ack_pending ?? 0;
-    h.lag = h.pending + h.in_flight;
+    const l = consumerLag(name, ci);
+    Object.assign(h, { pending: l.pending, in_flight: l.ackPending, lag: l.lag });
     const times = [ci.created, ci.delivered?.last_active, ci.ack_floor?.last_active].map(toMs).filter((t): t is number => t !== null);
     h.last_active = times.length ? Math.max(...times) : null;
     out.set(name, h);

@@ -5,7 +5,8 @@ import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from
 import { Objm } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeResult, encodeJob, type JobV1, type ResultV1 } from "../protocol/codec.ts";
-import { InputError, isTransientNatsError } from "../protocol/errors.ts";
+import { InputError } from "../protocol/errors.ts";
+import { isTransientNatsError } from "../nats/errors.ts";
 import type { PlannedJob, SubmitPlan } from "./jobfile.ts";
 import { newId } from "./jobfile.ts";
 import { STREAM_RESULTS, taskSubject } from "../protocol/subjects.ts";

@@ -4,7 +4,7 @@
 import { listDead, retryDead } from "../client/dead.ts";
 import { InputError } from "../protocol/errors.ts";
 import type { RouteHandler } from "./server.ts";
-import { STREAM_TASKS, consumerName } from "../protocol/subjects.ts";
+import { readHandlerLags } from "../client/lag.ts";
 import { listWorkers } from "../client/fleet.ts";
 import type { WorkerHttpContext } from "./worker-http.ts";
 import type { LoopStats } from "../worker/loop.ts";
@@ -54,14 +54,8 @@ async function overview(ctx: WorkerHttpContext, history: Overview["history"]): P
   const stats = ctx.loop?.stats() ?? (ctx.procStats ? sumStats(await ctx.procStats()) : undefined);
   const lag: Overview["lag"] = {};
   if (ctx.jsm) {
-    await Promise.all(ctx.handlers.map(async (h) => {
-      try {
-        const ci = await ctx.jsm!.consumers.info(STREAM_TASKS, consumerName(h));
-        lag[h] = { pending: ci.num_pending, ackPending: ci.num_ack_pending, lag: ci.num_pending + ci.num_ack_pending };
-      } catch {
-        /* consumer gone for a moment: leave the handler out of this sample */
-      }
-    }));
+    // a consumer gone for a moment leaves its handler out of this sample
+    for (const l of await readHandlerLags(ctx.jsm, ctx.handlers).catch(() => [])) lag[l.handler] = { pending: l.pending, ackPending: l.ackPending, lag: l.lag };
   }
   const now = Date.now();
   if (Object.keys(lag).length && (!history.length || now - history[history.length - 1]!.t >= HISTORY.everyMs)) {

@@ -4,7 +4,7 @@ import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { isLoopback, parseAddr, startHttp, type HttpServer, type RouteHandler } from "./server.ts";
 import { MetricsRegistry, WorkerMetrics } from "../util/metrics.ts";
-import { STREAM_TASKS, consumerName } from "../protocol/subjects.ts";
+import { readHandlerLags } from "../client/lag.ts";
 import { mergeExpositions } from "./metrics-merge.ts";
 import type { LoopStats, WorkerLoop } from "../worker/loop.ts";
 
@@ -68,12 +68,11 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
   });
   registry.collect(async () => {
     if (!ctx.jsm) return;
-    await Promise.all(ctx.handlers.map(async (handler) => {
-      const ci = await ctx.jsm!.consumers.info(STREAM_TASKS, consumerName(handler));
-      pending.set({ handler }, ci.num_pending);
-      ackPending.set({ handler }, ci.num_ack_pending);
-      lag.set({ handler }, ci.num_pending + ci.num_ack_pending);
-    }));
+    for (const l of await readHandlerLags(ctx.jsm, ctx.handlers)) {
+      pending.set({ handler: l.handler }, l.pending);
+      ackPending.set({ handler: l.handler }, l.ackPending);
+      lag.set({ handler: l.handler }, l.lag);
+    }
   });
   const children = o.children;
   if (children) {

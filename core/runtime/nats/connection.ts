@@ -2,7 +2,6 @@
 // for "nothing listens there" (UnreachableError, exit 4) and "wrong credentials" (AuthError, exit 2).
 import { readFileSync } from "node:fs";
 import {
-  AuthorizationError,
   connect,
   credsAuthenticator,
   nkeyAuthenticator,
@@ -11,6 +10,7 @@ import {
 } from "@nats-io/transport-node";
 import { AuthError, ConfigError, UnreachableError } from "../protocol/errors.ts";
 import { redactUrl } from "../util/redact.ts";
+import { isAuthFailure } from "./errors.ts";
 
 /** How to prove who we are to NATS, and how to check who it is. At most one of user, token, nkeyFile, credsFile. */
 export interface NatsAuth {
@@ -172,9 +172,4 @@ export function effectiveAuth(url: string, auth: NatsAuth = {}): { servers: stri
   const merged: NatsAuth = { ...auth };
   if (!given) for (const [k, v] of Object.entries(fromUrl)) if (v !== undefined) (merged as Record<string, string>)[k] = v;
   return { servers, auth: merged };
-}
-
-function isAuthFailure(e: Error): boolean {
-  return e instanceof AuthorizationError || /authorization violation|authentication|user authentication/i.test(e.message) ||
-    (e.cause instanceof Error && isAuthFailure(e.cause));
 }

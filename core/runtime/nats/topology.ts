@@ -20,6 +20,7 @@ import {
   consumerName,
   taskSubject,
 } from "../protocol/subjects.ts";
+import { isAlreadyExists, isNotFound } from "./errors.ts";
 
 /** Limits of the streams and consumers docctl creates. */
 export interface TopologyOptions {
@@ -103,7 +104,7 @@ export async function ensureStreams(jsm: JetStreamManager, o: TopologyOptions, o
         await jsm.streams.add(cfg as StreamConfig);
       } catch (e) {
         // Another proc created it between our info and add: that is the idempotent outcome.
-        if (!/already in use|already exists/i.test((e as Error).message)) throw e;
+        if (!isAlreadyExists(e)) throw e;
       }
     }
   }
@@ -131,7 +132,7 @@ export async function ensureConsumer(jsm: JetStreamManager, handler: string, o: 
     try {
       await jsm.consumers.add(STREAM_TASKS, cfg);
     } catch (e) {
-      if (!/already (in use|exists)/i.test((e as Error).message)) throw e;
+      if (!isAlreadyExists(e)) throw e;
     }
   }
 }
@@ -154,12 +155,6 @@ export async function outputsBucket(nc: NatsConnection, o: Pick<TopologyOptions,
   return await new Objm(nc).create(BUCKET_OUTPUTS, { ttl: nanos(o.outputsMaxAgeMs), replicas: o.replicas, storage: StorageType.File });
 }
 
-/** True for JetStream "not found" answers (stream or consumer). */
-export function isNotFound(err: unknown): boolean {
-  const e = err as { code?: unknown; api_error?: { err_code?: number }; message?: string };
-  if (e?.api_error?.err_code === 10059 || e?.api_error?.err_code === 10014) return true;
-  return /not found/i.test(e?.message ?? "");
-}
 
 /**
  * Create the streams and the consumers of `handlers`, so jobs for them can be submitted (and their

@@ -108,21 +108,6 @@ function wireErrorOf(err: unknown): WireError {
   return { code: ErrorCodes.HANDLER_ERROR, message: String(err), retryable: true };
 }
 
-/**
- * True when a NATS request failed because the server was away or busy (a restart, a reconnect, a
- * cluster electing a stream leader): the same request may succeed later. False for answers that
- * will not change (a closed connection, a payload too big, a permission denied).
- */
-export function isTransientNatsError(err: unknown): boolean {
-  const e = err as { name?: string; message?: string; code?: unknown; cause?: unknown } | undefined;
-  if (!e) return false;
-  if (e.name === "ClosedConnectionError" || e.name === "DrainingConnectionError") return false;
-  if (["TimeoutError", "NoRespondersError", "ConnectionError"].includes(e.name ?? "")) return true;
-  const msg = `${e.message ?? ""}`;
-  if (/timeout|timed out|no responders|503|temporarily unavailable|disconnect|reconnect|leader/i.test(msg)) return true;
-  return e.cause !== undefined && e.cause !== err && isTransientNatsError(e.cause);
-}
-
 // JetStream API error codes (nats-server's errors.json) that mean "no room to store this".
 const STORE_FULL_CODES = new Set([
   10023, // JSInsufficientResourcesErr: insufficient resources

@@ -6,6 +6,7 @@ import type { SupervisorStatus } from "./supervisor.ts";
 import { BUCKET_WORKERS } from "../protocol/subjects.ts";
 import { CONTROL_VERBS, controlSubject, type ControlReplyV1, type ControlVerb, type PresenceProcV1, type PresenceV1 } from "../protocol/control.ts";
 import { ConfigError } from "../protocol/errors.ts";
+import { isAlreadyExists } from "../nats/errors.ts";
 
 /** What control acts on (the supervisor, via the worker parent). */
 export interface ControlTarget {
@@ -80,7 +81,7 @@ export async function workersBucket(nc: NatsConnection, ttlMs = controlDefaults.
   try {
     return await kvm.create(BUCKET_WORKERS, { ttl: ttlMs, history: 1 });
   } catch (err) {
-    if (/already in use|already exists/i.test((err as Error).message)) return await kvm.open(BUCKET_WORKERS);
+    if (isAlreadyExists(err)) return await kvm.open(BUCKET_WORKERS);
     throw err;
   }
 }

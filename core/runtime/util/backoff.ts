@@ -1,6 +1,6 @@
 // The one backoff of docctl: how long to wait before retry number n (pure), the schedules each part
 // uses, and `retrying`, the loop that calls something again while its failures are worth retrying.
-import { setTimeout as sleep } from "node:timers/promises";
+import { sleep } from "./sleep.ts";
 
 /** How retries are spaced: `initialMs · factor^n`, capped at `maxMs`, spread by ± `jitter`. */
 export interface Backoff {
@@ -62,9 +62,7 @@ export async function retrying<T>(f: (retry: number) => Promise<T>, o: RetryingO
       if (!o.retryable(err) || late || (o.maxRetries !== undefined && retry >= o.maxRetries) || o.signal?.aborted) throw err;
       const ms = backoffDelay(retry, o.backoff, Math.random());
       o.onRetry?.(err, ms, retry);
-      await sleep(ms, undefined, { signal: o.signal }).catch(() => {
-        throw err;
-      });
+      if (await sleep(ms, o.signal)) throw err;
     }
   }
 }

@@ -4,9 +4,9 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
-import { readLag } from "../../core/scaler/lag.ts";
+import { lagReading, readLag } from "../../core/runtime/client/lag.ts";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
-import { createTasksStream, publishJobs } from "./setup.ts";
+import { createTasksStream, publishJobs } from "../scaler/setup.ts";
 
 let ns: NatsServerHandle;
 let nc: NatsConnection;
@@ -33,8 +33,19 @@ test("lag is 0 with no tasks stream, then pending + in flight per handler, and s
   expect(lag.total).toBe(8);
   expect(lag.delivered).toBe(2);
   expect(lag.handlers).toEqual([
-    { handler: "fresh", pending: 3, inFlight: 0, lag: 3, delivered: 0, source: "stream" },
-    { handler: "render", pending: 3, inFlight: 2, lag: 5, delivered: 2, source: "consumer" },
+    { handler: "fresh", pending: 3, ackPending: 0, lag: 3, delivered: 0, source: "stream" },
+    { handler: "render", pending: 3, ackPending: 2, lag: 5, delivered: 2, source: "consumer" },
   ]);
   for (const m of held) m!.ack();
+});
+
+test("the reading is a pure function of consumer infos and per-subject counts: foreign consumers are ignored", () => {
+  const consumers = [
+    { name: "docctl-pdf", num_pending: 4, num_ack_pending: 2, delivered: { consumer_seq: 10, stream_seq: 10 } },
+    { name: "someone-else", num_pending: 100, num_ack_pending: 100, delivered: { consumer_seq: 0, stream_seq: 0 } },
+  ];
+  const r = lagReading(consumers, { "docctl.tasks.pdf": 4, "docctl.tasks.new": 7 });
+  expect(r.total).toBe(13);
+  expect(r.delivered).toBe(10);
+  expect(r.handlers.map((h) => [h.handler, h.lag, h.source])).toEqual([["new", 7, "stream"], ["pdf", 6, "consumer"]]);
 });

@@ -1,0 +1,78 @@
+// NATS failures classified by the client's own error classes and JetStream API codes, never by
+// matching names or messages (which change between client versions and languages).
+import { JetStreamApiCodes, JetStreamApiError, JetStreamError } from "@nats-io/jetstream";
+import { errors } from "@nats-io/transport-node";
+
+/** JetStream API codes docctl reacts to that nats.js does not name (nats-server's errors.json). */
+export const MoreJetStreamApiCodes = {
+  /** JSStreamNameExistErr: "stream name already in use with a different configuration" */
+  StreamNameInUse: 10058,
+  /** JSConsumerNameExistErr: "consumer name already in use" */
+  ConsumerNameInUse: 10013,
+  /** JSConsumerAlreadyExists: "consumer already exists" (with another configuration) */
+  ConsumerAlreadyExists: 10148,
+} as const;
+
+// Follows `cause` links: nats.js wraps a no-responders or a timeout in RequestError / JetStreamNotEnabled.
+function* chain(err: unknown): Generator<unknown> {
+  const seen = new Set<unknown>();
+  for (let e = err; e && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    yield e;
+  }
+}
+
+/** The JetStream API error in `err` or its causes. */
+function apiError(err: unknown): JetStreamApiError | undefined {
+  for (const e of chain(err)) if (e instanceof JetStreamApiError) return e;
+  return undefined;
+}
+
+/** True for JetStream "stream not found" or "consumer not found". */
+export function isNotFound(err: unknown): boolean {
+  const code = apiError(err)?.code;
+  return code === JetStreamApiCodes.StreamNotFound || code === JetStreamApiCodes.ConsumerNotFound;
+}
+
+/** True when a create lost a race with another process creating the same stream or consumer. */
+export function isAlreadyExists(err: unknown): boolean {
+  const code = apiError(err)?.code;
+  return code === MoreJetStreamApiCodes.StreamNameInUse || code === MoreJetStreamApiCodes.ConsumerNameInUse || code === MoreJetStreamApiCodes.ConsumerAlreadyExists;
+}
+
+/** True when nobody answered a request: no responders, or the wait timed out. */
+export function isNoAnswer(err: unknown): boolean {
+  for (const e of chain(err)) {
+    if (e instanceof errors.NoRespondersError || e instanceof errors.TimeoutError) return true;
+    if (e instanceof errors.RequestError && e.isNoResponders()) return true;
+  }
+  return false;
+}
+
+/**
+ * True when a NATS request failed because the server was away or busy (a restart, a reconnect, a
+ * cluster electing a stream leader): the same request may succeed later. False for answers that
+ * will not change (a closed connection, a payload too big, a permission denied).
+ */
+export function isTransientNatsError(err: unknown): boolean {
+  for (const e of chain(err)) {
+    if (e instanceof errors.ClosedConnectionError || e instanceof errors.DrainingConnectionError) return false;
+    if (e instanceof errors.PermissionViolationError || e instanceof errors.AuthorizationError) return false;
+    if (e instanceof errors.TimeoutError || e instanceof errors.NoRespondersError || e instanceof errors.ConnectionError) return true;
+    if (e instanceof errors.RequestError && e.isNoResponders()) return true;
+    // A stream without a leader (election, restart) answers 503. JetStream that does not answer at
+    // all surfaces as JetStreamNotEnabled caused by a no-responders RequestError (seen through its cause).
+    if (e instanceof JetStreamApiError) return e.status === 503 || e.status === 408;
+    // JetStreamStatusError (a pull's status) is a JetStreamError with the status as its code
+    if (e instanceof JetStreamError && "code" in e) return e.code === 503 || e.code === 408;
+  }
+  return false;
+}
+
+/** True when NATS refused our credentials. */
+export function isAuthFailure(err: unknown): boolean {
+  for (const e of chain(err)) {
+    if (e instanceof errors.AuthorizationError || e instanceof errors.UserAuthenticationExpiredError) return true;
+  }
+  return false;
+}
