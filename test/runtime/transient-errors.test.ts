@@ -14,7 +14,7 @@ test("a server that is away or electing a leader is transient; a closed connecti
   expect(isTransientNatsError(apiError(503, 10008, "JetStream system temporarily unavailable"))).toBe(true);
   expect(isTransientNatsError(new Error("request failed", { cause: new errors.TimeoutError() }))).toBe(true);
   expect(isTransientNatsError(new errors.ClosedConnectionError())).toBe(false);
-  expect(isTransientNatsError(new errors.PermissionViolationError("publish", "docctl.tasks.x"))).toBe(false);
+  expect(isTransientNatsError(new errors.PermissionViolationError("permissions violation", "publish", "docctl.tasks.x"))).toBe(false);
   expect(isTransientNatsError(apiError(400, 10058, "stream name already in use with a different configuration"))).toBe(false);
   // a message alone decides nothing: only the classes and codes do
   expect(isTransientNatsError(new Error("timeout (but not a TimeoutError)"))).toBe(false);

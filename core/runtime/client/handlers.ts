@@ -3,7 +3,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager, type ConsumerInfo } from "@nats-io/jetstream";
 import { readHandlers } from "../nats/handlers.ts";
-import { isNotFound } from "../nats/topology.ts";
+import { isNotFound } from "../nats/errors.ts";
 import type { PresenceV1 } from "../protocol/control.ts";
 import type { HandlerInfoV1 } from "../protocol/handlers.ts";
 import { STREAM_TASKS, consumerName } from "../protocol/subjects.ts";

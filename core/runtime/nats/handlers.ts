@@ -4,7 +4,8 @@ import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstre
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { BUCKET_HANDLERS, type HandlerInfoV1 } from "../protocol/handlers.ts";
-import { ensureHandlers, isNotFound, knownHandlers, type TopologyOptions } from "./topology.ts";
+import { ensureHandlers, knownHandlers, type TopologyOptions } from "./topology.ts";
+import { isNotFound } from "./errors.ts";
 
 export { BUCKET_HANDLERS };
 
