@@ -9,9 +9,11 @@ import { tokenProblem } from "../../core/runtime/protocol/subjects.ts";
 import { buildRegistry, pluginFileNames } from "../registry.ts";
 import { authEnv, connectNats } from "../../core/runtime/nats/connection.ts";
 import { firstSignal } from "../../core/runtime/worker/proc.ts";
-import { natsOptionsFrom } from "../options.ts";
+import { listOpt, natsOptionsFrom, strOpt } from "../options.ts";
+import { addSecret, createLogger } from "../../core/runtime/util/log.ts";
+import { serveManager } from "../../core/scaler/http.ts";
+import { VERSION } from "../version.ts";
 import { count, duration, httpUrl, oneOf, tokenList } from "../checks.ts";
-import { createLogger } from "../../core/runtime/util/log.ts";
 import { createManager, type ScalerConfig } from "../../core/scaler/create.ts";
 import { managerDefaults } from "../../core/scaler/manager.ts";
 import { policyDefaults } from "../../core/scaler/policy.ts";
@@ -52,6 +54,10 @@ Options:
                         2m local, 10m digitalocean)
   --max-boot-failures N after N servers in a row never came up, stop creating and say why in the log,
                         \`docctl status\` and /metrics; one is retried every 15m (default ${managerDefaults.maxBootFailures})
+  --http ADDR           serve /healthz, /metrics (servers by state, decisions, provider errors) and the
+                        dashboard (servers beside workers) on ADDR, e.g. 127.0.0.1:9091; see docs/metrics.md
+  --http-token TOKEN    bearer token for the dashboard's actions; without one they only work on loopback
+  --http-host NAME      a name the HTTP server is reached by besides its address (repeatable)
 
 DigitalOcean (--provider digitalocean):
   --image NAME|ID       snapshot the droplets boot from (default ${digitalOceanDefaults.image})
@@ -92,6 +98,9 @@ Examples:
     tag: { type: "string", multiple: true },
     "boot-timeout": { type: "string", check: duration },
     "max-boot-failures": { type: "string", check: count(1) },
+    http: { type: "string" },
+    "http-token": { type: "string" },
+    "http-host": { type: "string", multiple: true },
     "do-api-url": { type: "string", check: httpUrl },
     "do-token-file": { type: "string" },
   },
@@ -101,6 +110,13 @@ Examples:
     const log = scalerLogger(ctx.global.verbosity, ctx.global.logFormat);
     const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl manager", { reconnectForever: true }));
     const { manager } = createManager(cfg, nc, log);
+    const addr = strOpt(ctx, "http");
+    const token = strOpt(ctx, "http-token");
+    addSecret(token);
+    const http = addr
+      ? await serveManager({ addr, token, hosts: listOpt(ctx, "http-host"), manager, nc, version: VERSION, intervalMs: cfg.manager.intervalMs ?? managerDefaults.intervalMs })
+      : undefined;
+    if (http) log.info(`serving /metrics, /healthz and the dashboard on ${http.url}`);
     // Every handler the workers will serve is known from the start (consumer and DOCCTL_HANDLERS entry),
     // so its jobs are accepted and wake a fleet at zero: built-ins, --handlers, and the plugin files
     // of the --plugins directories in --worker-args (names only: the plugins are not imported here).
@@ -111,6 +127,7 @@ Examples:
     await firstSignal();
     log.info("stopping: interrupting drains in progress (their servers stay for the next manager), releasing the lease");
     await manager.stop();
+    await http?.stop();
     await nc.drain();
     return 0;
   },

@@ -66,6 +66,8 @@ Options:
   --http ADDR           serve /metrics (Prometheus), /healthz and the dashboard on ADDR, e.g. 127.0.0.1:9090
                         (a bare port binds to loopback); see docs/metrics.md
   --http-token TOKEN    bearer token for the dashboard's actions; without one they only work on loopback
+  --http-host NAME      a name the dashboard is reached by besides its address (a proxy's); other Host
+                        headers are refused (DNS rebinding). Repeatable
 
 Exit codes: 0 stopped after a drain, 1 unexpected error, 2 bad usage, a broken plugin, or another
 live worker has this --name, 4 NATS unreachable at start, 130 stopped by a second signal (not clean).
@@ -97,6 +99,7 @@ Examples:
     "allow-private-fetch": { type: "boolean" },
     http: { type: "string" },
     "http-token": { type: "string" },
+    "http-host": { type: "string", multiple: true },
     // internal: this process is one proc of a supervisor (spawned by `docctl worker`)
     child: { type: "boolean" },
   },
@@ -116,6 +119,7 @@ Examples:
 
     const addr = strOpt(ctx, "http");
     const token = strOpt(ctx, "http-token");
+    const hosts = listOpt(ctx, "http-host");
     addSecret(token);
 
     if (ctx.values.child || (procs === 0 && !Object.keys(dedicated).length)) {
@@ -123,7 +127,7 @@ Examples:
       const only = strOpt(ctx, "handlers");
       if (only) registry.restrict(only.split(",").map((s) => s.trim()).filter(Boolean));
       // A proc's own /metrics and /healthz (its supervisor serves the dashboard and merges the metrics).
-      const http = addr ? await serveWorker({ addr, token, workerId, version: VERSION, routes: ctx.values.child ? undefined : dashboardRoutes }) : undefined;
+      const http = addr ? await serveWorker({ addr, token, hosts, workerId, version: VERSION, routes: ctx.values.child ? undefined : dashboardRoutes }) : undefined;
       if (http && !ctx.values.child) log.startup(`serving /metrics, /healthz and the dashboard on ${http.server.url}`);
       const common = {
         natsUrl: ctx.global.nats,
@@ -184,6 +188,7 @@ Examples:
       ? await serveWorker({
           addr,
           token,
+          hosts,
           workerId,
           version: VERSION,
           routes: dashboardRoutes,

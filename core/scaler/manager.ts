@@ -196,6 +196,7 @@ export class Manager {
   private loop(): void {
     if (this.stopped) return;
     this.running = this.tick()
+      .then(() => void (this.snap.at = this.now()))
       .catch((err) => this.deps.log.error(`scaler tick failed: ${(err as Error).message}`))
       .finally(() => {
         this.running = null;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MetricsRegistry } from "../../core/runtime/util/metrics.ts";
-import { parseAddr, startHttp } from "../../core/runtime/http/server.ts";
+import { hostAllowed, parseAddr, startHttp } from "../../core/runtime/http/server.ts";
 import { docctl, eventually, spawnDocctl, type Background } from "../helpers/cli.ts";
 import { freePort, startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { parseMetrics, sample } from "../helpers/prometheus.ts";
@@ -46,11 +46,12 @@ describe("the registry", () => {
     const routes = { "POST /act": () => (hit.n++, new Response("done")) };
     const open = await startHttp({ addr: "127.0.0.1:0", routes });
     const locked = await startHttp({ addr: "127.0.0.1:0", routes, token: "s3cret-token" });
+    const json = { "content-type": "application/json" };
     try {
-      expect((await fetch(`${open.url}/act`, { method: "POST" })).status).toBe(200);
-      expect((await fetch(`${locked.url}/act`, { method: "POST" })).status).toBe(401);
-      expect((await fetch(`${locked.url}/act`, { method: "POST", headers: { authorization: "Bearer nope" } })).status).toBe(401);
-      expect((await fetch(`${locked.url}/act`, { method: "POST", headers: { authorization: "Bearer s3cret-token" } })).status).toBe(200);
+      expect((await fetch(`${open.url}/act`, { method: "POST", headers: json, body: "{}" })).status).toBe(200);
+      expect((await fetch(`${locked.url}/act`, { method: "POST", headers: json, body: "{}" })).status).toBe(401);
+      expect((await fetch(`${locked.url}/act`, { method: "POST", headers: { ...json, authorization: "Bearer nope" }, body: "{}" })).status).toBe(401);
+      expect((await fetch(`${locked.url}/act`, { method: "POST", headers: { ...json, authorization: "Bearer s3cret-token" }, body: "{}" })).status).toBe(200);
       expect((await fetch(`${open.url}/act`)).status).toBe(405);
       expect((await fetch(`${open.url}/nope`)).status).toBe(404);
       expect(hit.n).toBe(2);
@@ -58,6 +59,49 @@ describe("the registry", () => {
       await open.stop();
       await locked.stop();
     }
+  });
+
+  test("a cross-site POST and a foreign Host are refused; the page's own JSON POST and curl's are served", async () => {
+    const hit = { n: 0 };
+    const routes = { "POST /api/dead/retry": () => (hit.n++, Response.json({ retried: [] })) };
+    const srv = await startHttp({ addr: "127.0.0.1:0", routes, hosts: ["docctl.internal"] });
+    const url = `${srv.url}/api/dead/retry`;
+    const same = `http://127.0.0.1:${srv.port}`;
+    // a page elsewhere posting {"all":true} as text/plain (no preflight needed): refused
+    const plain = await fetch(url, { method: "POST", headers: { "content-type": "text/plain", origin: "https://evil.example" }, body: '{"all":true}' });
+    expect(plain.status).toBe(415);
+    // as JSON from a foreign origin (its preflight would fail; the request itself is refused too)
+    const cross = await fetch(url, { method: "POST", headers: { "content-type": "application/json", origin: "https://evil.example" }, body: '{"all":true}' });
+    expect(cross.status).toBe(403);
+    expect(await cross.text()).toContain("cross-site action refused");
+    const fetchSite = await fetch(url, { method: "POST", headers: { "content-type": "application/json", "sec-fetch-site": "cross-site" }, body: "{}" });
+    expect(fetchSite.status).toBe(403);
+    // DNS rebinding: the attacker's name resolving to 127.0.0.1, for reads as well as actions
+    const rebound = await fetch(`${srv.url}/healthz`, { headers: { host: `evil.example:${srv.port}` } });
+    expect(rebound.status).toBe(421);
+    expect(await rebound.text()).toContain("--http-host");
+    expect((await fetch(`${srv.url}/healthz`, { headers: { host: `127.0.0.1:${srv.port + 1}` } })).status).toBe(421);
+    expect(hit.n).toBe(0);
+    // its own page, curl (no Origin), localhost and a configured name are served
+    expect((await fetch(url, { method: "POST", headers: { "content-type": "application/json", origin: same }, body: "{}" })).status).toBe(200);
+    expect((await fetch(url, { method: "POST", headers: { "content-type": "application/json; charset=utf-8" }, body: "{}" })).status).toBe(200);
+    expect((await fetch(`${srv.url}/healthz`, { headers: { host: `localhost:${srv.port}` } })).status).toBe(200);
+    expect((await fetch(`${srv.url}/healthz`, { headers: { host: "docctl.internal" } })).status).toBe(200);
+    expect(hit.n).toBe(2);
+    await srv.stop();
+  });
+
+  test("Host rules: loopback names on a loopback bind, IP literals on a wildcard bind, configured names anywhere", () => {
+    const lo = { hostname: "127.0.0.1", port: 9090 };
+    expect(hostAllowed("127.0.0.1:9090", lo)).toBe(true);
+    expect(hostAllowed("localhost:9090", lo)).toBe(true);
+    expect(hostAllowed("[::1]:9090", lo)).toBe(true);
+    expect(hostAllowed("evil.example:9090", lo)).toBe(false);
+    expect(hostAllowed(null, lo)).toBe(false);
+    const any = { hostname: "0.0.0.0", port: 9090 };
+    expect(hostAllowed("10.0.0.5:9090", any)).toBe(true);
+    expect(hostAllowed("evil.example:9090", any)).toBe(false);
+    expect(hostAllowed("metrics.internal", any, ["metrics.internal"])).toBe(true);
   });
 });
 

@@ -42,7 +42,13 @@ export const DASHBOARD_HTML = `<!doctype html>
   <span class="meta" id="counters"></span>
   <span class="meta" style="margin-left:auto" id="updated">connecting…</span>
 </header>
+<div id="halted" class="bad" role="alert" style="display:none;padding:10px 24px;background:#fde8ea;border-bottom:1px solid var(--bad)" data-testid="halted"></div>
 <main>
+  <section id="servers-box" style="display:none">
+    <h2>Servers <span class="pill" id="servers-count">0</span></h2>
+    <div class="muted" id="manager-line" data-testid="manager-line"></div>
+    <table><thead><tr><th>server</th><th>worker</th><th>state</th><th>why</th></tr></thead><tbody id="servers"></tbody></table>
+  </section>
   <section>
     <h2>Workers <span class="pill" id="workers-count">0</span></h2>
     <table><thead><tr><th>id</th><th>state</th><th>details</th></tr></thead><tbody id="workers"></tbody></table>
@@ -150,6 +156,15 @@ async function refresh() {
   $("worker-state").textContent = o.worker.state;
   $("counters").textContent = o.worker.done + " done · " + o.worker.failed + " failed · " + o.worker.retried + " retried";
   $("updated").textContent = "updated " + new Date(o.now).toLocaleTimeString();
+  if (o.servers) {
+    $("servers-box").style.display = "";
+    $("servers-count").textContent = o.servers.length;
+    const m = o.manager;
+    if (m) $("manager-line").textContent = m.provider + " · " + (m.leader ? "leading" : "standby") + (m.desired === null ? "" : " · wants " + m.desired) + (m.lastReason ? " · " + m.lastReason : "");
+    $("halted").style.display = m && m.halted ? "block" : "none";
+    $("halted").textContent = m && m.halted ? m.halted : "";
+    fill("servers", o.servers.map((s) => row([el("td", { class: "code" }, s.name), el("td", { class: "code muted" }, s.workerId), el("td", { class: s.state === "failed" ? "bad" : s.state === "ready" ? "ok" : "" }, s.state), el("td", { class: "muted" }, s.why)], { "data-testid": "server-row", "data-state": s.state })), "no servers", 4);
+  }
   $("workers-count").textContent = o.workers.length;
   fill("workers", o.workers.map((w) => row([el("td", { class: "code" }, w.id), (w.info && w.info.state) || "", el("td", { class: "muted code" }, summary(w.info))], { "data-testid": "worker-row" })), "no workers announced", 3);
   const handlers = Object.keys(o.lag).sort();

@@ -6,7 +6,7 @@ import { InputError } from "../protocol/errors.ts";
 import type { RouteHandler } from "./server.ts";
 import { readHandlerLags } from "../client/lag.ts";
 import { listWorkers } from "../client/fleet.ts";
-import type { WorkerHttpContext } from "./worker-http.ts";
+import type { ManagerRow, ServerRow, WorkerHttpContext } from "./worker-http.ts";
 import type { LoopStats } from "../worker/loop.ts";
 import { DASHBOARD_HTML } from "./dashboard-page.ts";
 
@@ -22,6 +22,9 @@ export interface Overview {
   history: { t: number; lag: Record<string, number> }[];
   dead: { seq: number; id: string | null; handler: string; code: string; message: string; attempts: number; worker: string; failedAt: number }[];
   deadTotal: number;
+  /** a manager's servers (absent on a worker's dashboard) */
+  servers?: ServerRow[];
+  manager?: ManagerRow;
   /** open: no token needed; token: send Authorization: Bearer; disabled: listening beyond loopback without --http-token */
   actions: "open" | "token" | "disabled";
   now: number;
@@ -68,7 +71,7 @@ async function overview(ctx: WorkerHttpContext, history: Overview["history"]): P
   return {
     worker: {
       id: ctx.workerId,
-      state: stats?.state ?? me?.state ?? "starting",
+      state: stats?.state ?? me?.state ?? (ctx.manager ? (ctx.manager().leader ? "leading" : "standby") : "starting"),
       done: stats?.jobsDone ?? 0,
       failed: stats?.jobsFailed ?? 0,
       retried: stats?.jobsRetried ?? 0,
@@ -88,6 +91,8 @@ async function overview(ctx: WorkerHttpContext, history: Overview["history"]): P
       failedAt: d.failed_at,
     })),
     deadTotal: dead.length,
+    ...(ctx.servers ? { servers: ctx.servers() } : {}),
+    ...(ctx.manager ? { manager: ctx.manager() } : {}),
     actions: ctx.actions,
     now,
   };

@@ -21,6 +21,11 @@ export interface HttpOptions {
   health?: () => { ok: boolean; detail?: unknown } | Promise<{ ok: boolean; detail?: unknown }>;
   /** more routes, keyed `GET /path` or `POST /path` (POST routes are actions) */
   routes?: Record<string, RouteHandler>;
+  /**
+   * Names this server is reached by besides its address (`--http-host`, e.g. a reverse proxy's name).
+   * Any other `Host` is refused, so a web page cannot reach it by DNS rebinding.
+   */
+  hosts?: string[];
 }
 
 export interface HttpServer {
@@ -49,6 +54,58 @@ export function isLoopback(hostname: string): boolean {
   return hostname === "localhost" || hostname === "::1" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
+/** Whether `hostname` is an IP address literal (v4, or v6 with or without brackets). */
+function isIpLiteral(h: string): boolean {
+  return /^\d+\.\d+\.\d+\.\d+$/.test(h) || /^\[?[0-9a-f:.]+\]?$/i.test(h) && h.includes(":");
+}
+
+/**
+ * Whether a request's `Host` header names this server: its bound address (any loopback name when
+ * bound to loopback, any IP literal when bound to all addresses) on its port, or a configured name.
+ * DNS rebinding reaches a server under a foreign name, which this refuses. Pure.
+ */
+export function hostAllowed(host: string | null, bound: { hostname: string; port: number }, names: string[] = []): boolean {
+  if (!host) return false;
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host.trim().toLowerCase());
+  if (!m) return false;
+  const name = m[1]!.replace(/^\[|\]$/g, "");
+  const port = m[2] ? Number(m[2]) : 80;
+  if (names.map((n) => n.toLowerCase()).includes(name) || names.map((n) => n.toLowerCase()).includes(`${name}:${port}`)) return true;
+  if (port !== bound.port) return false;
+  const b = bound.hostname.toLowerCase();
+  if (name === b) return true;
+  if (isLoopback(b)) return isLoopback(name);
+  if (b === "0.0.0.0" || b === "::") return isIpLiteral(name) || name === "localhost";
+  return false;
+}
+
+/**
+ * Why an action (POST) must be refused before its token is even looked at, or undefined: it must be
+ * JSON (a cross-site form or text/plain POST is not, and a cross-site JSON POST needs a CORS preflight
+ * nobody answers), and come from this server's own page or from no browser at all. Pure.
+ */
+export function actionRefusal(req: Request): Response | undefined {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/json") {
+    return Response.json({ error: `actions take a JSON body: send Content-Type: application/json (got ${type ? `"${type}"` : "none"})` }, { status: 415 });
+  }
+  const origin = req.headers.get("origin");
+  const host = req.headers.get("host") ?? "";
+  if (origin !== null) {
+    let same = false;
+    try {
+      same = origin !== "null" && new URL(origin).host.toLowerCase() === host.toLowerCase();
+    } catch {
+      same = false;
+    }
+    if (!same) return Response.json({ error: `cross-site action refused: Origin ${origin} is not this server (${host})` }, { status: 403 });
+  } else {
+    const site = req.headers.get("sec-fetch-site");
+    if (site && site !== "same-origin" && site !== "none") return Response.json({ error: `cross-site action refused (Sec-Fetch-Site: ${site})` }, { status: 403 });
+  }
+  return undefined;
+}
+
 /** Start serving; resolves once listening. */
 export async function startHttp(o: HttpOptions): Promise<HttpServer> {
   const { hostname, port } = parseAddr(o.addr);
@@ -70,6 +127,12 @@ export async function startHttp(o: HttpOptions): Promise<HttpServer> {
       port,
       development: false,
       async fetch(req) {
+        if (!hostAllowed(req.headers.get("host"), { hostname, port: server.port! }, o.hosts)) {
+          return new Response(
+            `Host ${JSON.stringify(req.headers.get("host"))} is not this server's address; if you reach it by that name, start it with --http-host NAME\n`,
+            { status: 421 },
+          );
+        }
         const url = new URL(req.url);
         const method = req.method === "HEAD" ? "GET" : req.method;
         const route = routes[`${method} ${url.pathname}`];
@@ -80,7 +143,7 @@ export async function startHttp(o: HttpOptions): Promise<HttpServer> {
             : new Response("not found\n", { status: 404 });
         }
         if (method !== "GET") {
-          const denied = checkToken(req, o.token, loopback);
+          const denied = actionRefusal(req) ?? checkToken(req, o.token, loopback);
           if (denied) return denied;
         }
         try {

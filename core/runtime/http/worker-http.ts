@@ -11,6 +11,8 @@ import type { LoopStats, WorkerLoop } from "../worker/loop.ts";
 export interface WorkerHttpOptions {
   addr: string;
   token?: string;
+  /** names the server is reached by besides its address (--http-host) */
+  hosts?: string[];
   workerId: string;
   version: string;
   /** extra routes (the dashboard adds its own) */
@@ -34,6 +36,31 @@ export interface WorkerHttpContext {
   procStats?: () => Promise<LoopStats[]>;
   /** whether actions (POST routes) are open, need the token, or are off (beyond loopback without a token) */
   actions: "open" | "token" | "disabled";
+  /** a manager's servers, shown beside the workers */
+  servers?: () => ServerRow[];
+  /** a manager's state line (leader, desired, why creation stopped) */
+  manager?: () => ManagerRow;
+}
+
+/** One server of a manager's fleet, as the dashboard shows it. */
+export interface ServerRow {
+  id: string;
+  name: string;
+  workerId: string;
+  /** booting, ready (its worker registered), draining, failed */
+  state: string;
+  why: string;
+  createdAt: number;
+}
+
+/** A manager as the dashboard shows it. */
+export interface ManagerRow {
+  id: string;
+  provider: string;
+  leader: boolean;
+  desired: number | null;
+  lastReason: string;
+  halted: string | null;
 }
 
 export interface WorkerHttp {
@@ -84,6 +111,7 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
   const server = await startHttp({
     addr: o.addr,
     token: o.token,
+    hosts: o.hosts,
     metrics: registry,
     health: async () => {
       const connected = Boolean(ctx.nc && !ctx.nc.isClosed());

@@ -1,0 +1,113 @@
+// The manager's HTTP side (`docctl manager --http ADDR`): /healthz, /metrics (servers by state,
+// desired vs actual, decisions and their reasons, provider API errors, why creation stopped) and the
+// dashboard with its servers beside the workers. Same Host, Origin and token rules as a worker's.
+import { jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { dashboardRoutes } from "../runtime/http/dashboard.ts";
+import { isLoopback, parseAddr, startHttp, type HttpServer } from "../runtime/http/server.ts";
+import type { WorkerHttpContext } from "../runtime/http/worker-http.ts";
+import { MetricsRegistry } from "../runtime/util/metrics.ts";
+import type { Manager } from "./manager.ts";
+import type { ServerState } from "./readiness.ts";
+
+export interface ManagerHttpOptions {
+  addr: string;
+  token?: string;
+  hosts?: string[];
+  manager: Manager;
+  nc: NatsConnection;
+  version: string;
+  /** the manager's tick interval, ms: /healthz fails when no tick ran for 3 of them (plus 30 s) */
+  intervalMs: number;
+}
+
+const STATES: ServerState[] = ["booting", "ready", "draining", "failed"];
+
+/** Serve the manager's health, metrics and dashboard on `addr`. */
+export async function serveManager(o: ManagerHttpOptions): Promise<HttpServer> {
+  const { manager, nc } = o;
+  const reg = new MetricsRegistry();
+  const info = reg.gauge("docctl_manager_info", "This manager: its id, provider and docctl version (always 1).");
+  const leader = reg.gauge("docctl_manager_leader", "1 while this manager holds the lease and scales the fleet.");
+  const servers = reg.gauge("docctl_manager_servers", "Servers by state: booting (its worker not registered yet), ready (registered: capacity), draining, failed.");
+  const desired = reg.gauge("docctl_manager_servers_desired", "Servers the policy wants (ready + booting).");
+  const actual = reg.gauge("docctl_manager_servers_actual", "Servers that exist now (booting + ready + draining + failed).");
+  const lag = reg.gauge("docctl_manager_lag", "Total lag (jobs waiting + in flight) at the last tick.");
+  const decisions = reg.counter("docctl_manager_decisions_total", "Scaling decisions taken, by action (up, down, hold).");
+  const reason = reg.gauge("docctl_manager_last_decision_info", "The last decision's reason (always 1; the reason is the label).");
+  const providerErrors = reg.counter("docctl_manager_provider_errors_total", "Provider API errors, by code (UNAUTHORIZED, UNPROCESSABLE, RATE_LIMITED, UNAVAILABLE, ...).");
+  const bootFailures = reg.gauge("docctl_manager_boot_failures", "Servers in a row whose worker never registered within --boot-timeout.");
+  const halted = reg.gauge("docctl_manager_creating_halted", "1 while creation is stopped after repeated boot failures (the reason is in the log and on the dashboard).");
+  const connected = reg.gauge("docctl_nats_connected", "1 while the NATS connection is up.");
+  info.set({ manager: manager.snapshot().id, provider: manager.snapshot().provider, version: o.version }, 1);
+  for (const a of ["up", "down", "hold"]) reg.touch("docctl_manager_decisions_total", { action: a });
+  const seen: Record<string, number> = {};
+  // counters only go up: add what the manager counted since the last scrape
+  const bump = (c: typeof decisions, key: string, labels: Record<string, string>, now: number) => {
+    const d = now - (seen[key] ?? 0);
+    if (d > 0) c.inc(labels, d);
+    seen[key] = now;
+  };
+  let up = true;
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect") up = false;
+      if (s.type === "reconnect") up = true;
+    }
+  })().catch(() => {});
+  const natsUp = () => up && !nc.isClosed();
+  reg.collect(() => {
+    const s = manager.snapshot();
+    leader.set({}, s.leader ? 1 : 0);
+    for (const st of STATES) servers.set({ state: st }, s.servers[st]);
+    if (s.desired !== null) desired.set({}, s.desired);
+    actual.set({}, STATES.reduce((n, st) => n + s.servers[st], 0));
+    if (s.lag !== null) lag.set({}, s.lag);
+    for (const [a, n] of Object.entries(s.decisions)) bump(decisions, `d:${a}`, { action: a }, n);
+    reason.reset();
+    if (s.lastReason) reason.set({ reason: s.lastReason }, 1);
+    for (const [code, n] of Object.entries(s.providerErrors)) bump(providerErrors, `e:${code}`, { code }, n);
+    bootFailures.set({}, s.bootFailures);
+    halted.set({}, s.halted ? 1 : 0);
+    connected.set({}, natsUp() ? 1 : 0);
+  });
+
+  const loopback = isLoopback(parseAddr(o.addr).hostname);
+  const ctx: WorkerHttpContext = {
+    nc,
+    handlers: [],
+    workerId: manager.snapshot().id,
+    metrics: reg,
+    actions: o.token ? "token" : loopback ? "open" : "disabled",
+    servers: () => manager.snapshot().list,
+    manager: () => {
+      const s = manager.snapshot();
+      return { id: s.id, provider: s.provider, leader: s.leader, desired: s.desired, lastReason: s.lastReason, halted: s.halted };
+    },
+  };
+  void jetstreamManager(nc).then((jsm) => (ctx.jsm = jsm), () => {});
+  const dash = dashboardRoutes(ctx);
+  return await startHttp({
+    addr: o.addr,
+    token: o.token,
+    hosts: o.hosts,
+    metrics: reg,
+    health: () => {
+      const s = manager.snapshot();
+      const age = Date.now() - s.at;
+      const ticking = age < 3 * o.intervalMs + 30_000;
+      const ok = natsUp() && ticking;
+      return {
+        ok,
+        detail: { manager: s.id, nats: natsUp() ? "connected" : "disconnected", leader: s.leader, last_tick_ms_ago: age, halted: s.halted },
+      };
+    },
+    routes: {
+      ...dash,
+      "GET /api/overview": (req, url) => {
+        ctx.handlers = manager.last?.lag?.handlers.map((h) => h.handler) ?? [];
+        return dash["GET /api/overview"]!(req, url);
+      },
+    },
+  });
+}
