@@ -11,8 +11,8 @@
 # (nothing else is ever taken from it) and installs trixie's nats-server, a static Go binary that runs
 # on Debian 12; an older nats-server already installed is upgraded the same way.
 set -euo pipefail
-want=(nats-server qpdf poppler-utils chromium wkhtmltopdf pdftk-java redis-server fonts-dejavu-core openssl systemd)
-bins=(nats-server qpdf pdftotext chromium wkhtmltopdf pdftk redis-server "" openssl systemd-analyze)
+want=(nats-server qpdf poppler-utils chromium wkhtmltopdf pdftk-java redis-server fonts-dejavu-core openssl systemd fonts-noto-core fonts-droid-fallback zbar-tools dmtx-utils)
+bins=(nats-server qpdf pdftotext chromium wkhtmltopdf pdftk redis-server "" openssl systemd-analyze "" "" zbarimg dmtxread)
 
 # nats_ok: a nats-server on PATH whose version is 2.10 or newer.
 nats_ok() {

@@ -1,6 +1,7 @@
 // The layout engine: base PDF + layout + data -> PDF bytes, in-process with pdf-lib.
 import { arrangePages, baseInfo, loadBasePdf } from "./base-pdf.ts";
-import { stamp, type GraphicsWriter } from "./stamp.ts";
+import { stamp } from "./stamp.ts";
+import { graphicsWriter } from "./graphics.ts";
 import { embedFont } from "./font-embed.ts";
 import { type FontSet, builtinFontSet, fontMetrics, loadFonts } from "./fonts.ts";
 import { checkFormNames, fillForm, formFieldNames } from "./forms.ts";
@@ -25,8 +26,8 @@ export interface RenderContext {
   fonts?: FontSet;
   /** template assets by name */
   assets?: Map<string, Uint8Array>;
-  /** draws images, QR codes and barcodes */
-  graphics?: (assets: Map<string, Uint8Array>, fonts: FontSet) => GraphicsWriter;
+  /** identifies this version of the assets in the image cache (the template's digest) */
+  assetKey?: string;
 }
 
 /** Renders `data` with a layout over a base PDF. Throws JobErrors with render codes on bad input. */
@@ -43,7 +44,8 @@ export async function renderLayout(basePdf: Uint8Array, layout: Layout, data: un
   if (formFieldNames(doc).length) fillForm(doc, layout.form, data, await embedFont(doc, "sans"), fontMetrics("sans"));
   else checkFormNames([], layout.form);
   await arrangePages(doc, plan.pages);
-  await stamp(doc, plan.ops, plan.graphics, fonts, opts.graphics?.(opts.assets ?? new Map(), fonts));
+  const graphics = plan.graphics.length ? graphicsWriter(opts.assets ?? new Map(), opts.assetKey ?? "", () => doc.context) : undefined;
+  await stamp(doc, plan.ops, plan.graphics, fonts, graphics);
   const bytes = await doc.save({ useObjectStreams: false, updateFieldAppearances: false, objectsPerTick: OBJECTS_PER_TICK });
   return { bytes, pages: doc.getPageCount() };
 }

@@ -120,6 +120,11 @@ export function planLayout(layout: Layout, data: unknown, base: Required<Pick<Ba
       } else {
         const op = graphicOp(f, o, view, data, where, layout.locale, defaults);
         if (op) graphics.push(op);
+        if (op?.kind === "code" && op.showText) {
+          // the human-readable text, centred under the bars
+          const style = resolveStyle(defaults, { font: op.font, size: op.textSize, color: f.color, align: "center", maxWidth: op.width, overflow: "shrink", minSize: 4 });
+          ops.push(...linesToOps(fitChecked(op.value, style, metrics, where, f), style, op.x, op.y + op.height + 1, o, metrics));
+        }
       }
     }
   });

@@ -13,7 +13,7 @@ import type { ShapedLine } from "./shape.ts";
 /** What drawing needs besides text: images and codes become content of their own (image.ts, codes.ts). */
 export interface GraphicsWriter {
   /** content stream text for a non-text op, in PDF coordinates of the page (origin bottom-left); may register XObjects */
-  draw(op: GraphicOp, page: { xobject(ref: PDFRef): string; font(face: FontFace): string }, box: { x: number; y: number; height: number }): string;
+  draw(op: GraphicOp, page: { xobject(ref: PDFRef): string; font(face: FontFace): string }, box: { x: number; y: number; height: number }): Promise<string>;
 }
 
 /** Stamps every op onto its page (ops' `page` indexes `doc.getPages()`): graphics first, text over them. */
@@ -51,7 +51,7 @@ export async function stamp(doc: PDFDocument, ops: TextOp[], others: GraphicOp[]
     let out = "";
     for (const op of list) {
       if (op.kind === undefined || op.kind === "text") out += textOp(op as TextOp, shaped.get(op as TextOp)!, box, fontKey, docFonts);
-      else if (graphics) out += graphics.draw(op as GraphicOp, res, box);
+      else if (graphics) out += await graphics.draw(op as GraphicOp, res, box);
     }
     const stream = doc.context.flateStream(new TextEncoder().encode(`q\n${out}Q\n`));
     page.node.addContentStream(doc.context.register(stream));

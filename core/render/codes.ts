@@ -1,0 +1,96 @@
+// QR codes and barcodes: values encoded by bwip-js (BWIPP, the reference PostScript encoders) into
+// bars or modules, then into PDF path operators. Pure: no PDF objects, no I/O.
+import bwipjs from "bwip-js/generic";
+
+// the default export's raw() is the encoder (the named `raw` export is BWIPP's "raw" symbology)
+const bwipRaw = (bwipjs as unknown as { raw(bcid: string, text: string, opts: Record<string, string | boolean>): unknown[] }).raw;
+import { renderError } from "./errors.ts";
+
+/** Bars of a linear code (`sbs`: bar, space, bar ... widths; heights and bottoms per bar) or modules of a 2D code. */
+export type Encoded =
+  | { kind: "linear"; sbs: number[]; bhs: number[]; bbs: number[]; text?: string }
+  | { kind: "matrix"; pixs: number[]; cols: number; rows: number };
+
+/** Layout names to BWIPP encoder names. */
+const BCID: Record<string, string> = {
+  qrcode: "qrcode",
+  code128: "code128",
+  ean13: "ean13",
+  ean8: "ean8",
+  upca: "upca",
+  "upc-a": "upca",
+  code39: "code39",
+  datamatrix: "datamatrix",
+  itf14: "itf14",
+  pdf417: "pdf417",
+};
+
+const MATRIX = new Set(["qrcode", "datamatrix", "pdf417"]);
+
+/** Encodes `value`; a value the symbology cannot carry is BAD_FIELD_VALUE naming `where`. */
+export function encode(type: string, value: string, opts: { ecLevel?: string }, where: string): Encoded {
+  const bcid = BCID[type];
+  if (!bcid) throw renderError("BAD_LAYOUT", `${where}: unknown barcode type ${JSON.stringify(type)}`);
+  let raw: unknown[];
+  try {
+    // BWIPP options are strings of key=value words
+    // BWIPP writes text as UTF-8 bytes. A 2D code with non-ASCII text says so with ECI 26 (UTF-8), or
+    // readers guess another charset (zbar reads "ü" as Shift JIS); "^" is then BWIPP's escape, so escape it.
+    const utf8 = MATRIX.has(bcid) && /[^\x00-\x7f]/.test(value);
+    const text = utf8 ? `^ECI000026${value.replace(/\^/g, "^094")}` : value;
+    const options: Record<string, string | boolean> = {};
+    if (bcid === "qrcode") options.eclevel = opts.ecLevel ?? "M";
+    if (utf8) options.parsefnc = options.parse = true;
+    raw = bwipRaw(bcid, text, options) as unknown[];
+  } catch (err) {
+    // BWIPP's messages start with its error name ("bwipp.ean13badCheckDigit#6915: Incorrect EAN-13 check digit provided")
+    const why = String((err as Error).message ?? err).replace(/^bwip(p|-js)\.[A-Za-z0-9]+(#\d+)?:\s*/, "");
+    throw renderError("BAD_FIELD_VALUE", `${where}: ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)} cannot be encoded as ${type}: ${why}`, { cause: err });
+  }
+  const r = raw[0] as { sbs?: number[]; bhs?: number[]; bbs?: number[]; txt?: unknown; pixs?: number[]; pixx?: number; pixy?: number };
+  if (r.pixs && r.pixx && r.pixy) return { kind: "matrix", pixs: r.pixs, cols: r.pixx, rows: r.pixy };
+  return { kind: "linear", sbs: r.sbs ?? [], bhs: r.bhs ?? [], bbs: r.bbs ?? [] };
+}
+
+/**
+ * PDF path operators filling the code's dark parts into the box (x, y: its top-left in PDF space, y
+ * growing upwards; w, h in points). 2D codes keep square modules, centred in the box.
+ */
+export function codePath(e: Encoded, x: number, top: number, w: number, h: number, num: (n: number) => string): string {
+  let out = "";
+  if (e.kind === "matrix") {
+    const m = Math.min(w / e.cols, h / e.rows);
+    const x0 = x + (w - m * e.cols) / 2;
+    const y0 = top - (h - m * e.rows) / 2;
+    for (let r = 0; r < e.rows; r++) {
+      // one rectangle per horizontal run of dark modules
+      for (let c = 0; c < e.cols; ) {
+        if (!e.pixs[r * e.cols + c]) {
+          c++;
+          continue;
+        }
+        let end = c;
+        while (end < e.cols && e.pixs[r * e.cols + end]) end++;
+        // row 0 is the top row
+        out += `${num(x0 + c * m)} ${num(y0 - (r + 1) * m)} ${num((end - c) * m)} ${num(m)} re\n`;
+        c = end;
+      }
+    }
+    return out + "f\n";
+  }
+  const total = e.sbs.reduce((a, b) => a + b, 0);
+  const unit = w / total;
+  const tallest = Math.max(...e.bhs.map((bh, i) => bh + (e.bbs[i] ?? 0)), 1e-9);
+  let pos = x;
+  for (let i = 0; i < e.sbs.length; i++) {
+    const width = e.sbs[i] * unit;
+    if (i % 2 === 0 && width > 0) {
+      const k = i / 2;
+      const bh = ((e.bhs[k] ?? tallest) / tallest) * h;
+      const bottom = ((e.bbs[k] ?? 0) / tallest) * h;
+      out += `${num(pos)} ${num(top - h + bottom)} ${num(width)} ${num(bh)} re\n`;
+    }
+    pos += width;
+  }
+  return out + "f\n";
+}

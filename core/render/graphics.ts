@@ -1,0 +1,127 @@
+// Drawing what is not text: images (PNG/JPEG from the template's assets or the data), QR codes and
+// barcodes (codes.ts), lines and rectangles. Decoded images are kept per content, so a logo is decoded
+// once per proc, not once per document.
+import { JpegEmbedder, PngEmbedder, type PDFContext, type PDFRef } from "pdf-lib";
+import { codePath, encode, type Encoded } from "./codes.ts";
+import { renderError } from "./errors.ts";
+import type { CodeOp, GraphicOp, ImageOp, ShapeOp } from "./plan.ts";
+import { num, type GraphicsWriter } from "./stamp.ts";
+
+/** Largest image accepted from the data (decoded bytes). */
+export const MAX_DATA_IMAGE_BYTES = 10 * 1024 * 1024;
+
+type Embedder = PngEmbedder | JpegEmbedder;
+const images = new Map<string, Promise<Embedder>>();
+const IMAGE_ENTRIES = 64;
+const codes = new Map<string, Encoded>();
+const CODE_ENTRIES = 512;
+
+/** Empties the image and code caches (tests). */
+export function clearGraphicsCaches(): void {
+  images.clear();
+  codes.clear();
+}
+
+/** Image bytes from a data URL (`data:image/png;base64,...`) or bare base64; BAD_FIELD_VALUE naming `where` otherwise. */
+export function imageBytes(value: string, where: string): Uint8Array {
+  const m = /^data:([^;,]*)(;base64)?,/.exec(value);
+  if (m && !m[2]) throw renderError("BAD_FIELD_VALUE", `${where}: a data URL image must be base64 (data:image/png;base64,...)`);
+  const b64 = m ? value.slice(m[0].length) : value;
+  if (b64.length > (MAX_DATA_IMAGE_BYTES * 4) / 3 + 4)
+    throw renderError("BAD_FIELD_VALUE", `${where}: the image is larger than ${MAX_DATA_IMAGE_BYTES / 1024 / 1024} MB; store it with the template (--asset) or make it smaller`);
+  if (!/^[A-Za-z0-9+/=\s_-]*$/.test(b64)) throw renderError("BAD_FIELD_VALUE", `${where}: the value is neither a data URL nor base64 (give a PNG or JPEG as data:image/png;base64,...)`);
+  return new Uint8Array(Buffer.from(b64, "base64"));
+}
+
+/** "png" | "jpeg" by magic number, or null. */
+export function imageType(bytes: Uint8Array): "png" | "jpeg" | null {
+  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return "png";
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return "jpeg";
+  return null;
+}
+
+async function embedder(key: string, bytes: Uint8Array, where: string): Promise<Embedder> {
+  let e = images.get(key);
+  if (e) {
+    images.delete(key);
+    images.set(key, e);
+    return await e;
+  }
+  const type = imageType(bytes);
+  if (!type) throw renderError("BAD_FIELD_VALUE", `${where}: not a PNG or JPEG image`);
+  e = (type === "png" ? PngEmbedder.for(bytes) : JpegEmbedder.for(bytes)).catch((err) => {
+    images.delete(key);
+    throw renderError("BAD_FIELD_VALUE", `${where}: the ${type.toUpperCase()} image cannot be read: ${(err as Error).message}`, { cause: err });
+  });
+  images.set(key, e);
+  if (images.size > IMAGE_ENTRIES) images.delete(images.keys().next().value!);
+  return await e;
+}
+
+/** Where an image of iw × ih lands in a box, per `fit`; `clip` when it overflows the box (cover). */
+export function fitImage(iw: number, ih: number, box: { x: number; y: number; w: number; h: number }, fit: ImageOp["fit"]): { x: number; y: number; w: number; h: number; clip: boolean } {
+  if (fit === "fill") return { ...box, clip: false };
+  const s = fit === "cover" ? Math.max(box.w / iw, box.h / ih) : Math.min(box.w / iw, box.h / ih);
+  const w = iw * s;
+  const h = ih * s;
+  return { x: box.x + (box.w - w) / 2, y: box.y + (box.h - h) / 2, w, h, clip: fit === "cover" };
+}
+
+/** A GraphicsWriter over a template's assets (`assetKey` makes cache keys unique per template version). */
+export function graphicsWriter(assets: Map<string, Uint8Array>, assetKey: string, context: () => PDFContext): GraphicsWriter {
+  // one XObject per image per document
+  const refs = new Map<string, Promise<PDFRef>>();
+  return {
+    async draw(op: GraphicOp, page, box) {
+      const X = (x: number) => box.x + x;
+      const Y = (y: number) => box.y + box.height - y;
+      switch (op.kind) {
+        case "image": {
+          let key: string;
+          let bytes: Uint8Array;
+          if (op.asset !== undefined) {
+            key = `asset:${assetKey}:${op.asset}`;
+            bytes = assets.get(op.asset)!;
+            if (!bytes) throw renderError("BAD_LAYOUT", `${op.where}: the template has no asset ${JSON.stringify(op.asset)}`);
+          } else {
+            bytes = imageBytes(op.data!, op.where);
+            key = `data:${Bun.hash(bytes).toString(36)}:${bytes.length}`;
+          }
+          const e = await embedder(key, bytes, op.where);
+          let ref = refs.get(key);
+          if (!ref) refs.set(key, (ref = e.embedIntoContext(context())));
+          const name = page.xobject(await ref);
+          const f = fitImage(e.width, e.height, { x: X(op.x), y: Y(op.y + op.height), w: op.width, h: op.height }, op.fit);
+          const clip = f.clip ? `${num(X(op.x))} ${num(Y(op.y + op.height))} ${num(op.width)} ${num(op.height)} re W n\n` : "";
+          return `q\n${clip}${num(f.w)} 0 0 ${num(f.h)} ${num(f.x)} ${num(f.y)} cm\n${name} Do\nQ\n`;
+        }
+        case "code":
+          return codeOp(op, X, Y);
+        case "line":
+        case "rect":
+          return shapeOp(op, X, Y);
+      }
+    },
+  };
+}
+
+function codeOp(op: CodeOp, X: (x: number) => number, Y: (y: number) => number): string {
+  const key = `${op.type}\u0000${op.ecLevel ?? ""}\u0000${op.value}`;
+  let e = codes.get(key);
+  if (!e) {
+    e = encode(op.type, op.value, { ecLevel: op.ecLevel }, op.where);
+    codes.set(key, e);
+    if (codes.size > CODE_ENTRIES) codes.delete(codes.keys().next().value!);
+  }
+  const [r, g, b] = op.color;
+  return `q\n${num(r)} ${num(g)} ${num(b)} rg\n${codePath(e, X(op.x), Y(op.y), op.width, op.height, num)}Q\n`;
+}
+
+function shapeOp(op: ShapeOp, X: (x: number) => number, Y: (y: number) => number): string {
+  let out = `q\n${num(op.lineWidth)} w\n`;
+  if (op.stroke) out += `${op.stroke.map(num).join(" ")} RG\n`;
+  if (op.fill) out += `${op.fill.map(num).join(" ")} rg\n`;
+  if (op.kind === "line") return `${out}${num(X(op.x))} ${num(Y(op.y))} m ${num(X(op.x2))} ${num(Y(op.y2))} l S\nQ\n`;
+  const paint = op.fill && op.stroke && op.lineWidth > 0 ? "B" : op.fill ? "f" : op.stroke && op.lineWidth > 0 ? "S" : "n";
+  return `${out}${num(X(op.x))} ${num(Y(op.y2))} ${num(op.x2 - op.x)} ${num(op.y2 - op.y)} re ${paint}\nQ\n`;
+}
