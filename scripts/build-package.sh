@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `npm pack` runs this (prepack): the library's JavaScript and type declarations into dist/pkg/
+# (gitignored). One ESM bundle per entry point (".", "./protocol", "./render") for Node 20+ and Bun,
+# dependencies left as imports of the package's own dependencies; .d.ts from tsc. The compiled
+# binary (dist/docctl) is never part of the package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=node_modules/.bin
+rm -rf dist/pkg
+"$bin/bun" build core/lib/index.ts core/runtime/protocol/index.ts core/render/index.ts \
+  --target node --format esm --splitting --packages external --root . --outdir dist/pkg >/dev/null
+"$bin/tsc" -p tsconfig.pkg.json
+# The sources import each other as "./x.ts" (what Bun runs); the declarations sit beside .js names.
+find dist/pkg -name '*.d.ts' -exec sed -i -E 's#(from |import\()"(\.\.?/[^"]+)\.ts"#\1"\2.js"#g' {} +
