@@ -29,6 +29,7 @@ export async function listDead(nc: NatsConnection, handler?: string): Promise<De
     if (info.num_pending === 0) break;
     const batch = await consumer.fetch({ max_messages: Math.min(info.num_pending, 1000), expires: 2000 });
     let n = 0;
+    let last = false;
     for await (const m of batch) {
       n++;
       try {
@@ -36,11 +37,81 @@ export async function listDead(nc: NatsConnection, handler?: string): Promise<De
       } catch {
         /* not a dead letter of ours */
       }
+      // the last one: stop here rather than wait for the pull to expire
+      if (m.info.pending === 0) {
+        last = true;
+        break;
+      }
     }
-    if (n === 0) break;
+    if (n === 0 || last) break;
   }
   await consumer.delete().catch(() => {});
   return out;
+}
+
+/** What recentDead keeps between calls: the stream's state it read last, and what it found. */
+export interface DeadCache {
+  key?: string;
+  value?: { total: number; entries: DeadEntry[] };
+}
+
+/**
+ * The newest `n` dead letters (newest first) and how many are kept, read from the end of the
+ * stream: a window of sequence numbers before the last one, widened only when deletions (retried
+ * letters) leave it short. With `cache`, an unchanged stream (same first, last and count) costs
+ * one stream-info request. The dashboard polls this; `listDead` stays for listing them all.
+ */
+export async function recentDead(nc: NatsConnection, n: number, cache: DeadCache = {}): Promise<{ total: number; entries: DeadEntry[] }> {
+  const jsm = await jetstreamManager(nc);
+  let state;
+  try {
+    state = (await jsm.streams.info(STREAM_DEAD)).state;
+  } catch (err) {
+    if (isNotFound(err)) return { total: 0, entries: [] };
+    throw err;
+  }
+  const key = `${state.first_seq}:${state.last_seq}:${state.messages}`;
+  if (cache.key === key && cache.value) return cache.value;
+  const js = jetstream(nc);
+  let entries: DeadEntry[] = [];
+  let window = Math.max(1, n);
+  for (;;) {
+    const start = Math.max(state.first_seq, state.last_seq - window + 1);
+    entries = [];
+    if (state.messages > 0) {
+      const consumer = await js.consumers.get(STREAM_DEAD, { filter_subjects: "docctl.dead.>", deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start });
+      try {
+        for (;;) {
+          const info = await consumer.info(true);
+          if (info.num_pending === 0) break;
+          const batch = await consumer.fetch({ max_messages: Math.min(info.num_pending, 1000), expires: 2000 });
+          let got = 0;
+          let last = false;
+          for await (const m of batch) {
+            got++;
+            try {
+              entries.push({ seq: m.seq, dead: decodeDead(m.data) });
+            } catch {
+              /* not a dead letter of ours */
+            }
+            if (m.info.pending === 0) {
+              last = true;
+              break;
+            }
+          }
+          if (got === 0 || last) break;
+        }
+      } finally {
+        await consumer.delete().catch(() => {});
+      }
+    }
+    if (entries.length >= n || start <= state.first_seq) break;
+    window *= 4;
+  }
+  const value = { total: state.messages, entries: entries.slice(-n).reverse() };
+  cache.key = key;
+  cache.value = value;
+  return value;
 }
 
 /**

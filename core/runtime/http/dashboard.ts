@@ -1,7 +1,8 @@
 // The worker's live dashboard: GET / (one self-contained page), GET /api/overview (what it draws:
 // workers, lag and its recent history, dead letters), POST /api/dead/retry (an action: token rules
 // of startHttp apply).
-import { listDead, retryDead } from "../client/dead.ts";
+import { recentDead, retryDead, type DeadCache } from "../client/dead.ts";
+import { redactUrl } from "../util/log.ts";
 import { InputError } from "../protocol/errors.ts";
 import type { RouteHandler } from "./server.ts";
 import { readHandlerLags } from "../client/lag.ts";
@@ -33,10 +34,12 @@ export interface Overview {
 /** Routes of the dashboard. */
 export function dashboardRoutes(ctx: WorkerHttpContext): Record<string, RouteHandler> {
   const history: Overview["history"] = [];
+  // the newest dead letters, re-read only when the stream changed since the last poll
+  const deadCache: DeadCache = {};
   return {
     "GET /": () => new Response(DASHBOARD_HTML, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } }),
     "GET /api/overview": async () => {
-      const o = await overview(ctx, history);
+      const o = await overview(ctx, history, deadCache);
       return Response.json(o, { headers: { "cache-control": "no-store" } });
     },
     "POST /api/dead/retry": async (req) => {
@@ -53,7 +56,7 @@ export function dashboardRoutes(ctx: WorkerHttpContext): Record<string, RouteHan
   };
 }
 
-async function overview(ctx: WorkerHttpContext, history: Overview["history"]): Promise<Overview> {
+async function overview(ctx: WorkerHttpContext, history: Overview["history"], deadCache: DeadCache): Promise<Overview> {
   const stats = ctx.loop?.stats() ?? (ctx.procStats ? sumStats(await ctx.procStats()) : undefined);
   const lag: Overview["lag"] = {};
   if (ctx.jsm) {
@@ -65,7 +68,7 @@ async function overview(ctx: WorkerHttpContext, history: Overview["history"]): P
     history.push({ t: now, lag: Object.fromEntries(Object.entries(lag).map(([h, l]) => [h, l.lag])) });
     if (history.length > HISTORY.keep) history.splice(0, history.length - HISTORY.keep);
   }
-  const dead = ctx.nc ? await listDead(ctx.nc).catch(() => []) : [];
+  const dead = ctx.nc ? await recentDead(ctx.nc, DEAD_SHOWN, deadCache).catch(() => ({ total: 0, entries: [] })) : { total: 0, entries: [] };
   const workers = await presence(ctx);
   const me = workers.find((w) => w.id === ctx.workerId)?.info as { state?: string } | undefined;
   return {
@@ -80,17 +83,18 @@ async function overview(ctx: WorkerHttpContext, history: Overview["history"]): P
     workers,
     lag,
     history,
-    dead: dead.slice(-DEAD_SHOWN).reverse().map(({ seq, dead: d }) => ({
+    dead: dead.entries.map(({ seq, dead: d }) => ({
       seq,
       id: d.job?.id ?? null,
       handler: d.job?.handler ?? d.subject.split(".").pop() ?? "?",
       code: d.error.code,
-      message: d.error.message,
+      // a handler's message may echo a URL with credentials in it
+      message: redactUrl(d.error.message),
       attempts: d.attempts,
       worker: d.worker,
       failedAt: d.failed_at,
     })),
-    deadTotal: dead.length,
+    deadTotal: dead.total,
     ...(ctx.servers ? { servers: ctx.servers() } : {}),
     ...(ctx.manager ? { manager: ctx.manager() } : {}),
     actions: ctx.actions,
