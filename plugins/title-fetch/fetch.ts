@@ -15,7 +15,7 @@ import { mediaType } from "./charset.ts";
 import { statusError, TitleErrorCodes, toFetchError } from "./errors.ts";
 import type { ResolvedAddress, TitleFetchOptions } from "./options.ts";
 import { checkedAddresses, pinnedLookup } from "./resolve.ts";
-import { checkScheme, parseTargetUrl, truncate, unbracket } from "./url.ts";
+import { checkScheme, maskUserinfo, parseTargetUrl, truncate, unbracket } from "./url.ts";
 
 /** The result of a `title` job. */
 export interface TitleResult {
@@ -110,7 +110,8 @@ async function followRedirects(input: string, opts: TitleFetchOptions, signal: A
     } else {
       res.destroy(); // an image or a PDF has no <title>: do not download it
     }
-    return { url: input, final_url: url.href, status, title, content_type: contentType, bytes_read: bytesRead };
+    // credentials in the URL were used for the request; results (and dead letters, the dashboard) never echo them
+    return { url: maskUserinfo(input), final_url: maskUserinfo(url.href), status, title, content_type: contentType, bytes_read: bytesRead };
   }
 }
 

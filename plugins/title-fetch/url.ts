@@ -17,10 +17,10 @@ export function parseTargetUrl(input: string): URL {
   try {
     url = new URL(s);
   } catch (err) {
-    throw new JobError(TitleErrorCodes.BAD_URL, `"${input}" is not a valid URL`, { cause: err });
+    throw new JobError(TitleErrorCodes.BAD_URL, `"${truncate(input)}" is not a valid URL`, { cause: err });
   }
   checkScheme(url);
-  if (!url.hostname) throw new JobError(TitleErrorCodes.BAD_URL, `"${input}" has no host name`);
+  if (!url.hostname) throw new JobError(TitleErrorCodes.BAD_URL, `"${truncate(input)}" has no host name`);
   return url;
 }
 
@@ -39,7 +39,13 @@ export function unbracket(host: string): string {
   return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
 }
 
-/** Shortens a URL (or any text) for an error message. */
+/** A URL (or any text) as shown to people: user and password masked (`https://***@host/`), cut to `max`. */
 export function truncate(s: string, max = 200): string {
-  return s.length > max ? `${s.slice(0, max)}…` : s;
+  const shown = maskUserinfo(s);
+  return shown.length > max ? `${shown.slice(0, max)}…` : shown;
+}
+
+/** `s` with the userinfo of every URL in it replaced by *** (credentials are sent, never echoed). */
+export function maskUserinfo(s: string): string {
+  return s.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/?#\s"]*@/gi, "$1***@");
 }

@@ -325,3 +325,19 @@ describe("https", () => {
     expect(untrusted).toMatchObject({ code: TitleErrorCodes.FETCH_TLS, retryable: false });
   });
 });
+
+describe("credentials in a URL", () => {
+  const withUser = () => site.origin.replace("http://", "http://alice:pa55word@");
+  test("are never echoed: not in the result's url and final_url, nor in error messages", async () => {
+    const ok = await run(`${withUser()}/ok`);
+    expect(ok.title).toBe("Hello & welcome");
+    expect(ok.url).toBe(`http://***@127.0.0.1:${site.port}/ok`);
+    expect(JSON.stringify(ok)).not.toContain("pa55word");
+    const failed = await failure(run(`${withUser()}/404`));
+    expect(failed.code).toBe(TitleErrorCodes.FETCH_HTTP_4XX);
+    expect(failed.message).toContain("http://***@127.0.0.1");
+    expect(failed.message).not.toContain("pa55word");
+    const bad = await failure(run("https://bob:hunter22@exa mple.com/"));
+    expect(bad.message).not.toContain("hunter22");
+  });
+});
