@@ -5,6 +5,7 @@ import { HandlerRegistry, echoHandler } from "../core/runtime/worker/registry.ts
 import { ConfigError } from "../core/runtime/protocol/errors.ts";
 import title from "../plugins/title-fetch/index.ts";
 import pdf, { configurePdf } from "../plugins/pdf/index.ts";
+import { providePackageToPlugins } from "./plugin-imports.ts";
 
 /** A registry with the built-in handlers and, if given, the plugins of each of `pluginsDirs`. */
 export async function buildRegistry(pluginsDirs: string | string[] = []): Promise<HandlerRegistry> {
@@ -13,6 +14,7 @@ export async function buildRegistry(pluginsDirs: string | string[] = []): Promis
   reg.register("title", title);
   reg.register("pdf", pdf);
   const from = new Map<string, string>();
+  providePackageToPlugins();
   for (const dir of typeof pluginsDirs === "string" ? [pluginsDirs] : pluginsDirs) {
     for (const name of await reg.loadPlugins(dir)) {
       // Two directories with one job type: which one runs would depend on the order of the flags.

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import type { Command, CommandContext } from "../command.ts";
 import { intOpt, durOpt, listOpt, natsOptionsFrom, strOpt } from "../options.ts";
 import { count, duration, pairs, token, tokenList } from "../checks.ts";
-import { buildRegistry, connectBuiltins, handlerNames } from "../registry.ts";
+import { buildRegistry, connectBuiltins } from "../registry.ts";
 import { VERSION } from "../version.ts";
 import { addSecret, createLogger } from "../../core/runtime/util/log.ts";
 import { authEnv, connectNats, effectiveAuth } from "../../core/runtime/nats/connection.ts";
@@ -153,7 +153,9 @@ Examples:
     intOpt(ctx, "concurrency", workerLoopDefaults.concurrency);
     loopOptions(ctx);
     const plugins = listOpt(ctx, "plugins");
-    const known = await handlerNames(plugins);
+    // Importing the plugins here (not running them) lists every broken one once, with file:line:column,
+    // instead of each proc dying on the first and being restarted until FATAL.
+    const known = (await buildRegistry(plugins)).names();
     const only = strOpt(ctx, "handlers")?.split(",").map((s) => s.trim()).filter(Boolean);
     for (const h of [...(only ?? []), ...Object.keys(dedicated)]) {
       if (known.includes(h)) continue;

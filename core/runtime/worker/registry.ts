@@ -89,8 +89,9 @@ export class HandlerRegistry {
   }
 
   /**
-   * Load every `<type>.ts|.js|.mjs` in `dir`. A file that fails to import or exports no handler
-   * is an error naming the file: a worker with a broken plugin must not start half-configured.
+   * Load every `<type>.ts|.js|.mjs` in `dir`. A file that fails to import (a syntax error is shown as
+   * file:line:column), exports no handler or has a bad name is an error; every bad file is listed at
+   * once, and none is registered: a worker with a broken plugin must not start half-configured.
    */
   async loadPlugins(dir: string): Promise<string[]> {
     const abs = resolve(dir);
@@ -101,26 +102,36 @@ export class HandlerRegistry {
     } catch (err) {
       throw new ConfigError(`--plugins ${dir}: cannot read the directory (${(err as Error).message})`, "plugins");
     }
-    const loaded: string[] = [];
+    const good: { name: string; mod: HandlerModule; path: string }[] = [];
+    const problems: string[] = [];
     for (const file of entries.sort()) {
       const m = /^(.+)\.(ts|js|mjs)$/.exec(file);
       if (!m || file.endsWith(".d.ts") || file.startsWith(".")) continue;
       const name = m[1]!;
       const path = join(abs, file);
       if (tokenProblem(name)) {
-        throw new ConfigError(`${path}: the file name is the job type, and "${name}" ${tokenProblem(name)}; rename the file`, "plugins");
+        problems.push(`${path}: the file name is the job type, and "${name}" ${tokenProblem(name)}; rename the file`);
+        continue;
       }
-      let mod: { default?: unknown };
       try {
         // The query makes a re-load after an edit import the new code rather than the cached module.
-        mod = await import(`${pathToFileURL(path).href}?mtime=${statSync(path).mtimeMs}`);
+        const mod = (await import(`${pathToFileURL(path).href}?mtime=${statSync(path).mtimeMs}`)) as { default?: unknown };
+        normalize(mod.default as HandlerModule, path); // checked now, registered once all are good
+        good.push({ name, mod: mod.default as HandlerModule, path });
       } catch (err) {
-        throw new ConfigError(`${path}: the plugin failed to load: ${(err as Error).message}`, "plugins", { cause: err });
+        problems.push(err instanceof ConfigError ? err.message : loadProblem(err, path));
       }
-      this.register(name, mod.default as HandlerModule, path);
-      loaded.push(name);
     }
-    return loaded;
+    if (problems.length) {
+      const n = problems.length;
+      throw new ConfigError(
+        `--plugins ${dir}: ${n} plugin${n === 1 ? "" : "s"} cannot be loaded; fix ${n === 1 ? "it" : "them"} or move ${n === 1 ? "it" : "them"} out of the directory:\n` +
+          problems.map((p) => `  ${p.replaceAll("\n", "\n    ")}`).join("\n"),
+        "plugins",
+      );
+    }
+    for (const g of good) this.register(g.name, g.mod, g.path);
+    return good.map((g) => g.name);
   }
 }
 
@@ -139,4 +150,18 @@ function normalize(mod: HandlerModule | undefined, source: string): HandlerDef {
     `${source}: must default-export a handler: a function (payload, ctx) => result, or an object with a handle(payload, ctx) method`,
     "plugins",
   );
+}
+
+/**
+ * What went wrong importing a plugin, for people. Bun reports a syntax error (in the plugin or a file it
+ * imports) with a `position`: it becomes `file:line:column: message` and the offending line.
+ */
+function loadProblem(err: unknown, path: string): string {
+  const e = err as { message?: unknown; position?: { file?: string; line?: number; column?: number; lineText?: string } | null } | undefined;
+  const message = typeof e?.message === "string" ? e.message : String(err);
+  const p = e?.position;
+  if (p && typeof p.line === "number" && p.line > 0) {
+    return `${p.file || path}:${p.line}:${p.column ?? 1}: syntax error: ${message}${p.lineText ? `\n${p.lineText.trimEnd()}` : ""}`;
+  }
+  return `${path}: the plugin failed to load: ${message}`;
 }
