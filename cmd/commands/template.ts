@@ -8,9 +8,28 @@ import { natsOptionsFrom } from "../options.ts";
 import { jsonSyntaxError } from "../json-location.ts";
 import { InputError, JobError, UnreachableError } from "../../core/runtime/protocol/errors.ts";
 import { TEMPLATES_BUCKET, getTemplate, listTemplates, putTemplate, removeTemplate } from "../../core/render/store.ts";
+import { type TemplateLimits, parseLimit, templateLimitsDefaults } from "../../core/render/limits.ts";
+
+/** --max-* flags of `template put` and the limit each sets. */
+const LIMIT_FLAGS: [string, keyof TemplateLimits][] = [
+  ["max-base-size", "maxBaseBytes"],
+  ["max-pages", "maxPages"],
+  ["max-objects", "maxObjects"],
+  ["max-stream-size", "maxStreamBytes"],
+  ["max-parse-time", "maxParseMs"],
+];
+const limitCheck = (key: keyof TemplateLimits) => (v: string) => {
+  try {
+    parseLimit(key, v, "value");
+    return undefined;
+  } catch (err) {
+    return (err as Error).message.replace(/^value: /, "must be ").replace(/ is not /, ", ");
+  }
+};
 
 const HELP = `Usage:
   docctl template put NAME base.pdf (--layout layout.json | --html page.html)
+                      [--font NAME=FILE.ttf ...] [--asset NAME=FILE.png ...] [--max-pages N ...]
   docctl template ls [--json]
   docctl template get NAME [--out DIR] [--force]
   docctl template rm NAME
@@ -23,7 +42,15 @@ new version on their next job.
 Options:
   --layout FILE   the layout JSON (put)
   --html FILE     the HTML page (put)
-  --out DIR       where \`get\` writes base.pdf and layout.json/page.html (default ./NAME)
+  --font NAME=FILE  a TrueType/OpenType font (.ttf, .otf) stored with the template; the layout's
+                  "font" names it (repeatable). Embedded as subsets of the glyphs each document uses.
+  --asset NAME=FILE a PNG or JPEG stored with the template; image fields place it with "asset": NAME
+                  (repeatable)
+  --max-base-size SIZE, --max-pages N, --max-objects N, --max-stream-size SIZE, --max-parse-time TIME
+                  caps on the base PDF, refused beyond them (defaults ${Math.round(templateLimitsDefaults.maxBaseBytes / 1024 / 1024)}MB, ${templateLimitsDefaults.maxPages},
+                  ${templateLimitsDefaults.maxObjects}, ${Math.round(templateLimitsDefaults.maxStreamBytes / 1024 / 1024)}MB inflated, ${templateLimitsDefaults.maxParseMs / 1000}s); workers check again with
+                  DOCCTL_TEMPLATE_MAX_BASE_SIZE, _PAGES, _OBJECTS, _STREAM_SIZE, _PARSE_TIME
+  --out DIR       where \`get\` writes base.pdf, layout.json/page.html, fonts/ and assets/ (default ./NAME)
   --force         let \`get\` overwrite existing files
   --json          \`ls\` prints JSON
   --nats URL      NATS server (default $DOCCTL_NATS_URL or nats://127.0.0.1:4222)
@@ -31,6 +58,8 @@ Options:
 Examples:
   docctl template put invoice examples/invoice/base.pdf --layout examples/invoice/layout.json
   docctl template put invoice-html examples/invoice/base.pdf --html examples/invoice/invoice.html
+  docctl template put world examples/multilingual/base.pdf --layout examples/multilingual/layout.json \\
+      --font arabic=/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf --asset logo.png=examples/multilingual/logo.png
   docctl template ls
   docctl template get invoice --out /tmp/invoice
   docctl template rm invoice-html
@@ -45,6 +74,9 @@ export const command: Command = {
   options: {
     layout: { type: "string" },
     html: { type: "string" },
+    font: { type: "string", multiple: true },
+    asset: { type: "string", multiple: true },
+    ...Object.fromEntries(LIMIT_FLAGS.map(([flag, key]) => [flag, { type: "string" as const, check: limitCheck(key) }])),
     out: { type: "string" },
     force: { type: "boolean" },
     json: { type: "boolean" },
@@ -83,16 +115,26 @@ async function runTemplate(ctx: CommandContext): Promise<number> {
           throw new InputError(at ? `${layoutPath}:${at.line}:${at.col}: ${at.message}` : `${layoutPath} is not valid JSON: ${(err as Error).message}`);
         }
       } else html = new TextDecoder().decode(await readInput(htmlPath!));
+      const fonts = await Promise.all(namedFiles(v.font, "--font", "arabic=NotoSansArabic-Regular.ttf").map(async ([n, p]) => ({ name: n, bytes: await readInput(p), source: basename(p) })));
+      const assets = await Promise.all(namedFiles(v.asset, "--asset", "logo.png=logo.png").map(async ([n, p]) => ({ name: n, bytes: await readInput(p) })));
+      const limits: Partial<TemplateLimits> = {};
+      for (const [flag, key] of LIMIT_FLAGS) if (typeof v[flag] === "string") limits[key] = parseLimit(key, v[flag] as string, `--${flag}`);
       const info = await withNats(ctx, (nc) =>
-        putTemplate(nc, {
-          name,
-          base,
-          layout,
-          html,
-          baseSource: basePath,
-          layoutSource: layoutPath ? basename(layoutPath) : undefined,
-          htmlSource: htmlPath ? basename(htmlPath) : undefined,
-        }),
+        putTemplate(
+          nc,
+          {
+            name,
+            base,
+            layout,
+            html,
+            fonts,
+            assets,
+            baseSource: basePath,
+            layoutSource: layoutPath ? basename(layoutPath) : undefined,
+            htmlSource: htmlPath ? basename(htmlPath) : undefined,
+          },
+          limits,
+        ),
       );
       console.log(`stored template ${info.name} (${info.kind}, ${info.pages} page${info.pages === 1 ? "" : "s"}, ${info.size} bytes, ${info.digest})`);
       return 0;
@@ -117,7 +159,11 @@ async function runTemplate(ctx: CommandContext): Promise<number> {
       const files: [string, Uint8Array | string][] = [["base.pdf", t.base]];
       if (t.kind === "layout") files.push(["layout.json", `${JSON.stringify(t.layout, null, 2)}\n`]);
       else files.push(["page.html", t.html ?? ""]);
+      for (const f of t.fonts ?? []) files.push([join("fonts", f.source ?? `${f.name}.ttf`), f.bytes]);
+      for (const a of t.assets ?? []) files.push([join("assets", a.name), a.bytes]);
       mkdirSync(dir, { recursive: true });
+      if (t.fonts?.length) mkdirSync(join(dir, "fonts"), { recursive: true });
+      if (t.assets?.length) mkdirSync(join(dir, "assets"), { recursive: true });
       for (const [f] of files)
         if (existsSync(join(dir, f)) && !v.force) throw new InputError(`${join(dir, f)} already exists; pass --force to overwrite or --out another directory`);
       for (const [f, data] of files) await Bun.write(join(dir, f), data);
@@ -138,6 +184,16 @@ async function runTemplate(ctx: CommandContext): Promise<number> {
     default:
       throw new InputError(sub ? `unknown subcommand ${JSON.stringify(sub)}: use put, ls, get or rm (see docctl template --help)` : `usage: docctl template put|ls|get|rm ... (see docctl template --help)`);
   }
+}
+
+/** NAME=FILE values of a repeatable option. */
+function namedFiles(values: unknown, flag: string, example: string): [string, string][] {
+  const list = values === undefined ? [] : Array.isArray(values) ? values : [values];
+  return list.map((item) => {
+    const m = /^([^=]+)=(.+)$/.exec(String(item));
+    if (!m) throw new InputError(`${flag} ${JSON.stringify(item)}: give NAME=FILE, e.g. ${flag} ${example}`);
+    return [m[1], m[2]];
+  });
 }
 
 async function withNats<T>(ctx: CommandContext, fn: (nc: NatsConnection) => Promise<T>): Promise<T> {

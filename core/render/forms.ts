@@ -37,6 +37,14 @@ export function formAssignments(fieldNames: string[], spec: FormSpec | undefined
   return out;
 }
 
+/** true/false for a check box value: a boolean, the box's on name, or "Off"; undefined for anything else. Pure. */
+export function checkboxValue(value: string | boolean, onName: string): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  if (value === onName) return true;
+  if (value === "Off") return false;
+  return undefined;
+}
+
 /** Throws BAD_LAYOUT when `spec.fields` names a form field the base PDF does not have. Pure. */
 export function checkFormNames(fieldNames: string[], spec: FormSpec | undefined, source = "layout"): void {
   for (const name of Object.keys(spec?.fields ?? {}))
@@ -66,7 +74,15 @@ export function fillForm(doc: PDFDocument, spec: FormSpec | undefined, data: unk
     const field = form.getField(name);
     const where = `form field ${JSON.stringify(name)}`;
     if (field instanceof PDFCheckBox) {
-      const on = typeof value === "boolean" ? value : !["", "0", "false", "no", "off"].includes(value.toLowerCase());
+      // true/false, or the box's own on and off names: anything else ("maybe", "yes" for a box whose
+      // on state is "Paid") is a mistake in the data, not a ticked box
+      const onName = field.acroField.getOnValue()?.decodeText() ?? "Yes";
+      const on = checkboxValue(value, onName);
+      if (on === undefined)
+        throw renderError(
+          "BAD_FIELD_VALUE",
+          `${where}: ${JSON.stringify(value)} is not a value of this check box; give true or false, or its names ${JSON.stringify(onName)} (ticked) or "Off"`,
+        );
       if (on) field.check();
       else field.uncheck();
     } else if (typeof value === "string") {

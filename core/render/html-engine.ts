@@ -124,14 +124,19 @@ export class HtmlEngine {
     return { browser, context };
   }
 
-  /** Renders an HTML template with data and stamps each printed page over the base PDF. */
-  async render(base: Uint8Array, html: string, data: unknown, source = "page.html"): Promise<RenderedPdf> {
+  /**
+   * Renders an HTML template with data and stamps each printed page over the base PDF. Base pages
+   * beyond the printed ones are dropped; printed pages beyond the base's get copies of its last page.
+   * `signal` (the job's): aborting it closes the Chromium page, which stops loading and printing.
+   */
+  async render(base: Uint8Array, html: string, data: unknown, source = "page.html", signal?: AbortSignal): Promise<RenderedPdf> {
     useNativeDeflate();
+    signal?.throwIfAborted();
     const filled = fillHtml(html, data, source);
     const doc = await loadBasePdf(base);
     const info = baseInfo(doc);
     const [w, h] = info.pageSizes[0];
-    const printed = await this.#print(filled, w, h);
+    const printed = await this.#print(filled, w, h, signal);
 
     const printedDoc = await PDFDocument.load(printed, { parseSpeed: ParseSpeeds.Fastest });
     const embedded = await doc.embedPdf(printedDoc, printedDoc.getPageIndices());
@@ -140,6 +145,7 @@ export class HtmlEngine {
       const [copy] = await doc.copyPages(doc, [last]);
       doc.addPage(copy);
     }
+    for (let i = doc.getPageCount() - 1; i >= embedded.length; i--) doc.removePage(i);
     const pages = doc.getPages();
     embedded.forEach((e, i) => {
       const box = pageBox(pages[i]);
@@ -149,12 +155,16 @@ export class HtmlEngine {
     return { bytes, pages: pages.length };
   }
 
-  async #print(html: string, widthPt: number, heightPt: number): Promise<Uint8Array> {
+  async #print(html: string, widthPt: number, heightPt: number, signal?: AbortSignal): Promise<Uint8Array> {
     const { context } = await this.#ensure();
     let page = this.#idle.pop();
     let ok = false;
+    // closing the page is what stops Chromium's work on it; the page is not reused after that
+    const abort = () => void page?.close().catch(() => {});
+    signal?.addEventListener("abort", abort, { once: true });
     try {
       page ??= await context.newPage();
+      signal?.throwIfAborted();
       await page.setContent(html, { waitUntil: "load", timeout: this.#opts.timeoutMs });
       const pdf = await page.pdf({
         width: `${widthPt / 72}in`,
@@ -167,8 +177,10 @@ export class HtmlEngine {
       return new Uint8Array(pdf);
     } catch (err) {
       if (isChromiumMissing(err)) throw err;
+      if (signal?.aborted) throw signal.reason ?? err;
       throw renderError("HTML_RENDER_FAILED", `Chromium could not print the page: ${(err as Error).message.split("\n")[0]}`, { cause: err, retryable: true });
     } finally {
+      signal?.removeEventListener("abort", abort);
       if (page) {
         if (ok && this.#idle.length < this.#opts.poolSize) this.#idle.push(page);
         else await page.close().catch(() => {});

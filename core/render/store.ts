@@ -5,6 +5,7 @@ import { Objm, type ObjectInfo, type ObjectStore } from "@nats-io/obj";
 import { isNotFound } from "../runtime/nats/errors.ts";
 import { renderError } from "./errors.ts";
 import { type Template, type TemplateKind, type TemplateSource, buildTemplate, checkTemplateName, decodeBundle, encodeBundle } from "./template.ts";
+import { type TemplateLimits, checkBasePdf } from "./limits.ts";
 
 /** The object store bucket holding templates. */
 export const TEMPLATES_BUCKET = "DOCCTL_TEMPLATES";
@@ -37,9 +38,9 @@ export async function templateStore(nc: NatsConnection, create = true): Promise<
   }
 }
 
-/** Validates and stores a template (a new version if the name exists). */
-export async function putTemplate(nc: NatsConnection, src: TemplateSource): Promise<TemplateInfo> {
-  const t = await buildTemplate(src);
+/** Validates (within `limits`) and stores a template (a new version if the name exists). */
+export async function putTemplate(nc: NatsConnection, src: TemplateSource, limits?: Partial<TemplateLimits>): Promise<TemplateInfo> {
+  const t = await buildTemplate(src, limits);
   const os = (await templateStore(nc))!;
   const info = await os.putBlob({ name: t.name, description: JSON.stringify({ kind: t.kind, pages: t.pages }) }, encodeBundle(t));
   return toInfo(info);
@@ -83,13 +84,19 @@ export class TemplateCache {
   #os: ObjectStore | null = null;
   #entries = new Map<string, Template & { digest: string }>();
   #max: number;
+  #limits: Partial<TemplateLimits>;
   /** downloads so far (for tests and metrics) */
   fetches = 0;
 
-  /** `maxEntries`: templates kept in memory; the least recently used is dropped beyond it (default 64) */
-  constructor(nc: NatsConnection, maxEntries = 64) {
+  /**
+   * `maxEntries`: templates kept in memory; the least recently used is dropped beyond it (default 64).
+   * `limits`: caps each downloaded version's base PDF is checked against before first use (a template
+   * stored by an older docctl, or written to the bucket by hand, gets no other check).
+   */
+  constructor(nc: NatsConnection, maxEntries = 64, limits: Partial<TemplateLimits> = {}) {
     this.#nc = nc;
     this.#max = maxEntries;
+    this.#limits = limits;
   }
 
   /** The current version of the named template. */
@@ -115,6 +122,7 @@ export class TemplateCache {
     }
     const t = await fetchTemplate(this.#os, name);
     this.fetches++;
+    await checkBasePdf(t.base, `template ${JSON.stringify(name)}: base.pdf`, this.#limits);
     this.#entries.set(name, t);
     if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
     return t;

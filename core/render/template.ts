@@ -3,7 +3,16 @@ import Mustache from "mustache";
 import { renderError } from "./errors.ts";
 import { baseInfo, loadBasePdf } from "./base-pdf.ts";
 import { checkFormNames, formFieldNames } from "./forms.ts";
-import { type Layout, validateLayout } from "./layout.ts";
+import { BUILTIN_FONTS, type Layout, validateLayout } from "./layout.ts";
+import { type TemplateFont, loadFonts, templateFace } from "./fonts.ts";
+import { imageType } from "./graphics.ts";
+import { type TemplateLimits, checkBasePdf } from "./limits.ts";
+
+/** An image stored with a template (a logo, a signature), placed by layout fields with `"asset": NAME`. */
+export interface TemplateAsset {
+  name: string;
+  bytes: Uint8Array;
+}
 
 export type TemplateKind = "layout" | "html";
 
@@ -19,6 +28,10 @@ export interface Template {
   html?: string;
   /** pages in the base PDF */
   pages: number;
+  /** fonts the layout names besides the built-ins */
+  fonts?: TemplateFont[];
+  /** images the layout places by name */
+  assets?: TemplateAsset[];
 }
 
 /** Template names double as object names: keep them portable. */
@@ -38,23 +51,56 @@ export interface TemplateSource {
   layout?: unknown;
   /** the HTML page (kind "html") */
   html?: string;
+  /** fonts (`--font NAME=FILE.ttf`) */
+  fonts?: TemplateFont[];
+  /** images (`--asset NAME=FILE.png`) */
+  assets?: TemplateAsset[];
   /** file names for messages */
   baseSource?: string;
   layoutSource?: string;
   htmlSource?: string;
 }
 
-/** Checks the base PDF and the layout/HTML with precise errors; returns the template ready to store or render. */
-export async function buildTemplate(src: TemplateSource): Promise<Template> {
+/** Font and asset names: what a layout writes, so plain and portable. */
+const ITEM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Checks the base PDF (within `limits`), fonts, assets and the layout/HTML with precise errors; returns the template ready to store or render. */
+export async function buildTemplate(src: TemplateSource, limits?: Partial<TemplateLimits>): Promise<Template> {
   checkTemplateName(src.name);
   if ((src.layout === undefined) === (src.html === undefined))
     throw renderError("BAD_TEMPLATE", `template ${src.name}: give exactly one of a layout (--layout layout.json) or an HTML page (--html page.html)`);
+  await checkBasePdf(src.base, src.baseSource ?? "base PDF", limits);
   const doc = await loadBasePdf(src.base, src.baseSource ?? "base PDF");
   const info = baseInfo(doc);
+  const fonts = src.fonts ?? [];
+  const assets = src.assets ?? [];
+  if ((fonts.length || assets.length) && src.html !== undefined)
+    throw renderError("BAD_TEMPLATE", `template ${src.name}: fonts and assets are for layout templates; an HTML page embeds its own (CSS @font-face, data: images)`);
+  await loadFonts();
+  const seen = new Set<string>();
+  for (const f of fonts) {
+    const what = `--font ${f.name}=${f.source ?? "FILE"}`;
+    if (!ITEM_NAME.test(f.name)) throw renderError("BAD_TEMPLATE", `${what}: a font name is letters, digits, ".", "_" and "-" (at most 64, starting with a letter or digit)`);
+    if ((BUILTIN_FONTS as readonly string[]).includes(f.name)) throw renderError("BAD_TEMPLATE", `${what}: "${f.name}" is a built-in font; give yours another name`);
+    if (seen.has(f.name)) throw renderError("BAD_TEMPLATE", `${what}: the font name "${f.name}" is given twice`);
+    seen.add(f.name);
+    try {
+      templateFace(f);
+    } catch (err) {
+      throw renderError("BAD_TEMPLATE", `${what}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  const seenAssets = new Set<string>();
+  for (const a of assets) {
+    if (!ITEM_NAME.test(a.name)) throw renderError("BAD_TEMPLATE", `--asset ${a.name}: an asset name is letters, digits, ".", "_" and "-" (at most 64, starting with a letter or digit)`);
+    if (seenAssets.has(a.name)) throw renderError("BAD_TEMPLATE", `--asset ${a.name}: given twice`);
+    seenAssets.add(a.name);
+    if (!imageType(a.bytes)) throw renderError("BAD_TEMPLATE", `--asset ${a.name}: not a PNG or JPEG image`);
+  }
   if (src.layout !== undefined) {
-    const layout = validateLayout(src.layout, info, src.layoutSource ?? "layout.json");
+    const layout = validateLayout(src.layout, { ...info, fonts: fonts.map((f) => f.name), assets: assets.map((a) => a.name) }, src.layoutSource ?? "layout.json");
     checkFormNames(formFieldNames(doc), layout.form, src.layoutSource ?? "layout.json");
-    return { name: src.name, kind: "layout", base: src.base, layout, pages: info.pageCount };
+    return { name: src.name, kind: "layout", base: src.base, layout, pages: info.pageCount, fonts, assets };
   }
   try {
     Mustache.parse(src.html!);
@@ -65,34 +111,59 @@ export async function buildTemplate(src: TemplateSource): Promise<Template> {
 }
 
 const MAGIC = "DOCCTL-TEMPLATE/1\n";
+const MAGIC2 = "DOCCTL-TEMPLATE/2\n";
 
-/** Header of a stored bundle: everything but the base PDF. */
+/** Header of a stored bundle: everything but the files. */
 interface BundleHeader {
   name: string;
   kind: TemplateKind;
   pages: number;
   layout?: Layout;
   html?: string;
+  /** version 2: sizes of the files after the header, in order: base PDF, fonts, assets */
+  baseSize?: number;
+  fonts?: { name: string; source?: string; size: number }[];
+  assets?: { name: string; size: number }[];
 }
 
 /**
  * One object per template, so a template changes atomically and its object digest is its version:
- * `DOCCTL-TEMPLATE/1\n`, one line of JSON (the header), `\n`, then the base PDF's bytes.
+ * `DOCCTL-TEMPLATE/2\n`, one line of JSON (the header), `\n`, then the base PDF's bytes and each font's
+ * and asset's bytes, their sizes in the header. Templates without fonts or assets are written as
+ * version 1 (header, then the base PDF), which older workers read too.
  */
 export function encodeBundle(t: Template): Uint8Array {
+  const fonts = t.fonts ?? [];
+  const assets = t.assets ?? [];
+  const v2 = fonts.length > 0 || assets.length > 0;
   const header: BundleHeader = { name: t.name, kind: t.kind, pages: t.pages, layout: t.layout, html: t.html };
-  const head = new TextEncoder().encode(`${MAGIC}${JSON.stringify(header)}\n`);
-  const out = new Uint8Array(head.length + t.base.length);
+  if (v2) {
+    header.baseSize = t.base.length;
+    header.fonts = fonts.map((f) => ({ name: f.name, source: f.source, size: f.bytes.length }));
+    header.assets = assets.map((a) => ({ name: a.name, size: a.bytes.length }));
+  }
+  const head = new TextEncoder().encode(`${v2 ? MAGIC2 : MAGIC}${JSON.stringify(header)}\n`);
+  const files = [t.base, ...fonts.map((f) => f.bytes), ...assets.map((a) => a.bytes)];
+  const out = new Uint8Array(head.length + files.reduce((n, f) => n + f.length, 0));
   out.set(head, 0);
-  out.set(t.base, head.length);
+  let o = head.length;
+  for (const f of files) {
+    out.set(f, o);
+    o += f.length;
+  }
   return out;
 }
 
 /** Reads a bundle back; BAD_TEMPLATE when the object is not one. */
 export function decodeBundle(bytes: Uint8Array, what = "template object"): Template {
-  const magic = new TextEncoder().encode(MAGIC);
   const bad = (why: string) => renderError("BAD_TEMPLATE", `${what} is not a docctl template bundle (${why}); store templates with \`docctl template put\``);
-  if (bytes.length < magic.length || !magic.every((b, i) => bytes[i] === b)) throw bad("wrong magic");
+  const is = (m: string) => {
+    const magic = new TextEncoder().encode(m);
+    return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
+  };
+  const v2 = is(MAGIC2);
+  if (!v2 && !is(MAGIC)) throw bad("wrong magic");
+  const magic = new TextEncoder().encode(MAGIC);
   const nl = bytes.indexOf(10, magic.length);
   if (nl < 0) throw bad("no header");
   let header: BundleHeader;
@@ -102,5 +173,17 @@ export function decodeBundle(bytes: Uint8Array, what = "template object"): Templ
     throw bad("unreadable header");
   }
   if (header.kind !== "layout" && header.kind !== "html") throw bad(`unknown kind ${JSON.stringify(header.kind)}`);
-  return { name: header.name, kind: header.kind, pages: header.pages, layout: header.layout, html: header.html, base: bytes.slice(nl + 1) };
+  const t: Template = { name: header.name, kind: header.kind, pages: header.pages, layout: header.layout, html: header.html, base: bytes.slice(nl + 1) };
+  if (!v2) return t;
+  let o = nl + 1;
+  const take = (n: unknown) => {
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || o + n > bytes.length) throw bad("file sizes do not match the object");
+    const part = bytes.slice(o, o + n);
+    o += n;
+    return part;
+  };
+  t.base = take(header.baseSize);
+  t.fonts = (header.fonts ?? []).map((f) => ({ name: f.name, source: f.source, bytes: take(f.size) }));
+  t.assets = (header.assets ?? []).map((a) => ({ name: a.name, bytes: take(a.size) }));
+  return t;
 }

@@ -6,6 +6,7 @@ import { loadFonts } from "../../core/render/fonts.ts";
 import { Renderer } from "../../core/render/renderer.ts";
 import { TemplateCache } from "../../core/render/store.ts";
 import type { HtmlEngineOptions } from "../../core/render/html-engine.ts";
+import { type TemplateLimits, templateLimitsFromEnv } from "../../core/render/limits.ts";
 
 /** The job payload. */
 export interface PdfPayload {
@@ -32,6 +33,8 @@ export interface PdfHandlerOptions {
   nc: NatsConnection;
   /** HTML engine options (Chromium path ...); DOCCTL_CHROMIUM is read when absent */
   html?: HtmlEngineOptions;
+  /** caps on templates' base PDFs, checked when a template version is first loaded; else DOCCTL_TEMPLATE_MAX_* (see docs/render.md), else the defaults */
+  limits?: Partial<TemplateLimits>;
 }
 
 export const pdfPayloadSchema = {
@@ -47,7 +50,7 @@ export const pdfPayloadSchema = {
 
 /** Builds the pdf handler around one NATS connection: a template cache and a renderer per proc. */
 export function createPdfHandler(opts: PdfHandlerOptions): HandlerDef<PdfPayload, PdfResult> {
-  const cache = new TemplateCache(opts.nc);
+  const cache = new TemplateCache(opts.nc, 64, opts.limits ?? templateLimitsFromEnv(process.env));
   const renderer = new Renderer({ html: opts.html });
   return {
     description: "Render a stored template (base PDF + layout or HTML) with the job's data to a PDF",
@@ -63,7 +66,7 @@ export function createPdfHandler(opts: PdfHandlerOptions): HandlerDef<PdfPayload
     async handle(payload: PdfPayload, ctx: JobContext): Promise<PdfResult> {
       const template = await cache.get(payload.template);
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error("aborted");
-      const doc = await renderer.render(template, payload.data);
+      const doc = await renderer.render(template, payload.data, { signal: ctx.signal });
       ctx.heartbeat();
       const filename = payload.filename ?? `${payload.template}-${ctx.id}.pdf`;
       await ctx.output(doc.bytes, { filename, contentType: "application/pdf" });
