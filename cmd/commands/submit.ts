@@ -9,6 +9,7 @@ import { parseJobFile } from "../../core/runtime/client/jobfile.ts";
 import { startBatch, submitDefaults, type CollectedResult } from "../../core/runtime/client/submit.ts";
 import { formatDuration } from "../../core/runtime/util/duration.ts";
 import { progressBar } from "../progress.ts";
+import { green, note, red, yellow } from "../colour.ts";
 
 export const command: Command = {
   name: "submit",
@@ -27,6 +28,8 @@ their stored results are returned.
 Options:
   --no-wait             print the job ids and return at once (fire and forget)
   --timeout DUR         stop waiting after DUR (default 5m); exit code 3
+  --reconnect-grace DUR when the connection to NATS is lost while waiting, how long to try to get it
+                        back before giving up with what has arrived (default 10s); exit code 4
   --out DIR             write documents named by results into DIR (as they arrive)
   --json                one JSON line per result on stdout (in input order, as they come)
   --fail-fast           stop waiting at the first failed result
@@ -35,7 +38,12 @@ Options:
   --window N            jobs submitted ahead of the results printed, at most (default 4096): keeps
                         memory flat for a batch of any size
 
-Exit codes: 0 all ok, 1 some job failed, 2 bad input or usage, 3 timed out, 4 NATS unreachable.
+Results are printed in input order (the order of the file), each as soon as every one before it is
+in, readable lines and --json alike; the summary line goes to stderr (green: all ok, red: some
+failed, yellow: some without a result).
+
+Exit codes: 0 all ok, 1 some job failed, 2 bad input or usage, 3 timed out, 4 NATS unreachable
+(at start, or lost while waiting and not back within --reconnect-grace).
 
 Examples:
   docctl submit examples/echo.json
@@ -44,6 +52,7 @@ Examples:
   options: {
     "no-wait": { type: "boolean" },
     timeout: { type: "string", check: duration },
+    "reconnect-grace": { type: "string", check: duration },
     out: { type: "string" },
     json: { type: "boolean" },
     "fail-fast": { type: "boolean" },
@@ -64,8 +73,10 @@ Examples:
     const wait = !ctx.values["no-wait"];
     const json = Boolean(ctx.values.json);
     const timeoutMs = durOpt(ctx, "timeout", submitDefaults.timeoutMs);
-    // Once connected, reconnect for as long as --timeout allows: a server restart while waiting must not
-    // leave the results unread (with the default 10 attempts, a 4 s outage ended in "timed out").
+    // Once connected, keep reconnecting: a server restart while waiting must not leave the results unread
+    // (with the default 10 attempts, a 4 s outage ended in "timed out"). An outage longer than
+    // --reconnect-grace ends the wait with what has arrived (exit 4) instead of sitting out --timeout.
+    const lostGraceMs = durOpt(ctx, "reconnect-grace", submitCliDefaults.reconnectGraceMs);
     const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl submit", { reconnectForever: true }));
     const started = Date.now();
     const bar = !json && plan.size > 1 && process.stderr.isTTY ? progressBar(plan.size) : undefined;
@@ -79,6 +90,7 @@ Examples:
       const run = await startBatch(nc, plan, {
         wait,
         timeoutMs,
+        lostGraceMs,
         outDir: strOpt(ctx, "out"),
         failFast: Boolean(ctx.values["fail-fast"]),
         create: Boolean(ctx.values.create),
@@ -93,17 +105,27 @@ Examples:
       }
       bar?.done();
       const s = run.summary();
-      if (!wait) {
+      if (!wait && !s.lost) {
         // input order, read again from the file (the plan keeps offsets, not a million ids)
         for (const j of plan.jobs) console.log(json ? JSON.stringify({ id: j.id, batch: s.batch }) : j.id);
-        if (s.duplicates && !json) console.error(`${s.duplicates} of ${s.submitted} were already submitted (duplicate window): not queued again`);
+        if (s.duplicates && !json) note(`${s.duplicates} of ${s.submitted} were already submitted (duplicate window): not queued again`);
         return 0;
       }
       const missing = s.missing + s.notSubmitted;
       for (const e of saveErrors) console.error(e);
       if (!json) {
         const dup = s.duplicates ? `, ${s.duplicates} already submitted before (not run again)` : "";
-        console.error(`${ok} ok, ${failed} failed${missing ? `, ${missing} without a result` : ""} in ${formatDuration(Date.now() - started)}${dup}`);
+        const line = `${ok} ok, ${failed} failed${missing ? `, ${missing} without a result` : ""} in ${formatDuration(Date.now() - started)}${dup}`;
+        // the colour says what happened (Bun's console.error would paint even "all ok" red on a terminal)
+        note(failed ? red(line) : missing ? yellow(line) : green(line));
+      }
+      if (s.lost) {
+        console.error(
+          `docctl submit: lost the connection to NATS and it did not come back within ${formatDuration(lostGraceMs)} ` +
+            `(${s.done} of ${s.submitted + s.notSubmitted} results received). What was published stays queued: ` +
+            `read the results later with docctl result ID once NATS is back.`,
+        );
+        return 4;
       }
       if (s.timedOut && missing) {
         const never = s.notSubmitted ? ` (${s.notSubmitted} of them were never submitted: submit them again)` : "";
@@ -117,6 +139,8 @@ Examples:
     }
   },
 };
+
+export const submitCliDefaults = { reconnectGraceMs: 10_000 };
 
 /** A result as one JSON line: an inline document's bytes are left out (`--out DIR` saves them). */
 export function resultJson(r: CollectedResult): string {

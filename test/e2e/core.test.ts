@@ -212,7 +212,7 @@ describe("bad input gets a clear answer and an exit code", () => {
     expect(r.stderr).toContain("--concurency");
     const r2 = await docctl(["worker", "--concurrency", "lots"], { env: env() });
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toContain(`--concurrency must be a whole number of at least 1 (got "lots")`);
+    expect(r2.stderr).toContain(`--concurrency: must be a whole number of at least 1 (got "lots")`);
     const r3 = await docctl(["worker", "--plugins", join(dir.path, "nope")], { env: env() });
     expect(r3.code).toBe(2);
     expect(r3.stderr).toContain("cannot read the directory");

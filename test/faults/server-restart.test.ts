@@ -4,7 +4,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { tempDir } from "../helpers/tmp.ts";
-import { docctl } from "../helpers/cli.ts";
+import { docctl, eventually } from "../helpers/cli.ts";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
@@ -74,7 +75,14 @@ test("`docctl submit` (the binary) rides through a 4 s server outage and reports
   const file = join(dir!.path, "outage.json");
   writeFileSync(file, JSON.stringify({ handler: "tick", id: "outage", batch: Array.from({ length: 300 }, () => ({ ms: 100 })) }));
   const sub = docctl(["submit", file, "--json", "--timeout", "90s"], { env: { DOCCTL_NATS_URL: nats!.url }, timeoutMs: 100_000 });
-  await Bun.sleep(700);
+  // Crash once the submitter is connected and results flow (a fixed pause raced the binary's start-up on
+  // a loaded machine: the server was down before submit connected, which is exit 4 by design).
+  const probe = await connectNats({ url: nats!.url });
+  await eventually(async () => {
+    const info = await (await jetstreamManager(probe)).streams.info("DOCCTL_RESULTS", { subjects_filter: "docctl.results.outage.>" });
+    return Object.keys(info.state.subjects ?? {}).length > 0;
+  }, 30_000, "the first results of the outage batch");
+  await probe.close();
   await crashAndRestart(4000);
   const r = await sub;
   expect(r.stderr).toBe("");

@@ -36,6 +36,11 @@ export interface SubmitOptions {
   onPublished?(id: string, index: number, duplicate: boolean): void;
   /** queue jobs for handlers the fleet does not know yet (no worker or manager registered them); default false: refused as a likely typo */
   create?: boolean;
+  /**
+   * when the connection to NATS is lost, how long to wait for it to come back before giving up with
+   * what has arrived (`lost` in the summary), ms; default: keep trying until `timeoutMs`
+   */
+  lostGraceMs?: number;
   /** stream limits to create the streams with, when they do not exist yet */
   topology?: Partial<TopologyOptions>;
 }
@@ -51,6 +56,8 @@ export interface SubmitOutcome {
   /** jobs JetStream had seen before inside the duplicate window (not run again) */
   duplicates: number;
   timedOut: boolean;
+  /** the connection to NATS was lost and did not come back within `lostGraceMs` */
+  lost?: boolean;
 }
 
 /** One result handed out by a BatchRun, with its job's place in the input. */
@@ -73,6 +80,8 @@ export interface BatchSummary {
   /** jobs of the plan never published (the run stopped first), when the plan's size is known */
   notSubmitted: number;
   timedOut: boolean;
+  /** the connection to NATS was lost and did not come back within `lostGraceMs` */
+  lost: boolean;
   /** stopped at a failed result (failFast) */
   stoppedEarly: boolean;
 }
@@ -99,7 +108,7 @@ export async function submitPlan(nc: NatsConnection, plan: SubmitPlan, opts: Sub
   for await (const { index, result } of run) results[index] = result;
   results.length = ids.length;
   const s = run.summary();
-  return { batch: s.batch, ids, results, duplicates: s.duplicates, timedOut: s.timedOut };
+  return { batch: s.batch, ids, results, duplicates: s.duplicates, timedOut: s.timedOut, ...(s.lost ? { lost: true } : {}) };
 }
 
 /** Library form of a map-reduce batch: run `handler` over `payloads`, results in input order. */
@@ -186,6 +195,8 @@ class Run implements BatchRun {
   private counts = { submitted: 0, duplicates: 0, done: 0, failed: 0 };
   private savedNames = new Set<string>();
   private timedOut = false;
+  private lost = false;
+  private loss?: { stop(): void };
   private stopped = false;
   private stoppedEarly = false;
   private error: unknown;
@@ -213,6 +224,12 @@ class Run implements BatchRun {
       this.timedOut = true;
       this.finish();
     }, Math.max(0, this.deadline - Date.now()));
+    if (this.opts.lostGraceMs !== undefined) {
+      this.loss = watchLoss(this.nc, this.opts.lostGraceMs, () => {
+        this.lost = true;
+        this.finish();
+      });
+    }
     // The first job is encoded before start() returns, so a job too big for the server fails here.
     const iter = (Symbol.asyncIterator in this.plan.jobs ? this.plan.jobs[Symbol.asyncIterator]() : this.plan.jobs[Symbol.iterator]()) as Iterator<PlannedJob> | AsyncIterator<PlannedJob>;
     const first = await iter.next();
@@ -232,6 +249,7 @@ class Run implements BatchRun {
       missing: this.wait ? c.submitted - c.done : 0,
       notSubmitted: size === undefined ? 0 : size - c.submitted,
       timedOut: this.timedOut,
+      lost: this.lost,
       stoppedEarly: this.stoppedEarly,
     };
   }
@@ -433,6 +451,11 @@ class Run implements BatchRun {
           for (const k of rest) yield { index: k, result: await this.pending.get(k)! };
           return;
         }
+        if (this.lost) {
+          // NATS gone for good: hand out what came in (after any gap too), in input order, then stop
+          for (const k of [...this.pending.keys()].sort((a, b) => a - b)) yield { index: k, result: await this.pending.get(k)! };
+          return;
+        }
         if (this.stopped || (this.published && this.nextEmit >= this.nextPub)) return;
         await new Promise<void>((w) => (this.wake = w));
       }
@@ -440,10 +463,33 @@ class Run implements BatchRun {
       this.stopped = true;
       this.windowWaiter?.();
       clearTimeout(this.timer);
+      this.loss?.stop();
       clearInterval(this.poller);
       this.collector?.stop();
     }
   }
+}
+
+/** Calls `onLost` once the connection has been down for `graceMs` without coming back. */
+function watchLoss(nc: NatsConnection, graceMs: number, onLost: () => void): { stop(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (stopped) break;
+      if (s.type === "disconnect" && !timer) timer = setTimeout(onLost, graceMs);
+      else if (s.type === "reconnect") {
+        clearTimeout(timer);
+        timer = undefined;
+      }
+    }
+  })().catch(() => {});
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 function toJob(j: PlannedJob, batch: string, now: number): JobV1 {
