@@ -79,14 +79,31 @@ export async function removeTemplate(nc: NatsConnection, name: string): Promise<
  * downloads the bundle only when its digest differs from the cached one, so a `template put` is seen
  * by the very next job and a busy worker does not re-download an unchanged template.
  */
+/** How a TemplateCache follows the bucket (see TemplateCache.watch). */
+export interface TemplateWatchOptions {
+  /** download the stored templates now, most recently stored first (default true) */
+  prefetch?: boolean;
+  /** prefetch at most this many bytes of template bundles (default 64 MiB) */
+  prefetchMaxBytes?: number;
+}
+
+export const templateWatchDefaults = { prefetch: true, prefetchMaxBytes: 64 * 2 ** 20, retryWatchMs: 5_000 };
+
 export class TemplateCache {
   #nc: NatsConnection;
   #os: ObjectStore | null = null;
   #entries = new Map<string, Template & { digest: string }>();
   #max: number;
   #limits: Partial<TemplateLimits>;
+  /** downloads in progress, so jobs arriving together for one template download it once */
+  #loading = new Map<string, Promise<Template & { digest: string }>>();
+  /** current digest of each template as the bucket watch reports it (null: deleted) */
+  #versions = new Map<string, string | null>();
+  #watch?: { options: TemplateWatchOptions; alive: boolean; lastTry: number; stop?: () => void };
   /** downloads so far (for tests and metrics) */
   fetches = 0;
+  /** info requests so far: one per get() unless the bucket is watched (for tests and metrics) */
+  infoRequests = 0;
 
   /**
    * `maxEntries`: templates kept in memory; the least recently used is dropped beyond it (default 64).
@@ -99,39 +116,135 @@ export class TemplateCache {
     this.#limits = limits;
   }
 
+  /**
+   * Follow the bucket instead of asking for each template's digest on every get(): the current
+   * templates are downloaded now (with `prefetch`), a new version of a cached template is downloaded as
+   * soon as it is stored, and get() answers from memory. A version stored a moment before a job arrives
+   * may be missed by that job (the watch is milliseconds behind); without watch() every get() checks.
+   * Falls back to checking per get() while the watch is down, and tries again.
+   */
+  async watch(opts: TemplateWatchOptions = {}): Promise<void> {
+    this.#watch = { options: opts, alive: false, lastTry: 0 };
+    await this.#startWatch();
+  }
+
+  /** Stop following the bucket. */
+  stopWatching(): void {
+    this.#watch?.stop?.();
+    this.#watch = undefined;
+    this.#versions.clear();
+  }
+
   /** The current version of the named template. */
   async get(name: string): Promise<Template & { digest: string }> {
     checkTemplateName(name);
     if (!this.#os) this.#os = await templateStore(this.#nc, false);
     if (!this.#os) throw notFound(name);
-    let info: ObjectInfo | null;
-    try {
-      info = await this.#os.info(name);
-    } catch (err) {
-      throw renderError("TEMPLATE_STORE_ERROR", `cannot read template ${JSON.stringify(name)} from ${TEMPLATES_BUCKET}: ${(err as Error).message}`, { cause: err, retryable: true });
-    }
-    if (!info || info.deleted) {
-      this.#entries.delete(name);
-      throw notFound(name);
+    const w = this.#watch;
+    if (w && !w.alive && Date.now() - w.lastTry > templateWatchDefaults.retryWatchMs) void this.#startWatch();
+    let digest: string;
+    if (w?.alive && this.#versions.has(name)) {
+      const v = this.#versions.get(name)!;
+      if (v === null) {
+        this.#entries.delete(name);
+        throw notFound(name);
+      }
+      digest = v;
+    } else {
+      let info: ObjectInfo | null;
+      try {
+        this.infoRequests++;
+        info = await this.#os.info(name);
+      } catch (err) {
+        throw renderError("TEMPLATE_STORE_ERROR", `cannot read template ${JSON.stringify(name)} from ${TEMPLATES_BUCKET}: ${(err as Error).message}`, { cause: err, retryable: true });
+      }
+      if (!info || info.deleted) {
+        this.#entries.delete(name);
+        throw notFound(name);
+      }
+      digest = info.digest;
+      // the watch reports later versions; this one only fills the gap until it does
+      if (w?.alive && !this.#versions.has(name)) this.#versions.set(name, digest);
     }
     const cached = this.#entries.get(name);
-    this.#entries.delete(name); // re-inserted below: Map order is recency order
-    if (cached && cached.digest === info.digest) {
+    if (cached && cached.digest === digest) {
+      this.#entries.delete(name); // re-inserted: Map order is recency order
       this.#entries.set(name, cached);
       return cached;
     }
-    const t = await fetchTemplate(this.#os, name);
-    this.fetches++;
-    await checkBasePdf(t.base, `template ${JSON.stringify(name)}: base.pdf`, this.#limits);
-    this.#entries.set(name, t);
-    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
-    return t;
+    return await this.#load(name);
   }
 
   /** Forgets everything (e.g. after a reconnect to another cluster). */
   clear(): void {
     this.#entries.clear();
+    this.#versions.clear();
     this.#os = null;
+  }
+
+  // Downloads the current version of `name` once however many jobs ask at the same time.
+  #load(name: string): Promise<Template & { digest: string }> {
+    let p = this.#loading.get(name);
+    if (!p) {
+      p = fetchTemplate(this.#os!, name)
+        .then(async (t) => {
+          this.fetches++;
+          await checkBasePdf(t.base, `template ${JSON.stringify(name)}: base.pdf`, this.#limits);
+          this.#entries.delete(name);
+          this.#entries.set(name, t);
+          if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
+          return t;
+        })
+        .finally(() => this.#loading.delete(name));
+      this.#loading.set(name, p);
+    }
+    return p;
+  }
+
+  async #startWatch(): Promise<void> {
+    const w = this.#watch;
+    if (!w || w.alive) return;
+    w.lastTry = Date.now();
+    try {
+      if (!this.#os) this.#os = await templateStore(this.#nc, false);
+      if (!this.#os) return; // no bucket yet: get() tries again later
+      const os = this.#os;
+      const current = (await os.list()).filter((i) => !i.deleted);
+      for (const i of current) this.#versions.set(i.name, i.digest);
+      // with history: a version stored between list() and here is not missed (the rest are repeats)
+      const iter = await os.watch({ includeHistory: true });
+      w.alive = true;
+      w.stop = () => {
+        w.alive = false;
+        iter.stop();
+      };
+      void (async () => {
+        try {
+          for await (const info of iter) {
+            if (!info) continue;
+            this.#versions.set(info.name, info.deleted ? null : info.digest);
+            if (info.deleted) this.#entries.delete(info.name);
+            // a cached template's new version is fetched now, not by the next job that needs it
+            else if (this.#entries.get(info.name)?.digest !== info.digest && this.#entries.has(info.name)) void this.#load(info.name).catch(() => {});
+          }
+        } finally {
+          w.alive = false;
+          this.#versions.clear();
+        }
+      })();
+      if (w.options.prefetch ?? templateWatchDefaults.prefetch) {
+        // most recently stored first, as many as the cache keeps and the byte budget allows
+        let budget = w.options.prefetchMaxBytes ?? templateWatchDefaults.prefetchMaxBytes;
+        const wanted = current
+          .sort((a, b) => Date.parse(b.mtime) - Date.parse(a.mtime))
+          .slice(0, this.#max)
+          .filter((i) => (budget -= i.size) >= 0);
+        await Promise.all(wanted.map((i) => this.#load(i.name).catch(() => {})));
+      }
+    } catch {
+      // NATS away or the bucket unreadable: get() checks per call meanwhile and retries the watch
+      w.alive = false;
+    }
   }
 }
 

@@ -57,10 +57,13 @@ export function createPdfHandler(opts: PdfHandlerOptions): HandlerDef<PdfPayload
     schema: pdfPayloadSchema,
     timeoutMs: 60_000,
     maxAttempts: 3,
+    // Warm what can be warmed before the first job: fonts parsed, the stored templates downloaded,
+    // and the templates bucket watched, so a job costs no digest check round trip.
     async setup() {
-      await loadFonts();
+      await Promise.all([loadFonts(), cache.watch()]);
     },
     async teardown() {
+      cache.stopWatching();
       await renderer.stop();
     },
     async handle(payload: PdfPayload, ctx: JobContext): Promise<PdfResult> {
