@@ -2,6 +2,7 @@
 import type { Command } from "../command.ts";
 import { natsOptionsFrom } from "../options.ts";
 import { token } from "../checks.ts";
+import { note, yellow } from "../colour.ts";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { InputError } from "../../core/runtime/protocol/errors.ts";
 import { listDead, retryDead } from "../../core/runtime/client/dead.ts";
@@ -39,12 +40,12 @@ Exit codes: 0 listed or retried, 1 unexpected error, 2 bad usage, 4 NATS unreach
             console.log(`${who} ${dead.error.code}: ${dead.error.message} (attempts ${dead.attempts}, ${new Date(dead.failed_at).toISOString()})`);
           }
         }
-        if (!ctx.values.json) console.error(`${entries.length} dead letter(s)`);
+        if (!ctx.values.json) note(`${entries.length} dead letter(s)`);
         return 0;
       }
       const { retried, skipped } = await retryDead(nc, { id, all: Boolean(ctx.values.all) });
       for (const r of retried) console.log(`re-queued ${r}`);
-      for (const s of skipped) console.error(`skipped ${s}`);
+      for (const s of skipped) note(yellow(`skipped ${s}`));
       return 0;
     } finally {
       await nc.close();

@@ -5,6 +5,7 @@ import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { durabilityWarnings } from "../../core/runtime/nats/durability.ts";
 import { durOpt, natsOptionsFrom } from "../options.ts";
 import { duration } from "../checks.ts";
+import { note, yellow } from "../colour.ts";
 import { InputError } from "../../core/runtime/protocol/errors.ts";
 import { handlerOverview, isForgotten } from "../../core/runtime/client/handlers.ts";
 import { formatDuration } from "../../core/runtime/util/duration.ts";
@@ -66,7 +67,7 @@ Examples:
         .map((h) => ({ handler: h.name, pending: h.pending, ackPending: h.in_flight, lag: h.lag, workers: h.workers }));
       // Data-loss risks of the server and streams in use (old server, unreplicated streams): on stderr.
       const warnings = await durabilityWarnings(await jetstreamManager(nc), nc.info?.version ?? "");
-      for (const w of warnings) console.error(`warning: ${w}`);
+      for (const w of warnings) note(yellow(`warning: ${w}`));
       if (ctx.values.json) console.log(JSON.stringify({ workers, handlers: lags, warnings }, null, 2));
       else console.log(renderStatus(workers, lags, Date.now()));
       return 0;
