@@ -21,6 +21,7 @@ import { tokenProblem } from "../../core/runtime/protocol/subjects.ts";
 import { runWorkerChild } from "../../core/runtime/supervisor/child.ts";
 import { runWorkerParent, workerParentDefaults } from "../../core/runtime/supervisor/parent.ts";
 import { procPolicyDefaults } from "../../core/runtime/supervisor/proc-state.ts";
+import { watchdogDefaults } from "../../core/runtime/supervisor/watchdog.ts";
 import { parseDedicated, parseLabels } from "../../core/runtime/supervisor/dedicated.ts";
 import type { SlotSpec } from "../../core/runtime/supervisor/supervisor.ts";
 
@@ -54,6 +55,8 @@ Options:
   --max-fast-restarts N fast deaths in a row before a proc is FATAL (default ${procPolicyDefaults.maxFastRestarts})
   --start-window DUR    a proc dying this soon after its start, or before it is ready, died fast (default ${procPolicyDefaults.startWindowMs / 1000}s)
   --drain-timeout DUR   on drain, SIGKILL procs still running after DUR (default ${workerParentDefaults.drainTimeoutMs / 1000}s)
+  --watchdog-grace DUR  a proc whose event loop stops answering for its running job's time limit plus DUR
+                        is killed and replaced (default ${watchdogDefaults.graceMs / 1000}s; idle procs: ${watchdogDefaults.idleLimitMs / 1000}s plus DUR)
   --pid-file FILE       refuse to start if a live process owns FILE; removed on exit
   --ack-wait DUR        redeliver a job whose worker went silent this long (default 30s)
   --timeout DUR         default time limit of one attempt (default 60s)
@@ -90,6 +93,7 @@ Examples:
     "max-fast-restarts": { type: "string", check: count(0) },
     "start-window": { type: "string", check: duration },
     "drain-timeout": { type: "string", check: duration },
+    "watchdog-grace": { type: "string", check: duration },
     "pid-file": { type: "string" },
     "ack-wait": { type: "string", check: duration },
     timeout: { type: "string", check: duration },
@@ -216,6 +220,7 @@ Examples:
           startWindowMs: durOpt(ctx, "start-window", procPolicyDefaults.startWindowMs),
         },
         drainTimeoutMs: durOpt(ctx, "drain-timeout", workerParentDefaults.drainTimeoutMs),
+        watchdog: { ...watchdogDefaults, graceMs: durOpt(ctx, "watchdog-grace", watchdogDefaults.graceMs) },
         pidFile: strOpt(ctx, "pid-file"),
         watch: ctx.values.watch ? plugins.map((d) => resolve(d)) : undefined,
         version: VERSION,

@@ -35,3 +35,5 @@ export function describe(v: unknown): string {
   if (typeof v === "string") return "a string";
   return `a ${typeof v}`;
 }
+/** KV bucket of attempt notes: how attempts a supervisor saw end (a crash, the watchdog) ended, per job id */
+export const BUCKET_ATTEMPTS = "DOCCTL_ATTEMPTS";

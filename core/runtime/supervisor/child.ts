@@ -67,6 +67,10 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
       loop: {
         ...o.loop,
         maxJobs: o.maxJobs,
+        onJobStarted: (j) => {
+          o.loop?.onJobStarted?.(j);
+          bridge.started(j);
+        },
         onJobFinished: (r) => {
           o.loop?.onJobFinished?.(r);
           if (o.maxJobs && ++finished >= o.maxJobs) recycle(`${finished} jobs done (--max-jobs ${o.maxJobs})`);

@@ -6,7 +6,7 @@ export interface ProcStats {
   jobsDone: number;
   jobsFailed: number;
   /** `timeoutMs`, `reply` (the delivery's ack subject) and the attempt let the watchdog hold, time and hand back a stalled proc's jobs */
-  inFlight: { id: string; handler: string; startedAt: number; timeoutMs?: number; reply?: string; attempt?: number; maxAttempts?: number }[];
+  inFlight: { id: string; handler: string; startedAt: number; timeoutMs?: number; reply?: string; delivery?: number; attempt?: number; maxAttempts?: number }[];
 }
 
 /** child → parent */
@@ -15,6 +15,8 @@ export type ChildMessage =
   | { t: "ready"; pid: number; handlers: string[] }
   /** sent every `statsIntervalMs` and after every pause/resume/drain */
   | { t: "stats"; stats: ProcStats }
+  /** a job is about to run (sent synchronously before its handler: the watchdog then knows it even if the handler never yields) */
+  | { t: "started"; job: ProcStats["inFlight"][number] }
   /** reached --max-jobs or --max-lifetime: finishing in-flight jobs, then exiting; replace me at once */
   | { t: "recycle"; reason: string };
 
@@ -31,7 +33,7 @@ export const RECYCLE_EXIT_CODE = 75;
 export function isChildMessage(m: unknown): m is ChildMessage {
   if (!m || typeof m !== "object") return false;
   const t = (m as { t?: unknown }).t;
-  return t === "ready" || t === "stats" || t === "recycle";
+  return t === "ready" || t === "stats" || t === "recycle" || t === "started";
 }
 
 export function isParentMessage(m: unknown): m is ParentMessage {

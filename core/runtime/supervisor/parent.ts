@@ -8,6 +8,9 @@ import { procPolicyDefaults, type ProcPolicy } from "./proc-state.ts";
 import { selfCommand } from "./proc-spawn.ts";
 import { Supervisor, supervisorDefaults, type SlotSpec, type SupervisorLog } from "./supervisor.ts";
 import { watchDir, type DirWatcher } from "./watch.ts";
+import { watchdogDefaults, type WatchdogPolicy } from "./watchdog.ts";
+import { natsJobKeeper } from "./job-keeper.ts";
+import { AttemptNotes } from "../nats/attempt-notes.ts";
 
 export interface WorkerParentOptions {
   natsUrl: string;
@@ -24,6 +27,8 @@ export interface WorkerParentOptions {
   /** the program: this binary (or bun + script) by default; tests put a stand-in here */
   program?: string[];
   policy: ProcPolicy;
+  /** when a proc whose event loop stops answering is killed */
+  watchdog: WatchdogPolicy;
   drainTimeoutMs: number;
   readyTimeoutMs: number;
   /** refuse to start if a live process owns it; removed on exit */
@@ -48,6 +53,7 @@ export const workerParentDefaults = {
   procs: 1,
   dedicated: {} as Record<string, number>,
   policy: procPolicyDefaults,
+  watchdog: watchdogDefaults,
   drainTimeoutMs: supervisorDefaults.drainTimeoutMs,
   readyTimeoutMs: supervisorDefaults.readyTimeoutMs,
   watchDebounceMs: 300,
@@ -82,6 +88,12 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
   }
   const program = o.program ?? selfCommand();
   let control: ControlPlane | null = null;
+  // Where the watchdog and crash handling note how attempts ended (read by loops on redeliveries).
+  const notes = await AttemptNotes.open(nc, { create: true }).catch((err) => {
+    log.warn(`attempt notes (KV DOCCTL_ATTEMPTS) unavailable, crashes will count as attempts: ${(err as Error).message}`);
+    return undefined;
+  });
+  let allFatal: string | null = null;
   const sup = new Supervisor({
     procs: o.procs,
     dedicated: o.dedicated,
@@ -93,6 +105,16 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
     log,
     workerId: o.id,
     onChange: () => control?.changed(),
+    watchdog: o.watchdog,
+    keeper: natsJobKeeper(nc, notes, o.id, log),
+    // Nothing can serve: exit non-zero naming the cause, so systemd restarts the worker and a manager
+    // stops counting it as capacity, instead of a worker that says "running" with zero procs.
+    onAllFatal: (report) => {
+      if (allFatal) return;
+      allFatal = report;
+      log.error(`worker ${o.id} exits: ${report}. Fix the cause, then start it again.`);
+      void finish();
+    },
   });
 
   let watchers: DirWatcher[] = [];
@@ -137,8 +159,8 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
         process.off("SIGUSR1", onUsr1);
       }
       // Like a single proc stopped by a second signal: 130 tells an init system the stop was not clean.
-      const code = forced ? 130 : 0;
-      log.startup(`worker ${o.id} stopped${forced ? " (forced)" : ""}`);
+      const code = allFatal ? 1 : forced ? 130 : 0;
+      log.startup(`worker ${o.id} stopped${forced ? " (forced)" : allFatal ? " (every proc FATAL)" : ""}`);
       resolveDone(code);
       return code;
     })();

@@ -4,6 +4,8 @@
 import { procPolicyDefaults, transition, newProc, type ExitInfo, type ProcEvent, type ProcMachine, type ProcPolicy, type ProcState } from "./proc-state.ts";
 import { RECYCLE_EXIT_CODE, type ChildMessage, type ProcStats } from "./ipc.ts";
 import { spawnProc, type SpawnedProc } from "./proc-spawn.ts";
+import { jobFates, watchdogDefaults, watchdogVerdict, type WatchdogPolicy } from "./watchdog.ts";
+import type { JobKeeper } from "./job-keeper.ts";
 
 /** One place a proc runs in: general (serves every handler) or dedicated to one handler. */
 export interface SlotSpec {
@@ -47,6 +49,12 @@ export interface SupervisorOptions {
   workerId?: string;
   /** called after anything in the status changed (presence refresh hooks here) */
   onChange?(): void;
+  /** when a proc that stops answering is killed (watchdog) */
+  watchdog: WatchdogPolicy;
+  /** holds a stalled proc's jobs and hands back those of a proc that ended with jobs in flight (NATS side) */
+  keeper?: JobKeeper;
+  /** every proc is FATAL: nothing can serve (the worker exits, so an init system or the manager sees it) */
+  onAllFatal?(report: string): void;
 }
 
 export const supervisorDefaults: Omit<SupervisorOptions, "command" | "log"> = {
@@ -57,6 +65,7 @@ export const supervisorDefaults: Omit<SupervisorOptions, "command" | "log"> = {
   readyTimeoutMs: 60_000,
   forwardOutput: true,
   stderrTailLines: 20,
+  watchdog: watchdogDefaults,
 };
 
 export interface ProcStatus {
@@ -92,6 +101,18 @@ interface ProcRecord {
   failedBefore: number;
   /** stderr tail of the last child that exited (for the FATAL report) */
   lastTail?: string[];
+  /** when the child last sent anything (its event loop was alive then) */
+  heardAt: number;
+  /** why the watchdog killed the current child */
+  killedBy: string | null;
+  /** jobs the child said it started since its last stats */
+  started: ProcStats["inFlight"];
+}
+
+// The jobs a proc runs as far as its supervisor knows: its last stats plus the starts it announced since.
+function knownInFlight(r: ProcRecord): ProcStats["inFlight"] {
+  const base = r.stats?.inFlight ?? [];
+  return r.started.length ? [...base, ...r.started.filter((j) => !base.some((b) => b.id === j.id))] : base;
 }
 
 /** Expands `procs` and `dedicated` into the list of slots. */
@@ -111,6 +132,8 @@ export class Supervisor {
   #draining: Promise<void> | null = null;
   #rolling: Promise<void> | null = null;
   #rollAgain = false;
+  #dog: ReturnType<typeof setInterval> | null = null;
+  #fatalReports = new Map<string, string>();
 
   constructor(opts: Partial<SupervisorOptions> & Pick<SupervisorOptions, "command" | "log">) {
     this.#o = { ...supervisorDefaults, ...opts };
@@ -123,6 +146,7 @@ export class Supervisor {
     const slots = slotsFor(this.#o.procs, this.#o.dedicated);
     this.#o.log.startup(`starting ${slots.length} procs: ${slots.map((s) => s.name + (s.handler ? ` (only ${s.handler})` : "")).join(", ")}`);
     for (const slot of slots) this.#dispatch(this.#add(slot), { type: "start", now: Date.now() });
+    this.#dog = setInterval(() => this.#watch(), 500);
   }
 
   /** Every proc finishes its in-flight jobs and pulls no more. */
@@ -167,6 +191,8 @@ export class Supervisor {
         await this.waitFor(() => this.#recs.length === 0, 10_000);
       }
       this.#state = "stopped";
+      if (this.#dog) clearInterval(this.#dog);
+      this.#dog = null;
       this.#changed();
     })();
     return this.#draining;
@@ -269,8 +295,43 @@ export class Supervisor {
     }
   }
 
+  // The watchdog: a proc reports from its event loop at least every second; one silent past its
+  // running job's limit plus the grace is stuck in synchronous work and is killed (its jobs are held
+  // meanwhile, and handed back when it is gone, see #handBack).
+  #watch(): void {
+    const now = Date.now();
+    for (const r of this.#recs) {
+      if (!r.child || r.killedBy || (r.m.state !== "RUNNING" && r.m.state !== "DRAINING")) continue;
+      const inFlight = knownInFlight(r);
+      const v = watchdogVerdict(now, r.heardAt, inFlight, this.#o.watchdog);
+      if (v.action === "hold") this.#o.keeper?.hold(inFlight);
+      else if (v.action === "kill") {
+        r.killedBy = v.reason;
+        this.#o.log.error(`${r.slot.name} (pid ${r.child.pid}) is stuck: ${v.reason}. The watchdog kills it (SIGKILL) and starts a new one.`);
+        r.child.kill("SIGKILL");
+      }
+    }
+  }
+
+  // A proc gone with jobs in flight (a watchdog kill, a crash, a forced stop): say how each attempt ended
+  // and hand the jobs back at once. A clean exit has finished its jobs: nothing to do.
+  #handBack(r: ProcRecord, pid: number, code: number | null, signal: string | null): void {
+    const inFlight = knownInFlight(r);
+    r.started = [];
+    if (!inFlight.length || !this.#o.keeper) return;
+    const planned = r.m.intent !== "none";
+    if (!r.killedBy && (code === 0 || code === RECYCLE_EXIT_CODE) && !signal) return;
+    const kind = r.killedBy ? "watchdog" : planned ? "stopped" : "crash";
+    const fates = jobFates({ kind, now: Date.now() }, inFlight);
+    const how = r.killedBy ?? (signal ? `signal ${signal}` : `exit code ${code}`);
+    const culprits = fates.filter((f) => f.charged).map((f) => `${f.job.handler}/${f.job.id}`).join(", ") || "another job";
+    void this.#o.keeper.handBack(fates, { proc: r.slot.name, pid, how, culprits }).catch((err) => {
+      this.#o.log.warn(`${r.slot.name}: could not hand back its jobs (JetStream redelivers them after the ack wait): ${(err as Error).message}`);
+    });
+  }
+
   #add(slot: SlotSpec): ProcRecord {
-    const r: ProcRecord = { slot, m: newProc(), child: null, timer: null, stats: null, doneBefore: 0, failedBefore: 0 };
+    const r: ProcRecord = { slot, m: newProc(), child: null, timer: null, stats: null, doneBefore: 0, failedBefore: 0, heardAt: Date.now(), killedBy: null, started: [] };
     this.#recs.push(r);
     return r;
   }
@@ -311,6 +372,10 @@ export class Supervisor {
             `${r.slot.name} is FATAL: it ${a.reason} (last: ${how}). It will not be restarted until ` +
               `\`docctl resume ${this.#o.workerId ?? "<worker>"}\` or SIGHUP; the other procs keep running.${tail}`,
           );
+          this.#fatalReports.set(r.slot.name, `${r.slot.name} ${a.reason} (last: ${how})${r.lastTail?.length ? `; its last stderr line: ${r.lastTail.at(-1)}` : ""}`);
+          if (this.#live() && this.#recs.every((x) => x.m.state === "FATAL")) {
+            this.#o.onAllFatal?.(`every proc is FATAL, nothing can serve: ${[...this.#fatalReports.values()].join("; ")}`);
+          }
           break;
         }
         case "removed":
@@ -340,9 +405,14 @@ export class Supervisor {
     }
     r.child = child;
     r.stats = null;
+    r.started = [];
+    r.heardAt = Date.now();
+    r.killedBy = null;
+    this.#fatalReports.delete(slot.name);
     this.#o.log.proc(`${slot.name}: started pid ${child.pid}${r.m.restarts ? ` (restart ${r.m.restarts})` : ""}`);
     void child.exited.then(({ code, signal }) => {
       if (r.child !== child) return;
+      this.#handBack(r, child.pid, code, signal);
       r.doneBefore += r.stats?.jobsDone ?? 0;
       r.failedBefore += r.stats?.jobsFailed ?? 0;
       r.child = null;
@@ -359,6 +429,7 @@ export class Supervisor {
 
   #onMessage(r: ProcRecord, child: SpawnedProc, m: ChildMessage): void {
     if (r.child !== child) return;
+    r.heardAt = Date.now();
     switch (m.t) {
       case "ready":
         this.#o.log.proc(`${r.slot.name} (pid ${child.pid}) ready: ${m.handlers.join(", ") || "no handlers"}`);
@@ -368,6 +439,7 @@ export class Supervisor {
         this.#dispatch(r, { type: "ready", now: Date.now() });
         break;
       case "stats": {
+        r.started = [];
         const before = r.stats;
         r.stats = m.stats;
         // Counters alone do not warrant a presence write; a state change or a job starting or ending does.
@@ -376,6 +448,11 @@ export class Supervisor {
         else for (const l of [...this.#listeners]) l();
         break;
       }
+      case "started":
+        // Known at once, not at the next stats: the watchdog times a handler that blocks from its start.
+        // Kept apart from the stats (the next stats include it, and they decide what presence shows).
+        r.started.push(m.job);
+        break;
       case "recycle":
         this.#o.log.proc(`${r.slot.name} (pid ${child.pid}) recycling: ${m.reason}`);
         this.#dispatch(r, { type: "recycle", now: Date.now() });

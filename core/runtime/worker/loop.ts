@@ -19,6 +19,8 @@ import { BUCKET_OUTPUTS, STREAM_TASKS, consumerName, deadSubject, resultSubject,
 import { ensureConsumer, ensureStreams, outputsBucket, topologyDefaults, type TopologyOptions } from "../nats/topology.ts";
 import { recordHandlers } from "../nats/handlers.ts";
 import type { JobContext, OutputRefV1 } from "../protocol/types.ts";
+import { attemptOf, describeEnds, type AttemptNotesV1 } from "../protocol/attempts.ts";
+import { AttemptNotes } from "../nats/attempt-notes.ts";
 
 export interface WorkerLoopOptions {
   nc: NatsConnection;
@@ -44,6 +46,12 @@ export interface WorkerLoopOptions {
   inlineMaxBytes?: number;
   /** take at most this many jobs in this loop's life (the proc is recycled after them: --max-jobs) */
   maxJobs?: number;
+  /**
+   * called synchronously as a job's handler is about to run: a supervised proc tells its supervisor
+   * at once, so a handler that blocks the event loop from its first instruction is still known (the
+   * periodic stats could not be sent any more)
+   */
+  onJobStarted?(job: InFlightJob): void;
   /** called after every finished job (result published), e.g. to count towards recycling */
   onJobFinished?(r: { id: string; handler: string; ok: boolean }): void;
 }
@@ -65,7 +73,9 @@ export interface InFlightJob {
   timeoutMs?: number;
   /** the JetStream ack subject of the delivery: the supervisor holds the job (in-progress acks) while the proc is stalled, and naks it when the proc is gone */
   reply?: string;
-  /** 1-based attempt and the job's maximum */
+  /** JetStream's delivery count of this delivery */
+  delivery?: number;
+  /** 1-based attempt (deliveries spared by attempt notes do not count) and the job's maximum */
   attempt?: number;
   maxAttempts?: number;
 }
@@ -93,6 +103,7 @@ export class WorkerLoop {
   private budgetWaiters: (() => void)[] = [];
   private outputs?: Promise<ObjectStore>;
   private setUp: RegisteredHandler[] = [];
+  private notes?: Promise<AttemptNotes | undefined>;
   private seq = 0;
 
   constructor(private o: WorkerLoopOptions) {
@@ -246,30 +257,50 @@ export class WorkerLoop {
    */
   private async runJob(handler: string, msg: JobMsg, freeSlot: () => void): Promise<void> {
     const started = Date.now();
-    const attempt = msg.info.deliveryCount;
+    const delivery = msg.info.deliveryCount;
     const decoded = decodeJob(msg.data);
-    if (!decoded.ok) return this.badMessage(handler, msg, decoded.problem, attempt, started);
+    if (!decoded.ok) return this.badMessage(handler, msg, decoded.problem, delivery, started);
     const job = decoded.value;
     if (job.handler !== handler) {
-      return this.badMessage(handler, msg, `field "handler" is "${job.handler}" but the job was published on the subject of "${handler}"`, attempt, started);
+      return this.badMessage(handler, msg, `field "handler" is "${job.handler}" but the job was published on the subject of "${handler}"`, delivery, started);
     }
     const reg = this.o.registry.get(handler)!;
     const log = this.o.log.child(`${handler}:${job.id}`);
+    // A redelivery: a supervisor may have noted how earlier deliveries ended (a crash, the watchdog) and
+    // spared some of them; only then is the notes bucket read, so first deliveries cost nothing.
+    const notes = delivery > 1 ? await this.notesOf(job.id) : undefined;
+    const attempt = attemptOf(delivery, notes);
     const maxAttempts = job.attempts ?? reg.def.maxAttempts ?? this.o.maxAttempts ?? workerLoopDefaults.maxAttempts;
     const key = `${job.id}#${++this.seq}`;
     const abort = new AbortController();
     // setTimeout fires at once past 2^31-1 ms: a longer limit (handler default, --timeout) is that long.
     const timeoutMs = Math.min(MAX_TIMEOUT_MS, job.timeout_ms ?? reg.def.timeoutMs ?? this.o.timeoutMs ?? workerLoopDefaults.timeoutMs);
-    this.inFlight.set(key, { id: job.id, handler, startedAt: started, timeoutMs, reply: msg.reply, attempt, maxAttempts, abort, msg });
+    const entry: InFlightJob = { id: job.id, handler, startedAt: started, timeoutMs, reply: msg.reply, delivery, attempt, maxAttempts };
+    this.inFlight.set(key, { ...entry, abort, msg });
+    this.o.onJobStarted?.(entry);
     try {
       if (attempt > maxAttempts) {
+        const last = notes?.ended.at(-1);
+        if (last && last.charged && last.cause === "watchdog" && last.delivery === delivery - 1) {
+          // The last attempt ran past its limit with the event loop blocked: that is a TIMEOUT, said so.
+          const error = {
+            code: ErrorCodes.TIMEOUT,
+            message: `attempt ${attempt - 1}/${maxAttempts} ran past its time limit and blocked its proc's event loop (synchronous work): ${last.message}`,
+            retryable: false,
+          };
+          return await this.fail(job, msg, error, attempt - 1, started, log);
+        }
+        const ends = describeEnds(notes);
         const error = {
           code: ErrorCodes.ATTEMPTS_EXHAUSTED,
-          message: `delivered ${attempt} times but ${maxAttempts} attempts are allowed: earlier attempts never finished (a proc died or lost its connection while running it)`,
+          message: ends
+            ? `delivered ${delivery} times (${attempt - 1} attempts counted) but ${maxAttempts} attempts are allowed; how earlier deliveries ended: ${ends}`
+            : `delivered ${attempt} times but ${maxAttempts} attempts are allowed: earlier attempts never finished (a proc died or lost its connection while running it)`,
           retryable: false,
         };
         return await this.fail(job, msg, error, attempt, started, log);
       }
+      if (notes?.ended.length) log.warn(`attempt ${attempt}/${maxAttempts} (delivery ${delivery}); earlier: ${describeEnds(notes)}`);
       const problem = reg.check(job.payload);
       if (problem) {
         return await this.fail(job, msg, { code: ErrorCodes.BAD_PAYLOAD, message: clipMessage(problem), retryable: false }, attempt, started, log);
@@ -403,6 +434,19 @@ export class WorkerLoop {
       };
     }
     return { bytes };
+  }
+
+  // The notes of a job, or undefined (no bucket yet, NATS slow: the delivery then counts as usual).
+  private async notesOf(id: string): Promise<AttemptNotesV1 | undefined> {
+    try {
+      this.notes ??= AttemptNotes.open(this.o.nc);
+      const n = await this.notes;
+      if (!n) this.notes = undefined; // no supervisor has made the bucket yet: look again next time
+      return await n?.get(id);
+    } catch {
+      this.notes = undefined;
+      return undefined;
+    }
   }
 
   private maxPayload(): number {

@@ -1,0 +1,75 @@
+// The watchdog's decisions, pure: whether a proc that has not reported for a while is to be held
+// (its jobs kept alive with in-progress acks), killed, or left alone; and, when a proc ended with jobs
+// in flight, which of them that ending is charged to.
+import type { ProcStats } from "./ipc.ts";
+
+type InFlight = ProcStats["inFlight"][number];
+
+export interface WatchdogPolicy {
+  /** silence allowed beyond the running job's time limit before the proc is killed, ms */
+  graceMs: number;
+  /** the limit used when no job is in flight (a loop blocked between jobs), ms */
+  idleLimitMs: number;
+  /** silence after which the supervisor holds the proc's jobs (in-progress acks), so JetStream does not hand them to another proc meanwhile, ms */
+  holdAfterMs: number;
+}
+
+export const watchdogDefaults: WatchdogPolicy = { graceMs: 5_000, idleLimitMs: 60_000, holdAfterMs: 3_000 };
+
+export type WatchdogVerdict =
+  | { action: "ok" }
+  | { action: "hold"; silentMs: number }
+  | { action: "kill"; silentMs: number; limitMs: number; reason: string };
+
+/**
+ * A proc reports from its event loop at least every second, and names each job as its handler starts.
+ * A job's own timer ends it at its limit, unless the event loop is blocked (a handler spinning
+ * synchronously, a native call that never returns): then nothing answers. So a proc silent for more
+ * than the grace, with a job whose limit passed during the silence by more than the grace, is stuck:
+ * kill it. A proc silent for the idle limit plus the grace is stuck whatever it runs.
+ */
+export function watchdogVerdict(now: number, lastHeardAt: number, inFlight: readonly InFlight[], p: WatchdogPolicy = watchdogDefaults): WatchdogVerdict {
+  const silentMs = Math.max(0, now - lastHeardAt);
+  const deadline = (j: InFlight) => j.startedAt + (j.timeoutMs ?? p.idleLimitMs);
+  // the limit passed while the loop was silent (had it answered after it, the job's own timer would have fired)
+  const overdue = inFlight.filter((j) => deadline(j) > lastHeardAt && now > deadline(j) + p.graceMs);
+  const describe = (limitMs: number, jobs: string) =>
+    `its event loop did not answer for ${(silentMs / 1000).toFixed(1)}s ${jobs} (limit ${limitMs}ms + grace ${p.graceMs}ms)`;
+  if (silentMs > p.graceMs && overdue.length) {
+    const limitMs = Math.min(...overdue.map((j) => j.timeoutMs ?? p.idleLimitMs));
+    return { action: "kill", silentMs, limitMs, reason: describe(limitMs, `while running ${overdue.map((j) => `${j.handler}/${j.id}`).join(", ")}`) };
+  }
+  if (silentMs > p.idleLimitMs + p.graceMs) {
+    const jobs = inFlight.length ? `while running ${inFlight.map((j) => `${j.handler}/${j.id}`).join(", ")}` : "with no job in flight";
+    return { action: "kill", silentMs, limitMs: p.idleLimitMs, reason: describe(p.idleLimitMs, jobs) };
+  }
+  if (silentMs > p.holdAfterMs && inFlight.length) return { action: "hold", silentMs };
+  return { action: "ok" };
+}
+
+export type EndCause = "watchdog" | "crash" | "neighbour" | "stopped";
+
+/** Who pays for a proc that ended with jobs in flight. */
+export interface JobFate {
+  job: InFlight;
+  cause: EndCause;
+  /** counts as one of the job's attempts */
+  charged: boolean;
+}
+
+/**
+ * How a proc's end is charged to the jobs it had in flight. Watchdog: the jobs past their own limit
+ * caused it (all of them if none is, being unable to tell); a crash with one job in flight: that job;
+ * a crash with several: no one can tell which, so none is charged (the notes' cap bounds a crasher);
+ * a proc stopped by force (drain timeout): none.
+ */
+export function jobFates(how: { kind: "watchdog" | "crash" | "stopped"; now: number }, inFlight: readonly InFlight[]): JobFate[] {
+  if (how.kind === "stopped") return inFlight.map((job) => ({ job, cause: "stopped", charged: false }));
+  if (how.kind === "crash") {
+    if (inFlight.length === 1) return [{ job: inFlight[0]!, cause: "crash", charged: true }];
+    return inFlight.map((job) => ({ job, cause: "neighbour", charged: false }));
+  }
+  const late = (j: InFlight) => j.timeoutMs !== undefined && how.now - j.startedAt > j.timeoutMs;
+  const anyLate = inFlight.some(late);
+  return inFlight.map((job) => (late(job) || !anyLate ? { job, cause: "watchdog", charged: true } : { job, cause: "neighbour", charged: false }));
+}
