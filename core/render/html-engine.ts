@@ -76,6 +76,8 @@ export class HtmlEngine {
   #opts: HtmlEngineOptions & typeof htmlEngineDefaults;
   #browser: Promise<{ browser: Browser; context: BrowserContext }> | null = null;
   #idle: Page[] = [];
+  /** pages loading or printing right now (tests, metrics) */
+  printing = 0;
 
   constructor(opts: HtmlEngineOptions = {}) {
     this.#opts = { ...htmlEngineDefaults, ...opts };
@@ -152,7 +154,7 @@ export class HtmlEngine {
       pages[i].drawPage(e, { x: box.x, y: box.y, width: box.width, height: box.height });
     });
     const bytes = await doc.save({ useObjectStreams: false, objectsPerTick: OBJECTS_PER_TICK });
-    return { bytes, pages: pages.length };
+    return { bytes, pages: doc.getPageCount() };
   }
 
   async #print(html: string, widthPt: number, heightPt: number, signal?: AbortSignal): Promise<Uint8Array> {
@@ -162,6 +164,7 @@ export class HtmlEngine {
     // closing the page is what stops Chromium's work on it; the page is not reused after that
     const abort = () => void page?.close().catch(() => {});
     signal?.addEventListener("abort", abort, { once: true });
+    this.printing++;
     try {
       page ??= await context.newPage();
       signal?.throwIfAborted();
@@ -180,6 +183,7 @@ export class HtmlEngine {
       if (signal?.aborted) throw signal.reason ?? err;
       throw renderError("HTML_RENDER_FAILED", `Chromium could not print the page: ${(err as Error).message.split("\n")[0]}`, { cause: err, retryable: true });
     } finally {
+      this.printing--;
       signal?.removeEventListener("abort", abort);
       if (page) {
         if (ok && this.#idle.length < this.#opts.poolSize) this.#idle.push(page);

@@ -4,7 +4,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { HtmlEngine, fillHtml, findChromium } from "../../core/render/html-engine.ts";
 import { Renderer } from "../../core/render/renderer.ts";
-import { descendantCommands, pdfPages, pdfText, qpdfCheck } from "../helpers/pdf.ts";
+import { descendantCommands, makeBasePdf, pdfPages, pdfText, qpdfCheck } from "../helpers/pdf.ts";
+import { eventually } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const EX = join(import.meta.dir, "../../examples/invoice");
@@ -90,6 +91,36 @@ describe.skipIf(!chromium)("HTML engine with Chromium", () => {
     expect(out.pages).toBe(3);
     expect(await pdfPages(path)).toBe(3);
     expect(await pdfText(path, { page: 3 })).toContain("ACME Tools Ltd");
+  });
+
+  test("base pages the HTML did not print on are dropped", async () => {
+    const three = await makeBasePdf(3);
+    const out = await engine.render(three, "<p>{{a}}</p>", { a: "one page" });
+    const path = join(tmp.path, "html-drop.pdf");
+    await Bun.write(path, out.bytes);
+    expect(out.pages).toBe(1);
+    expect(await pdfPages(path)).toBe(1);
+    expect(await pdfText(path)).toContain("BASE PAGE 1");
+  });
+
+  test("a job's signal stops a render in Chromium: the render fails with the abort reason and the page is closed", async () => {
+    // a page heavy enough that loading and printing it takes a while
+    const heavy = `<div>${"<p>{{a}} Ωμέγα Привет Zoë</p>".repeat(60_000)}</div>`;
+    const ac = new AbortController();
+    const reason = new Error("job timed out after 60000 ms");
+    const started = performance.now();
+    const rendering = engine.render(base, heavy, { a: "row" }, "heavy.html", ac.signal).then(
+      () => "finished",
+      (err) => err,
+    );
+    await eventually(() => engine.printing === 1, 30_000, "Chromium to start on the page");
+    ac.abort(reason);
+    expect(await rendering).toBe(reason);
+    console.log(`aborted render returned after ${Math.round(performance.now() - started)} ms`);
+    expect(engine.printing).toBe(0);
+    // the browser itself is fine: the next render works
+    const after = await engine.render(base, "<p>{{a}}</p>", { a: "after" });
+    expect(after.pages).toBe(1);
   });
 
   test("stop() closes Chromium: no browser process is left, and the next render starts a new one", async () => {

@@ -125,6 +125,23 @@ describe("layout engine", () => {
     expect(reread.getForm().getFields()).toHaveLength(0); // flattened
   });
 
+  test("a check box takes true/false or its own on/off names, and refuses anything else", async () => {
+    const doc = await PDFDocument.create();
+    const page = doc.addPage([595, 842]);
+    const box = doc.getForm().createCheckBox("paid");
+    box.addToPage(page, { x: 100, y: 690, width: 12, height: 12 });
+    const base = await doc.save();
+    for (const ok of [true, false, "Yes", "Off"]) {
+      const out = await renderLayout(base, {}, { paid: ok });
+      expect(out.pages).toBe(1);
+    }
+    for (const bad of ["maybe", "yes", "no", "1"]) {
+      const e = await failure(renderLayout(base, {}, { paid: bad }));
+      expect(e.code).toBe("BAD_FIELD_VALUE");
+      expect(e.message).toBe(`form field "paid": ${JSON.stringify(bad)} is not a value of this check box; give true or false, or its names "Yes" (ticked) or "Off"`);
+    }
+  });
+
   test("a form mapping that names a field the base lacks is BAD_LAYOUT", async () => {
     const doc = await PDFDocument.create();
     const page = doc.addPage([595, 842]);
