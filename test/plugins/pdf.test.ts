@@ -44,6 +44,7 @@ function fakeContext(id = "job-1") {
     },
     log: { info() {}, warn() {}, error() {}, debug() {} },
     worker: "test",
+    progress: async () => {},
   };
   return { ctx, outputs, beats: () => beats };
 }

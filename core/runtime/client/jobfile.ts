@@ -1,8 +1,10 @@
 // Reads a job file (one job, an array of jobs, or a batch) into a submit plan, with errors that say file:line:col.
 import { createHash, randomUUID } from "node:crypto";
 import { parseTree, printParseErrorCode, getNodeValue, visit, type Node, type ParseError } from "jsonc-parser";
-import { InputError } from "../protocol/errors.ts";
-import { describe, tokenProblem } from "../protocol/subjects.ts";
+import { ConfigError, InputError } from "../protocol/errors.ts";
+import { PRIORITIES, describe, tokenProblem, type Priority } from "../protocol/subjects.ts";
+import type { StepV1, ThenV1 } from "../protocol/codec.ts";
+import { parseDuration } from "../util/duration.ts";
 
 export interface PlannedJob {
   id: string;
@@ -10,11 +12,25 @@ export interface PlannedJob {
   payload: unknown;
   timeout_ms?: number;
   attempts?: number;
+  /** `high` or `low`; absent = normal */
+  priority?: Priority;
+  /** start this long after it is submitted, ms */
+  delay_ms?: number;
+  /** start at this time, ms since epoch */
+  run_at?: number;
+  /** a chain's later steps */
+  next?: StepV1[];
+  /** a batch's reduce step */
+  then?: ThenV1;
+  /** the id whose result stands for this job: a chain's last step (the chain's id) */
+  resultId?: string;
+  /** not published: a result to wait for that a workflow produces (a batch's `then`) */
+  virtual?: boolean;
 }
 
 /** What `docctl submit` will publish. */
 export interface SubmitPlan {
-  kind: "single" | "list" | "batch";
+  kind: "single" | "list" | "batch" | "chain";
   batch: string;
   /** how many jobs (undefined for a library iterable whose end is not known ahead) */
   size?: number;
@@ -24,10 +40,17 @@ export interface SubmitPlan {
   largestJob?: number;
   /** the jobs, in input order; those of a file are parsed one by one as they are taken */
   jobs: Iterable<PlannedJob> | AsyncIterable<PlannedJob>;
+  /** the longest "delay" and the latest "run_at" in the plan: checked against the delayed stream's max age */
+  longestDelayMs?: number;
+  latestRunAt?: number;
 }
 
-const JOB_KEYS = ["handler", "payload", "id", "timeout_ms", "attempts"];
-const BATCH_KEYS = ["handler", "batch", "id", "timeout_ms", "attempts"];
+const CONTROL_KEYS = ["delay", "run_at", "priority"];
+const JOB_KEYS = ["handler", "payload", "id", "timeout_ms", "attempts", ...CONTROL_KEYS];
+const BATCH_KEYS = ["handler", "batch", "id", "timeout_ms", "attempts", "then", ...CONTROL_KEYS];
+const CHAIN_KEYS = ["chain", "id", ...CONTROL_KEYS];
+const STEP_KEYS = ["handler", "payload", "timeout_ms", "attempts", "priority"];
+const THEN_KEYS = ["handler", "timeout_ms", "attempts", "priority", "on_failure"];
 
 /** A new random id (subject-safe). */
 export const newId = (): string => randomUUID().replaceAll("-", "").slice(0, 20);
@@ -67,10 +90,12 @@ export function parseJobFile(text: string, source: string): FilePlan {
       const node = parseTree(text.slice(base, elements[2 * i + 1]!))!;
       return readJob(node, `job [${i}]`, JOB_KEYS, (o) => at(base + o));
     };
+    const times: Pick<SubmitPlan, "longestDelayMs" | "latestRunAt"> = {};
     for (let i = 0; i < n; i++) {
       const { out, fields, node, where } = read(i);
       if (!fields.has("payload")) where(node, `job [${i}] has no "payload" (use {} for none)`);
       handlers.add(out.handler);
+      noteTimes(times, out);
       if (out.id === undefined) {
         allGiven = false;
         continue;
@@ -91,6 +116,7 @@ export function parseJobFile(text: string, source: string): FilePlan {
       size: n,
       handlers: [...handlers],
       largestJob,
+      ...times,
       jobs: {
         *[Symbol.iterator]() {
           for (let i = 0; i < n; i++) {
@@ -108,23 +134,30 @@ export function parseJobFile(text: string, source: string): FilePlan {
     const small = text.slice(0, bStart) + "[]" + text.slice(bEnd);
     const shift = (o: number) => (o >= bStart + 2 ? o + (bEnd - bStart - 2) : o);
     const root = parseTree(small)!;
-    const { out, node, where } = readJob(root, "the batch", BATCH_KEYS, (o) => at(shift(o)));
+    const { out, node, where, fields } = readJob(root, "the batch", BATCH_KEYS, (o) => at(shift(o)));
     const n = elements.length / 2;
     if (n === 0) where(node.children!.find((p) => p.children?.[0]?.value === "batch")!.children![1]!, `"batch" is empty: nothing to submit`);
     const batch = out.id ?? newId();
-    const { handler, timeout_ms, attempts } = out;
+    const { id: _id, ...common } = out;
+    const t = fields.get("then");
+    // a batch with "then": every item carries the reduce step; its result is waited for after the items'
+    const then: ThenV1 | undefined = t ? { ...readStep(t, `"then"`, THEN_KEYS, (o) => at(shift(o))), id: `${batch}-then`, count: n } : undefined;
+    const times: Pick<SubmitPlan, "longestDelayMs" | "latestRunAt"> = {};
+    noteTimes(times, out);
     return {
       kind: "batch",
       batch,
-      size: n,
-      handlers: [handler],
+      size: then ? n + 1 : n,
+      handlers: then ? [out.handler, then.handler] : [out.handler],
       largestJob,
+      ...times,
       jobs: {
         *[Symbol.iterator]() {
           for (let i = 0; i < n; i++) {
             const payload = JSON.parse(text.slice(elements[2 * i]!, elements[2 * i + 1]!));
-            yield { handler, id: `${batch}-${i}`, payload, timeout_ms, attempts };
+            yield { ...common, id: `${batch}-${i}`, payload, then };
           }
+          if (then) yield { id: then.id, handler: then.handler, payload: null, virtual: true };
         },
       },
     };
@@ -140,10 +173,119 @@ export function parseJobFile(text: string, source: string): FilePlan {
     const b = root.children!.find((p) => p.children?.[0]?.value === "batch")!.children![1]!;
     where(b, `"batch" must be an array of payloads (got ${describe(getNodeValue(b))})`);
   }
+  if ((root.children ?? []).some((p) => p.children?.[0]?.value === "chain")) return readChain(root, at, text.length);
   const { out, fields } = readJob(root, "the job", JOB_KEYS, at);
   if (!fields.has("payload")) where(root, `the job has no "payload" (use {} for none)`);
   const id = out.id ?? newId();
-  return { kind: "single", batch: id, size: 1, handlers: [out.handler], largestJob: text.length, jobs: [{ ...out, id, payload: getNodeValue(fields.get("payload")!) }] };
+  const times: Pick<SubmitPlan, "longestDelayMs" | "latestRunAt"> = {};
+  noteTimes(times, out);
+  return { kind: "single", batch: id, size: 1, handlers: [out.handler], largestJob: text.length, ...times, jobs: [{ ...out, id, payload: getNodeValue(fields.get("payload")!) }] };
+}
+
+/**
+ * `{"chain": [step, ...], "id"?, "delay"?, "run_at"?, "priority"?}`: the first step is published; each
+ * later one is published by the worker that finished the step before it. Step ids are `<chain>-<i>`,
+ * the last one's is the chain's own id, so the chain's result is read like any job's.
+ */
+function readChain(root: Node, at: (offset: number) => string, size: number): FilePlan {
+  const { fields, where } = readFields(root, "the chain", CHAIN_KEYS, at);
+  const c = fields.get("chain")!;
+  if (c.type !== "array") where(c, `"chain" must be an array of steps like {"handler": "echo", "payload"?: ...} (got ${describe(getNodeValue(c))})`);
+  if (!c.children?.length) where(c, `"chain" is empty: nothing to submit`);
+  const idNode = fields.get("id");
+  if (idNode) {
+    const p = tokenProblem(idNode.value);
+    if (p) where(idNode, `"id" ${p}`);
+  }
+  const chain = (idNode?.value as string | undefined) ?? newId();
+  const n = c.children!.length;
+  const steps: StepV1[] = c.children!.map((s, i) => ({ ...readStep(s, `chain step [${i}]`, STEP_KEYS, at), id: i === n - 1 ? chain : `${chain}-${i}` }));
+  const [first, ...next] = steps;
+  const control = readControl(fields, where);
+  const job: PlannedJob = {
+    ...control,
+    ...first!,
+    priority: first!.priority ?? control.priority,
+    payload: first!.payload ?? null,
+    next: next.length ? next : undefined,
+    resultId: chain,
+  };
+  const times: Pick<SubmitPlan, "longestDelayMs" | "latestRunAt"> = {};
+  noteTimes(times, job);
+  return { kind: "chain", batch: chain, size: 1, handlers: [...new Set(steps.map((s) => s.handler))], largestJob: size, ...times, jobs: [job] };
+}
+
+function noteTimes(t: Pick<SubmitPlan, "longestDelayMs" | "latestRunAt">, j: Pick<PlannedJob, "delay_ms" | "run_at">) {
+  if (j.delay_ms) t.longestDelayMs = Math.max(t.longestDelayMs ?? 0, j.delay_ms);
+  if (j.run_at !== undefined) t.latestRunAt = Math.max(t.latestRunAt ?? 0, j.run_at);
+}
+
+type Where = (node: Node, msg: string) => never;
+
+function readFields(n: Node, what: string, keys: string[], at: (offset: number) => string) {
+  const where: Where = (node, msg) => {
+    throw new InputError(`${at(node.offset)}: ${msg}`);
+  };
+  if (n.type !== "object") where(n, `${what} must be an object (got ${describe(getNodeValue(n))})`);
+  const fields = new Map<string, Node>();
+  for (const prop of n.children ?? []) {
+    const [k, v] = prop.children!;
+    if (!keys.includes(k!.value)) where(k!, `unknown key "${k!.value}" in ${what} (expected one of: ${keys.join(", ")})`);
+    fields.set(k!.value as string, v!);
+  }
+  return { fields, where };
+}
+
+/** "delay", "run_at", "priority": their form here; a run_at in the past too (the retention is checked at submit). */
+function readControl(fields: Map<string, Node>, where: Where): Pick<PlannedJob, "priority" | "delay_ms" | "run_at"> {
+  const out: Pick<PlannedJob, "priority" | "delay_ms" | "run_at"> = {};
+  const pr = fields.get("priority");
+  if (pr) {
+    if (!PRIORITIES.includes(pr.value)) where(pr, `"priority" must be one of ${PRIORITIES.map((p) => `"${p}"`).join(", ")} (got ${JSON.stringify(getNodeValue(pr))})`);
+    if (pr.value !== "normal") out.priority = pr.value as Priority;
+  }
+  const d = fields.get("delay");
+  const r = fields.get("run_at");
+  if (d && r) where(r, `give "delay" or "run_at", not both`);
+  if (d) {
+    if (d.type !== "string") where(d, `"delay" must be a duration like "30s", "10m", "2h" (got ${describe(getNodeValue(d))})`);
+    try {
+      out.delay_ms = parseDuration(String(d.value), '"delay"');
+    } catch (err) {
+      if (err instanceof ConfigError) where(d, `"delay": "${d.value}" is not a duration; use a number with a unit, like 30s, 10m, 2h`);
+      throw err;
+    }
+  }
+  if (r) {
+    const t = typeof r.value === "string" && /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(r.value) ? Date.parse(r.value) : NaN;
+    if (!Number.isFinite(t)) where(r, `"run_at" must be an ISO 8601 time with a zone, like "2030-01-31T02:00:00Z" (got ${JSON.stringify(getNodeValue(r))})`);
+    if (t < Date.now()) where(r, `"run_at" ${r.value} is in the past (now is ${new Date().toISOString()}); give a future time, or leave "run_at" out to run at once`);
+    out.run_at = t;
+  }
+  return out;
+}
+
+function readStep(n: Node, what: string, keys: string[], at: (offset: number) => string): Omit<StepV1, "id"> & { on_failure?: "fail" | "null" } {
+  const { fields, where } = readFields(n, what, keys, at);
+  const h = fields.get("handler");
+  if (!h) where(n, `${what} has no "handler": name the job type, e.g. "handler": "echo"`);
+  const hp = tokenProblem(h!.value);
+  if (hp) where(h!, `"handler" ${hp}`);
+  const st: Omit<StepV1, "id"> & { on_failure?: "fail" | "null" } = { handler: h!.value as string };
+  if (fields.has("payload")) st.payload = getNodeValue(fields.get("payload")!);
+  for (const k of ["timeout_ms", "attempts"] as const) {
+    const v = fields.get(k);
+    if (v && !(v.type === "number" && Number.isInteger(v.value) && v.value > 0)) where(v, `"${k}" must be a positive whole number (got ${JSON.stringify(getNodeValue(v))})`);
+    if (v) st[k] = v.value as number;
+  }
+  const c = readControl(new Map([...fields].filter(([k]) => k === "priority")), where);
+  if (c.priority) st.priority = c.priority;
+  const of = fields.get("on_failure");
+  if (of) {
+    if (of.value !== "fail" && of.value !== "null") where(of, `"on_failure" must be "fail" (the reduce fails when an item failed) or "null" (failed items are passed as null) (got ${JSON.stringify(getNodeValue(of))})`);
+    st.on_failure = of.value;
+  }
+  return st;
 }
 
 /** Checks one job (or the batch object's own keys) and reads its fields; errors name the place via `at`. */
@@ -175,6 +317,7 @@ function readJob(n: Node, what: string, keys: string[], at: (offset: number) => 
     if (v && !(v.type === "number" && Number.isInteger(v.value) && v.value > 0)) where(v, `"${k}" must be a positive whole number (got ${JSON.stringify(getNodeValue(v))})`);
     if (v) out[k] = v.value as number;
   }
+  Object.assign(out, readControl(fields, where));
   return { out, fields, node: n, where };
 }
 

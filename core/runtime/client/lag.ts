@@ -1,11 +1,23 @@
 // The one lag computation: jobs waiting plus jobs in flight, per handler. The scaler, `docctl status`,
 // a worker's /metrics and the dashboard all read it here.
 import type { ConsumerInfo, JetStreamManager } from "@nats-io/jetstream";
-import { STREAM_TASKS, consumerName, taskSubject } from "../protocol/subjects.ts";
+import { PRIORITIES, STREAM_TASKS, consumerName, priorityConsumer, taskSubject } from "../protocol/subjects.ts";
 import { isNotFound } from "../nats/errors.ts";
 
 const TASKS_SUBJECT_PREFIX = taskSubject("");
 const CONSUMER_PREFIX = consumerName("");
+
+/** The handler whose jobs a tasks consumer reads (`docctl-<h>`, `docctl_high-<h>`, `docctl_low-<h>`), or undefined. */
+export function handlerOfConsumer(name: string): string | undefined {
+  for (const p of [CONSUMER_PREFIX, "docctl_high-", "docctl_low-"]) if (name.startsWith(p) && name.length > p.length) return name.slice(p.length);
+  return undefined;
+}
+
+// A handler's lag sums its three priority consumers.
+function add(a: HandlerLag | undefined, b: HandlerLag): HandlerLag {
+  if (!a) return b;
+  return { ...a, pending: a.pending + b.pending, ackPending: a.ackPending + b.ackPending, lag: a.lag + b.lag, delivered: a.delivered + b.delivered };
+}
 
 /** Lag of one handler. */
 export interface HandlerLag {
@@ -51,15 +63,18 @@ export function consumerLag(handler: string, ci: ConsumerCounts): HandlerLag {
 export function lagReading(consumers: (ConsumerCounts & { name: string })[], subjects: Record<string, number>): LagReading {
   const byHandler = new Map<string, HandlerLag>();
   for (const ci of consumers) {
-    const handler = ci.name.slice(CONSUMER_PREFIX.length);
-    if (!ci.name.startsWith(CONSUMER_PREFIX) || !handler) continue;
-    byHandler.set(handler, consumerLag(handler, ci));
+    const handler = handlerOfConsumer(ci.name);
+    if (!handler) continue;
+    byHandler.set(handler, add(byHandler.get(handler), consumerLag(handler, ci)));
   }
+  const fromStream = new Map<string, HandlerLag>();
   for (const [subject, count] of Object.entries(subjects)) {
-    const handler = subject.slice(TASKS_SUBJECT_PREFIX.length);
+    // docctl.tasks.<handler> and docctl.tasks.<handler>.high|low
+    const handler = subject.slice(TASKS_SUBJECT_PREFIX.length).split(".")[0];
     if (!subject.startsWith(TASKS_SUBJECT_PREFIX) || !handler || byHandler.has(handler)) continue;
-    byHandler.set(handler, { handler, pending: count, ackPending: 0, lag: count, delivered: 0, source: "stream" });
+    fromStream.set(handler, add(fromStream.get(handler), { handler, pending: count, ackPending: 0, lag: count, delivered: 0, source: "stream" }));
   }
+  for (const [h, l] of fromStream) byHandler.set(h, l);
   const handlers = [...byHandler.values()].sort((a, b) => a.handler.localeCompare(b.handler));
   const sum = (f: (h: HandlerLag) => number) => handlers.reduce((a, h) => a + f(h), 0);
   return { total: sum((h) => h.lag), delivered: sum((h) => h.delivered), handlers, streamExists: true };
@@ -84,12 +99,15 @@ export async function readLag(jsm: JetStreamManager, stream = STREAM_TASKS): Pro
 export async function readHandlerLags(jsm: JetStreamManager, handlers: string[], stream = STREAM_TASKS): Promise<HandlerLag[]> {
   const out = await Promise.all(
     handlers.map(async (h) => {
-      try {
-        return consumerLag(h, await jsm.consumers.info(stream, consumerName(h)));
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
+      let sum: HandlerLag | undefined;
+      for (const p of PRIORITIES) {
+        try {
+          sum = add(sum, consumerLag(h, await jsm.consumers.info(stream, priorityConsumer(h, p))));
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
       }
+      return sum;
     }),
   );
   return out.filter((l): l is HandlerLag => l !== undefined);

@@ -4,12 +4,13 @@ import { basename, join } from "node:path";
 import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { decodeResult, encodeJob, type JobV1, type ResultV1 } from "../protocol/codec.ts";
+import { decodeProgress, decodeResult, encodeJob, type JobV1, type ProgressV1, type ResultV1 } from "../protocol/codec.ts";
 import { InputError } from "../protocol/errors.ts";
 import { isTransientNatsError } from "../nats/errors.ts";
 import type { PlannedJob, SubmitPlan } from "./jobfile.ts";
 import { newId } from "./jobfile.ts";
-import { STREAM_RESULTS, taskSubject } from "../protocol/subjects.ts";
+import { STREAM_DELAYED, STREAM_RESULTS, delayedSubject, prioritySubject } from "../protocol/subjects.ts";
+import { formatDuration } from "../util/duration.ts";
 import { natsPublishBackoff, retrying } from "../util/backoff.ts";
 import { ensureStreams, topologyDefaults, type TopologyOptions } from "../nats/topology.ts";
 import { knownHandlerNames } from "../nats/handlers.ts";
@@ -28,8 +29,13 @@ export interface SubmitOptions {
    * memory whatever the batch size; the next job is published when the oldest one's result is out
    */
   window?: number;
-  /** called as results arrive */
-  onProgress?(p: { done: number; failed: number; total: number }): void;
+  /**
+   * called as results and progress reports arrive; `partial` is the sum of the reported fractions
+   * (0..1) of jobs still running, so `done + partial` moves with long jobs' progress
+   */
+  onProgress?(p: { done: number; failed: number; total: number; partial: number }): void;
+  /** called with each progress report of a running job of this submit (ctx.progress in the handler) */
+  onJobProgress?(p: ProgressV1): void;
   /** called for each result as it arrives (arrival order) */
   onResult?(r: CollectedResult, index: number): void;
   /** called for each job once JetStream has stored it (or found it a duplicate) */
@@ -155,6 +161,7 @@ export async function startBatch(nc: NatsConnection, plan: SubmitPlan, opts: Sub
   // running: the job waits and a manager scales up for it. One nobody knows is most likely a typo.
   const known = opts.create ? undefined : new Set(await knownHandlerNames(nc));
   for (const h of plan.handlers ?? []) checkHandler(h, known);
+  await checkDelays(jsm, plan);
   const run = new Run(nc, jetstream(nc), plan, opts, known);
   // A file with a job that may be over the server's limit (msgpack can be ~3x a short JSON number):
   // every job is encoded once ahead, so nothing is published from a file that would fail half-way.
@@ -165,6 +172,21 @@ export async function startBatch(nc: NatsConnection, plan: SubmitPlan, opts: Sub
   }
   await run.start();
   return run;
+}
+
+// A delay the delayed stream would not keep is refused: never a job that silently never runs.
+async function checkDelays(jsm: Awaited<ReturnType<typeof jetstreamManager>>, plan: SubmitPlan): Promise<void> {
+  const now = Date.now();
+  const longest = Math.max(plan.longestDelayMs ?? 0, (plan.latestRunAt ?? 0) - now);
+  if (longest <= 0 && plan.latestRunAt === undefined) return;
+  const info = await jsm.streams.info(STREAM_DELAYED);
+  const maxAge = Math.round((info.config.max_age ?? 0) / 1e6);
+  if (maxAge > 0 && longest >= maxAge) {
+    throw new InputError(
+      `a job would wait ${formatDuration(longest)} before it starts, longer than delayed jobs are kept (${formatDuration(maxAge)}, the max age of stream ${STREAM_DELAYED}); ` +
+        `use a schedule (docctl schedule add) for work that far ahead`,
+    );
+  }
 }
 
 function checkHandler(h: string, known: Set<string> | undefined) {
@@ -203,6 +225,9 @@ class Run implements BatchRun {
   private wake?: () => void;
   private windowWaiter?: () => void;
   private collector?: { stop(): void };
+  private progressSub?: { unsubscribe(): void };
+  /** the latest reported fraction of each job still running (for onProgress's partial) */
+  private partial = new Map<string, number>();
   private timer?: ReturnType<typeof setTimeout>;
   private poller?: ReturnType<typeof setInterval>;
   private polling = false;
@@ -220,6 +245,20 @@ class Run implements BatchRun {
     // Subscribe before publishing, from the start of the batch's subjects: results of a re-run
     // (stored the first time) are read back instead of running the jobs again.
     if (this.wait) this.collector = await collect(this.js, this.batch, (r) => this.accept(r));
+    if (this.wait && (this.opts.onProgress || this.opts.onJobProgress)) {
+      // progress reports of running jobs (ctx.progress): a plain subscription, only the latest matters
+      this.progressSub = this.nc.subscribe(`docctl.progress.${this.batch}.>`, {
+        callback: (_e, m) => {
+          const p = decodeProgress(m.data);
+          if (!p || this.stopped) return;
+          this.opts.onJobProgress?.(p);
+          const f = p.fraction ?? (p.total ? (p.done ?? 0) / p.total : undefined);
+          if (f === undefined || !Number.isFinite(f) || this.indexOf(p.id) === undefined) return;
+          this.partial.set(p.id, Math.max(0, Math.min(1, f)));
+          this.progress();
+        },
+      });
+    }
     this.timer = setTimeout(() => {
       this.timedOut = true;
       this.finish();
@@ -266,6 +305,7 @@ class Run implements BatchRun {
 
   encode(j: PlannedJob, i: number): Uint8Array {
     checkHandler(j.handler, this.known);
+    if (j.virtual) return new Uint8Array(0);
     const b = encodeJob(toJob(j, this.batch, Date.now()));
     if (b.byteLength + 512 > this.max) {
       throw new InputError(
@@ -292,17 +332,25 @@ class Run implements BatchRun {
       if (this.stopped) break;
       const i = this.nextPub++;
       const data = this.encode(j, i);
-      const known = this.early.get(j.id);
+      // a chain is waited for by its last step's id; a batch's "then" is not published, only waited for
+      const rid = j.resultId ?? j.id;
+      if (j.virtual || j.resultId) this.inFlight.set(rid, i);
+      const known = this.early.get(rid);
       if (known) {
         // Its result is already stored (a re-run): count it as submitted, do not publish it again.
-        this.early.delete(j.id);
+        this.early.delete(rid);
         this.counts.submitted++;
         this.counts.duplicates++;
         this.opts.onPublished?.(j.id, i, true);
         this.take(known, i);
         continue;
       }
-      if (this.wait && this.plan.kind !== "batch") this.inFlight.set(j.id, i);
+      if (j.virtual) {
+        this.counts.submitted++;
+        this.opts.onPublished?.(rid, i, false);
+        continue;
+      }
+      if (this.wait && this.plan.kind !== "batch") this.inFlight.set(rid, i);
       outstanding++;
       const p = this.publishOne(j, data, i)
         .catch((err) => void (failure ??= err))
@@ -325,10 +373,12 @@ class Run implements BatchRun {
     // Nats-Msg-Id, so publishing again is safe: JetStream stores it once.
     await retrying(
       async (retry) => {
-        const ack = await this.js.publish(taskSubject(j.handler), data, { msgID: j.id });
+        // a job with a run_at waits in DOCCTL_DELAYED until a mover puts it on its task subject
+        const subject = j.run_at !== undefined || j.delay_ms ? delayedSubject(j.id) : prioritySubject(j.handler, j.priority);
+        const ack = await this.js.publish(subject, data, { msgID: j.id });
         // on a retry, "duplicate" may be our own earlier publish that got stored but not acked
         const dup = ack.duplicate && retry === 0;
-        if (ack.duplicate) this.watchDuplicate(j.id);
+        if (ack.duplicate) this.watchDuplicate(j.resultId ?? j.id);
         this.counts.submitted++;
         if (dup) this.counts.duplicates++;
         this.opts.onPublished?.(j.id, i, dup);
@@ -369,6 +419,8 @@ class Run implements BatchRun {
   }
 
   private indexOf(id: string): number | undefined {
+    const w = this.inFlight.get(id);
+    if (w !== undefined) return w;
     if (this.plan.kind === "batch") {
       if (!id.startsWith(this.batch + "-")) return undefined;
       const i = Number(id.slice(this.batch.length + 1));
@@ -415,8 +467,9 @@ class Run implements BatchRun {
         ),
       );
     } else this.pending.set(i, c);
+    this.partial.delete(r.id);
     this.opts.onResult?.(c, i);
-    this.opts.onProgress?.({ done: this.counts.done, failed: this.counts.failed, total: this.plan.size ?? this.nextPub });
+    this.progress();
     if (!r.ok && this.opts.failFast) {
       this.stoppedEarly = true;
       this.failFastAt = i;
@@ -425,6 +478,12 @@ class Run implements BatchRun {
   }
 
   private failFastAt = -1;
+
+  private progress() {
+    let partial = 0;
+    for (const f of this.partial.values()) partial += f;
+    this.opts.onProgress?.({ done: this.counts.done, failed: this.counts.failed, total: this.plan.size ?? this.nextPub, partial });
+  }
 
   async *[Symbol.asyncIterator](): AsyncIterator<OrderedResult> {
     try {
@@ -466,6 +525,7 @@ class Run implements BatchRun {
       this.loss?.stop();
       clearInterval(this.poller);
       this.collector?.stop();
+      this.progressSub?.unsubscribe();
     }
   }
 }
@@ -493,7 +553,20 @@ function watchLoss(nc: NatsConnection, graceMs: number, onLost: () => void): { s
 }
 
 function toJob(j: PlannedJob, batch: string, now: number): JobV1 {
-  return { v: 1, id: j.id, batch, handler: j.handler, payload: j.payload, submitted_at: now, attempts: j.attempts, timeout_ms: j.timeout_ms };
+  return {
+    v: 1,
+    id: j.id,
+    batch,
+    handler: j.handler,
+    payload: j.payload,
+    submitted_at: now,
+    attempts: j.attempts,
+    timeout_ms: j.timeout_ms,
+    priority: j.priority,
+    run_at: j.run_at ?? (j.delay_ms ? now + j.delay_ms : undefined),
+    next: j.next,
+    then: j.then,
+  };
 }
 
 async function collect(js: JetStreamClient, batch: string, accept: (r: ResultV1) => void) {

@@ -14,11 +14,14 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { nanos } from "@nats-io/transport-node";
 import {
   BUCKET_OUTPUTS,
+  PRIORITIES,
   STREAM_DEAD,
+  STREAM_DELAYED,
+  STREAM_PROGRESS,
   STREAM_RESULTS,
   STREAM_TASKS,
-  consumerName,
-  taskSubject,
+  prioritySubject,
+  priorityConsumer,
 } from "../protocol/subjects.ts";
 import { isAlreadyExists, isNotFound } from "./errors.ts";
 
@@ -36,6 +39,10 @@ export interface TopologyOptions {
   ackWaitMs: number;
   /** stream replicas (3 on a NATS cluster) */
   replicas: number;
+  /** the longest a delayed job may wait (the delayed stream's max age), ms */
+  delayedMaxAgeMs: number;
+  /** how long the last progress of a job is kept, ms */
+  progressMaxAgeMs: number;
 }
 
 export const topologyDefaults: TopologyOptions = {
@@ -45,6 +52,8 @@ export const topologyDefaults: TopologyOptions = {
   outputsMaxAgeMs: 24 * 3_600_000,
   ackWaitMs: 30_000,
   replicas: 1,
+  delayedMaxAgeMs: 30 * 24 * 3_600_000,
+  progressMaxAgeMs: 3_600_000,
 };
 
 /** The three stream configs, as a pure function of the options. */
@@ -76,6 +85,23 @@ export function streamConfigs(o: TopologyOptions): Partial<StreamConfig>[] {
       retention: RetentionPolicy.Limits,
       max_age: nanos(o.deadMaxAgeMs),
       duplicate_window: nanos(Math.min(o.duplicateWindowMs, o.deadMaxAgeMs)),
+    },
+    {
+      ...base,
+      name: STREAM_DELAYED,
+      subjects: ["docctl.delayed.>"],
+      retention: RetentionPolicy.Workqueue,
+      max_age: nanos(o.delayedMaxAgeMs),
+      duplicate_window: nanos(o.duplicateWindowMs),
+      discard: DiscardPolicy.New,
+    },
+    {
+      ...base,
+      name: STREAM_PROGRESS,
+      subjects: ["docctl.progress.>"],
+      retention: RetentionPolicy.Limits,
+      max_age: nanos(o.progressMaxAgeMs),
+      max_msgs_per_subject: 1,
     },
   ];
 }
@@ -110,12 +136,15 @@ export async function ensureStreams(jsm: JetStreamManager, o: TopologyOptions, o
   }
 }
 
-/** Create the durable pull consumer of `handler`, or update its ack wait. */
+/** Create the durable pull consumers of `handler` (one per priority), or update their ack wait. */
 export async function ensureConsumer(jsm: JetStreamManager, handler: string, o: Pick<TopologyOptions, "ackWaitMs">): Promise<void> {
-  const name = consumerName(handler);
+  for (const p of PRIORITIES) await ensureOneConsumer(jsm, priorityConsumer(handler, p), prioritySubject(handler, p), o);
+}
+
+async function ensureOneConsumer(jsm: JetStreamManager, name: string, subject: string, o: Pick<TopologyOptions, "ackWaitMs">): Promise<void> {
   const cfg = {
     durable_name: name,
-    filter_subject: taskSubject(handler),
+    filter_subject: subject,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(o.ackWaitMs),

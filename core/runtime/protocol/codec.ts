@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { Decoder, DecodeError, Encoder } from "@msgpack/msgpack";
 import { clipMessage, type WireError } from "./errors.ts";
 import type { OutputRefV1 } from "./types.ts";
-import { describe, tokenProblem } from "./subjects.ts";
+import { PRIORITIES, describe, tokenProblem, type Priority } from "./subjects.ts";
 
 /** A job on `docctl.tasks.<handler>`. */
 export interface JobV1 {
@@ -20,6 +20,48 @@ export interface JobV1 {
   timeout_ms?: number;
   /** hex digest of handler, payload, attempts and timeout (jobHash): tells a re-used id from a re-submit */
   hash?: string;
+  /** `high` or `low` (absent: normal); also said by the subject (`docctl.tasks.<handler>.high`) */
+  priority?: Priority;
+  /** ms since the epoch: on `docctl.delayed.<id>` the job is moved to its task subject at this time */
+  run_at?: number;
+  /** a chain's remaining steps: published one by one as each step succeeds */
+  next?: StepV1[];
+  /** a batch's reduce step: published once every item of the batch has a result */
+  then?: ThenV1;
+}
+
+/** A workflow step still to run. Without `payload` it receives the previous step's value. */
+export interface StepV1 {
+  id: string;
+  handler: string;
+  payload?: unknown;
+  attempts?: number;
+  timeout_ms?: number;
+  priority?: Priority;
+}
+
+/** The reduce step of a batch: its payload is the array of the items' values in input order. */
+export interface ThenV1 extends Omit<StepV1, "payload"> {
+  /** the number of items; item `i` has id `<batch>-<i>` */
+  count: number;
+  /** what a failed item does: `fail` (default) fails the reduce with WORKFLOW_FAILED, `null` passes null in its place */
+  on_failure?: "fail" | "null";
+}
+
+/** The latest progress of a running job, on `docctl.progress.<batch>.<id>`. */
+export interface ProgressV1 {
+  v: 1;
+  id: string;
+  batch: string;
+  handler: string;
+  worker: string;
+  /** 0..1 */
+  fraction?: number;
+  done?: number;
+  total?: number;
+  message?: string;
+  /** ms since epoch */
+  at: number;
 }
 
 /** A result on `docctl.results.<batch>.<id>`. */
@@ -172,6 +214,17 @@ export function encodeDeadFitting(d: DeadLetterV1, maxBytes: number): Uint8Array
   return encode({ ...fitted, raw: fitted.raw?.subarray(0, 0), error: { ...d.error, message: clipMessage(d.error.message, 1024) } });
 }
 
+export const encodeProgress = (p: ProgressV1): Uint8Array => encode(p);
+
+/** Decode a progress message; undefined for bytes that are not one. */
+export function decodeProgress(bytes: Uint8Array): ProgressV1 | undefined {
+  try {
+    const m = decode(bytes) as ProgressV1;
+    return m && typeof m === "object" && m.v === 1 && typeof m.id === "string" ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; problem: string };
 
@@ -206,7 +259,41 @@ export function decodeJob(bytes: Uint8Array): Decoded<JobV1> {
     return { ok: false, problem: `field "timeout_ms" is ${o.timeout_ms}, over the longest time limit ${MAX_TIMEOUT_MS} (24.8 days)` };
   }
   if (o.hash !== undefined && typeof o.hash !== "string") return { ok: false, problem: `field "hash" must be a string, got ${describe(o.hash)}` };
+  const extra = jobControlProblem(o);
+  if (extra) return { ok: false, problem: extra };
   return { ok: true, value: o as unknown as JobV1 };
+}
+
+// The optional job-control fields: checked like the rest, so a foreign client's typo is a BAD_MESSAGE.
+function jobControlProblem(o: Record<string, unknown>): string | undefined {
+  const prio = (v: unknown, where: string) =>
+    v !== undefined && v !== null && !PRIORITIES.includes(v as Priority) ? `${where} must be one of ${PRIORITIES.join(", ")}, got ${JSON.stringify(v)}` : undefined;
+  const step = (v: unknown, where: string): string | undefined => {
+    if (!v || typeof v !== "object" || Array.isArray(v)) return `${where} must be a map, got ${describe(v)}`;
+    const st = v as Record<string, unknown>;
+    for (const k of ["id", "handler"]) {
+      const p = tokenProblem(st[k]);
+      if (p) return `${where}.${k} ${p}`;
+    }
+    return prio(st.priority, `${where}.priority`);
+  };
+  const p = prio(o.priority, `field "priority"`);
+  if (p) return p;
+  if (o.run_at !== undefined && o.run_at !== null && typeof o.run_at !== "number") return `field "run_at" must be a number (ms since epoch), got ${describe(o.run_at)}`;
+  if (o.next !== undefined && o.next !== null) {
+    if (!Array.isArray(o.next)) return `field "next" must be an array of steps, got ${describe(o.next)}`;
+    for (let i = 0; i < o.next.length; i++) {
+      const sp = step(o.next[i], `field "next"[${i}]`);
+      if (sp) return sp;
+    }
+  }
+  if (o.then !== undefined && o.then !== null) {
+    const sp = step(o.then, `field "then"`);
+    if (sp) return sp;
+    const c = (o.then as Record<string, unknown>).count;
+    if (!Number.isInteger(c) || (c as number) < 1) return `field "then".count must be a positive integer, got ${JSON.stringify(c)}`;
+  }
+  return undefined;
 }
 
 /** Decode a result; throws on bytes that are not a v1 result. */

@@ -18,6 +18,10 @@ export const ErrorCodes = {
   RESULT_UNENCODABLE: "RESULT_UNENCODABLE",
   /** the encoded result is over the server's max_payload; big documents belong in ctx.output() (not retryable) */
   RESULT_TOO_LARGE: "RESULT_TOO_LARGE",
+  /** the job was cancelled (`docctl cancel`) before or while it ran (not retryable, no dead letter) */
+  CANCELLED: "CANCELLED",
+  /** a workflow step failed: the chain's final result, or a batch's reduce step when an item failed */
+  WORKFLOW_FAILED: "WORKFLOW_FAILED",
 } as const;
 
 /** Error messages travel at most this long (characters); the rest is cut, saying how much. */

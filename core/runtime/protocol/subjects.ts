@@ -5,12 +5,37 @@ export const STREAM_RESULTS = "DOCCTL_RESULTS";
 export const STREAM_DEAD = "DOCCTL_DEAD";
 export const BUCKET_OUTPUTS = "DOCCTL_OUTPUTS";
 export const BUCKET_WORKERS = "DOCCTL_WORKERS";
+/** delayed jobs wait here until their `run_at` (work queue, subjects `docctl.delayed.<id>`) */
+export const STREAM_DELAYED = "DOCCTL_DELAYED";
+/** the latest progress of each running job (`docctl.progress.<batch>.<id>`, one message per subject) */
+export const STREAM_PROGRESS = "DOCCTL_PROGRESS";
+/** cancel markers, key = job id */
+export const BUCKET_CANCEL = "DOCCTL_CANCEL";
+/** fleet-wide limits per handler, key = handler */
+export const BUCKET_LIMITS = "DOCCTL_LIMITS";
+/** concurrency slots (`slot.<handler>.<i>`) and rate reservations (`rate.<handler>`) of limited handlers */
+export const BUCKET_LIMIT_SLOTS = "DOCCTL_LIMIT_SLOTS";
+/** schedules, key = schedule name */
+export const BUCKET_SCHEDULES = "DOCCTL_SCHEDULES";
+/** the durable consumer that moves due delayed jobs onto the task subjects */
+export const DELAYED_CONSUMER = "docctl_delayed";
+
+/** Job priorities; `normal` is the v1 subject, the others have a subject and a consumer of their own. */
+export const PRIORITIES = ["high", "normal", "low"] as const;
+export type Priority = (typeof PRIORITIES)[number];
 
 export const taskSubject = (handler: string) => `docctl.tasks.${handler}`;
 export const resultSubject = (batch: string, id: string) => `docctl.results.${batch}.${id}`;
 export const deadSubject = (handler: string) => `docctl.dead.${handler}`;
 /** durable pull consumer of one handler on DOCCTL_TASKS */
 export const consumerName = (handler: string) => `docctl-${handler}`;
+/** the task subject of a job of `priority`: normal is the v1 subject, high and low add a token */
+export const prioritySubject = (handler: string, priority?: Priority) =>
+  !priority || priority === "normal" ? taskSubject(handler) : `docctl.tasks.${handler}.${priority}`;
+/** the consumer of one handler's jobs of one priority (`docctl-<h>`, `docctl_high-<h>`, `docctl_low-<h>`) */
+export const priorityConsumer = (handler: string, priority: Priority) => (priority === "normal" ? consumerName(handler) : `docctl_${priority}-${handler}`);
+export const delayedSubject = (id: string) => `docctl.delayed.${id}`;
+export const progressSubject = (batch: string, id: string) => `docctl.progress.${batch}.${id}`;
 
 /** ids, batches and handler names are single subject tokens: letters, digits, `_` and `-`. */
 export const TOKEN_RE = /^[A-Za-z0-9_-]{1,128}$/;

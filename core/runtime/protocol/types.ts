@@ -47,6 +47,11 @@ export interface JobContext {
   log: JobLogger;
   /** the worker's id (host + pid, or --name) */
   worker: string;
+  /**
+   * report how far the job is: a fraction (`0.4`) or `{done, total, message}`. Shown by `docctl submit`,
+   * `docctl job ID` and the dashboard; reports closer than 100 ms are folded. Never fails the job.
+   */
+  progress(p: number | { done?: number; total?: number; message?: string }): Promise<void>;
 }
 
 /**

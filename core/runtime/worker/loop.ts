@@ -5,7 +5,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { headers } from "@nats-io/transport-node";
 import { createHash } from "node:crypto";
 import { decode } from "@msgpack/msgpack";
-import { MAX_TIMEOUT_MS, decodeJob, encodeDeadFitting, encodeResult, type JobV1, type ResultV1 } from "../protocol/codec.ts";
+import { MAX_TIMEOUT_MS, decodeJob, encodeDeadFitting, encodeProgress, encodeResult, type JobV1, type ResultV1 } from "../protocol/codec.ts";
 import { ErrorCodes, clipMessage, storeProblem, toWireError, type WireError } from "../protocol/errors.ts";
 import { isTransientNatsError } from "../nats/errors.ts";
 import type { Logger } from "../util/log.ts";
@@ -13,9 +13,14 @@ import type { WorkerMetrics } from "../util/metrics.ts";
 import type { HandlerRegistry, RegisteredHandler } from "./registry.ts";
 import { backoffDelay, jobRetryBackoff, natsPublishBackoff, natsSetupBackoff, retrying, type Backoff } from "../util/backoff.ts";
 import { Slots } from "./slots.ts";
-import { Puller } from "../nats/puller.ts";
 import type { JobMsg } from "../nats/job-msg.ts";
-import { BUCKET_OUTPUTS, STREAM_TASKS, consumerName, deadSubject, resultSubject, tokenProblem } from "../protocol/subjects.ts";
+import { PriorityPuller } from "./priority-puller.ts";
+import { CancelWatch } from "./cancel-watch.ts";
+import { FleetLimits, type LimitTicket } from "./limits.ts";
+import { Workflows } from "./workflow.ts";
+import { progressOf, type JobProgress } from "./progress.ts";
+import { DelayedMover } from "../nats/delayed.ts";
+import { BUCKET_OUTPUTS, STREAM_TASKS, deadSubject, progressSubject, resultSubject, tokenProblem } from "../protocol/subjects.ts";
 import { ensureConsumer, ensureStreams, outputsBucket, topologyDefaults, type TopologyOptions } from "../nats/topology.ts";
 import { recordHandlers } from "../nats/handlers.ts";
 import type { JobContext, OutputRefV1 } from "../protocol/types.ts";
@@ -54,6 +59,10 @@ export interface WorkerLoopOptions {
   onJobStarted?(job: InFlightJob): void;
   /** called after every finished job (result published), e.g. to count towards recycling */
   onJobFinished?(r: { id: string; handler: string; ok: boolean }): void;
+  /** a cancelled job's handler that has not returned this long after its signal was aborted is reported (ms, default 10 s) */
+  cancelGraceMs?: number;
+  /** called when a cancelled job's handler ignored its abort signal past the grace (the watchdog's cue to end the proc) */
+  onCancelIgnored?(job: { id: string; handler: string }): void;
 }
 
 export interface LoopStats {
@@ -78,6 +87,10 @@ export interface InFlightJob {
   /** 1-based attempt (deliveries spared by attempt notes do not count) and the job's maximum */
   attempt?: number;
   maxAttempts?: number;
+  /** the job's batch (a chain's id for its steps) */
+  batch?: string;
+  /** the last progress the handler reported */
+  progress?: JobProgress;
 }
 
 /** An undecodable message whose dead letter could not be written is given up (terminated) after this many deliveries. */
@@ -105,11 +118,18 @@ export class WorkerLoop {
   private setUp: RegisteredHandler[] = [];
   private notes?: Promise<AttemptNotes | undefined>;
   private seq = 0;
+  /** jobs delivered but waiting for a fleet-wide limit: heartbeated and cancellable, not yet running */
+  private waiting = new Map<string, { id: string; batch: string; abort: AbortController; msg: JobMsg }>();
+  private cancels?: CancelWatch;
+  private limits?: FleetLimits;
+  private mover?: DelayedMover;
+  private workflows: Workflows;
 
   constructor(private o: WorkerLoopOptions) {
     this.js = jetstream(o.nc);
     this.topo = { ...topologyDefaults, ...o.topology };
     if (o.maxJobs) this.budget = o.maxJobs;
+    this.workflows = new Workflows(o.nc, o.workerId);
   }
 
   /** Ensure streams and consumers, run handler setup(), and begin pulling. */
@@ -130,6 +150,7 @@ export class WorkerLoop {
     } catch (err) {
       this.o.log.warn(`could not record the handlers in DOCCTL_HANDLERS: ${(err as Error).message}`);
     }
+    await this.untilAnswered("job-control set-up", () => this.startJobControl());
     for (const name of this.o.registry.names()) {
       const h = this.o.registry.get(name)!;
       if (h.def.setup) {
@@ -144,6 +165,7 @@ export class WorkerLoop {
     this.ticker = setInterval(() => {
       const now = Date.now();
       for (const j of this.inFlight.values()) if (now - j.startedAt >= tick) j.msg.working();
+      for (const j of this.waiting.values()) j.msg.working();
     }, tick);
     this.o.metrics?.init(this.o.registry.names());
     for (const name of this.o.registry.names()) {
@@ -160,6 +182,24 @@ export class WorkerLoop {
       retryable: (err) => isTransientNatsError(err) && !this.o.nc.isClosed(),
       onRetry: (err, ms) => this.o.log.warn(`${what}: NATS did not answer (${(err as Error).message}); trying again in ${ms}ms`),
     });
+  }
+
+  // Cancel markers, fleet-wide limits and the delayed-job mover: each reads its own bucket or stream.
+  private async startJobControl(): Promise<void> {
+    this.cancels ??= new CancelWatch(this.o.nc, (id) => this.cancelRunning(id));
+    await this.cancels.start();
+    this.limits ??= new FleetLimits(this.o.nc, this.o.log);
+    await this.limits.start();
+    this.mover ??= new DelayedMover(this.o.nc, { log: this.o.log, worker: this.o.workerId, ackWaitMs: this.topo.ackWaitMs });
+    await this.mover.start();
+  }
+
+  // A running (or limit-waiting) job of this id or batch gets its signal aborted with CANCELLED.
+  private cancelRunning(id: string): void {
+    const err = () => Object.assign(new Error("cancelled (docctl cancel)"), { code: ErrorCodes.CANCELLED, retryable: false });
+    for (const j of [...this.inFlight.values(), ...this.waiting.values()]) {
+      if ((j.id === id || j.batch === id) && !j.abort.signal.aborted) j.abort.abort(err());
+    }
   }
 
   /** Finish in-flight jobs and pull no more, until resume(). */
@@ -186,6 +226,9 @@ export class WorkerLoop {
     // Slots free up when handlers finish; their results may still be on their way.
     if (this.inFlight.size) await new Promise<void>((r) => this.idleWaiters.push(r));
     clearInterval(this.ticker);
+    await this.mover?.stop();
+    await this.cancels?.stop();
+    await this.limits?.stop();
     for (const h of this.setUp.splice(0)) {
       try {
         await h.def.teardown?.();
@@ -198,7 +241,7 @@ export class WorkerLoop {
 
   /** Abort every running job's signal (for a stop that cannot wait). */
   abortAll(reason = "the worker is stopping"): void {
-    for (const j of this.inFlight.values()) j.abort.abort(new Error(reason));
+    for (const j of [...this.inFlight.values(), ...this.waiting.values()]) j.abort.abort(new Error(reason));
   }
 
   stats(): LoopStats {
@@ -211,10 +254,12 @@ export class WorkerLoop {
 
   private async pullLoop(handler: string): Promise<void> {
     const slots = this.slots.get(handler)!;
-    const puller = new Puller(this.o.nc, {
+    // high, normal and low each have a consumer; a free slot takes high before normal before low
+    const puller = new PriorityPuller(this.o.nc, {
       stream: STREAM_TASKS,
-      consumer: consumerName(handler),
+      handler,
       expiresMs: this.o.pullExpiresMs ?? workerLoopDefaults.pullExpiresMs,
+      heartbeatMs: Math.max(250, Math.floor(this.topo.ackWaitMs / 3)),
       onMessage: (msg) => {
         this.budget--;
         let held = true;
@@ -256,7 +301,7 @@ export class WorkerLoop {
    * the next job is pulled while this one's result travels: one round trip per job, not two.
    */
   private async runJob(handler: string, msg: JobMsg, freeSlot: () => void): Promise<void> {
-    const started = Date.now();
+    let started = Date.now();
     const delivery = msg.info.deliveryCount;
     const decoded = decodeJob(msg.data);
     if (!decoded.ok) return this.badMessage(handler, msg, decoded.problem, delivery, started);
@@ -275,10 +320,30 @@ export class WorkerLoop {
     const abort = new AbortController();
     // setTimeout fires at once past 2^31-1 ms: a longer limit (handler default, --timeout) is that long.
     const timeoutMs = Math.min(MAX_TIMEOUT_MS, job.timeout_ms ?? reg.def.timeoutMs ?? this.o.timeoutMs ?? workerLoopDefaults.timeoutMs);
-    const entry: InFlightJob = { id: job.id, handler, startedAt: started, timeoutMs, reply: msg.reply, delivery, attempt, maxAttempts };
+    const cancelled = () => this.cancels?.has(job.id) || this.cancels?.has(job.batch);
+    let ticket: LimitTicket | undefined;
+    if (this.limits?.get(handler) && !cancelled() && attempt <= maxAttempts) {
+      // a fleet-wide limit: wait (heartbeating, cancellable) for a slot and a turn before the job counts as running
+      this.waiting.set(key, { id: job.id, batch: job.batch, abort, msg });
+      try {
+        ticket = await this.limits.acquire(handler, abort.signal);
+      } catch {
+        /* cancelled or stopping while waiting: the abort reason is handled below */
+      } finally {
+        this.waiting.delete(key);
+      }
+      started = Date.now();
+    }
+    const entry: InFlightJob = { id: job.id, batch: job.batch, handler, startedAt: started, timeoutMs, reply: msg.reply, delivery, attempt, maxAttempts };
     this.inFlight.set(key, { ...entry, abort, msg });
     this.o.onJobStarted?.(entry);
     try {
+      if (cancelled() || (abort.signal.aborted && toWireError(abort.signal.reason).code === ErrorCodes.CANCELLED)) {
+        // cancelled while queued: it never runs
+        freeSlot();
+        log.job("cancelled before it started");
+        return await this.fail(job, msg, { code: ErrorCodes.CANCELLED, message: "cancelled (docctl cancel) before it started", retryable: false }, attempt, started, log);
+      }
       if (attempt > maxAttempts) {
         const last = notes?.ended.at(-1);
         if (last && last.charged && last.cause === "watchdog" && last.delivery === delivery - 1) {
@@ -318,12 +383,15 @@ export class WorkerLoop {
         output: async (bytes, opts) => (output = await this.storeOutput(job, bytes, opts)),
         log,
         worker: this.o.workerId,
+        progress: (p) => this.reportProgress(key, job, p),
       };
       let value: unknown;
       try {
         value = await this.withLimits(reg, job, ctx, msg, timeoutMs, abort);
+        ticket?.release();
         freeSlot();
       } catch (err) {
+        ticket?.release();
         freeSlot();
         const error = toWireError(err);
         if (error.retryable && attempt < maxAttempts) {
@@ -342,6 +410,7 @@ export class WorkerLoop {
         return await this.fail(job, msg, encoded.error, attempt, started, log);
       }
       await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes);
+      if (Workflows.involved(job)) await this.workflows.afterResult(job, { ok: true, value: value === undefined ? null : value } as ResultV1);
       msg.ack();
       this.counters.jobsDone++;
       this.o.metrics?.finished(handler, true, (Date.now() - started) / 1000);
@@ -352,9 +421,37 @@ export class WorkerLoop {
       const full = storeProblem(err);
       log.error(`could not record the outcome, the job will be redelivered: ${full ?? (err as Error).message}`);
     } finally {
+      ticket?.release();
       this.inFlight.delete(key);
       if (this.inFlight.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
+  }
+
+  // Progress is best effort: a report that cannot be sent is logged, never fails the job. Reports
+  // closer than 100 ms apart are folded: the latest is sent when the interval is over.
+  private progressState = new Map<string, { last: number; timer?: ReturnType<typeof setTimeout>; sending?: Promise<void> }>();
+  private async reportProgress(key: string, job: JobV1, p: Parameters<JobContext["progress"]>[0]): Promise<void> {
+    const info = progressOf(p);
+    const entry = this.inFlight.get(key);
+    if (!entry) return;
+    entry.progress = info;
+    const st = this.progressState.get(key) ?? { last: 0 };
+    this.progressState.set(key, st);
+    const send = async () => {
+      st.last = Date.now();
+      st.timer = undefined;
+      const cur = this.inFlight.get(key)?.progress;
+      if (!cur) return this.progressState.delete(key), undefined;
+      const msg = encodeProgress({ v: 1, id: job.id, batch: job.batch, handler: job.handler, worker: this.o.workerId, at: Date.now(), ...cur });
+      try {
+        await this.js.publish(progressSubject(job.batch, job.id), msg);
+      } catch (err) {
+        this.o.log.debug(`progress of ${job.id} not sent: ${(err as Error).message}`);
+      }
+    };
+    const wait = st.last + 100 - Date.now();
+    if (wait <= 0 && !st.timer) return (st.sending = send());
+    st.timer ??= setTimeout(() => void (st.sending = send()), Math.max(0, wait));
   }
 
   // Runs the handler under its time limit (heartbeats come from the loop's ticker, see start()).
@@ -368,15 +465,40 @@ export class WorkerLoop {
       }, timeoutMs);
       abort.signal.addEventListener("abort", () => reject(abort.signal.reason), { once: true });
     });
+    const running = Promise.resolve().then(() => reg.def.handle(job.payload, ctx));
     try {
-      return await Promise.race([Promise.resolve().then(() => reg.def.handle(job.payload, ctx)), timedOut]);
+      return await Promise.race([running, timedOut]);
     } finally {
       clearTimeout(timer);
+      if (abort.signal.aborted && toWireError(abort.signal.reason).code === ErrorCodes.CANCELLED) this.watchGrace(running, job);
     }
+  }
+
+  // A cancelled handler that does not return within the grace is still holding the proc's event loop
+  // or resources: say so, and hand it to the watchdog (onCancelIgnored) to end the proc.
+  private watchGrace(running: Promise<unknown>, job: JobV1): void {
+    let settled = false;
+    running.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    const t = setTimeout(() => {
+      if (settled) return;
+      this.o.log.error(`[${job.handler}:${job.id}] the handler ignored its cancel signal for ${this.o.cancelGraceMs ?? 10_000}ms and is still running`);
+      this.o.onCancelIgnored?.({ id: job.id, handler: job.handler });
+    }, this.o.cancelGraceMs ?? 10_000);
+    (t as { unref?: () => void }).unref?.();
   }
 
   private async fail(job: JobV1, msg: JobMsg, error: WireError, attempt: number, started: number, log: Logger) {
     error = { ...error, message: clipMessage(error.message) };
+    if (error.code === ErrorCodes.CANCELLED) {
+      // cancelled is not a failure to look into: a result, no dead letter
+      log.job(`cancelled (attempt ${attempt})`);
+      await this.finish(job, msg, { ok: false, error }, attempt, started);
+      this.o.onJobFinished?.({ id: job.id, handler: job.handler, ok: false });
+      return;
+    }
     log.warn(`failed for good with ${error.code}: ${error.message}`);
     const dead = encodeDeadFitting({ v: 1, job, subject: msg.subject, error, attempts: attempt, worker: this.o.workerId, failed_at: Date.now() }, this.maxPayload());
     await this.js.publish(deadSubject(job.handler), dead, { msgID: `dead-${job.id}-${msg.info.streamSequence}` });
@@ -392,6 +514,7 @@ export class WorkerLoop {
     const encoded = this.encodeOk(job, outcome, attempt, started);
     if ("error" in encoded) throw new Error(`the failed result of ${job.id} cannot be encoded: ${encoded.error.message}`);
     await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes);
+    if (Workflows.involved(job)) await this.workflows.afterResult(job, { ok: outcome.ok, value: outcome.value, error: outcome.error } as ResultV1);
     msg.ack();
   }
 

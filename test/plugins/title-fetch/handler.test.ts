@@ -27,6 +27,7 @@ function fakeContext(signal = new AbortController().signal): JobContext {
     output: () => Promise.reject(new Error("no outputs in tests")),
     log: { info: quiet, warn: quiet, error: quiet, debug: quiet },
     worker: "test",
+    progress: async () => {},
   };
 }
 

@@ -1,0 +1,175 @@
+// Fleet-wide limits per handler (KV DOCCTL_LIMITS, watched: changes apply without a restart), enforced
+// by every worker before it starts a job: a concurrency slot (a KV key only one worker can create)
+// and, for a rate, a start time reserved with a compare-and-set on one key.
+import type { KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { bucketDefaults, limitsBucket, slotsBucket } from "../nats/buckets.ts";
+import type { LimitV1 } from "../protocol/jobcontrol.ts";
+import { nextRateStart } from "./limit-policy.ts";
+
+export interface LimitLog {
+  debug(...a: unknown[]): void;
+  warn(...a: unknown[]): void;
+}
+
+/** A held concurrency slot; release() frees it. */
+export interface LimitTicket {
+  release(): void;
+}
+
+const NONE: LimitTicket = { release() {} };
+
+export class FleetLimits {
+  private limits = new Map<string, LimitV1>();
+  private kv?: KV;
+  private slots?: KV;
+  private watchers: { stop(): void }[] = [];
+  private loops: Promise<void>[] = [];
+  /** wakes jobs waiting for a slot of a handler when a slot is freed */
+  private waiters = new Map<string, (() => void)[]>();
+  private refresher?: ReturnType<typeof setInterval>;
+  private held = new Map<string, { kv: KV; key: string; revision: number }>();
+
+  constructor(private nc: NatsConnection, private log: LimitLog) {}
+
+  async start(): Promise<void> {
+    this.kv = await limitsBucket(this.nc);
+    this.slots = await slotsBucket(this.nc);
+    const lim = await this.kv.watch();
+    const sl = await this.slots.watch({ include: "updates" });
+    this.watchers.push(lim, sl);
+    this.loops.push(
+      (async () => {
+        for await (const e of lim) {
+          if (e.operation !== "PUT") {
+            this.limits.delete(e.key);
+          } else {
+            try {
+              this.limits.set(e.key, JSON.parse(e.string()) as LimitV1);
+            } catch {
+              this.log.warn(`limit "${e.key}" is not JSON: ignored`);
+            }
+          }
+          this.wakeAll(); // a raised limit frees waiters
+        }
+      })().catch(() => {}),
+      (async () => {
+        for await (const e of sl) if (e.operation !== "PUT") this.wake(e.key.split(".")[1] ?? "");
+      })().catch(() => {}),
+    );
+    // a slot lives as long as the bucket's TTL unless refreshed: a worker that died frees its slots
+    this.refresher = setInterval(() => {
+      for (const h of this.held.values()) void h.kv.put(h.key, "1").then((r) => (h.revision = r)).catch(() => {});
+    }, Math.floor(bucketDefaults.slotTtlMs / 3));
+  }
+
+  /** The limit of `handler`, if any. */
+  get(handler: string): LimitV1 | undefined {
+    return this.limits.get(handler);
+  }
+
+  /**
+   * Wait until a job of `handler` may start: a free concurrency slot, then its turn under the rate.
+   * Rejects with the signal's reason when aborted (cancel, stop).
+   */
+  async acquire(handler: string, signal: AbortSignal): Promise<LimitTicket> {
+    let ticket = NONE;
+    if (this.limits.get(handler)?.concurrency) ticket = await this.takeSlot(handler, signal);
+    try {
+      const rate = this.limits.get(handler)?.rate;
+      if (rate) await this.takeRate(handler, rate, signal);
+    } catch (err) {
+      ticket.release();
+      throw err;
+    }
+    return ticket;
+  }
+
+  private async takeSlot(handler: string, signal: AbortSignal): Promise<LimitTicket> {
+    const kv = this.slots!;
+    for (;;) {
+      signal.throwIfAborted();
+      const n = this.limits.get(handler)?.concurrency;
+      if (!n) return NONE; // removed while we waited
+      for (let i = 0; i < n; i++) {
+        const key = `slot.${handler}.${i}`;
+        try {
+          const revision = await kv.create(key, "1");
+          const id = `${key}#${revision}`;
+          this.held.set(id, { kv, key, revision });
+          return {
+            release: () => {
+              const h = this.held.get(id);
+              this.held.delete(id);
+              if (h) void kv.delete(key).catch(() => {});
+            },
+          };
+        } catch {
+          // taken
+        }
+      }
+      // every slot taken: wait for one to be freed (watch), or re-check in a while (a slot that expired makes no event)
+      await new Promise<void>((resolve) => {
+        const list = this.waiters.get(handler) ?? [];
+        const done = () => {
+          clearTimeout(t);
+          signal.removeEventListener("abort", done);
+          resolve();
+        };
+        const t = setTimeout(done, 1000);
+        signal.addEventListener("abort", done, { once: true });
+        list.push(done);
+        this.waiters.set(handler, list);
+      });
+    }
+  }
+
+  private async takeRate(handler: string, rate: NonNullable<LimitV1["rate"]>, signal: AbortSignal): Promise<void> {
+    const kv = this.slots!;
+    const key = `rate.${handler}`;
+    for (let attempt = 0; ; attempt++) {
+      signal.throwIfAborted();
+      const e = await kv.get(key);
+      const prev = e && e.operation === "PUT" ? Number(e.string()) || 0 : 0;
+      const { startAt, next } = nextRateStart(prev, Date.now(), rate);
+      try {
+        if (e) await kv.update(key, String(next), e.revision);
+        else await kv.create(key, String(next));
+      } catch {
+        continue; // another worker reserved in between: read again
+      }
+      const wait = startAt - Date.now();
+      if (wait > 0) await abortableSleep(wait, signal);
+      return;
+    }
+  }
+
+  private wake(handler: string): void {
+    for (const w of this.waiters.get(handler)?.splice(0) ?? []) w();
+  }
+
+  private wakeAll(): void {
+    for (const h of this.waiters.keys()) this.wake(h);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.refresher);
+    for (const w of this.watchers) w.stop();
+    await Promise.all(this.loops);
+    this.wakeAll();
+  }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

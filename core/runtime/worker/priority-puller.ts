@@ -1,0 +1,107 @@
+// One handler's jobs of three priorities: a pull request open on each priority's consumer, jobs that
+// arrive beyond the free slots held (heartbeated) here, and free slots given high → normal → low.
+import type { JobMsg } from "../nats/job-msg.ts";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { Puller } from "../nats/puller.ts";
+import { PRIORITIES, priorityConsumer, type Priority } from "../protocol/subjects.ts";
+import { pickPriority } from "./priority.ts";
+
+export interface PriorityPullerOptions {
+  stream: string;
+  handler: string;
+  expiresMs: number;
+  /** held jobs are heartbeated this often so JetStream does not redeliver them, ms */
+  heartbeatMs: number;
+  /** a job was given a slot */
+  onMessage(m: JobMsg): void;
+  /** `n` slots asked for will not be filled now */
+  onUnfilled(n: number): void;
+}
+
+interface Held {
+  msg: JobMsg;
+  priority: Priority;
+  since: number;
+}
+
+/**
+ * The same interface as Puller (pull(n) → at most n onMessage calls, or onUnfilled), over the three
+ * consumers of a handler. A request of `want` jobs goes to every consumer that does not already have
+ * one open for as many, so a high job is fetched even while normal ones keep the slots busy; what
+ * arrives beyond the free slots waits here (at most one request's worth per priority) and is heartbeated.
+ */
+export class PriorityPuller {
+  private pullers: { priority: Priority; puller: Puller }[];
+  private held: Held[] = [];
+  private grant = 0;
+  /** starts in a row that passed over a waiting lower-priority job (see pickPriority) */
+  private streak = 0;
+  private ticker: ReturnType<typeof setInterval>;
+  private stopping = false;
+
+  constructor(nc: NatsConnection, private o: PriorityPullerOptions) {
+    this.pullers = PRIORITIES.map((priority) => ({
+      priority,
+      puller: new Puller(nc, {
+        stream: o.stream,
+        consumer: priorityConsumer(o.handler, priority),
+        expiresMs: o.expiresMs,
+        onMessage: (m) => {
+          this.held.push({ msg: m, priority, since: Date.now() });
+          this.dispatch();
+        },
+        onUnfilled: () => this.maybeReturn(),
+      }),
+    }));
+    this.ticker = setInterval(() => {
+      for (const h of this.held) h.msg.working();
+    }, o.heartbeatMs);
+  }
+
+  /** Ask for `n` jobs. */
+  pull(n: number): void {
+    this.grant += n;
+    this.dispatch();
+    if (this.grant <= 0) return;
+    for (const { puller } of this.pullers) {
+      const want = this.grant - this.held.length - puller.outstanding;
+      if (want > 0) puller.pull(want);
+    }
+  }
+
+  /** Jobs held here, by priority (for stats). */
+  get waiting(): number {
+    return this.held.length;
+  }
+
+  private dispatch(): void {
+    while (this.grant > 0 && this.held.length) {
+      const oldest = (p: Priority) => this.held.find((h) => h.priority === p);
+      const choice = pickPriority({ high: !!oldest("high"), normal: !!oldest("normal"), low: !!oldest("low") }, this.streak);
+      this.streak = choice.streak;
+      const h = oldest(choice.priority)!;
+      this.held.splice(this.held.indexOf(h), 1);
+      this.grant--;
+      this.o.onMessage(h.msg);
+    }
+  }
+
+  // Every consumer's request has ended and nothing is held: the slots not filled go back to the loop.
+  private maybeReturn(): void {
+    if (this.stopping) return;
+    if (this.grant > 0 && this.held.length === 0 && this.pullers.every((p) => p.puller.outstanding === 0)) {
+      const g = this.grant;
+      this.grant = 0;
+      this.o.onUnfilled(g);
+    }
+  }
+
+  /** Wait for the open requests to end; jobs still held are then run (not dropped, not nak'd: that would cost an attempt). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.pullers.map((p) => p.puller.stop()));
+    clearInterval(this.ticker);
+    const rest = this.held.splice(0);
+    for (const h of rest) this.o.onMessage(h.msg);
+  }
+}

@@ -1,0 +1,118 @@
+// Chains and batch-then-reduce, driven by the workers: after a step's result is stored (and before its
+// job is acked) the next step is published with an id fixed at submit time, so a worker that dies in
+// between leaves a redelivery that publishes the same id again: a duplicate, never a second step.
+import { DeliverPolicy, jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { decodeResult, encodeJob, encodeResult, type JobV1, type ResultV1, type ThenV1 } from "../protocol/codec.ts";
+import { ErrorCodes, type WireError } from "../protocol/errors.ts";
+import { STREAM_RESULTS, prioritySubject, resultSubject } from "../protocol/subjects.ts";
+
+/** What happens after a job's final result, for the workflows it belongs to. */
+export class Workflows {
+  private js: JetStreamClient;
+
+  constructor(private nc: NatsConnection, private worker: string) {
+    this.js = jetstream(nc);
+  }
+
+  /** Whether `job` is part of a workflow (so afterResult has work to do). */
+  static involved(job: JobV1): boolean {
+    return Boolean(job.next?.length || job.then);
+  }
+
+  /** Continue the workflows of `job` now that `result` (final) is stored. */
+  async afterResult(job: JobV1, result: ResultV1): Promise<void> {
+    if (job.next?.length) await this.chainStep(job, result);
+    if (job.then) await this.maybeReduce(job.batch, job.then);
+  }
+
+  private async chainStep(job: JobV1, result: ResultV1): Promise<void> {
+    const [step, ...rest] = job.next!;
+    if (!result.ok) {
+      // the chain ends here: its result (the last step's id) says which step failed and why
+      const last = job.next![job.next!.length - 1]!;
+      const code = result.error?.code === ErrorCodes.CANCELLED ? ErrorCodes.CANCELLED : ErrorCodes.WORKFLOW_FAILED;
+      const error: WireError = { code, message: `chain step "${job.id}" (${job.handler}) failed with ${result.error?.code}: ${result.error?.message}`, retryable: false };
+      return this.publishFailed({ id: last.id, batch: job.batch, handler: last.handler }, error);
+    }
+    const next: JobV1 = {
+      v: 1,
+      id: step!.id,
+      batch: job.batch,
+      handler: step!.handler,
+      payload: "payload" in step! ? step!.payload : result.value ?? null,
+      submitted_at: Date.now(),
+      attempts: step!.attempts,
+      timeout_ms: step!.timeout_ms,
+      priority: step!.priority,
+      next: rest.length ? rest : undefined,
+    };
+    await this.js.publish(prioritySubject(next.handler, next.priority), encodeJob(next), { msgID: next.id });
+  }
+
+  // Every item publishes the reduce step once all items have results; all but the first are duplicates.
+  private async maybeReduce(batch: string, then: ThenV1): Promise<void> {
+    const items = await this.itemResults(batch, then.count);
+    if (!items) return;
+    const failed = items.filter((r) => !r.ok);
+    if (failed.length && then.on_failure !== "null") {
+      const cancelled = failed.some((r) => r.error?.code === ErrorCodes.CANCELLED);
+      const list = failed.slice(0, 5).map((r) => `${r.id} (${r.error?.code})`).join(", ");
+      const error: WireError = {
+        code: cancelled ? ErrorCodes.CANCELLED : ErrorCodes.WORKFLOW_FAILED,
+        message: `${failed.length} of ${then.count} batch items failed, so "then" (${then.handler}) did not run: ${list}${failed.length > 5 ? ", ..." : ""}`,
+        retryable: false,
+      };
+      // the reduce result is written once: a later item's copy is a duplicate
+      return this.publishFailed({ id: then.id, batch, handler: then.handler }, error, `${then.id}.failed`);
+    }
+    const job: JobV1 = {
+      v: 1,
+      id: then.id,
+      batch,
+      handler: then.handler,
+      payload: items.map((r) => (r.ok ? r.value ?? null : null)),
+      submitted_at: Date.now(),
+      attempts: then.attempts,
+      timeout_ms: then.timeout_ms,
+      priority: then.priority,
+    };
+    await this.js.publish(prioritySubject(job.handler, job.priority), encodeJob(job), { msgID: job.id });
+  }
+
+  /** The results of items `<batch>-0 .. <batch>-(count-1)` in order, or undefined while some are missing. */
+  private async itemResults(batch: string, count: number): Promise<ResultV1[] | undefined> {
+    const consumer = await this.js.consumers.get(STREAM_RESULTS, { filter_subjects: `docctl.results.${batch}.>`, deliver_policy: DeliverPolicy.LastPerSubject });
+    try {
+      let pending = (await consumer.info(true)).num_pending;
+      if (pending < count) return undefined;
+      const byId = new Map<string, ResultV1>();
+      while (pending > 0) {
+        const m = await consumer.next({ expires: 2000 });
+        if (!m) break;
+        pending = m.info.pending;
+        try {
+          const r = decodeResult(m.data);
+          byId.set(r.id, r);
+        } catch {
+          /* foreign */
+        }
+      }
+      const out: ResultV1[] = [];
+      for (let i = 0; i < count; i++) {
+        const r = byId.get(`${batch}-${i}`);
+        if (!r) return undefined;
+        out.push(r);
+      }
+      return out;
+    } finally {
+      await consumer.delete().catch(() => {});
+    }
+  }
+
+  private async publishFailed(job: { id: string; batch: string; handler: string }, error: WireError, msgID?: string): Promise<void> {
+    const now = Date.now();
+    const r: ResultV1 = { v: 1, ...job, ok: false, error, attempts: 0, worker: this.worker, started_at: now, finished_at: now };
+    await this.js.publish(resultSubject(job.batch, job.id), encodeResult(r), msgID ? { msgID } : undefined);
+  }
+}
