@@ -79,11 +79,14 @@ Examples:
     const lostGraceMs = durOpt(ctx, "reconnect-grace", submitCliDefaults.reconnectGraceMs);
     const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl submit", { reconnectForever: true }));
     const started = Date.now();
-    const bar = !json && plan.size > 1 && process.stderr.isTTY ? progressBar(plan.size) : undefined;
+    // a single job gets a bar too on a terminal: it moves with the handler's ctx.progress()
+    const bar = !json && wait && process.stderr.isTTY ? progressBar(plan.size) : undefined;
+    let note = "";
     // Results are printed as they come, in input order: a batch of any size is never held whole
     // (a window of jobs is in flight, documents are written to --out as they arrive).
     const print = (line: string) => (bar ? bar.log(line) : console.log(line));
     const saveErrors: string[] = [];
+    const lastLine = new Map<string, number>();
     let ok = 0;
     let failed = 0;
     try {
@@ -95,7 +98,16 @@ Examples:
         failFast: Boolean(ctx.values["fail-fast"]),
         create: Boolean(ctx.values.create),
         window: intOpt(ctx, "window", submitDefaults.window),
-        onProgress: bar ? (p) => bar.update(p.done, p.failed) : undefined,
+        onProgress: bar ? (p) => bar.update(p.done, p.failed, p.partial, note) : undefined,
+        // without a terminal, progress reports are lines on stderr (at most one a second per job)
+        onJobProgress: (p) => {
+          if (p.message) note = p.message;
+          if (bar || json) return;
+          const last = lastLine.get(p.id) ?? 0;
+          if (Date.now() - last < 1000) return;
+          lastLine.set(p.id, Date.now());
+          console.error(`… ${p.id} [${p.handler}] ${progressText(p)}`);
+        },
       });
       for await (const { result: r } of run) {
         if (!r.ok || r.save_error) failed++;
@@ -147,6 +159,13 @@ export function resultJson(r: CollectedResult): string {
   if (!r.output?.data) return JSON.stringify(r);
   const { data: _data, ...output } = r.output;
   return JSON.stringify({ ...r, output: { ...output, inline: true } });
+}
+
+/** A progress report for people: `40% (4/10) rendering page 4`. */
+export function progressText(p: { fraction?: number; done?: number; total?: number; message?: string }): string {
+  const pct = p.fraction !== undefined ? `${Math.round(p.fraction * 100)}%` : "";
+  const of = p.total !== undefined ? `(${p.done ?? 0}/${p.total})` : p.done !== undefined ? `(${p.done})` : "";
+  return [pct, of, p.message ?? ""].filter(Boolean).join(" ");
 }
 
 /** One readable line per result. */
