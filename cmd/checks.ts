@@ -3,6 +3,7 @@
 // alike, naming where it was set and what is allowed.
 import { parseDuration } from "../core/runtime/util/duration.ts";
 import { tokenProblem } from "../core/runtime/protocol/subjects.ts";
+import { parseAddr } from "../core/runtime/http/server.ts";
 import type { Setting } from "./settings.ts";
 
 /** Returns what is allowed when `value` is not, else undefined. */
@@ -45,6 +46,16 @@ export const pairs = (what: string, valueCheck?: ValueCheck, sep?: string): Valu
 
 /** An http(s) URL. */
 export const httpUrl: ValueCheck = (v) => (/^https?:\/\/[^\s/]+/.test(v) ? undefined : "must be an http:// or https:// URL");
+
+/** A listen address: HOST:PORT or PORT. */
+export const listenAddr: ValueCheck = (v) => {
+  try {
+    parseAddr(v);
+    return undefined;
+  } catch {
+    return "must be HOST:PORT or PORT, e.g. 127.0.0.1:9090";
+  }
+};
 
 /** Where a setting was given, for messages: `docctl.toml:2: [worker] concurrency`, `DOCCTL_WORKER_CONCURRENCY`, `--concurrency`. */
 export function placeOf(s: Setting): string {

@@ -13,7 +13,7 @@ import { listOpt, natsOptionsFrom, strOpt } from "../options.ts";
 import { addSecret, createLogger } from "../../core/runtime/util/log.ts";
 import { serveManager } from "../../core/scaler/http.ts";
 import { VERSION } from "../version.ts";
-import { count, duration, httpUrl, oneOf, tokenList } from "../checks.ts";
+import { count, duration, httpUrl, listenAddr, oneOf, tokenList } from "../checks.ts";
 import { createManager, type ScalerConfig } from "../../core/scaler/create.ts";
 import { managerDefaults } from "../../core/scaler/manager.ts";
 import { policyDefaults } from "../../core/scaler/policy.ts";
@@ -98,7 +98,7 @@ Examples:
     tag: { type: "string", multiple: true },
     "boot-timeout": { type: "string", check: duration },
     "max-boot-failures": { type: "string", check: count(1) },
-    http: { type: "string" },
+    http: { type: "string", check: listenAddr },
     "http-token": { type: "string" },
     "http-host": { type: "string", multiple: true },
     "do-api-url": { type: "string", check: httpUrl },

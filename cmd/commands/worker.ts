@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { Command, CommandContext } from "../command.ts";
 import { intOpt, durOpt, listOpt, natsOptionsFrom, strOpt } from "../options.ts";
-import { count, duration, pairs, token, tokenList } from "../checks.ts";
+import { count, duration, listenAddr, pairs, token, tokenList } from "../checks.ts";
 import { buildRegistry, connectBuiltins } from "../registry.ts";
 import { VERSION } from "../version.ts";
 import { addSecret, createLogger } from "../../core/runtime/util/log.ts";
@@ -101,7 +101,7 @@ Examples:
     "retry-base": { type: "string", check: duration },
     replicas: { type: "string", check: count(1) },
     "allow-private-fetch": { type: "boolean" },
-    http: { type: "string" },
+    http: { type: "string", check: listenAddr },
     "http-token": { type: "string" },
     "http-host": { type: "string", multiple: true },
     // internal: this process is one proc of a supervisor (spawned by `docctl worker`)

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { count, duration, oneOf, pairs, settingProblems, tokenList } from "../../cmd/checks.ts";
+import { count, duration, listenAddr, oneOf, pairs, settingProblems, tokenList } from "../../cmd/checks.ts";
 import type { Setting } from "../../cmd/settings.ts";
 import { docctl } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -23,6 +23,9 @@ describe("the checks (pure)", () => {
     expect(tokenList("pdf,ti tle")).toContain(`(not "ti tle")`);
     expect(pairs("handler=N", count(1), ",")("pdf=2,title=1")).toBeUndefined();
     expect(pairs("handler=N", count(1), ",")("pdf=two")).toBe("must be handler=N");
+    expect(listenAddr("127.0.0.1:9090")).toBeUndefined();
+    expect(listenAddr("9090")).toBeUndefined();
+    expect(listenAddr("localhost:http")).toBe("must be HOST:PORT or PORT, e.g. 127.0.0.1:9090");
   });
 
   test("a problem names where the value was set; defaults and unchecked options are left alone", () => {
