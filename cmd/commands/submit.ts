@@ -81,7 +81,7 @@ Examples:
     const started = Date.now();
     // a single job gets a bar too on a terminal: it moves with the handler's ctx.progress()
     const bar = !json && wait && process.stderr.isTTY ? progressBar(plan.size) : undefined;
-    let note = "";
+    let progressNote = "";
     // Results are printed as they come, in input order: a batch of any size is never held whole
     // (a window of jobs is in flight, documents are written to --out as they arrive).
     const print = (line: string) => (bar ? bar.log(line) : console.log(line));
@@ -98,10 +98,10 @@ Examples:
         failFast: Boolean(ctx.values["fail-fast"]),
         create: Boolean(ctx.values.create),
         window: intOpt(ctx, "window", submitDefaults.window),
-        onProgress: bar ? (p) => bar.update(p.done, p.failed, p.partial, note) : undefined,
+        onProgress: bar ? (p) => bar.update(p.done, p.failed, p.partial, progressNote) : undefined,
         // without a terminal, progress reports are lines on stderr (at most one a second per job)
         onJobProgress: (p) => {
-          if (p.message) note = p.message;
+          if (p.message) progressNote = p.message;
           if (bar || json) return;
           const last = lastLine.get(p.id) ?? 0;
           if (Date.now() - last < 1000) return;
