@@ -26,6 +26,8 @@ export type RenderFn = (data: Record<string, unknown>) => Promise<Uint8Array>;
 
 export interface Renderers {
   layout: RenderFn;
+  /** the same invoice with a logo (template asset), an EPC payment QR code and a Code 128 barcode */
+  rich: RenderFn;
   html: RenderFn;
   /** what the figures measure, for the printout */
   path: string;
@@ -36,6 +38,7 @@ export interface Renderers {
 export async function docctlRenderers(): Promise<Renderers> {
   const base = await Bun.file(join(EX, "base.pdf")).bytes();
   const layoutT: Template = { name: "invoice", kind: "layout", base, layout: await Bun.file(join(EX, "layout.json")).json(), pages: 1 };
+  const richT = await richTemplate(base);
   const htmlT: Template = { name: "invoice-html", kind: "html", base, html: await Bun.file(join(EX, "invoice.html")).text(), pages: 1 };
   const renderer = new Renderer();
   await loadFonts();
@@ -43,9 +46,21 @@ export async function docctlRenderers(): Promise<Renderers> {
   return {
     path: "in-process render library (core/render), one proc",
     layout: async (data) => (await renderer.render(layoutT, data)).bytes,
+    rich: async (data) => (await renderer.render(richT, data)).bytes,
     html: async (data) => (await renderer.render(htmlT, data)).bytes,
     stop: () => renderer.stop(),
   };
+}
+
+/** examples/invoice plus a logo (examples/multilingual/logo.png as a template asset), a payment QR code and a barcode. */
+export async function richTemplate(base: Uint8Array): Promise<Template> {
+  const layout = await Bun.file(join(EX, "layout.json")).json();
+  layout.fields.push(
+    { kind: "image", asset: "logo.png", page: 1, x: 300, y: 12, width: 66, height: 66, repeat: true },
+    { kind: "qr", page: 1, x: 470, y: 705, qrSize: 80, text: "BCD\n002\n1\nSCT\nAIBKIE2D\nACME Tools Ltd\nIE29AIBK93115212345678\n{{total}}\n\n{{number}}\n" },
+    { kind: "barcode", type: "code128", field: "number", page: 1, x: 400, y: 160, width: 150, height: 30, showText: true, size: 7 },
+  );
+  return { name: "invoice-rich", kind: "layout", base, layout, pages: 1, assets: [{ name: "logo.png", bytes: await Bun.file(join(EX, "../multilingual/logo.png")).bytes() }] };
 }
 
 /** The old pipeline: fill the HTML, wkhtmltopdf it, pdftk-stamp it over the generic PDF. */
@@ -126,7 +141,7 @@ export async function measure(label: string, n: number, concurrency: number, ren
   return n / seconds;
 }
 
-type Engine = "layout" | "layout-cold" | "html";
+type Engine = "layout" | "layout-cold" | "rich" | "html";
 
 /** Runs `n` documents of one docctl engine in `procs` child processes; returns docs/s (start-up excluded). */
 async function measureProcs(engine: Engine, n: number, procs: number, concurrency: number): Promise<number> {
@@ -160,7 +175,7 @@ async function measureProcs(engine: Engine, n: number, procs: number, concurrenc
 async function child(engine: Engine, n: number, offset: number, concurrency: number): Promise<void> {
   const sample = await Bun.file(join(EX, "data.json")).json();
   const d = await docctlRenderers();
-  const render: RenderFn = engine === "html" ? d.html : engine === "layout" ? d.layout : async (data) => (clearSubsetCache(), await d.layout(data));
+  const render: RenderFn = engine === "html" ? d.html : engine === "layout" ? d.layout : engine === "rich" ? d.rich : async (data) => (clearSubsetCache(), await d.layout(data));
   await render(invoiceData(sample, -1)); // warm-up
   process.stdout.write("ready\n");
   const reader = Bun.stdin.stream().getReader();
@@ -216,11 +231,13 @@ async function main() {
   const coldDocs = Math.max(1, Math.round(docs / 5));
   let layoutRate: number;
   let coldRate: number;
+  let richRate: number;
   let htmlRate: number;
   let path: string;
   if (procs > 1) {
     layoutRate = await measureProcs("layout", docs, procs, concurrency);
     coldRate = await measureProcs("layout-cold", coldDocs, procs, concurrency);
+    richRate = await measureProcs("rich", docs, procs, concurrency);
     htmlRate = await measureProcs("html", htmlDocs, procs, concurrency);
     path = `in-process render library (core/render), ${procs} procs`;
   } else {
@@ -230,6 +247,7 @@ async function main() {
       clearSubsetCache();
       return await d.layout(data);
     }, sample);
+    richRate = await measure("layout engine, logo + QR + barcode", docs, concurrency, d.rich, sample);
     htmlRate = await measure("html engine", htmlDocs, concurrency, d.html, sample);
     await d.stop();
     path = d.path;
@@ -251,6 +269,7 @@ async function main() {
   console.log(row("old: wkhtmltopdf + pdftk stamp (2 procs/doc)", oldDocs, oldRate));
   console.log(row("docctl layout engine (pdf-lib)", docs, layoutRate, 100));
   console.log(row("  same, font subset cache cleared every doc", coldDocs, coldRate));
+  console.log(row("docctl layout, with logo + QR code + barcode", docs, richRate, 100));
   console.log(row("docctl HTML engine (Chromium, reused)", htmlDocs, htmlRate, 5));
   console.log(row("docctl submit → worker → PDF on disk, layout", docs, e2eLayout, 100));
   console.log(row("docctl submit → worker → PDF on disk, HTML", htmlDocs, e2eHtml, 5));
