@@ -22,6 +22,14 @@ echo "== a map-reduce batch: ten page titles, results in input order"
 echo "== an invoice: data stamped over a base PDF (layout engine), written to $out"
 ./dist/docctl template put invoice examples/invoice/base.pdf --layout examples/invoice/layout.json --force
 ./dist/docctl submit examples/invoice/job.json --out "$out"
+echo "== a multilingual invoice: template fonts (Noto), a logo, a payment QR code and a barcode, written to $out"
+N=/usr/share/fonts/truetype/noto
+[ -f $N/NotoSansArabic-Regular.ttf ] && [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || bash scripts/deps.sh
+./dist/docctl template put multilingual examples/multilingual/base.pdf --layout examples/multilingual/layout.json \
+  --font latin=$N/NotoSans-Regular.ttf --font latin-bold=$N/NotoSans-Bold.ttf --font arabic=$N/NotoSansArabic-Regular.ttf \
+  --font hebrew=$N/NotoSansHebrew-Regular.ttf --font deva=$N/NotoSansDevanagari-Regular.ttf --font thai=$N/NotoSansThai-Regular.ttf \
+  --font cjk=/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf --asset logo.png=examples/multilingual/logo.png
+./dist/docctl submit examples/multilingual/job.json --out "$out"
 echo "== a plugin that writes a document (examples/plugins/wordcount.ts)"
 ./dist/docctl submit examples/wordcount.json --out "$out"
 echo "== documents and logs are in $out"
