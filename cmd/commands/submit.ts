@@ -9,7 +9,7 @@ import { parseJobFile } from "../../core/runtime/client/jobfile.ts";
 import { startBatch, submitDefaults, type CollectedResult } from "../../core/runtime/client/submit.ts";
 import { formatDuration } from "../../core/runtime/util/duration.ts";
 import { progressBar } from "../progress.ts";
-import { green, note, red, yellow } from "../colour.ts";
+import { green, note as stderrLine, red, yellow } from "../colour.ts";
 
 export const command: Command = {
   name: "submit",
@@ -120,7 +120,7 @@ Examples:
       if (!wait && !s.lost) {
         // input order, read again from the file (the plan keeps offsets, not a million ids)
         for (const j of plan.jobs) console.log(json ? JSON.stringify({ id: j.id, batch: s.batch }) : j.id);
-        if (s.duplicates && !json) note(`${s.duplicates} of ${s.submitted} were already submitted (duplicate window): not queued again`);
+        if (s.duplicates && !json) stderrLine(`${s.duplicates} of ${s.submitted} were already submitted (duplicate window): not queued again`);
         return 0;
       }
       const missing = s.missing + s.notSubmitted;
@@ -129,7 +129,7 @@ Examples:
         const dup = s.duplicates ? `, ${s.duplicates} already submitted before (not run again)` : "";
         const line = `${ok} ok, ${failed} failed${missing ? `, ${missing} without a result` : ""} in ${formatDuration(Date.now() - started)}${dup}`;
         // the colour says what happened (Bun's console.error would paint even "all ok" red on a terminal)
-        note(failed ? red(line) : missing ? yellow(line) : green(line));
+        stderrLine(failed ? red(line) : missing ? yellow(line) : green(line));
       }
       if (s.lost) {
         console.error(
