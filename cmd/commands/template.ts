@@ -5,7 +5,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Command, CommandContext } from "../command.ts";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { natsOptionsFrom } from "../options.ts";
-import { jsonSyntaxError } from "../json-location.ts";
+import { jsonSyntaxError } from "../../core/runtime/client/jobfile.ts";
 import { InputError, JobError, UnreachableError } from "../../core/runtime/protocol/errors.ts";
 import { TEMPLATES_BUCKET, getTemplate, listTemplates, putTemplate, removeTemplate } from "../../core/render/store.ts";
 import { type TemplateLimits, parseLimit, templateLimitsDefaults } from "../../core/render/limits.ts";

@@ -379,6 +379,24 @@ function scanElements(text: string): { rootType?: "object" | "array" | "value"; 
   return { rootType, elements, batchArray: batchArray && batchArray[1] > 0 ? batchArray : undefined, error };
 }
 
+/**
+ * Where a JSON text stops being valid (JSON.parse in Bun says only what, not where): 1-based line and
+ * column and a readable message, or null when the text is valid JSON. jsonc-parser finds it.
+ */
+export function jsonSyntaxError(text: string): { line: number; col: number; message: string } | null {
+  const errors: ParseError[] = [];
+  parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
+  const e = errors[0];
+  if (!e) return null;
+  const before = text.slice(0, e.offset);
+  const line = before.split("\n").length;
+  const cur = text[e.offset];
+  // jsonc-parser says "value expected" at `]` after a trailing comma; people know the comma's name
+  const trailing = before.trimEnd().endsWith(",") && (cur === "]" || cur === "}");
+  const message = trailing ? `unexpected "${cur}" after "," (trailing commas are not allowed in JSON)` : humanJsonError(printParseErrorCode(e.error));
+  return { line, col: e.offset - before.lastIndexOf("\n"), message };
+}
+
 function humanJsonError(code: string): string {
   const map: Record<string, string> = {
     InvalidSymbol: "unexpected character",

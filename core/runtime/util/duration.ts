@@ -22,8 +22,13 @@ export function parseDuration(text: string, option: string): number {
 
 /** `1234` → `1.2s`, for people. */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
-  return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000)}m`;
+  if (ms < 0) return `-${formatDuration(-ms)}`;
+  // Round to the shown unit first, then split: 119 700 ms is 2m0s, not 1m60s.
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
+  const m = Math.round(ms / 60_000);
+  return `${Math.floor(m / 60)}h${m % 60}m`;
 }

@@ -1,7 +1,8 @@
 // Logging by verbosity: -v startup/shutdown, -vv process events, -vvv job events, -vvvv debug, -vvvvv trace.
 import { closeSync, openSync, writeSync } from "node:fs";
-import { createConsola, type ConsolaInstance, type LogObject } from "consola";
+import { createConsola, type LogObject } from "consola";
 import { redactUrl } from "./redact.ts";
+import { RepeatMerger } from "./repeats.ts";
 
 export interface Logger {
   error(...a: unknown[]): void;
@@ -57,30 +58,36 @@ export function createLogger(opts: LogOptions, tag = ""): Logger {
     stderr: sink() as NodeJS.WriteStream,
     ...(opts.format === "json" ? { reporters: [jsonReporter] } : {}),
     formatOptions: { date: true, colors: sink() === process.stderr && (process.stderr.isTTY ?? false) },
+    // consola's own throttle only merges lines under a second apart and keeps a timer alive; ours below
+    throttle: 0,
   });
-  return wrap(tag ? consola.withTag(tag) : consola, opts.verbosity);
+  const c = tag ? consola.withTag(tag) : consola;
+  const merger = new RepeatMerger((level, args) => (c[level as "info"] as (...a: unknown[]) => void)(...args));
+  return wrap(merger, opts.verbosity);
 }
 
 const noop = () => {};
 
-function wrap(c: ConsolaInstance, v: number, prefix = ""): Logger {
+function wrap(m: RepeatMerger, v: number, prefix = ""): Logger {
   // A child logger only prefixes its lines: making one per job must cost next to nothing.
   const p = (a: unknown[]) => {
     const out = prefix ? [`[${prefix}]`, ...a] : a;
-    return (secrets.size ? out.map(maskArg) : out) as [any];
+    return secrets.size ? out.map(maskArg) : out;
   };
   const at = (min: number, f: (...a: unknown[]) => void) => (v >= min ? f : noop);
+  // Every line goes through one merger per logger tree: identical lines in a row are written once.
+  const to = (level: "error" | "warn" | "info" | "debug" | "trace") => (...a: unknown[]) => m.line(level, p(a));
   return {
     verbosity: v,
-    error: (...a) => c.error(...p(a)),
-    warn: (...a) => c.warn(...p(a)),
-    startup: at(1, (...a) => c.info(...p(a))),
-    proc: at(2, (...a) => c.info(...p(a))),
-    job: at(3, (...a) => c.info(...p(a))),
-    info: at(3, (...a) => c.info(...p(a))),
-    debug: at(4, (...a) => c.debug(...p(a))),
-    trace: at(5, (...a) => c.trace(...p(a))),
-    child: (tag) => wrap(c, v, prefix ? `${prefix} ${tag}` : tag),
+    error: to("error"),
+    warn: to("warn"),
+    startup: at(1, to("info")),
+    proc: at(2, to("info")),
+    job: at(3, to("info")),
+    info: at(3, to("info")),
+    debug: at(4, to("debug")),
+    trace: at(5, to("trace")),
+    child: (tag) => wrap(m, v, prefix ? `${prefix} ${tag}` : tag),
   };
 }
 
