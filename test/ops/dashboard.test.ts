@@ -1,5 +1,6 @@
 // The dashboard in headless Chromium: workers, queues with lag over time, dead letters, and the retry
-// button that needs the token. Leaves a screenshot in docs/dashboard.png.
+// button that needs the token. Takes a screenshot: into docs/dashboard.png with DOCCTL_UPDATE_SCREENSHOTS=1,
+// else into a temp dir, so a test run never changes the work tree.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -76,7 +77,9 @@ describe.skipIf(!haveChromium)("dashboard", () => {
     // the supervisor's procs add up: the echo jobs are counted, slow jobs show as running
     await eventually(async () => /^([3-9]|\d\d+) done · 1 failed/.test((await page.locator("#counters").textContent()) ?? ""), 5_000, "counters");
     await eventually(async () => (await page.locator("#inflight").textContent())?.includes("slow"), 5_000, "running jobs");
-    await page.screenshot({ path: join(ROOT, "docs", "dashboard.png") });
+    const shot = process.env.DOCCTL_UPDATE_SCREENSHOTS ? join(ROOT, "docs", "dashboard.png") : join(tempDir("dashboard-shot-").path, "dashboard.png");
+    await page.screenshot({ path: shot });
+    expect(existsSync(shot)).toBe(true);
   });
 
   test("retry needs the token; with it the job runs again and its dead letter goes away", async () => {
