@@ -108,6 +108,12 @@ Examples:
   async run(ctx) {
     const cfg = managerConfig(ctx);
     const log = scalerLogger(ctx.global.verbosity, ctx.global.logFormat);
+    // Every handler the workers will serve is known from the start (consumer and DOCCTL_HANDLERS entry),
+    // so its jobs are accepted and wake a fleet at zero: built-ins, --handlers, and the plugin files
+    // of the workers' --plugins directories (names only: the plugins are not imported here).
+    const infos = await managerHandlers(cfg, ctx, log);
+    // Local workers serve exactly these: jobs for a handler nobody registered and they lack do not scale.
+    if (cfg.provider === "local") cfg.manager.handlers = infos.map((i) => i.name);
     const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl manager", { reconnectForever: true }));
     const { manager } = createManager(cfg, nc, log);
     const addr = strOpt(ctx, "http");
@@ -117,10 +123,6 @@ Examples:
       ? await serveManager({ addr, token, hosts: listOpt(ctx, "http-host"), manager, nc, version: VERSION, intervalMs: cfg.manager.intervalMs ?? managerDefaults.intervalMs })
       : undefined;
     if (http) log.info(`serving /metrics, /healthz and the dashboard on ${http.url}`);
-    // Every handler the workers will serve is known from the start (consumer and DOCCTL_HANDLERS entry),
-    // so its jobs are accepted and wake a fleet at zero: built-ins, --handlers, and the plugin files
-    // of the --plugins directories in --worker-args (names only: the plugins are not imported here).
-    const infos = await managerHandlers(cfg, ctx, log);
     await declareHandlers(nc, infos);
     log.info(`handlers known to the fleet: ${infos.map((i) => i.name).join(", ")}`);
     await manager.start();
@@ -186,7 +188,8 @@ export function managerConfig(ctx: CommandContext): ScalerConfig {
 
 /**
  * The handlers a manager declares: the built-ins (with description and schema), --handlers, and the
- * plugin file names of every --plugins directory in --worker-args. A directory the manager cannot
+ * plugin file names of every --plugins directory in --worker-args (else of the [worker] plugins the
+ * workers read from docctl.toml or DOCCTL_WORKER_PLUGINS, as the manager sees them). A directory the manager cannot
  * read is an error with the local provider (the workers would fail the same way) and a warning for
  * droplets (the directory is theirs).
  */
@@ -200,7 +203,13 @@ export async function managerHandlers(cfg: ScalerConfig, ctx: CommandContext, lo
     if (p) throw new ConfigError(`--handlers: handler name "${h}" ${p}`, "handlers");
   }
   const fromPlugins: string[] = [];
-  for (const dir of pluginDirsOf(cfg.local?.args ?? [])) {
+  let dirs = pluginDirsOf(cfg.local?.args ?? []);
+  if (!dirs.length) {
+    const s = ctx.explain?.().settings.find((x) => x.section === "worker" && x.key === "plugins" && x.source !== "default");
+    const v = s?.value;
+    dirs = (Array.isArray(v) ? v : v === undefined ? [] : [v]).flatMap((d) => String(d).split(",")).map((d) => d.trim()).filter(Boolean);
+  }
+  for (const dir of dirs) {
     try {
       fromPlugins.push(...pluginFileNames([dir]));
     } catch (err) {

@@ -9,6 +9,7 @@ import type { PresenceV1 } from "../runtime/protocol/control.ts";
 import { classifyServer, initialBootStreak, nextBootStreak, type BootStreak, type ServerState } from "./readiness.ts";
 import { ProviderError, ProviderErrorCodes } from "./errors.ts";
 import { readLag, type LagReading } from "../runtime/client/lag.ts";
+import { servableLag } from "./servable.ts";
 import { STREAM_TASKS } from "../runtime/protocol/subjects.ts";
 import { Lease } from "./lease.ts";
 import { decide, initialPolicyState, policyDefaults, type Decision, type PolicyOptions, type PolicyState } from "./policy.ts";
@@ -28,6 +29,12 @@ export interface ManagerOptions {
   id?: string;
   /** the tasks stream whose consumers' lag is read */
   stream: string;
+  /**
+   * the handlers the workers this manager starts serve; when set, jobs for a handler outside it with
+   * no consumer (nobody ever registered it) do not count as lag (servers could not work them off) and
+   * are reported instead. Unset: all lag counts.
+   */
+  handlers?: string[];
   /** time limit of one status request when picking the least busy worker */
   statusTimeoutMs: number;
   /** KV bucket of the lease */
@@ -225,7 +232,12 @@ export class Manager {
     }
     report.leader = true;
     if (!this.jsm) throw new Error("manager not started");
-    const lag = await readLag(this.jsm, this.opts.stream);
+    let lag = await readLag(this.jsm, this.opts.stream);
+    if (this.opts.handlers) {
+      const s = servableLag(lag, this.opts.handlers);
+      lag = s.reading;
+      this.reportUnserved(s.unserved.map((h) => ({ handler: h.handler, lag: h.lag })));
+    }
     report.lag = lag;
     const now = this.now();
     const presence = new Map<string, PresenceV1>((await listWorkers(this.deps.nc)).map((p) => [p.id, p]));
@@ -377,6 +389,20 @@ export class Manager {
       ].join("; ") +
       `. One server is tried every ${Math.round(this.opts.probeMs / 60_000)}m; restart the manager once fixed to try at once.`
     );
+  }
+
+  /** jobs wait for handlers no worker of this manager serves: said once per handler until they are gone */
+  private unserved = new Set<string>();
+  private reportUnserved(hs: { handler: string; lag: number }[]): void {
+    const now = new Set(hs.map((h) => h.handler));
+    for (const h of hs) {
+      if (this.unserved.has(h.handler)) continue;
+      this.deps.log.warn(
+        `${h.lag} job(s) wait for handler "${h.handler}", which the workers this manager starts do not serve: not scaling for them ` +
+          `(add its plugin to --worker-args "--plugins DIR", or start a worker that has it)`,
+      );
+    }
+    this.unserved = now;
   }
 
   private pauseCreates(why: string): void {
