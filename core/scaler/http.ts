@@ -3,6 +3,7 @@
 // dashboard with its servers beside the workers. Same Host, Origin and token rules as a worker's.
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { NatsHealth } from "../runtime/nats/health.ts";
 import { dashboardRoutes } from "../runtime/http/dashboard.ts";
 import { isLoopback, parseAddr, startHttp, type HttpServer } from "../runtime/http/server.ts";
 import type { WorkerHttpContext } from "../runtime/http/worker-http.ts";
@@ -48,14 +49,9 @@ export async function serveManager(o: ManagerHttpOptions): Promise<HttpServer> {
     if (d > 0) c.inc(labels, d);
     seen[key] = now;
   };
-  let up = true;
-  void (async () => {
-    for await (const s of nc.status()) {
-      if (s.type === "disconnect") up = false;
-      if (s.type === "reconnect") up = true;
-    }
-  })().catch(() => {});
-  const natsUp = () => up && !nc.isClosed();
+  // the same NATS health as the worker's /healthz: lost and reconnecting counts as down
+  const health = new NatsHealth(nc);
+  const natsUp = () => health.connected;
   reg.collect(() => {
     const s = manager.snapshot();
     leader.set({}, s.leader ? 1 : 0);
@@ -99,7 +95,7 @@ export async function serveManager(o: ManagerHttpOptions): Promise<HttpServer> {
       const ok = natsUp() && ticking;
       return {
         ok,
-        detail: { manager: s.id, nats: natsUp() ? "connected" : "disconnected", leader: s.leader, last_tick_ms_ago: age, halted: s.halted },
+        detail: { manager: s.id, nats: health.state().state, leader: s.leader, last_tick_ms_ago: age, halted: s.halted },
       };
     },
     routes: {

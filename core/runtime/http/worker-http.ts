@@ -4,7 +4,8 @@ import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { isLoopback, parseAddr, startHttp, type HttpServer, type RouteHandler } from "./server.ts";
 import { MetricsRegistry, WorkerMetrics } from "../util/metrics.ts";
-import { readHandlerLags } from "../client/lag.ts";
+import { LagCache } from "../client/lag-cache.ts";
+import { NatsHealth } from "../nats/health.ts";
 import { mergeExpositions } from "./metrics-merge.ts";
 import type { LoopStats, WorkerLoop } from "../worker/loop.ts";
 
@@ -86,20 +87,27 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
   const lag = registry.gauge("docctl_queue_lag", "Jobs of a handler waiting or in flight anywhere (the consumer's pending + ack pending): what the scaler reads.");
   const pending = registry.gauge("docctl_queue_pending", "Jobs of a handler waiting to be delivered.");
   const ackPending = registry.gauge("docctl_queue_ack_pending", "Jobs of a handler delivered to some worker and not yet acked.");
-  const up = registry.gauge("docctl_nats_connected", "1 while the NATS connection is up.");
-  registry.collect(() => {
+  const lagAge = registry.gauge("docctl_queue_lag_age_seconds", "Seconds since the queue gauges were last read from JetStream (they keep their last good values while NATS is away).");
+  const up = registry.gauge("docctl_nats_connected", "1 while the NATS connection is up (0 while it is lost and reconnecting).");
+  // NATS health from the connection's status events (a reconnecting client is not "closed").
+  let health: NatsHealth | undefined;
+  const connected = () => Boolean(ctx.nc && health?.connected);
+  // Lag read per scrape with a short limit, and kept: while NATS is away (or slow) a scrape answers
+  // at once from the last good reading instead of waiting for JetStream and dropping the gauges.
+  const lags = new LagCache(() => ctx.jsm, () => ctx.handlers, { intervalMs: 0, timeoutMs: 1_000 });
+  registry.collect(async () => {
+    if (connected()) await lags.refresh();
     const counts = new Map(ctx.handlers.map((h) => [h, 0]));
     for (const j of ctx.loop?.stats().inFlight ?? []) counts.set(j.handler, (counts.get(j.handler) ?? 0) + 1);
     if (inFlight) for (const [handler, n] of counts) inFlight.set({ handler }, n);
-    up.set({}, ctx.nc && !ctx.nc.isClosed() ? 1 : 0);
-  });
-  registry.collect(async () => {
-    if (!ctx.jsm) return;
-    for (const l of await readHandlerLags(ctx.jsm, ctx.handlers)) {
+    up.set({}, connected() ? 1 : 0);
+    const { lags: last, at } = lags.get();
+    for (const l of last) {
       pending.set({ handler: l.handler }, l.pending);
       ackPending.set({ handler: l.handler }, l.ackPending);
       lag.set({ handler: l.handler }, l.lag);
     }
+    if (at) lagAge.set({}, Math.round((Date.now() - at) / 100) / 10);
   });
   const children = o.children;
   if (children) {
@@ -114,14 +122,17 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
     hosts: o.hosts,
     metrics: registry,
     health: async () => {
-      const connected = Boolean(ctx.nc && !ctx.nc.isClosed());
-      const nats = connected ? "connected" : "disconnected";
+      const nats = health?.state().state ?? "connecting";
       if (children) {
+        // A proc whose loop is stuck does not answer within the second: it does not count as serving.
         const procs = await Promise.all(children().map(async (c) => ({ proc: c.name, ok: (await get(`${c.url}/healthz`))?.ok ?? false })));
-        return { ok: connected && procs.some((p) => p.ok), detail: { worker: o.workerId, nats, procs } };
+        const serving = procs.some((p) => p.ok);
+        const why = !connected() ? `NATS ${nats}` : !serving ? "no proc can serve" : undefined;
+        return { ok: connected() && serving, detail: { worker: o.workerId, nats, procs, ...(why ? { why } : {}) } };
       }
       const state = ctx.loop?.stats().state ?? "starting";
-      return { ok: connected && (state === "running" || state === "paused"), detail: { worker: o.workerId, state, nats } };
+      const ok = connected() && (state === "running" || state === "paused");
+      return { ok, detail: { worker: o.workerId, state, nats, ...(ok ? {} : { why: !connected() ? `NATS ${nats}` : `loop ${state}` }) } };
     },
     routes: {
       // a proc's loop, for its supervisor's dashboard
@@ -144,9 +155,16 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
     metrics,
     attach(loop, nc, handlers) {
       Object.assign(ctx, { loop, nc, handlers });
-      void jetstreamManager(nc).then((jsm) => (ctx.jsm = jsm), () => {});
+      health = new NatsHealth(nc);
+      void jetstreamManager(nc).then((jsm) => {
+        ctx.jsm = jsm;
+      }, () => {});
     },
-    stop: () => server.stop(),
+    stop: () => {
+      lags.stop();
+      health?.stop();
+      return server.stop();
+    },
   };
 }
 

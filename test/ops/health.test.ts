@@ -1,0 +1,57 @@
+// Health that follows reality: /healthz of a supervised worker goes unhealthy within seconds of losing
+// NATS (a reconnecting client is not "closed") and healthy again when it returns; /metrics answers at
+// once meanwhile, from the last good reading of the queue gauges.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startNatsServer, freePort, type NatsServerHandle } from "../helpers/nats.ts";
+import { spawnDocctl, eventually, type Background } from "../helpers/cli.ts";
+import { parseMetrics, sample } from "../helpers/prometheus.ts";
+
+describe("docctl worker --http while NATS goes away", () => {
+  let nats: NatsServerHandle;
+  let worker: Background;
+  let base: string;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    worker = spawnDocctl(["worker", "--procs", "1", "--nats", nats.url, "--http", `127.0.0.1:${port}`, "-v"]);
+    await worker.waitFor(/pulling/, 30_000);
+  }, 60_000);
+  afterAll(async () => {
+    await worker?.stop();
+    await nats?.cleanup();
+  });
+
+  const health = async () => {
+    const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(10_000) });
+    return { status: res.status, body: (await res.json()) as { status: string; detail: { nats: string; why?: string } } };
+  };
+
+  test("/healthz is unhealthy within 15 s of killing nats-server, /metrics stays quick with its lag gauges, and health returns with the server", async () => {
+    await eventually(async () => (await health()).status === 200, 15_000, "healthy at start");
+    await eventually(async () => sample(parseMetrics(await (await fetch(`${base}/metrics`)).text()), "docctl_queue_lag", { handler: "echo" }), 15_000, "a first lag reading");
+
+    nats.proc.kill("SIGKILL");
+    await nats.proc.exited;
+    const down = await eventually(async () => {
+      const h = await health();
+      return h.status === 503 ? h : undefined;
+    }, 15_000, "/healthz 503 after nats-server was killed");
+    expect(down.body.status).toBe("unhealthy");
+    expect(down.body.detail.nats).toBe("reconnecting");
+    expect(down.body.detail.why).toContain("NATS");
+
+    // answered from cached state: a scrape that waited for NATS (6 s before) is aborted
+    const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(4_000) });
+    const m = parseMetrics(await res.text());
+    expect(res.status).toBe(200);
+    expect(sample(m, "docctl_nats_connected", {})!.value).toBe(0);
+    // the queue gauges are still there (last good reading)
+    expect(sample(m, "docctl_queue_lag", { handler: "echo" })).toBeDefined();
+
+    await nats.restart();
+    await eventually(async () => (await health()).status === 200, 30_000, "/healthz 200 after nats-server came back");
+    await eventually(async () => sample(parseMetrics(await (await fetch(`${base}/metrics`)).text()), "docctl_nats_connected", {})?.value === 1, 15_000, "docctl_nats_connected 1");
+  }, 90_000);
+});
