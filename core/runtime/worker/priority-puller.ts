@@ -103,5 +103,10 @@ export class PriorityPuller {
     clearInterval(this.ticker);
     const rest = this.held.splice(0);
     for (const h of rest) this.o.onMessage(h.msg);
+    // Slots asked for and never filled go back, or the loop's drain waits for them forever (every
+    // SIGTERM ended in the drain-timeout SIGKILL: maybeReturn() is off while stopping).
+    const unfilled = Math.max(0, this.grant - rest.length);
+    this.grant = 0;
+    if (unfilled) this.o.onUnfilled(unfilled);
   }
 }
