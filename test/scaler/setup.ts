@@ -6,7 +6,7 @@ import type { ScalerLogger } from "../../core/scaler/providers/types.ts";
 /** Creates DOCCTL_TASKS (work queue) and the durable pull consumer `docctl-<handler>`, as the runtime does. */
 export async function createTasksStream(nc: NatsConnection, handlers: string[] = ["render"]): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  await jsm.streams.add({ name: "DOCCTL_TASKS", subjects: ["docctl.tasks.>"], retention: RetentionPolicy.Workqueue });
+  await jsm.streams.add({ name: "DOCCTL_TASKS", subjects: ["docctl.tasks.*", "docctl.tasks.*.high", "docctl.tasks.*.low"], retention: RetentionPolicy.Workqueue });
   for (const h of handlers) {
     await jsm.consumers.add("DOCCTL_TASKS", { durable_name: `docctl-${h}`, filter_subject: `docctl.tasks.${h}`, ack_policy: AckPolicy.Explicit });
   }

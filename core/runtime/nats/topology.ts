@@ -56,6 +56,9 @@ export const topologyDefaults: TopologyOptions = {
   progressMaxAgeMs: 3_600_000,
 };
 
+/** What DOCCTL_TASKS takes: `docctl.tasks.<handler>`, `.high` and `.low`, nothing deeper. */
+export const TASK_STREAM_SUBJECTS = ["docctl.tasks.*", "docctl.tasks.*.high", "docctl.tasks.*.low"];
+
 /** The three stream configs, as a pure function of the options. */
 export function streamConfigs(o: TopologyOptions): Partial<StreamConfig>[] {
   const base = { storage: StorageType.File, num_replicas: o.replicas };
@@ -63,7 +66,9 @@ export function streamConfigs(o: TopologyOptions): Partial<StreamConfig>[] {
     {
       ...base,
       name: STREAM_TASKS,
-      subjects: ["docctl.tasks.>"],
+      // One token per handler (and the two priority subjects), not `>`: a job on docctl.tasks.echo.extra
+      // was stored and acknowledged but no consumer ever read it. Existing streams are brought to this.
+      subjects: TASK_STREAM_SUBJECTS,
       retention: RetentionPolicy.Workqueue,
       duplicate_window: nanos(o.duplicateWindowMs),
       discard: DiscardPolicy.New,
