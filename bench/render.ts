@@ -123,6 +123,9 @@ export async function measure(label: string, n: number, concurrency: number, ren
   let next = 0;
   let done = 0;
   const started = performance.now();
+  // CPU time of this process (renders in-process; the old pipeline's children are not counted): on a
+  // shared machine it moves far less with other people's load than docs/s does
+  const cpu0 = process.cpuUsage();
   let lastPrint = started;
   const worker = async () => {
     while (next < n) {
@@ -137,7 +140,9 @@ export async function measure(label: string, n: number, concurrency: number, ren
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   if (process.stderr.isTTY) process.stderr.write(`\r${" ".repeat(60)}\r`);
+  console.log(`  ${label}: ${(n / seconds).toFixed(1)} docs/s, ${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms CPU per document in this process, ${(first.length / 1000).toFixed(1)} kB`);
   return n / seconds;
 }
 
