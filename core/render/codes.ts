@@ -1,6 +1,9 @@
-// QR codes and barcodes: values encoded by bwip-js (BWIPP, the reference PostScript encoders) into
-// bars or modules, then into PDF path operators. Pure: no PDF objects, no I/O.
+// QR codes and barcodes: values encoded into bars or modules, then into PDF path operators. Barcodes
+// and Data Matrix by bwip-js (BWIPP, the reference PostScript encoders); QR codes by uqr (Nayuki's
+// generator), ten times faster than BWIPP's QR (1 ms instead of 9 per code, and every invoice's payment
+// code differs). Pure: no PDF objects, no I/O.
 import bwipjs from "bwip-js/generic";
+import { encode as qrEncode } from "uqr";
 
 // the default export's raw() is the encoder (the named `raw` export is BWIPP's "raw" symbology)
 const bwipRaw = (bwipjs as unknown as { raw(bcid: string, text: string, opts: Record<string, string | boolean>): unknown[] }).raw;
@@ -25,21 +28,30 @@ const BCID: Record<string, string> = {
   pdf417: "pdf417",
 };
 
-const MATRIX = new Set(["qrcode", "datamatrix", "pdf417"]);
+const MATRIX = new Set(["datamatrix", "pdf417"]);
 
 /** Encodes `value`; a value the symbology cannot carry is BAD_FIELD_VALUE naming `where`. */
 export function encode(type: string, value: string, opts: { ecLevel?: string }, where: string): Encoded {
   const bcid = BCID[type];
   if (!bcid) throw renderError("BAD_LAYOUT", `${where}: unknown barcode type ${JSON.stringify(type)}`);
+  if (bcid === "qrcode") {
+    // text is encoded as UTF-8 bytes, as EPC payment codes (character set 1) require
+    let qr: ReturnType<typeof qrEncode>;
+    try {
+      qr = qrEncode(value, { ecc: (opts.ecLevel ?? "M") as "M", border: 0 });
+    } catch (err) {
+      throw renderError("BAD_FIELD_VALUE", `${where}: the text cannot be encoded as a QR code: ${(err as Error).message} (${new TextEncoder().encode(value).length} bytes)`, { cause: err });
+    }
+    return { kind: "matrix", pixs: qr.data.flatMap((row) => row.map((dark) => (dark ? 1 : 0))), cols: qr.size, rows: qr.size };
+  }
   let raw: unknown[];
   try {
     // BWIPP options are strings of key=value words
     // BWIPP writes text as UTF-8 bytes. A 2D code with non-ASCII text says so with ECI 26 (UTF-8), or
-    // readers guess another charset (zbar reads "ü" as Shift JIS); "^" is then BWIPP's escape, so escape it.
+    // readers may guess another charset; "^" is then BWIPP's escape, so escape it.
     const utf8 = MATRIX.has(bcid) && /[^\x00-\x7f]/.test(value);
     const text = utf8 ? `^ECI000026${value.replace(/\^/g, "^094")}` : value;
     const options: Record<string, string | boolean> = {};
-    if (bcid === "qrcode") options.eclevel = opts.ecLevel ?? "M";
     if (utf8) options.parsefnc = options.parse = true;
     raw = bwipRaw(bcid, text, options) as unknown[];
   } catch (err) {
