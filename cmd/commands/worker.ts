@@ -109,8 +109,10 @@ Examples:
   },
   async run(ctx) {
     const procName = process.env.DOCCTL_PROC_NAME;
-    const log = createLogger({ verbosity: ctx.global.verbosity, format: ctx.global.logFormat }, ctx.values.child && procName ? procName : "");
     const workerId = strOpt(ctx, "name") ?? defaultWorkerId();
+    // every line carries the worker and proc (JSON: as fields, for log search); pretty shows the proc as its tag
+    const fields = { worker: workerId, proc: ctx.values.child && procName ? procName : undefined };
+    const log = createLogger({ verbosity: ctx.global.verbosity, format: ctx.global.logFormat, fields }, ctx.values.child && procName ? procName : "");
     const p = tokenProblem(workerId);
     if (p) throw new ConfigError(`--name "${workerId}" ${p}`, "name");
     if (workerId === "all") throw new ConfigError(`--name "all" is reserved: docctl.control.all.<verb> addresses every worker`, "name");

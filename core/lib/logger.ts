@@ -32,6 +32,9 @@ export function toRuntimeLogger(l: LibLogger = quietConsole, prefix = ""): Logge
     info: call(l.info),
     debug: call(l.debug),
     trace: call(l.debug),
-    child: (tag) => toRuntimeLogger(l, prefix ? `${prefix} ${tag}` : tag),
+    child: (t) => {
+      const tag = typeof t === "string" ? t : Object.values(t).filter((x) => x !== undefined).join(":");
+      return toRuntimeLogger(l, prefix ? `${prefix} ${tag}` : tag);
+    },
   };
 }

@@ -54,6 +54,7 @@ export function createManager(cfg: ScalerConfig, nc: NatsConnection, log: Scaler
       baseUrl: cfg.doApiUrl ?? doClientDefaults.baseUrl,
       signal: abort.signal,
       onWait: (what, ms) => log.warn(`${what} (${Math.ceil(ms / 1000)}s)`),
+      onCall: (what, status, ms) => log.debug(`DigitalOcean API: ${what} → ${status} in ${ms}ms`),
     });
     const o = { ...digitalOceanDefaults, drain: drainDefaults, ...cfg.digitalocean, natsUrl: workerNats };
     provider = new DigitalOceanProvider(client, nc, o, log);

@@ -229,6 +229,7 @@ export class Manager {
         this.wasLeader = held;
       }
       if (!held) return report;
+      log.debug(`lease ${this.opts.id}: held, renewed`);
     }
     report.leader = true;
     if (!this.jsm) throw new Error("manager not started");

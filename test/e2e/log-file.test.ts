@@ -31,8 +31,8 @@ test("a worker logs to --log-file, and after logrotate's SIGUSR1 to the new file
     const r2 = await docctl(["submit", "-"], { env: { DOCCTL_NATS_URL: nats.url }, stdin: `{"handler":"echo","id":"after-rotate","payload":2}` });
     expect(r2.code).toBe(0);
     await eventually(() => safeRead(log).includes("after-rotate"), 10_000, "the job line in the new file");
-    expect(safeRead(`${log}.1`)).toContain("[echo:before-rotate] ");
-    expect(safeRead(log)).toContain("[echo:after-rotate] ");
+    expect(safeRead(`${log}.1`)).toContain("job_id=before-rotate handler=echo ");
+    expect(safeRead(log)).toContain("job_id=after-rotate handler=echo ");
     expect(safeRead(log)).not.toContain("before-rotate");
   } finally {
     await w.stop();

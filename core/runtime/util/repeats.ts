@@ -27,27 +27,28 @@ export function lineKey(level: string, args: readonly unknown[]): string {
 
 /** Merges identical consecutive lines before `write` sees them. */
 export class RepeatMerger {
-  private last?: { key: string; level: string; args: readonly unknown[]; since: number; count: number };
+  private last?: { key: string; level: string; args: readonly unknown[]; context: unknown; since: number; count: number };
   private timer?: ReturnType<typeof setTimeout>;
   private o: RepeatOptions;
 
-  constructor(private write: (level: string, args: readonly unknown[]) => void, o: Partial<RepeatOptions> = {}) {
+  /** `context` (a logger's tags and fields) is handed back to `write` with the line and its summary. */
+  constructor(private write: (level: string, args: readonly unknown[], context?: unknown) => void, o: Partial<RepeatOptions> = {}) {
     this.o = { ...repeatDefaults, ...o };
   }
 
-  /** Write `args` at `level`, or count it when it repeats the line before. */
-  line(level: string, args: readonly unknown[]): void {
+  /** Write `args` at `level`, or count it when it repeats the line before (in the same `context`, compared by identity). */
+  line(level: string, args: readonly unknown[], context?: unknown): void {
     const key = lineKey(level, args);
     const l = this.last;
     const t = this.o.now();
-    if (l && l.key === key && t - l.since < this.o.windowMs) {
+    if (l && l.key === key && l.context === context && t - l.since < this.o.windowMs) {
       l.count++;
       this.arm();
       return;
     }
     this.flush();
-    this.write(level, args);
-    this.last = { key, level, args, since: t, count: 0 };
+    this.write(level, args, context);
+    this.last = { key, level, args, context, since: t, count: 0 };
   }
 
   /** Write the pending "… repeated N more times", if any. */
@@ -58,7 +59,7 @@ export class RepeatMerger {
     if (!l || l.count === 0) return;
     const text = l.key.slice(l.key.indexOf("\u0000") + 1);
     const shown = text.length > 100 ? `${text.slice(0, 100)}…` : text;
-    this.write(l.level, [`… repeated ${l.count} more time${l.count === 1 ? "" : "s"}: ${shown}`]);
+    this.write(l.level, [`… repeated ${l.count} more time${l.count === 1 ? "" : "s"}: ${shown}`], l.context);
     // a line that keeps coming is summed up once per window
     l.count = 0;
     l.since = this.o.now();

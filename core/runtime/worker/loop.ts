@@ -164,7 +164,11 @@ export class WorkerLoop {
     const tick = Math.max(250, Math.floor(this.topo.ackWaitMs / 3));
     this.ticker = setInterval(() => {
       const now = Date.now();
-      for (const j of this.inFlight.values()) if (now - j.startedAt >= tick) j.msg.working();
+      for (const j of this.inFlight.values()) {
+        if (now - j.startedAt < tick) continue;
+        j.msg.working();
+        this.o.log.debug(`heartbeat: job ${j.id} (${j.handler}) still running after ${now - j.startedAt}ms`);
+      }
       for (const j of this.waiting.values()) j.msg.working();
     }, tick);
     this.o.metrics?.init(this.o.registry.names());
@@ -292,6 +296,7 @@ export class WorkerLoop {
       // Several pulls may be outstanding: a new one goes out as soon as slots free up, so a slow pull
       // never holds back jobs, and a proc never asks for more jobs than it can start right away.
       puller.pull(n);
+      this.o.log.debug(`pull: asked for ${n} ${handler} job(s)`);
     }
     await puller.stop();
   }
@@ -310,7 +315,8 @@ export class WorkerLoop {
       return this.badMessage(handler, msg, `field "handler" is "${job.handler}" but the job was published on the subject of "${handler}"`, delivery, started);
     }
     const reg = this.o.registry.get(handler)!;
-    const log = this.o.log.child(`${handler}:${job.id}`);
+    const log = this.o.log.child({ job_id: job.id, handler });
+    log.trace(`received ${msg.data.byteLength} bytes (stream seq ${msg.info.streamSequence}, delivery ${delivery}), decoded in ${Date.now() - started}ms`);
     // A redelivery: a supervisor may have noted how earlier deliveries ended (a crash, the watchdog) and
     // spared some of them; only then is the notes bucket read, so first deliveries cost nothing.
     const notes = delivery > 1 ? await this.notesOf(job.id) : undefined;
@@ -387,9 +393,11 @@ export class WorkerLoop {
       };
       let value: unknown;
       try {
+        const h0 = Date.now();
         value = await this.withLimits(reg, job, ctx, msg, timeoutMs, abort);
         ticket?.release();
         freeSlot();
+        log.trace(`handler returned in ${Date.now() - h0}ms`);
       } catch (err) {
         ticket?.release();
         freeSlot();
@@ -409,9 +417,12 @@ export class WorkerLoop {
         // Running it again would give the same value: fail now, with the reason, instead of at every ack wait.
         return await this.fail(job, msg, encoded.error, attempt, started, log);
       }
+      const p0 = Date.now();
       await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes);
+      log.trace(`result stored: ${encoded.bytes.byteLength} bytes in ${Date.now() - p0}ms`);
       if (Workflows.involved(job)) await this.workflows.afterResult(job, { ok: true, value: value === undefined ? null : value } as ResultV1);
       msg.ack();
+      log.debug(`acked (stream seq ${msg.info.streamSequence})`);
       this.counters.jobsDone++;
       this.o.metrics?.finished(handler, true, (Date.now() - started) / 1000);
       log.job(`done in ${Date.now() - started}ms`);

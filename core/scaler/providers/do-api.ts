@@ -74,6 +74,8 @@ export interface DoClientOptions {
   signal?: AbortSignal;
   /** called before each wait, for a progress line */
   onWait?: (what: string, ms: number) => void;
+  /** each HTTP call made, for -vvvv debug lines: method and path, status, time taken */
+  onCall?: (what: string, status: number, ms: number) => void;
 }
 
 export const doClientDefaults: Omit<DoClientOptions, "token"> = {
@@ -112,6 +114,7 @@ export class DoClient {
     let limited = 0;
     for (;;) {
       let res: Response;
+      const t0 = performance.now();
       try {
         res = await fetch(url, {
           method,
@@ -129,6 +132,7 @@ export class DoClient {
         await this.wait(`${what} failed to connect; retry ${failures}/${this.opts.maxRetries}`, backoffDelay(failures - 1, this.opts.backoff, Math.random()));
         continue;
       }
+      this.opts.onCall?.(what, res.status, Math.round(performance.now() - t0));
       if (res.ok) {
         if (res.status === 204) return undefined as T;
         const text = await res.text();
