@@ -11,5 +11,8 @@ import { command as config } from "./config.ts";
 import { command as status } from "./status.ts";
 import { command as handlers } from "./handlers.ts";
 import { pauseCommand, resumeCommand, drainCommand } from "./control.ts";
+import { cancelCommand, jobCommand, jobsCommand } from "./jobs.ts";
+import { command as limit } from "./limit.ts";
+import { command as schedule } from "./schedule.ts";
 
-export const commands: Command[] = [up, worker, manager, status, handlers, pauseCommand, resumeCommand, drainCommand, submit, result, dead, template, config];
+export const commands: Command[] = [up, worker, manager, status, handlers, pauseCommand, resumeCommand, drainCommand, submit, result, jobCommand, jobsCommand, cancelCommand, schedule, limit, dead, template, config];

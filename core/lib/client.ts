@@ -1,7 +1,12 @@
 // Client: submit jobs and batches from code and get their typed results, over the v1 wire.
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { newId, type PlannedJob } from "../runtime/client/jobfile.ts";
+import { newId, type PlannedJob, type SubmitPlan } from "../runtime/client/jobfile.ts";
+import { cancelBatch, cancelJobs, type CancelOutcome } from "../runtime/client/cancel.ts";
+import { jobInfo, type JobInfo } from "../runtime/client/job-state.ts";
+import type { ProgressV1, StepV1, ThenV1 } from "../runtime/protocol/codec.ts";
+import { PRIORITIES, type Priority } from "../runtime/protocol/subjects.ts";
+import { parseDuration } from "../runtime/util/duration.ts";
 import { readResult, startBatch, submitPlan, type SubmitOutcome } from "../runtime/client/submit.ts";
 import { tokenProblem } from "../runtime/protocol/subjects.ts";
 import type { TopologyOptions } from "../runtime/nats/topology.ts";
@@ -24,6 +29,47 @@ export interface JobOptions {
   attemptTimeoutMs?: number;
   /** how long to wait for the result(s), ms (overrides the client's) */
   waitMs?: number;
+  /** start later: ms, or a duration like "30s", "10m" (the job waits in JetStream, not in this process) */
+  delay?: number | string;
+  /** start at this time (instead of `delay`) */
+  runAt?: Date | number;
+  /** "high", "normal" (default) or "low": a free worker slot takes high before normal before low */
+  priority?: Priority;
+  /** progress reports of the running job(s) (`ctx.progress()` in the handler) */
+  onJobProgress?(p: JobProgressEvent): void;
+}
+
+/** A progress report of a running job, as the handler sent it. */
+export interface JobProgressEvent {
+  id: string;
+  batch: string;
+  handler: string;
+  worker: string;
+  /** 0..1, when the handler gave one (or done/total) */
+  fraction?: number;
+  done?: number;
+  total?: number;
+  message?: string;
+  at: number;
+}
+
+/** One step of a chain: without `payload` it receives the previous step's value. */
+export interface ChainStep {
+  handler: string;
+  payload?: unknown;
+  attempts?: number;
+  attemptTimeoutMs?: number;
+  priority?: Priority;
+}
+
+/** The reduce step of batchThen(): it receives the items' values in input order. */
+export interface ThenStep {
+  handler: string;
+  /** "fail" (default): the reduce fails with WORKFLOW_FAILED when an item failed; "null": failed items are passed as null */
+  onFailure?: "fail" | "null";
+  attempts?: number;
+  attemptTimeoutMs?: number;
+  priority?: Priority;
 }
 
 /** Options of submit(). */
@@ -134,6 +180,75 @@ export class Client {
     }
   }
 
+  /** Queue `handler` on `payload` and return its id at once (fire and forget; read it later with result() or job()). */
+  async enqueue<P = unknown>(handler: string, payload: P, opts: Omit<SubmitOptions, "waitMs" | "onJobProgress"> = {}): Promise<string> {
+    const id = opts.id ?? newId();
+    const p = tokenProblem(id);
+    if (p) throw new TypeError(`enqueue: id "${id}" ${p}`);
+    await submitPlan(await this.connection(), { kind: "single", batch: id, jobs: [job(handler, id, payload, opts)], ...times([job(handler, id, payload, opts)]) }, { wait: false, topology: this.opts.topology });
+    return id;
+  }
+
+  /**
+   * Run `steps` one after the other: a step without `payload` receives the previous step's value; the
+   * result is the last step's (its id is the chain's, `opts.id`). The steps are published by the
+   * workers as each one succeeds, so the chain survives this process and any worker dying.
+   */
+  async chain<R = unknown>(steps: ChainStep[], opts: Omit<SubmitOptions, "priority"> = {}): Promise<JobResult<R>> {
+    if (!Array.isArray(steps) || !steps.length) throw new TypeError("chain: give at least one step");
+    const id = opts.id ?? newId();
+    const p = tokenProblem(id);
+    if (p) throw new TypeError(`chain: id "${id}" ${p}`);
+    const wire: StepV1[] = steps.map((s, i) => ({
+      ...job(s.handler, i === steps.length - 1 ? id : `${id}-${i}`, s.payload, { attempts: s.attempts, attemptTimeoutMs: s.attemptTimeoutMs, priority: s.priority }),
+      ...(s.payload === undefined ? { payload: undefined } : {}),
+    }));
+    const [first, ...next] = wire;
+    const head: PlannedJob = { ...job(first!.handler, first!.id, first!.payload ?? null, { ...opts, priority: first!.priority }), next: next.length ? next : undefined, resultId: id };
+    const handlers = [...new Set(steps.map((s) => s.handler))];
+    const out = await this.run<R>(id, [head], opts, { kind: "chain", handlers });
+    return out[0]!;
+  }
+
+  /**
+   * Map-reduce: run `handler` on each payload, then `then.handler` on the array of their values (input
+   * order). Resolves with the items' results and the reduce step's. Named batchThen, not then: a
+   * `then` method would make every Client a thenable that `await` unwraps.
+   */
+  async batchThen<R = unknown, I = unknown, P = unknown>(
+    handler: string,
+    payloads: P[],
+    then: ThenStep,
+    opts: SubmitBatchOptions = {},
+  ): Promise<{ items: JobResult<I>[]; then: JobResult<R> }> {
+    if (!Array.isArray(payloads) || !payloads.length) throw new TypeError("batchThen: give a non-empty array of payloads");
+    const batch = batchId(opts, "batchThen");
+    const step: ThenV1 = {
+      ...job(then.handler, `${batch}-then`, null, { attempts: then.attempts, attemptTimeoutMs: then.attemptTimeoutMs, priority: then.priority }),
+      count: payloads.length,
+      on_failure: then.onFailure,
+    };
+    delete (step as { payload?: unknown }).payload;
+    const items: PlannedJob[] = payloads.map((payload, i) => ({ ...job(handler, `${batch}-${i}`, payload, opts), then: step }));
+    const all = await this.run<unknown>(batch, [...items, { id: step.id, handler: step.handler, payload: null, virtual: true }], opts, { kind: "batch", handlers: [handler, then.handler] });
+    return { items: all.slice(0, -1) as JobResult<I>[], then: all[all.length - 1] as JobResult<R> };
+  }
+
+  /** Cancel jobs by id (a chain's id cancels the chain): queued or scheduled ones never run, running ones get ctx.signal aborted. */
+  async cancel(...ids: string[]): Promise<CancelOutcome[]> {
+    return cancelJobs(await this.connection(), ids);
+  }
+
+  /** Cancel every job of a batch. */
+  async cancelBatch(batch: string): Promise<CancelOutcome[]> {
+    return cancelBatch(await this.connection(), batch);
+  }
+
+  /** Where job `id` stands (scheduled, queued, running with worker and progress, done, failed, cancelled, dead), or undefined. */
+  async job(id: string): Promise<JobInfo | undefined> {
+    return jobInfo(await this.connection(), id);
+  }
+
   /** The stored result of job `id` (whatever its batch), or undefined while there is none. */
   async result<R = unknown>(id: string): Promise<JobResult<R> | undefined> {
     const r = await readResult(jetstream(await this.connection()), id);
@@ -148,11 +263,13 @@ export class Client {
     await releaseConnection(held);
   }
 
-  private async run<R>(batch: string, jobs: PlannedJob[], opts: JobOptions & { onProgress?: SubmitBatchOptions["onProgress"] }): Promise<JobResult<R>[]> {
+  private async run<R>(batch: string, jobs: PlannedJob[], opts: JobOptions & { onProgress?: SubmitBatchOptions["onProgress"] }, plan: Partial<SubmitPlan> = {}): Promise<JobResult<R>[]> {
     const nc = await this.connection();
-    const out: SubmitOutcome = await submitPlan(nc, { kind: jobs.length === 1 && jobs[0]!.id === batch ? "single" : "batch", batch, jobs }, {
+    const kind = plan.kind ?? (jobs.length === 1 && jobs[0]!.id === batch ? "single" : "batch");
+    const out: SubmitOutcome = await submitPlan(nc, { kind, batch, jobs, size: jobs.length, handlers: plan.handlers ?? [...new Set(jobs.map((j) => j.handler))], ...times(jobs) }, {
       timeoutMs: opts.waitMs ?? this.opts.waitMs ?? clientDefaults.waitMs,
       onProgress: opts.onProgress,
+      onJobProgress: opts.onJobProgress ? (p: ProgressV1) => opts.onJobProgress!({ ...p }) : undefined,
       topology: this.opts.topology,
     });
     const results = out.results.map((r) => (r ? fromWire<R>(r) : undefined));
@@ -176,8 +293,24 @@ function batchId(opts: { batch?: string }, what: string): string {
   return batch;
 }
 
-function job(handler: string, id: string, payload: unknown, o: JobOptions): PlannedJob {
+function job(handler: string, id: string, payload: unknown, o: Pick<JobOptions, "attempts" | "attemptTimeoutMs" | "delay" | "runAt" | "priority">): PlannedJob {
   const p = tokenProblem(handler);
   if (p) throw new TypeError(`handler "${handler}" ${p}`);
-  return { handler, id, payload, attempts: o.attempts, timeout_ms: o.attemptTimeoutMs };
+  if (o.priority !== undefined && !PRIORITIES.includes(o.priority)) throw new TypeError(`priority must be one of ${PRIORITIES.join(", ")} (got ${JSON.stringify(o.priority)})`);
+  if (o.delay !== undefined && o.runAt !== undefined) throw new TypeError("give delay or runAt, not both");
+  const delay_ms = o.delay === undefined ? undefined : typeof o.delay === "number" ? o.delay : parseDuration(o.delay, "delay");
+  if (delay_ms !== undefined && !(Number.isFinite(delay_ms) && delay_ms >= 0)) throw new TypeError(`delay must be a duration of at least 0 (got ${o.delay})`);
+  const run_at = o.runAt === undefined ? undefined : typeof o.runAt === "number" ? o.runAt : o.runAt.getTime();
+  if (run_at !== undefined && !(Number.isFinite(run_at) && run_at >= Date.now())) throw new TypeError(`runAt ${new Date(run_at).toISOString?.() ?? run_at} is in the past; give a future time, or leave it out to run at once`);
+  return { handler, id, payload, attempts: o.attempts, timeout_ms: o.attemptTimeoutMs, priority: o.priority === "normal" ? undefined : o.priority, delay_ms: delay_ms || undefined, run_at };
+}
+
+// The plan's longest wait, checked against the delayed stream's retention at submit.
+function times(jobs: PlannedJob[]): Pick<SubmitPlan, "longestDelayMs" | "latestRunAt"> {
+  const out: Pick<SubmitPlan, "longestDelayMs" | "latestRunAt"> = {};
+  for (const j of jobs) {
+    if (j.delay_ms) out.longestDelayMs = Math.max(out.longestDelayMs ?? 0, j.delay_ms);
+    if (j.run_at !== undefined) out.latestRunAt = Math.max(out.latestRunAt ?? 0, j.run_at);
+  }
+  return out;
 }

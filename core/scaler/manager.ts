@@ -12,6 +12,9 @@ import { readLag, type LagReading } from "../runtime/client/lag.ts";
 import { servableLag } from "./servable.ts";
 import { STREAM_TASKS } from "../runtime/protocol/subjects.ts";
 import { Lease } from "./lease.ts";
+import { Scheduler } from "./scheduler.ts";
+import { DelayedMover } from "../runtime/nats/delayed.ts";
+import { ensureStreams, topologyDefaults } from "../runtime/nats/topology.ts";
 import { decide, initialPolicyState, policyDefaults, type Decision, type PolicyOptions, type PolicyState } from "./policy.ts";
 import type { Provider, ScalerLogger, Server } from "./providers/types.ts";
 
@@ -23,6 +26,8 @@ export interface ManagerOptions {
   intervalMs: number;
   /** log what would be done and change nothing (takes no lease either) */
   dryRun: boolean;
+  /** fire schedules and move due delayed jobs (default true; never in a dry run) */
+  jobControl?: boolean;
   /** lifetime of the leader lease without renewal; a standby takes over this long after a leader dies */
   leaseTtlMs: number;
   /** this manager's id in the lease (default: a fresh `manager-<pid>-<random>` per instance) */
@@ -120,6 +125,8 @@ export interface ManagerDeps {
 export class Manager {
   private opts: ManagerOptions;
   private lease: Lease | null = null;
+  private scheduler?: Scheduler;
+  private mover?: DelayedMover;
   private jsm: JetStreamManager | null = null;
   private state: PolicyState = initialPolicyState;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -191,6 +198,7 @@ export class Manager {
     if (!this.opts.dryRun) {
       this.lease = new Lease(this.deps.nc, { id: this.opts.id!, ttlMs: this.opts.leaseTtlMs, bucket: this.opts.leaseBucket });
       await this.lease.start();
+      await this.startJobControl();
     }
     const p = this.opts.policy;
     this.deps.log.info(
@@ -429,12 +437,25 @@ export class Manager {
     return scored.slice(0, n).map((x) => x.s);
   }
 
+  // Every manager (leader or standby) fires schedules and moves due delayed jobs: a fleet scaled to zero
+  // has no worker to do it, and ids derived from schedule and tick make a second firing a duplicate.
+  private async startJobControl(): Promise<void> {
+    if (this.opts.jobControl === false) return;
+    await ensureStreams(this.jsm!, topologyDefaults, { createOnly: true });
+    this.scheduler = new Scheduler(this.deps.nc, this.deps.log);
+    await this.scheduler.start();
+    this.mover = new DelayedMover(this.deps.nc, { log: this.deps.log, worker: this.opts.id! });
+    await this.mover.start();
+  }
+
   /** Stops the loop, interrupts drains in progress (their servers are left for the next leader), releases the lease. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.ac.abort();
+    await this.scheduler?.stop();
+    await this.mover?.stop();
     await this.running;
     await Promise.all(this.drains.values());
     await this.lease?.stop();

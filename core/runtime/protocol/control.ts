@@ -19,10 +19,19 @@ export interface PresenceProcV1 {
   restarts: number;
   jobs_done: number;
   jobs_failed: number;
-  in_flight: { id: string; handler: string; age_ms: number }[];
+  /** `batch`, `attempt`, `started_at` and `progress` are optional (job control; absent from older workers) */
+  in_flight: { id: string; handler: string; age_ms: number; batch?: string; attempt?: number; started_at?: number; progress?: JobProgressV1 }[];
   started_at: number | null;
   /** how the previous child of this proc ended (null before the first exit) */
   last_exit: { code: number | null; signal: string | null; ran_ms: number; planned: boolean; at: number } | null;
+}
+
+/** The last progress a running job reported (ctx.progress). */
+export interface JobProgressV1 {
+  fraction?: number;
+  done?: number;
+  total?: number;
+  message?: string;
 }
 
 /** The JSON value under key `<id>` in DOCCTL_WORKERS, and the body of every control reply's `worker`. */

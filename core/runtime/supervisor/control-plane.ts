@@ -53,7 +53,7 @@ export function presenceOf(
     restarts: p.restarts,
     jobs_done: p.jobsDone,
     jobs_failed: p.jobsFailed,
-    in_flight: p.inFlight.map((j) => ({ id: j.id, handler: j.handler, age_ms: j.ageMs })),
+    in_flight: p.inFlight.map((j) => ({ id: j.id, handler: j.handler, age_ms: j.ageMs, batch: j.batch, attempt: j.attempt, started_at: j.startedAt, progress: j.progress })),
     started_at: p.startedAt,
     last_exit: p.lastExit
       ? { code: p.lastExit.code, signal: p.lastExit.signal, ran_ms: p.lastExit.ranMs, planned: p.lastExit.planned, at: p.lastExit.at }

@@ -6,6 +6,7 @@ import { RECYCLE_EXIT_CODE, type ChildMessage, type ProcStats } from "./ipc.ts";
 import { spawnProc, type SpawnedProc } from "./proc-spawn.ts";
 import { jobFates, watchdogDefaults, watchdogVerdict, type WatchdogPolicy } from "./watchdog.ts";
 import type { JobKeeper } from "./job-keeper.ts";
+import type { JobProgressV1 } from "../protocol/control.ts";
 
 /** One place a proc runs in: general (serves every handler) or dedicated to one handler. */
 export interface SlotSpec {
@@ -78,7 +79,7 @@ export interface ProcStatus {
   restarts: number;
   jobsDone: number;
   jobsFailed: number;
-  inFlight: { id: string; handler: string; ageMs: number }[];
+  inFlight: { id: string; handler: string; ageMs: number; batch?: string; attempt?: number; startedAt?: number; progress?: JobProgressV1 }[];
   startedAt: number | null;
   lastExit: ExitInfo | null;
 }
@@ -243,7 +244,15 @@ export class Supervisor {
         restarts: r.m.restarts,
         jobsDone: r.doneBefore + (r.stats?.jobsDone ?? 0),
         jobsFailed: r.failedBefore + (r.stats?.jobsFailed ?? 0),
-        inFlight: (r.stats?.inFlight ?? []).map((j) => ({ id: j.id, handler: j.handler, ageMs: Math.max(0, now - j.startedAt) })),
+        inFlight: (r.stats?.inFlight ?? []).map((j) => ({
+          id: j.id,
+          handler: j.handler,
+          ageMs: Math.max(0, now - j.startedAt),
+          batch: j.batch,
+          attempt: j.attempt,
+          startedAt: j.startedAt,
+          progress: j.progress,
+        })),
         startedAt: r.m.startedAt,
         lastExit: r.m.lastExit,
       })),

@@ -1,0 +1,68 @@
+// `docctl limit set|ls|rm`: fleet-wide concurrency and rate limits per handler.
+import type { Command } from "../command.ts";
+import { natsOptionsFrom } from "../options.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
+import { InputError } from "../../core/runtime/protocol/errors.ts";
+import { formatRate, listLimits, removeLimit, setLimit } from "../../core/runtime/client/limits.ts";
+import { parseRate } from "../../core/runtime/worker/limit-policy.ts";
+import type { LimitV1 } from "../../core/runtime/protocol/jobcontrol.ts";
+
+const show = (l: LimitV1) => `${l.handler}: ${[l.concurrency ? `concurrency ${l.concurrency}` : "", l.rate ? `rate ${formatRate(l.rate)}` : ""].filter(Boolean).join(", ") || "no limit"}`;
+
+export const command: Command = {
+  name: "limit",
+  summary: "fleet-wide limits per handler: at most N running, at most N started per second or minute",
+  help: `Usage: docctl limit set HANDLER [--concurrency N] [--rate N/s|N/m]
+       docctl limit ls [--json]
+       docctl limit rm HANDLER
+
+set   at most N jobs of HANDLER running at once across all workers, and/or at most N started per
+      second (N/s) or minute (N/m), evenly spaced. Workers pick changes up at once, no restart.
+      A field not given keeps its value.
+ls    the limits in force
+rm    lift every limit of HANDLER
+
+Options:
+  --concurrency N   jobs running at once, fleet-wide (at least 1)
+  --rate N/s|N/m    starts per second or per minute, fleet-wide
+  --json            ls: one JSON line per limit`,
+  options: { concurrency: { type: "string" }, rate: { type: "string" }, json: { type: "boolean" } },
+  positionals: true,
+  async run(ctx) {
+    const [verb, handler] = ctx.positionals;
+    if (verb !== "set" && verb !== "ls" && verb !== "rm") throw new InputError(`expected "set", "ls" or "rm" (got ${verb ? `"${verb}"` : "nothing"}); see docctl limit --help`);
+    if ((verb === "set" || verb === "rm") && !handler) throw new InputError(`limit ${verb} needs a handler name`);
+    let concurrency: number | undefined;
+    let rate: LimitV1["rate"];
+    if (verb === "set") {
+      const c = ctx.values.concurrency as string | undefined;
+      if (c !== undefined) {
+        if (!/^\d+$/.test(c)) throw new InputError(`--concurrency must be a whole number of at least 1 (got "${c}")`);
+        concurrency = Number(c);
+      }
+      const r = ctx.values.rate as string | undefined;
+      if (r !== undefined) {
+        rate = parseRate(r);
+        if (!rate) throw new InputError(`--rate "${r}" is not a rate; use N/s or N/m with N at least 1, like 5/s or 100/m`);
+      }
+    }
+    const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl limit"));
+    try {
+      if (verb === "set") {
+        console.log(show(await setLimit(nc, handler!, { concurrency, rate })));
+      } else if (verb === "ls") {
+        const all = await listLimits(nc);
+        for (const l of all) console.log(ctx.values.json ? JSON.stringify(l) : show(l));
+        if (!ctx.values.json && !all.length) console.error("no limits set");
+      } else if (await removeLimit(nc, handler!)) {
+        console.log(`${handler}: limits lifted`);
+      } else {
+        console.error(`${handler} has no limits`);
+        return 1;
+      }
+      return 0;
+    } finally {
+      await nc.close();
+    }
+  },
+};

@@ -1,0 +1,86 @@
+// `docctl cancel`: a cancel marker every worker and mover watches, plus the CANCELLED result at once
+// for jobs that are not running (so a waiting submit returns now, not when a worker reaches the job).
+import { jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { hostname } from "node:os";
+import { decodeJob, type JobV1 } from "../protocol/codec.ts";
+import type { CancelV1 } from "../protocol/jobcontrol.ts";
+import { STREAM_DELAYED, delayedSubject, tokenProblem } from "../protocol/subjects.ts";
+import { InputError } from "../protocol/errors.ts";
+import { cancelBucket } from "../nats/buckets.ts";
+import { publishCancelled } from "../nats/delayed.ts";
+import { jobInfo, listJobs, type JobState } from "./job-state.ts";
+
+/** What cancelling one job did. */
+export interface CancelOutcome {
+  id: string;
+  /** the state it was found in (undefined: nothing known about it) */
+  was?: JobState;
+  /** cancelled: it will not run, or its signal was aborted; finished: too late; unknown: marked anyway */
+  outcome: "cancelled" | "aborting" | "finished" | "unknown";
+}
+
+/** Cancel jobs by id: scheduled and queued ones never run, running ones get their ctx.signal aborted. */
+export async function cancelJobs(nc: NatsConnection, ids: string[]): Promise<CancelOutcome[]> {
+  for (const id of ids) {
+    const p = tokenProblem(id);
+    if (p) throw new InputError(`job id "${id}" ${p}`);
+  }
+  const kv = await cancelBucket(nc);
+  const out: CancelOutcome[] = [];
+  for (const id of ids) {
+    const info = await jobInfo(nc, id);
+    if (info && ["done", "failed", "cancelled", "dead"].includes(info.state)) {
+      out.push({ id, was: info.state, outcome: "finished" });
+      continue;
+    }
+    // the marker first: a worker that takes the job from now on sees it
+    await kv.put(id, JSON.stringify({ v: 1, at: Date.now(), by: `${hostname()}/${process.pid}` } satisfies CancelV1));
+    if (!info) {
+      out.push({ id, outcome: "unknown" });
+      continue;
+    }
+    if (info.state === "running") {
+      out.push({ id, was: "running", outcome: "aborting" });
+      continue;
+    }
+    await settle(nc, { id, batch: info.batch ?? id, handler: info.handler ?? info.workflow?.steps.at(-1)?.handler ?? "unknown" }, info.state);
+    out.push({ id, was: info.state, outcome: "cancelled" });
+  }
+  return out;
+}
+
+/** Cancel every job of batch `batch` (a chain's id is its batch): one marker for the batch, results for the waiting ones. */
+export async function cancelBatch(nc: NatsConnection, batch: string): Promise<CancelOutcome[]> {
+  const p = tokenProblem(batch);
+  if (p) throw new InputError(`batch id "${batch}" ${p}`);
+  const kv = await cancelBucket(nc);
+  await kv.put(batch, JSON.stringify({ v: 1, at: Date.now(), by: `${hostname()}/${process.pid}` } satisfies CancelV1));
+  const out: CancelOutcome[] = [];
+  for (const state of ["scheduled", "queued", "running"] as const) {
+    for (const j of await listJobs(nc, { state, limit: 100_000 })) {
+      if (j.batch !== batch) continue;
+      if (state === "running") out.push({ id: j.id, was: state, outcome: "aborting" });
+      else {
+        await settle(nc, { id: j.id, batch, handler: j.handler ?? "unknown" }, state);
+        out.push({ id: j.id, was: state, outcome: "cancelled" });
+      }
+    }
+  }
+  return out;
+}
+
+// A scheduled job is removed from the delayed stream; a queued one stays (a work queue has no delete by
+// id) and is dropped by the worker that takes it. Either way its CANCELLED result is written now.
+async function settle(nc: NatsConnection, job: Pick<JobV1, "id" | "batch" | "handler">, state: JobState): Promise<void> {
+  if (state === "scheduled") {
+    const jsm = await jetstreamManager(nc);
+    const m = await jsm.streams.getMessage(STREAM_DELAYED, { last_by_subj: delayedSubject(job.id) }).catch(() => null);
+    if (m) {
+      const d = decodeJob(m.data);
+      if (d.ok) Object.assign(job, { batch: d.value.batch, handler: d.value.handler });
+      await jsm.streams.deleteMessage(STREAM_DELAYED, m.seq).catch(() => false);
+    }
+  }
+  await publishCancelled(nc, job, `docctl-cancel@${hostname()}`, `cancelled while ${state} (docctl cancel)`);
+}

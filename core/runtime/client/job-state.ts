@@ -1,0 +1,247 @@
+// Where a job stands: scheduled, queued, running, done, failed, cancelled or dead. Read from the
+// streams and buckets that hold it (no per-job record is written on the submit path).
+import { jetstream, jetstreamManager, type JetStreamManager, type StoredMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { decodeDead, decodeJob, decodeProgress, decodeResult, type JobV1, type ResultV1 } from "../protocol/codec.ts";
+import { ErrorCodes } from "../protocol/errors.ts";
+import type { JobProgressV1 } from "../protocol/control.ts";
+import { STREAM_DEAD, STREAM_DELAYED, STREAM_PROGRESS, STREAM_RESULTS, STREAM_TASKS, delayedSubject, progressSubject, type Priority } from "../protocol/subjects.ts";
+import { isNotFound } from "../nats/errors.ts";
+import { listWorkers } from "./fleet.ts";
+import { readResult } from "./submit.ts";
+
+export const JOB_STATES = ["scheduled", "queued", "running", "done", "failed", "cancelled", "dead"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** One job as `docctl job ID` shows it. */
+export interface JobInfo {
+  id: string;
+  state: JobState;
+  batch?: string;
+  handler?: string;
+  priority?: Priority;
+  submitted_at?: number;
+  /** scheduled: when it will be queued */
+  run_at?: number;
+  /** queued: jobs of its handler ahead of it */
+  position?: number;
+  /** running: where and since when */
+  worker?: string;
+  proc?: string;
+  pid?: number | null;
+  attempt?: number;
+  started_at?: number;
+  progress?: JobProgressV1 & { at?: number };
+  /** done, failed, cancelled, dead: the stored result */
+  result?: ResultV1;
+  /** a chain or batch-then: its steps still to come, or the members of the batch seen */
+  workflow?: { kind: "chain" | "then"; steps: { id: string; handler: string; state?: JobState }[] };
+}
+
+/** How far a scan of a stream reads at most (messages), so a huge queue cannot stall a look-up. */
+export const SCAN_LIMIT = 50_000;
+
+/** Messages of `stream` on `filter`, oldest first, read one by one (work-queue streams allow no second consumer). */
+export async function* scanStream(jsm: JetStreamManager, stream: string, filter: string, limit = SCAN_LIMIT): AsyncGenerator<StoredMsg> {
+  let seq: number;
+  try {
+    const si = await jsm.streams.info(stream);
+    if (si.state.messages === 0) return;
+    seq = si.state.first_seq;
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw err;
+  }
+  for (let n = 0; n < limit; n++) {
+    let m: StoredMsg | null;
+    try {
+      // STREAM.MSG.GET with next_by_subj: the first message on `filter` at or after `seq` (nats-server 2.9+)
+      m = await jsm.streams.getMessage(stream, { seq, next_by_subj: filter } as unknown as { seq: number });
+    } catch {
+      return; // no message found
+    }
+    if (!m) return;
+    yield m;
+    seq = m.seq + 1;
+  }
+}
+
+/** The job `id`'s state, or undefined when nothing about it is kept (never submitted, or expired). */
+export async function jobInfo(nc: NatsConnection, id: string): Promise<JobInfo | undefined> {
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  const r = await readResult(js, id);
+  if (r) return { ...fromResult(r), ...(await isDead(jsm, r)) };
+  const running = await findRunning(nc, (j) => j.id === id);
+  if (running.length) return withProgress(jsm, running[0]!);
+  const delayed = await jsm.streams.getMessage(STREAM_DELAYED, { last_by_subj: delayedSubject(id) }).catch(() => null);
+  if (delayed) {
+    const d = decodeJob(delayed.data);
+    if (d.ok) return fromJob(d.value, "scheduled");
+  }
+  const queued = await findQueued(jsm, (j) => j.id === id, 1);
+  if (queued.length) return queued[0];
+  // a workflow's id: a chain's (its last step) or a batch's reduce step, while earlier steps run
+  const batch = id.endsWith("-then") ? id.slice(0, -"-then".length) : id;
+  const members = [
+    ...(await findRunning(nc, (j) => j.batch === batch)),
+    ...(await findQueued(jsm, (j) => j.batch === batch, 1000)),
+    ...(await findDelayed(jsm, (j) => j.batch === batch, 1000)),
+  ];
+  if (!members.length) return undefined;
+  const first = members[0]!;
+  const kind = id === batch ? "chain" : "then";
+  return {
+    id,
+    batch,
+    state: first.state,
+    handler: kind === "then" ? undefined : first.handler,
+    workflow: { kind, steps: members.map((m) => ({ id: m.id, handler: m.handler ?? "?", state: m.state })) },
+    worker: first.worker,
+    proc: first.proc,
+    attempt: first.attempt,
+    started_at: first.started_at,
+    progress: first.progress,
+  };
+}
+
+/** Jobs in a state (or all), optionally of one handler: at most `limit` per state. */
+export async function listJobs(nc: NatsConnection, o: { state?: JobState; handler?: string; limit?: number } = {}): Promise<JobInfo[]> {
+  const jsm = await jetstreamManager(nc);
+  const limit = o.limit ?? 100;
+  const want = (s: JobState) => !o.state || o.state === s;
+  const ofHandler = (j: { handler?: string }) => !o.handler || j.handler === o.handler;
+  const out: JobInfo[] = [];
+  if (want("scheduled")) out.push(...(await findDelayed(jsm, ofHandler, limit)));
+  let running: JobInfo[] = [];
+  if (want("running") || want("queued")) running = await findRunning(nc, ofHandler);
+  if (want("queued")) {
+    const busy = new Set(running.map((r) => r.id));
+    out.push(...(await findQueued(jsm, (j) => ofHandler(j) && !busy.has(j.id), limit)));
+  }
+  if (want("running")) out.push(...running.slice(0, limit));
+  if (want("done") || want("failed") || want("cancelled") || want("dead")) {
+    const dead = new Set<string>();
+    if (want("dead") || want("failed")) for await (const m of scanStream(jsm, STREAM_DEAD, "docctl.dead.>", 10_000)) {
+      try {
+        const d = decodeDead(m.data);
+        if (d.job) dead.add(d.job.id);
+      } catch {
+        /* foreign */
+      }
+    }
+    const results = await recentResults(jsm, 20 * limit);
+    const counts = new Map<JobState, number>();
+    for (const r of results) {
+      const info = fromResult(r);
+      if (info.state === "failed" && dead.has(r.id)) info.state = "dead";
+      if (!want(info.state) || !ofHandler(info)) continue;
+      const c = counts.get(info.state) ?? 0;
+      if (c >= limit) continue;
+      counts.set(info.state, c + 1);
+      out.push(info);
+    }
+  }
+  return out;
+}
+
+function fromResult(r: ResultV1): JobInfo {
+  const state: JobState = r.ok ? "done" : r.error?.code === ErrorCodes.CANCELLED ? "cancelled" : "failed";
+  return { id: r.id, batch: r.batch, handler: r.handler, state, worker: r.worker, attempt: r.attempts, started_at: r.started_at, result: r };
+}
+
+function fromJob(j: JobV1, state: JobState): JobInfo {
+  const info: JobInfo = { id: j.id, batch: j.batch, handler: j.handler, state, priority: j.priority ?? "normal", submitted_at: j.submitted_at, run_at: j.run_at };
+  if (j.next?.length) info.workflow = { kind: "chain", steps: j.next.map((s) => ({ id: s.id, handler: s.handler })) };
+  if (j.then) info.workflow = { kind: "then", steps: [{ id: j.then.id, handler: j.then.handler }] };
+  return info;
+}
+
+// "dead": a failed result whose dead letter is still kept (docctl dead retry can put it back).
+async function isDead(jsm: JetStreamManager, r: ResultV1): Promise<Partial<JobInfo>> {
+  if (r.ok || r.error?.code === ErrorCodes.CANCELLED) return {};
+  for await (const m of scanStream(jsm, STREAM_DEAD, `docctl.dead.${r.handler}`, 10_000)) {
+    try {
+      if (decodeDead(m.data).job?.id === r.id) return { state: "dead" };
+    } catch {
+      /* foreign */
+    }
+  }
+  return {};
+}
+
+async function findRunning(nc: NatsConnection, pred: (j: { id: string; batch?: string; handler?: string }) => boolean): Promise<JobInfo[]> {
+  const out: JobInfo[] = [];
+  for (const w of await listWorkers(nc)) {
+    for (const p of w.procs) {
+      for (const j of p.in_flight) {
+        if (!pred(j)) continue;
+        out.push({ id: j.id, batch: j.batch, handler: j.handler, state: "running", worker: w.id, proc: p.name, pid: p.pid, attempt: j.attempt, started_at: j.started_at ?? Date.now() - j.age_ms, progress: j.progress });
+      }
+    }
+  }
+  return out;
+}
+
+// The latest progress report is fresher than the presence entry (rewritten every few seconds).
+async function withProgress(jsm: JetStreamManager, info: JobInfo): Promise<JobInfo> {
+  if (!info.batch) return info;
+  const m = await jsm.streams.getMessage(STREAM_PROGRESS, { last_by_subj: progressSubject(info.batch, info.id) }).catch(() => null);
+  const p = m ? decodeProgress(m.data) : undefined;
+  if (p && (!info.started_at || p.at >= info.started_at)) info.progress = { fraction: p.fraction, done: p.done, total: p.total, message: p.message, at: p.at };
+  return info;
+}
+
+async function findQueued(jsm: JetStreamManager, pred: (j: JobV1) => boolean, limit: number): Promise<JobInfo[]> {
+  const out: JobInfo[] = [];
+  const ahead = new Map<string, number>();
+  for await (const m of scanStream(jsm, STREAM_TASKS, "docctl.tasks.>")) {
+    const d = decodeJob(m.data);
+    if (!d.ok) continue;
+    const key = `${d.value.handler}.${d.value.priority ?? "normal"}`;
+    const pos = ahead.get(key) ?? 0;
+    ahead.set(key, pos + 1);
+    if (!pred(d.value)) continue;
+    out.push({ ...fromJob(d.value, "queued"), position: pos });
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+async function findDelayed(jsm: JetStreamManager, pred: (j: JobV1) => boolean, limit: number): Promise<JobInfo[]> {
+  const out: JobInfo[] = [];
+  for await (const m of scanStream(jsm, STREAM_DELAYED, "docctl.delayed.>")) {
+    const d = decodeJob(m.data);
+    if (d.ok && pred(d.value)) out.push(fromJob(d.value, "scheduled"));
+    if (out.length >= limit) break;
+  }
+  return out.sort((a, b) => (a.run_at ?? 0) - (b.run_at ?? 0));
+}
+
+// The newest results, newest first: read from the end of the stream (a day of results can be millions).
+async function recentResults(jsm: JetStreamManager, max: number): Promise<ResultV1[]> {
+  let last: number;
+  let first: number;
+  try {
+    const si = await jsm.streams.info(STREAM_RESULTS);
+    if (si.state.messages === 0) return [];
+    last = si.state.last_seq;
+    first = si.state.first_seq;
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
+  const out: ResultV1[] = [];
+  // results overwritten by a later one of the same job leave gaps: look at most 4x as far back
+  for (let seq = last, tries = 0; seq >= first && out.length < max && tries < 4 * max; seq--, tries++) {
+    const m = await jsm.streams.getMessage(STREAM_RESULTS, { seq }).catch(() => null);
+    if (!m) continue;
+    try {
+      out.push(decodeResult(m.data));
+    } catch {
+      /* foreign */
+    }
+  }
+  return out;
+}
+
