@@ -36,10 +36,11 @@ export class Puller {
     this.sweeper = setInterval(() => this.sweep(Date.now()), 1000);
   }
 
-  /** Ask for `n` jobs. */
-  pull(n: number): void {
+  /** Ask for `n` jobs (`noWait`: only those waiting now). */
+  pull(n: number, opts: { noWait?: boolean } = {}): void {
     this.requests.push({ remaining: n, deadline: Date.now() + this.o.expiresMs + 2000 });
-    const body = JSON.stringify({ batch: n, expires: nanos(this.o.expiresMs) });
+    // noWait: the server answers at once, with what it has or a 404 (a probe, see PriorityPuller)
+    const body = JSON.stringify(opts.noWait ? { batch: n, no_wait: true } : { batch: n, expires: nanos(this.o.expiresMs) });
     this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.o.stream}.${this.o.consumer}`, body, { reply: this.inbox });
   }
 

@@ -38,6 +38,8 @@ export class PriorityPuller {
   private streak = 0;
   private ticker: ReturnType<typeof setInterval>;
   private stopping = false;
+  /** consumers asked (no-wait) for higher-priority jobs before a held lower one is given a slot */
+  private probes: Puller[] = [];
 
   constructor(nc: NatsConnection, private o: PriorityPullerOptions) {
     this.pullers = PRIORITIES.map((priority) => ({
@@ -48,9 +50,12 @@ export class PriorityPuller {
         expiresMs: o.expiresMs,
         onMessage: (m) => {
           this.held.push({ msg: m, priority, since: Date.now() });
-          this.dispatch();
+          this.afterEvent();
         },
-        onUnfilled: () => this.maybeReturn(),
+        onUnfilled: () => {
+          this.afterEvent();
+          this.maybeReturn();
+        },
       }),
     }));
     this.ticker = setInterval(() => {
@@ -61,7 +66,7 @@ export class PriorityPuller {
   /** Ask for `n` jobs. */
   pull(n: number): void {
     this.grant += n;
-    this.dispatch();
+    if (!this.probe()) this.dispatch();
     if (this.grant <= 0) return;
     for (const { puller } of this.pullers) {
       const want = this.grant - this.held.length - puller.outstanding;
@@ -72,6 +77,27 @@ export class PriorityPuller {
   /** Jobs held here, by priority (for stats). */
   get waiting(): number {
     return this.held.length;
+  }
+
+  // A held job (fetched while the slots were busy) may be older news than a higher-priority job queued
+  // since: before it gets a slot, the higher priorities' consumers are asked, without waiting, for what
+  // they have now. A probe answers at once (jobs or a 404).
+  private probe(): boolean {
+    if (this.probes.length || !this.held.length || this.grant <= 0) return this.probes.length > 0;
+    const rank = (p: Priority) => PRIORITIES.indexOf(p);
+    const best = Math.min(...this.held.map((h) => rank(h.priority)));
+    for (const { priority, puller } of this.pullers) {
+      if (rank(priority) < best && puller.outstanding === 0) {
+        puller.pull(this.grant, { noWait: true });
+        this.probes.push(puller);
+      }
+    }
+    return this.probes.length > 0;
+  }
+
+  private afterEvent(): void {
+    if (this.probes.length && this.probes.every((p) => p.outstanding === 0)) this.probes = [];
+    if (!this.probes.length) this.dispatch();
   }
 
   private dispatch(): void {
@@ -89,7 +115,7 @@ export class PriorityPuller {
   // Every consumer's request has ended and nothing is held: the slots not filled go back to the loop.
   private maybeReturn(): void {
     if (this.stopping) return;
-    if (this.grant > 0 && this.held.length === 0 && this.pullers.every((p) => p.puller.outstanding === 0)) {
+    if (this.grant > 0 && this.held.length === 0 && !this.probes.length && this.pullers.every((p) => p.puller.outstanding === 0)) {
       const g = this.grant;
       this.grant = 0;
       this.o.onUnfilled(g);

@@ -1,0 +1,247 @@
+// Job control through the compiled binary against a real nats-server: delayed jobs, priorities,
+// cancel, progress, state, chains and batch-then-reduce, and the bad input that must be refused.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { tempDir } from "../helpers/tmp.ts";
+import { docctl, eventually, spawnDocctl, type Background } from "../helpers/cli.ts";
+import { Client } from "../../core/lib/index.ts";
+
+let nats: NatsServerHandle;
+let dir: { path: string; cleanup(): void };
+let worker: Background | undefined;
+const env = () => ({ DOCCTL_NATS_URL: nats.url, JOBS_LOG: join(dir.path, "jobs.log") });
+
+// Handlers written the way docs/plugins.md says. `nap` logs "<id> start|end" lines and sleeps, stopping
+// when its signal is aborted; `steps` reports progress; `inc`, `double`, `sum` make workflows.
+const PLUGINS: Record<string, string> = {
+  "nap.ts": `import { appendFileSync } from "node:fs";
+export default { maxAttempts: 1, timeoutMs: 120000, async handle(p: { ms: number }, ctx: any) {
+  appendFileSync(process.env.JOBS_LOG!, ctx.id + " start " + Date.now() + "\\n");
+  await new Promise<void>((resolve, reject) => { const t = setTimeout(resolve, p.ms); ctx.signal.addEventListener("abort", () => { clearTimeout(t); reject(ctx.signal.reason); }); });
+  appendFileSync(process.env.JOBS_LOG!, ctx.id + " end " + Date.now() + "\\n");
+  return { ms: p.ms };
+} };`,
+  "steps.ts": `export default { timeoutMs: 120000, async handle(p: { n: number; ms: number }, ctx: any) {
+  for (let i = 1; i <= p.n; i++) { await new Promise(r => setTimeout(r, p.ms)); await ctx.progress({ done: i, total: p.n, message: "step " + i }); }
+  return p.n;
+} };`,
+  "inc.ts": `export default (p: number) => p + 1;`,
+  "double.ts": `export default (p: number) => p * 2;`,
+  "sum.ts": `export default (p: number[]) => p.reduce((a, b) => a + b, 0);`,
+  "picky.ts": `export default (p: number) => { if (p < 0) throw Object.assign(new Error("negative"), { code: "NEGATIVE", retryable: false }); return p; };`,
+};
+
+const startWorker = async (args: string[] = []) => {
+  worker = spawnDocctl(["worker", "--plugins", join(dir.path, "plugins"), "--procs", "1", "--concurrency", "1", "-vvv", ...args], { env: env() });
+  await worker.waitFor(/pulling/, 30_000);
+};
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  dir = tempDir();
+  mkdirSync(join(dir.path, "plugins"));
+  for (const [f, src] of Object.entries(PLUGINS)) writeFileSync(join(dir.path, "plugins", f), src);
+  await startWorker();
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await nats?.cleanup();
+  dir?.cleanup();
+});
+
+let n = 0;
+const file = (body: unknown) => {
+  const p = join(dir.path, `job-${++n}.json`);
+  writeFileSync(p, typeof body === "string" ? body : JSON.stringify(body));
+  return p;
+};
+const log = () => (existsSync(env().JOBS_LOG) ? readFileSync(env().JOBS_LOG, "utf8") : "");
+const started = (id: string) => new RegExp(`^${id} start`, "m").test(log());
+const jobJson = async (id: string) => {
+  const r = await docctl(["job", id, "--json"], { env: env() });
+  return r.code === 0 ? JSON.parse(r.stdout) : undefined;
+};
+
+describe("delayed jobs", () => {
+  test("a delayed job waits in JetStream, survives a restart of every docctl process, and starts on time", async () => {
+    const r = await docctl(["submit", file({ handler: "nap", payload: { ms: 1 }, id: "late-1", delay: "6s" }), "--no-wait"], { env: env() });
+    expect(r.code).toBe(0);
+    const info = await jobJson("late-1");
+    expect(info).toMatchObject({ id: "late-1", state: "scheduled" });
+    const runAt = info.run_at as number;
+    // every docctl process goes away: the job is only in the DOCCTL_DELAYED stream now
+    await worker!.stop("SIGKILL");
+    expect((await jobJson("late-1"))?.state).toBe("scheduled");
+    await startWorker();
+    const res = await eventually(async () => (await docctl(["result", "late-1", "--json"], { env: env() })).stdout.trim(), 30_000, "the delayed job's result");
+    const result = JSON.parse(res);
+    expect(result.ok).toBe(true);
+    expect(result.started_at).toBeGreaterThanOrEqual(runAt);
+    expect(result.started_at - runAt).toBeLessThan(1000);
+  }, 60_000);
+
+  test("docctl jobs lists scheduled jobs, soonest first", async () => {
+    await docctl(["submit", file({ handler: "inc", payload: 1, id: "later-b", delay: "10m" }), "--no-wait"], { env: env() });
+    await docctl(["submit", file({ handler: "inc", payload: 1, id: "later-a", delay: "5m" }), "--no-wait"], { env: env() });
+    const r = await docctl(["jobs", "--state", "scheduled", "--json"], { env: env() });
+    const ids = r.stdout.trim().split("\n").map((l) => JSON.parse(l).id);
+    expect(ids.indexOf("later-a")).toBeLessThan(ids.indexOf("later-b"));
+    expect((await docctl(["cancel", "later-a", "later-b"], { env: env() })).code).toBe(0);
+    expect((await jobJson("later-a"))?.state).toBe("cancelled");
+  });
+});
+
+describe("priorities and cancel", () => {
+  test("1 high job queued after 12 low ones on one busy proc starts first or second; a cancelled queued job never runs", async () => {
+    const blocker = spawnDocctl(["submit", file({ handler: "nap", payload: { ms: 8000 }, id: "blocker" })], { env: env() });
+    await eventually(() => started("blocker"), 20_000, "the blocker to start");
+    const lows = Array.from({ length: 12 }, (_, i) => ({ handler: "nap", payload: { ms: 30 }, id: `low-${i}`, priority: "low" }));
+    expect((await docctl(["submit", file(lows), "--no-wait"], { env: env() })).code).toBe(0);
+    expect((await docctl(["submit", file({ handler: "nap", payload: { ms: 30 }, id: "high-1", priority: "high" }), "--no-wait"], { env: env() })).code).toBe(0);
+    // a waiting submit of a queued job returns once it is cancelled
+    const waiting = spawnDocctl(["submit", file({ handler: "nap", payload: { ms: 30 }, id: "doomed" }), "--json"], { env: env() });
+    expect((await jobJson("high-1"))?.state).toBe("queued");
+    await eventually(async () => (await jobJson("doomed"))?.state === "queued", 10_000, "doomed to be queued");
+    const c = await docctl(["cancel", "doomed"], { env: env() });
+    expect(c.code).toBe(0);
+    expect(c.stdout).toContain("doomed: cancelled (was queued)");
+    expect(await waiting.proc.exited).toBe(1);
+    await blocker.proc.exited;
+    await eventually(() => ["high-1", ...lows.map((l) => l.id)].every((id) => new RegExp(`^${id} end`, "m").test(log())), 30_000, "all jobs to finish");
+    const order = log()
+      .split("\n")
+      .filter((l) => / start /.test(l) && /^(low|high)-/.test(l))
+      .map((l) => l.split(" ")[0]);
+    expect(order.indexOf("high-1")).toBeLessThanOrEqual(1);
+    expect(started("doomed")).toBe(false);
+    expect((await jobJson("doomed"))?.result?.error?.code).toBe("CANCELLED");
+  }, 60_000);
+
+  test("a running job is cancelled: its signal is aborted and the waiting submit gets CANCELLED within seconds", async () => {
+    const waiting = spawnDocctl(["submit", file({ handler: "nap", payload: { ms: 60_000 }, id: "long-1" }), "--json"], { env: env() });
+    await eventually(() => started("long-1"), 20_000, "long-1 to start");
+    await eventually(async () => (await jobJson("long-1"))?.state === "running", 15_000, "docctl job to show it running");
+    const c = await docctl(["cancel", "long-1"], { env: env() });
+    expect(c.stdout).toContain("long-1: running");
+    expect(await waiting.proc.exited).toBe(1);
+    const line = JSON.parse(waiting.output().trim().split("\n").find((l) => l.startsWith("{"))!);
+    expect(line.error.code).toBe("CANCELLED");
+    expect(log()).not.toMatch(/^long-1 end/m);
+    expect((await jobJson("long-1"))?.state).toBe("cancelled");
+    // no dead letter for a cancel
+    expect((await docctl(["dead", "ls", "--json"], { env: env() })).stdout).not.toContain("long-1");
+  }, 60_000);
+});
+
+describe("progress and state", () => {
+  test("progress reported by a handler is visible in docctl job while it runs, and in submit's output", async () => {
+    const sub = spawnDocctl(["submit", file({ handler: "steps", payload: { n: 6, ms: 700 }, id: "prog-1" })], { env: env() });
+    const seen = await eventually(async () => {
+      const j = await jobJson("prog-1");
+      return j?.state === "running" && j.progress?.done >= 1 ? j : undefined;
+    }, 20_000, "progress in docctl job");
+    expect(seen).toMatchObject({ state: "running", attempt: 1, progress: { total: 6 } });
+    expect(seen.worker).toBeString();
+    expect(seen.progress.message).toMatch(/^step \d$/);
+    expect(await sub.proc.exited).toBe(0);
+    expect(sub.output()).toMatch(/… prog-1 \[steps\] \d+% \(\d\/6\) step \d/);
+    const done = await jobJson("prog-1");
+    expect(done).toMatchObject({ state: "done", result: { value: 6 } });
+  }, 60_000);
+});
+
+describe("workflows", () => {
+  test("a 3-step chain through the CLI: each step gets the previous value, the result is the last step's", async () => {
+    const r = await docctl(["submit", file({ id: "ch-1", chain: [{ handler: "inc", payload: 1 }, { handler: "inc" }, { handler: "double" }] }), "--json"], { env: env() });
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout.trim());
+    expect(res).toMatchObject({ id: "ch-1", handler: "double", ok: true, value: 6 });
+    expect((await jobJson("ch-1"))?.state).toBe("done");
+    expect((await jobJson("ch-1-0"))?.result?.value).toBe(2);
+  }, 60_000);
+
+  test("a failed chain step fails the chain with WORKFLOW_FAILED naming the step", async () => {
+    const r = await docctl(["submit", file({ id: "ch-2", chain: [{ handler: "picky", payload: -1 }, { handler: "inc" }] }), "--json"], { env: env() });
+    expect(r.code).toBe(1);
+    const res = JSON.parse(r.stdout.trim());
+    expect(res).toMatchObject({ id: "ch-2", ok: false, error: { code: "WORKFLOW_FAILED" } });
+    expect(res.error.message).toContain(`chain step "ch-2-0" (picky) failed with NEGATIVE`);
+  }, 60_000);
+
+  test("a batch with then through the CLI: the reduce step gets the items' values in input order", async () => {
+    const r = await docctl(["submit", file({ id: "mr-1", handler: "inc", batch: [1, 2, 3, 4], then: { handler: "sum" } }), "--json"], { env: env() });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.id)).toEqual(["mr-1-0", "mr-1-1", "mr-1-2", "mr-1-3", "mr-1-then"]);
+    expect(lines.at(-1)).toMatchObject({ handler: "sum", ok: true, value: 2 + 3 + 4 + 5 });
+  }, 60_000);
+
+  test("a batch whose item fails: then does not run and its result says which item (failure policy fail)", async () => {
+    const r = await docctl(["submit", file({ id: "mr-2", handler: "picky", batch: [1, -2, 3], then: { handler: "sum" } }), "--json"], { env: env() });
+    expect(r.code).toBe(1);
+    const last = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+    expect(last).toMatchObject({ id: "mr-2-then", ok: false, error: { code: "WORKFLOW_FAILED" } });
+    expect(last.error.message).toContain("mr-2-1 (NEGATIVE)");
+    const r2 = await docctl(["submit", file({ id: "mr-3", handler: "picky", batch: [1, -2, 3], then: { handler: "sum", on_failure: "null" } }), "--json"], { env: env() });
+    expect(JSON.parse(r2.stdout.trim().split("\n").at(-1)!)).toMatchObject({ id: "mr-3-then", ok: true, value: 4 });
+  }, 60_000);
+
+  test("the library: chain, batchThen, delay, priority, progress events, job and cancel", async () => {
+    const client = new Client({ nats: nats.url });
+    try {
+      const c = await client.chain<number>([{ handler: "inc", payload: 10 }, { handler: "double" }, { handler: "inc" }], { id: "lib-ch" });
+      expect(c).toMatchObject({ ok: true, value: 23, id: "lib-ch" });
+      const mr = await client.batchThen<number>("double", [1, 2, 3], { handler: "sum" });
+      expect(mr.items.map((r) => r.value)).toEqual([2, 4, 6]);
+      expect(mr.then).toMatchObject({ ok: true, value: 12 });
+      const events: number[] = [];
+      const p = await client.submit<number>("steps", { n: 3, ms: 300 }, { priority: "high", onJobProgress: (e) => events.push(e.done ?? 0) });
+      expect(p.value).toBe(3);
+      expect(events.length).toBeGreaterThan(0);
+      const id = await client.enqueue("inc", 1, { delay: "10m" });
+      expect((await client.job(id))?.state).toBe("scheduled");
+      expect((await client.cancel(id))[0]).toMatchObject({ id, outcome: "cancelled" });
+      expect((await client.job(id))?.state).toBe("cancelled");
+      await expect(client.submit("inc", 1, { priority: "urgent" as never })).rejects.toThrow(/priority must be one of high, normal, low/);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+});
+
+describe("bad input is refused with a precise error, exit 2", () => {
+  const refused = async (body: unknown, re: RegExp) => {
+    const r = await docctl(["submit", file(body)], { env: env() });
+    expect(r.stderr).toMatch(re);
+    expect(r.code).toBe(2);
+  };
+  test("run_at in the past, a delay over the retention, an unknown priority, a chain step naming an unknown handler", async () => {
+    await refused({ handler: "inc", payload: 1, run_at: "2020-01-01T00:00:00Z" }, /job-\d+\.json:1:\d+: "run_at" 2020-01-01T00:00:00Z is in the past/);
+    await refused({ handler: "inc", payload: 1, run_at: "tomorrow" }, /"run_at" must be an ISO 8601 time with a zone/);
+    await refused({ handler: "inc", payload: 1, delay: "40d" }, /would wait 960h0m before it starts, longer than delayed jobs are kept \(720h0m/);
+    await refused({ handler: "inc", payload: 1, delay: "soon" }, /"delay": "soon" is not a duration/);
+    await refused({ handler: "inc", payload: 1, priority: "urgent" }, /"priority" must be one of "high", "normal", "low" \(got "urgent"\)/);
+    await refused({ chain: [{ handler: "inc", payload: 1 }, { handler: "incc" }] }, /unknown handler "incc"/);
+    await refused({ handler: "inc", batch: [1], then: { handler: "summ" } }, /unknown handler "summ"/);
+  });
+  test("a limit of 0, a bad rate, a bad cron expression or time zone", async () => {
+    const l = await docctl(["limit", "set", "nap", "--concurrency", "0"], { env: env() });
+    expect(l.code).toBe(2);
+    expect(l.stderr).toContain("--concurrency must be a whole number of at least 1 (got 0); a limit of 0 would stop the handler for good");
+    const r = await docctl(["limit", "set", "nap", "--rate", "fast"], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--rate "fast" is not a rate; use N/s or N/m`);
+    const job = file({ handler: "inc", payload: 1 });
+    const c = await docctl(["schedule", "add", "bad", "--cron", "61 * * * *", job], { env: env() });
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain(`--cron "61 * * * *" is not a cron expression`);
+    const z = await docctl(["schedule", "add", "bad", "--cron", "0 2 * * *", "--tz", "Europe/Pariss", job], { env: env() });
+    expect(z.code).toBe(2);
+    expect(z.stderr).toContain(`--tz "Europe/Pariss" is not a time zone`);
+    const ls = await docctl(["schedule", "ls", "--json"], { env: env() });
+    expect(ls.stdout).not.toContain("bad");
+  });
+});
