@@ -131,11 +131,14 @@ export class FontSet {
       width: (text) => lineWidth(text, stack, builtin),
       missing(text) {
         const out: string[] = [];
-        for (const ch of text) {
-          const cp = ch.codePointAt(0)!;
+        for (let i = 0; i < text.length; i++) {
+          const cp = text.codePointAt(i)!;
+          if (cp > 0xffff) i++;
+          if (cp === 0x0a || head.has(cp) || stack.some((f) => f.has(cp))) continue;
+          const ch = String.fromCodePoint(cp);
           // format characters (bidi marks, joiners, variation selectors) need no glyph of their own
-          if (/\p{Cf}|\p{Variation_Selector}/u.test(ch) || cp === 0x0a) continue;
-          if (!stack.some((f) => f.has(cp)) && !out.includes(ch)) out.push(ch);
+          if (/\p{Cf}|\p{Variation_Selector}/u.test(ch)) continue;
+          if (!out.includes(ch)) out.push(ch);
         }
         return out;
       },

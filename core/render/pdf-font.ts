@@ -165,8 +165,12 @@ async function cffSubset(face: FontFace, gids: number[]): Promise<{ bytes: Uint8
 
 /** A ToUnicode CMap from (cid, text) pairs; glyphs that stand for no text of their own are left out. */
 export function toUnicodeCMap(pairs: [number, string][]): string {
-  const hex4 = (n: number) => n.toString(16).padStart(4, "0");
-  const utf16 = (s: string) => Array.from({ length: s.length }, (_, i) => hex4(s.charCodeAt(i))).join("");
+  const hex4 = (n: number) => (n < 0x1000 ? (n < 0x100 ? (n < 0x10 ? "000" : "00") : "0") : "") + n.toString(16);
+  const utf16 = (s: string) => {
+    let h = "";
+    for (let i = 0; i < s.length; i++) h += hex4(s.charCodeAt(i));
+    return h;
+  };
   const entries = pairs.filter(([, t]) => t !== "" && t !== undefined).map(([c, t]) => `<${hex4(c)}> <${utf16(t)}>`);
   let body = "";
   for (let i = 0; i < entries.length; i += 100) {

@@ -199,14 +199,15 @@ function planTable(spec: TableSpec, index: number, data: unknown, defaults: type
 
   const colStyles = spec.columns.map((c) => resolveStyle(defaults, { ...c, maxWidth: c.width }));
   const gap = spec.rowGap ?? 2;
-  const cells: FittedText[][] = rowsValue.map((row, r) =>
-    spec.columns.map((c, j) => {
+  const cells: FittedText[][] = rowsValue.map((row, r) => {
+    const prefix = dataPathName("data", `${spec.rows}.${r}`);
+    const view = { ...(isRecord(row) ? row : {}), $row: r + 1 };
+    return spec.columns.map((c, j) => {
       const cw = `${where}.columns[${j}] (row ${r + 1})`;
-      const view = { ...(isRecord(row) ? row : {}), $row: r + 1 };
-      const text = c.field === "$row" ? String(r + 1) : sourceText(c, view, dataPathName("data", `${spec.rows}.${r}`), cw, row, locale);
+      const text = c.field === "$row" ? String(r + 1) : sourceText(c, view, prefix, cw, row, locale);
       return fitChecked(text, colStyles[j], metrics, cw, c);
-    }),
-  );
+    });
+  });
   const heights = cells.map((row) => Math.max(spec.minRowHeight ?? 0, ...row.map((c) => c.height)) + gap);
 
   const afterStyles = (spec.after ?? []).map((a) => resolveStyle(defaults, a));
