@@ -35,7 +35,8 @@ retired long ago do not pile up here. It is only hidden: \`docctl handlers\` sti
 jobs are still accepted.
 
 Options:
-  --json                one JSON object {workers, handlers, warnings} instead of tables
+  --json                one JSON object {workers, handlers, forgotten, warnings} instead of tables
+                        (forgotten: the names of the handlers left out)
   --forget-after DUR    leave out handlers idle and workerless this long (default 7d)
 
 Exit codes: 0 shown, 2 bad usage or a named WORKER is not live, 4 NATS unreachable.
@@ -62,14 +63,16 @@ Examples:
         workers = workers.filter((w) => ctx.positionals.includes(w.id));
       }
       const now = Date.now();
-      const lags: (StatusLag & { workers: string[] })[] = (await handlerOverview(nc))
-        .filter((h) => !isForgotten(h, now, forgetAfterMs))
+      const overview = await handlerOverview(nc);
+      const forgotten = overview.filter((h) => isForgotten(h, now, forgetAfterMs)).map((h) => h.name);
+      const lags: (StatusLag & { workers: string[] })[] = overview
+        .filter((h) => !forgotten.includes(h.name))
         .map((h) => ({ handler: h.name, pending: h.pending, ackPending: h.in_flight, lag: h.lag, workers: h.workers }));
       // Data-loss risks of the server and streams in use (old server, unreplicated streams): on stderr.
       const warnings = await durabilityWarnings(await jetstreamManager(nc), nc.info?.version ?? "");
       for (const w of warnings) note(yellow(`warning: ${w}`));
-      if (ctx.values.json) console.log(JSON.stringify({ workers, handlers: lags, warnings }, null, 2));
-      else console.log(renderStatus(workers, lags, Date.now()));
+      if (ctx.values.json) console.log(JSON.stringify({ workers, handlers: lags, forgotten, warnings }, null, 2));
+      else console.log(renderStatus(workers, lags, Date.now(), { count: forgotten.length, afterMs: forgetAfterMs }));
       return 0;
     } finally {
       await nc.close();
@@ -78,7 +81,7 @@ Examples:
 };
 
 /** The human-readable status: a block per worker, then the handler lag table. */
-export function renderStatus(workers: PresenceV1[], lags: StatusLag[], now: number): string {
+export function renderStatus(workers: PresenceV1[], lags: StatusLag[], now: number, hidden = { count: 0, afterMs: 0 }): string {
   const out: string[] = [];
   if (!workers.length) out.push("No live workers. Start one with `docctl worker`.");
   for (const w of workers) {
@@ -113,7 +116,10 @@ export function renderStatus(workers: PresenceV1[], lags: StatusLag[], now: numb
   }
   if (lags.length) {
     out.push(...table(["HANDLER", "WAITING", "IN FLIGHT", "LAG"], lags.map((l) => [l.handler, String(l.pending), String(l.ackPending), String(l.lag)])));
-  } else out.push("No handler consumers yet (a worker creates them when it starts).");
+  } else if (!hidden.count) out.push("No handler consumers yet (a worker creates them when it starts).");
+  if (hidden.count) {
+    out.push(`${hidden.count} handler(s) idle and without a worker for over ${formatDuration(hidden.afterMs)} not shown (--forget-after; docctl handlers lists them all)`);
+  }
   return out.join("\n").trimEnd();
 }
 

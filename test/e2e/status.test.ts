@@ -38,7 +38,10 @@ test("a handler idle and workerless beyond --forget-after is left out; one with 
   expect(await names("1ms")).toEqual(["busy"]);
   const text = await docctl(["status", "--forget-after", "1ms", "--nats", ns.url]);
   expect(text.stdout).toMatch(/^busy\s+1\s+0\s+1$/m);
-  expect(text.stdout).not.toContain("retired");
+  expect(text.stdout).not.toMatch(/^retired/m);
+  expect(text.stdout).toContain("1 handler(s) idle and without a worker for over 1ms not shown (--forget-after; docctl handlers lists them all)");
+  const json = await docctl(["status", "--json", "--forget-after", "1ms", "--nats", ns.url]);
+  expect(JSON.parse(json.stdout).forgotten).toEqual(["retired"]);
   // only hidden: docctl handlers still lists it
   const h = await docctl(["handlers", "--json", "--nats", ns.url]);
   expect((JSON.parse(h.stdout).handlers as HandlerOverview[]).map((x) => x.name)).toContain("retired");
