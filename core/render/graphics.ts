@@ -9,6 +9,8 @@ import { num, type GraphicsWriter } from "./stamp.ts";
 
 /** Largest image accepted from the data (decoded bytes). */
 export const MAX_DATA_IMAGE_BYTES = 10 * 1024 * 1024;
+/** Most pixels a PNG may have: decoding allocates 4 bytes per pixel, and a few kB of PNG can claim gigapixels. */
+export const MAX_IMAGE_PIXELS = 40_000_000;
 
 type Embedder = PngEmbedder | JpegEmbedder;
 const images = new Map<string, Promise<Embedder>>();
@@ -49,6 +51,12 @@ async function embedder(key: string, bytes: Uint8Array, where: string): Promise<
   }
   const type = imageType(bytes);
   if (!type) throw renderError("BAD_FIELD_VALUE", `${where}: not a PNG or JPEG image`);
+  if (type === "png" && bytes.length >= 24) {
+    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const [w, h] = [v.getUint32(16), v.getUint32(20)];
+    if (w * h > MAX_IMAGE_PIXELS)
+      throw renderError("BAD_FIELD_VALUE", `${where}: the PNG claims ${w}×${h} pixels, more than ${MAX_IMAGE_PIXELS / 1e6} million; make it smaller`);
+  }
   e = (type === "png" ? PngEmbedder.for(bytes) : JpegEmbedder.for(bytes)).catch((err) => {
     images.delete(key);
     throw renderError("BAD_FIELD_VALUE", `${where}: the ${type.toUpperCase()} image cannot be read: ${(err as Error).message}`, { cause: err });

@@ -42,7 +42,7 @@ function refuse(source: string, key: keyof TemplateLimits, what: string, limit: 
   throw renderError("BAD_BASE_PDF", `${source} refused: ${what}, over the limit ${NAMES[key]} = ${limit} (raise it if this template is genuine)`);
 }
 
-const mb = (n: number) => `${Math.round((n / 1024 / 1024) * 10) / 10} MB`;
+const mb = (n: number) => (n < 1024 * 1024 ? `${n} bytes` : `${Math.round((n / 1024 / 1024) * 10) / 10} MB`);
 
 /** Throws BAD_BASE_PDF naming the limit and its value when the base PDF exceeds one. */
 export async function checkBasePdf(bytes: Uint8Array, source = "base PDF", limits: Partial<TemplateLimits> = {}): Promise<void> {

@@ -108,6 +108,18 @@ describe("graphics in layouts", () => {
     expect(img.length).toBeGreaterThan(0);
   });
 
+  test("a JPEG from the data is embedded as it is (DCT), not re-encoded", async () => {
+    // a JPEG made by an independent tool: pdftoppm rasterising a page with a logo on it
+    const withLogo = await write("for-jpeg.pdf", (await renderLayout(await makeBasePdf(1), { fields: [{ kind: "image", asset: "l", page: 1, x: 0, y: 0, width: 100, height: 100 }] }, {}, { assets: new Map([["l", logoPng(64)]]), assetKey: "jpeg" })).bytes);
+    expect((await run(["pdftoppm", "-r", "20", "-jpeg", "-singlefile", withLogo, join(tmp.path, "photo")])).code).toBe(0);
+    const jpeg = await Bun.file(join(tmp.path, "photo.jpg")).bytes();
+    const layout: Layout = { fields: [{ kind: "image", field: "photo", page: 1, x: 40, y: 300, width: 120, height: 160 }] };
+    const pdf = await write("jpeg.pdf", (await renderLayout(await makeBasePdf(1), layout, { photo: `data:image/jpeg;base64,${Buffer.from(jpeg).toString("base64")}` })).bytes);
+    await qpdfCheck(pdf);
+    const cols = (await run(["pdfimages", "-list", pdf])).stdout.trim().split("\n").slice(2).map((r) => r.trim().split(/\s+/));
+    expect(cols.map((c) => [c[2], c[8]])).toEqual([["image", "jpeg"]]);
+  });
+
   test("fit: contain keeps it all inside, cover fills the box (clipped), fill stretches", () => {
     const box = { x: 0, y: 0, w: 200, h: 100 };
     expect(fitImage(64, 64, box, "contain")).toEqual({ x: 50, y: 0, w: 100, h: 100, clip: false });
