@@ -79,7 +79,9 @@ Options:
   --state S     only this state: ${JOB_STATES.join(", ")}
   --handler H   only this job type
   --limit N     at most N jobs per state (default 100)
-  --json        one JSON line per job`,
+  --json        one JSON line per job
+
+Exit codes: 0 listed (also when there are none), 2 bad usage, 4 NATS unreachable.`,
   options: { state: { type: "string", check: oneOf(...JOB_STATES) }, handler: { type: "string", check: token }, limit: { type: "string", check: count(1) }, json: { type: "boolean" } },
   async run(ctx) {
     const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl jobs"));

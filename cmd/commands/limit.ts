@@ -25,7 +25,9 @@ rm    lift every limit of HANDLER
 Options:
   --concurrency N   jobs running at once, fleet-wide (at least 1)
   --rate N/s|N/m    starts per second or per minute, fleet-wide
-  --json            ls: one JSON line per limit`,
+  --json            ls: one JSON line per limit
+
+Exit codes: 0 done, 1 rm of a handler without limits, 2 bad usage, 4 NATS unreachable.`,
   options: { concurrency: { type: "string" }, rate: { type: "string" }, json: { type: "boolean" } },
   positionals: true,
   async run(ctx) {

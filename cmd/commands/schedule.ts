@@ -31,7 +31,9 @@ Options:
   --tz ZONE     the cron expression's time zone (IANA, e.g. Europe/Paris; default UTC)
   --every DUR   fire every DUR (at least 1s), counted from when the schedule was added
   --create      accept handlers the fleet does not know yet
-  --json        ls: one JSON line per schedule`,
+  --json        ls: one JSON line per schedule
+
+Exit codes: 0 done, 1 rm of a schedule that does not exist, 2 bad usage or job file, 4 NATS unreachable.`,
   options: { cron: { type: "string" }, tz: { type: "string" }, every: { type: "string" }, create: { type: "boolean" }, json: { type: "boolean" } },
   positionals: true,
   async run(ctx) {
