@@ -1,0 +1,156 @@
+// The pure decisions of job control: which priority a slot takes, rate spacing, schedule ticks and the
+// missed-tick policy, progress normalisation, job-file forms and the wire checks of the new fields.
+import { describe, expect, test } from "bun:test";
+import { FAIRNESS_EVERY, pickPriority } from "../../core/runtime/worker/priority.ts";
+import { nextRateStart, parseRate } from "../../core/runtime/worker/limit-policy.ts";
+import { progressOf } from "../../core/runtime/worker/progress.ts";
+import { cronProblem, jobFileForTick, latestTick, nextTick, tickDecision, tickId } from "../../core/runtime/client/schedule-ticks.ts";
+import { parseJobFile } from "../../core/runtime/client/jobfile.ts";
+import { decodeJob, encodeValue } from "../../core/runtime/protocol/codec.ts";
+import { prioritySubject, priorityConsumer } from "../../core/runtime/protocol/subjects.ts";
+import { lagReading } from "../../core/runtime/client/lag.ts";
+
+describe("priorities", () => {
+  test("a free slot takes high before normal before low", () => {
+    expect(pickPriority({ high: true, normal: true, low: true }, 0).priority).toBe("high");
+    expect(pickPriority({ high: false, normal: true, low: true }, 0).priority).toBe("normal");
+    expect(pickPriority({ high: false, normal: false, low: true }, 0).priority).toBe("low");
+  });
+
+  test("low is not starved: after FAIRNESS_EVERY starts passing it over, the lowest waiting goes next", () => {
+    let streak = 0;
+    const picks: string[] = [];
+    for (let i = 0; i < 2 * (FAIRNESS_EVERY + 1); i++) {
+      const c = pickPriority({ high: true, normal: false, low: true }, streak);
+      streak = c.streak;
+      picks.push(c.priority);
+    }
+    expect(picks.filter((p) => p === "low")).toHaveLength(2);
+    expect(picks.indexOf("low")).toBe(FAIRNESS_EVERY);
+  });
+
+  test("subjects and consumers: normal keeps the v1 subject", () => {
+    expect(prioritySubject("pdf")).toBe("docctl.tasks.pdf");
+    expect(prioritySubject("pdf", "high")).toBe("docctl.tasks.pdf.high");
+    expect(priorityConsumer("pdf", "low")).toBe("docctl_low-pdf");
+    expect(priorityConsumer("pdf", "normal")).toBe("docctl-pdf");
+  });
+
+  test("a handler's lag sums its three priority consumers", () => {
+    const l = lagReading(
+      [
+        { name: "docctl-pdf", num_pending: 2, num_ack_pending: 1 },
+        { name: "docctl_high-pdf", num_pending: 3, num_ack_pending: 0 },
+        { name: "docctl_low-pdf", num_pending: 4, num_ack_pending: 1 },
+      ],
+      {},
+    );
+    expect(l.handlers).toHaveLength(1);
+    expect(l.total).toBe(11);
+  });
+});
+
+describe("rate limits", () => {
+  test("starts are spaced per_ms/count apart, so no window of per_ms holds more than count", () => {
+    const rate = parseRate("5/s")!;
+    expect(rate).toEqual({ count: 5, per_ms: 1000 });
+    let next = 0;
+    const starts: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const r = nextRateStart(next, 1000, rate); // everyone asks at t=1000
+      starts.push(r.startAt);
+      next = r.next;
+    }
+    for (let i = 0; i + 5 < starts.length; i++) expect(starts[i + 5]! - starts[i]!).toBeGreaterThanOrEqual(1000);
+    expect(parseRate("100/m")).toEqual({ count: 100, per_ms: 60_000 });
+    expect(parseRate("0/s")).toBeUndefined();
+    expect(parseRate("fast")).toBeUndefined();
+  });
+});
+
+describe("schedules", () => {
+  const created = Date.UTC(2030, 0, 1, 0, 0, 0);
+  test("every: ticks counted from the schedule's creation", () => {
+    const s = { every_ms: 600_000, created_at: created };
+    expect(latestTick(s, created + 5 * 60_000)).toBeUndefined();
+    expect(latestTick(s, created + 25 * 60_000)).toBe(created + 20 * 60_000);
+    expect(nextTick(s, created + 25 * 60_000)).toBe(created + 30 * 60_000);
+  });
+
+  test("cron in a time zone: 0 2 * * * in Europe/Paris is 01:00 UTC in winter", () => {
+    const s = { cron: "0 2 * * *", tz: "Europe/Paris", created_at: created };
+    expect(new Date(latestTick(s, Date.UTC(2030, 0, 2, 12))!).toISOString()).toBe("2030-01-02T01:00:00.000Z");
+    expect(new Date(nextTick(s, Date.UTC(2030, 0, 2, 12))!).toISOString()).toBe("2030-01-03T01:00:00.000Z");
+  });
+
+  test("missed ticks: only the latest is fired, and only within the catch-up window; a tick fires once per manager", () => {
+    const s = { every_ms: 60_000, created_at: created };
+    const catchUp = 14 * 60_000;
+    // back after an outage of an hour: the latest tick is 30 s old → fired; the 59 before it are not
+    expect(tickDecision(s, created + 60 * 60_000 + 30_000, created + 60_000, catchUp)).toEqual({ fire: created + 60 * 60_000 });
+    // the same tick again: nothing
+    expect(tickDecision(s, created + 60 * 60_000 + 31_000, created + 60 * 60_000, catchUp)).toEqual({});
+    // a daily schedule whose tick passed 3 hours ago while no manager ran: skipped
+    const daily = { cron: "0 2 * * *", created_at: created };
+    expect(tickDecision(daily, Date.UTC(2030, 0, 2, 5), undefined, catchUp)).toEqual({ tooOld: Date.UTC(2030, 0, 2, 2) });
+  });
+
+  test("tick ids are fixed by schedule and tick, and go into every form of job file", () => {
+    expect(tickId("nightly", 1000)).toBe("sched-nightly-1000");
+    expect(JSON.parse(jobFileForTick({ handler: "echo", payload: 1, id: "x" }, "b"))).toMatchObject({ id: "b" });
+    expect(JSON.parse(jobFileForTick([{ handler: "echo", payload: 1 }, { handler: "echo", payload: 2 }], "b")).map((j: { id: string }) => j.id)).toEqual(["b-0", "b-1"]);
+  });
+
+  test("bad cron expressions and time zones are named", () => {
+    expect(cronProblem("0 2 * * *", "Europe/Paris")).toBeUndefined();
+    expect(cronProblem("*/5 * * * * *")).toBeUndefined();
+    expect(cronProblem("99 * * * *")).toContain(`--cron "99 * * * *" is not a cron expression`);
+    expect(cronProblem("0 2 * * *", "Mars/Olympus")).toContain(`--tz "Mars/Olympus" is not a time zone`);
+  });
+});
+
+describe("progress", () => {
+  test("a fraction or done/total, clamped; nonsense is a TypeError", () => {
+    expect(progressOf(0.4)).toEqual({ fraction: 0.4 });
+    expect(progressOf(7)).toEqual({ fraction: 1 });
+    expect(progressOf({ done: 3, total: 4, message: "page 3" })).toEqual({ done: 3, total: 4, message: "page 3", fraction: 0.75 });
+    expect(() => progressOf(NaN)).toThrow(TypeError);
+    expect(() => progressOf({ done: -1 })).toThrow(/"done" must be a number of at least 0/);
+  });
+});
+
+describe("job files", () => {
+  test("a chain: step ids <chain>-<i>, the last one is the chain's id, later steps travel with the first", () => {
+    const plan = parseJobFile(JSON.stringify({ id: "c", chain: [{ handler: "a", payload: 1 }, { handler: "b" }, { handler: "c", payload: 2 }] }), "f");
+    const [first] = [...plan.jobs];
+    expect(plan.kind).toBe("chain");
+    expect(plan.handlers.sort()).toEqual(["a", "b", "c"]);
+    expect(first).toMatchObject({ id: "c-0", handler: "a", payload: 1, resultId: "c" });
+    expect(first!.next).toEqual([{ id: "c-1", handler: "b" }, { id: "c", handler: "c", payload: 2 }]);
+  });
+
+  test("a batch with then: every item carries the reduce step, whose result is waited for last", () => {
+    const plan = parseJobFile(JSON.stringify({ id: "m", handler: "inc", batch: [1, 2], then: { handler: "sum", on_failure: "null" } }), "f");
+    const jobs = [...plan.jobs];
+    expect(jobs.map((j) => j.id)).toEqual(["m-0", "m-1", "m-then"]);
+    expect(jobs[0]!.then).toEqual({ handler: "sum", on_failure: "null", id: "m-then", count: 2 });
+    expect(jobs[2]!.virtual).toBe(true);
+  });
+
+  test("delay, run_at and priority errors say where", () => {
+    expect(() => parseJobFile(`{"handler":"a","payload":1,"priority":"asap"}`, "j.json")).toThrow(`j.json:1:39: "priority" must be one of "high", "normal", "low" (got "asap")`);
+    expect(() => parseJobFile(`{"handler":"a","payload":1,"delay":"1x"}`, "j.json")).toThrow(/j\.json:1:36: "delay": "1x" is not a duration/);
+    expect(() => parseJobFile(`{"handler":"a","payload":1,"delay":"1s","run_at":"2099-01-01T00:00:00Z"}`, "j.json")).toThrow(`give "delay" or "run_at", not both`);
+    expect(() => parseJobFile(`{"chain":[]}`, "j.json")).toThrow(`"chain" is empty`);
+    expect(() => parseJobFile(`{"handler":"a","batch":[1],"then":{"handler":"s","on_failure":"skip"}}`, "j.json")).toThrow(`"on_failure" must be "fail"`);
+    expect(parseJobFile(`{"handler":"a","payload":1,"delay":"90s","priority":"high"}`, "j.json")).toMatchObject({ longestDelayMs: 90_000 });
+  });
+
+  test("the wire: a mistyped job-control field from a foreign client is a BAD_MESSAGE with the field named", () => {
+    const base = { v: 1, id: "a", batch: "a", handler: "h", payload: 1, submitted_at: 1 };
+    expect(decodeJob(encodeValue({ ...base, priority: "urgent" }))).toEqual({ ok: false, problem: `field "priority" must be one of high, normal, low, got "urgent"` });
+    expect(decodeJob(encodeValue({ ...base, next: [{ id: "x y", handler: "h" }] })).ok).toBe(false);
+    expect(decodeJob(encodeValue({ ...base, then: { id: "t", handler: "h", count: 0 } }))).toEqual({ ok: false, problem: `field "then".count must be a positive integer, got 0` });
+    expect(decodeJob(encodeValue({ ...base, priority: "high", run_at: 5, next: [{ id: "b", handler: "h" }] })).ok).toBe(true);
+  });
+});
