@@ -21,7 +21,12 @@ FILE (or - for standard input) holds one of:
   jobs        [{"handler": ..., "payload": ...}, ...]
   a batch     {"handler": "title", "batch": [payload, payload, ...], "id"?: "..."}
               (map-reduce: results come back in input order)
-Optional on each: "timeout_ms" (one attempt's limit), "attempts" (before a dead letter).
+  a chain     {"chain": [{"handler": ..., "payload": ...}, {"handler": ...}], "id"?: "..."}
+              (a step without "payload" gets the previous step's value; the result is the last step's)
+Optional on each: "timeout_ms" (one attempt's limit), "attempts" (before a dead letter),
+"delay" ("30s", "10m") or "run_at" (ISO 8601 with a zone), "priority" ("high", "normal", "low").
+A batch may add "then": {"handler": "sum", "on_failure"?: "fail"|"null"}: run once on the array of
+the items' values. Running jobs' ctx.progress() moves the bar (see docs/jobs.md).
 Re-submitting the same ids inside the duplicate window (15 min) does not run the jobs again:
 their stored results are returned.
 
