@@ -2,6 +2,7 @@
 import type { Command } from "../command.ts";
 import { shownValue, type Setting } from "../settings.ts";
 import { ConfigError } from "../../core/runtime/protocol/errors.ts";
+import { urlHasSecret, workerCredentials, type WorkerCredentials } from "../../core/scaler/credentials.ts";
 
 export const command: Command = {
   name: "config",
@@ -33,7 +34,8 @@ Exit codes: 0 all values valid, 2 a value is not allowed, an unknown --section, 
     const problems = report.problemsOf(rows);
     if (ctx.values.json) {
       const settings = rows.map((s) => ({ section: s.section || "global", key: s.key, value: shownValue(s), source: s.source, where: s.where ?? null }));
-      console.log(JSON.stringify({ file: report.file ?? null, settings, problems }, null, 2));
+      const credentials = want === undefined || want === "global" || want === "manager" ? credentialsOf(report.settings) : undefined;
+      console.log(JSON.stringify({ file: report.file ?? null, settings, problems, ...(credentials ? { credentials } : {}) }, null, 2));
       for (const p of problems) console.error(`docctl config: ${p}`);
       return problems.length ? 2 : 0;
     }
@@ -47,10 +49,36 @@ Exit codes: 0 all values valid, 2 a value is not allowed, an unknown --section, 
       }
       console.log(`${s.key.padEnd(width)} = ${fmt(s).padEnd(28)} # ${origin(s)}`);
     }
+    if (want === undefined || want === "global" || want === "manager") {
+      const c = credentialsOf(report.settings);
+      console.log(`\n# credentials\n# NATS, this host: ${c.nats}\n# workers the manager starts: ${c.workers.mode}`);
+      for (const w of c.workers.warnings) console.log(`# WARNING: ${w}`);
+      for (const w of c.workers.warnings) console.error(`docctl config: warning: ${w}`);
+    }
     for (const p of problems) console.error(`docctl config: ${p}`);
     return problems.length ? 2 : 0;
   },
 };
+
+/** Which NATS credentials this host uses, and which the manager's workers would (and whether a secret would travel in user data). */
+export function credentialsOf(settings: Setting[]): { nats: string; workers: WorkerCredentials } {
+  const get = (section: string, key: string) => {
+    const v = settings.find((s) => s.section === section && s.key === key)?.value;
+    return typeof v === "string" && v !== "" ? v : undefined;
+  };
+  const url = get("", "nats") ?? "nats://127.0.0.1:4222";
+  const auth = get("", "nats-creds") ? "creds" : get("", "nats-nkey") ? "nkey" : get("", "nats-user") ? "user" : get("", "nats-token") ? "token" : undefined;
+  const nats =
+    auth === "creds" ? `the .creds file ${get("", "nats-creds")}`
+    : auth === "nkey" ? `the NKey seed file ${get("", "nats-nkey")}`
+    : auth === "user" ? `user ${get("", "nats-user")} with a password`
+    : auth === "token" ? "a token"
+    : urlHasSecret(url) ? "the credentials in the NATS URL"
+    : "none";
+  const provider = get("manager", "provider") === "digitalocean" ? "digitalocean" : "local";
+  const workers = workerCredentials({ provider, workerNatsUrl: get("manager", "worker-nats") ?? url, workerCreds: get("manager", "worker-creds"), managerAuth: auth as never });
+  return { nats, workers };
+}
 
 function fmt(s: Setting): string {
   const v = shownValue(s);

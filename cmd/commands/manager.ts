@@ -66,6 +66,9 @@ DigitalOcean (--provider digitalocean):
   --ssh-key ID|FP       SSH key to install (repeatable)
   --tag TAG             extra tag (repeatable); every droplet also carries ${WORKER_TAG}, and only
                         droplets with that tag are ever listed or deleted
+  --worker-creds PATH   a least-privilege .creds file baked into the snapshot at PATH: the droplets'
+                        worker.env names it (DOCCTL_NATS_CREDS) and no secret travels in user data.
+                        A password in --worker-nats would: the manager warns (docs/deploy.md)
   --do-api-url URL      API origin (default https://api.digitalocean.com)
   --do-token-file FILE  read the API token from FILE (default: env DIGITALOCEAN_TOKEN); never logged
 
@@ -103,6 +106,7 @@ Examples:
     "http-host": { type: "string", multiple: true },
     "do-api-url": { type: "string", check: httpUrl },
     "do-token-file": { type: "string" },
+    "worker-creds": { type: "string" },
   },
   verbatim: ["worker-args"],
   async run(ctx) {
@@ -178,6 +182,7 @@ export function managerConfig(ctx: CommandContext): ScalerConfig {
       sshKeys: list("ssh-key"),
       tags: list("tag"),
       workerArgs,
+      workerCreds: str("worker-creds"),
       bootTimeoutMs: dur("boot-timeout", digitalOceanDefaults.bootTimeoutMs),
       drain: { ...drainDefaults, timeoutMs: drainMs },
     },

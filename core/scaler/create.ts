@@ -2,6 +2,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../runtime/protocol/errors.ts";
+import { workerCredentials } from "./credentials.ts";
 import { drainDefaults } from "../runtime/client/fleet.ts";
 import { Manager, managerDefaults, type ManagerOptions } from "./manager.ts";
 import { policyDefaults } from "./policy.ts";
@@ -45,6 +46,9 @@ export function createManager(cfg: ScalerConfig, nc: NatsConnection, log: Scaler
   } else if (cfg.provider === "digitalocean") {
     const token = cfg.doToken ?? readToken(cfg.doTokenFile) ?? process.env.DIGITALOCEAN_TOKEN ?? "";
     if (!token) throw new ConfigError("no DigitalOcean token: set DIGITALOCEAN_TOKEN or pass --do-token-file FILE", "do-token-file");
+    const creds = workerCredentials({ provider: "digitalocean", workerNatsUrl: workerNats, workerCreds: cfg.digitalocean?.workerCreds });
+    log.info(`worker credentials: ${creds.mode}`);
+    for (const w of creds.warnings) log.warn(`WARNING: ${w}`);
     if (/^nats:\/\/(127\.|localhost)/.test(workerNats)) {
       log.warn(`droplets will connect to ${workerNats}, which is this machine's loopback: pass --worker-nats with an address they can reach`);
     }

@@ -1,5 +1,6 @@
 // The droplet user data: valid cloud-config YAML, the worker named after its droplet, unsafe values refused.
 import { expect, test } from "bun:test";
+import { workerCredentials } from "../../core/scaler/credentials.ts";
 import { renderCloudInit } from "../../core/scaler/providers/cloud-init.ts";
 
 test("renders valid cloud-config that starts `docctl worker` against the given NATS as do-<droplet id>", () => {
@@ -18,4 +19,22 @@ test("a NATS URL or worker argument that would break the unit or the shell is re
   expect(() => renderCloudInit({ natsUrl: "nats://x:4222\nExecStartPre=/bin/evil" })).toThrow("not a plain URL");
   expect(() => renderCloudInit({ natsUrl: "nats://$(reboot)" })).toThrow("not a plain URL");
   expect(() => renderCloudInit({ natsUrl: "nats://10.0.0.7:4222", workerArgs: ["; rm -rf /"] })).toThrow("unsafe");
+});
+
+test("--worker-creds: worker.env names a .creds file baked into the image; no secret in the user data", () => {
+  const text = renderCloudInit({ natsUrl: "nats://10.0.0.2:4222", credsPath: "/etc/docctl/worker.creds" });
+  const doc = Bun.YAML.parse(text) as { write_files: { path: string; content: string }[] };
+  expect(doc.write_files.find((f) => f.path === "/etc/docctl/worker.env")!.content).toBe("DOCCTL_NATS_URL=nats://10.0.0.2:4222\nDOCCTL_NATS_CREDS=/etc/docctl/worker.creds\n");
+  expect(() => renderCloudInit({ natsUrl: "nats://10.0.0.2:4222", credsPath: "worker.creds; reboot" })).toThrow("--worker-creds must be an absolute path");
+});
+
+test("which credentials droplets get, and a warning when a password would travel in user data", () => {
+  const baked = workerCredentials({ provider: "digitalocean", workerNatsUrl: "nats://10.0.0.2:4222", workerCreds: "/etc/docctl/worker.creds" });
+  expect(baked.mode).toContain("/etc/docctl/worker.creds baked into the image");
+  expect(baked.warnings).toEqual([]);
+  const inUrl = workerCredentials({ provider: "digitalocean", workerNatsUrl: "nats://worker:s3cret@10.0.0.2:4222" });
+  expect(inUrl.warnings.join()).toContain("would travel in every droplet's cloud-init user data");
+  expect(inUrl.warnings.join()).not.toContain("s3cret");
+  expect(workerCredentials({ provider: "digitalocean", workerNatsUrl: "nats://10.0.0.2:4222" }).mode).toContain("/etc/docctl/docctl.env");
+  expect(workerCredentials({ provider: "local", workerNatsUrl: "nats://u:p@127.0.0.1:4222" }).warnings).toEqual([]);
 });

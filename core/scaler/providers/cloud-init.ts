@@ -13,6 +13,8 @@ export interface CloudInitValues {
   natsUrl: string;
   /** extra `docctl worker` arguments, e.g. ["--procs", "3"] */
   workerArgs?: string[];
+  /** a .creds file already on the image (baked into the snapshot), named in worker.env: the secret never travels */
+  credsPath?: string;
   /** override the template text (tests, custom images) */
   template?: string;
 }
@@ -24,7 +26,13 @@ export function renderCloudInit(v: CloudInitValues): string {
     if (!/^[\w@%+=:,./-]+$/.test(a)) throw new Error(`worker argument ${JSON.stringify(a)} has characters that are unsafe in a unit file`);
     return a;
   });
+  if (v.credsPath !== undefined && !/^\/[\w@%+=:,./-]+$/.test(v.credsPath)) {
+    throw new Error(`--worker-creds must be an absolute path of plain characters on the droplet (got ${JSON.stringify(v.credsPath)})`);
+  }
+  // worker.env's content is a YAML block: the extra line keeps its indentation
+  const creds = v.credsPath ? `\n      DOCCTL_NATS_CREDS=${v.credsPath}` : "";
   return (v.template ?? template)
+    .replace("DOCCTL_NATS_URL={{NATS_URL}}", `DOCCTL_NATS_URL=${v.natsUrl}${creds}`)
     .replaceAll("{{NATS_URL}}", v.natsUrl)
     .replaceAll("{{WORKER_NAME}}", DROPLET_WORKER_NAME)
     .replaceAll("{{WORKER_ARGS}}", args.join(" "))

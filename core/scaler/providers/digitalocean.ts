@@ -28,6 +28,8 @@ export interface DigitalOceanOptions {
   natsUrl: string;
   /** extra `docctl worker` arguments for the droplets */
   workerArgs: string[];
+  /** a .creds file baked into the image, named in the droplet's worker.env (--worker-creds) */
+  workerCreds?: string;
   /** a droplet still `new` after this long is deleted and reported, ms */
   bootTimeoutMs: number;
   /** how scale-down waits for a droplet's in-flight jobs */
@@ -102,7 +104,7 @@ export class DigitalOceanProvider implements Provider {
   async create(n: number): Promise<Server[]> {
     if (n <= 0) return [];
     const image = await this.resolveImage();
-    const userData = renderCloudInit({ natsUrl: this.opts.natsUrl, workerArgs: this.opts.workerArgs });
+    const userData = renderCloudInit({ natsUrl: this.opts.natsUrl, workerArgs: this.opts.workerArgs, credsPath: this.opts.workerCreds });
     const stamp = Date.now().toString(36);
     const out: Server[] = [];
     // the API creates at most 10 droplets per call
