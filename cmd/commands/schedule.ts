@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "../command.ts";
 import { natsOptionsFrom } from "../options.ts";
+import { duration } from "../checks.ts";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { InputError } from "../../core/runtime/protocol/errors.ts";
 import { parseDuration } from "../../core/runtime/util/duration.ts";
@@ -34,7 +35,7 @@ Options:
   --json        ls: one JSON line per schedule
 
 Exit codes: 0 done, 1 rm of a schedule that does not exist, 2 bad usage or job file, 4 NATS unreachable.`,
-  options: { cron: { type: "string" }, tz: { type: "string" }, every: { type: "string" }, create: { type: "boolean" }, json: { type: "boolean" } },
+  options: { cron: { type: "string" }, tz: { type: "string" }, every: { type: "string", check: duration }, create: { type: "boolean" }, json: { type: "boolean" } },
   positionals: true,
   async run(ctx) {
     const [verb, name, file] = ctx.positionals;

@@ -30,7 +30,7 @@ describe("reading docctl.toml", () => {
       /^docctl\.toml:7: \[worker\] concurency: unknown key \(known: .*\bconcurrency, handlers, plugins\b.*\back-wait\b/,
     );
     expect(() => check(`[wroker]\nconcurrency = 8\n`)).toThrow(/^docctl\.toml:1: \[wroker\]: unknown section \(known: up, worker, .*submit/);
-    expect(() => check(`concurrency = 8\n`)).toThrow(/docctl\.toml:1: concurrency: unknown key .*is an option of \[up\], \[worker\]: put it in that section/);
+    expect(() => check(`concurrency = 8\n`)).toThrow(/docctl\.toml:1: concurrency: unknown key .*is an option of \[up\], \[worker\](, \[\w+\])*: put it in that section/);
     expect(() => check(`[worker]\nnats = "x"\n`)).toThrow(/"nats" is a global setting: put it at the top/);
     expect(() => check(`config = "other.toml"\n`)).toThrow(/config: unknown key/);
   });
