@@ -14,6 +14,7 @@ import { formatDuration } from "../util/duration.ts";
 import { natsPublishBackoff, retrying } from "../util/backoff.ts";
 import { ensureStreams, topologyDefaults, type TopologyOptions } from "../nats/topology.ts";
 import { knownHandlerNames } from "../nats/handlers.ts";
+import { JetStreamPublisher } from "../nats/publisher.ts";
 
 export interface SubmitOptions {
   /** wait for the results (default true); false = fire and forget */
@@ -232,6 +233,8 @@ class Run implements BatchRun {
   private poller?: ReturnType<typeof setInterval>;
   private polling = false;
   private max: number;
+  private pub: JetStreamPublisher;
+  private publishing?: Promise<void>;
 
   constructor(private nc: NatsConnection, private js: JetStreamClient, private plan: SubmitPlan, private opts: SubmitOptions, private known: Set<string> | undefined) {
     this.batch = plan.batch;
@@ -239,6 +242,7 @@ class Run implements BatchRun {
     this.window = Math.max(1, opts.window ?? submitDefaults.window);
     this.deadline = Date.now() + (opts.timeoutMs ?? submitDefaults.timeoutMs);
     this.max = nc.info?.max_payload ?? 1024 * 1024;
+    this.pub = new JetStreamPublisher(nc);
   }
 
   async start(): Promise<void> {
@@ -273,7 +277,7 @@ class Run implements BatchRun {
     const iter = (Symbol.asyncIterator in this.plan.jobs ? this.plan.jobs[Symbol.asyncIterator]() : this.plan.jobs[Symbol.iterator]()) as Iterator<PlannedJob> | AsyncIterator<PlannedJob>;
     const first = await iter.next();
     if (!first.done) this.encode(first.value, 0);
-    void this.publishAll(iter, first).catch((err) => {
+    this.publishing = this.publishAll(iter, first).catch((err) => {
       this.error = err;
       this.finish();
     });
@@ -375,7 +379,7 @@ class Run implements BatchRun {
       async (retry) => {
         // a job with a run_at waits in DOCCTL_DELAYED until a mover puts it on its task subject
         const subject = j.run_at !== undefined || j.delay_ms ? delayedSubject(j.id) : prioritySubject(j.handler, j.priority);
-        const ack = await this.js.publish(subject, data, { msgID: j.id });
+        const ack = await this.pub.publish(subject, data, { msgID: j.id });
         // on a retry, "duplicate" may be our own earlier publish that got stored but not acked
         const dup = ack.duplicate && retry === 0;
         if (ack.duplicate) this.watchDuplicate(j.resultId ?? j.id);
@@ -526,6 +530,8 @@ class Run implements BatchRun {
       clearInterval(this.poller);
       this.collector?.stop();
       this.progressSub?.unsubscribe();
+      // the PubAck inbox goes once the publishing has stopped (at once, or after the publishes still out)
+      void this.publishing?.finally(() => this.pub.close());
     }
   }
 }

@@ -13,6 +13,7 @@ import type { WorkerMetrics } from "../util/metrics.ts";
 import type { HandlerRegistry, RegisteredHandler } from "./registry.ts";
 import { backoffDelay, jobRetryBackoff, natsPublishBackoff, natsSetupBackoff, retrying, type Backoff } from "../util/backoff.ts";
 import { Slots } from "./slots.ts";
+import { JetStreamPublisher } from "../nats/publisher.ts";
 import type { JobMsg } from "../nats/job-msg.ts";
 import { PriorityPuller } from "./priority-puller.ts";
 import { CancelWatch } from "./cancel-watch.ts";
@@ -101,6 +102,8 @@ export const workerLoopDefaults = { concurrency: 4, maxAttempts: 3, timeoutMs: 6
 /** One proc's loop. start() begins pulling; drain() stops pulling and resolves when in-flight work is done. */
 export class WorkerLoop {
   private js: JetStreamClient;
+  /** result publishes (the hot path) with their PubAcks on one inbox */
+  private pub: JetStreamPublisher;
   private topo: TopologyOptions;
   /** one set of slots per handler: a handler waiting for jobs never holds back another's */
   private slots = new Map<string, Slots>();
@@ -127,6 +130,7 @@ export class WorkerLoop {
 
   constructor(private o: WorkerLoopOptions) {
     this.js = jetstream(o.nc);
+    this.pub = new JetStreamPublisher(o.nc);
     this.topo = { ...topologyDefaults, ...o.topology };
     if (o.maxJobs) this.budget = o.maxJobs;
     this.workflows = new Workflows(o.nc, o.workerId);
@@ -240,6 +244,7 @@ export class WorkerLoop {
         this.o.log.warn(`teardown of handler ${h.name} failed: ${(err as Error).message}`);
       }
     }
+    this.pub.close();
     this.state = "stopped";
   }
 
@@ -592,7 +597,7 @@ export class WorkerLoop {
   // the fault tests saw jobs run 4 times during an election. No message id is needed: the results
   // stream keeps one message per subject, so a publish stored twice is still one result.
   private async publishResult(subject: string, data: Uint8Array): Promise<void> {
-    await retrying(() => this.js.publish(subject, data), {
+    await retrying(() => this.pub.publish(subject, data), {
       backoff: natsPublishBackoff,
       giveUpAt: Date.now() + this.topo.ackWaitMs,
       retryable: (err) => isTransientNatsError(err) && !this.o.nc.isClosed(),
