@@ -29,13 +29,22 @@ export function selfCommand(): string[] {
   return compiled ? [process.execPath] : [process.execPath, main];
 }
 
+/**
+ * JavaScriptCore settings a worker proc starts with unless the environment sets them: no FTL (the
+ * optimising tier that compiles hot code a fourth time). Measured on 2 cores (docs/benchmarks.md): its
+ * compiler thread took about a third of a proc's CPU in the first tens of thousands of jobs, and even
+ * 2 000 rendered invoices in, a proc without it had used 20-30 % less CPU and was as fast per document.
+ * Set BUN_JSC_useFTLJIT=1 in the worker's environment to have it back.
+ */
+export const procJscDefaults: Record<string, string> = { BUN_JSC_useFTLJIT: "0" };
+
 export function spawnProc(opts: SpawnOptions): SpawnedProc {
   const tail: string[] = [];
   const keep = opts.tailLines ?? 20;
   const forward = opts.forward ?? true;
   const child: Subprocess = Bun.spawn({
     cmd: opts.argv,
-    env: { ...process.env, ...opts.env } as Record<string, string>,
+    env: { ...procJscDefaults, ...process.env, ...opts.env } as Record<string, string>,
     stdin: "ignore",
     stdout: forward ? "inherit" : "ignore",
     stderr: "pipe",
