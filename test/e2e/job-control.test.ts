@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { freePort, startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { docctl, eventually, spawnDocctl, type Background } from "../helpers/cli.ts";
 import { Client } from "../../core/lib/index.ts";
@@ -11,6 +11,7 @@ import { Client } from "../../core/lib/index.ts";
 let nats: NatsServerHandle;
 let dir: { path: string; cleanup(): void };
 let worker: Background | undefined;
+let httpPort = 0;
 const env = () => ({ DOCCTL_NATS_URL: nats.url, JOBS_LOG: join(dir.path, "jobs.log") });
 
 // Handlers written the way docs/plugins.md says. `nap` logs "<id> start|end" lines and sleeps, stopping
@@ -34,12 +35,13 @@ export default { maxAttempts: 1, timeoutMs: 120000, async handle(p: { ms: number
 };
 
 const startWorker = async (args: string[] = []) => {
-  worker = spawnDocctl(["worker", "--plugins", join(dir.path, "plugins"), "--procs", "1", "--concurrency", "1", "-vvv", ...args], { env: env() });
+  worker = spawnDocctl(["worker", "--plugins", join(dir.path, "plugins"), "--procs", "1", "--concurrency", "1", "--http", `127.0.0.1:${httpPort}`, "-vvv", ...args], { env: env() });
   await worker.waitFor(/pulling/, 30_000);
 };
 
 beforeAll(async () => {
   nats = await startNatsServer();
+  httpPort = await freePort();
   dir = tempDir();
   mkdirSync(join(dir.path, "plugins"));
   for (const [f, src] of Object.entries(PLUGINS)) writeFileSync(join(dir.path, "plugins", f), src);
@@ -146,6 +148,12 @@ describe("progress and state", () => {
     expect(seen).toMatchObject({ state: "running", attempt: 1, progress: { total: 6 } });
     expect(seen.worker).toBeString();
     expect(seen.progress.message).toMatch(/^step \d$/);
+    // the dashboard's data shows it too
+    const dash = await eventually(async () => {
+      const o = (await (await fetch(`http://127.0.0.1:${httpPort}/api/overview`)).json()) as { worker: { inFlight: { id: string; progress?: { total?: number } }[] } };
+      return o.worker.inFlight.find((j) => j.id === "prog-1" && j.progress);
+    }, 10_000, "progress on the dashboard");
+    expect(dash.progress).toMatchObject({ total: 6 });
     expect(await sub.proc.exited).toBe(0);
     expect(sub.output()).toMatch(/… prog-1 \[steps\] \d+% \(\d\/6\) step \d/);
     const done = await jobJson("prog-1");

@@ -71,7 +71,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   </section>
   <section class="wide">
     <h2>Running on this worker</h2>
-    <table><thead><tr><th>job</th><th>handler</th><th class="num">running for</th></tr></thead><tbody id="inflight"></tbody></table>
+    <table><thead><tr><th>job</th><th>handler</th><th class="num">running for</th><th>progress</th></tr></thead><tbody id="inflight"></tbody></table>
   </section>
 </main>
 <script>
@@ -190,7 +190,9 @@ async function refresh() {
       el("td", {}, b),
     ], { "data-testid": "dead-row", "data-id": d.id || "" });
   }), "no dead letters: nothing failed for good", 7);
-  fill("inflight", o.worker.inFlight.map((j) => row([el("td", { class: "code" }, j.id), j.handler, el("td", { class: "num" }, ago(o.now - j.startedAt))])), "idle", 3);
+  // the handler's last ctx.progress(): a percentage, done/total and its message
+  const progress = (p) => !p ? "" : [p.fraction !== undefined ? Math.round(p.fraction * 100) + "%" : "", p.total !== undefined ? "(" + (p.done ?? 0) + "/" + p.total + ")" : "", p.message ?? ""].filter(Boolean).join(" ");
+  fill("inflight", o.worker.inFlight.map((j) => row([el("td", { class: "code" }, j.id), j.handler, el("td", { class: "num" }, ago(o.now - j.startedAt)), el("td", { "data-testid": "progress" }, progress(j.progress))], { "data-testid": "inflight-row", "data-id": j.id })), "idle", 4);
 }
 refresh();
 setInterval(refresh, 2000);

@@ -17,7 +17,7 @@ const HISTORY = { everyMs: 2_000, keep: 900 };
 const DEAD_SHOWN = 25;
 
 export interface Overview {
-  worker: { id: string; state: string; done: number; failed: number; retried: number; inFlight: { id: string; handler: string; startedAt: number }[] };
+  worker: { id: string; state: string; done: number; failed: number; retried: number; inFlight: { id: string; handler: string; startedAt: number; progress?: { fraction?: number; done?: number; total?: number; message?: string } }[] };
   workers: { id: string; info: unknown }[];
   lag: Record<string, { pending: number; ackPending: number; lag: number }>;
   history: { t: number; lag: Record<string, number> }[];
