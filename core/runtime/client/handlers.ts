@@ -6,9 +6,9 @@ import { readHandlers } from "../nats/handlers.ts";
 import { isNotFound } from "../nats/errors.ts";
 import type { PresenceV1 } from "../protocol/control.ts";
 import type { HandlerInfoV1 } from "../protocol/handlers.ts";
-import { STREAM_TASKS, consumerName } from "../protocol/subjects.ts";
+import { STREAM_TASKS } from "../protocol/subjects.ts";
 import { listWorkers } from "./fleet.ts";
-import { consumerLag } from "./lag.ts";
+import { consumerLag, handlerOfConsumer } from "./lag.ts";
 
 /** One handler as the fleet knows it. */
 export interface HandlerOverview {
@@ -59,13 +59,18 @@ export function overviewOf(infos: HandlerInfoV1[], workers: PresenceV1[], consum
       updated_at: i.updated_at,
     });
   }
+  // A handler's consumers: docctl-<h>, and docctl_high-<h> / docctl_low-<h> for priorities; their counts add up.
   for (const ci of consumers) {
-    const name = ci.name.slice(consumerName("").length);
+    const name = handlerOfConsumer(ci.name);
+    if (!name) continue;
     const h = out.get(name) ?? blank(name);
     h.consumer = true;
     const l = consumerLag(name, ci);
-    Object.assign(h, { pending: l.pending, in_flight: l.ackPending, lag: l.lag });
+    h.pending += l.pending;
+    h.in_flight += l.ackPending;
+    h.lag += l.lag;
     const times = [ci.created, ci.delivered?.last_active, ci.ack_floor?.last_active].map(toMs).filter((t): t is number => t !== null);
+    if (h.last_active !== null) times.push(h.last_active);
     h.last_active = times.length ? Math.max(...times) : null;
     out.set(name, h);
   }
@@ -90,14 +95,13 @@ export function isForgotten(h: HandlerOverview, now: number, retentionMs: number
   return now - seen > retentionMs;
 }
 
-/** The consumers docctl-<handler> on the tasks stream. */
+/** The consumers of handlers on the tasks stream (every priority). */
 async function handlerConsumers(nc: NatsConnection): Promise<ConsumerInfo[]> {
   const jsm = await jetstreamManager(nc);
   const out: ConsumerInfo[] = [];
   try {
     for await (const ci of jsm.consumers.list(STREAM_TASKS)) {
-      const name = ci.name.slice(consumerName("").length);
-      if (name && consumerName(name) === ci.name) out.push(ci);
+      if (handlerOfConsumer(ci.name)) out.push(ci);
     }
   } catch (err) {
     if (!isNotFound(err)) throw err;
