@@ -2,6 +2,7 @@
 import type { Command } from "../command.ts";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
+import { readManagerStatus, renderManagerStatus } from "../../core/scaler/status.ts";
 import { durabilityWarnings } from "../../core/runtime/nats/durability.ts";
 import { durOpt, natsOptionsFrom } from "../options.ts";
 import { duration } from "../checks.ts";
@@ -71,8 +72,14 @@ Examples:
       // Data-loss risks of the server and streams in use (old server, unreplicated streams): on stderr.
       const warnings = await durabilityWarnings(await jetstreamManager(nc), nc.info?.version ?? "");
       for (const w of warnings) note(yellow(`warning: ${w}`));
-      if (ctx.values.json) console.log(JSON.stringify({ workers, handlers: lags, forgotten, warnings }, null, 2));
-      else console.log(renderStatus(workers, lags, Date.now(), { count: forgotten.length, afterMs: forgetAfterMs }));
+      // the leading manager, if any: its servers by state, and why it stopped creating if it did
+      const manager = await readManagerStatus(nc);
+      if (manager?.halted) note(yellow(`warning: ${manager.halted}`));
+      if (ctx.values.json) console.log(JSON.stringify({ workers, handlers: lags, forgotten, warnings, manager }, null, 2));
+      else {
+        if (manager) console.log(renderManagerStatus(manager).join("\n") + "\n");
+        console.log(renderStatus(workers, lags, Date.now(), { count: forgotten.length, afterMs: forgetAfterMs }));
+      }
       return 0;
     } finally {
       await nc.close();

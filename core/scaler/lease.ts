@@ -103,6 +103,11 @@ export class Lease {
     }
   }
 
+  /** Writes `value` under `key` in the lease bucket (its TTL applies: a silent manager's entries go away). */
+  async put(key: string, value: string): Promise<void> {
+    await this.kv?.put(key, value);
+  }
+
   /** Stops renewing and, if we hold the lease, deletes it so a standby takes over at once. */
   async stop(opts: { release?: boolean } = {}): Promise<void> {
     if (this.timer) clearInterval(this.timer);

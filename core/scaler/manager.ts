@@ -12,6 +12,7 @@ import { readLag, type LagReading } from "../runtime/client/lag.ts";
 import { servableLag } from "./servable.ts";
 import { STREAM_TASKS } from "../runtime/protocol/subjects.ts";
 import { Lease } from "./lease.ts";
+import { STATUS_KEY, statusOf } from "./status.ts";
 import { Scheduler } from "./scheduler.ts";
 import { DelayedMover } from "../runtime/nats/delayed.ts";
 import { ensureStreams, topologyDefaults } from "../runtime/nats/topology.ts";
@@ -324,6 +325,8 @@ export class Manager {
     this.snap.lastReason = d.reason;
     this.snap.at = now;
     this.snap.decisions[d.delta > 0 ? "up" : d.delta < 0 ? "down" : "hold"]++;
+    // for `docctl status` on any machine: the leader's view, expiring with the lease
+    if (this.lease) await this.lease.put(STATUS_KEY, JSON.stringify(statusOf(this.snapshot(), now))).catch(() => {});
     const line = `lag ${lag.total}${lag.streamExists ? "" : " (no tasks stream yet)"}${lag.handlers.length ? ` (${lag.handlers.map((h) => `${h.handler}:${h.lag}`).join(" ")})` : ""}; servers ${ready} ready, ${booting} booting, ${this.drains.size} draining → ${d.desired}: ${d.reason}`;
     // a dry run repeats the same wish every tick: say it once until it changes
     // (numbers aside: "no lag for 3s" then "no lag for 4s" is the same news)

@@ -8,6 +8,7 @@ import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { Manager } from "../../core/scaler/manager.ts";
 import { LocalProvider, localDefaults } from "../../core/scaler/providers/local.ts";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { docctl } from "../helpers/cli.ts";
 import { captureLog, createTasksStream, publishJobs, waitFor } from "./setup.ts";
 
 let ns: NatsServerHandle;
@@ -81,6 +82,13 @@ test("local workers that exit before registering are replaced, then creating sto
     const ticks = m.snapshot().decisions.up;
     await waitFor("more ticks", () => m.snapshot().decisions.up >= ticks + 3, 5000);
     expect(log.lines.filter((l) => l.includes("created 1 server(s)")).length).toBe(3);
+    // `docctl status`, from anywhere, says so too
+    const st = await docctl(["status", "--json", "--nats", ns.url]);
+    expect(JSON.parse(st.stdout).manager).toMatchObject({ provider: "local", boot_failures: 3 });
+    expect(JSON.parse(st.stdout).manager.halted).toContain("STOPPED CREATING SERVERS");
+    expect(st.stderr).toContain("STOPPED CREATING SERVERS");
+    const text = await docctl(["status", "--nats", ns.url]);
+    expect(text.stdout).toMatch(/manager manager-\S+ \(local\): servers 0 ready, 0 booting, 0 draining, 0 failed; wants 1/);
   } finally {
     await m.stop();
   }
