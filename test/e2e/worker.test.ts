@@ -10,6 +10,7 @@ import { decodeResult, encodeJob, type ResultV1 } from "../../core/runtime/proto
 import { listWorkers } from "../../core/runtime/client/fleet.ts";
 import type { PresenceV1 } from "../../core/runtime/protocol/control.ts";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const ROOT = join(import.meta.dir, "../..");
@@ -109,13 +110,9 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
 }
 
 async function until<T>(what: string, f: () => Promise<T> | T, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await Bun.sleep(100);
-  }
+  let v: T | undefined;
+  await eventually(async () => ok((v = await f())), { timeoutMs: ms, everyMs: 100, what, context: () => `last: ${JSON.stringify(v)}` });
+  return v as T;
 }
 
 const presence = async (id: string): Promise<PresenceV1 | undefined> => (await listWorkers(nc)).find((w) => w.id === id);

@@ -6,10 +6,9 @@
 // Either way every job still ends once.
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { cleanup, setup, type NatsServerHandle } from "../helpers/nats.ts";
 import { startProxy, type TcpProxy } from "../helpers/proxy.ts";
 import { tempDir } from "../helpers/tmp.ts";
-import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { WorkerPool, rng, runFaultBatch, seed, tickPlugin } from "./harness.ts";
 
 let nats: NatsServerHandle | undefined;
@@ -19,16 +18,16 @@ let pool: WorkerPool | undefined;
 let nc: NatsConnection | undefined;
 
 beforeEach(async () => {
-  nats = await startNatsServer();
+  // the submitter rides through the faults: it reconnects for as long as it takes
+  ({ ns: nats, nc } = await setup({ connect: { reconnectForever: true } }));
   proxy = await startProxy(nats.port);
   dir = tempDir("docctl-faults-");
 });
 
 afterEach(async () => {
-  await nc?.close().catch(() => {});
   await pool?.stopAll();
   proxy?.stop();
-  await nats?.cleanup();
+  await cleanup(nats, nc);
   dir?.cleanup();
 });
 
@@ -41,12 +40,11 @@ async function networkFault(kind: "cut" | "stall", rngSeed: number) {
   ];
   pool = new WorkerPool(args, { FAULT_LOG: log });
   await pool.start(3);
-  nc = await connectNats({ url: nats!.url, reconnectForever: true });
   const r = rng(rngSeed);
   let faults = 0;
   const { figures } = await runFaultBatch({
     scenario: kind === "cut" ? "network cut between workers and NATS" : "network stall (no RST) between workers and NATS",
-    nc,
+    nc: nc!,
     n: 2000,
     logFile: log,
     jobMs: () => 20 + Math.floor(r() * 30),

@@ -2,7 +2,7 @@
 // and the submitter (the library submitBatch) ride through it and every job still ends once.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { cleanup, setup, type NatsServerHandle } from "../helpers/nats.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { docctl, eventually } from "../helpers/cli.ts";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -17,14 +17,14 @@ let pool: WorkerPool | undefined;
 let nc: NatsConnection | undefined;
 
 beforeAll(async () => {
-  nats = await startNatsServer();
+  // the submitter rides through the faults: it reconnects for as long as it takes
+  ({ ns: nats, nc } = await setup({ connect: { reconnectForever: true } }));
   dir = tempDir("docctl-faults-");
 });
 
 afterAll(async () => {
-  await nc?.close().catch(() => {});
   await pool?.stopAll();
-  await nats?.cleanup();
+  await cleanup(nats, nc);
   dir?.cleanup();
 });
 
@@ -41,12 +41,11 @@ test("2000 jobs while the nats-server is SIGKILLed and restarted twice: one resu
   const args = () => ["worker", "--plugins", plugins, "--handlers", "tick", "--concurrency", "4", "--ack-wait", "2s", "--max-attempts", "20", "-v"];
   pool = new WorkerPool(args, { DOCCTL_NATS_URL: nats!.url, FAULT_LOG: log });
   await pool.start(3);
-  nc = await connectNats({ url: nats!.url, reconnectForever: true });
   const r = rng(seed + 2);
   let restarts = 0;
   const { figures } = await runFaultBatch({
     scenario: "nats-server SIGKILLed and restarted",
-    nc,
+    nc: nc!,
     n: 2000,
     logFile: log,
     jobMs: () => 20 + Math.floor(r() * 30),

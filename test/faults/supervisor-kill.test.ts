@@ -3,10 +3,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { cleanup, setup, type NatsServerHandle } from "../helpers/nats.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { eventually, spawnDocctl, type Background } from "../helpers/cli.ts";
-import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { rng, runFaultBatch, seed, tickPlugin } from "./harness.ts";
 
 let nats: NatsServerHandle | undefined;
@@ -15,14 +14,14 @@ let sup: Background | undefined;
 let nc: NatsConnection | undefined;
 
 beforeAll(async () => {
-  nats = await startNatsServer();
+  // the submitter rides through the faults: it reconnects for as long as it takes
+  ({ ns: nats, nc } = await setup({ connect: { reconnectForever: true } }));
   dir = tempDir("docctl-faults-");
 });
 
 afterAll(async () => {
-  await nc?.close().catch(() => {});
   await sup?.stop(); // drains the procs; a second signal inside stop() would SIGKILL them
-  await nats?.cleanup();
+  await cleanup(nats, nc);
   dir?.cleanup();
 });
 
@@ -52,13 +51,12 @@ test("2000 jobs on `docctl worker --procs 3` while its procs are SIGKILLed every
   );
   await sup.waitFor(/up: presence/, 30_000);
   await sup.waitFor(/(ready:[\s\S]*){3}/, 30_000);
-  nc = await connectNats({ url: nats!.url, reconnectForever: true });
   const r = rng(seed + 6);
   const firstSeen = new Map<number, number>();
   let kills = 0;
   const { figures } = await runFaultBatch({
     scenario: "supervisor procs SIGKILLed and recycled",
-    nc,
+    nc: nc!,
     n: 2000,
     logFile: log,
     jobMs: () => 20 + Math.floor(r() * 30),

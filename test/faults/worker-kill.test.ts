@@ -1,9 +1,8 @@
 // Fault (a): worker procs SIGKILLed at random mid-batch and replaced; every job still ends once.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { cleanup, setup, type NatsServerHandle } from "../helpers/nats.ts";
 import { tempDir } from "../helpers/tmp.ts";
-import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { WorkerPool, rng, runFaultBatch, seed, tickPlugin } from "./harness.ts";
 
 let nats: NatsServerHandle | undefined;
@@ -12,14 +11,14 @@ let pool: WorkerPool | undefined;
 let nc: NatsConnection | undefined;
 
 beforeAll(async () => {
-  nats = await startNatsServer();
+  // the submitter rides through the faults: it reconnects for as long as it takes
+  ({ ns: nats, nc } = await setup({ connect: { reconnectForever: true } }));
   dir = tempDir("docctl-faults-");
 });
 
 afterAll(async () => {
-  await nc?.close().catch(() => {});
   await pool?.stopAll();
-  await nats?.cleanup();
+  await cleanup(nats, nc);
   dir?.cleanup();
 });
 
@@ -28,11 +27,10 @@ test("2000 jobs while one of 3 worker procs is SIGKILLed every second: one resul
   const args = () => ["worker", "--plugins", plugins, "--handlers", "tick", "--concurrency", "4", "--ack-wait", "1s", "--max-attempts", "20", "-v"];
   pool = new WorkerPool(args, { DOCCTL_NATS_URL: nats!.url, FAULT_LOG: log });
   await pool.start(3);
-  nc = await connectNats({ url: nats!.url, reconnectForever: true });
   const r = rng(seed + 1);
   const { figures } = await runFaultBatch({
     scenario: "worker procs SIGKILLed",
-    nc,
+    nc: nc!,
     n: 2000,
     logFile: log,
     jobMs: () => 20 + Math.floor(r() * 30),

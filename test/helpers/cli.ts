@@ -70,13 +70,5 @@ export function spawnDocctl(args: string[], opts: { env?: Record<string, string>
   };
 }
 
-/** Poll `fn` until it returns a truthy value (or throw after `timeoutMs`). */
-export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 15_000, what = "condition"): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-}
+/** The one polling helper (test/helpers/eventually.ts), re-exported for the e2e tests that import it from here. */
+export { eventually } from "./eventually.ts";

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
 import type { Subprocess } from "bun";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats, type NatsOptions } from "../../core/runtime/nats/connection.ts";
 
 /** A free TCP port on 127.0.0.1 (bound and released, so another process can take it). */
 export async function freePort(): Promise<number> {
@@ -36,6 +38,28 @@ export interface NatsServerOptions {
   config?: string;
   /** extra command-line arguments */
   args?: string[];
+}
+
+/**
+ * A test file's server and connection, as nats.js's own tests do it:
+ *   let ns: NatsServerHandle; let nc: NatsConnection;
+ *   beforeAll(async () => ({ ns, nc } = await setup()));
+ *   afterAll(() => cleanup(ns, nc));
+ */
+export async function setup(opts: NatsServerOptions & { connect?: Partial<NatsOptions> } = {}): Promise<{ ns: NatsServerHandle; nc: NatsConnection }> {
+  const ns = await startNatsServer(opts);
+  try {
+    return { ns, nc: await connectNats({ url: ns.url, ...opts.connect }) };
+  } catch (err) {
+    await ns.cleanup();
+    throw err;
+  }
+}
+
+/** Close the connections still open, stop the server and delete its store. Anything may be undefined (a set-up that failed half-way). */
+export async function cleanup(ns: NatsServerHandle | undefined, ...ncs: (NatsConnection | undefined)[]): Promise<void> {
+  await Promise.all(ncs.map((nc) => (nc && !nc.isClosed() ? nc.close().catch(() => {}) : undefined)));
+  await ns?.cleanup();
 }
 
 /** Start `nats-server -js` on a free port with a fresh store dir; resolves once it accepts connections. */

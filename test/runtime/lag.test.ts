@@ -3,20 +3,17 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { lagReading, readLag } from "../../core/runtime/client/lag.ts";
-import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { cleanup, setup, type NatsServerHandle } from "../helpers/nats.ts";
 import { createTasksStream, publishJobs } from "../scaler/setup.ts";
 
 let ns: NatsServerHandle;
 let nc: NatsConnection;
 beforeAll(async () => {
-  ns = await startNatsServer();
-  nc = await connectNats({ url: ns.url });
+  ({ ns, nc } = await setup());
 });
 afterAll(async () => {
-  await nc.close();
-  await ns.cleanup();
+  await cleanup(ns, nc);
 });
 
 test("lag is 0 with no tasks stream, then pending + in flight per handler, and stream counts where no consumer exists", async () => {

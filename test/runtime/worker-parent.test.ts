@@ -7,6 +7,7 @@ import { controlWorkers, listWorkers, NoSuchWorkerError } from "../../core/runti
 import { ControlPlane, workersBucket } from "../../core/runtime/supervisor/control-plane.ts";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { eventually } from "../helpers/eventually.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
 
 const FAKE = join(import.meta.dir, "../fixtures/fake-proc.ts");
@@ -40,13 +41,10 @@ function start(id: string, extra: Record<string, unknown> = {}): Promise<WorkerP
   });
 }
 
+// The last value read, whether or not it satisfied `ok` in time: the test's expect() then says what it was.
 async function until<T>(f: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
   let v = await f();
-  while (!ok(v) && Date.now() < deadline) {
-    await Bun.sleep(50);
-    v = await f();
-  }
+  await eventually(async () => ok((v = await f())), { timeoutMs: ms, what: "a worker state" }).catch(() => {});
   return v;
 }
 

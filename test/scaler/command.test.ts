@@ -3,8 +3,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { join } from "node:path";
 import { command, managerConfig } from "../../cmd/commands/manager.ts";
-import { connectNats } from "../../core/runtime/nats/connection.ts";
-import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { cleanup, setup, type NatsServerHandle } from "../helpers/nats.ts";
 import { startFakeDo, type FakeDo } from "../helpers/fake-do.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { createTasksStream, publishJobs, purgeJobs, waitFor } from "./setup.ts";
@@ -14,15 +13,13 @@ let ns: NatsServerHandle;
 let nc: NatsConnection;
 let fake: FakeDo;
 beforeAll(async () => {
-  ns = await startNatsServer();
-  nc = await connectNats({ url: ns.url });
+  ({ ns, nc } = await setup());
   await createTasksStream(nc);
   fake = startFakeDo({ token: "dop_v1_3c0ffee_this_token_must_never_be_printed", activeAfterMs: 100 });
 });
 afterAll(async () => {
   await fake.stop();
-  await nc.close();
-  await ns.cleanup();
+  await cleanup(ns, nc);
 });
 
 const global = { nats: "nats://127.0.0.1:4222", verbosity: 0, logFormat: "pretty" as const };

@@ -2,20 +2,17 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
-import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { Lease } from "../../core/scaler/lease.ts";
-import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { cleanup, setup, type NatsServerHandle } from "../helpers/nats.ts";
 import { waitFor } from "./setup.ts";
 
 let ns: NatsServerHandle;
 let nc: NatsConnection;
 beforeAll(async () => {
-  ns = await startNatsServer();
-  nc = await connectNats({ url: ns.url });
+  ({ ns, nc } = await setup());
 });
 afterAll(async () => {
-  await nc.close();
-  await ns.cleanup();
+  await cleanup(ns, nc);
 });
 
 test("only one holder; the other sees who leads; release hands it over at once", async () => {

@@ -2,11 +2,10 @@
 // delete after idle, never touch untagged droplets, a standby takes over, 429 and 5xx are survived.
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { Manager, type ManagerOptions } from "../../core/scaler/manager.ts";
 import { DoClient } from "../../core/scaler/providers/do-api.ts";
 import { DigitalOceanProvider, digitalOceanDefaults, WORKER_TAG } from "../../core/scaler/providers/digitalocean.ts";
-import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { cleanup, setup, type NatsServerHandle } from "../helpers/nats.ts";
 import { startFakeDo, type FakeDo } from "../helpers/fake-do.ts";
 import type { ControlReplyV1, PresenceV1 } from "../../core/runtime/protocol/control.ts";
 import { startDropletWorkers, type DropletWorkers } from "./fixtures/droplet-workers.ts";
@@ -18,13 +17,11 @@ let fake: FakeDo;
 const managers: Manager[] = [];
 
 beforeAll(async () => {
-  ns = await startNatsServer();
-  nc = await connectNats({ url: ns.url });
+  ({ ns, nc } = await setup());
   await createTasksStream(nc, ["render", "title"]);
 });
 afterAll(async () => {
-  await nc.close();
-  await ns.cleanup();
+  await cleanup(ns, nc);
 });
 let workers: DropletWorkers;
 beforeEach(async () => {

@@ -3,11 +3,10 @@
 // NATS and the loop, the dashboard lists servers beside workers, and a foreign Host is refused.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { WORKER_TAG } from "../../core/scaler/providers/digitalocean.ts";
 import { spawnDocctl, type Background } from "../helpers/cli.ts";
 import { startFakeDo, type FakeDo } from "../helpers/fake-do.ts";
-import { freePort, startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { cleanup, freePort, setup, type NatsServerHandle } from "../helpers/nats.ts";
 import { parseMetrics, sample } from "../helpers/prometheus.ts";
 import { startDropletWorkers, type DropletWorkers } from "./fixtures/droplet-workers.ts";
 import { createTasksStream, publishJobs, waitFor } from "./setup.ts";
@@ -21,8 +20,7 @@ let base: string;
 let port: number;
 
 beforeAll(async () => {
-  ns = await startNatsServer();
-  nc = await connectNats({ url: ns.url });
+  ({ ns, nc } = await setup());
   await createTasksStream(nc, ["render"]);
   fake = startFakeDo({ activeAfterMs: 300 });
   workers = await startDropletWorkers(nc, () => fake);
@@ -39,8 +37,7 @@ afterAll(async () => {
   await manager?.stop();
   await workers?.stop();
   await fake?.stop();
-  await nc?.close();
-  await ns?.cleanup();
+  await cleanup(ns, nc);
 });
 
 const metrics = async () => parseMetrics(await (await fetch(`${base}/metrics`)).text());

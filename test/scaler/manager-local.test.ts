@@ -4,10 +4,9 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { join } from "node:path";
-import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { Manager } from "../../core/scaler/manager.ts";
 import { LocalProvider, localDefaults } from "../../core/scaler/providers/local.ts";
-import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { cleanup, setup, type NatsServerHandle } from "../helpers/nats.ts";
 import { docctl } from "../helpers/cli.ts";
 import { captureLog, createTasksStream, publishJobs, waitFor } from "./setup.ts";
 
@@ -15,13 +14,11 @@ let ns: NatsServerHandle;
 let nc: NatsConnection;
 
 beforeAll(async () => {
-  ns = await startNatsServer();
-  nc = await connectNats({ url: ns.url });
+  ({ ns, nc } = await setup());
   await createTasksStream(nc, ["render"]);
 });
 afterAll(async () => {
-  await nc.close();
-  await ns.cleanup();
+  await cleanup(ns, nc);
 });
 
 // the real `docctl worker` once it is merged: [process.execPath, "cmd/docctl.ts", "worker"]

@@ -3,24 +3,21 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { join } from "node:path";
-import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { submitBatch } from "../../core/runtime/client/submit.ts";
 import { ensureConsumer, ensureStreams, topologyDefaults } from "../../core/runtime/nats/topology.ts";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Manager } from "../../core/scaler/manager.ts";
 import { LocalProvider, localDefaults } from "../../core/scaler/providers/local.ts";
-import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { cleanup, setup, type NatsServerHandle } from "../helpers/nats.ts";
 import { captureLog, waitFor } from "./setup.ts";
 
 let ns: NatsServerHandle;
 let nc: NatsConnection;
 beforeAll(async () => {
-  ns = await startNatsServer();
-  nc = await connectNats({ url: ns.url });
+  ({ ns, nc } = await setup());
 });
 afterAll(async () => {
-  await nc.close();
-  await ns.cleanup();
+  await cleanup(ns, nc);
 });
 
 test("a fleet at zero wakes for submitted jobs, does them with real workers, and drains to zero", async () => {

@@ -4,7 +4,6 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { submitBatch } from "../../core/runtime/client/submit.ts";
 import { controlWorkers, workerStatus } from "../../core/runtime/client/fleet.ts";
 import { readResult } from "../../core/runtime/client/submit.ts";
@@ -12,7 +11,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { ensureConsumer, ensureStreams, topologyDefaults } from "../../core/runtime/nats/topology.ts";
 import { Manager } from "../../core/scaler/manager.ts";
 import { LocalProvider, localDefaults } from "../../core/scaler/providers/local.ts";
-import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { cleanup, setup, type NatsServerHandle } from "../helpers/nats.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { captureLog, waitFor } from "./setup.ts";
 
@@ -20,8 +19,7 @@ let ns: NatsServerHandle;
 let nc: NatsConnection;
 const dir = tempDir();
 beforeAll(async () => {
-  ns = await startNatsServer();
-  nc = await connectNats({ url: ns.url });
+  ({ ns, nc } = await setup());
   // a job that holds its worker until the test creates the file it names (bounded, so nothing hangs)
   writeFileSync(
     join(dir.path, "hold.ts"),
@@ -38,8 +36,7 @@ export default {
   );
 });
 afterAll(async () => {
-  await nc.close();
-  await ns.cleanup();
+  await cleanup(ns, nc);
   dir.cleanup();
 });
 

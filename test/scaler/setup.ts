@@ -2,6 +2,7 @@
 import { jetstream, jetstreamManager, AckPolicy, RetentionPolicy } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { ScalerLogger } from "../../core/scaler/providers/types.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 /** Creates DOCCTL_TASKS (work queue) and the durable pull consumer `docctl-<handler>`, as the runtime does. */
 export async function createTasksStream(nc: NatsConnection, handlers: string[] = ["render"]): Promise<void> {
@@ -35,21 +36,7 @@ export function captureLog(echo = !!process.env.DOCCTL_TEST_LOG): ScalerLogger &
   return { lines, info: add("info"), warn: add("warn"), error: add("error"), debug: add("debug") };
 }
 
-/** Polls `fn` until it returns a truthy value, or throws after `ms` naming what was awaited (and the log so far). */
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, ms = 10_000, every = 50, log?: { lines: string[] }): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      const tail = log ? `\nlog:\n${log.lines.slice(-30).join("\n")}` : "";
-      throw new Error(`timed out after ${ms}ms waiting for ${what}${last ? `: ${(last as Error).message}` : ""}${tail}`);
-    }
-    await Bun.sleep(every);
-  }
+/** `eventually` (test/helpers/eventually.ts) in the scaler tests' argument order, with the log's tail on a timeout. */
+export function waitFor<T>(what: string, fn: () => T | Promise<T>, ms = 10_000, every = 50, log?: { lines: string[] }): Promise<NonNullable<T>> {
+  return eventually(fn, { what, timeoutMs: ms, everyMs: every, context: log ? () => `log:\n${log.lines.slice(-30).join("\n")}` : undefined });
 }
