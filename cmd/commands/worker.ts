@@ -26,7 +26,7 @@ import { parseDedicated, parseLabels } from "../../core/runtime/supervisor/dedic
 import type { SlotSpec } from "../../core/runtime/supervisor/supervisor.ts";
 
 /** Options handed on, as given, from the parent to every proc. */
-const PASSED_ON = ["concurrency", "ack-wait", "timeout", "max-attempts", "retry-base", "max-jobs", "max-lifetime", "replicas"] as const;
+const PASSED_ON = ["concurrency", "ack-wait", "timeout", "max-attempts", "retry-base", "max-jobs", "max-lifetime", "replicas", "drain-timeout"] as const;
 
 export const command: Command = {
   name: "worker",
@@ -149,7 +149,9 @@ Examples:
         onStarted: http ? (l: WorkerLoop, nc: NatsConnection) => http.attach(l, nc, registry.names()) : undefined,
       };
       try {
-        return ctx.values.child ? await runWorkerChild(common) : await runWorkerProc(common);
+        return ctx.values.child
+          ? await runWorkerChild({ ...common, orphanGraceMs: durOpt(ctx, "drain-timeout", workerParentDefaults.drainTimeoutMs) })
+          : await runWorkerProc(common);
       } finally {
         await http?.stop();
       }

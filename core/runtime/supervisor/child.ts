@@ -8,7 +8,10 @@ import { UnreachableError } from "../protocol/errors.ts";
 import { redactUrl, type Logger } from "../util/log.ts";
 import type { WorkerLoop } from "../worker/loop.ts";
 
-export interface WorkerChildOptions extends Omit<WorkerProcOptions, "until"> {}
+export interface WorkerChildOptions extends Omit<WorkerProcOptions, "until"> {
+  /** how long the proc may drain once its supervisor is gone before it exits anyway (the supervisor's --drain-timeout), ms */
+  orphanGraceMs?: number;
+}
 
 /**
  * Run the proc until the parent asks it to drain, a signal comes, the parent goes away, or it is due
@@ -42,7 +45,18 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
     drain: () => stop("drain requested by the supervisor"),
     stats: (): ProcStats => (loop ? loop.stats() : { state: "starting", jobsDone: 0, jobsFailed: 0, inFlight: [] }),
   };
-  const bridge = attachProcBridge(proxy, { onParentGone: () => stop("supervisor gone") });
+  // An orphan drains like a proc told to, but nobody will SIGKILL it if a job never ends (NATS gone, a
+  // handler stuck): after the supervisor's drain timeout it exits; its jobs are redelivered.
+  const bridge = attachProcBridge(proxy, {
+    onParentGone: () => {
+      stop("supervisor gone");
+      const grace = o.orphanGraceMs ?? 30_000;
+      setTimeout(() => {
+        o.log.warn(`supervisor gone and jobs still running after ${grace}ms: exiting; JetStream redelivers them`);
+        process.exit(1);
+      }, grace).unref();
+    },
+  });
 
   let recycling: string | null = null;
   const recycle = (why: string) => {
