@@ -3,7 +3,7 @@
 // docctl.toml, and calls one function per command. No logic here.
 import { parseArgs } from "node:util";
 import type { Command, GlobalOptions } from "./command.ts";
-import { ConfigError, InputError, UnreachableError } from "../core/runtime/protocol/errors.ts";
+import { ConfigError, InputError, ServerError, UnreachableError } from "../core/runtime/protocol/errors.ts";
 import { DEFAULT_NATS_URL, splitUrlCredentials } from "../core/runtime/nats/connection.ts";
 import { addSecret } from "../core/runtime/util/log.ts";
 import { VERSION } from "./version.ts";
@@ -91,6 +91,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UnreachableError) {
       console.error(`docctl ${name}: ${err.message}`);
       return 4;
+    }
+    if (err instanceof ServerError) {
+      console.error(`docctl ${name}: ${err.message}`);
+      return 1;
     }
     console.error(`docctl ${name}: unexpected error: ${(err as Error).stack ?? err}`);
     return 1;

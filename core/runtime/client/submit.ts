@@ -4,8 +4,9 @@ import { basename, join } from "node:path";
 import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { decodeProgress, decodeResult, encodeJob, type JobV1, type ProgressV1, type ResultV1 } from "../protocol/codec.ts";
-import { InputError } from "../protocol/errors.ts";
+import { MAX_TIMEOUT_MS, decodeProgress, decodeResult, encodeJob, jobHash, payloadProblem, type JobV1, type ProgressV1, type ResultV1 } from "../protocol/codec.ts";
+import { InputError, ServerError, storeProblem } from "../protocol/errors.ts";
+import { tokenProblem } from "../protocol/subjects.ts";
 import { isTransientNatsError } from "../nats/errors.ts";
 import type { PlannedJob, SubmitPlan } from "./jobfile.ts";
 import { newId } from "./jobfile.ts";
@@ -230,6 +231,8 @@ class Run implements BatchRun {
   /** the latest reported fraction of each job still running (for onProgress's partial) */
   private partial = new Map<string, number>();
   private timer?: ReturnType<typeof setTimeout>;
+  /** the hash of each job published and not yet answered: a result with another job_hash belongs to another job under the same id */
+  private hashes = new Map<string, string>();
   private poller?: ReturnType<typeof setInterval>;
   private polling = false;
   private max: number;
@@ -310,7 +313,11 @@ class Run implements BatchRun {
   encode(j: PlannedJob, i: number): Uint8Array {
     checkHandler(j.handler, this.known);
     if (j.virtual) return new Uint8Array(0);
-    const b = encodeJob(toJob(j, this.batch, Date.now()));
+    const problem = jobProblem(j, this.batch, i);
+    if (problem) throw new InputError(problem);
+    const job = toJob(j, this.batch, Date.now());
+    if (this.wait) this.hashes.set(j.resultId ?? j.id, job.hash!);
+    const b = encodeJob(job);
     if (b.byteLength + 512 > this.max) {
       throw new InputError(
         `job [${i}] ("${j.id}") is ${b.byteLength} bytes encoded, over the server's limit of ${this.max} bytes. ` +
@@ -379,7 +386,10 @@ class Run implements BatchRun {
       async (retry) => {
         // a job with a run_at waits in DOCCTL_DELAYED until a mover puts it on its task subject
         const subject = j.run_at !== undefined || j.delay_ms ? delayedSubject(j.id) : prioritySubject(j.handler, j.priority);
-        const ack = await this.pub.publish(subject, data, { msgID: j.id });
+        const ack = await this.pub.publish(subject, data, { msgID: j.id }).catch((err) => {
+          const full = storeProblem(err);
+          throw full ? new ServerError(`job [${i}] ("${j.id}") was not queued: ${full.replace(/; the job is kept and tried again$/, "")}`, { cause: err }) : err;
+        });
         // on a retry, "duplicate" may be our own earlier publish that got stored but not acked
         const dup = ack.duplicate && retry === 0;
         if (ack.duplicate) this.watchDuplicate(j.resultId ?? j.id);
@@ -452,6 +462,19 @@ class Run implements BatchRun {
   }
 
   private take(r: ResultV1, i: number) {
+    const want = this.hashes.get(r.id);
+    if (want && r.job_hash && r.job_hash !== want) {
+      // The id was used before for another job (another handler or payload): its result is not this
+      // job's, and JetStream took our publish as a duplicate, so this job never ran.
+      this.error = new InputError(
+        `job id "${r.id}" was already used for a different job (handler "${r.handler}", ` +
+          `other payload or options, submitted earlier): its result belongs to that job, and this one was not run. ` +
+          `Give this job a new id (or leave "id" out to get a fresh one).`,
+      );
+      this.finish();
+      return;
+    }
+    this.hashes.delete(r.id);
     this.inFlight.delete(r.id);
     const c: CollectedResult = r;
     this.counts.done++;
@@ -558,8 +581,26 @@ function watchLoss(nc: NatsConnection, graceMs: number, onLost: () => void): { s
   };
 }
 
+// What would make a job unreadable for every worker, said before anything is published: ids derived
+// from a long batch id past the token limit, payloads nested past the wire's depth or holding a
+// "__proto__" key (msgpack decoders refuse it), a time limit no timer can wait.
+function jobProblem(j: PlannedJob, batch: string, i: number): string | undefined {
+  const where = `job [${i}]${j.id ? ` ("${j.id.length > 60 ? `${j.id.slice(0, 60)}…` : j.id}")` : ""}`;
+  const id = tokenProblem(j.id);
+  if (id) return `${where}: its id ${id}${j.id.startsWith(`${batch}-`) && batch.length > 100 ? ` (ids of a batch are "<batch>-<n>": use a batch id of at most ${128 - 1 - String(i).length - 4} characters)` : ""}`;
+  const b = tokenProblem(batch);
+  if (b) return `the batch id ${b}`;
+  const p = payloadProblem(j.payload, `${where} payload`);
+  if (p) return p;
+  if (j.timeout_ms !== undefined && j.timeout_ms > MAX_TIMEOUT_MS) {
+    return `${where}: "timeout_ms" is ${j.timeout_ms}, over the longest time limit ${MAX_TIMEOUT_MS} ms (24.8 days)`;
+  }
+  return undefined;
+}
+
 function toJob(j: PlannedJob, batch: string, now: number): JobV1 {
   return {
+    hash: jobHash({ handler: j.handler, payload: j.payload, attempts: j.attempts, timeout_ms: j.timeout_ms }),
     v: 1,
     id: j.id,
     batch,

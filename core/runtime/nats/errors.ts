@@ -54,6 +54,10 @@ export function isNoAnswer(err: unknown): boolean {
  * cluster electing a stream leader): the same request may succeed later. False for answers that
  * will not change (a closed connection, a payload too big, a permission denied).
  */
+// JetStream API error codes (nats-server's errors.json) that mean "no room to store this": insufficient
+// resources, memory or storage resources exceeded, error with store.
+const STORE_FULL_API_CODES = new Set([10023, 10028, 10047, 10077]);
+
 export function isTransientNatsError(err: unknown): boolean {
   for (const e of chain(err)) {
     if (e instanceof errors.ClosedConnectionError || e instanceof errors.DrainingConnectionError) return false;
@@ -62,7 +66,9 @@ export function isTransientNatsError(err: unknown): boolean {
     if (e instanceof errors.RequestError && e.isNoResponders()) return true;
     // A stream without a leader (election, restart) answers 503. JetStream that does not answer at
     // all surfaces as JetStreamNotEnabled caused by a no-responders RequestError (seen through its cause).
-    if (e instanceof JetStreamApiError) return e.status === 503 || e.status === 408;
+    // "insufficient resources" and other store-full answers are 503 too, but they do not pass by
+    // themselves: retrying them only hid the cause until the submit's timeout.
+    if (e instanceof JetStreamApiError) return (e.status === 503 || e.status === 408) && !STORE_FULL_API_CODES.has(e.code);
     // JetStreamStatusError (a pull's status) is a JetStreamError with the status as its code
     if (e instanceof JetStreamError && "code" in e) return e.code === 503 || e.code === 408;
   }

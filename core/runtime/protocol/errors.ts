@@ -73,6 +73,14 @@ export class UnreachableError extends Error {
   }
 }
 
+/** NATS answered but cannot do it (its store is full, a limit is reached): the message says what to do. Exit code 1, no stack. */
+export class ServerError extends Error {
+  constructor(message: string, opts?: ErrorOptions) {
+    super(message, opts);
+    this.name = "ServerError";
+  }
+}
+
 /** The shape of an error as it travels in a result. */
 export interface WireError {
   code: string;

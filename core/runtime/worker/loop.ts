@@ -97,7 +97,7 @@ export interface InFlightJob {
 /** An undecodable message whose dead letter could not be written is given up (terminated) after this many deliveries. */
 export const BAD_MESSAGE_MAX_DELIVERIES = 5;
 
-export const workerLoopDefaults = { concurrency: 4, maxAttempts: 3, timeoutMs: 60_000, pullExpiresMs: 2_000, inlineMaxBytes: 256 * 1024 };
+export const workerLoopDefaults = { concurrency: 4, maxAttempts: 3, timeoutMs: 60_000, pullExpiresMs: 2_000, inlineMaxBytes: 256 * 1024, storeFullHoldMs: 10 * 60_000 };
 
 /** One proc's loop. start() begins pulling; drain() stops pulling and resolves when in-flight work is done. */
 export class WorkerLoop {
@@ -423,7 +423,7 @@ export class WorkerLoop {
         return await this.fail(job, msg, encoded.error, attempt, started, log);
       }
       const p0 = Date.now();
-      await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes);
+      await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes, msg);
       log.trace(`result stored: ${encoded.bytes.byteLength} bytes in ${Date.now() - p0}ms`);
       if (Workflows.involved(job)) await this.workflows.afterResult(job, { ok: true, value: value === undefined ? null : value } as ResultV1);
       msg.ack();
@@ -529,7 +529,7 @@ export class WorkerLoop {
   private async finish(job: JobV1, msg: JobMsg, outcome: Pick<ResultV1, "ok" | "value" | "error" | "output">, attempt: number, started: number) {
     const encoded = this.encodeOk(job, outcome, attempt, started);
     if ("error" in encoded) throw new Error(`the failed result of ${job.id} cannot be encoded: ${encoded.error.message}`);
-    await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes);
+    await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes, msg);
     if (Workflows.involved(job)) await this.workflows.afterResult(job, { ok: outcome.ok, value: outcome.value, error: outcome.error } as ResultV1);
     msg.ack();
   }
@@ -596,13 +596,33 @@ export class WorkerLoop {
   // is tried again for up to one ack wait, instead of leaving the job to be redelivered and run again:
   // the fault tests saw jobs run 4 times during an election. No message id is needed: the results
   // stream keeps one message per subject, so a publish stored twice is still one result.
-  private async publishResult(subject: string, data: Uint8Array): Promise<void> {
-    await retrying(() => this.pub.publish(subject, data), {
-      backoff: natsPublishBackoff,
-      giveUpAt: Date.now() + this.topo.ackWaitMs,
-      retryable: (err) => isTransientNatsError(err) && !this.o.nc.isClosed(),
-      onRetry: (err) => this.o.log.debug(`storing a result failed (${(err as Error).message}); trying again`),
-    });
+  private async publishResult(subject: string, data: Uint8Array, msg?: JobMsg): Promise<void> {
+    const once = () =>
+      retrying(() => this.pub.publish(subject, data), {
+        backoff: natsPublishBackoff,
+        giveUpAt: Date.now() + this.topo.ackWaitMs,
+        retryable: (err) => isTransientNatsError(err) && !this.o.nc.isClosed(),
+        onRetry: (err) => this.o.log.debug(`storing a result failed (${(err as Error).message}); trying again`),
+      });
+    // A full store (disk, max_file_store, the stream's limits) does not pass by itself, but running the
+    // job again would not help either: keep the job (in-progress acks) and its result, and try again
+    // every few seconds for a while, saying why once. Redelivery had re-run jobs until they ended as
+    // ATTEMPTS_EXHAUSTED, the cause only in the log as "unexpected error".
+    const giveUpAt = Date.now() + workerLoopDefaults.storeFullHoldMs;
+    for (let warned = false; ; ) {
+      try {
+        await once();
+        return;
+      } catch (err) {
+        const full = storeProblem(err);
+        if (!full || !msg || Date.now() > giveUpAt || this.state === "stopped" || this.o.nc.isClosed()) throw err;
+        if (!warned) this.o.log.error(`${full}; holding the finished job ${subject.split(".").at(-1)} and trying to store its result every 5 s`);
+        warned = true;
+        msg.working();
+        await new Promise((r) => setTimeout(r, 5_000));
+        msg.working();
+      }
+    }
   }
 
   // Bytes that are not a v1 job: a dead letter (with the raw bytes), a failed result when an id and
