@@ -83,15 +83,19 @@ refused the credentials.`,
     // A server we started ourselves has no authorization; one we found gets our credentials.
     const auth = embedded ? undefined : ctx.global.auth;
     const nc = await connectNats({ url, auth, name: "docctl up", reconnectForever: true });
+    let forced = false;
     try {
       // Known before any worker runs (consumers and DOCCTL_HANDLERS entries): their jobs wake the fleet.
       await declareHandlers(nc, registry.names().map((n) => registry.info(n, "up", "manager")));
-      const { manager } = createManager(
+      // Workers (and the server) run in process groups of their own: Ctrl-C in a terminal signals the
+      // whole foreground group, and a worker that got it directly took up's own SIGTERM that followed
+      // as a second signal (stop at once: in-flight jobs cut off). Now only up hears it and drains them.
+      const { manager, provider } = createManager(
         {
           provider: "local",
           natsUrl: url,
           manager: { intervalMs: upDefaults.intervalMs, policy },
-          local: { args: workerArgs, stdio: "inherit", env: authEnv(auth) },
+          local: { args: workerArgs, stdio: "inherit", env: authEnv(auth), detached: true },
         },
         nc,
         scalerLogger(ctx.global.verbosity, ctx.global.logFormat),
@@ -102,9 +106,23 @@ refused the credentials.`,
           `Submit with \`docctl submit FILE${embedded ? "" : ` --nats ${redactUrl(url)}`}\`; Ctrl-C to stop.`,
       );
       await firstSignal();
-      log.startup("stopping: draining the workers");
-      await manager.stop();
-      return 0;
+      log.startup("stopping: draining the workers (their jobs in flight finish and store their results); Ctrl-C again to stop at once");
+      const again = (sig: string) => () => {
+        forced = true;
+        log.warn(`${sig} again: stopping now; jobs in flight are redelivered when docctl runs again`);
+        provider.hurry?.();
+      };
+      const onInt = again("SIGINT");
+      const onTerm = again("SIGTERM");
+      process.once("SIGINT", onInt);
+      process.once("SIGTERM", onTerm);
+      try {
+        await manager.stop();
+      } finally {
+        process.off("SIGINT", onInt);
+        process.off("SIGTERM", onTerm);
+      }
+      return forced ? 130 : 0;
     } finally {
       await nc.drain().catch(() => {});
       if (embedded) {

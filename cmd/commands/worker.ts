@@ -226,6 +226,8 @@ Examples:
         drainTimeoutMs: durOpt(ctx, "drain-timeout", workerParentDefaults.drainTimeoutMs),
         watchdog: { ...watchdogDefaults, graceMs: durOpt(ctx, "watchdog-grace", watchdogDefaults.graceMs) },
         pidFile: strOpt(ctx, "pid-file"),
+        // set by a manager that started this worker in a process group of its own (docctl up)
+        exitWithPid: Number(process.env.DOCCTL_EXIT_WITH_PID) || undefined,
         watch: ctx.values.watch ? plugins.map((d) => resolve(d)) : undefined,
         version: VERSION,
         labels: parseLabels((ctx.values.label as string[] | undefined) ?? []),

@@ -53,7 +53,9 @@ export async function startEmbeddedNats(url: string, baseDir = ".docctl"): Promi
   const conf = join(dir, "nats.conf");
   const port = Number(u.port || 4222);
   writeFileSync(conf, embeddedConfig({ host: "127.0.0.1", port, storeDir: join(dir, "nats"), syncAlways: supportsSyncAlways(version) }));
-  const proc: Subprocess = Bun.spawn([bin, "-c", conf], { stdout: "ignore", stderr: Bun.file(join(dir, "nats-server.log")) });
+  // Its own process group: a terminal's Ctrl-C must not stop the server under workers still storing
+  // their results; `docctl up` stops it after the drain.
+  const proc: Subprocess = Bun.spawn([bin, "-c", conf], { stdout: "ignore", stderr: Bun.file(join(dir, "nats-server.log")), detached: true });
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (proc.exitCode !== null) throw new ConfigError(`nats-server exited at start (code ${proc.exitCode}); see ${join(dir, "nats-server.log")}`, "nats");

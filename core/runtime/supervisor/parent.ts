@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats, type NatsAuth } from "../nats/connection.ts";
 import { ControlPlane, controlDefaults } from "./control-plane.ts";
-import { acquirePidFile, type PidFile } from "./pidfile.ts";
+import { acquirePidFile, pidAlive, type PidFile } from "./pidfile.ts";
 import { procPolicyDefaults, type ProcPolicy } from "./proc-state.ts";
 import { selfCommand } from "./proc-spawn.ts";
 import { Supervisor, supervisorDefaults, type SlotSpec, type SupervisorLog } from "./supervisor.ts";
@@ -33,6 +33,8 @@ export interface WorkerParentOptions {
   readyTimeoutMs: number;
   /** refuse to start if a live process owns it; removed on exit */
   pidFile?: string;
+  /** drain and exit when this process is gone (a manager that started this worker in its own process group) */
+  exitWithPid?: number;
   /** roll the procs over when a file under one of these directories changes */
   watch?: string | string[];
   /** quiet time after the last change before the rollover, ms */
@@ -144,9 +146,19 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
     for (const p of sup.status().procs) if (p.pid) process.kill(p.pid, "SIGUSR1");
   };
 
+  // Started detached by a manager (`docctl up`): no terminal signal reaches us, so follow that process.
+  const orphanCheck = o.exitWithPid
+    ? setInterval(() => {
+        if (pidAlive(o.exitWithPid!)) return;
+        log.warn(`the process that started this worker (pid ${o.exitWithPid}) is gone: draining`);
+        void finish();
+      }, 1000)
+    : null;
+
   const finish = (): Promise<number> => {
     if (finishing) return finishing;
     finishing = (async () => {
+      if (orphanCheck) clearInterval(orphanCheck);
       for (const w of watchers) w.close();
       await sup.drain();
       await control?.stop();

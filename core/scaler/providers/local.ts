@@ -22,6 +22,12 @@ export interface LocalOptions {
   idPrefix: string;
   /** where worker output goes: inherit (the manager's terminal) or ignore */
   stdio: "inherit" | "ignore";
+  /**
+   * run each worker in a process group of its own, so a terminal's Ctrl-C (sent to the whole
+   * foreground group) reaches only the manager, which drains them; they drain by themselves if the
+   * manager dies (DOCCTL_EXIT_WITH_PID)
+   */
+  detached: boolean;
 }
 
 export const localDefaults: Omit<LocalOptions, "command" | "natsUrl"> = {
@@ -30,6 +36,7 @@ export const localDefaults: Omit<LocalOptions, "command" | "natsUrl"> = {
   drainTimeoutMs: 5 * 60_000,
   idPrefix: `local-${hostname().replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40)}-${process.pid}`,
   stdio: "inherit",
+  detached: false,
 };
 
 interface Child {
@@ -67,7 +74,8 @@ export class LocalProvider implements Provider {
       const id = `${this.opts.idPrefix}-${++this.seq}`;
       const proc = Bun.spawn([...this.opts.command, ...this.opts.args, "--name", id], {
         // the manager's own secrets (a DigitalOcean token, its --http-token) stay with it
-        env: workerEnv({ ...this.opts.env, DOCCTL_NATS_URL: this.opts.natsUrl }),
+        env: workerEnv({ ...this.opts.env, DOCCTL_NATS_URL: this.opts.natsUrl, ...(this.opts.detached ? { DOCCTL_EXIT_WITH_PID: String(process.pid) } : {}) }),
+        detached: this.opts.detached,
         stdin: "ignore",
         stdout: this.opts.stdio,
         stderr: "pipe",
@@ -144,6 +152,11 @@ export class LocalProvider implements Provider {
     c.proc.kill("SIGKILL");
     await c.proc.exited;
     this.children.delete(server.id);
+  }
+
+  /** A second stop request (Ctrl-C again): each worker still draining gets a second SIGTERM, which stops it at once. */
+  hurry(): void {
+    for (const c of this.children.values()) if (c.stopping && c.proc.exitCode === null && !c.proc.signalCode) c.proc.kill("SIGTERM");
   }
 
   /** Drains every worker (SIGTERM, bounded wait, then SIGKILL) so none outlives the manager. */

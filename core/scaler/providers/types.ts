@@ -39,6 +39,8 @@ export interface Provider {
   /** what to check when servers keep failing to come up (the image, the unit ...), for the manager's diagnosis */
   failureHints?(): string[];
   /** release anything the provider holds (child processes stay unless `stop` says otherwise) */
+  /** a second stop request: stop what is still draining at once (local workers) */
+  hurry?(): void;
   stop?(): Promise<void>;
 }
 
