@@ -28,6 +28,13 @@ export default { maxAttempts: 1, timeoutMs: 120000, async handle(p: { ms: number
   for (let i = 1; i <= p.n; i++) { await new Promise(r => setTimeout(r, p.ms)); await ctx.progress({ done: i, total: p.n, message: "step " + i }); }
   return p.n;
 } };`,
+  "stubborn.ts": `import { appendFileSync } from "node:fs";
+export default { maxAttempts: 1, timeoutMs: 120000, async handle(p: { ms: number }, ctx: any) {
+  appendFileSync(process.env.JOBS_LOG!, ctx.id + " start " + Date.now() + "\\n");
+  await new Promise(r => setTimeout(r, p.ms)); // ignores ctx.signal
+  appendFileSync(process.env.JOBS_LOG!, ctx.id + " end " + Date.now() + "\\n");
+  return 1;
+} };`,
   "inc.ts": `export default (p: number) => p + 1;`,
   "double.ts": `export default (p: number) => p * 2;`,
   "sum.ts": `export default (p: number[]) => p.reduce((a, b) => a + b, 0);`,
@@ -137,6 +144,19 @@ describe("priorities and cancel", () => {
     expect((await docctl(["dead", "ls", "--json"], { env: env() })).stdout).not.toContain("long-1");
   }, 60_000);
 });
+
+test("a cancelled handler that ignores its signal is ended: its proc is recycled after the grace, the next job runs", async () => {
+  const waiting = spawnDocctl(["submit", file({ handler: "stubborn", payload: { ms: 60_000 }, id: "stub-1" }), "--json"], { env: env() });
+  await eventually(() => started("stub-1"), 20_000, "stub-1 to start");
+  await eventually(async () => (await jobJson("stub-1"))?.state === "running", 15_000, "stub-1 running");
+  expect((await docctl(["cancel", "stub-1"], { env: env() })).code).toBe(0);
+  expect(await waiting.proc.exited).toBe(1);
+  await worker!.waitFor(/ignored its cancel signal/, 20_000);
+  await worker!.waitFor(/ignored its abort signal/, 10_000);
+  const r = await docctl(["submit", file({ handler: "inc", payload: 41 }), "--json"], { env: env() });
+  expect(JSON.parse(r.stdout.trim()).value).toBe(42);
+  expect(log()).not.toMatch(/^stub-1 end/m);
+}, 60_000);
 
 describe("progress and state", () => {
   test("progress reported by a handler is visible in docctl job while it runs, and in submit's output", async () => {

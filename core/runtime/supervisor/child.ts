@@ -89,6 +89,12 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
           o.loop?.onJobFinished?.(r);
           if (o.maxJobs && ++finished >= o.maxJobs) recycle(`${finished} jobs done (--max-jobs ${o.maxJobs})`);
         },
+        // a cancelled job's handler still running past the grace: end this proc (its other jobs drain),
+        // the supervisor starts a fresh one
+        onCancelIgnored: (j) => {
+          o.loop?.onCancelIgnored?.(j);
+          recycle(`the handler of cancelled job ${j.id} (${j.handler}) ignored its abort signal`);
+        },
       },
       onStarted: (l, nc) => {
         o.onStarted?.(l, nc);
