@@ -36,6 +36,7 @@ export default { maxAttempts: 1, timeoutMs: 120000, async handle(p: { ms: number
   return 1;
 } };`,
   "inc.ts": `export default (p: number) => p + 1;`,
+  "ms.ts": `export default (p: { ms: number }) => p.ms;`,
   "double.ts": `export default (p: number) => p * 2;`,
   "sum.ts": `export default (p: number[]) => p.reduce((a, b) => a + b, 0);`,
   "picky.ts": `export default (p: number) => { if (p < 0) throw Object.assign(new Error("negative"), { code: "NEGATIVE", retryable: false }); return p; };`,
@@ -215,6 +216,25 @@ describe("workflows", () => {
     expect(last.error.message).toContain("mr-2-1 (NEGATIVE)");
     const r2 = await docctl(["submit", file({ id: "mr-3", handler: "picky", batch: [1, -2, 3], then: { handler: "sum", on_failure: "null" } }), "--json"], { env: env() });
     expect(JSON.parse(r2.stdout.trim().split("\n").at(-1)!)).toMatchObject({ id: "mr-3-then", ok: true, value: 4 });
+  }, 60_000);
+
+  test("a chain survives the proc running a step being killed (SIGKILL): the step is redelivered, the chain finishes once", async () => {
+    await worker!.stop();
+    await startWorker(["--ack-wait", "2s"]);
+    const sub = spawnDocctl(["submit", file({ id: "ch-k", chain: [{ handler: "inc", payload: 1 }, { handler: "nap", payload: { ms: 2500 }, attempts: 3 }, { handler: "ms" }] }), "--json"], { env: env() });
+    await eventually(() => started("ch-k-1"), 20_000, "the chain's second step to start");
+    // the proc running the step dies (its pid is in docctl job); the supervisor starts another
+    const running = await eventually(async () => {
+      const j = await jobJson("ch-k-1");
+      return j?.state === "running" && j.pid ? j : undefined;
+    }, 15_000, "the step's proc");
+    process.kill(running.pid, "SIGKILL");
+    expect(await sub.proc.exited).toBe(0);
+    expect(JSON.parse(sub.output().trim().split("\n").find((l) => l.startsWith("{"))!)).toMatchObject({ id: "ch-k", ok: true, value: 2500 });
+    expect(log().match(/^ch-k-1 start/gm)!.length).toBe(2);
+    expect((await jobJson("ch-k"))?.state).toBe("done");
+    await worker!.stop();
+    await startWorker();
   }, 60_000);
 
   test("the library: chain, batchThen, delay, priority, progress events, job and cancel", async () => {
