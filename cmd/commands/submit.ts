@@ -161,7 +161,8 @@ export const submitCliDefaults = { reconnectGraceMs: 10_000 };
 
 /** A result as one JSON line: an inline document's bytes are left out (`--out DIR` saves them). */
 export function resultJson(r: CollectedResult): string {
-  if (!r.output?.data) return JSON.stringify(r);
+  // An output without bucket + name travelled inline (its bytes may already be dropped once saved to --out).
+  if (!r.output || (!r.output.data && r.output.bucket)) return JSON.stringify(r);
   const { data: _data, ...output } = r.output;
   return JSON.stringify({ ...r, output: { ...output, inline: true } });
 }
