@@ -1,8 +1,20 @@
 // A complete plugin: counts words in a text, and writes a small report document.
 // Run it: docctl worker --plugins examples/plugins   then   docctl submit examples/wordcount.json --out ./out
+// `import ... from "docctl"` needs nothing installed: the docctl binary serves its own package to plugins.
+import { defineHandler, JobError } from "docctl";
+
+interface Payload {
+  text: string;
+  top?: number;
+}
+interface Result {
+  distinct: number;
+  top: [string, number][];
+}
+
 let stopWords: Set<string> | undefined;
 
-export default {
+export default defineHandler<Payload, Result>({
   description: "counts the words of a text and returns the most frequent ones",
   // JSON Schema (Ajv): a payload that fails it gets BAD_PAYLOAD at once, never retried.
   schema: {
@@ -23,10 +35,11 @@ export default {
     stopWords = undefined;
   },
 
-  async handle(payload: { text: string; top?: number }, ctx: any) {
+  // payload and ctx are typed: Payload, and JobContext (id, attempt, signal, output, log ...)
+  async handle(payload, ctx) {
     if (payload.text.trim() === "") {
-      // A failure of your own: a string UPPER_SNAKE `code`, and whether retrying could help.
-      throw Object.assign(new Error("the text is empty: nothing to count"), { code: "EMPTY_TEXT", retryable: false });
+      // A failure of your own: a stable UPPER_SNAKE code, and whether retrying could help (here: no).
+      throw new JobError("EMPTY_TEXT", "the text is empty: nothing to count", { retryable: false });
     }
     const counts = new Map<string, number>();
     for (const w of payload.text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []) {
@@ -38,4 +51,4 @@ export default {
     await ctx.output(new TextEncoder().encode(report), { filename: `wordcount-${ctx.id}.tsv`, contentType: "text/tab-separated-values" });
     return { distinct: counts.size, top };
   },
-};
+});
