@@ -99,6 +99,20 @@ export const BAD_MESSAGE_MAX_DELIVERIES = 5;
 
 export const workerLoopDefaults = { concurrency: 4, maxAttempts: 3, timeoutMs: 60_000, pullExpiresMs: 2_000, inlineMaxBytes: 256 * 1024, storeFullHoldMs: 10 * 60_000 };
 
+/**
+ * Jobs fetched ahead of the free slots while a handler's jobs are short (mean under `belowMs` over its
+ * recent jobs, after `afterJobs` of them): at most `max`, never more than the concurrency. Long jobs get
+ * none, so a busy proc never sits on a job another proc could start (see docs/worker.md).
+ */
+export const lookaheadDefaults = { belowMs: 5, afterJobs: 16, max: 8 };
+
+/** How many jobs to fetch ahead: a pure function of the handler's recent job times. */
+export function lookahead(o: { concurrency: number; jobs: number; meanMs: number; maxJobs?: number }): number {
+  // --max-jobs counts jobs as they arrive; jobs fetched ahead would overshoot it
+  if (o.maxJobs || o.jobs < lookaheadDefaults.afterJobs || o.meanMs >= lookaheadDefaults.belowMs) return 0;
+  return Math.min(o.concurrency, lookaheadDefaults.max);
+}
+
 /** One proc's loop. start() begins pulling; drain() stops pulling and resolves when in-flight work is done. */
 export class WorkerLoop {
   private js: JetStreamClient;
@@ -107,6 +121,8 @@ export class WorkerLoop {
   private topo: TopologyOptions;
   /** one set of slots per handler: a handler waiting for jobs never holds back another's */
   private slots = new Map<string, Slots>();
+  /** recent job times per handler (see lookahead) */
+  private jobTimes = new Map<string, { jobs: number; meanMs: number }>();
   private state: LoopStats["state"] = "starting";
   private inFlight = new Map<string, InFlightJob & { abort: AbortController; msg: JobMsg }>();
   private ticker?: ReturnType<typeof setInterval>;
@@ -221,6 +237,14 @@ export class WorkerLoop {
     for (const w of this.resumeWaiters.splice(0)) w();
   }
 
+  // A moving mean of each handler's recent job times (successful runs), for the lookahead.
+  private timed(handler: string, ms: number): void {
+    const t = this.jobTimes.get(handler) ?? { jobs: 0, meanMs: ms };
+    t.jobs++;
+    t.meanMs += (ms - t.meanMs) / Math.min(t.jobs, 32);
+    this.jobTimes.set(handler, t);
+  }
+
   /** Stop pulling, finish in-flight jobs, run handler teardown(). Resolves when idle. */
   async drain(): Promise<void> {
     if (this.state === "stopped") return;
@@ -298,6 +322,8 @@ export class WorkerLoop {
         continue;
       }
       slots.release(claimed - n);
+      const t = this.jobTimes.get(handler);
+      puller.ahead = lookahead({ concurrency: this.o.concurrency, jobs: t?.jobs ?? 0, meanMs: t?.meanMs ?? Infinity, maxJobs: this.o.maxJobs });
       // Several pulls may be outstanding: a new one goes out as soon as slots free up, so a slow pull
       // never holds back jobs, and a proc never asks for more jobs than it can start right away.
       puller.pull(n);
@@ -400,6 +426,7 @@ export class WorkerLoop {
       try {
         const h0 = Date.now();
         value = await this.withLimits(reg, job, ctx, msg, timeoutMs, abort);
+        this.timed(handler, Date.now() - h0);
         ticket?.release();
         freeSlot();
         log.trace(`handler returned in ${Date.now() - h0}ms`);

@@ -40,6 +40,12 @@ export class PriorityPuller {
   private stopping = false;
   /** consumers asked (no-wait) for higher-priority jobs before a held lower one is given a slot */
   private probes: Puller[] = [];
+  /**
+   * Jobs asked for beyond the free slots, held here until one frees (heartbeated meanwhile). The loop
+   * sets it while a handler's jobs are short: the next job is then already here when a slot frees,
+   * instead of a pull round trip later (at concurrency 1 that round trip was most of a job's time).
+   */
+  ahead = 0;
 
   constructor(nc: NatsConnection, private o: PriorityPullerOptions) {
     this.pullers = PRIORITIES.map((priority) => ({
@@ -67,9 +73,9 @@ export class PriorityPuller {
   pull(n: number): void {
     this.grant += n;
     if (!this.probe()) this.dispatch();
-    if (this.grant <= 0) return;
+    if (this.grant <= 0 && this.ahead === 0) return;
     for (const { puller } of this.pullers) {
-      const want = this.grant - this.held.length - puller.outstanding;
+      const want = this.grant + this.ahead - this.held.length - puller.outstanding;
       if (want > 0) puller.pull(want);
     }
   }
