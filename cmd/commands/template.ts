@@ -7,7 +7,8 @@ import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { natsOptionsFrom } from "../options.ts";
 import { jsonSyntaxError } from "../../core/runtime/client/jobfile.ts";
 import { InputError, JobError, UnreachableError } from "../../core/runtime/protocol/errors.ts";
-import { TEMPLATES_BUCKET, getTemplate, listTemplates, putTemplate, removeTemplate } from "../../core/render/store.ts";
+import { TEMPLATES_BUCKET, getTemplate, listTemplates, removeTemplate, storeTemplate } from "../../core/render/store.ts";
+import { buildTemplate } from "../../core/render/template.ts";
 import { type TemplateLimits, parseLimit, templateLimitsDefaults } from "../../core/render/limits.ts";
 
 /** --max-* flags of `template put` and the limit each sets. */
@@ -119,23 +120,22 @@ async function runTemplate(ctx: CommandContext): Promise<number> {
       const assets = await Promise.all(namedFiles(v.asset, "--asset", "logo.png=logo.png").map(async ([n, p]) => ({ name: n, bytes: await readInput(p) })));
       const limits: Partial<TemplateLimits> = {};
       for (const [flag, key] of LIMIT_FLAGS) if (typeof v[flag] === "string") limits[key] = parseLimit(key, v[flag] as string, `--${flag}`);
-      const info = await withNats(ctx, (nc) =>
-        putTemplate(
-          nc,
-          {
-            name,
-            base,
-            layout,
-            html,
-            fonts,
-            assets,
-            baseSource: basePath,
-            layoutSource: layoutPath ? basename(layoutPath) : undefined,
-            htmlSource: htmlPath ? basename(htmlPath) : undefined,
-          },
-          limits,
-        ),
+      // checked before connecting: bad input is exit 2 whether or not NATS is up
+      const template = await buildTemplate(
+        {
+          name,
+          base,
+          layout,
+          html,
+          fonts,
+          assets,
+          baseSource: basePath,
+          layoutSource: layoutPath ? basename(layoutPath) : undefined,
+          htmlSource: htmlPath ? basename(htmlPath) : undefined,
+        },
+        limits,
       );
+      const info = await withNats(ctx, (nc) => storeTemplate(nc, template));
       console.log(`stored template ${info.name} (${info.kind}, ${info.pages} page${info.pages === 1 ? "" : "s"}, ${info.size} bytes, ${info.digest})`);
       return 0;
     }

@@ -29,5 +29,6 @@ export { formAssignments } from "./forms.ts";
 export { renderLayout, type RenderedPdf } from "./layout-engine.ts";
 export { HtmlEngine, findChromium, fillHtml, htmlEngineDefaults, type HtmlEngineOptions } from "./html-engine.ts";
 export { Renderer, type RendererOptions } from "./renderer.ts";
-export { type Template, type TemplateKind, type TemplateSource, buildTemplate, encodeBundle, decodeBundle } from "./template.ts";
-export { TEMPLATES_BUCKET, TemplateCache, putTemplate, listTemplates, getTemplate, removeTemplate, templateStore, type TemplateInfo } from "./store.ts";
+export { type Template, type TemplateKind, type TemplateSource, type TemplateAsset, buildTemplate, encodeBundle, decodeBundle } from "./template.ts";
+export { TEMPLATES_BUCKET, TemplateCache, putTemplate, storeTemplate, listTemplates, getTemplate, removeTemplate, templateStore, type TemplateInfo } from "./store.ts";
+export { checkBasePdf, countPages, templateLimitsDefaults, templateLimitsFromEnv, parseLimit, type TemplateLimits } from "./limits.ts";

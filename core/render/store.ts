@@ -40,7 +40,11 @@ export async function templateStore(nc: NatsConnection, create = true): Promise<
 
 /** Validates (within `limits`) and stores a template (a new version if the name exists). */
 export async function putTemplate(nc: NatsConnection, src: TemplateSource, limits?: Partial<TemplateLimits>): Promise<TemplateInfo> {
-  const t = await buildTemplate(src, limits);
+  return await storeTemplate(nc, await buildTemplate(src, limits));
+}
+
+/** Stores a template buildTemplate() has checked (a new version if the name exists). */
+export async function storeTemplate(nc: NatsConnection, t: Template): Promise<TemplateInfo> {
   const os = (await templateStore(nc))!;
   const info = await os.putBlob({ name: t.name, description: JSON.stringify({ kind: t.kind, pages: t.pages }) }, encodeBundle(t));
   return toInfo(info);
