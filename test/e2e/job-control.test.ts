@@ -228,6 +228,10 @@ describe("workflows", () => {
       const j = await jobJson("ch-k-1");
       return j?.state === "running" && j.pid ? j : undefined;
     }, 15_000, "the step's proc");
+    // the chain's id shows where the workflow is
+    const wf = await jobJson("ch-k");
+    expect(wf).toMatchObject({ id: "ch-k", state: "running", workflow: { kind: "chain" } });
+    expect(wf.workflow.steps[0]).toMatchObject({ id: "ch-k-1", handler: "nap", state: "running" });
     process.kill(running.pid, "SIGKILL");
     expect(await sub.proc.exited).toBe(0);
     expect(JSON.parse(sub.output().trim().split("\n").find((l) => l.startsWith("{"))!)).toMatchObject({ id: "ch-k", ok: true, value: 2500 });

@@ -170,7 +170,11 @@ export class WorkerLoop {
     } catch (err) {
       this.o.log.warn(`could not record the handlers in DOCCTL_HANDLERS: ${(err as Error).message}`);
     }
-    await this.untilAnswered("job-control set-up", () => this.startJobControl());
+    // Job control is best effort at start: a server that refuses its buckets (account permissions) still
+    // gets jobs run; what is missing is said once.
+    await this.untilAnswered("job-control set-up", () => this.startJobControl()).catch((err) =>
+      this.o.log.warn(`job control is not available in this worker (cancel, fleet-wide limits, moving delayed jobs): ${(err as Error).message}`),
+    );
     for (const name of this.o.registry.names()) {
       const h = this.o.registry.get(name)!;
       if (h.def.setup) {
