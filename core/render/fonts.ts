@@ -1,6 +1,8 @@
 // Fonts: the built-in DejaVu faces (inside the binary), fonts stored with a template, and the metrics
 // and shaping the layout uses for a field's font (one name, or a list tried in order per character).
 // Bun's `with { type: "file" }` embeds each file in a compiled binary; the path then points inside it.
+import { isAbsolute } from "node:path";
+import { fileURLToPath } from "node:url";
 import fontkit from "@pdf-lib/fontkit";
 import sansPath from "./fonts/DejaVuSans.ttf" with { type: "file" };
 import sansBoldPath from "./fonts/DejaVuSans-Bold.ttf" with { type: "file" };
@@ -11,10 +13,14 @@ import { BUILTIN_FONTS, type BuiltinFontName, type FontSpec } from "./layout.ts"
 import { lineWidth, shapeLine, type ShapedLine } from "./shape.ts";
 import type { FontMetrics } from "./text.ts";
 
+// Absolute from source and inside the compiled binary (/$bunfs/...); relative to this module in the npm
+// package's bundle (dist/pkg), where the font files sit beside the bundles.
+const located = (p: string) => (isAbsolute(p) ? p : fileURLToPath(new URL(p, import.meta.url)));
+
 const FILES: Record<BuiltinFontName, { path: string; family: string }> = {
-  sans: { path: sansPath, family: "DejaVu Sans" },
-  "sans-bold": { path: sansBoldPath, family: "DejaVu Sans Bold" },
-  mono: { path: monoPath, family: "DejaVu Sans Mono" },
+  sans: { path: located(sansPath), family: "DejaVu Sans" },
+  "sans-bold": { path: located(sansBoldPath), family: "DejaVu Sans Bold" },
+  mono: { path: located(monoPath), family: "DejaVu Sans Mono" },
 };
 
 const builtins = new Map<BuiltinFontName, FontFace>();
