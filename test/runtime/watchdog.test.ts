@@ -1,6 +1,7 @@
 // The watchdog's pure decisions and the attempt accounting of jobs in a proc that ended.
 import { describe, expect, test } from "bun:test";
 import { jobFates, watchdogVerdict, watchdogDefaults } from "../../core/runtime/supervisor/watchdog.ts";
+import { jitteredLifetime } from "../../core/runtime/supervisor/recycle.ts";
 import { attemptOf, describeEnds, maySpare, MAX_UNCHARGED, parseNotes, type AttemptNotesV1 } from "../../core/runtime/protocol/attempts.ts";
 
 const job = (id: string, startedAt: number, timeoutMs?: number) => ({ id, handler: "h", startedAt, timeoutMs });
@@ -66,5 +67,16 @@ describe("attempt notes", () => {
     expect(describeEnds(notes([true, false]))).toBe("delivery 1: m1; delivery 2 (not counted): m2");
     expect(parseNotes("not json")).toBeUndefined();
     expect(parseNotes(JSON.stringify({ v: 2 }))).toBeUndefined();
+  });
+});
+
+describe("recycling jitter", () => {
+  test("lifetimes are spread over the last fifth before --max-lifetime, never past it", () => {
+    expect(jitteredLifetime(3_600_000, 0)).toBe(3_600_000);
+    expect(jitteredLifetime(3_600_000, 0.5)).toBe(3_240_000);
+    expect(jitteredLifetime(3_600_000, 0.999999)).toBeGreaterThanOrEqual(2_880_000);
+    // procs started together get different moments
+    const moments = new Set([0.1, 0.4, 0.7].map((r) => jitteredLifetime(600_000, r)));
+    expect(moments.size).toBe(3);
   });
 });

@@ -2,6 +2,7 @@
 // supervisor, and the recycling (--max-jobs, --max-lifetime) that the supervisor must know about.
 import { attachProcBridge, type BridgedLoop } from "./proc-bridge.ts";
 import { RECYCLE_EXIT_CODE, type ProcStats } from "./ipc.ts";
+import { jitteredLifetime } from "./recycle.ts";
 import { runWorkerProc, type WorkerProcOptions } from "../worker/proc.ts";
 import { connectNats, type NatsAuth } from "../nats/connection.ts";
 import { UnreachableError } from "../protocol/errors.ts";
@@ -66,7 +67,12 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
     stop(why);
   };
   let finished = 0;
-  const lifetime = o.maxLifetimeMs ? setTimeout(() => recycle(`lifetime of ${o.maxLifetimeMs}ms reached (--max-lifetime)`), o.maxLifetimeMs) : null;
+  // Jittered: procs started together (a worker's start, a rollover) would otherwise all recycle at
+  // once, leaving seconds with nobody pulling.
+  const lifetimeMs = o.maxLifetimeMs ? jitteredLifetime(o.maxLifetimeMs, Math.random()) : 0;
+  const lifetime = o.maxLifetimeMs
+    ? setTimeout(() => recycle(`lifetime of ${lifetimeMs}ms reached (--max-lifetime), ${o.maxLifetimeMs}ms less jitter`), lifetimeMs)
+    : null;
 
   try {
     // A proc (re)started while NATS is away waits for it instead of dying at once: dying would count

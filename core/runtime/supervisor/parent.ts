@@ -81,6 +81,7 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
   const o: WorkerParentOptions = { ...workerParentDefaults, ...opts };
   const log = o.log;
   const pid: PidFile | null = o.pidFile ? acquirePidFile(o.pidFile) : null;
+  if (pid?.tookOverFrom) log.warn(`--pid-file ${pid.path}: taken over (${pid.tookOverFrom})`);
   let nc: NatsConnection;
   try {
     nc = await connectNats({ url: o.natsUrl, auth: o.natsAuth, name: `docctl worker ${o.id} (supervisor)`, reconnectForever: true });

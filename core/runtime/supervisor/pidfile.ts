@@ -1,10 +1,12 @@
 // A pid file that refuses a second live owner and takes over from a dead one.
-import { openSync, readFileSync, rmSync, writeFileSync, closeSync, writeSync, mkdirSync } from "node:fs";
+import { openSync, readFileSync, rmSync, writeFileSync, closeSync, writeSync, mkdirSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { ConfigError } from "../protocol/errors.ts";
 
 export interface PidFile {
   path: string;
+  /** set when the file named a live process that is not a docctl worker (a pid re-used after a reboot): what it was */
+  tookOverFrom?: string;
   /** remove the file if it is still ours */
   release(): void;
 }
@@ -39,6 +41,13 @@ export function acquirePidFile(path: string, pid = process.pid): PidFile {
       }
     }
     const owner = readPid(path);
+    // After a reboot the old pid may belong to any process: only a docctl worker owns the file.
+    const cmd = owner !== null && owner !== pid && pidAlive(owner) ? commandOf(owner) : null;
+    if (cmd !== null && cmd !== undefined && !isDocctlWorker(cmd)) {
+      rmSync(path, { force: true });
+      const pf = acquirePidFile(path, pid);
+      return { ...pf, tookOverFrom: `pid ${owner} is \`${cmd.join(" ").slice(0, 120)}\`, not a docctl worker` };
+    }
     if (owner !== null && owner !== pid && pidAlive(owner)) {
       throw new ConfigError(
         `--pid-file ${path}: another worker is running with pid ${owner}. Stop it first (kill -TERM ${owner}) or use another pid file.`,
@@ -51,6 +60,21 @@ export function acquirePidFile(path: string, pid = process.pid): PidFile {
   }
   writeFileSync(path, `${pid}\n`);
   return handle(path, pid);
+}
+
+/** The command line of a live process (Linux /proc), null when it is gone, undefined when it cannot be read (then it counts as a worker: refusing is the safe side). */
+export function commandOf(pid: number): string[] | null | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT" && existsSync("/proc/self") ? null : undefined;
+  }
+}
+
+/** Whether a command line is `docctl worker ...`: the binary (or bun running docctl.ts) with the worker command. */
+export function isDocctlWorker(argv: string[]): boolean {
+  const i = argv.findIndex((a) => /(^|\/)docctl(\.ts)?$/.test(a));
+  return i >= 0 && argv.slice(i + 1).includes("worker");
 }
 
 function readPid(path: string): number | null {
