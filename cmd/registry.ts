@@ -3,16 +3,25 @@ import { readdirSync } from "node:fs";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { HandlerRegistry, echoHandler } from "../core/runtime/worker/registry.ts";
 import { ConfigError } from "../core/runtime/protocol/errors.ts";
-import title from "../plugins/title-fetch/index.ts";
-import pdf, { configurePdf } from "../plugins/pdf/index.ts";
-import { providePackageToPlugins } from "./plugin-imports.ts";
+
+// The built-in plugins (and the package served to plugin files) are imported when a registry is
+// built, not when the binary starts: the pdf plugin pulls in the render engine (pdf-lib, fontkit,
+// HarfBuzz, barcode encoders), which cost every command, `docctl submit` included, ~130 ms at start.
+const BUILTINS = ["echo", "pdf", "title"];
+let pdfModule: typeof import("../plugins/pdf/index.ts") | undefined;
 
 /** A registry with the built-in handlers and, if given, the plugins of each of `pluginsDirs`. */
 export async function buildRegistry(pluginsDirs: string | string[] = []): Promise<HandlerRegistry> {
   const reg = new HandlerRegistry();
+  const [title, pdf, { providePackageToPlugins }] = await Promise.all([
+    import("../plugins/title-fetch/index.ts"),
+    import("../plugins/pdf/index.ts"),
+    import("./plugin-imports.ts"),
+  ]);
+  pdfModule = pdf;
   reg.register("echo", echoHandler);
-  reg.register("title", title);
-  reg.register("pdf", pdf);
+  reg.register("title", title.default);
+  reg.register("pdf", pdf.default);
   const from = new Map<string, string>();
   providePackageToPlugins();
   for (const dir of typeof pluginsDirs === "string" ? [pluginsDirs] : pluginsDirs) {
@@ -27,7 +36,7 @@ export async function buildRegistry(pluginsDirs: string | string[] = []): Promis
 
 /** Built-in handler names plus the plugin files' names (file name = job type), without importing any plugin. */
 export async function handlerNames(pluginsDirs: string[] = []): Promise<string[]> {
-  const names = new Set((await buildRegistry()).names());
+  const names = new Set(BUILTINS);
   for (const n of pluginFileNames(pluginsDirs)) names.add(n);
   return [...names].sort();
 }
@@ -52,5 +61,6 @@ export function pluginFileNames(dirs: string[]): string[] {
 
 /** Hands the built-in handlers that need NATS (pdf reads templates) the proc's connection. */
 export function connectBuiltins(nc: NatsConnection): void {
-  configurePdf({ nc });
+  if (!pdfModule) throw new Error("connectBuiltins() before buildRegistry(): the pdf plugin is not loaded yet");
+  pdfModule.configurePdf({ nc });
 }

@@ -7,8 +7,8 @@ import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { natsOptionsFrom } from "../options.ts";
 import { jsonSyntaxError } from "../../core/runtime/client/jobfile.ts";
 import { InputError, JobError, UnreachableError } from "../../core/runtime/protocol/errors.ts";
-import { TEMPLATES_BUCKET, getTemplate, listTemplates, removeTemplate, storeTemplate } from "../../core/render/store.ts";
-import { buildTemplate } from "../../core/render/template.ts";
+// The render engine is imported when a template command runs, not when the binary starts (see cmd/registry.ts).
+const TEMPLATES_BUCKET = "DOCCTL_TEMPLATES";
 import { type TemplateLimits, parseLimit, templateLimitsDefaults } from "../../core/render/limits.ts";
 
 /** --max-* flags of `template put` and the limit each sets. */
@@ -92,6 +92,10 @@ export const command: Command = {
 };
 
 async function runTemplate(ctx: CommandContext): Promise<number> {
+  const [{ getTemplate, listTemplates, removeTemplate, storeTemplate }, { buildTemplate }] = await Promise.all([
+    import("../../core/render/store.ts"),
+    import("../../core/render/template.ts"),
+  ]);
   const [sub, ...args] = ctx.positionals;
   const v = ctx.values;
   const want = (n: number, usage: string) => {
