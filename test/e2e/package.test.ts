@@ -1,8 +1,8 @@
 // The npm package as a user gets it: `npm pack`, install the tarball into a fresh project, then a script
 // there starts an embedded Worker and submits with a Client, under node and under bun, and exits by itself.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { copyFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { ROOT } from "../helpers/cli.ts";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -56,6 +56,21 @@ test("the tarball is a few MiB of bundles and declarations, never the compiled b
   expect(files).toContain("dist/pkg/core/runtime/protocol/index.js");
   expect(files).toContain("dist/pkg/core/render/index.js");
   expect(files.filter((f) => f === "dist/docctl" || f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
+});
+
+test("nothing the library entry point loads uses Bun's own API (it must run on Node)", () => {
+  const pkg = join(project, "node_modules", "docctl", "dist", "pkg");
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const src = readFileSync(file, "utf8");
+    expect({ file, bun: /\bBun\.[a-zA-Z]|from "bun"/.test(src) }).toEqual({ file, bun: false });
+    for (const m of src.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+\.js)"/g)) visit(join(dirname(file), m[1]!));
+  };
+  visit(join(pkg, "core", "lib", "index.js"));
+  visit(join(pkg, "core", "runtime", "protocol", "index.js"));
+  expect(seen.size).toBeGreaterThan(1);
 });
 
 for (const runtime of ["node", "bun"] as const) {

@@ -26,6 +26,8 @@ const picky = defineHandler<{ word: string }, string>({
 
 describe("Client and Worker", () => {
   test("a job and a batch run on an embedded worker; results are typed and in input order", async () => {
+    const signals = ["SIGTERM", "SIGINT", "SIGHUP", "SIGUSR1"].map((s) => process.listenerCount(s));
+    const env = JSON.stringify(process.env);
     const worker = new Worker({ nats: ns.url, handlers: { square, picky }, concurrency: 3, logger: {} });
     await worker.start();
     const client = new Client({ nats: ns.url });
@@ -49,6 +51,9 @@ describe("Client and Worker", () => {
       await worker.close();
     }
     expect(worker.stats().state).toBe("stopped");
+    // the library lives in someone else's process: no signal handlers, no environment writes
+    expect(["SIGTERM", "SIGINT", "SIGHUP", "SIGUSR1"].map((s) => process.listenerCount(s))).toEqual(signals);
+    expect(JSON.stringify(process.env)).toBe(env);
   });
 
   test("with no worker running the client gives up waiting, naming the ids it missed; a re-submit reads them later", async () => {

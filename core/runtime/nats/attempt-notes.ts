@@ -4,6 +4,7 @@ import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { parseNotes, type AttemptEndV1, type AttemptNotesV1 } from "../protocol/attempts.ts";
 import { BUCKET_ATTEMPTS } from "../protocol/subjects.ts";
+import { isAlreadyExists } from "./errors.ts";
 
 /** How long notes are kept: as long as results. */
 export const ATTEMPT_NOTES_TTL_MS = 24 * 3_600_000;
@@ -18,7 +19,7 @@ export class AttemptNotes {
       if (opts.create) return new AttemptNotes(await kvm.create(BUCKET_ATTEMPTS, { ttl: ATTEMPT_NOTES_TTL_MS, history: 1, replicas: opts.replicas ?? 1 }));
       return new AttemptNotes(await kvm.open(BUCKET_ATTEMPTS));
     } catch (err) {
-      if (opts.create && /already in use|already exists/i.test((err as Error).message)) return new AttemptNotes(await kvm.open(BUCKET_ATTEMPTS));
+      if (opts.create && isAlreadyExists(err)) return new AttemptNotes(await kvm.open(BUCKET_ATTEMPTS));
       if (!opts.create) return undefined;
       throw err;
     }

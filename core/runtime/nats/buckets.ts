@@ -2,6 +2,7 @@
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { BUCKET_CANCEL, BUCKET_LIMITS, BUCKET_LIMIT_SLOTS, BUCKET_SCHEDULES } from "../protocol/subjects.ts";
+import { isAlreadyExists } from "./errors.ts";
 
 /** Bucket settings, part of the wire contract (docs/protocol.md). */
 export const bucketDefaults = {
@@ -18,7 +19,7 @@ export async function openBucket(nc: NatsConnection, name: string, opts: { ttlMs
   try {
     return await kvm.create(name, { history: 1, ttl: opts.ttlMs, replicas: opts.replicas });
   } catch (err) {
-    if (!/already in use|already exists/i.test((err as Error).message)) throw err;
+    if (!isAlreadyExists(err)) throw err;
     // created with other settings (replicas on a cluster, say): use it as it is
     return await kvm.open(name);
   }

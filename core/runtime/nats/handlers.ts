@@ -5,7 +5,7 @@ import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { BUCKET_HANDLERS, type HandlerInfoV1 } from "../protocol/handlers.ts";
 import { ensureHandlers, knownHandlers, type TopologyOptions } from "./topology.ts";
-import { isNotFound } from "./errors.ts";
+import { isNotFound, isAlreadyExists } from "./errors.ts";
 
 export { BUCKET_HANDLERS };
 
@@ -15,7 +15,7 @@ export async function handlersBucket(nc: NatsConnection, replicas = 1): Promise<
   try {
     return await kvm.create(BUCKET_HANDLERS, { history: 1, replicas });
   } catch (err) {
-    if (/already in use|already exists/i.test((err as Error).message)) return await kvm.open(BUCKET_HANDLERS);
+    if (isAlreadyExists(err)) return await kvm.open(BUCKET_HANDLERS);
     throw err;
   }
 }
