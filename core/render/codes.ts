@@ -2,11 +2,21 @@
 // and Data Matrix by bwip-js (BWIPP, the reference PostScript encoders); QR codes by uqr (Nayuki's
 // generator), ten times faster than BWIPP's QR (1 ms instead of 9 per code, and every invoice's payment
 // code differs). Pure: no PDF objects, no I/O.
-import bwipjs from "bwip-js/generic";
-import { encode as qrEncode } from "uqr";
+import type { encode as QrEncode } from "uqr";
 
-// the default export's raw() is the encoder (the named `raw` export is BWIPP's "raw" symbology)
-const bwipRaw = (bwipjs as unknown as { raw(bcid: string, text: string, opts: Record<string, string | boolean>): unknown[] }).raw;
+type BwipRaw = (bcid: string, text: string, opts: Record<string, string | boolean>) => unknown[];
+let bwipRaw: BwipRaw | null = null;
+let qrEncode: typeof QrEncode | null = null;
+
+/**
+ * Loads the encoders (once per process). Not at import: bwip-js unpacks its fonts when loaded (about
+ * 30 ms), which every CLI command would pay for nothing.
+ */
+export async function loadEncoders(): Promise<void> {
+  // the default export's raw() is the encoder (the named `raw` export is BWIPP's "raw" symbology)
+  bwipRaw ??= ((await import("bwip-js/generic")).default as unknown as { raw: BwipRaw }).raw;
+  qrEncode ??= (await import("uqr")).encode;
+}
 import { renderError } from "./errors.ts";
 
 /** Bars of a linear code (`sbs`: bar, space, bar ... widths; heights and bottoms per bar) or modules of a 2D code. */
@@ -34,9 +44,10 @@ const MATRIX = new Set(["datamatrix", "pdf417"]);
 export function encode(type: string, value: string, opts: { ecLevel?: string }, where: string): Encoded {
   const bcid = BCID[type];
   if (!bcid) throw renderError("BAD_LAYOUT", `${where}: unknown barcode type ${JSON.stringify(type)}`);
+  if (!bwipRaw || !qrEncode) throw new Error("encode() before loadEncoders()");
   if (bcid === "qrcode") {
     // text is encoded as UTF-8 bytes, as EPC payment codes (character set 1) require
-    let qr: ReturnType<typeof qrEncode>;
+    let qr: ReturnType<typeof QrEncode>;
     try {
       qr = qrEncode(value, { ecc: (opts.ecLevel ?? "M") as "M", border: 0 });
     } catch (err) {

@@ -3,12 +3,12 @@
 // shaping, and encoded subsets reused between documents.
 // These hook pdf-lib 1.17's CustomFontSubsetEmbedder and @pdf-lib/fontkit 1.1 internals (pinned in
 // package.json); test/render/layout-engine.test.ts checks the output against a fresh subset.
-import fontkit from "@pdf-lib/fontkit";
+import type fontkit from "@pdf-lib/fontkit";
 import type { PDFContext, PDFDocument, PDFFont, PDFRef } from "pdf-lib";
-import { builtinFontkit } from "./fonts.ts";
-import { BUILTIN_FONTS, type BuiltinFontName as FontName } from "./layout.ts";
+import { builtinFontkit, parsedBuiltinFontkit } from "./fonts.ts";
+import type { BuiltinFontName as FontName } from "./layout.ts";
 
-type BuiltinFont = ReturnType<typeof builtinFontkit>;
+type BuiltinFont = Awaited<ReturnType<typeof builtinFontkit>>;
 import { zlibDeflate } from "./native-deflate.ts";
 
 /**
@@ -35,21 +35,19 @@ const shared = new Map<FontName, Shared>();
  * more than the rest of the render (a 750 kB copy and every table decoded afresh). The parsed font is
  * read-only, so hand pdf-lib the one instance per process; each document still gets its own subset.
  */
-const sharedFontkit = {
-  create(bytes: Uint8Array) {
-    for (const n of BUILTIN_FONTS) {
-      const f = builtinFontkit(n);
-      if (f.bytes === bytes) return f.font;
-    }
-    return fontkit.create(bytes as unknown as Buffer);
-  },
-};
+function sharedFontkit(fk: typeof fontkit) {
+  return {
+    create(bytes: Uint8Array) {
+      return parsedBuiltinFontkit(bytes) ?? fk.create(bytes as unknown as Buffer);
+    },
+  };
+}
 
 /** Embeds a built-in font into `doc` as a subset. */
 export async function embedFont(doc: PDFDocument, name: FontName): Promise<PDFFont> {
-  const f = builtinFontkit(name);
+  const f = await builtinFontkit(name);
   const s = share(f);
-  doc.registerFontkit(sharedFontkit as unknown as typeof fontkit);
+  doc.registerFontkit(sharedFontkit((await import("@pdf-lib/fontkit")).default) as unknown as typeof fontkit);
   const pdfFont = await doc.embedFont(f.bytes, { subset: true });
   reuseSubsets(pdfFont, f, s);
   return pdfFont;

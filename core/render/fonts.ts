@@ -3,7 +3,7 @@
 // Bun's `with { type: "file" }` embeds each file in a compiled binary; the path then points inside it.
 import { isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
-import fontkit from "@pdf-lib/fontkit";
+import type fontkit from "@pdf-lib/fontkit";
 import sansPath from "./fonts/DejaVuSans.ttf" with { type: "file" };
 import sansBoldPath from "./fonts/DejaVuSans-Bold.ttf" with { type: "file" };
 import monoPath from "./fonts/DejaVuSansMono.ttf" with { type: "file" };
@@ -49,15 +49,26 @@ export function fontFile(name: BuiltinFontName): string {
 
 const fontkitFonts = new Map<BuiltinFontName, { bytes: Uint8Array; font: fontkit.Font }>();
 
-/** A built-in font parsed by fontkit, for pdf-lib's form appearances (form filling only). */
-export function builtinFontkit(name: BuiltinFontName): { name: BuiltinFontName; bytes: Uint8Array; font: fontkit.Font } {
+/**
+ * A built-in font parsed by fontkit, for pdf-lib's form appearances (form filling only). fontkit is
+ * loaded on first use: importing it costs over 100 ms (it unpacks Brotli tables), which every CLI
+ * command and worker start would otherwise pay.
+ */
+export async function builtinFontkit(name: BuiltinFontName): Promise<{ name: BuiltinFontName; bytes: Uint8Array; font: fontkit.Font }> {
   let f = fontkitFonts.get(name);
   if (!f) {
+    const fk = (await import("@pdf-lib/fontkit")).default;
     const bytes = builtinFace(name).bytes;
-    f = { bytes, font: fontkit.create(bytes as unknown as Buffer) };
+    f = { bytes, font: fk.create(bytes as unknown as Buffer) };
     fontkitFonts.set(name, f);
   }
   return { name, ...f };
+}
+
+/** The fontkit built-in fonts parsed so far (form filling hands pdf-lib these instead of new parses). */
+export function parsedBuiltinFontkit(bytes: Uint8Array): fontkit.Font | undefined {
+  for (const f of fontkitFonts.values()) if (f.bytes === bytes) return f.font;
+  return undefined;
 }
 
 /** A font a template carries: the name its layout uses and the file. */

@@ -2,7 +2,7 @@
 // barcodes (codes.ts), lines and rectangles. Decoded images are kept per content, so a logo is decoded
 // once per proc, not once per document.
 import { JpegEmbedder, PngEmbedder, type PDFContext, type PDFRef } from "pdf-lib";
-import { codePath, encode, type Encoded } from "./codes.ts";
+import { codePath, encode, loadEncoders, type Encoded } from "./codes.ts";
 import { renderError } from "./errors.ts";
 import type { CodeOp, GraphicOp, ImageOp, ShapeOp } from "./plan.ts";
 import { num, type GraphicsWriter } from "./stamp.ts";
@@ -104,6 +104,7 @@ export function graphicsWriter(assets: Map<string, Uint8Array>, assetKey: string
           return `q\n${clip}${num(f.w)} 0 0 ${num(f.h)} ${num(f.x)} ${num(f.y)} cm\n${name} Do\nQ\n`;
         }
         case "code":
+          await loadEncoders();
           return codeOp(op, X, Y);
         case "line":
         case "rect":

@@ -1,7 +1,6 @@
 // The fonts of one document: which glyphs each face draws, then one Type0/CID font per face with a
 // subset of exactly those glyphs, their widths and a ToUnicode map. Encoded subsets are cached by
 // face and glyph set, so a run of documents with the same glyphs deflates each font once.
-import fontkit from "@pdf-lib/fontkit";
 import { PDFHexString, PDFString, type PDFContext, type PDFRef } from "pdf-lib";
 import type { FontFace } from "./font-face.ts";
 import { zlibDeflate } from "./native-deflate.ts";
@@ -146,7 +145,8 @@ export class DocFonts {
 
 /** A CFF (.otf) font's subset by fontkit: a bare CFF program with renumbered glyphs. */
 async function cffSubset(face: FontFace, gids: number[]): Promise<{ bytes: Uint8Array; map: Map<number, number> }> {
-  const font = fontkit.create(face.bytes as unknown as Buffer);
+  // fontkit is loaded on first use (see builtinFontkit in fonts.ts)
+  const font = (await import("@pdf-lib/fontkit")).default.create(face.bytes as unknown as Buffer);
   const subset = font.createSubset() as unknown as { includeGlyph(g: number): number; encodeStream(): NodeJS.ReadableStream };
   const map = new Map<number, number>([[0, 0]]);
   for (const g of gids) map.set(g, subset.includeGlyph(g));

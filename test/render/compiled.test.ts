@@ -28,6 +28,7 @@ test("a compiled binary renders Latin, Greek, Cyrillic and (shaped by HarfBuzz's
     const text = await pdfText(out);
     expect(text.match(/Zoë € Ωμέγα Привет/g)?.length).toBe(2);
     expect(text).toContain("مرحبا بالعالم");
+    expect(text).toContain("Formular ausgefüllt");
   } finally {
     elsewhere.cleanup();
   }
