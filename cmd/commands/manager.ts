@@ -8,6 +8,7 @@ import type { HandlerInfoV1 } from "../../core/runtime/protocol/handlers.ts";
 import { tokenProblem } from "../../core/runtime/protocol/subjects.ts";
 import { buildRegistry, pluginFileNames } from "../registry.ts";
 import { authEnv, connectNats } from "../../core/runtime/nats/connection.ts";
+import { natsOrSignal } from "../wait-nats.ts";
 import { firstSignal } from "../../core/runtime/worker/proc.ts";
 import { listOpt, natsOptionsFrom, strOpt } from "../options.ts";
 import { addSecret, createLogger } from "../../core/runtime/util/log.ts";
@@ -120,6 +121,8 @@ Examples:
     const infos = await managerHandlers(cfg, ctx, log);
     // Local workers serve exactly these: jobs for a handler nobody registered and they lack do not scale.
     if (cfg.provider === "local") cfg.manager.handlers = infos.map((i) => i.name);
+    // a daemon: NATS not reachable yet is waited for (a line per try), not an exit 4
+    if (!(await natsOrSignal(natsOptionsFrom(ctx.global, "docctl manager"), log))) return 0;
     const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl manager", { reconnectForever: true }));
     const { manager } = createManager(cfg, nc, log);
     const addr = strOpt(ctx, "http");

@@ -8,7 +8,8 @@ import { createLogger, redactUrl } from "../../core/runtime/util/log.ts";
 import { authEnv, connectNats } from "../../core/runtime/nats/connection.ts";
 import { firstSignal } from "../../core/runtime/worker/proc.ts";
 import { ConfigError } from "../../core/runtime/protocol/errors.ts";
-import { startEmbeddedNats, type EmbeddedNats } from "../../core/runtime/nats/embedded.ts";
+import { natsOrSignal } from "../wait-nats.ts";
+import { isLocalNatsUrl, startEmbeddedNats, type EmbeddedNats } from "../../core/runtime/nats/embedded.ts";
 import { declareHandlers } from "../../core/runtime/nats/handlers.ts";
 import { workerLoopDefaults } from "../../core/runtime/worker/loop.ts";
 import { createManager } from "../../core/scaler/create.ts";
@@ -76,7 +77,13 @@ refused the credentials.`,
     } catch (err) {
       // A server that refused our credentials is there: starting another one would hide the problem.
       if (err instanceof ConfigError) throw err;
-      embedded = await startEmbeddedNats(url, strOpt(ctx, "dir"));
+      if (!isLocalNatsUrl(url)) {
+        // --nats names a server elsewhere: up cannot start it, so it waits for it like any daemon.
+        if (!(await natsOrSignal(natsOptionsFrom(ctx.global, "docctl up probe"), log))) return 0;
+        log.startup(`using the NATS at ${redactUrl(url)}`);
+      } else embedded = await startEmbeddedNats(url, strOpt(ctx, "dir"));
+    }
+    if (embedded) {
       url = embedded.url;
       log.startup(`started nats-server ${embedded.version.replace(/^nats-server:\s*/, "")} at ${url} (store: ${strOpt(ctx, "dir") ?? ".docctl"}/nats)`);
     }

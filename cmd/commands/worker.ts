@@ -6,6 +6,7 @@ import { intOpt, durOpt, listOpt, natsOptionsFrom, strOpt } from "../options.ts"
 import { count, duration, listenAddr, pairs, token, tokenList } from "../checks.ts";
 import { buildRegistry, connectBuiltins } from "../registry.ts";
 import { VERSION } from "../version.ts";
+import { natsOrSignal } from "../wait-nats.ts";
 import { addSecret, createLogger } from "../../core/runtime/util/log.ts";
 import { authEnv, connectNats, effectiveAuth } from "../../core/runtime/nats/connection.ts";
 import { serveWorker } from "../../core/runtime/http/worker-http.ts";
@@ -149,6 +150,8 @@ Examples:
         onStarted: http ? (l: WorkerLoop, nc: NatsConnection) => http.attach(l, nc, registry.names()) : undefined,
       };
       try {
+        // one process, no supervisor: wait for NATS here (a supervised proc waits in runWorkerChild)
+        if (!ctx.values.child && !(await natsOrSignal(natsOptionsFrom(ctx.global, `docctl worker ${workerId}`), log))) return 0;
         return ctx.values.child
           ? await runWorkerChild({ ...common, orphanGraceMs: durOpt(ctx, "drain-timeout", workerParentDefaults.drainTimeoutMs) })
           : await runWorkerProc(common);
@@ -194,6 +197,9 @@ Examples:
       "--log-format", ctx.global.logFormat,
       ...(addr ? ["--http", `127.0.0.1:${procPort(slot.name)}`] : []),
     ];
+    // A daemon: NATS not reachable yet (a restart, a boot race under systemd) is waited for, with a
+    // line per try; a stop signal meanwhile ends the wait (exit 0: nothing ran).
+    if (!(await natsOrSignal(natsOptionsFrom(ctx.global, `docctl worker ${workerId}`), log))) return 0;
     const http = addr
       ? await serveWorker({
           addr,

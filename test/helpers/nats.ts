@@ -38,6 +38,8 @@ export interface NatsServerOptions {
   config?: string;
   /** extra command-line arguments */
   args?: string[];
+  /** listen on this port (a test that starts a daemon before its server); a free one by default */
+  port?: number;
 }
 
 /**
@@ -64,7 +66,7 @@ export async function cleanup(ns: NatsServerHandle | undefined, ...ncs: (NatsCon
 
 /** Start `nats-server -js` on a free port with a fresh store dir; resolves once it accepts connections. */
 export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServerHandle> {
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const storeDir = mkdtempSync(join(tmpdir(), "docctl-nats-"));
   const confPath = join(storeDir, "nats.conf");
   await Bun.write(

@@ -175,3 +175,39 @@ export function effectiveAuth(url: string, auth: NatsAuth = {}): { servers: stri
   if (!given) for (const [k, v] of Object.entries(fromUrl)) if (v !== undefined) (merged as Record<string, string>)[k] = v;
   return { servers, auth: merged };
 }
+
+/** How a daemon waits for NATS at start: the backoff between tries. */
+export const natsWaitBackoff = { initialMs: 500, factor: 2, maxMs: 10_000, jitter: 0.2 };
+
+/**
+ * For daemons (worker, manager, up with --nats): wait until NATS accepts a connection, trying again
+ * with backoff and one log line per try, instead of exiting 4 at once (under systemd that burned the
+ * restart budget during a short NATS outage). Resolves true once reachable, false when `signal` ends
+ * the wait. Credentials refused (AuthError) and bad options still throw: waiting cannot fix them.
+ */
+export async function waitForNats(opts: NatsOptions, log: { warn(...a: unknown[]): void }, signal?: AbortSignal): Promise<boolean> {
+  for (let attempt = 1; !signal?.aborted; attempt++) {
+    try {
+      const nc = await connectNats({ ...opts, reconnectForever: false, extra: { ...opts.extra, maxReconnectAttempts: 0 } });
+      await nc.close();
+      return true;
+    } catch (err) {
+      if (!(err instanceof UnreachableError)) throw err;
+      const n = Math.min(attempt - 1, 20);
+      const base = Math.min(natsWaitBackoff.maxMs, natsWaitBackoff.initialMs * natsWaitBackoff.factor ** n);
+      const wait = Math.round(base * (1 + natsWaitBackoff.jitter * (2 * Math.random() - 1)));
+      const cause = (err.cause as Error | undefined)?.message ?? err.message;
+      log.warn(`waiting for NATS at ${splitUrlCredentials(opts.url).servers.map(redactUrl).join(", ")}: try ${attempt} failed (${cause}); next try in ${(wait / 1000).toFixed(1)}s`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, wait);
+        function done() {
+          clearTimeout(t);
+          signal?.removeEventListener("abort", done);
+          resolve();
+        }
+        signal?.addEventListener("abort", done, { once: true });
+      });
+    }
+  }
+  return false;
+}

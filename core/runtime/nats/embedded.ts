@@ -34,10 +34,20 @@ export function embeddedConfig(o: { host: string; port: number; storeDir: string
   ].join("\n");
 }
 
+/** Whether `url` is a single server on this machine (where `docctl up` may start one). */
+export function isLocalNatsUrl(url: string): boolean {
+  if (url.includes(",")) return false;
+  try {
+    return ["127.0.0.1", "localhost", "::1", "[::1]"].includes(new URL(url.trim().replace(/^nats:/, "http:")).hostname);
+  } catch {
+    return false;
+  }
+}
+
 /** Start nats-server for `url` (which must point at this machine); resolves once it accepts connections. */
 export async function startEmbeddedNats(url: string, baseDir = ".docctl"): Promise<EmbeddedNats> {
   const u = new URL(url.replace(/^nats:/, "http:"));
-  if (!["127.0.0.1", "localhost", "::1", "[::1]"].includes(u.hostname)) {
+  if (!isLocalNatsUrl(url)) {
     throw new ConfigError(`cannot reach NATS at ${url}, and docctl up only starts a server on this machine (127.0.0.1); start yours or fix --nats`, "nats");
   }
   const bin = Bun.which("nats-server");

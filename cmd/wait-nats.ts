@@ -1,0 +1,16 @@
+// Daemons wait for NATS at start (waitForNats) until it answers or a stop signal comes.
+import { waitForNats, type NatsOptions } from "../core/runtime/nats/connection.ts";
+
+/** True once NATS answers; false when SIGTERM/SIGINT came first (the daemon then exits 0: nothing ran). */
+export async function natsOrSignal(opts: NatsOptions, log: { warn(...a: unknown[]): void }): Promise<boolean> {
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  try {
+    return await waitForNats(opts, log, ac.signal);
+  } finally {
+    process.off("SIGTERM", stop);
+    process.off("SIGINT", stop);
+  }
+}
