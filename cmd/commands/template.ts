@@ -24,7 +24,7 @@ const limitCheck = (key: keyof TemplateLimits) => (v: string) => {
     parseLimit(key, v, "value");
     return undefined;
   } catch (err) {
-    return (err as Error).message.replace(/^value: /, "must be ").replace(/ is not /, ", ");
+    return (err as Error).message.replace(/^value: ".*" is not /s, "must be ");
   }
 };
 
@@ -59,8 +59,9 @@ Options:
 Examples:
   docctl template put invoice examples/invoice/base.pdf --layout examples/invoice/layout.json
   docctl template put invoice-html examples/invoice/base.pdf --html examples/invoice/invoice.html
-  docctl template put world examples/multilingual/base.pdf --layout examples/multilingual/layout.json \\
-      --font arabic=/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf --asset logo.png=examples/multilingual/logo.png
+  docctl template put receipt base.pdf --layout layout.json --font brand=Brand-Regular.otf \\
+      --font arabic=/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf --asset logo.png=logo.png
+      (the full multilingual example: examples/multilingual/README.md)
   docctl template ls
   docctl template get invoice --out /tmp/invoice
   docctl template rm invoice-html
