@@ -15,7 +15,8 @@ export type FontSpec = FontName | FontName[];
 export type FieldKind = "text" | "image" | "qr" | "barcode" | "line" | "rect";
 export const FIELD_KINDS: FieldKind[] = ["text", "image", "qr", "barcode", "line", "rect"];
 export const BARCODE_TYPES = ["code128", "ean13", "ean8", "upca", "upc-a", "code39", "datamatrix", "itf14", "pdf417"] as const;
-export type Align = "left" | "center" | "right";
+/** left/center/right; start/end follow each line's direction (start is right for Arabic or Hebrew text) */
+export type Align = "left" | "center" | "right" | "start" | "end";
 /** What to do with text wider than `maxWidth`: wrap onto more lines, shrink the size, or nothing (may overflow). */
 export type Overflow = "wrap" | "shrink" | "none";
 
@@ -423,8 +424,8 @@ function checkStyleWith(o: Record<string, unknown>, p: string, add: Add, fontNam
     add(`${p}.maxLines`, `must be a whole number from 1 (got ${JSON.stringify(o.maxLines)})`);
   if (o.color !== undefined && (typeof o.color !== "string" || !/^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(o.color)))
     add(`${p}.color`, `must be "#rrggbb" or "#rgb" (got ${JSON.stringify(o.color)})`);
-  if (o.align !== undefined && !["left", "center", "right"].includes(o.align as string))
-    add(`${p}.align`, `must be "left", "center" or "right" (got ${JSON.stringify(o.align)})`);
+  if (o.align !== undefined && !["left", "center", "right", "start", "end"].includes(o.align as string))
+    add(`${p}.align`, `must be "left", "center", "right", "start" or "end" (got ${JSON.stringify(o.align)})`);
   if (o.overflow !== undefined && !["wrap", "shrink", "none"].includes(o.overflow as string))
     add(`${p}.overflow`, `must be "wrap", "shrink" or "none" (got ${JSON.stringify(o.overflow)})`);
 }

@@ -2,7 +2,7 @@
 import { renderError } from "./errors.ts";
 import { dataPathName, getPath, mustacheNames, renderText, valueText } from "./data.ts";
 import { type BaseInfo, type FieldSpec, type FontSpec, type Layout, type TableSpec, type TextSource, type TextStyle, layoutDefaults } from "./layout.ts";
-import { alignX, fitText, type FittedText, type MetricsSource, type ResolvedStyle } from "./text.ts";
+import { alignX, fitText, isRtl, type FittedText, type MetricsSource, type ResolvedStyle } from "./text.ts";
 import { flowRows } from "./table.ts";
 import { PIPE, formatValue, parseFormat, type Format } from "./format.ts";
 
@@ -318,7 +318,7 @@ function linesToOps(f: FittedText, style: ResolvedStyle, x: number, top: number,
   const color = hexColor(style.color);
   return f.lines.map((line, i): TextOp => ({
     page,
-    x: alignX(x, f.widths[i], style.align, style.maxWidth),
+    x: alignX(x, f.widths[i], style.align, style.maxWidth, (style.align === "start" || style.align === "end") && isRtl(line)),
     baseline: top + ascent + i * f.size * style.lineHeight,
     text: line,
     font: style.font,

@@ -133,8 +133,16 @@ export function fitText(text: string, style: ResolvedStyle, metrics: FontMetrics
   return { lines, size, widths, height: lines.length * size * style.lineHeight };
 }
 
-/** x where a line starts, given the box's left edge, its width (if any) and the alignment. */
-export function alignX(x: number, lineWidth: number, align: Align, boxWidth?: number): number {
+/** Whether a line reads right to left: its first strong letter is Hebrew, Arabic, Syriac, Thaana or N'Ko (Unicode bidi rules P2-P3). */
+export function isRtl(line: string): boolean {
+  const m = /[\p{L}]/u.exec(line);
+  return !!m && /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]/.test(m[0]);
+}
+
+/** x where a line starts, given the box's left edge, its width (if any) and the alignment; start/end need `rtl`. */
+export function alignX(x: number, lineWidth: number, align: Align, boxWidth?: number, rtl = false): number {
+  if (align === "start") align = rtl ? "right" : "left";
+  else if (align === "end") align = rtl ? "left" : "right";
   if (boxWidth === undefined) {
     if (align === "right") return x - lineWidth;
     if (align === "center") return x - lineWidth / 2;

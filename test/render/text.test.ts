@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { alignX, fitText, wrapText, type FontMetrics, type ResolvedStyle } from "../../core/render/text.ts";
+import { isRtl, alignX, fitText, wrapText, type FontMetrics, type ResolvedStyle } from "../../core/render/text.ts";
 
 // A monospaced fake: every character is 0.5 em wide, so widths are easy to reason about.
 const mono: FontMetrics = { family: "Fake Mono", ascent: 0.8, width: (s) => Array.from(s).length * 0.5, missing: () => [] };
@@ -56,5 +56,15 @@ describe("alignX", () => {
   test("without a box x is the anchor", () => {
     expect(alignX(100, 30, "right")).toBe(70);
     expect(alignX(100, 30, "center")).toBe(85);
+  });
+  test("start and end follow the line's direction: its first strong letter", () => {
+    expect(isRtl("12 شارع الملك فهد")).toBe(true);
+    expect(isRtl("(ש״ח) Tel Aviv")).toBe(true);
+    expect(isRtl("Al-Noor — شركة")).toBe(false);
+    expect(isRtl("123")).toBe(false);
+    expect(alignX(100, 30, "start", 50, true)).toBe(120);
+    expect(alignX(100, 30, "end", 50, true)).toBe(100);
+    expect(alignX(100, 30, "start", 50, false)).toBe(100);
+    expect(alignX(100, 30, "end", 50, false)).toBe(120);
   });
 });
