@@ -4,7 +4,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import { isNoAnswer, isNotFound } from "../nats/errors.ts";
-import { BUCKET_WORKERS, controlSubject, type ControlReplyV1, type ControlVerb, type PresenceV1 } from "../protocol/control.ts";
+import { BUCKET_WORKERS, controlSubject, parsePresence, type ControlReplyV1, type ControlVerb, type PresenceV1 } from "../protocol/control.ts";
 import { sleep } from "../util/sleep.ts";
 
 /**
@@ -35,8 +35,9 @@ export async function listWorkers(nc: NatsConnection): Promise<PresenceV1[]> {
       const op = m.headers?.get("KV-Operation");
       if (op === "DEL" || op === "PURGE" || m.data.length === 0) continue;
       try {
-        const p = JSON.parse(new TextDecoder().decode(m.data)) as PresenceV1;
-        out.set(m.subject.slice(`$KV.${BUCKET_WORKERS}.`.length), p);
+        // checked: one malformed entry (a foreign writer, a damaged store) crashed status and the dashboard
+        const p = parsePresence(JSON.parse(new TextDecoder().decode(m.data)));
+        if (p) out.set(m.subject.slice(`$KV.${BUCKET_WORKERS}.`.length), p);
       } catch {
         // a foreign or broken entry: not ours to show
       }

@@ -306,6 +306,19 @@ export function decodeResult(bytes: Uint8Array): ResultV1 {
 /** Decode a dead letter; throws on bytes that are not one. */
 export function decodeDead(bytes: Uint8Array): DeadLetterV1 {
   const m = decode(bytes) as DeadLetterV1;
-  if (!m || typeof m !== "object" || m.v !== 1 || !m.error) throw new Error("not a v1 dead letter");
-  return m;
+  if (!m || typeof m !== "object" || m.v !== 1 || !m.error || typeof m.error !== "object") throw new Error("not a v1 dead letter");
+  // Every field a reader shows is made safe: one foreign or damaged dead letter crashed `docctl dead`
+  // and the dashboard (a missing message, a job that is not a map).
+  const e = m.error as Partial<WireError>;
+  const job = m.job && typeof m.job === "object" && !Array.isArray(m.job) && typeof (m.job as JobV1).id === "string" && typeof (m.job as JobV1).handler === "string" ? m.job : null;
+  return {
+    ...m,
+    job,
+    subject: typeof m.subject === "string" ? m.subject : "",
+    error: { code: typeof e.code === "string" ? e.code : "UNKNOWN", message: typeof e.message === "string" ? e.message : String(e.message ?? ""), retryable: e.retryable === true },
+    attempts: typeof m.attempts === "number" ? m.attempts : 0,
+    worker: typeof m.worker === "string" ? m.worker : "",
+    failed_at: typeof m.failed_at === "number" ? m.failed_at : 0,
+    ...(m.raw !== undefined && !(m.raw instanceof Uint8Array) ? { raw: undefined } : {}),
+  };
 }

@@ -62,3 +62,57 @@ export type ControlReplyV1 =
 /** A presence entry not rewritten for this long (two refreshes missed) belongs to a worker that stopped answering. */
 export const PRESENCE_STALE_MS = 12_000;
 
+
+const str = (v: unknown, d = ""): string => (typeof v === "string" ? v : d);
+const num = (v: unknown, d = 0): number => (typeof v === "number" && Number.isFinite(v) ? v : d);
+const numOrNull = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
+/**
+ * A presence entry as readers may use it, or undefined when it is not one: an id and a procs list
+ * are required, every other field gets a safe default. Readers (status, the dashboard, the scaler)
+ * then never fail on one foreign or damaged entry.
+ */
+export function parsePresence(v: unknown): PresenceV1 | undefined {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const o = v as Record<string, unknown>;
+  if (o.v !== 1 || typeof o.id !== "string" || !o.id || !Array.isArray(o.procs)) return undefined;
+  const procs: PresenceProcV1[] = o.procs
+    .filter((p): p is Record<string, unknown> => !!p && typeof p === "object" && !Array.isArray(p))
+    .map((p) => ({
+      name: str(p.name, "?"),
+      handler: typeof p.handler === "string" ? p.handler : null,
+      pid: numOrNull(p.pid),
+      state: str(p.state, "UNKNOWN"),
+      loop: typeof p.loop === "string" ? p.loop : null,
+      restarts: num(p.restarts),
+      jobs_done: num(p.jobs_done),
+      jobs_failed: num(p.jobs_failed),
+      in_flight: (Array.isArray(p.in_flight) ? p.in_flight : [])
+        .filter((j): j is Record<string, unknown> => !!j && typeof j === "object")
+        .map((j) => ({ id: str(j.id, "?"), handler: str(j.handler, "?"), age_ms: num(j.age_ms) })),
+      started_at: numOrNull(p.started_at),
+      last_exit:
+        p.last_exit && typeof p.last_exit === "object"
+          ? (() => {
+              const e = p.last_exit as Record<string, unknown>;
+              return { code: numOrNull(e.code), signal: typeof e.signal === "string" ? e.signal : null, ran_ms: num(e.ran_ms), planned: e.planned === true, at: num(e.at) };
+            })()
+          : null,
+    }));
+  const labels: Record<string, string> = {};
+  if (o.labels && typeof o.labels === "object") for (const [k, x] of Object.entries(o.labels)) if (typeof x === "string") labels[k] = x;
+  return {
+    ...(o as unknown as PresenceV1),
+    v: 1,
+    id: o.id,
+    host: str(o.host),
+    pid: num(o.pid),
+    version: str(o.version),
+    started_at: num(o.started_at),
+    updated_at: num(o.updated_at),
+    state: str(o.state, "unknown"),
+    in_flight: num(o.in_flight),
+    procs,
+    labels,
+  };
+}
