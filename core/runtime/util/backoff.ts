@@ -22,6 +22,8 @@ export const jobRetryBackoff: Backoff = { initialMs: 1_000, factor: 2, maxMs: 60
 export const natsPublishBackoff: Backoff = { initialMs: 100, factor: 2, maxMs: 2_000, jitter: 0.2 };
 /** Stream and consumer set-up at start while NATS recovers: patient, since there is nothing else to do. */
 export const natsSetupBackoff: Backoff = { initialMs: 250, factor: 2, maxMs: 5_000, jitter: 0.2 };
+/** A result the server has no room to store (disk or limits full): the job is held and tried every 5 s. */
+export const storeFullBackoff: Backoff = { initialMs: 5_000, factor: 1, maxMs: 5_000, jitter: 0 };
 /** A call to an outside HTTP API (DigitalOcean) that failed with a 5xx or a network error. */
 export const apiRetryBackoff: Backoff = { initialMs: 500, factor: 2, maxMs: 30_000, jitter: 0.25 };
 

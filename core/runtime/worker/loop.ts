@@ -11,7 +11,7 @@ import { isTransientNatsError } from "../nats/errors.ts";
 import type { Logger } from "../util/log.ts";
 import type { WorkerMetrics } from "../util/metrics.ts";
 import type { HandlerRegistry, RegisteredHandler } from "./registry.ts";
-import { backoffDelay, jobRetryBackoff, natsPublishBackoff, natsSetupBackoff, retrying, type Backoff } from "../util/backoff.ts";
+import { backoffDelay, jobRetryBackoff, natsPublishBackoff, natsSetupBackoff, retrying, storeFullBackoff, type Backoff } from "../util/backoff.ts";
 import { Slots } from "./slots.ts";
 import { JetStreamPublisher } from "../nats/publisher.ts";
 import type { JobMsg } from "../nats/job-msg.ts";
@@ -639,21 +639,21 @@ export class WorkerLoop {
     // job again would not help either: keep the job (in-progress acks) and its result, and try again
     // every few seconds for a while, saying why once. Redelivery had re-run jobs until they ended as
     // ATTEMPTS_EXHAUSTED, the cause only in the log as "unexpected error".
-    const giveUpAt = Date.now() + workerLoopDefaults.storeFullHoldMs;
-    for (let warned = false; ; ) {
-      try {
+    await retrying(
+      async (retry) => {
+        if (retry > 0) msg?.working();
         await once();
-        return;
-      } catch (err) {
-        const full = storeProblem(err);
-        if (!full || !msg || Date.now() > giveUpAt || this.state === "stopped" || this.o.nc.isClosed()) throw err;
-        if (!warned) this.o.log.error(`${full}; holding the finished job ${subject.split(".").at(-1)} and trying to store its result every 5 s`);
-        warned = true;
-        msg.working();
-        await new Promise((r) => setTimeout(r, 5_000));
-        msg.working();
-      }
-    }
+      },
+      {
+        backoff: storeFullBackoff,
+        giveUpAt: Date.now() + workerLoopDefaults.storeFullHoldMs,
+        retryable: (err) => Boolean(storeProblem(err) && msg && this.state !== "stopped" && !this.o.nc.isClosed()),
+        onRetry: (err, ms, retry) => {
+          if (retry === 0) this.o.log.error(`${storeProblem(err)}; holding the finished job ${subject.split(".").at(-1)} and trying to store its result every ${ms / 1000} s`);
+          msg?.working();
+        },
+      },
+    );
   }
 
   // Bytes that are not a v1 job: a dead letter (with the raw bytes), a failed result when an id and
