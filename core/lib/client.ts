@@ -157,6 +157,7 @@ export class Client {
       timeoutMs: waitMs,
       window: opts.window,
       onProgress: opts.onProgress,
+      onJobProgress: opts.onJobProgress,
       topology: this.opts.topology,
     });
     let handed = 0;

@@ -146,6 +146,21 @@ describe("priorities and cancel", () => {
   }, 60_000);
 });
 
+test("cancel --batch stops a batch with then: running and queued items and the reduce end CANCELLED, the waiting submit returns", async () => {
+  const waiting = spawnDocctl(["submit", file({ id: "cb", handler: "nap", batch: [{ ms: 30_000 }, { ms: 30_000 }, { ms: 30_000 }], then: { handler: "sum" } }), "--json"], { env: env() });
+  await eventually(() => started("cb-0"), 20_000, "the first item to start");
+  const c = await docctl(["cancel", "--batch", "cb"], { env: env() });
+  expect(c.code).toBe(0);
+  expect(c.stdout).toContain("cb-0: running");
+  // a queued item, or one already handed to the busy proc (it waits there and is dropped when taken)
+  expect(c.stdout).toMatch(/cb-1: (cancelled \(was queued\)|running)/);
+  expect(c.stdout).toMatch(/cb-2: (cancelled \(was queued\)|running)/);
+  expect(await waiting.proc.exited).toBe(1);
+  const lines = waiting.output().trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+  expect(lines.map((l) => [l.id, l.error?.code])).toEqual([["cb-0", "CANCELLED"], ["cb-1", "CANCELLED"], ["cb-2", "CANCELLED"], ["cb-then", "CANCELLED"]]);
+  expect(started("cb-1") || started("cb-2")).toBe(false);
+}, 60_000);
+
 test("a cancelled handler that ignores its signal is ended: its proc is recycled after the grace, the next job runs", async () => {
   const waiting = spawnDocctl(["submit", file({ handler: "stubborn", payload: { ms: 60_000 }, id: "stub-1" }), "--json"], { env: env() });
   await eventually(() => started("stub-1"), 20_000, "stub-1 to start");

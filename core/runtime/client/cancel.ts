@@ -9,7 +9,7 @@ import { STREAM_DELAYED, delayedSubject, tokenProblem } from "../protocol/subjec
 import { InputError } from "../protocol/errors.ts";
 import { cancelBucket } from "../nats/buckets.ts";
 import { publishCancelled } from "../nats/delayed.ts";
-import { jobInfo, listJobs, type JobState } from "./job-state.ts";
+import { jobInfo, listJobs, type JobInfo, type JobState } from "./job-state.ts";
 
 /** What cancelling one job did. */
 export interface CancelOutcome {
@@ -45,6 +45,7 @@ export async function cancelJobs(nc: NatsConnection, ids: string[]): Promise<Can
       continue;
     }
     await settle(nc, { id, batch: info.batch ?? id, handler: info.handler ?? info.workflow?.steps.at(-1)?.handler ?? "unknown" }, info.state);
+    await cancelReduce(nc, info);
     out.push({ id, was: info.state, outcome: "cancelled" });
   }
   return out;
@@ -55,19 +56,32 @@ export async function cancelBatch(nc: NatsConnection, batch: string): Promise<Ca
   const p = tokenProblem(batch);
   if (p) throw new InputError(`batch id "${batch}" ${p}`);
   const kv = await cancelBucket(nc);
+  // listed before the marker is set: once set, workers drop the batch's jobs as they take them
+  const found: { state: JobState; jobs: JobInfo[] }[] = [];
+  for (const state of ["scheduled", "queued", "running"] as const) {
+    found.push({ state, jobs: (await listJobs(nc, { state, limit: 100_000 })).filter((j) => j.batch === batch) });
+  }
   await kv.put(batch, JSON.stringify({ v: 1, at: Date.now(), by: `${hostname()}/${process.pid}` } satisfies CancelV1));
   const out: CancelOutcome[] = [];
-  for (const state of ["scheduled", "queued", "running"] as const) {
-    for (const j of await listJobs(nc, { state, limit: 100_000 })) {
-      if (j.batch !== batch) continue;
+  for (const { state, jobs } of found) {
+    for (const j of jobs) {
       if (state === "running") out.push({ id: j.id, was: state, outcome: "aborting" });
       else {
         await settle(nc, { id: j.id, batch, handler: j.handler ?? "unknown" }, state);
+        await cancelReduce(nc, j);
         out.push({ id: j.id, was: state, outcome: "cancelled" });
       }
     }
   }
   return out;
+}
+
+// An item of a batch with "then" that will never run: the reduce step will not run either (its result
+// is written here, since no worker will see the item finish).
+async function cancelReduce(nc: NatsConnection, info: JobInfo): Promise<void> {
+  const then = info.workflow?.kind === "then" ? info.workflow.steps[0] : undefined;
+  if (!then || !info.batch) return;
+  await publishCancelled(nc, { id: then.id, batch: info.batch, handler: then.handler }, `docctl-cancel@${hostname()}`, `batch item ${info.id} was cancelled`);
 }
 
 // A scheduled job is removed from the delayed stream; a queued one stays (a work queue has no delete by

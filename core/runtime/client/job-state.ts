@@ -5,7 +5,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeDead, decodeJob, decodeProgress, decodeResult, type JobV1, type ResultV1 } from "../protocol/codec.ts";
 import { ErrorCodes } from "../protocol/errors.ts";
 import type { JobProgressV1 } from "../protocol/control.ts";
-import { STREAM_DEAD, STREAM_DELAYED, STREAM_PROGRESS, STREAM_RESULTS, STREAM_TASKS, delayedSubject, progressSubject, type Priority } from "../protocol/subjects.ts";
+import { STREAM_DEAD, STREAM_DELAYED, STREAM_PROGRESS, STREAM_RESULTS, STREAM_TASKS, delayedSubject, priorityConsumer, progressSubject, type Priority } from "../protocol/subjects.ts";
 import { isNotFound } from "../nats/errors.ts";
 import { listWorkers } from "./fleet.ts";
 import { readResult } from "./submit.ts";
@@ -115,9 +115,12 @@ export async function listJobs(nc: NatsConnection, o: { state?: JobState; handle
   if (want("scheduled")) out.push(...(await findDelayed(jsm, ofHandler, limit)));
   let running: JobInfo[] = [];
   if (want("running") || want("queued")) running = await findRunning(nc, ofHandler);
-  if (want("queued")) {
+  if (want("queued") || want("running")) {
     const busy = new Set(running.map((r) => r.id));
-    out.push(...(await findQueued(jsm, (j) => ofHandler(j) && !busy.has(j.id), limit)));
+    const fromQueue = await findQueued(jsm, (j) => ofHandler(j) && !busy.has(j.id), limit);
+    if (want("queued")) out.push(...fromQueue.filter((j) => j.state === "queued"));
+    // delivered to a worker whose presence does not list it yet
+    running.push(...fromQueue.filter((j) => j.state === "running"));
   }
   if (want("running")) out.push(...running.slice(0, limit));
   if (want("done") || want("failed") || want("cancelled") || want("dead")) {
@@ -192,12 +195,27 @@ async function withProgress(jsm: JetStreamManager, info: JobInfo): Promise<JobIn
   return info;
 }
 
+// Jobs in the task queue. One its consumer has already delivered (stream sequence at or below the
+// consumer's delivered one) is with a worker: "running", even before the worker's presence says so.
 async function findQueued(jsm: JetStreamManager, pred: (j: JobV1) => boolean, limit: number): Promise<JobInfo[]> {
   const out: JobInfo[] = [];
   const ahead = new Map<string, number>();
+  const delivered = new Map<string, number>();
+  const deliveredUpTo = async (j: JobV1) => {
+    const name = priorityConsumer(j.handler, j.priority ?? "normal");
+    if (!delivered.has(name)) {
+      const ci = await jsm.consumers.info(STREAM_TASKS, name).catch(() => undefined);
+      delivered.set(name, ci?.delivered?.stream_seq ?? 0);
+    }
+    return delivered.get(name)!;
+  };
   for await (const m of scanStream(jsm, STREAM_TASKS, "docctl.tasks.>")) {
     const d = decodeJob(m.data);
     if (!d.ok) continue;
+    if (m.seq <= (await deliveredUpTo(d.value))) {
+      if (pred(d.value)) out.push(fromJob(d.value, "running"));
+      continue;
+    }
     const key = `${d.value.handler}.${d.value.priority ?? "normal"}`;
     const pos = ahead.get(key) ?? 0;
     ahead.set(key, pos + 1);
