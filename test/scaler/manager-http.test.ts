@@ -2,6 +2,7 @@
 // loopback, droplet workers as typed stand-ins): /metrics counts servers by state, /healthz follows
 // NATS and the loop, the dashboard lists servers beside workers, and a foreign Host is refused.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { WORKER_TAG } from "../../core/scaler/providers/digitalocean.ts";
 import { spawnDocctl, type Background } from "../helpers/cli.ts";
@@ -85,3 +86,21 @@ test("a foreign Host and a cross-site action are refused by the manager too", as
   const r = await fetch(`${base}/api/dead/retry`, { method: "POST", headers: { "content-type": "text/plain", origin: "https://evil.example" }, body: '{"all":true}' });
   expect(r.status).toBe(415);
 });
+
+const CHROMIUM = process.env.DOCCTL_CHROMIUM ?? "/usr/bin/chromium";
+test.skipIf(!existsSync(CHROMIUM))("the manager's dashboard, in a browser, lists its servers beside the workers", async () => {
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(base);
+    await page.locator('[data-testid="server-row"][data-state="ready"]').nth(2).waitFor({ timeout: 15_000 });
+    expect(await page.locator('[data-testid="server-row"]').count()).toBe(3);
+    expect(await page.getByTestId("manager-line").textContent()).toContain("digitalocean · leading · wants 3");
+    expect(await page.getByTestId("halted").isVisible()).toBe(false);
+    const workers = await page.locator('[data-testid="worker-row"]').allTextContents();
+    for (const d of fake.tagged(WORKER_TAG)) expect(workers.join("\n")).toContain(`do-${d.id}`);
+  } finally {
+    await browser.close();
+  }
+}, 60_000);
