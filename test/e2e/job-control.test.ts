@@ -207,6 +207,13 @@ describe("workflows", () => {
     expect((await jobJson("ch-1-0"))?.result?.value).toBe(2);
   }, 60_000);
 
+  test("a job that failed for good is dead while its dead letter is kept", async () => {
+    const r = await docctl(["submit", file({ handler: "picky", payload: -5, id: "dead-1" })], { env: env() });
+    expect(r.code).toBe(1);
+    expect(await jobJson("dead-1")).toMatchObject({ state: "dead", result: { error: { code: "NEGATIVE" } } });
+    expect((await docctl(["jobs", "--state", "dead", "--json"], { env: env() })).stdout).toContain(`"id":"dead-1"`);
+  }, 60_000);
+
   test("a failed chain step fails the chain with WORKFLOW_FAILED naming the step", async () => {
     const r = await docctl(["submit", file({ id: "ch-2", chain: [{ handler: "picky", payload: -1 }, { handler: "inc" }] }), "--json"], { env: env() });
     expect(r.code).toBe(1);
