@@ -127,7 +127,10 @@ export async function ensureStreams(jsm: JetStreamManager, o: TopologyOptions, o
       const changed = Object.entries(cfg).some(([k, v]) => k !== "storage" && k !== "retention" && JSON.stringify(c[k]) !== JSON.stringify(v));
       if (changed) {
         const { storage: _s, retention: _r, ...upd } = cfg;
-        await jsm.streams.update(cfg.name!, upd);
+        // Best effort: the stream exists and serves as it is. A worker with least-privilege
+        // credentials may not update streams (systemd/nats-accounts.conf), and a start must not hang
+        // or fail on that; the next start by an admin (manager, docctl up) brings it up to date.
+        await jsm.streams.update(cfg.name!, upd).catch(() => {});
       }
     } catch (err) {
       if (!isNotFound(err)) throw err;
