@@ -12,3 +12,8 @@ export * from "./providers/digitalocean.ts";
 export * from "./providers/do-api.ts";
 export * from "./providers/cloud-init.ts";
 export * from "./create.ts";
+export * from "./readiness.ts";
+export * from "./server-book.ts";
+export * from "./credentials.ts";
+export * from "./status.ts";
+export * from "./http.ts";

@@ -6,7 +6,8 @@ import { backoffDelay, type Backoff } from "../runtime/util/backoff.ts";
 import { listWorkers, workerStatus } from "../runtime/client/fleet.ts";
 import { redactUrl } from "../runtime/util/log.ts";
 import type { PresenceV1 } from "../runtime/protocol/control.ts";
-import { classifyServer, initialBootStreak, nextBootStreak, type BootStreak, type ServerState } from "./readiness.ts";
+import { initialBootStreak, nextBootStreak, type BootStreak, type ServerState } from "./readiness.ts";
+import { ServerBook } from "./server-book.ts";
 import { ProviderError, ProviderErrorCodes } from "./errors.ts";
 import { readLag, type LagReading } from "../runtime/client/lag.ts";
 import { servableLag } from "./servable.ts";
@@ -139,7 +140,7 @@ export class Manager {
   private lastDelivered: number | null = null;
   private createFailures = 0;
   private createPausedUntil = 0;
-  private memory = new Map<string, { server: Server; lastSeenAt?: number; registered: boolean; destroying?: boolean }>();
+  private book = new ServerBook();
   private streak: BootStreak = initialBootStreak;
   private nextProbeAt = 0;
   private lastExit = new Map<string, string>();
@@ -252,45 +253,25 @@ export class Manager {
     const now = this.now();
     const presence = new Map<string, PresenceV1>((await listWorkers(this.deps.nc)).map((p) => [p.id, p]));
     const all = (await this.provider(() => provider.list())).filter((s) => !this.drains.has(s.id));
-    let failedNow = 0;
-    let registeredNow = 0;
-    // A server that vanished without its worker ever registering (a local worker that exited, a
-    // droplet deleted by hand) failed to come up as much as one that timed out.
-    const listed = new Set(all.map((s) => s.id));
-    for (const [id, m] of this.memory) {
-      if (listed.has(id) || this.drains.has(id)) continue;
-      this.memory.delete(id);
-      if (m.registered || m.destroying) continue;
-      failedNow++;
-      const why = provider.describeExit?.(m.server) ?? "the provider no longer lists it";
-      this.lastExit.set(provider.name, why);
-      log.error(`server ${m.server.name} is gone before its worker registered: ${why}`);
+    const seen = this.book.look(all, presence, (id) => this.drains.has(id), now, this.opts.bootTimeoutMs, (sv) => provider.describeExit?.(sv));
+    const views = seen.views;
+    let failedNow = seen.vanished.length;
+    for (const v of seen.vanished) {
+      this.lastExit.set(provider.name, v.why);
+      log.error(`server ${v.server.name} is gone before its worker registered: ${v.why}`);
     }
-    const views = all.map((s) => {
-      let m = this.memory.get(s.id);
-      if (!m) this.memory.set(s.id, (m = { server: s, registered: false }));
-      const c = classifyServer(s, presence.get(s.workerId), m, now, this.opts.bootTimeoutMs);
-      if (c.state === "ready") {
-        if (!m.registered) {
-          registeredNow++;
-          log.info(`server ${s.name}: worker ${s.workerId} registered; it is capacity now`);
-        }
-        m.registered = true;
-        m.lastSeenAt = now;
-      }
-      return { s, ...c };
-    });
+    for (const sv of seen.registered) log.info(`server ${sv.name}: worker ${sv.workerId} registered; it is capacity now`);
     const failed = views.filter((v) => v.state === "failed");
     const live = views.filter((v) => v.state !== "failed");
     const ready = live.filter((v) => v.state === "ready").length;
     const booting = live.length - ready;
     let stillFailed = 0;
     for (const v of failed) {
-      if (!this.memory.get(v.s.id)?.registered) failedNow++;
+      if (!this.book.everRegistered(v.s.id)) failedNow++;
       log.error(`server ${v.s.name} (${v.s.id}): ${v.why}; ${this.opts.dryRun ? "would delete" : "deleting"} it`);
       if (this.opts.dryRun) continue;
       try {
-        this.memory.get(v.s.id)!.destroying = true;
+        this.book.leaving(v.s.id);
         await this.provider(() => provider.destroy(v.s));
         report.destroyed.push(v.s.id);
       } catch (err) {
@@ -302,11 +283,11 @@ export class Manager {
     this.snap.servers = { booting, ready, draining: this.drains.size, failed: failed.length };
     this.snap.list = views.map((v) => ({ id: v.s.id, name: v.s.name, workerId: v.s.workerId, state: v.state, why: v.why, createdAt: v.s.createdAt }));
     for (const id of this.drains.keys()) {
-      const m = this.memory.get(id);
-      if (m) this.snap.list.push({ id, name: m.server.name, workerId: m.server.workerId, state: "draining", why: "scale-in", createdAt: m.server.createdAt });
+      const sv = this.book.server(id);
+      if (sv) this.snap.list.push({ id, name: sv.name, workerId: sv.workerId, state: "draining", why: "scale-in", createdAt: sv.createdAt });
     }
     const wasHalted = this.streak.halted;
-    this.streak = nextBootStreak(this.streak, { failed: failedNow, registered: registeredNow }, this.opts.maxBootFailures, (n) => this.diagnosis(n));
+    this.streak = nextBootStreak(this.streak, { failed: failedNow, registered: seen.registered.length }, this.opts.maxBootFailures, (n) => this.diagnosis(n));
     if (this.streak.halted && !wasHalted) {
       log.error(this.streak.halted);
       this.nextProbeAt = now + this.opts.probeMs;
@@ -363,12 +344,12 @@ export class Manager {
         this.createFailures = 0;
         report.created = made.map((s) => s.id);
         // remembered now: one that is gone before the next look failed to come up too
-        for (const s of made) this.memory.set(s.id, { server: s, registered: false });
+        this.book.created(made);
         log.info(`created ${made.length} server(s): ${made.map((s) => s.name).join(", ")}`);
       }
     } else if (d.delta < 0) {
       const victims = await this.pickVictims(live, -d.delta);
-      for (const v of victims) this.memory.get(v.id)!.destroying = true;
+      for (const v of victims) this.book.leaving(v.id);
       for (const v of victims) {
         if (this.opts.dryRun) {
           say(`dry run: would drain and delete ${v.name}`);
