@@ -469,6 +469,9 @@ export class WorkerLoop {
       log.error(`could not record the outcome, the job will be redelivered: ${full ?? (err as Error).message}`);
     } finally {
       ticket?.release();
+      const ps = this.progressState.get(key);
+      if (ps?.timer) clearTimeout(ps.timer);
+      this.progressState.delete(key);
       this.inFlight.delete(key);
       if (this.inFlight.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
