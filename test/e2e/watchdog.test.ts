@@ -22,6 +22,8 @@ const note = `import { appendFileSync } from "node:fs"; const ran = (n: string, 
 const PLUGINS: Record<string, string> = {
   // synchronous CPU work: no await, so the event loop (and the setTimeout of the time limit) is blocked
   "spin.ts": `${note}\nexport default (p: { ms: number }, ctx: any) => { ran("spin", ctx.attempt); const end = Date.now() + p.ms; let x = 0; while (Date.now() < end) x++; return x; };`,
+  // kills its proc a moment after it starts (a segfaulting library, say)
+  "crash.ts": `${note}\nexport default async (_p: unknown, ctx: any) => { ran("crash", ctx.attempt); await Bun.sleep(300); process.exit(3); };`,
   "slow.ts": `${note}\nexport default async (p: { ms: number }, ctx: any) => { ran("slow", ctx.attempt); await Bun.sleep(p.ms); return { pid: process.pid }; };`,
 };
 
@@ -88,6 +90,26 @@ describe("watchdog", () => {
     const after = (await listWorkers(nc)).find((x) => x.id === "wd-1")!;
     expect(after.procs[0]!.pid).not.toBe(pid0);
     expect(after.procs[0]!.state).toBe("RUNNING");
+    expect(await w.stop()).toBe(0);
+  }, 90_000);
+
+  test("a neighbour that crashes the proc does not use up an innocent job's attempt, and its own failure names the crash", async () => {
+    const w = spawnDocctl(["worker", "--procs", "1", "--name", "wd-2", "--plugins", join(dir.path, "plugins"), "-v"], {
+      env: { DOCCTL_NATS_URL: nats.url, RUNS_FILE: join(dir.path, "runs.txt") },
+    });
+    workers.push(w);
+    await eventually(async () => (await listWorkers(nc)).find((x) => x.id === "wd-2" && x.procs[0]?.state === "RUNNING"), 30_000, "the worker");
+    const innocent = await submit("slow", { ms: 3000 }, { attempts: 1 });
+    await eventually(async () => (await listWorkers(nc)).find((x) => x.id === "wd-2")?.in_flight === 1, 15_000, "the innocent job in flight");
+    const crasher = await submit("crash", {}, { attempts: 1 });
+
+    const s = await eventually(() => resultOf(innocent), 40_000, "the innocent job's result");
+    expect(s).toMatchObject({ ok: true, attempts: 1 });
+    const c = await eventually(() => resultOf(crasher), 40_000, "the crashing job's result");
+    expect(c.ok).toBe(false);
+    expect(c.error!.code).toBe("ATTEMPTS_EXHAUSTED");
+    expect(c.error!.message).toContain("crashed while running it (exit code 3)");
+    expect(w.output()).toContain("exited with code 3");
     expect(await w.stop()).toBe(0);
   }, 90_000);
 });

@@ -1,6 +1,6 @@
 // The watchdog's pure decisions and the attempt accounting of jobs in a proc that ended.
 import { describe, expect, test } from "bun:test";
-import { jobFates, watchdogVerdict, watchdogDefaults } from "../../core/runtime/supervisor/watchdog.ts";
+import { handBackDelays, jobFates, watchdogVerdict, watchdogDefaults } from "../../core/runtime/supervisor/watchdog.ts";
 import { jitteredLifetime } from "../../core/runtime/supervisor/recycle.ts";
 import { attemptOf, describeEnds, maySpare, MAX_UNCHARGED, parseNotes, type AttemptNotesV1 } from "../../core/runtime/protocol/attempts.ts";
 
@@ -78,5 +78,16 @@ describe("recycling jitter", () => {
     // procs started together get different moments
     const moments = new Set([0.1, 0.4, 0.7].map((r) => jitteredLifetime(600_000, r)));
     expect(moments.size).toBe(3);
+  });
+});
+
+describe("handBackDelays", () => {
+  const fate = (id: string, startedAt: number, charged: boolean) => ({ job: job(id, startedAt), cause: (charged ? "crash" : "neighbour") as "crash" | "neighbour", charged });
+  test("bystanders first (oldest first), the charged last, each a spacing apart", () => {
+    const d = handBackDelays([fate("late", 500, false), fate("early", 100, false), fate("culprit", 900, true)], { spacingMs: 5000, chargedMinMs: 3000 });
+    expect(d).toEqual([5000, 0, 10000]);
+  });
+  test("a job charged alone waits past the replacement's start window", () => {
+    expect(handBackDelays([fate("poison", 0, true)], { spacingMs: 5000, chargedMinMs: 3000 })).toEqual([3000]);
   });
 });

@@ -6,7 +6,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { AttemptNotes } from "../nats/attempt-notes.ts";
 import { maySpare } from "../protocol/attempts.ts";
 import type { ProcStats } from "./ipc.ts";
-import type { JobFate } from "./watchdog.ts";
+import { handBackDelays, type JobFate } from "./watchdog.ts";
 
 type InFlight = ProcStats["inFlight"][number];
 
@@ -24,7 +24,8 @@ export function natsJobKeeper(nc: NatsConnection, notes: AttemptNotes | undefine
       for (const j of jobs) if (j.reply && !nc.isClosed()) nc.publish(j.reply, "+WPI");
     },
     async handBack(fates, ended) {
-      for (const f of fates) {
+      const delays = handBackDelays(fates);
+      for (const [k, f] of fates.entries()) {
         const { job } = f;
         const where = `${ended.proc} (pid ${ended.pid}) of worker ${worker}`;
         const message =
@@ -43,8 +44,11 @@ export function natsJobKeeper(nc: NatsConnection, notes: AttemptNotes | undefine
         } catch (err) {
           log.warn(`could not note how job ${job.id}'s attempt ended (it counts as an attempt): ${(err as Error).message}`);
         }
-        // Redeliver now: the proc that held it is gone, so this can never start a second attempt at once.
-        if (job.reply && !nc.isClosed()) nc.publish(job.reply, "-NAK");
+        // Redeliver without waiting for the ack wait: the proc that held it is gone, so this can never
+        // start a second attempt at once. Spread out (handBackDelays) so jobs that died together do not
+        // all land in the next proc together.
+        const delay = delays[k] ?? 0;
+        if (job.reply && !nc.isClosed()) nc.publish(job.reply, delay > 0 ? `-NAK ${JSON.stringify({ delay: delay * 1_000_000 })}` : "-NAK");
       }
       await nc.flush().catch(() => {});
     },

@@ -49,6 +49,33 @@ export function watchdogVerdict(now: number, lastHeardAt: number, inFlight: read
 
 export type EndCause = "watchdog" | "crash" | "neighbour" | "stopped";
 
+/** How handed-back jobs are spread out again. */
+export interface HandBackPolicy {
+  /** between two jobs of the same dead proc, ms: jobs that died together must not all land in the next proc together */
+  spacingMs: number;
+  /** a job charged with the end of its proc comes back no sooner than this, ms: the replacement proc is past its start window by then, so a job that kills every proc is charged, not counted as a fast death */
+  chargedMinMs: number;
+}
+
+export const handBackDefaults: HandBackPolicy = { spacingMs: 5_000, chargedMinMs: 3_000 };
+
+/**
+ * The redelivery delay of each handed-back job (same order as `fates`). The likely bystanders go
+ * first: jobs not charged, oldest first (the job that killed a proc tends to be the one started last),
+ * the charged ones last. Each is `spacingMs` after the previous, so a crasher comes back alone and
+ * is then charged (a crash with one job in flight), instead of taking its neighbours down again.
+ */
+export function handBackDelays(fates: readonly JobFate[], p: HandBackPolicy = handBackDefaults): number[] {
+  const order = fates
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => Number(a.f.charged) - Number(b.f.charged) || a.f.job.startedAt - b.f.job.startedAt);
+  const out = new Array<number>(fates.length).fill(0);
+  order.forEach(({ f, i }, k) => {
+    out[i] = Math.max(k * p.spacingMs, f.charged ? p.chargedMinMs : 0);
+  });
+  return out;
+}
+
 /** Who pays for a proc that ended with jobs in flight. */
 export interface JobFate {
   job: InFlight;
