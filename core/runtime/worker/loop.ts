@@ -143,6 +143,7 @@ export class WorkerLoop {
   private limits?: FleetLimits;
   private mover?: DelayedMover;
   private workflows: Workflows;
+  private priorityPullers = new Map<string, PriorityPuller>();
 
   constructor(private o: WorkerLoopOptions) {
     this.js = jetstream(o.nc);
@@ -233,6 +234,8 @@ export class WorkerLoop {
   /** Finish in-flight jobs and pull no more, until resume(). */
   pause(): void {
     if (this.state === "running") this.state = "paused";
+    // jobs already delivered and waiting for a slot here are run, as a delivered job always was
+    for (const p of this.priorityPullers.values()) p.runHeld();
   }
 
   resume(): void {
@@ -292,7 +295,7 @@ export class WorkerLoop {
   private async pullLoop(handler: string): Promise<void> {
     const slots = this.slots.get(handler)!;
     // high, normal and low each have a consumer; a free slot takes high before normal before low
-    const puller = new PriorityPuller(this.o.nc, {
+    const puller: PriorityPuller = new PriorityPuller(this.o.nc, {
       stream: STREAM_TASKS,
       handler,
       expiresMs: this.o.pullExpiresMs ?? workerLoopDefaults.pullExpiresMs,
@@ -308,6 +311,7 @@ export class WorkerLoop {
       },
       onUnfilled: (n) => slots.release(n),
     });
+    this.priorityPullers.set(handler, puller);
     while (this.state === "running" || this.state === "paused") {
       if (this.state === "paused") {
         await new Promise<void>((r) => this.resumeWaiters.push(r));

@@ -128,6 +128,11 @@ export class PriorityPuller {
     }
   }
 
+  /** Hand every held job out now, slots or not (a pause: delivered jobs are run, not kept from other workers). */
+  runHeld(): void {
+    for (const h of this.held.splice(0)) this.o.onMessage(h.msg);
+  }
+
   /** Wait for the open requests to end; jobs still held are then run (not dropped, not nak'd: that would cost an attempt). */
   async stop(): Promise<void> {
     this.stopping = true;
