@@ -5,6 +5,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startNatsServer, freePort, type NatsServerHandle } from "../helpers/nats.ts";
 import { spawnDocctl, eventually, type Background } from "../helpers/cli.ts";
 import { parseMetrics, sample } from "../helpers/prometheus.ts";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { jetstream } from "@nats-io/jetstream";
+import { tempDir } from "../helpers/tmp.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
+import { encodeJob } from "../../core/runtime/protocol/codec.ts";
 
 describe("docctl worker --http while NATS goes away", () => {
   let nats: NatsServerHandle;
@@ -53,5 +59,37 @@ describe("docctl worker --http while NATS goes away", () => {
     await nats.restart();
     await eventually(async () => (await health()).status === 200, 30_000, "/healthz 200 after nats-server came back");
     await eventually(async () => sample(parseMetrics(await (await fetch(`${base}/metrics`)).text()), "docctl_nats_connected", {})?.value === 1, 15_000, "docctl_nats_connected 1");
+  }, 90_000);
+});
+
+describe("docctl worker --http while its only proc is stuck", () => {
+  test("/healthz says no proc can serve while the proc's event loop is blocked, and is healthy again once the watchdog replaced it", async () => {
+    const nats = await startNatsServer();
+    const dir = tempDir("docctl-health-stuck-");
+    mkdirSync(join(dir.path, "plugins"));
+    writeFileSync(join(dir.path, "plugins", "spin.ts"), `export default (p: { ms: number }) => { const end = Date.now() + p.ms; while (Date.now() < end) {} return 1; };\n`);
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const worker = spawnDocctl(["worker", "--procs", "1", "--nats", nats.url, "--plugins", join(dir.path, "plugins"), "--http", `127.0.0.1:${port}`, "-v"]);
+    const nc = await connectNats({ url: nats.url });
+    try {
+      await worker.waitFor(/pulling/, 30_000);
+      await eventually(async () => (await fetch(`${base}/healthz`)).status === 200, 15_000, "healthy at start");
+      const id = "stuck-1";
+      await jetstream(nc).publish("docctl.tasks.spin", encodeJob({ v: 1, id, batch: id, handler: "spin", payload: { ms: 20_000 }, submitted_at: Date.now(), attempts: 1, timeout_ms: 2000 }), { msgID: id });
+      const down = await eventually(async () => {
+        const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5_000) });
+        return res.status === 503 ? ((await res.json()) as { detail: { why?: string; nats: string } }) : undefined;
+      }, 15_000, "/healthz 503 while the proc is stuck");
+      expect(down.detail.why).toBe("no proc can serve");
+      expect(down.detail.nats).toBe("connected");
+      await eventually(async () => (await fetch(`${base}/healthz`)).status === 200, 30_000, "/healthz 200 after the watchdog replaced the proc");
+      expect(worker.output()).toContain("is stuck");
+    } finally {
+      await worker.stop();
+      await nc.close();
+      await nats.cleanup();
+      dir.cleanup();
+    }
   }, 90_000);
 });
