@@ -43,8 +43,8 @@ describe("jobFates", () => {
     expect(jobFates({ kind: "crash", now: 0 }, [job("a", 0)])[0]).toMatchObject({ cause: "crash", charged: true });
     expect(jobFates({ kind: "crash", now: 0 }, [job("a", 0), job("b", 0)]).every((x) => !x.charged && x.cause === "neighbour")).toBe(true);
   });
-  test("a proc stopped by force charges no one", () => {
-    expect(jobFates({ kind: "stopped", now: 0 }, [job("a", 0)])[0]).toMatchObject({ cause: "stopped", charged: false });
+  test("a proc stopped by force charges its jobs (an attempt cut short), noting why", () => {
+    expect(jobFates({ kind: "stopped", now: 0 }, [job("a", 0)])[0]).toMatchObject({ cause: "stopped", charged: true });
   });
 });
 

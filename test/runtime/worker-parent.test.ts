@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { startWorkerParent, type WorkerParent } from "../../core/runtime/supervisor/parent.ts";
+import { commandOf } from "../../core/runtime/supervisor/pidfile.ts";
 import { controlWorkers, listWorkers, NoSuchWorkerError } from "../../core/runtime/client/fleet.ts";
 import { ControlPlane, workersBucket } from "../../core/runtime/supervisor/control-plane.ts";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
@@ -107,7 +108,11 @@ describe("worker parent: presence and control", () => {
     const d = tempDir();
     const pidFile = join(d.path, "worker.pid");
     try {
-      const other = Bun.spawn(["sleep", "30"]);
+      // a live docctl worker (its command line says so: another program with that pid is taken over)
+      const fake = join(d.path, "docctl");
+      writeFileSync(fake, "#!/bin/sh\nsleep 30\n", { mode: 0o755 });
+      const other = Bun.spawn(["/bin/sh", fake, "worker"]);
+      await eventually(() => (commandOf(other.pid) ?? []).includes("worker"), 5000, "the stand-in worker to run");
       writeFileSync(pidFile, `${other.pid}\n`);
       await expect(start("w-pid2", { procs: 1, pidFile })).rejects.toThrow(`another worker is running with pid ${other.pid}`);
       other.kill("SIGKILL");

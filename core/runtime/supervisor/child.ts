@@ -4,9 +4,8 @@ import { attachProcBridge, type BridgedLoop } from "./proc-bridge.ts";
 import { RECYCLE_EXIT_CODE, type ProcStats } from "./ipc.ts";
 import { jitteredLifetime } from "./recycle.ts";
 import { runWorkerProc, type WorkerProcOptions } from "../worker/proc.ts";
-import { connectNats, type NatsAuth } from "../nats/connection.ts";
-import { UnreachableError } from "../protocol/errors.ts";
-import { redactUrl, type Logger } from "../util/log.ts";
+import { waitForNats, type NatsAuth } from "../nats/connection.ts";
+import type { Logger } from "../util/log.ts";
 import type { WorkerLoop } from "../worker/loop.ts";
 
 export interface WorkerChildOptions extends Omit<WorkerProcOptions, "until"> {
@@ -77,7 +76,7 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
   try {
     // A proc (re)started while NATS is away waits for it instead of dying at once: dying would count
     // as a fast death and a NATS restart would leave every recycled proc FATAL.
-    if (!(await waitForNats(o.natsUrl, o.natsAuth, until, o.log))) return 0;
+    if (!(await natsOrStop(o.natsUrl, o.natsAuth, until, o.log))) return 0;
     const code = await runWorkerProc({
       ...o,
       // Recycling is done here rather than in runWorkerProc so the parent hears about it.
@@ -120,21 +119,9 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
   }
 }
 
-/** Resolves true once NATS accepts a connection, false if `stop` came first. */
-async function waitForNats(url: string, auth: NatsAuth | undefined, stop: Promise<unknown>, log: Logger): Promise<boolean> {
-  let stopped = false;
-  void stop.then(() => (stopped = true));
-  for (let warned = false; !stopped; ) {
-    try {
-      const nc = await connectNats({ url, auth, name: "docctl worker (probe)", extra: { maxReconnectAttempts: 0 } });
-      await nc.close();
-      return true;
-    } catch (err) {
-      if (!(err instanceof UnreachableError)) throw err;
-      if (!warned) log.warn(`waiting for NATS at ${redactUrl(url)} (${(err.cause as Error)?.message ?? err.message})`);
-      warned = true;
-      await Promise.race([Bun.sleep(1000), stop]);
-    }
-  }
-  return false;
+/** Resolves true once NATS accepts a connection (a line per try, with backoff), false if `stop` came first. */
+async function natsOrStop(url: string, auth: NatsAuth | undefined, stop: Promise<unknown>, log: Logger): Promise<boolean> {
+  const ac = new AbortController();
+  void stop.then(() => ac.abort());
+  return await waitForNats({ url, auth, name: "docctl worker (probe)" }, log, ac.signal);
 }

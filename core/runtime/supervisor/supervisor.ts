@@ -135,6 +135,8 @@ export class Supervisor {
   #rollAgain = false;
   #dog: ReturnType<typeof setInterval> | null = null;
   #fatalReports = new Map<string, string>();
+  /** hand-backs under way (notes and naks of a gone proc's jobs): a drain waits for them before NATS closes */
+  #handBacks = new Set<Promise<void>>();
 
   constructor(opts: Partial<SupervisorOptions> & Pick<SupervisorOptions, "command" | "log">) {
     this.#o = { ...supervisorDefaults, ...opts };
@@ -191,6 +193,7 @@ export class Supervisor {
         this.kill();
         await this.waitFor(() => this.#recs.length === 0, 10_000);
       }
+      await Promise.allSettled([...this.#handBacks]);
       this.#state = "stopped";
       if (this.#dog) clearInterval(this.#dog);
       this.#dog = null;
@@ -334,9 +337,13 @@ export class Supervisor {
     const fates = jobFates({ kind, now: Date.now() }, inFlight);
     const how = r.killedBy ?? (signal ? `signal ${signal}` : `exit code ${code}`);
     const culprits = fates.filter((f) => f.charged).map((f) => `${f.job.handler}/${f.job.id}`).join(", ") || "another job";
-    void this.#o.keeper.handBack(fates, { proc: r.slot.name, pid, how, culprits }).catch((err) => {
-      this.#o.log.warn(`${r.slot.name}: could not hand back its jobs (JetStream redelivers them after the ack wait): ${(err as Error).message}`);
-    });
+    const p = this.#o.keeper
+      .handBack(fates, { proc: r.slot.name, pid, how, culprits })
+      .catch((err) => {
+        this.#o.log.warn(`${r.slot.name}: could not hand back its jobs (JetStream redelivers them after the ack wait): ${(err as Error).message}`);
+      })
+      .finally(() => this.#handBacks.delete(p));
+    this.#handBacks.add(p);
   }
 
   #add(slot: SlotSpec): ProcRecord {

@@ -88,10 +88,12 @@ export interface JobFate {
  * How a proc's end is charged to the jobs it had in flight. Watchdog: the jobs past their own limit
  * caused it (all of them if none is, being unable to tell); a crash with one job in flight: that job;
  * a crash with several: no one can tell which, so none is charged (the notes' cap bounds a crasher);
- * a proc stopped by force (drain timeout): none.
+ * a proc stopped by force (drain timeout, a second signal): every job, as before (the note says why).
  */
 export function jobFates(how: { kind: "watchdog" | "crash" | "stopped"; now: number }, inFlight: readonly InFlight[]): JobFate[] {
-  if (how.kind === "stopped") return inFlight.map((job) => ({ job, cause: "stopped", charged: false }));
+  // A forced stop (drain timeout, a second signal) cut the attempt short: it counts, as it always has
+  // (a handler may rely on ctx.attempt to resume), but its note says so.
+  if (how.kind === "stopped") return inFlight.map((job) => ({ job, cause: "stopped", charged: true }));
   if (how.kind === "crash") {
     if (inFlight.length === 1) return [{ job: inFlight[0]!, cause: "crash", charged: true }];
     return inFlight.map((job) => ({ job, cause: "neighbour", charged: false }));
