@@ -15,7 +15,7 @@ export function formatJob(j: JobInfo, now = Date.now()): string {
   const head = `${j.id} [${j.handler ?? j.workflow?.kind ?? "?"}] ${j.state}`;
   const parts: string[] = [];
   if (j.state === "scheduled" && j.run_at) parts.push(`runs at ${new Date(j.run_at).toISOString()} (in ${formatDuration(Math.max(0, j.run_at - now))})`);
-  if (j.state === "queued") parts.push(`priority ${j.priority ?? "normal"}${j.position !== undefined ? `, ${j.position} ahead of it` : ""}`);
+  if (j.state === "queued") parts.push(`priority ${j.priority ?? "normal"}${j.delivered ? ", handed to a worker, not started yet" : j.position !== undefined ? `, ${j.position} ahead of it` : ""}`);
   if (j.state === "running") {
     parts.push(`on ${j.worker}${j.proc ? ` ${j.proc}` : ""}${j.pid ? ` (pid ${j.pid})` : ""}, attempt ${j.attempt ?? "?"}, started ${j.started_at ? `${formatDuration(now - j.started_at)} ago` : "?"}`);
     if (j.progress) parts.push(`progress ${progressText(j.progress)}`);

@@ -23,8 +23,10 @@ export interface JobInfo {
   submitted_at?: number;
   /** scheduled: when it will be queued */
   run_at?: number;
-  /** queued: jobs of its handler ahead of it */
+  /** queued: jobs of its handler and priority ahead of it */
   position?: number;
+  /** queued: already handed to a worker that has not started it (waiting for a free slot, or starting) */
+  delivered?: boolean;
   /** running: where and since when */
   worker?: string;
   proc?: string;
@@ -115,12 +117,9 @@ export async function listJobs(nc: NatsConnection, o: { state?: JobState; handle
   if (want("scheduled")) out.push(...(await findDelayed(jsm, ofHandler, limit)));
   let running: JobInfo[] = [];
   if (want("running") || want("queued")) running = await findRunning(nc, ofHandler);
-  if (want("queued") || want("running")) {
+  if (want("queued")) {
     const busy = new Set(running.map((r) => r.id));
-    const fromQueue = await findQueued(jsm, (j) => ofHandler(j) && !busy.has(j.id), limit);
-    if (want("queued")) out.push(...fromQueue.filter((j) => j.state === "queued"));
-    // delivered to a worker whose presence does not list it yet
-    running.push(...fromQueue.filter((j) => j.state === "running"));
+    out.push(...(await findQueued(jsm, (j) => ofHandler(j) && !busy.has(j.id), limit)));
   }
   if (want("running")) out.push(...running.slice(0, limit));
   if (want("done") || want("failed") || want("cancelled") || want("dead")) {
@@ -196,7 +195,8 @@ async function withProgress(jsm: JetStreamManager, info: JobInfo): Promise<JobIn
 }
 
 // Jobs in the task queue. One its consumer has already delivered (stream sequence at or below the
-// consumer's delivered one) is with a worker: "running", even before the worker's presence says so.
+// consumer's delivered one) is with a worker that has not started it yet (waiting for a slot, or
+// starting): still queued, marked `delivered`.
 async function findQueued(jsm: JetStreamManager, pred: (j: JobV1) => boolean, limit: number): Promise<JobInfo[]> {
   const out: JobInfo[] = [];
   const ahead = new Map<string, number>();
@@ -213,7 +213,8 @@ async function findQueued(jsm: JetStreamManager, pred: (j: JobV1) => boolean, li
     const d = decodeJob(m.data);
     if (!d.ok) continue;
     if (m.seq <= (await deliveredUpTo(d.value))) {
-      if (pred(d.value)) out.push(fromJob(d.value, "running"));
+      if (pred(d.value)) out.push({ ...fromJob(d.value, "queued"), delivered: true });
+      if (out.length >= limit) break;
       continue;
     }
     const key = `${d.value.handler}.${d.value.priority ?? "normal"}`;

@@ -34,6 +34,14 @@ export interface JobProgressV1 {
   message?: string;
 }
 
+// A progress report from a presence entry: only the fields of their types.
+function progressOf(p: Record<string, unknown>): JobProgressV1 {
+  const out: JobProgressV1 = {};
+  for (const k of ["fraction", "done", "total"] as const) if (typeof p[k] === "number") out[k] = p[k] as number;
+  if (typeof p.message === "string") out.message = p.message;
+  return out;
+}
+
 /** The JSON value under key `<id>` in DOCCTL_WORKERS, and the body of every control reply's `worker`. */
 export interface PresenceV1 {
   v: 1;
@@ -89,7 +97,16 @@ export function parsePresence(v: unknown): PresenceV1 | undefined {
       jobs_failed: num(p.jobs_failed),
       in_flight: (Array.isArray(p.in_flight) ? p.in_flight : [])
         .filter((j): j is Record<string, unknown> => !!j && typeof j === "object")
-        .map((j) => ({ id: str(j.id, "?"), handler: str(j.handler, "?"), age_ms: num(j.age_ms) })),
+        .map((j) => ({
+          id: str(j.id, "?"),
+          handler: str(j.handler, "?"),
+          age_ms: num(j.age_ms),
+          // job control's optional fields, kept only when well-typed
+          ...(typeof j.batch === "string" ? { batch: j.batch } : {}),
+          ...(typeof j.attempt === "number" ? { attempt: j.attempt } : {}),
+          ...(typeof j.started_at === "number" ? { started_at: j.started_at } : {}),
+          ...(j.progress && typeof j.progress === "object" && !Array.isArray(j.progress) ? { progress: progressOf(j.progress as Record<string, unknown>) } : {}),
+        })),
       started_at: numOrNull(p.started_at),
       last_exit:
         p.last_exit && typeof p.last_exit === "object"
