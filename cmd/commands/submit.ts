@@ -75,6 +75,8 @@ Examples:
       throw new InputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
     }
     const plan = parseJobFile(text, file === "-" ? "<stdin>" : file);
+    // checking a big file leaves its garbage behind (the plan keeps only offsets): collect it now
+    if (plan.size > 10_000) Bun.gc(true);
     const wait = !ctx.values["no-wait"];
     const json = Boolean(ctx.values.json);
     const timeoutMs = durOpt(ctx, "timeout", submitDefaults.timeoutMs);
@@ -116,6 +118,9 @@ Examples:
         },
       });
       for await (const { result: r } of run) {
+        // JavaScriptCore lets the heap grow with the garbage of a long batch (RSS sawing up to 320 MB
+        // over a million jobs); a collection every 50 000 results keeps it lower for ~20 ms each.
+        if ((ok + failed) % 50_000 === 49_999) Bun.gc(true);
         if (!r.ok || r.save_error) failed++;
         else ok++;
         if (r.save_error) saveErrors.push(`${r.id}: ${r.save_error}`);
