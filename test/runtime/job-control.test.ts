@@ -9,6 +9,7 @@ import { parseJobFile } from "../../core/runtime/client/jobfile.ts";
 import { decodeJob, encodeValue } from "../../core/runtime/protocol/codec.ts";
 import { prioritySubject, priorityConsumer } from "../../core/runtime/protocol/subjects.ts";
 import { lagReading } from "../../core/runtime/client/lag.ts";
+import { parsePresence } from "../../core/runtime/protocol/control.ts";
 
 describe("priorities", () => {
   test("a free slot takes high before normal before low", () => {
@@ -152,5 +153,19 @@ describe("job files", () => {
     expect(decodeJob(encodeValue({ ...base, next: [{ id: "x y", handler: "h" }] })).ok).toBe(false);
     expect(decodeJob(encodeValue({ ...base, then: { id: "t", handler: "h", count: 0 } }))).toEqual({ ok: false, problem: `field "then".count must be a positive integer, got 0` });
     expect(decodeJob(encodeValue({ ...base, priority: "high", run_at: 5, next: [{ id: "b", handler: "h" }] })).ok).toBe(true);
+  });
+});
+
+describe("presence", () => {
+  test("in-flight jobs keep their batch, attempt, start and progress; mistyped ones are dropped", () => {
+    const p = parsePresence({
+      v: 1,
+      id: "w1",
+      procs: [{ name: "proc-1", in_flight: [{ id: "a", handler: "h", age_ms: 5, batch: "b", attempt: 2, started_at: 10, progress: { done: 1, total: 4, message: "x", junk: true } }, { id: "c", handler: "h", age_ms: 1, batch: 7, progress: "half" }] }],
+    })!;
+    expect(p.procs[0]!.in_flight).toEqual([
+      { id: "a", handler: "h", age_ms: 5, batch: "b", attempt: 2, started_at: 10, progress: { done: 1, total: 4, message: "x" } },
+      { id: "c", handler: "h", age_ms: 1 },
+    ]);
   });
 });
