@@ -100,7 +100,7 @@ describe("schedules", () => {
     const add = await docctl(["schedule", "add", "tick", "--every", "1s", job], { env: env() });
     expect(add.code).toBe(0);
     expect(add.stdout).toMatch(/schedule tick: every 1\.0s; next tick \d{4}-/);
-    const managers = [0, 1].map(() => spawnDocctl(["manager", "--max", "1", "--interval", "1s", "-vvv"], { env: env() }));
+    const managers = [0, 1].map(() => spawnDocctl(["manager", "--max", "1", "--interval", "1s", "-vvvv"], { env: env() }));
     try {
       await Promise.all(managers.map((m) => m.waitFor(/manager .* (is the leader|is on standby)/, 20_000)));
       await eventually(() => events("sched-tick-").filter((e) => e.kind === "start").length >= 3, 30_000, "three ticks");
