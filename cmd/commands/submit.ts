@@ -80,6 +80,12 @@ Examples:
     const wait = !ctx.values["no-wait"];
     const json = Boolean(ctx.values.json);
     const timeoutMs = durOpt(ctx, "timeout", submitDefaults.timeoutMs);
+    const startsIn = Math.max(plan.longestDelayMs ?? 0, (plan.latestRunAt ?? 0) - Date.now());
+    if (wait && startsIn >= timeoutMs) {
+      throw new InputError(
+        `a job starts in ${formatDuration(startsIn)}, after --timeout (${formatDuration(timeoutMs)}) would stop the wait: submit it with --no-wait and read it later with docctl job ID, or give a longer --timeout`,
+      );
+    }
     // Once connected, keep reconnecting: a server restart while waiting must not leave the results unread
     // (with the default 10 attempts, a 4 s outage ended in "timed out"). An outage longer than
     // --reconnect-grace ends the wait with what has arrived (exit 4) instead of sitting out --timeout.
@@ -131,7 +137,8 @@ Examples:
       const s = run.summary();
       if (!wait && !s.lost) {
         // input order, read again from the file (the plan keeps offsets, not a million ids)
-        for (const j of plan.jobs) console.log(json ? JSON.stringify({ id: j.id, batch: s.batch }) : j.id);
+        // the ids to read results by: a chain's is its own (its last step's), a batch's reduce step is listed too
+        for (const j of plan.jobs) console.log(json ? JSON.stringify({ id: j.resultId ?? j.id, batch: s.batch }) : (j.resultId ?? j.id));
         if (s.duplicates && !json) stderrLine(`${s.duplicates} of ${s.submitted} were already submitted (duplicate window): not queued again`);
         return 0;
       }
