@@ -370,12 +370,21 @@ export class WorkerLoop {
     if (this.limits?.get(handler) && !cancelled() && attempt <= maxAttempts) {
       // a fleet-wide limit: wait (heartbeating, cancellable) for a slot and a turn before the job counts as running
       this.waiting.set(key, { id: job.id, batch: job.batch, abort, msg });
+      let failure: unknown;
       try {
         ticket = await this.limits.acquire(handler, abort.signal);
-      } catch {
-        /* cancelled or stopping while waiting: the abort reason is handled below */
+      } catch (err) {
+        failure = err; // cancelled or stopping while waiting (the abort reason is handled below), or NATS trouble
       } finally {
         this.waiting.delete(key);
+      }
+      if (!ticket && !(abort.signal.aborted && toWireError(abort.signal.reason).code === ErrorCodes.CANCELLED)) {
+        // never started: back to the queue (a stopping proc's job goes to another worker at once; after
+        // NATS trouble a second later, and the deliveries count, so it cannot come back forever)
+        freeSlot();
+        if (!abort.signal.aborted) log.warn(`could not take its fleet-wide limit (${(failure as Error)?.message}); it goes back to the queue`);
+        msg.nak(abort.signal.aborted ? undefined : 1000);
+        return;
       }
       started = Date.now();
     }
