@@ -130,6 +130,22 @@ describe("priorities and cancel", () => {
     expect((await jobJson("doomed"))?.result?.error?.code).toBe("CANCELLED");
   }, 60_000);
 
+  test("low is not starved: under a flood of high jobs a waiting low one still starts long before the flood ends", async () => {
+    const blocker = spawnDocctl(["submit", file({ handler: "nap", payload: { ms: 4000 }, id: "blocker-2" })], { env: env() });
+    await eventually(() => started("blocker-2"), 20_000, "the blocker to start");
+    expect((await docctl(["submit", file({ handler: "nap", payload: { ms: 20 }, id: "starve-low", priority: "low" }), "--no-wait"], { env: env() })).code).toBe(0);
+    const highs = Array.from({ length: 24 }, (_, i) => ({ handler: "nap", payload: { ms: 20 }, id: `flood-${i}`, priority: "high" }));
+    expect((await docctl(["submit", file(highs), "--no-wait"], { env: env() })).code).toBe(0);
+    await blocker.proc.exited;
+    await eventually(() => [...highs.map((h) => h.id), "starve-low"].every((id) => new RegExp(`^${id} end`, "m").test(log())), 30_000, "the flood to finish");
+    const order = log()
+      .split("\n")
+      .filter((l) => / start /.test(l) && /^(flood-|starve-low)/.test(l))
+      .map((l) => l.split(" ")[0]);
+    // one low start in every 6 at least: it cannot wait behind all 24 high jobs
+    expect(order.indexOf("starve-low")).toBeLessThan(12);
+  }, 60_000);
+
   test("a running job is cancelled: its signal is aborted and the waiting submit gets CANCELLED within seconds", async () => {
     const waiting = spawnDocctl(["submit", file({ handler: "nap", payload: { ms: 60_000 }, id: "long-1" }), "--json"], { env: env() });
     await eventually(() => started("long-1"), 20_000, "long-1 to start");
