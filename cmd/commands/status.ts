@@ -13,6 +13,7 @@ import { formatDuration } from "../../core/runtime/util/duration.ts";
 import { PRESENCE_STALE_MS, type PresenceV1 } from "../../core/runtime/protocol/control.ts";
 import { listWorkers } from "../../core/runtime/client/fleet.ts";
 import type { HandlerLag } from "../../core/runtime/client/lag.ts";
+import { jobControlStatus, renderJobControl } from "../../core/runtime/client/job-control-status.ts";
 
 /** What the lag table shows of a handler. */
 type StatusLag = Pick<HandlerLag, "handler" | "pending" | "ackPending" | "lag">;
@@ -75,10 +76,14 @@ Examples:
       // the leading manager, if any: its servers by state, and why it stopped creating if it did
       const manager = await readManagerStatus(nc);
       if (manager?.halted) note(yellow(`warning: ${manager.halted}`));
-      if (ctx.values.json) console.log(JSON.stringify({ workers, handlers: lags, forgotten, warnings, manager }, null, 2));
+      // delayed jobs waiting, schedules and limits in force (docs/jobs.md)
+      const jobControl = await jobControlStatus(nc);
+      if (ctx.values.json) console.log(JSON.stringify({ workers, handlers: lags, forgotten, warnings, manager, job_control: jobControl }, null, 2));
       else {
         if (manager) console.log(renderManagerStatus(manager).join("\n") + "\n");
         console.log(renderStatus(workers, lags, Date.now(), { count: forgotten.length, afterMs: forgetAfterMs }));
+        const jc = renderJobControl(jobControl, Date.now());
+        if (jc.length) console.log("\n" + jc.join("\n"));
       }
       return 0;
     } finally {

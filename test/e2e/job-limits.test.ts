@@ -122,6 +122,9 @@ describe("schedules", () => {
     // every tick ran once: no id twice, even counting ticks fired after the check above
     const all = events("sched-tick-").filter((e) => e.kind === "start").map((e) => e.id);
     expect(new Set(all).size).toBe(all.length);
+    const st = await docctl(["status"], { env: env() });
+    expect(st.stdout).toMatch(/schedule tick: every 1\.0s, next in \d/);
+    expect(JSON.parse((await docctl(["status", "--json"], { env: env() })).stdout).job_control.schedules[0]).toMatchObject({ name: "tick" });
     const ls = await docctl(["schedule", "ls", "--json"], { env: env() });
     expect(JSON.parse(ls.stdout.trim())).toMatchObject({ name: "tick", every_ms: 1000 });
     expect((await docctl(["schedule", "rm", "tick"], { env: env() })).code).toBe(0);
