@@ -40,10 +40,11 @@ describe("docctl worker --http while NATS goes away", () => {
 
     nats.proc.kill("SIGKILL");
     await nats.proc.exited;
+    // the procs' own connections may notice first ("no proc can serve"): wait for the parent's too
     const down = await eventually(async () => {
       const h = await health();
-      return h.status === 503 ? h : undefined;
-    }, 15_000, "/healthz 503 after nats-server was killed");
+      return h.status === 503 && h.body.detail.nats === "reconnecting" ? h : undefined;
+    }, 15_000, "/healthz 503 with NATS reconnecting after nats-server was killed");
     expect(down.body.status).toBe("unhealthy");
     expect(down.body.detail.nats).toBe("reconnecting");
     expect(down.body.detail.why).toContain("NATS");
