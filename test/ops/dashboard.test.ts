@@ -57,7 +57,7 @@ describe.skipIf(!haveChromium)("dashboard", () => {
     const failed = await docctl(["submit", "-", "--nats", nats.url, "--json"], { stdin: JSON.stringify({ id: "gate-1", handler: "gate", payload: { file: gateFile } }) });
     expect(failed.code).toBe(1);
     await docctl(["submit", "-", "--nats", nats.url, "--json"], { stdin: JSON.stringify([1, 2, 3].map((n) => ({ handler: "echo", payload: n }))) });
-    const slow = Array.from({ length: 10 }, (_, n) => ({ handler: "slow", payload: { ms: 1500, n } }));
+    const slow = Array.from({ length: 10 }, (_, n) => ({ handler: "slow", payload: { ms: 3000, n } })); // 15 s of queue: the lag is still there when the chart has its samples, even on a loaded machine
     expect((await docctl(["submit", "-", "--nats", nats.url, "--no-wait"], { stdin: JSON.stringify(slow) })).code).toBe(0);
 
     await page.goto(base);
