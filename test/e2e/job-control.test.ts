@@ -36,6 +36,7 @@ export default { maxAttempts: 1, timeoutMs: 120000, async handle(p: { ms: number
   return 1;
 } };`,
   "inc.ts": `export default (p: number) => p + 1;`,
+  "big.ts": `export default (p: number) => "x".repeat(p);`,
   "ms.ts": `export default (p: { ms: number }) => p.ms;`,
   "double.ts": `export default (p: number) => p * 2;`,
   "sum.ts": `export default (p: number[]) => p.reduce((a, b) => a + b, 0);`,
@@ -254,6 +255,15 @@ describe("workflows", () => {
     expect(last.error.message).toContain("mr-2-1 (NEGATIVE)");
     const r2 = await docctl(["submit", file({ id: "mr-3", handler: "picky", batch: [1, -2, 3], then: { handler: "sum", on_failure: "null" } }), "--json"], { env: env() });
     expect(JSON.parse(r2.stdout.trim().split("\n").at(-1)!)).toMatchObject({ id: "mr-3-then", ok: true, value: 4 });
+  }, 60_000);
+
+  test("a batch whose values are too big together for the reduce step: then fails with WORKFLOW_FAILED saying so, the items stay ok", async () => {
+    const r = await docctl(["submit", file({ id: "mr-big", handler: "big", batch: [400_000, 400_000, 400_000], then: { handler: "sum" } }), "--json"], { env: env() });
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.slice(0, 3).every((l) => l.ok)).toBe(true);
+    expect(lines[3]).toMatchObject({ id: "mr-big-then", ok: false, error: { code: "WORKFLOW_FAILED" } });
+    expect(lines[3].error.message).toMatch(/values are \d+ bytes together, over the \d+ bytes a job may carry/);
   }, 60_000);
 
   test("a chain survives the proc running a step being killed (SIGKILL): the step is redelivered, the chain finishes once", async () => {

@@ -77,7 +77,18 @@ export class Workflows {
       timeout_ms: then.timeout_ms,
       priority: then.priority,
     };
-    await this.js.publish(prioritySubject(job.handler, job.priority), encodeJob(job), { msgID: job.id });
+    const bytes = encodeJob(job);
+    const max = (this.nc.info?.max_payload ?? 1024 * 1024) - 1024;
+    if (bytes.byteLength > max) {
+      // cannot be sent, now or later: say so in the reduce step's result instead of retrying the items
+      const error: WireError = {
+        code: ErrorCodes.WORKFLOW_FAILED,
+        message: `the ${then.count} items' values are ${bytes.byteLength} bytes together, over the ${max} bytes a job may carry, so "then" (${then.handler}) cannot be sent; return smaller values (documents belong in ctx.output()) or reduce in smaller batches`,
+        retryable: false,
+      };
+      return this.publishFailed({ id: then.id, batch, handler: then.handler }, error, `${then.id}.failed`);
+    }
+    await this.js.publish(prioritySubject(job.handler, job.priority), bytes, { msgID: job.id });
   }
 
   /** The results of items `<batch>-0 .. <batch>-(count-1)` in order, or undefined while some are missing. */
