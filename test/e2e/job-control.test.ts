@@ -347,3 +347,19 @@ describe("bad input is refused with a precise error, exit 2", () => {
     expect(ls.stdout).not.toContain("bad");
   });
 });
+
+describe("after a nats-server restart", () => {
+  test("the workers still see cancels and still move delayed jobs", async () => {
+    await nats.restart();
+    await eventually(async () => (await docctl(["submit", file({ handler: "inc", payload: 1 }), "--json"], { env: env() })).code === 0, 30_000, "the worker to serve again");
+    // cancel: the worker's watch of DOCCTL_CANCEL came back with the server
+    const waiting = spawnDocctl(["submit", file({ handler: "nap", payload: { ms: 60_000 }, id: "after-restart" }), "--json"], { env: env() });
+    await eventually(async () => (await jobJson("after-restart"))?.state === "running", 20_000, "the job to run");
+    expect((await docctl(["cancel", "after-restart"], { env: env() })).code).toBe(0);
+    expect(await waiting.proc.exited).toBe(1);
+    expect(JSON.parse(waiting.output().trim().split("\n").find((l) => l.startsWith("{"))!).error.code).toBe("CANCELLED");
+    // delayed: the mover's consumer came back too
+    const d = await docctl(["submit", file({ handler: "inc", payload: 1, id: "late-2", delay: "2s" }), "--json"], { env: env() });
+    expect(JSON.parse(d.stdout.trim())).toMatchObject({ id: "late-2", ok: true, value: 2 });
+  }, 90_000);
+});
