@@ -4,6 +4,7 @@ export * from "./cancel.ts";
 export * from "./dead.ts";
 export * from "./fleet.ts";
 export * from "./handlers.ts";
+export * from "./job-control-status.ts";
 export * from "./job-state.ts";
 export * from "./jobfile.ts";
 export * from "./lag-cache.ts";
