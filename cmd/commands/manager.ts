@@ -75,8 +75,8 @@ DigitalOcean (--provider digitalocean):
   --do-api-url URL      API origin (default https://api.digitalocean.com)
   --do-token-file FILE  read the API token from FILE (default: env DIGITALOCEAN_TOKEN); never logged
 
-Exit codes: 0 stopped cleanly, 1 unexpected error, 2 bad usage (or no DigitalOcean token), 4 NATS
-unreachable at start.
+NATS not reachable at start is waited for (a line per try, backoff up to 10s).
+Exit codes: 0 stopped cleanly, 1 unexpected error, 2 bad usage (or no DigitalOcean token).
 
 Examples:
   docctl manager --max 4 --jobs-per-worker 10

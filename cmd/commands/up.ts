@@ -25,7 +25,6 @@ The embedded default, a laptop-sized fleet. With no NATS reachable at --nats it 
 \`nats-server -js\` child (store under ./.docctl/, flushed to disk before acks where the server
 version allows). Then the manager, with the local provider, starts \`docctl worker\` processes on
 this machine when jobs wait and stops them after --idle without work, like it does with droplets.
-Ctrl-C drains the workers and stops the server.
 
 Options:
   --min N              workers kept running even when idle (default ${upDefaults.min})
@@ -38,8 +37,10 @@ Options:
   --allow-private-fetch  let the title handler fetch loopback/private addresses
   --dir DIR            where the embedded server keeps its store (default ./.docctl)
 
+Ctrl-C drains the workers (jobs in flight finish and store their results), then stops the manager
+and the server; Ctrl-C again stops at once. With --nats naming a server elsewhere, up waits for it.
 Exit codes: 0 stopped cleanly (Ctrl-C), 1 unexpected error, 2 bad usage, a broken plugin, or NATS
-refused the credentials.`,
+refused the credentials, 130 stopped by a second Ctrl-C.`,
   options: {
     min: { type: "string", check: count(0) },
     max: { type: "string", check: count(1) },

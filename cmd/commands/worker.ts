@@ -73,8 +73,11 @@ Options:
   --http-host NAME      a name the dashboard is reached by besides its address (a proxy's); other Host
                         headers are refused (DNS rebinding). Repeatable
 
-Exit codes: 0 stopped after a drain, 1 unexpected error, 2 bad usage, a broken plugin, or another
-live worker has this --name, 4 NATS unreachable at start, 130 stopped by a second signal (not clean).
+NATS not reachable at start is waited for (a line per try, backoff up to 10s). A proc whose event
+loop stops answering past its job's time limit plus --watchdog-grace is killed and replaced.
+Exit codes: 0 stopped after a drain, 1 unexpected error or every proc FATAL (the cause is logged),
+2 bad usage, a broken plugin, or another live worker has this --name, 130 stopped by a second signal
+(not clean).
 
 Examples:
   docctl worker --procs 4 --concurrency 8
