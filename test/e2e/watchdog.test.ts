@@ -70,6 +70,8 @@ describe("watchdog", () => {
     await eventually(async () => (await listWorkers(nc)).find((x) => x.id === "wd-1")?.in_flight === 1, 15_000, "the slow job in flight");
     const spin = await submit("spin", { ms: 30_000 }, { attempts: 1, timeout_ms: 2000 });
     await eventually(() => runs("spin").length === 1, 15_000, "the spin job to start");
+    // while it spins, status tells the truth: the proc does not answer
+    await eventually(async () => (await listWorkers(nc)).find((x) => x.id === "wd-1")?.procs[0]?.loop === "unresponsive", 10_000, "the proc shown unresponsive");
     const echoes = [];
     for (let i = 0; i < 5; i++) echoes.push(await submit("echo", { i }));
 

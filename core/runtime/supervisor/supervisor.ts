@@ -75,7 +75,8 @@ export interface ProcStatus {
   pid: number | null;
   state: ProcState;
   /** the proc's event-loop state as it last reported it */
-  loop: ProcStats["state"] | null;
+  /** "unresponsive" while a live proc's event loop has not answered for a while (the watchdog is timing it) */
+  loop: ProcStats["state"] | "unresponsive" | null;
   restarts: number;
   jobsDone: number;
   jobsFailed: number;
@@ -108,6 +109,8 @@ interface ProcRecord {
   killedBy: string | null;
   /** jobs the child said it started since its last stats */
   started: ProcStats["inFlight"];
+  /** whether status() last showed it unresponsive (a change is published at once) */
+  silent?: boolean;
 }
 
 // The jobs a proc runs as far as its supervisor knows: its last stats plus the starts it announced since.
@@ -243,7 +246,7 @@ export class Supervisor {
         handler: r.slot.handler,
         pid: r.child?.pid ?? null,
         state: r.m.state,
-        loop: r.stats?.state ?? null,
+        loop: r.child && (r.m.state === "RUNNING" || r.m.state === "DRAINING") && now - r.heardAt > this.#o.watchdog.holdAfterMs ? "unresponsive" : (r.stats?.state ?? null),
         restarts: r.m.restarts,
         jobsDone: r.doneBefore + (r.stats?.jobsDone ?? 0),
         jobsFailed: r.failedBefore + (r.stats?.jobsFailed ?? 0),
@@ -312,7 +315,13 @@ export class Supervisor {
   // meanwhile, and handed back when it is gone, see #handBack).
   #watch(): void {
     const now = Date.now();
+    let changed = false;
     for (const r of this.#recs) {
+      const silent = Boolean(r.child) && (r.m.state === "RUNNING" || r.m.state === "DRAINING") && now - r.heardAt > this.#o.watchdog.holdAfterMs;
+      if (silent !== Boolean(r.silent)) {
+        r.silent = silent;
+        changed = true; // presence shows it unresponsive (or answering again) now, not at the next refresh
+      }
       if (!r.child || r.killedBy || (r.m.state !== "RUNNING" && r.m.state !== "DRAINING")) continue;
       const inFlight = knownInFlight(r);
       const v = watchdogVerdict(now, r.heardAt, inFlight, this.#o.watchdog);
@@ -323,6 +332,7 @@ export class Supervisor {
         r.child.kill("SIGKILL");
       }
     }
+    if (changed) this.#changed();
   }
 
   // A proc gone with jobs in flight (a watchdog kill, a crash, a forced stop): say how each attempt ended
