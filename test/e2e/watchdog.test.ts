@@ -114,4 +114,19 @@ describe("watchdog", () => {
     expect(w.output()).toContain("exited with code 3");
     expect(await w.stop()).toBe(0);
   }, 90_000);
+
+  test("while the watchdog waits, the stuck proc's job is held: with a 2 s ack wait and a second proc, it still runs only once", async () => {
+    const w = spawnDocctl(["worker", "--procs", "2", "--name", "wd-3", "--ack-wait", "2s", "--plugins", join(dir.path, "plugins"), "-v"], {
+      env: { DOCCTL_NATS_URL: nats.url, RUNS_FILE: join(dir.path, "runs.txt") },
+    });
+    workers.push(w);
+    await eventually(async () => (await listWorkers(nc)).find((x) => x.id === "wd-3" && x.procs.every((p) => p.state === "RUNNING") && x.procs.length === 2), 30_000, "the worker");
+    const before = runs("spin").length;
+    const spin = await submit("spin", { ms: 30_000 }, { attempts: 1, timeout_ms: 2000 });
+    const r = await eventually(() => resultOf(spin), 40_000, "the spin result");
+    expect(r.error!.code).toBe("TIMEOUT");
+    // without the hold JetStream would have handed it to the other proc after 2 s, while the first still spun
+    expect(runs("spin").length - before).toBe(1);
+    expect(await w.stop()).toBe(0);
+  }, 90_000);
 });

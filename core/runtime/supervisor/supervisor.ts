@@ -4,7 +4,7 @@
 import { procPolicyDefaults, transition, newProc, type ExitInfo, type ProcEvent, type ProcMachine, type ProcPolicy, type ProcState } from "./proc-state.ts";
 import { RECYCLE_EXIT_CODE, type ChildMessage, type ProcStats } from "./ipc.ts";
 import { spawnProc, type SpawnedProc } from "./proc-spawn.ts";
-import { jobFates, watchdogDefaults, watchdogVerdict, type WatchdogPolicy } from "./watchdog.ts";
+import { UNRESPONSIVE_AFTER_MS, jobFates, watchdogDefaults, watchdogVerdict, type WatchdogPolicy } from "./watchdog.ts";
 import type { JobKeeper } from "./job-keeper.ts";
 import type { JobProgressV1 } from "../protocol/control.ts";
 
@@ -152,7 +152,7 @@ export class Supervisor {
     const slots = slotsFor(this.#o.procs, this.#o.dedicated);
     this.#o.log.startup(`starting ${slots.length} procs: ${slots.map((s) => s.name + (s.handler ? ` (only ${s.handler})` : "")).join(", ")}`);
     for (const slot of slots) this.#dispatch(this.#add(slot), { type: "start", now: Date.now() });
-    this.#dog = setInterval(() => this.#watch(), 500);
+    this.#dog = setInterval(() => this.#watch(), 250);
   }
 
   /** Every proc finishes its in-flight jobs and pulls no more. */
@@ -246,7 +246,7 @@ export class Supervisor {
         handler: r.slot.handler,
         pid: r.child?.pid ?? null,
         state: r.m.state,
-        loop: r.child && (r.m.state === "RUNNING" || r.m.state === "DRAINING") && now - r.heardAt > this.#o.watchdog.holdAfterMs ? "unresponsive" : (r.stats?.state ?? null),
+        loop: r.child && (r.m.state === "RUNNING" || r.m.state === "DRAINING") && now - r.heardAt > UNRESPONSIVE_AFTER_MS ? "unresponsive" : (r.stats?.state ?? null),
         restarts: r.m.restarts,
         jobsDone: r.doneBefore + (r.stats?.jobsDone ?? 0),
         jobsFailed: r.failedBefore + (r.stats?.jobsFailed ?? 0),
@@ -317,7 +317,7 @@ export class Supervisor {
     const now = Date.now();
     let changed = false;
     for (const r of this.#recs) {
-      const silent = Boolean(r.child) && (r.m.state === "RUNNING" || r.m.state === "DRAINING") && now - r.heardAt > this.#o.watchdog.holdAfterMs;
+      const silent = Boolean(r.child) && (r.m.state === "RUNNING" || r.m.state === "DRAINING") && now - r.heardAt > UNRESPONSIVE_AFTER_MS;
       if (silent !== Boolean(r.silent)) {
         r.silent = silent;
         changed = true; // presence shows it unresponsive (or answering again) now, not at the next refresh

@@ -14,7 +14,10 @@ export interface WatchdogPolicy {
   holdAfterMs: number;
 }
 
-export const watchdogDefaults: WatchdogPolicy = { graceMs: 5_000, idleLimitMs: 60_000, holdAfterMs: 3_000 };
+export const watchdogDefaults: WatchdogPolicy = { graceMs: 5_000, idleLimitMs: 60_000, holdAfterMs: 1_000 };
+
+/** A live proc silent this long is shown `unresponsive` (a healthy one reports every 1-1.25 s, so no flapping). */
+export const UNRESPONSIVE_AFTER_MS = 2_500;
 
 export type WatchdogVerdict =
   | { action: "ok" }
