@@ -7,6 +7,7 @@ import { ConfigError, InputError, ServerError, UnreachableError } from "../core/
 import { DEFAULT_NATS_URL, splitUrlCredentials } from "../core/runtime/nats/connection.ts";
 import { addSecret } from "../core/runtime/util/log.ts";
 import { VERSION } from "./version.ts";
+import { reexecWithoutFtl } from "./jit.ts";
 import { commands } from "./commands/index.ts";
 import { FLAG_ONLY, GLOBAL_DEFAULTS, GLOBAL_ENV, GLOBAL_HELP, GLOBAL_OPTIONS } from "./globals.ts";
 import { configPath, loadConfigFile, type ConfigFile } from "./config-file.ts";
@@ -188,6 +189,7 @@ function withoutDefaults(spec: Command["options"]): Command["options"] {
 }
 
 if (import.meta.main) {
+  reexecWithoutFtl(process.argv.slice(2));
   const code = await main(process.argv.slice(2));
   process.exit(code);
 }
