@@ -3,6 +3,7 @@
 import { attachProcBridge, type BridgedLoop } from "./proc-bridge.ts";
 import { RECYCLE_EXIT_CODE, type ProcStats } from "./ipc.ts";
 import { jitteredLifetime } from "./recycle.ts";
+import { JOB_FILE_ENV, JobFileWriter } from "./job-file.ts";
 import { runWorkerProc, type WorkerProcOptions } from "../worker/proc.ts";
 import { waitForNats, type NatsAuth } from "../nats/connection.ts";
 import type { Logger } from "../util/log.ts";
@@ -58,6 +59,10 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
     },
   });
 
+  // where the supervisor's watchdog finds the job that started last (see job-file.ts)
+  const jobFilePath = process.env[JOB_FILE_ENV];
+  const jobFile = jobFilePath ? new JobFileWriter(jobFilePath) : null;
+
   let recycling: string | null = null;
   const recycle = (why: string) => {
     if (recycling) return;
@@ -88,7 +93,7 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
         maxJobs: o.maxJobs,
         onJobStarted: (j) => {
           o.loop?.onJobStarted?.(j);
-          bridge.started(j);
+          jobFile?.write(j);
         },
         onJobFinished: (r) => {
           o.loop?.onJobFinished?.(r);
@@ -113,6 +118,7 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
   } finally {
     if (lifetime) clearTimeout(lifetime);
     bridge.close();
+    jobFile?.close();
     process.off("SIGHUP", ignoreHup);
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);

@@ -29,8 +29,6 @@ export type ChildMessage =
   | { t: "ready"; pid: number; handlers: string[] }
   /** sent every `statsIntervalMs` and after every pause/resume/drain */
   | { t: "stats"; stats: ProcStats }
-  /** a job is about to run (sent synchronously before its handler: the watchdog then knows it even if the handler never yields) */
-  | { t: "started"; job: ProcStats["inFlight"][number] }
   /** reached --max-jobs or --max-lifetime: finishing in-flight jobs, then exiting; replace me at once */
   | { t: "recycle"; reason: string };
 
@@ -47,7 +45,7 @@ export const RECYCLE_EXIT_CODE = 75;
 export function isChildMessage(m: unknown): m is ChildMessage {
   if (!m || typeof m !== "object") return false;
   const t = (m as { t?: unknown }).t;
-  return t === "ready" || t === "stats" || t === "recycle" || t === "started";
+  return t === "ready" || t === "stats" || t === "recycle";
 }
 
 export function isParentMessage(m: unknown): m is ParentMessage {

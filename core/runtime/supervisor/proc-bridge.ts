@@ -17,8 +17,6 @@ export interface ProcBridge {
   recycle(reason: string): void;
   /** send the stats now */
   report(): void;
-  /** tell the parent a job is about to run (synchronously: before a handler that may block) */
-  started(job: ProcStats["inFlight"][number]): void;
   close(): void;
 }
 
@@ -80,9 +78,6 @@ export function attachProcBridge(loop: BridgedLoop, opts: { statsIntervalMs?: nu
       send({ t: "recycle", reason });
     },
     report,
-    started(job) {
-      send({ t: "started", job });
-    },
     close() {
       clearInterval(timer);
       process.off("message", onMessage);

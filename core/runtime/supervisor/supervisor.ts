@@ -6,6 +6,7 @@ import { RECYCLE_EXIT_CODE, type ChildMessage, type ProcStats } from "./ipc.ts";
 import { spawnProc, type SpawnedProc } from "./proc-spawn.ts";
 import { UNRESPONSIVE_AFTER_MS, jobFates, watchdogDefaults, watchdogVerdict, type WatchdogPolicy } from "./watchdog.ts";
 import type { JobKeeper } from "./job-keeper.ts";
+import { JOB_FILE_ENV, jobFilePath, readJobFile, removeJobFile } from "./job-file.ts";
 import type { JobProgressV1 } from "../protocol/control.ts";
 
 /** One place a proc runs in: general (serves every handler) or dedicated to one handler. */
@@ -107,8 +108,12 @@ interface ProcRecord {
   heardAt: number;
   /** why the watchdog killed the current child */
   killedBy: string | null;
-  /** jobs the child said it started since its last stats */
+  /** jobs started since the child's last stats, as its job file tells (read once it goes silent) */
   started: ProcStats["inFlight"];
+  /** the child's job file (the job it started last) */
+  jobFile: string | null;
+  /** whether the job file was read during this silence */
+  jobFileRead?: boolean;
   /** whether status() last showed it unresponsive (a change is published at once) */
   silent?: boolean;
 }
@@ -138,6 +143,7 @@ export class Supervisor {
   #rollAgain = false;
   #dog: ReturnType<typeof setInterval> | null = null;
   #fatalReports = new Map<string, string>();
+  #spawned = 0;
   /** hand-backs under way (notes and naks of a gone proc's jobs): a drain waits for them before NATS closes */
   #handBacks = new Set<Promise<void>>();
 
@@ -323,6 +329,11 @@ export class Supervisor {
         changed = true; // presence shows it unresponsive (or answering again) now, not at the next refresh
       }
       if (!r.child || r.killedBy || (r.m.state !== "RUNNING" && r.m.state !== "DRAINING")) continue;
+      // Silent: the job it started last (maybe after its last stats: the one blocking it) is in its file.
+      if (now - r.heardAt > this.#o.watchdog.holdAfterMs && !r.jobFileRead && r.jobFile) {
+        r.jobFileRead = true;
+        this.#noteLastStarted(r);
+      }
       const inFlight = knownInFlight(r);
       const v = watchdogVerdict(now, r.heardAt, inFlight, this.#o.watchdog);
       if (v.action === "hold") this.#o.keeper?.hold(inFlight);
@@ -335,9 +346,19 @@ export class Supervisor {
     if (changed) this.#changed();
   }
 
+  // The job the proc started last, from its job file, when it started after the proc's last message
+  // (so no stats could name it): the one blocking a silent proc, or that killed it at once.
+  #noteLastStarted(r: ProcRecord): void {
+    if (!r.jobFile) return;
+    const last = readJobFile(r.jobFile);
+    if (last && last.startedAt >= r.heardAt - 50 && !knownInFlight(r).some((j) => j.id === last.id)) r.started.push(last);
+  }
+
   // A proc gone with jobs in flight (a watchdog kill, a crash, a forced stop): say how each attempt ended
   // and hand the jobs back at once. A clean exit has finished its jobs: nothing to do.
   #handBack(r: ProcRecord, pid: number, code: number | null, signal: string | null): void {
+    // a job that killed its proc right after it started may not be in the last stats yet
+    this.#noteLastStarted(r);
     const inFlight = knownInFlight(r);
     r.started = [];
     if (!inFlight.length || !this.#o.keeper) return;
@@ -357,7 +378,7 @@ export class Supervisor {
   }
 
   #add(slot: SlotSpec): ProcRecord {
-    const r: ProcRecord = { slot, m: newProc(), child: null, timer: null, stats: null, doneBefore: 0, failedBefore: 0, heardAt: Date.now(), killedBy: null, started: [] };
+    const r: ProcRecord = { slot, m: newProc(), child: null, timer: null, stats: null, doneBefore: 0, failedBefore: 0, heardAt: Date.now(), killedBy: null, started: [], jobFile: null };
     this.#recs.push(r);
     return r;
   }
@@ -415,10 +436,12 @@ export class Supervisor {
   #spawn(r: ProcRecord): void {
     const slot = r.slot;
     let child: SpawnedProc;
+    if (r.jobFile) removeJobFile(r.jobFile);
+    r.jobFile = jobFilePath(slot.name, ++this.#spawned);
     try {
       child = spawnProc({
         argv: this.#o.command(slot),
-        env: { DOCCTL_PROC_NAME: slot.name, ...this.#o.env?.(slot) },
+        env: { DOCCTL_PROC_NAME: slot.name, [JOB_FILE_ENV]: r.jobFile, ...this.#o.env?.(slot) },
         forward: this.#o.forwardOutput,
         tailLines: this.#o.stderrTailLines,
         onMessage: (m) => this.#onMessage(r, child, m),
@@ -439,6 +462,8 @@ export class Supervisor {
     void child.exited.then(({ code, signal }) => {
       if (r.child !== child) return;
       this.#handBack(r, child.pid, code, signal);
+      if (r.jobFile) removeJobFile(r.jobFile);
+      r.jobFile = null;
       r.doneBefore += r.stats?.jobsDone ?? 0;
       r.failedBefore += r.stats?.jobsFailed ?? 0;
       r.child = null;
@@ -466,6 +491,7 @@ export class Supervisor {
         break;
       case "stats": {
         r.started = [];
+        r.jobFileRead = false;
         const before = r.stats;
         r.stats = m.stats;
         // Counters alone do not warrant a presence write; a state change or a job starting or ending does.
@@ -474,11 +500,6 @@ export class Supervisor {
         else for (const l of [...this.#listeners]) l();
         break;
       }
-      case "started":
-        // Known at once, not at the next stats: the watchdog times a handler that blocks from its start.
-        // Kept apart from the stats (the next stats include it, and they decide what presence shows).
-        r.started.push(m.job);
-        break;
       case "recycle":
         this.#o.log.proc(`${r.slot.name} (pid ${child.pid}) recycling: ${m.reason}`);
         this.#dispatch(r, { type: "recycle", now: Date.now() });
