@@ -55,6 +55,12 @@ describe("refused before anything is published", () => {
   });
 });
 
+test("a time limit over 2^31-1 ms (a timer would fire at once): exit 2", async () => {
+  const r = await docctl(["submit", file("long-limit.json", JSON.stringify({ handler: "echo", payload: {}, timeout_ms: 2 ** 31 })), "--timeout", "20s"], { env: env() });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/timeout_ms.*(2147483647|24\.8 days)/);
+});
+
 describe("an id re-used for a different job", () => {
   test("is refused with exit 2 naming the id; the same job again is a duplicate with its result", async () => {
     const first = await docctl(["submit", file("one.json", JSON.stringify({ handler: "echo", id: "reused-1", payload: { n: 1 } })), "--json"], { env: env() });
