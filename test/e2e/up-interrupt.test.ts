@@ -54,3 +54,44 @@ test("SIGINT to docctl up's process group lets a 6 s job finish with its result 
     dir.cleanup();
   }
 }, 120_000);
+
+test("a second Ctrl-C stops docctl up at once (exit 130), without waiting for the job in flight", async () => {
+  const dir = tempDir("docctl-up-int2-");
+  mkdirSync(join(dir.path, "plugins"));
+  // far longer than the test: only a stop that does not wait for it can end in time
+  writeFileSync(join(dir.path, "plugins", "forever.ts"), `export default async () => { await Bun.sleep(600_000); return 1; };\n`);
+  writeFileSync(join(dir.path, "job.json"), JSON.stringify({ handler: "forever", id: "forever-1", payload: {} }));
+  const url = `nats://127.0.0.1:${await freePort()}`;
+  const up = Bun.spawn([BIN, "up", "--nats", url, "--dir", join(dir.path, ".docctl"), "--plugins", join(dir.path, "plugins")], {
+    cwd: dir.path,
+    stdout: "pipe",
+    stderr: "pipe",
+    detached: true,
+  });
+  let out = "";
+  void (async () => {
+    for await (const c of up.stderr as ReadableStream<Uint8Array>) out += new TextDecoder().decode(c);
+  })();
+  try {
+    await eventually(() => /ready: handlers/.test(out), 30_000, "docctl up ready");
+    const sub = Bun.spawn([BIN, "submit", join(dir.path, "job.json"), "--nats", url, "--no-wait"], { stdout: "pipe", stderr: "pipe" });
+    expect(await sub.exited).toBe(0);
+    const nc = await connectNats({ url, reconnectForever: false });
+    await eventually(async () => (await listWorkers(nc)).some((w) => w.in_flight === 1), 30_000, "the job in flight in a worker");
+    await nc.close();
+    process.kill(-up.pid, "SIGINT");
+    await eventually(() => out.includes("stopping: draining the workers"), 10_000, "the drain to begin");
+    process.kill(-up.pid, "SIGINT");
+    const code = await Promise.race([up.exited, Bun.sleep(45_000).then(() => "still running" as const)]);
+    expect(code).toBe(130);
+    expect(out).toContain("SIGINT again: stopping now");
+    expect(out).toContain("nats-server stopped");
+  } finally {
+    try {
+      process.kill(-up.pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+    dir.cleanup();
+  }
+}, 120_000);
