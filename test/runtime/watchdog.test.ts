@@ -83,11 +83,18 @@ describe("recycling jitter", () => {
 
 describe("handBackDelays", () => {
   const fate = (id: string, startedAt: number, charged: boolean) => ({ job: job(id, startedAt), cause: (charged ? "crash" : "neighbour") as "crash" | "neighbour", charged });
-  test("bystanders first (oldest first), the charged last, each a spacing apart", () => {
+  test("bystanders at once, the charged job a spacing later", () => {
     const d = handBackDelays([fate("late", 500, false), fate("early", 100, false), fate("culprit", 900, true)], { spacingMs: 5000, chargedMinMs: 3000 });
-    expect(d).toEqual([5000, 0, 10000]);
+    expect(d).toEqual([0, 0, 5000]);
+  });
+  test("nobody charged (a crash with several in flight): the job started last is the suspect", () => {
+    const d = handBackDelays([fate("a", 100, false), fate("b", 900, false), fate("c", 500, false)], { spacingMs: 5000, chargedMinMs: 3000 });
+    expect(d).toEqual([0, 5000, 0]);
+    // however many were in flight, nobody waits longer than the spacing
+    expect(Math.max(...handBackDelays(Array.from({ length: 64 }, (_, i) => fate(`j${i}`, i, false))))).toBe(5000);
   });
   test("a job charged alone waits past the replacement's start window", () => {
-    expect(handBackDelays([fate("poison", 0, true)], { spacingMs: 5000, chargedMinMs: 3000 })).toEqual([3000]);
+    expect(handBackDelays([fate("poison", 0, true)], { spacingMs: 2000, chargedMinMs: 3000 })).toEqual([3000]);
+    expect(handBackDelays([fate("spare", 0, false)], { spacingMs: 5000, chargedMinMs: 3000 })).toEqual([0]);
   });
 });

@@ -54,7 +54,7 @@ export type EndCause = "watchdog" | "crash" | "neighbour" | "stopped";
 
 /** How handed-back jobs are spread out again. */
 export interface HandBackPolicy {
-  /** between two jobs of the same dead proc, ms: jobs that died together must not all land in the next proc together */
+  /** how long the suspect of a dead proc (the job charged, or else the one started last) comes back after the others, ms: jobs that died together must not all land in the next proc together */
   spacingMs: number;
   /** a job charged with the end of its proc comes back no sooner than this, ms: the replacement proc is past its start window by then, so a job that kills every proc is charged, not counted as a fast death */
   chargedMinMs: number;
@@ -63,20 +63,20 @@ export interface HandBackPolicy {
 export const handBackDefaults: HandBackPolicy = { spacingMs: 5_000, chargedMinMs: 3_000 };
 
 /**
- * The redelivery delay of each handed-back job (same order as `fates`). The likely bystanders go
- * first: jobs not charged, oldest first (the job that killed a proc tends to be the one started last),
- * the charged ones last. Each is `spacingMs` after the previous, so a crasher comes back alone and
- * is then charged (a crash with one job in flight), instead of taking its neighbours down again.
+ * The redelivery delay of each handed-back job (same order as `fates`). The bystanders come back at
+ * once; the suspects `spacingMs` later: the jobs charged with the proc's end, or, when none is (a
+ * crash with several jobs in flight), the one started last (a job that kills its proc tends to do so
+ * soon after it starts). A crasher then comes back alone and is charged, instead of taking its
+ * neighbours down again; a charged job waits at least `chargedMinMs`, past the replacement proc's
+ * start window, so a job that kills every proc is counted as such, not as fast deaths.
  */
 export function handBackDelays(fates: readonly JobFate[], p: HandBackPolicy = handBackDefaults): number[] {
-  const order = fates
-    .map((f, i) => ({ f, i }))
-    .sort((a, b) => Number(a.f.charged) - Number(b.f.charged) || a.f.job.startedAt - b.f.job.startedAt);
-  const out = new Array<number>(fates.length).fill(0);
-  order.forEach(({ f, i }, k) => {
-    out[i] = Math.max(k * p.spacingMs, f.charged ? p.chargedMinMs : 0);
+  const anyCharged = fates.some((f) => f.charged);
+  const latest = fates.reduce((m, f, i) => (m < 0 || f.job.startedAt > fates[m]!.job.startedAt ? i : m), -1);
+  return fates.map((f, i) => {
+    const suspect = anyCharged ? f.charged : fates.length > 1 && i === latest;
+    return suspect ? Math.max(p.spacingMs, f.charged ? p.chargedMinMs : 0) : 0;
   });
-  return out;
 }
 
 /** Who pays for a proc that ended with jobs in flight. */
