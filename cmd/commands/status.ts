@@ -11,7 +11,7 @@ import { InputError } from "../../core/runtime/protocol/errors.ts";
 import { handlerOverview, isForgotten } from "../../core/runtime/client/handlers.ts";
 import { formatDuration } from "../../core/runtime/util/duration.ts";
 import { PRESENCE_STALE_MS, type PresenceV1 } from "../../core/runtime/protocol/control.ts";
-import { listWorkers } from "../../core/runtime/client/fleet.ts";
+import { liveWorkers } from "../../core/runtime/client/fleet.ts";
 import type { HandlerLag } from "../../core/runtime/client/lag.ts";
 import { jobControlStatus, renderJobControl } from "../../core/runtime/client/job-control-status.ts";
 
@@ -55,7 +55,8 @@ Examples:
     const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl status"));
     try {
       const forgetAfterMs = durOpt(ctx, "forget-after", statusDefaults.forgetAfterMs);
-      let workers = await listWorkers(nc);
+      // Presence entries are rewritten at most twice a second; the workers' own answers are as of now.
+      let workers = await liveWorkers(nc);
       if (ctx.positionals.length) {
         const missing = ctx.positionals.filter((id) => !workers.some((w) => w.id === id));
         if (missing.length) {

@@ -106,6 +106,18 @@ export async function controlWorkers(nc: NatsConnection, id: string, verb: Contr
   }
 }
 
+/**
+ * Every live worker as it is now: the presence entries, each replaced by its worker's own answer to a
+ * status request where it gives one (an entry can be up to a refresh old: procs that just became ready,
+ * jobs that just started).
+ */
+export async function liveWorkers(nc: NatsConnection, timeoutMs = 1500): Promise<PresenceV1[]> {
+  const [listed, replies] = await Promise.all([listWorkers(nc), controlWorkers(nc, "all", "status", timeoutMs).catch(() => [])]);
+  const byId = new Map(listed.map((w) => [w.id, w]));
+  for (const r of replies) if (r.ok) byId.set(r.worker.id, r.worker);
+  return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+}
+
 /** Asks one worker for its status: its presence as of now, or null when nobody answers (not started yet, or gone). */
 export async function workerStatus(nc: NatsConnection, id: string, timeoutMs = 1000): Promise<PresenceV1 | null> {
   try {
