@@ -3,7 +3,7 @@
 // handler that blocks the event loop from its first instruction is the last job started, so the
 // watchdog knows it, its limit and its ack subject although no message could be sent. (A message per
 // job over IPC did the same but woke the supervisor for every job: 15-20 % of the echo throughput.)
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ProcStats } from "./ipc.ts";
@@ -22,7 +22,8 @@ export function jobFilePath(slot: string, n: number): string {
 export class JobFileWriter {
   #fd: number | null;
   constructor(path: string) {
-    this.#fd = openSync(path, "w", 0o600);
+    // r+: the supervisor made it; "w" would truncate what is there, which is nothing yet either way
+    this.#fd = openSync(path, "r+");
   }
   write(job: InFlight): void {
     if (this.#fd === null) return;
@@ -39,17 +40,38 @@ export class JobFileWriter {
   }
 }
 
-/** The supervisor's side: the last job started, or undefined (no file, nothing started, unreadable). */
-export function readJobFile(path: string): InFlight | undefined {
-  try {
-    const line = readFileSync(path, "utf8").split("\n")[0] ?? "";
-    const j = JSON.parse(line) as InFlight;
-    return j && typeof j.id === "string" && typeof j.startedAt === "number" ? j : undefined;
-  } catch {
-    return undefined;
+/**
+ * The supervisor's side. It creates the file and keeps it open; once the proc has opened it too (at
+ * its ready) the name is removed, so a supervisor that is SIGKILLed leaves nothing behind in /tmp.
+ */
+export class JobFileReader {
+  #fd: number | null;
+  #path: string | null;
+  constructor(readonly path: string) {
+    this.#fd = openSync(path, "w+", 0o600);
+    this.#path = path;
   }
-}
-
-export function removeJobFile(path: string): void {
-  rmSync(path, { force: true });
+  /** the proc has it open: the name is no longer needed */
+  unlink(): void {
+    if (this.#path) rmSync(this.#path, { force: true });
+    this.#path = null;
+  }
+  /** the last job started, or undefined (nothing started yet, unreadable) */
+  read(): InFlight | undefined {
+    if (this.#fd === null) return undefined;
+    try {
+      const buf = Buffer.alloc(8192);
+      const n = readSync(this.#fd, buf, 0, buf.length, 0);
+      const line = buf.subarray(0, n).toString("utf8").split("\n")[0] ?? "";
+      const j = JSON.parse(line) as InFlight;
+      return j && typeof j.id === "string" && typeof j.startedAt === "number" ? j : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  close(): void {
+    this.unlink();
+    if (this.#fd !== null) closeSync(this.#fd);
+    this.#fd = null;
+  }
 }

@@ -6,7 +6,7 @@ import { RECYCLE_EXIT_CODE, type ChildMessage, type ProcStats } from "./ipc.ts";
 import { spawnProc, type SpawnedProc } from "./proc-spawn.ts";
 import { UNRESPONSIVE_AFTER_MS, jobFates, watchdogDefaults, watchdogVerdict, type WatchdogPolicy } from "./watchdog.ts";
 import type { JobKeeper } from "./job-keeper.ts";
-import { JOB_FILE_ENV, jobFilePath, readJobFile, removeJobFile } from "./job-file.ts";
+import { JOB_FILE_ENV, JobFileReader, jobFilePath } from "./job-file.ts";
 import type { JobProgressV1 } from "../protocol/control.ts";
 
 /** One place a proc runs in: general (serves every handler) or dedicated to one handler. */
@@ -111,7 +111,7 @@ interface ProcRecord {
   /** jobs started since the child's last stats, as its job file tells (read once it goes silent) */
   started: ProcStats["inFlight"];
   /** the child's job file (the job it started last) */
-  jobFile: string | null;
+  jobFile: JobFileReader | null;
   /** whether the job file was read during this silence */
   jobFileRead?: boolean;
   /** whether status() last showed it unresponsive (a change is published at once) */
@@ -350,7 +350,7 @@ export class Supervisor {
   // (so no stats could name it): the one blocking a silent proc, or that killed it at once.
   #noteLastStarted(r: ProcRecord): void {
     if (!r.jobFile) return;
-    const last = readJobFile(r.jobFile);
+    const last = r.jobFile.read();
     if (last && last.startedAt >= r.heardAt - 50 && !knownInFlight(r).some((j) => j.id === last.id)) r.started.push(last);
   }
 
@@ -436,12 +436,16 @@ export class Supervisor {
   #spawn(r: ProcRecord): void {
     const slot = r.slot;
     let child: SpawnedProc;
-    if (r.jobFile) removeJobFile(r.jobFile);
-    r.jobFile = jobFilePath(slot.name, ++this.#spawned);
+    r.jobFile?.close();
+    try {
+      r.jobFile = new JobFileReader(jobFilePath(slot.name, ++this.#spawned));
+    } catch {
+      r.jobFile = null; // no writable tmp dir: the watchdog then knows jobs from the stats only
+    }
     try {
       child = spawnProc({
         argv: this.#o.command(slot),
-        env: { DOCCTL_PROC_NAME: slot.name, [JOB_FILE_ENV]: r.jobFile, ...this.#o.env?.(slot) },
+        env: { DOCCTL_PROC_NAME: slot.name, ...(r.jobFile ? { [JOB_FILE_ENV]: r.jobFile.path } : {}), ...this.#o.env?.(slot) },
         forward: this.#o.forwardOutput,
         tailLines: this.#o.stderrTailLines,
         onMessage: (m) => this.#onMessage(r, child, m),
@@ -462,7 +466,7 @@ export class Supervisor {
     void child.exited.then(({ code, signal }) => {
       if (r.child !== child) return;
       this.#handBack(r, child.pid, code, signal);
-      if (r.jobFile) removeJobFile(r.jobFile);
+      r.jobFile?.close();
       r.jobFile = null;
       r.doneBefore += r.stats?.jobsDone ?? 0;
       r.failedBefore += r.stats?.jobsFailed ?? 0;
@@ -483,6 +487,7 @@ export class Supervisor {
     r.heardAt = Date.now();
     switch (m.t) {
       case "ready":
+        r.jobFile?.unlink(); // the proc has its job file open by now
         this.#o.log.proc(`${r.slot.name} (pid ${child.pid}) ready: ${m.handlers.join(", ") || "no handlers"}`);
         // A drain sent before the proc had its IPC listener may have been lost: repeat it.
         if (r.m.state === "DRAINING") child.send({ t: "drain" });
