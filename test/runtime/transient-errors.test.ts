@@ -12,6 +12,8 @@ test("a server that is away or electing a leader is transient; a closed connecti
   expect(isTransientNatsError(new errors.NoRespondersError("docctl.tasks.echo"))).toBe(true);
   expect(isTransientNatsError(new errors.RequestError("no responders", { cause: new errors.NoRespondersError("$JS.API.INFO") }))).toBe(true);
   expect(isTransientNatsError(apiError(503, 10008, "JetStream system temporarily unavailable"))).toBe(true);
+  // a cluster whose nodes are still joining cannot place an R3 stream yet
+  expect(isTransientNatsError(apiError(400, 10005, "no suitable peers for placement"))).toBe(true);
   expect(isTransientNatsError(new Error("request failed", { cause: new errors.TimeoutError() }))).toBe(true);
   expect(isTransientNatsError(new errors.ClosedConnectionError())).toBe(false);
   expect(isTransientNatsError(new errors.PermissionViolationError("permissions violation", "publish", "docctl.tasks.x"))).toBe(false);

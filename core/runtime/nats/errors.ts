@@ -11,6 +11,8 @@ export const MoreJetStreamApiCodes = {
   ConsumerNameInUse: 10013,
   /** JSConsumerAlreadyExists: "consumer already exists" (with another configuration) */
   ConsumerAlreadyExists: 10148,
+  /** JSClusterNoPeersErrF: "no suitable peers for placement" (a cluster still forming, or a node down for an R3 create) */
+  ClusterNoPeers: 10005,
 } as const;
 
 // Follows `cause` links: nats.js wraps a no-responders or a timeout in RequestError / JetStreamNotEnabled.
@@ -68,6 +70,9 @@ export function isTransientNatsError(err: unknown): boolean {
     // all surfaces as JetStreamNotEnabled caused by a no-responders RequestError (seen through its cause).
     // "insufficient resources" and other store-full answers are 503 too, but they do not pass by
     // themselves: retrying them only hid the cause until the submit's timeout.
+    // "No suitable peers" is a 400, but it passes: the cluster's nodes are still joining (all booted
+    // together) or one is down while replicated streams are created; the worker waited for them.
+    if (e instanceof JetStreamApiError && e.code === MoreJetStreamApiCodes.ClusterNoPeers) return true;
     if (e instanceof JetStreamApiError) return (e.status === 503 || e.status === 408) && !STORE_FULL_API_CODES.has(e.code);
     // JetStreamStatusError (a pull's status) is a JetStreamError with the status as its code
     if (e instanceof JetStreamError && "code" in e) return e.code === 503 || e.code === 408;
