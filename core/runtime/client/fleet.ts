@@ -2,50 +2,24 @@
 // one and wait until it has gone (lag is in lag.ts). The CLI, the scaler and the dashboard all use it,
 // and it reads the reply types of protocol/control.ts, so no copy of the wire shapes can drift.
 import type { NatsConnection } from "@nats-io/transport-node";
-import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
-import { isNoAnswer, isNotFound } from "../nats/errors.ts";
+import { readKvLatest } from "../nats/kv-latest.ts";
+import { isNoAnswer } from "../nats/errors.ts";
 import { BUCKET_WORKERS, controlSubject, parsePresence, type ControlReplyV1, type ControlVerb, type PresenceV1 } from "../protocol/control.ts";
 import { sleep } from "../util/sleep.ts";
 
-/**
- * Every worker with a live presence entry, sorted by id. Reads the bucket's stream with an ordered
- * consumer and bounded waits rather than `kv.keys()`, which can wait forever when an entry expires
- * between its count and its delivery (entries here expire all the time).
- */
+/** Every worker with a live presence entry, sorted by id. */
 export async function listWorkers(nc: NatsConnection): Promise<PresenceV1[]> {
-  const out = new Map<string, PresenceV1>();
-  const js = jetstream(nc);
-  let consumer;
-  try {
-    consumer = await js.consumers.get(`KV_${BUCKET_WORKERS}`, {
-      // a single string: nats-server 2.9 knows only one filter subject per consumer
-      filter_subjects: `$KV.${BUCKET_WORKERS}.>`,
-      deliver_policy: DeliverPolicy.LastPerSubject,
-    });
-  } catch (err) {
-    if (isNotFound(err)) return [];
-    throw err;
-  }
-  try {
-    let pending = (await consumer.info(true)).num_pending;
-    while (pending > 0) {
-      const m = await consumer.next({ expires: 1000 });
-      if (!m) break;
-      pending = m.info.pending;
-      const op = m.headers?.get("KV-Operation");
-      if (op === "DEL" || op === "PURGE" || m.data.length === 0) continue;
-      try {
-        // checked: one malformed entry (a foreign writer, a damaged store) crashed status and the dashboard
-        const p = parsePresence(JSON.parse(new TextDecoder().decode(m.data)));
-        if (p) out.set(m.subject.slice(`$KV.${BUCKET_WORKERS}.`.length), p);
-      } catch {
-        // a foreign or broken entry: not ours to show
-      }
+  const out: PresenceV1[] = [];
+  for (const data of (await readKvLatest(nc, BUCKET_WORKERS)).values()) {
+    try {
+      // checked: one malformed entry (a foreign writer, a damaged store) crashed status and the dashboard
+      const p = parsePresence(JSON.parse(new TextDecoder().decode(data)));
+      if (p) out.push(p);
+    } catch {
+      // a foreign or broken entry: not ours to show
     }
-  } finally {
-    await consumer.delete().catch(() => {});
   }
-  return [...out.values()].sort((a, b) => a.id.localeCompare(b.id));
+  return out.sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** Raised when no worker answers a control request. */

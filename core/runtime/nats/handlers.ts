@@ -1,11 +1,12 @@
 // The fleet's handler list in KV bucket DOCCTL_HANDLERS: workers record what they serve when they start,
 // a manager records what it was told up front; submitters read it to tell a typo from a handler that waits.
-import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { BUCKET_HANDLERS, type HandlerInfoV1 } from "../protocol/handlers.ts";
 import { ensureHandlers, knownHandlers, type TopologyOptions } from "./topology.ts";
-import { isNotFound, isAlreadyExists } from "./errors.ts";
+import { isAlreadyExists } from "./errors.ts";
+import { readKvLatest } from "./kv-latest.ts";
 
 export { BUCKET_HANDLERS };
 
@@ -45,39 +46,16 @@ export async function recordHandlers(nc: NatsConnection, infos: HandlerInfoV1[],
 
 /** Every recorded handler, sorted by name; [] when the bucket does not exist yet. */
 export async function readHandlers(nc: NatsConnection): Promise<HandlerInfoV1[]> {
-  const out = new Map<string, HandlerInfoV1>();
-  const js = jetstream(nc);
-  let consumer;
-  try {
-    // An ordered read of the bucket's stream with bounded waits, as listWorkers does (kv.keys() can hang).
-    consumer = await js.consumers.get(`KV_${BUCKET_HANDLERS}`, { filter_subjects: `$KV.${BUCKET_HANDLERS}.>`, deliver_policy: DeliverPolicy.LastPerSubject });
-  } catch (err) {
-    if (isNotFound(err)) return [];
-    throw err;
-  }
-  try {
-    let pending = (await consumer.info(true)).num_pending;
-    while (pending > 0) {
-      const m = await consumer.next({ expires: 1000 });
-      if (!m) break;
-      pending = m.info.pending;
-      const op = m.headers?.get("KV-Operation");
-      const key = m.subject.slice(`$KV.${BUCKET_HANDLERS}.`.length);
-      if (op === "DEL" || op === "PURGE" || m.data.length === 0) {
-        out.delete(key);
-        continue;
-      }
-      try {
-        const info = JSON.parse(new TextDecoder().decode(m.data)) as HandlerInfoV1;
-        if (info && typeof info === "object" && info.name === key) out.set(key, info);
-      } catch {
-        // a foreign or broken entry: not ours to show
-      }
+  const out: HandlerInfoV1[] = [];
+  for (const [key, data] of await readKvLatest(nc, BUCKET_HANDLERS)) {
+    try {
+      const info = JSON.parse(new TextDecoder().decode(data)) as HandlerInfoV1;
+      if (info && typeof info === "object" && info.name === key) out.push(info);
+    } catch {
+      // a foreign or broken entry: not ours to show
     }
-  } finally {
-    await consumer.delete().catch(() => {});
   }
-  return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /**
