@@ -12,7 +12,7 @@ import type { PlannedJob, SubmitPlan } from "./jobfile.ts";
 import { newId } from "./jobfile.ts";
 import { STREAM_DELAYED, STREAM_RESULTS, delayedSubject, prioritySubject } from "../protocol/subjects.ts";
 import { formatDuration } from "../util/duration.ts";
-import { natsPublishBackoff, retrying } from "../util/backoff.ts";
+import { natsPublishBackoff, natsSetupBackoff, retrying } from "../util/backoff.ts";
 import { ensureStreams, topologyDefaults, type TopologyOptions } from "../nats/topology.ts";
 import { knownHandlerNames } from "../nats/handlers.ts";
 import { JetStreamPublisher } from "../nats/publisher.ts";
@@ -157,13 +157,21 @@ function batchPlan(handler: string, payloads: Iterable<unknown> | AsyncIterable<
  */
 export async function startBatch(nc: NatsConnection, plan: SubmitPlan, opts: SubmitOptions = {}): Promise<BatchRun> {
   const jsm = await jetstreamManager(nc);
-  // Create-only: a submitter must not reconfigure streams a worker set up (replicas, retention).
-  await ensureStreams(jsm, { ...topologyDefaults, ...opts.topology }, { createOnly: true });
-  // A handler the fleet knows (recorded by a worker or a manager) is accepted even with no worker
-  // running: the job waits and a manager scales up for it. One nobody knows is most likely a typo.
-  const known = opts.create ? undefined : new Set(await knownHandlerNames(nc));
-  for (const h of plan.handlers ?? []) checkHandler(h, known);
-  await checkDelays(jsm, plan);
+  // The checks before publishing ride out a server that is away or electing leaders (a restart, a
+  // cluster node down or still joining) for up to 30 s, as the publishes after them do.
+  const known = await retrying(
+    async () => {
+      // Create-only: a submitter must not reconfigure streams a worker set up (replicas, retention).
+      await ensureStreams(jsm, { ...topologyDefaults, ...opts.topology }, { createOnly: true });
+      // A handler the fleet knows (recorded by a worker or a manager) is accepted even with no worker
+      // running: the job waits and a manager scales up for it. One nobody knows is most likely a typo.
+      const known = opts.create ? undefined : new Set(await knownHandlerNames(nc));
+      for (const h of plan.handlers ?? []) checkHandler(h, known);
+      await checkDelays(jsm, plan);
+      return known;
+    },
+    { backoff: natsSetupBackoff, giveUpAt: Date.now() + Math.min(opts.timeoutMs ?? 30_000, 30_000), retryable: (err) => isTransientNatsError(err) && !nc.isClosed() },
+  );
   const run = new Run(nc, jetstream(nc), plan, opts, known);
   // A file with a job that may be over the server's limit (msgpack can be ~3x a short JSON number):
   // every job is encoded once ahead, so nothing is published from a file that would fail half-way.
