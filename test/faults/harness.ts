@@ -167,7 +167,7 @@ export async function runFaultBatch(o: {
   if (seen.size !== o.n) problems.push(`the submitter saw ${seen.size} distinct ids, expected ${o.n}`);
 
   // What JetStream holds afterwards: one result per id, nothing queued (every job acked), no dead letters.
-  const jsm = await jetstreamManager(o.nc, { timeout: 10_000 });
+  const jsm = await retrying(() => jetstreamManager(o.nc, { timeout: 10_000 }));
   const results = await retrying(() => jsm.streams.info(STREAM_RESULTS, { subjects_filter: `docctl.results.${outcome.batch}.>` }));
   const perSubject = results.state.subjects ?? {};
   const subjects = Object.keys(perSubject).length;
