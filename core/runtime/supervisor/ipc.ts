@@ -1,6 +1,6 @@
 // The messages a worker proc and its supervisor exchange over Bun's IPC channel (JSON serialization).
 
-import type { JobProgressV1 } from "../protocol/control.ts";
+import type { InFlightJob } from "../worker/loop.ts";
 
 /** What a proc reports about its event loop (the lead's LoopStats, plus the in-flight jobs). */
 export interface ProcStats {
@@ -8,19 +8,7 @@ export interface ProcStats {
   jobsDone: number;
   jobsFailed: number;
   /** `timeoutMs`, `reply` (the delivery's ack subject) and the attempt let the watchdog hold, time and hand back a stalled proc's jobs */
-  inFlight: {
-    id: string;
-    handler: string;
-    startedAt: number;
-    timeoutMs?: number;
-    reply?: string;
-    delivery?: number;
-    attempt?: number;
-    maxAttempts?: number;
-    /** job control: for `docctl job ID` and the dashboard */
-    batch?: string;
-    progress?: JobProgressV1;
-  }[];
+  inFlight: InFlightJob[];
 }
 
 /** child → parent */

@@ -1,12 +1,9 @@
 // What a handler may pass to ctx.progress(), checked and brought to one shape (pure).
 
-/** A job's progress as reported: a fraction 0..1 and/or done of total, and a message. */
-export interface JobProgress {
-  fraction?: number;
-  done?: number;
-  total?: number;
-  message?: string;
-}
+import type { JobProgressV1 } from "../protocol/control.ts";
+
+/** A job's progress as reported: a fraction 0..1 and/or done of total, and a message (the presence entry's shape). */
+export type JobProgress = JobProgressV1;
 
 /** `0.4` or `{done, total, message}` → a JobProgress; throws a TypeError naming what is wrong. */
 export function progressOf(p: number | { done?: number; total?: number; message?: string }): JobProgress {
