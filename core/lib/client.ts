@@ -11,7 +11,10 @@ import { readResult, startBatch, submitPlan, type SubmitOutcome } from "../runti
 import { tokenProblem } from "../runtime/protocol/subjects.ts";
 import type { TopologyOptions } from "../runtime/nats/topology.ts";
 import { holdConnection, releaseConnection, type HeldConnection, type NatsTarget } from "./connection.ts";
-import { fromWire, ResultTimeoutError, type JobResult } from "./result.ts";
+import { fromWire, NatsUnreachableError, ResultTimeoutError, type JobResult } from "./result.ts";
+import { UnreachableError } from "../runtime/protocol/errors.ts";
+import { isTransientNatsError } from "../runtime/nats/errors.ts";
+import { natsSetupBackoff, retrying } from "../runtime/util/backoff.ts";
 
 /** Options of a Client. */
 export interface ClientOptions extends NatsTarget {
@@ -19,6 +22,36 @@ export interface ClientOptions extends NatsTarget {
   waitMs?: number;
   /** stream limits used when the client is the first to create the streams */
   topology?: Partial<TopologyOptions>;
+  /**
+   * reconnect attempts per server after the connection is lost, as nats.js's option of that name;
+   * -1 (default): without end, so a NATS restart or a network blip never leaves a dead Client
+   */
+  maxReconnectAttempts?: number;
+  /** ms between reconnect attempts to one server, as nats.js's option of that name (default 250) */
+  reconnectTimeWait?: number;
+  /**
+   * how long a call or a wait for results rides out a lost connection before it fails with
+   * NatsUnreachableError (code NATS_UNREACHABLE), ms (default 30 s); the connection keeps trying after
+   */
+  unreachableGraceMs?: number;
+  /** told of each change of the connection (also as `for await (const s of client.status())`) */
+  onStatus?(s: ClientStatus): void;
+}
+
+/** A change of the Client's connection to NATS. */
+export interface ClientStatus {
+  /**
+   * "disconnect": the connection is lost; "reconnecting": trying a server; "reconnect": back (calls
+   * and waits go on); "error": an asynchronous error from the server; "close": closed for good
+   * (client.close(), or maxReconnectAttempts used up: the next call opens a new connection)
+   */
+  type: "disconnect" | "reconnecting" | "reconnect" | "error" | "close";
+  /** the server concerned, when there is one */
+  server?: string;
+  /** the error's message, for "error" */
+  message?: string;
+  /** ms since the Unix epoch */
+  at: number;
 }
 
 /** Per-job options of submit() and submitBatch(). */
@@ -92,7 +125,7 @@ export interface StreamBatchOptions extends SubmitBatchOptions {
   window?: number;
 }
 
-export const clientDefaults = { waitMs: 5 * 60_000 };
+export const clientDefaults = { waitMs: 5 * 60_000, maxReconnectAttempts: -1, reconnectTimeWait: 250, unreachableGraceMs: 30_000 };
 
 /**
  * Submits jobs and reads results. Connects on first use; `close()` closes a connection it opened
@@ -108,11 +141,95 @@ export class Client {
     }
   }
 
-  /** The NATS connection (opened on first use). For methods built on the client. */
+  /** The NATS connection (opened on first use, and again after one closed for good). For methods built on the client. */
   protected async connection(): Promise<NatsConnection> {
     if (this.closed) throw new Error("this Client is closed");
-    this.held ??= holdConnection(this.opts, "docctl client", false);
-    return (await this.held).nc;
+    const current = await this.held?.catch(() => undefined);
+    if (!current || (current.owned && current.nc.isClosed())) this.held = this.open();
+    return (await this.held!).nc;
+  }
+
+  private async open(): Promise<HeldConnection> {
+    const attempts = this.opts.maxReconnectAttempts ?? clientDefaults.maxReconnectAttempts;
+    let held: HeldConnection;
+    try {
+      held = await holdConnection(this.opts, "docctl client", attempts < 0, {
+        maxReconnectAttempts: attempts,
+        reconnectTimeWait: this.opts.reconnectTimeWait ?? clientDefaults.reconnectTimeWait,
+      });
+    } catch (err) {
+      if (err instanceof UnreachableError) throw new NatsUnreachableError(err.message, [], [], { cause: err });
+      throw err;
+    }
+    void this.relayStatus(held.nc);
+    return held;
+  }
+
+  private statusListeners = new Set<(s: ClientStatus) => void>();
+
+  // One reader of the connection's status feeds onStatus and every status() iterator.
+  private async relayStatus(nc: NatsConnection) {
+    const tell = (s: ClientStatus) => {
+      try {
+        this.opts.onStatus?.(s);
+      } catch {
+        /* a listener's error is not the connection's */
+      }
+      for (const l of this.statusListeners) l(s);
+    };
+    try {
+      for await (const s of nc.status()) {
+        const at = Date.now();
+        if (s.type === "disconnect" || s.type === "reconnect") tell({ type: s.type, server: s.server, at });
+        else if (s.type === "reconnecting") tell({ type: "reconnecting", at });
+        else if (s.type === "error") tell({ type: "error", message: s.error?.message, at });
+      }
+    } catch {
+      /* the iterator ends with the connection */
+    }
+    tell({ type: "close", at: Date.now() });
+  }
+
+  /**
+   * The connection's changes as they happen: `for await (const s of client.status()) ...`. Ends when
+   * the connection closes for good (a "close" event) or the loop is left.
+   */
+  async *status(): AsyncGenerator<ClientStatus, void, undefined> {
+    await this.connection();
+    const queue: ClientStatus[] = [];
+    let wake: (() => void) | undefined;
+    const listener = (s: ClientStatus) => {
+      queue.push(s);
+      wake?.();
+    };
+    this.statusListeners.add(listener);
+    try {
+      for (;;) {
+        while (!queue.length) await new Promise<void>((w) => (wake = w));
+        const s = queue.shift()!;
+        yield s;
+        if (s.type === "close") return;
+      }
+    } finally {
+      this.statusListeners.delete(listener);
+    }
+  }
+
+  private get graceMs(): number {
+    return this.opts.unreachableGraceMs ?? clientDefaults.unreachableGraceMs;
+  }
+
+  // A call that needs the server now (cancel, job, result): retried while NATS is away, up to the grace.
+  private async call<T>(what: string, f: (nc: NatsConnection) => Promise<T>): Promise<T> {
+    const giveUpAt = Date.now() + this.graceMs;
+    try {
+      return await retrying(async () => f(await this.connection()), { backoff: natsSetupBackoff, giveUpAt, retryable: (err) => isTransientNatsError(err) });
+    } catch (err) {
+      if (isTransientNatsError(err) || err instanceof NatsUnreachableError) {
+        throw new NatsUnreachableError(`${what}: NATS did not answer within ${this.graceMs}ms (unreachableGraceMs): ${(err as Error).message}`, [], [], { cause: err });
+      }
+      throw err;
+    }
   }
 
   /** Run `handler` on `payload` and wait for its result. */
@@ -159,6 +276,7 @@ export class Client {
       onProgress: opts.onProgress,
       onJobProgress: opts.onJobProgress,
       topology: this.opts.topology,
+      lostGraceMs: this.graceMs,
     });
     let handed = 0;
     try {
@@ -172,6 +290,14 @@ export class Client {
     const s = run.summary();
     if (s.missing > 0) {
       const missing = Array.from({ length: s.submitted - handed }, (_, k) => `${batch}-${handed + k}`);
+      if (s.lost) {
+        throw new NatsUnreachableError(
+          `lost the connection to NATS and it did not come back within ${this.graceMs}ms (unreachableGraceMs): ` +
+            `${s.missing} of ${s.submitted} submitted results did not arrive (first missing: ${missing[0]}); they may still come: read them later with client.result(id)`,
+          missing,
+          [],
+        );
+      }
       throw new ResultTimeoutError(
         `${s.missing} of ${s.submitted} submitted results did not arrive within ${waitMs}ms (first missing: ${missing[0]}); ` +
           `they may still come: read them later with client.result(id)`,
@@ -237,22 +363,22 @@ export class Client {
 
   /** Cancel jobs by id (a chain's id cancels the chain): queued or scheduled ones never run, running ones get ctx.signal aborted. */
   async cancel(...ids: string[]): Promise<CancelOutcome[]> {
-    return cancelJobs(await this.connection(), ids);
+    return this.call("cancel", (nc) => cancelJobs(nc, ids));
   }
 
   /** Cancel every job of a batch. */
   async cancelBatch(batch: string): Promise<CancelOutcome[]> {
-    return cancelBatch(await this.connection(), batch);
+    return this.call("cancelBatch", (nc) => cancelBatch(nc, batch));
   }
 
   /** Where job `id` stands (scheduled, queued, running with worker and progress, done, failed, cancelled, dead), or undefined. */
   async job(id: string): Promise<JobInfo | undefined> {
-    return jobInfo(await this.connection(), id);
+    return this.call("job", (nc) => jobInfo(nc, id));
   }
 
   /** The stored result of job `id` (whatever its batch), or undefined while there is none. */
   async result<R = unknown>(id: string): Promise<JobResult<R> | undefined> {
-    const r = await readResult(jetstream(await this.connection()), id);
+    const r = await this.call("result", (nc) => readResult(jetstream(nc), id));
     return r ? fromWire<R>(r) : undefined;
   }
 
@@ -272,9 +398,21 @@ export class Client {
       onProgress: opts.onProgress,
       onJobProgress: opts.onJobProgress ? (p: ProgressV1) => opts.onJobProgress!({ ...p }) : undefined,
       topology: this.opts.topology,
+      lostGraceMs: this.graceMs,
+    }).catch((err) => {
+      if (isTransientNatsError(err)) throw new NatsUnreachableError(`NATS did not answer within ${this.graceMs}ms (unreachableGraceMs): ${(err as Error).message}`, jobs.map((j) => j.id), [], { cause: err });
+      throw err;
     });
     const results = out.results.map((r) => (r ? fromWire<R>(r) : undefined));
     const missing = jobs.filter((_, i) => !results[i]).map((j) => j.id);
+    if (missing.length && out.lost) {
+      throw new NatsUnreachableError(
+        `lost the connection to NATS and it did not come back within ${this.graceMs}ms (unreachableGraceMs): ${missing.length} of ${jobs.length} results ` +
+          `did not arrive (first missing: ${missing[0]}); the jobs may still run: read their results later with client.result(id)`,
+        missing,
+        results,
+      );
+    }
     if (missing.length) {
       throw new ResultTimeoutError(
         `${missing.length} of ${jobs.length} results did not arrive within ${opts.waitMs ?? this.opts.waitMs ?? clientDefaults.waitMs}ms ` +

@@ -1,6 +1,7 @@
 // Where Client and Worker get their NATS connection: a URL (connected and closed by them) or the
 // caller's own connection (used as is, never closed by them).
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { NodeConnectionOptions } from "@nats-io/transport-node";
 import { connectNats, type NatsAuth } from "../runtime/nats/connection.ts";
 
 /** How Client and Worker reach NATS: the same credentials and TLS options as the CLI's `--nats-*`/`--tls-*`. */
@@ -18,10 +19,21 @@ export interface HeldConnection {
 }
 
 /** Connect to `t.nats` (or take the given connection). */
-export async function holdConnection(t: NatsTarget, defaultName: string, reconnectForever: boolean): Promise<HeldConnection> {
+export async function holdConnection(t: NatsTarget, defaultName: string, reconnectForever: boolean, extra?: Partial<NodeConnectionOptions>): Promise<HeldConnection> {
   if (typeof t.nats !== "string") return { nc: t.nats, owned: false };
-  const { nats: url, name, ...auth } = t;
-  const nc = await connectNats({ url, auth, name: name ?? defaultName, reconnectForever });
+  const { nats: url, name, ...rest } = t;
+  const auth: NatsAuth = {
+    user: rest.user,
+    password: rest.password,
+    token: rest.token,
+    nkeyFile: rest.nkeyFile,
+    credsFile: rest.credsFile,
+    tlsCa: rest.tlsCa,
+    tlsCert: rest.tlsCert,
+    tlsKey: rest.tlsKey,
+  };
+  for (const k of Object.keys(auth) as (keyof NatsAuth)[]) if (auth[k] === undefined) delete auth[k];
+  const nc = await connectNats({ url, auth, name: name ?? defaultName, reconnectForever, extra });
   return { nc, owned: true };
 }
 

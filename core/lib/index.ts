@@ -1,11 +1,11 @@
 // The docctl package: submit jobs (Client), run handlers in your own process (Worker), declare
 // handlers (defineHandler), and the v1 wire types. Runs on Node 20+ and Bun.
-export { Client, clientDefaults, type ClientOptions, type JobOptions, type SubmitOptions, type SubmitBatchOptions, type StreamBatchOptions, type ChainStep, type ThenStep, type JobProgressEvent } from "./client.ts";
+export { Client, clientDefaults, type ClientOptions, type ClientStatus, type JobOptions, type SubmitOptions, type SubmitBatchOptions, type StreamBatchOptions, type ChainStep, type ThenStep, type JobProgressEvent } from "./client.ts";
 export type { JobInfo, JobState } from "../runtime/client/job-state.ts";
 export type { CancelOutcome } from "../runtime/client/cancel.ts";
 export { Worker, type WorkerOptions } from "./worker.ts";
 export { defineHandler, type Handler, type PayloadOf, type ResultOf } from "./handler.ts";
-export { ResultTimeoutError, type JobResult } from "./result.ts";
+export { ResultTimeoutError, NatsUnreachableError, type JobResult } from "./result.ts";
 export type { NatsTarget } from "./connection.ts";
 export type { LibLogger } from "./logger.ts";
 export type { NatsAuth } from "../runtime/nats/connection.ts";

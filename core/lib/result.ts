@@ -53,3 +53,21 @@ export class ResultTimeoutError extends Error {
     this.results = results;
   }
 }
+
+/**
+ * Raised when NATS could not be reached for longer than the client's `unreachableGraceMs` (or not at
+ * all on first use): the job(s) may still run and their results may still come; read them later with
+ * `client.result(id)`. `results` holds those that did arrive (input order), when waiting for some.
+ */
+export class NatsUnreachableError extends Error {
+  readonly code = "NATS_UNREACHABLE";
+  /** ids of the jobs whose results did not come (empty for calls that wait for no result) */
+  missing: string[];
+  results: (JobResult | undefined)[];
+  constructor(message: string, missing: string[] = [], results: (JobResult | undefined)[] = [], opts?: ErrorOptions) {
+    super(message, opts);
+    this.name = "NatsUnreachableError";
+    this.missing = missing;
+    this.results = results;
+  }
+}
