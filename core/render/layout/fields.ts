@@ -1,0 +1,111 @@
+// Checks of placed fields: text style, where the text comes from, and the graphic kinds (image, qr, barcode, line, rect).
+import { checkLocale, parseFormat } from "../format.ts";
+import { BARCODE_TYPES, BUILTIN_FONTS, FIELD_KINDS, type FieldKind } from "./types.ts";
+import { type Add, KEYS, bool, colour, isObject, num, typeName, unknownKeys } from "./check.ts";
+import type { LayoutCheck } from "./context.ts";
+
+/** Checks `fields[i]`. */
+export function checkField(f: unknown, i: number, c: LayoutCheck) {
+  const { add } = c;
+  const p = `fields[${i}]`;
+  if (!isObject(f)) return add(p, `must be an object (got ${typeName(f)})`);
+  const kind = (f.kind ?? "text") as FieldKind;
+  if (!FIELD_KINDS.includes(kind)) return add(`${p}.kind`, `unknown kind ${JSON.stringify(f.kind)} (known: ${FIELD_KINDS.join(", ")})`);
+  unknownKeys(f, kind === "text" ? KEYS.field : KEYS[kind], p, add);
+  c.page(f.page, `${p}.page`);
+  num(f, "x", p, add, true);
+  num(f, "y", p, add, true);
+  c.onPage(f.page, f.x, f.y, p);
+  if (c.omitted.has(f.page as number) && f.repeat !== true)
+    add(`${p}.page`, `page ${f.page} is in omitPages, so it is only printed as continuation pages: add "repeat": true to print this field there`);
+  bool(f, "repeat", p, add);
+  if (kind === "text") {
+    checkSource(f, p, add);
+    checkStyle(f, p, add, c.fontNames);
+  } else checkGraphic(kind, f, p, add, c.base.assets ?? [], c.fontNames);
+}
+
+function checkGraphic(kind: Exclude<FieldKind, "text">, f: Record<string, unknown>, p: string, add: Add, assets: string[], fontNames: string[]) {
+  switch (kind) {
+    case "image":
+      num(f, "width", p, add, true, 1);
+      num(f, "height", p, add, true, 1);
+      if ((f.field === undefined) === (f.asset === undefined)) add(p, `an image needs exactly one of "field" (a data URL or base64 PNG/JPEG in the data) or "asset" (an image stored with the template)`);
+      if (f.field !== undefined && (typeof f.field !== "string" || !f.field)) add(`${p}.field`, `must be a data path string (got ${JSON.stringify(f.field)})`);
+      if (f.asset !== undefined && !assets.includes(f.asset as string))
+        add(`${p}.asset`, `the template has no asset ${JSON.stringify(f.asset)} (it has: ${assets.map((a) => JSON.stringify(a)).join(", ") || "none"}; add one with --asset NAME=FILE)`);
+      if (f.fit !== undefined && !["contain", "cover", "fill"].includes(f.fit as string)) add(`${p}.fit`, `must be "contain", "cover" or "fill" (got ${JSON.stringify(f.fit)})`);
+      bool(f, "optional", p, add);
+      break;
+    case "qr":
+      checkSource(f, p, add);
+      num(f, "qrSize", p, add, true, 8);
+      if (f.ecLevel !== undefined && !["L", "M", "Q", "H"].includes(f.ecLevel as string)) add(`${p}.ecLevel`, `must be "L", "M", "Q" or "H" (got ${JSON.stringify(f.ecLevel)})`);
+      colour(f, "color", p, add);
+      break;
+    case "barcode":
+      checkSource(f, p, add);
+      num(f, "width", p, add, true, 4);
+      num(f, "height", p, add, true, 4);
+      if (!BARCODE_TYPES.includes(f.type as (typeof BARCODE_TYPES)[number])) add(`${p}.type`, `must be one of ${BARCODE_TYPES.join(", ")} (got ${JSON.stringify(f.type)})`);
+      bool(f, "showText", p, add);
+      num(f, "size", p, add, false, 0.5);
+      if (f.font !== undefined && !fontNames.includes(f.font as string)) add(`${p}.font`, `unknown font ${JSON.stringify(f.font)} (fonts: ${fontNames.join(", ")})`);
+      colour(f, "color", p, add);
+      break;
+    case "line":
+      num(f, "x2", p, add, true);
+      num(f, "y2", p, add, true);
+      num(f, "lineWidth", p, add, false, 0);
+      colour(f, "stroke", p, add);
+      break;
+    case "rect":
+      num(f, "width", p, add, true, 0);
+      num(f, "height", p, add, true, 0);
+      num(f, "lineWidth", p, add, false, 0);
+      colour(f, "stroke", p, add, true);
+      colour(f, "fill", p, add, true);
+      break;
+  }
+}
+
+/** Checks a text source: exactly one of field/text, and its optional/default/format/locale. */
+export function checkSource(o: Record<string, unknown>, p: string, add: Add) {
+  const hasField = o.field !== undefined;
+  const hasText = o.text !== undefined;
+  if (hasField === hasText) add(p, `needs exactly one of "field" (a data path) or "text" (a Mustache text)`);
+  if (hasField && (typeof o.field !== "string" || !o.field)) add(`${p}.field`, `must be a data path string (got ${JSON.stringify(o.field)})`);
+  if (hasText && typeof o.text !== "string") add(`${p}.text`, `must be a string (got ${typeName(o.text)})`);
+  bool(o, "optional", p, add);
+  if (o.default !== undefined && typeof o.default !== "string") add(`${p}.default`, `must be a string (got ${typeName(o.default)})`);
+  if (o.format !== undefined) {
+    const f = typeof o.format === "string" ? parseFormat(o.format) : "must be a string like \"currency:EUR\"";
+    if (typeof f === "string") add(`${p}.format`, f);
+  }
+  if (o.locale !== undefined) {
+    const bad = typeof o.locale === "string" ? checkLocale(o.locale) : "must be a locale string";
+    if (bad) add(`${p}.locale`, bad);
+  }
+}
+
+/** Checks a text style's keys. */
+export function checkStyle(o: Record<string, unknown>, p: string, add: Add, fontNames: string[]) {
+  if (o.font !== undefined) {
+    const list = Array.isArray(o.font) ? o.font : [o.font];
+    if (list.length === 0) add(`${p}.font`, `must name at least one font`);
+    for (const n of list)
+      if (typeof n !== "string" || !fontNames.includes(n))
+        add(`${p}.font`, `unknown font ${JSON.stringify(n)} (built in: ${BUILTIN_FONTS.join(", ")}; the template's: ${fontNames.slice(BUILTIN_FONTS.length).join(", ") || "none, add one with --font NAME=FILE.ttf"})`);
+  }
+  num(o, "size", p, add, false, 0.5);
+  num(o, "maxWidth", p, add, false, 1);
+  num(o, "minSize", p, add, false, 0.5);
+  num(o, "lineHeight", p, add, false, 0.5);
+  if (o.maxLines !== undefined && (!Number.isInteger(o.maxLines) || (o.maxLines as number) < 1))
+    add(`${p}.maxLines`, `must be a whole number from 1 (got ${JSON.stringify(o.maxLines)})`);
+  colour(o, "color", p, add);
+  if (o.align !== undefined && !["left", "center", "right", "start", "end"].includes(o.align as string))
+    add(`${p}.align`, `must be "left", "center", "right", "start" or "end" (got ${JSON.stringify(o.align)})`);
+  if (o.overflow !== undefined && !["wrap", "shrink", "none"].includes(o.overflow as string))
+    add(`${p}.overflow`, `must be "wrap", "shrink" or "none" (got ${JSON.stringify(o.overflow)})`);
+}
