@@ -3,7 +3,7 @@
 // docctl.toml, and calls one function per command. No logic here.
 import { parseArgs } from "node:util";
 import type { Command, GlobalOptions } from "./command.ts";
-import { ConfigError, InputError, ServerError, UnreachableError } from "../core/runtime/protocol/errors.ts";
+import { ConfigError, InputError, ServerError, ServerVersionError, UnreachableError } from "../core/runtime/protocol/errors.ts";
 import { DEFAULT_NATS_URL, splitUrlCredentials } from "../core/runtime/nats/connection.ts";
 import { addSecret } from "../core/runtime/util/log.ts";
 import { VERSION } from "./version.ts";
@@ -27,6 +27,9 @@ ${GLOBAL_HELP}
 
 Run \`docctl <command> --help\` for a command's options. Docs: README.md, docs/protocol.md, docs/plugins.md, docs/config.md.`;
 }
+
+/** Commands that run until stopped: an old NATS server makes them exit 1, not 2. */
+const DAEMONS = new Set(["worker", "manager", "up"]);
 
 /** Runs the CLI with `argv` (without the program name); resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -92,6 +95,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UnreachableError) {
       console.error(`docctl ${name}: ${err.message}`);
       return 4;
+    }
+    if (err instanceof ServerVersionError) {
+      // a daemon (systemd restarts it) exits 1 like its other start-up failures; a one-shot command 2
+      console.error(`docctl ${name}: ${err.message}`);
+      return DAEMONS.has(name) ? 1 : 2;
     }
     if (err instanceof ServerError) {
       console.error(`docctl ${name}: ${err.message}`);

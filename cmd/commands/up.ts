@@ -7,7 +7,7 @@ import { scalerLogger } from "./manager.ts";
 import { createLogger, redactUrl } from "../../core/runtime/util/log.ts";
 import { authEnv, connectNats } from "../../core/runtime/nats/connection.ts";
 import { firstSignal } from "../../core/runtime/worker/proc.ts";
-import { ConfigError } from "../../core/runtime/protocol/errors.ts";
+import { ConfigError, ServerVersionError } from "../../core/runtime/protocol/errors.ts";
 import { natsOrSignal } from "../wait-nats.ts";
 import { isLocalNatsUrl, startEmbeddedNats, type EmbeddedNats } from "../../core/runtime/nats/embedded.ts";
 import { declareHandlers } from "../../core/runtime/nats/handlers.ts";
@@ -77,7 +77,7 @@ refused the credentials, 130 stopped by a second Ctrl-C.`,
       log.startup(`using the NATS at ${redactUrl(url)}`);
     } catch (err) {
       // A server that refused our credentials is there: starting another one would hide the problem.
-      if (err instanceof ConfigError) throw err;
+      if (err instanceof ConfigError || err instanceof ServerVersionError) throw err;
       if (!isLocalNatsUrl(url)) {
         // --nats names a server elsewhere: up cannot start it, so it waits for it like any daemon.
         if (!(await natsOrSignal(natsOptionsFrom(ctx.global, "docctl up probe"), log))) return 0;

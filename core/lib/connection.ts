@@ -3,6 +3,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { NodeConnectionOptions } from "@nats-io/transport-node";
 import { connectNats, type NatsAuth } from "../runtime/nats/connection.ts";
+import { assertServerVersion } from "../runtime/nats/server-version.ts";
 
 /** How Client and Worker reach NATS: the same credentials and TLS options as the CLI's `--nats-*`/`--tls-*`. */
 export interface NatsTarget extends NatsAuth {
@@ -20,7 +21,11 @@ export interface HeldConnection {
 
 /** Connect to `t.nats` (or take the given connection). */
 export async function holdConnection(t: NatsTarget, defaultName: string, reconnectForever: boolean, extra?: Partial<NodeConnectionOptions>): Promise<HeldConnection> {
-  if (typeof t.nats !== "string") return { nc: t.nats, owned: false };
+  if (typeof t.nats !== "string") {
+    // the caller's connection: checked like ours (ServerVersionError, code NATS_SERVER_TOO_OLD)
+    assertServerVersion(t.nats);
+    return { nc: t.nats, owned: false };
+  }
   const { nats: url, name, ...rest } = t;
   const auth: NatsAuth = {
     user: rest.user,

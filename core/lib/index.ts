@@ -6,6 +6,7 @@ export type { CancelOutcome } from "../runtime/client/cancel.ts";
 export { Worker, type WorkerOptions } from "./worker.ts";
 export { defineHandler, type Handler, type PayloadOf, type ResultOf } from "./handler.ts";
 export { ResultTimeoutError, NatsUnreachableError, type JobResult } from "./result.ts";
+export { ServerVersionError } from "../runtime/protocol/errors.ts";
 export type { NatsTarget } from "./connection.ts";
 export type { LibLogger } from "./logger.ts";
 export type { NatsAuth } from "../runtime/nats/connection.ts";

@@ -40,7 +40,12 @@ export interface NatsServerOptions {
   args?: string[];
   /** listen on this port (a test that starts a daemon before its server); a free one by default */
   port?: number;
+  /** the nats-server binary (default: the one on PATH, 2.14+); the old-server test passes 2.10's */
+  bin?: string;
 }
+
+/** Debian trixie's nats-server 2.10, extracted by scripts/deps.sh for the test that docctl refuses it. */
+export const OLD_NATS_SERVER = "/usr/local/lib/docctl/nats-server-2.10";
 
 /**
  * A test file's server and connection, as nats.js's own tests do it:
@@ -88,20 +93,20 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     },
     async restart() {
       await handle.stop();
-      handle.proc = await spawnServer(confPath, port, opts.args ?? []);
+      handle.proc = await spawnServer(confPath, port, opts.args ?? [], opts.bin);
     },
     async cleanup() {
       await handle.stop();
       rmSync(storeDir, { recursive: true, force: true });
     },
   };
-  handle.proc = await spawnServer(confPath, port, opts.args ?? []);
+  handle.proc = await spawnServer(confPath, port, opts.args ?? [], opts.bin);
   return handle;
 }
 
-async function spawnServer(confPath: string, port: number, args: string[]): Promise<Subprocess> {
-  const bin = Bun.which("nats-server");
-  if (!bin) throw new Error("nats-server is not installed: run `apt-get install nats-server` (npm test does this for you)");
+async function spawnServer(confPath: string, port: number, args: string[], given?: string): Promise<Subprocess> {
+  const bin = given ?? Bun.which("nats-server");
+  if (!bin) throw new Error("nats-server is not installed: run scripts/deps.sh (npm test does this for you)");
   const proc = Bun.spawn([bin, "-c", confPath, ...args], { stdout: "ignore", stderr: "pipe" });
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {

@@ -11,6 +11,7 @@ import {
 import { AuthError, ConfigError, UnreachableError } from "../protocol/errors.ts";
 import { redactUrl } from "../util/redact.ts";
 import { isAuthFailure } from "./errors.ts";
+import { assertServerVersion } from "./server-version.ts";
 
 /** How to prove who we are to NATS, and how to check who it is. At most one of user, token, nkeyFile, credsFile. */
 export interface NatsAuth {
@@ -112,8 +113,22 @@ function readSecret(path: string, flag: string): string {
   }
 }
 
-/** Connects, or throws AuthError (credentials refused) or UnreachableError naming the URL and what to do. */
+/**
+ * Connects, or throws AuthError (credentials refused), UnreachableError naming the URL and what to do, or
+ * ServerVersionError when the server is older than docctl needs (2.14; the connection is closed).
+ */
 export async function connectNats(opts: NatsOptions): Promise<NatsConnection> {
+  const nc = await connectOnly(opts);
+  try {
+    assertServerVersion(nc, `NATS at ${splitUrlCredentials(opts.url).servers.map(redactUrl).join(", ")}`);
+  } catch (err) {
+    await nc.close().catch(() => {});
+    throw err;
+  }
+  return nc;
+}
+
+async function connectOnly(opts: NatsOptions): Promise<NatsConnection> {
   const { servers, auth: effective } = effectiveAuth(opts.url, opts.auth);
   const auth = authOptions(effective);
   const shown = servers.map(redactUrl).join(", ");

@@ -81,6 +81,24 @@ export class ServerError extends Error {
   }
 }
 
+/**
+ * The NATS server is older than docctl needs (2.14): `code` is stable for library users; the CLI exits 2
+ * (one-shot commands) or 1 (daemons), naming both versions and how to upgrade.
+ */
+export class ServerVersionError extends Error {
+  readonly code = "NATS_SERVER_TOO_OLD";
+  /** the server's version, as it reported it */
+  found: string;
+  /** the oldest version docctl accepts */
+  required: string;
+  constructor(message: string, found: string, required: string, opts?: ErrorOptions) {
+    super(message, opts);
+    this.found = found;
+    this.required = required;
+    this.name = "ServerVersionError";
+  }
+}
+
 /** The shape of an error as it travels in a result. */
 export interface WireError {
   code: string;
