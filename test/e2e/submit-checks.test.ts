@@ -47,6 +47,14 @@ describe("refused before anything is published", () => {
     expect(r.stderr).toContain("rename the key");
   });
 
+  test('the ids "__proto__", "constructor" and "prototype": exit 2 naming the id', async () => {
+    for (const id of ["__proto__", "constructor", "prototype"]) {
+      const r = await docctl(["submit", file(`id-${id}.json`, JSON.stringify({ handler: "echo", id, payload: {} })), "--timeout", "20s"], { env: env() });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`must not be "${id}"`);
+    }
+  });
+
   test("a payload nested deeper than the wire allows: exit 2", async () => {
     const deep = "[".repeat(120) + "1" + "]".repeat(120);
     const r = await docctl(["submit", file("deep.json", `{"handler": "echo", "payload": ${deep}}`), "--timeout", "20s"], { env: env() });

@@ -9,6 +9,7 @@ import { STREAM_DELAYED, delayedSubject, tokenProblem } from "../protocol/subjec
 import { InputError } from "../protocol/errors.ts";
 import { cancelBucket } from "../nats/buckets.ts";
 import { publishCancelled } from "../nats/delayed.ts";
+import type { ResultWrite } from "../nats/result-once.ts";
 import { jobInfo, listJobs, type JobInfo, type JobState } from "./job-state.ts";
 
 /** What cancelling one job did. */
@@ -20,7 +21,10 @@ export interface CancelOutcome {
   outcome: "cancelled" | "aborting" | "finished" | "unknown";
 }
 
-/** Cancel jobs by id: scheduled and queued ones never run, running ones get their ctx.signal aborted. */
+/**
+ * Cancel jobs by id: scheduled and queued ones never run, running ones get their ctx.signal aborted. A
+ * finished job is left as it is (`outcome: "finished"`, `was` its end state): its result is never replaced.
+ */
 export async function cancelJobs(nc: NatsConnection, ids: string[]): Promise<CancelOutcome[]> {
   for (const id of ids) {
     const p = tokenProblem(id);
@@ -44,7 +48,12 @@ export async function cancelJobs(nc: NatsConnection, ids: string[]): Promise<Can
       out.push({ id, was: "running", outcome: "aborting" });
       continue;
     }
-    await settle(nc, { id, batch: info.batch ?? id, handler: info.handler ?? info.workflow?.steps.at(-1)?.handler ?? "unknown" }, info.state);
+    const write = await settle(nc, { id, batch: info.batch ?? id, handler: info.handler ?? info.workflow?.steps.at(-1)?.handler ?? "unknown" }, info.state);
+    if (write === "taken") {
+      // it finished between the look and the write: its result stands, and says how it ended
+      out.push({ id, was: (await jobInfo(nc, id))?.state ?? "done", outcome: "finished" });
+      continue;
+    }
     await cancelReduce(nc, info);
     out.push({ id, was: info.state, outcome: "cancelled" });
   }
@@ -66,8 +75,9 @@ export async function cancelBatch(nc: NatsConnection, batch: string): Promise<Ca
   for (const { state, jobs } of found) {
     for (const j of jobs) {
       if (state === "running") out.push({ id: j.id, was: state, outcome: "aborting" });
-      else {
-        await settle(nc, { id: j.id, batch, handler: j.handler ?? "unknown" }, state);
+      else if ((await settle(nc, { id: j.id, batch, handler: j.handler ?? "unknown" }, state)) === "taken") {
+        out.push({ id: j.id, was: (await jobInfo(nc, j.id))?.state ?? "done", outcome: "finished" });
+      } else {
         await cancelReduce(nc, j);
         out.push({ id: j.id, was: state, outcome: "cancelled" });
       }
@@ -86,7 +96,8 @@ async function cancelReduce(nc: NatsConnection, info: JobInfo): Promise<void> {
 
 // A scheduled job is removed from the delayed stream; a queued one stays (a work queue has no delete by
 // id) and is dropped by the worker that takes it. Either way its CANCELLED result is written now.
-async function settle(nc: NatsConnection, job: Pick<JobV1, "id" | "batch" | "handler">, state: JobState): Promise<void> {
+// The write is first-result-wins: a job that finished after the look keeps its own result ("taken").
+async function settle(nc: NatsConnection, job: Pick<JobV1, "id" | "batch" | "handler">, state: JobState): Promise<ResultWrite> {
   if (state === "scheduled") {
     const jsm = await jetstreamManager(nc);
     const m = await jsm.streams.getMessage(STREAM_DELAYED, { last_by_subj: delayedSubject(job.id) }).catch(() => null);
@@ -96,5 +107,5 @@ async function settle(nc: NatsConnection, job: Pick<JobV1, "id" | "batch" | "han
       await jsm.streams.deleteMessage(STREAM_DELAYED, m.seq).catch(() => false);
     }
   }
-  await publishCancelled(nc, job, `docctl-cancel@${hostname()}`, `cancelled while ${state} (docctl cancel)`);
+  return publishCancelled(nc, job, `docctl-cancel@${hostname()}`, `cancelled while ${state} (docctl cancel)`);
 }

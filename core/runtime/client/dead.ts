@@ -1,5 +1,6 @@
 // Dead letters: list them, and put them back on the task queue with fresh attempts.
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { clearResult } from "../nats/result-once.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeDead, encodeJob, type DeadLetterV1 } from "../protocol/codec.ts";
 import { InputError } from "../protocol/errors.ts";
@@ -134,6 +135,8 @@ export async function retryDead(nc: NatsConnection, which: { id?: string; all?: 
       skipped.push(`seq ${e.seq}: undecodable bytes on ${e.dead.subject} cannot be retried`);
       continue;
     }
+    // Its failed result goes first: results are written once, and the retry's must be stored.
+    await clearResult(nc, job.batch, job.id);
     // A new message id: the original is still inside (or past) the duplicate window and must not block the retry.
     await js.publish(taskSubject(job.handler), encodeJob({ ...job, submitted_at: Date.now() }), { msgID: `${job.id}.retry.${e.seq}` });
     await jsm.streams.deleteMessage(STREAM_DEAD, e.seq);

@@ -6,6 +6,7 @@ import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import { decodeJob, encodeJob, encodeResult, type JobV1 } from "../protocol/codec.ts";
 import { ErrorCodes } from "../protocol/errors.ts";
 import { isAlreadyExists, isNotFound, isTransientNatsError } from "./errors.ts";
+import { publishResultOnce, type ResultWrite } from "./result-once.ts";
 import { DELAYED_CONSUMER, STREAM_DELAYED, prioritySubject, resultSubject } from "../protocol/subjects.ts";
 import { cancelBucket } from "./buckets.ts";
 
@@ -105,11 +106,15 @@ export async function ensureDelayedConsumer(jsm: Awaited<ReturnType<typeof jetst
   }
 }
 
-/** Publish the CANCELLED result of a job that will not run. */
-export async function publishCancelled(nc: NatsConnection, job: Pick<JobV1, "id" | "batch" | "handler">, worker: string, why: string): Promise<void> {
+/**
+ * Publish the CANCELLED result of a job that will not run, unless it has a final result already (it
+ * finished first: that result stands); says which.
+ */
+export async function publishCancelled(nc: NatsConnection, job: Pick<JobV1, "id" | "batch" | "handler">, worker: string, why: string): Promise<ResultWrite> {
   const now = Date.now();
   const error = { code: ErrorCodes.CANCELLED, message: `cancelled: ${why}`, retryable: false };
-  await jetstream(nc).publish(
+  return publishResultOnce(
+    jetstream(nc),
     resultSubject(job.batch, job.id),
     encodeResult({ v: 1, id: job.id, batch: job.batch, handler: job.handler, ok: false, error, attempts: 0, worker, started_at: now, finished_at: now }),
   );

@@ -121,8 +121,51 @@ const decode = (b: Uint8Array): unknown => decoder.decode(b);
 
 /** Encode a job; throws when it nests deeper than MAX_DEPTH or holds what msgpack cannot carry (check with payloadProblem first). */
 export const encodeJob = (j: JobV1): Uint8Array => jobEncoder.encode(j);
-/** Encode a result; throws on values msgpack cannot carry (a BigInt, a circular object: it nests too deep). */
-export const encodeResult = (r: ResultV1): Uint8Array => encode(r);
+/**
+ * Encode a result; throws on values msgpack cannot carry (a BigInt, a circular object: it nests too
+ * deep) and on those it would carry wrongly (a Map or a Set became `{}`, a class instance lost its class).
+ */
+export const encodeResult = (r: ResultV1): Uint8Array => {
+  if (r.ok && r.value !== undefined && r.value !== null && typeof r.value !== "string" && typeof r.value !== "number") {
+    const p = valueTypeProblem(r.value, "value");
+    if (p) throw new TypeError(p);
+  }
+  return encode(r);
+};
+
+/**
+ * What in `v` the wire cannot carry as it is: a Map, a Set, a class instance, a function, a symbol, a
+ * BigInt (path and kind), or undefined for plain data (objects, arrays, strings, numbers, booleans,
+ * null, byte arrays, dates). Iterative, and each object is looked at once (shared and circular references).
+ */
+export function valueTypeProblem(v: unknown, where = "value"): string | undefined {
+  const seen = new Set<object>();
+  const stack: [unknown, string, number][] = [[v, where, 0]];
+  while (stack.length) {
+    const [x, path, depth] = stack.pop()!;
+    const t = typeof x;
+    if (t === "function") return `${path} is a function`;
+    if (t === "symbol") return `${path} is a symbol`;
+    if (t === "bigint") return `${path} is a BigInt (send it as a string)`;
+    if (!x || t !== "object" || ArrayBuffer.isView(x) || x instanceof Date) continue;
+    if (seen.has(x as object) || depth > MAX_DEPTH + 4) continue;
+    seen.add(x as object);
+    if (Array.isArray(x)) {
+      for (let i = x.length - 1; i >= 0; i--) stack.push([x[i], `${path}[${i}]`, depth + 1]);
+      continue;
+    }
+    if (x instanceof Map) return `${path} is a Map (msgpack would send it as {}): use a plain object or an array of [key, value] pairs`;
+    if (x instanceof Set) return `${path} is a Set (msgpack would send it as {}): use an array`;
+    const proto = Object.getPrototypeOf(x);
+    if (proto !== Object.prototype && proto !== null) {
+      const name = (proto?.constructor as { name?: string } | undefined)?.name || "an object with a prototype";
+      return `${path} is an instance of ${name} (only its own fields would be sent, not its class): return plain data`;
+    }
+    if (Object.prototype.hasOwnProperty.call(x, "__proto__")) return `${path} has a key named "__proto__" (msgpack decoders refuse it): rename the key`;
+    for (const k of Object.keys(x as object)) stack.push([(x as Record<string, unknown>)[k], `${path}.${k}`, depth + 1]);
+  }
+  return undefined;
+}
 export const encodeDead = (d: DeadLetterV1): Uint8Array => encode(d);
 /** Encode any value with the wire's encoder (to measure a payload, say). */
 export const encodeValue = (v: unknown): Uint8Array => encode(v);

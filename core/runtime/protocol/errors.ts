@@ -27,6 +27,21 @@ export const ErrorCodes = {
 /** Error messages travel at most this long (characters); the rest is cut, saying how much. */
 export const MAX_ERROR_MESSAGE = 4096;
 
+/**
+ * An error code is at most this long, upper-case letters, digits and `_`, starting with a letter. A
+ * thrown code that is not one becomes HANDLER_ERROR with the code (cut) in the message: a 2 MB code
+ * once made the result unsendable, and the job ran again at every ack wait.
+ */
+export const MAX_ERROR_CODE = 64;
+const CODE_RE = /^[A-Z][A-Z0-9_]*$/;
+
+/** Why `code` is not a valid error code, or undefined. */
+export function errorCodeProblem(code: string): string | undefined {
+  if (code.length > MAX_ERROR_CODE) return `longer than ${MAX_ERROR_CODE} characters`;
+  if (!CODE_RE.test(code)) return "not upper-case letters, digits and _ starting with a letter";
+  return undefined;
+}
+
 /** A job failure a handler can throw on purpose: `code` is stable, `retryable` decides retry vs. dead letter. */
 export class JobError extends Error {
   code: string;
@@ -130,8 +145,12 @@ function wireErrorOf(err: unknown): WireError {
     } catch {
       message = "(an error that cannot be shown as text)";
     }
-    if (typeof e.code === "string" && /^[A-Z][A-Z0-9_]*$/.test(e.code)) {
-      return { code: e.code, message, retryable: e.retryable === true };
+    if (typeof e.code === "string") {
+      const bad = errorCodeProblem(e.code);
+      if (!bad) return { code: e.code, message, retryable: e.retryable === true };
+      // The handler meant a coded failure: keep its retryable, and its code (cut) where people read it.
+      const shown = e.code.length > 100 ? `${e.code.slice(0, 100)}… (${e.code.length} characters)` : e.code;
+      return { code: ErrorCodes.HANDLER_ERROR, message: `${clipMessage(message, MAX_ERROR_MESSAGE - 400)} [error code ${JSON.stringify(shown)} is ${bad}]`, retryable: e.retryable === true };
     }
     return { code: ErrorCodes.HANDLER_ERROR, message, retryable: e.retryable !== false };
   }

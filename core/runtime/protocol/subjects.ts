@@ -49,8 +49,13 @@ export function tokenProblem(s: unknown): string | undefined {
     const bad = [...s].find((c) => !/[A-Za-z0-9_-]/.test(c));
     return `may only contain letters, digits, "_" and "-" (found ${JSON.stringify(bad)})`;
   }
+  // As an object key (a registry, a map of results by id) these reach an object's prototype.
+  if (RESERVED_TOKENS.has(s)) return `must not be "${s}" (a reserved JavaScript property name); choose another`;
   return undefined;
 }
+
+/** Tokens refused as ids, batches and handler names: object keys that reach the prototype. */
+export const RESERVED_TOKENS = new Set(["__proto__", "constructor", "prototype"]);
 
 /** A short description of a JSON value's type for error messages. */
 export function describe(v: unknown): string {

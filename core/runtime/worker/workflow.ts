@@ -5,6 +5,7 @@ import { DeliverPolicy, jetstream, type JetStreamClient } from "@nats-io/jetstre
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeResult, encodeJob, encodeResult, type JobV1, type ResultV1, type ThenV1 } from "../protocol/codec.ts";
 import { ErrorCodes, type WireError } from "../protocol/errors.ts";
+import { publishResultOnce } from "../nats/result-once.ts";
 import { STREAM_RESULTS, prioritySubject, resultSubject } from "../protocol/subjects.ts";
 
 /** What happens after a job's final result, for the workflows it belongs to. */
@@ -124,6 +125,7 @@ export class Workflows {
   private async publishFailed(job: { id: string; batch: string; handler: string }, error: WireError, msgID?: string): Promise<void> {
     const now = Date.now();
     const r: ResultV1 = { v: 1, ...job, ok: false, error, attempts: 0, worker: this.worker, started_at: now, finished_at: now };
-    await this.js.publish(resultSubject(job.batch, job.id), encodeResult(r), msgID ? { msgID } : undefined);
+    // first result wins: a reduce step cancelled (or already failed) keeps that result
+    await publishResultOnce(this.js, resultSubject(job.batch, job.id), encodeResult(r), msgID);
   }
 }
