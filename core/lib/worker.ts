@@ -6,6 +6,8 @@ import type { TopologyOptions } from "../runtime/nats/topology.ts";
 import { HandlerRegistry } from "../runtime/worker/registry.ts";
 import { WorkerLoop, workerLoopDefaults, type LoopStats } from "../runtime/worker/loop.ts";
 import type { Backoff } from "../runtime/util/backoff.ts";
+import { ControlPlane, controlDefaults } from "../runtime/supervisor/control-plane.ts";
+import type { SupervisorStatus } from "../runtime/supervisor/supervisor.ts";
 import { holdConnection, releaseConnection, type HeldConnection, type NatsTarget } from "./connection.ts";
 import { toRuntimeLogger, type LibLogger } from "./logger.ts";
 
@@ -27,6 +29,14 @@ export interface WorkerOptions extends NatsTarget {
   retry?: Backoff;
   /** stream and consumer limits (ack wait, retention ...) */
   topology?: Partial<TopologyOptions>;
+  /**
+   * publish a presence entry and answer control requests like a `docctl worker` (default true): then
+   * `docctl job ID`, `jobs --state running`, `docctl status` and `cancel` see its running jobs, and
+   * `docctl pause/resume/drain ID` reach it
+   */
+  presence?: boolean;
+  /** labels shown with its presence entry (`docctl status`) */
+  labels?: Record<string, string>;
 }
 
 /**
@@ -41,6 +51,8 @@ export class Worker {
   private loop?: WorkerLoop;
   private starting?: Promise<void>;
   private closing?: Promise<void>;
+  private control?: ControlPlane;
+  private startedAt = Date.now();
 
   constructor(private readonly opts: WorkerOptions) {
     if (!opts || (typeof opts.nats !== "string" && typeof opts.nats?.publish !== "function")) {
@@ -61,16 +73,20 @@ export class Worker {
   /** Finish in-flight jobs and take no new ones until resume(). */
   pause(): void {
     this.loop?.pause();
+    this.control?.changed();
   }
 
   resume(): void {
     this.loop?.resume();
+    this.control?.changed();
   }
 
   /** Stop taking jobs, finish those in flight, run handlers' teardown(). The connection stays open. */
   async drain(): Promise<void> {
     await this.starting?.catch(() => {});
+    this.control?.changed();
     await this.loop?.drain();
+    await this.control?.stop();
   }
 
   /** Drain, then close the connection if the worker opened it. Idempotent. */
@@ -100,12 +116,62 @@ export class Worker {
       timeoutMs: this.opts.timeoutMs,
       retry: this.opts.retry,
       topology: this.opts.topology,
+      onJobStarted: () => this.control?.changed(),
+      onJobFinished: () => this.control?.changed(),
     });
     try {
       await this.loop.start();
+      if (this.opts.presence !== false) {
+        this.control = new ControlPlane({
+          nc: this.held.nc,
+          id: this.id,
+          host: hostname(),
+          pid: process.pid,
+          version: "library",
+          startedAt: this.startedAt,
+          labels: { embedded: "true", ...this.opts.labels },
+          handlers: Object.keys(this.opts.handlers),
+          presenceTtlMs: controlDefaults.presenceTtlMs,
+          refreshMs: controlDefaults.refreshMs,
+          log: toRuntimeLogger(this.opts.logger),
+          target: {
+            status: () => this.asSupervisor(),
+            pause: () => this.pause(),
+            resume: () => this.resume(),
+            drain: () => void this.drain(),
+          },
+        });
+        await this.control.start();
+      }
     } catch (err) {
+      await this.loop.drain().catch(() => {});
       await releaseConnection(this.held);
       throw err;
     }
+  }
+
+  // The worker as a supervisor of one proc (itself), for its presence entry and control replies.
+  private asSupervisor(): SupervisorStatus {
+    const s = this.stats();
+    const now = Date.now();
+    const state = s.state === "starting" ? "idle" : s.state;
+    return {
+      state,
+      procs: [
+        {
+          name: "embedded",
+          handler: null,
+          pid: process.pid,
+          state: s.state === "stopped" ? "STOPPED" : s.state === "draining" ? "DRAINING" : s.state === "starting" ? "STARTING" : "RUNNING",
+          loop: s.state,
+          restarts: 0,
+          jobsDone: s.jobsDone,
+          jobsFailed: s.jobsFailed,
+          inFlight: s.inFlight.map((j) => ({ id: j.id, handler: j.handler, ageMs: now - j.startedAt, batch: j.batch, attempt: j.attempt, startedAt: j.startedAt, progress: j.progress })),
+          startedAt: this.startedAt,
+          lastExit: null,
+        },
+      ],
+    };
   }
 }
