@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bin=node_modules/.bin
 rm -rf dist/pkg
 "$bin/bun" build core/lib/index.ts core/runtime/protocol/index.ts core/render/index.ts \
-  --target node --format esm --splitting --packages external --root . --outdir dist/pkg >/dev/null
+  --target node --format esm --splitting --keep-names --packages external --root . --outdir dist/pkg >/dev/null
 "$bin/tsc" -p tsconfig.pkg.json
 # The sources import each other as "./x.ts" (what Bun runs); the declarations sit beside .js names.
 find dist/pkg -name '*.d.ts' -exec sed -i -E 's#(from |import\()"(\.\.?/[^"]+)\.ts"#\1"\2.js"#g' {} +

@@ -11,16 +11,23 @@ import { readResult, startBatch, submitPlan, type SubmitOutcome } from "../runti
 import { tokenProblem } from "../runtime/protocol/subjects.ts";
 import type { TopologyOptions } from "../runtime/nats/topology.ts";
 import { holdConnection, releaseConnection, type HeldConnection, type NatsTarget } from "./connection.ts";
-import { fromWire, NatsUnreachableError, ResultTimeoutError, type JobResult } from "./result.ts";
-import { UnreachableError } from "../runtime/protocol/errors.ts";
+import { fromWire, JobFailedError, NatsUnreachableError, ResultTimeoutError, type JobResult } from "./result.ts";
+import { CancelledError, DocctlError, InputError, UnreachableError } from "../runtime/protocol/errors.ts";
+import type { HandlerMap, HandlerName, IsUntyped, PayloadFor, ResultFor, UntypedHandlers } from "./handler.ts";
 import { isTransientNatsError } from "../runtime/nats/errors.ts";
 import { natsSetupBackoff, retrying } from "../runtime/util/backoff.ts";
 
 /** Options of a Client. */
 export interface ClientOptions extends NatsTarget {
-  /** how long submit() and submitBatch() wait for results, ms (default 5 min) */
+  /**
+   * how long submit() and submitBatch() wait for results, ms
+   * @defaultValue 300000 (5 minutes)
+   */
   waitMs?: number;
-  /** stream limits used when the client is the first to create the streams */
+  /**
+   * stream limits used when the client is the first to create the streams
+   * @defaultValue the worker's defaults (`TopologyOptions`)
+   */
   topology?: Partial<TopologyOptions>;
   /**
    * reconnect attempts per server after the connection is lost, as nats.js's option of that name;
@@ -56,94 +63,191 @@ export interface ClientStatus {
 
 /** Per-job options of submit() and submitBatch(). */
 export interface JobOptions {
-  /** attempts before the job is dead-lettered (overrides the handler's) */
+  /**
+   * attempts before the job is dead-lettered (overrides the handler's)
+   * @defaultValue the handler's `maxAttempts`, else the worker's (3)
+   */
   attempts?: number;
-  /** time limit of one attempt, ms (overrides the handler's) */
+  /**
+   * time limit of one attempt, ms (overrides the handler's)
+   * @defaultValue the handler's `timeoutMs`, else the worker's (60000)
+   */
   attemptTimeoutMs?: number;
-  /** how long to wait for the result(s), ms (overrides the client's) */
+  /**
+   * how long to wait for the result(s), ms (overrides the client's)
+   * @defaultValue the Client's `waitMs` (300000)
+   */
   waitMs?: number;
-  /** start later: ms, or a duration like "30s", "10m" (the job waits in JetStream, not in this process) */
+  /**
+   * start later: ms, or a duration like "30s", "10m" (the job waits in JetStream, not in this process)
+   * @defaultValue 0 (at once)
+   */
   delay?: number | string;
-  /** start at this time (instead of `delay`) */
+  /**
+   * start at this time (instead of `delay`)
+   * @defaultValue undefined (at once)
+   */
   runAt?: Date | number;
-  /** "high", "normal" (default) or "low": a free worker slot takes high before normal before low */
+  /**
+   * "high", "normal" or "low": a free worker slot takes high before normal before low
+   * @defaultValue "normal"
+   */
   priority?: Priority;
-  /** progress reports of the running job(s) (`ctx.progress()` in the handler) */
+  /**
+   * queue the job even when no worker or manager has registered its handler yet (an app deployed
+   * before its workers); without it an unknown handler is refused as a likely typo (InputError)
+   * @defaultValue false
+   */
+  create?: boolean;
+  /**
+   * progress reports of the running job(s) (`ctx.progress()` in the handler)
+   * @defaultValue undefined (none)
+   */
   onJobProgress?(p: JobProgressEvent): void;
 }
 
 /** A progress report of a running job, as the handler sent it. */
 export interface JobProgressEvent {
+  /** the job's id */
   id: string;
+  /** its batch */
   batch: string;
+  /** its handler */
   handler: string;
+  /** the worker running it */
   worker: string;
   /** 0..1, when the handler gave one (or done/total) */
   fraction?: number;
+  /** units done, when the handler counts */
   done?: number;
+  /** units in all, when the handler counts */
   total?: number;
+  /** what the handler says it is doing */
   message?: string;
+  /** when it was sent, ms since the Unix epoch */
   at: number;
 }
 
 /** One step of a chain: without `payload` it receives the previous step's value. */
-export interface ChainStep {
-  handler: string;
+export interface ChainStep<H extends HandlerMap = UntypedHandlers> {
+  /** the step's handler */
+  handler: HandlerName<H>;
+  /**
+   * the step's payload
+   * @defaultValue the previous step's value
+   */
   payload?: unknown;
+  /**
+   * attempts of this step
+   * @defaultValue the handler's, else the worker's (3)
+   */
   attempts?: number;
+  /**
+   * time limit of one attempt of this step, ms
+   * @defaultValue the handler's, else the worker's (60000)
+   */
   attemptTimeoutMs?: number;
+  /**
+   * the step's priority
+   * @defaultValue "normal"
+   */
   priority?: Priority;
 }
 
 /** The reduce step of batchThen(): it receives the items' values in input order. */
-export interface ThenStep {
-  handler: string;
-  /** "fail" (default): the reduce fails with WORKFLOW_FAILED when an item failed; "null": failed items are passed as null */
+export interface ThenStep<H extends HandlerMap = UntypedHandlers, K extends HandlerName<H> = HandlerName<H>> {
+  /** the reduce step's handler */
+  handler: K;
+  /**
+   * "fail": the reduce fails with WORKFLOW_FAILED when an item failed; "null": failed items are passed as null
+   * @defaultValue "fail"
+   */
   onFailure?: "fail" | "null";
+  /**
+   * attempts of the reduce step
+   * @defaultValue the handler's, else the worker's (3)
+   */
   attempts?: number;
+  /**
+   * time limit of one attempt of the reduce step, ms
+   * @defaultValue the handler's, else the worker's (60000)
+   */
   attemptTimeoutMs?: number;
+  /**
+   * the reduce step's priority
+   * @defaultValue "normal"
+   */
   priority?: Priority;
 }
 
-/** Options of submit(). */
+/** Options of submit(), run(), enqueue() and chain(). */
 export interface SubmitOptions extends JobOptions {
-  /** the job id (a subject-safe token); a re-submit with the same id inside the duplicate window is not run again */
+  /**
+   * the job id (a subject-safe token); a re-submit with the same id inside the duplicate window is not run again
+   * @defaultValue a new random id
+   */
   id?: string;
 }
 
-/** Options of submitBatch(). */
+/** Options of submitBatch() and batchThen(). */
 export interface SubmitBatchOptions extends JobOptions {
-  /** the batch id (a token); job i gets the id `<batch>-<i>` */
+  /**
+   * the batch id (a token); job i gets the id `<batch>-<i>`
+   * @defaultValue a new random id
+   */
   batch?: string;
-  /** called as results arrive */
+  /**
+   * called as results arrive
+   * @defaultValue undefined (none)
+   */
   onProgress?(p: { done: number; failed: number; total: number }): void;
 }
 
 /** Options of streamBatch(). */
 export interface StreamBatchOptions extends SubmitBatchOptions {
-  /** jobs submitted ahead of the results handed out, at most (default 4096) */
+  /**
+   * jobs submitted ahead of the results handed out, at most
+   * @defaultValue 4096
+   */
   window?: number;
 }
 
+/** Options of enqueue(): those of submit() without the ones about waiting. */
+export type EnqueueOptions = Omit<SubmitOptions, "waitMs" | "onJobProgress">;
+
+/** The Client's defaults. */
 export const clientDefaults = { waitMs: 5 * 60_000, maxReconnectAttempts: -1, reconnectTimeWait: 250, unreachableGraceMs: 30_000 };
+
+// The handler argument of an untyped client's `submit<R>(...)`: any name; never for a typed client.
+type AnyName<H extends HandlerMap> = IsUntyped<H> extends true ? string : never;
 
 /**
  * Submits jobs and reads results. Connects on first use; `close()` closes a connection it opened
  * (a connection passed in as `nats` stays open).
+ *
+ * Typed by the handlers a Worker runs, names, payloads and results are checked at compile time:
+ * `new Client<typeof handlers>({ nats })`, then `(await client.submit("resize", { width: 100 })).value`
+ * has the resize handler's result type, and a misspelt name or a wrong payload does not compile.
+ * Untyped (`new Client({ nats })`), any name is accepted and results are `unknown` unless typed by
+ * hand: `client.submit<Thumb>("resize", payload)`.
+ *
+ * Errors: every error the Client throws is a {@link DocctlError} with a `code`: InputError (`"INPUT"`,
+ * a bad id, priority, delay or an unknown handler), UnreachableError (`"UNREACHABLE"`), AuthError
+ * (`"AUTH"`), ResultTimeoutError (`"RESULT_TIMEOUT"`), `"CLOSED"` after close().
  */
-export class Client {
+export class Client<H extends HandlerMap = UntypedHandlers> {
   private held?: Promise<HeldConnection>;
   private closed = false;
 
   constructor(private readonly opts: ClientOptions) {
     if (!opts || (typeof opts.nats !== "string" && typeof opts.nats?.publish !== "function")) {
-      throw new TypeError("new Client({ nats }): `nats` must be a server URL or a NatsConnection");
+      throw new InputError("new Client({ nats }): `nats` must be a server URL or a NatsConnection");
     }
   }
 
   /** The NATS connection (opened on first use, and again after one closed for good). For methods built on the client. */
   protected async connection(): Promise<NatsConnection> {
-    if (this.closed) throw new Error("this Client is closed");
+    if (this.closed) throw new DocctlError("CLOSED", "this Client is closed");
     const current = await this.held?.catch(() => undefined);
     if (!current || (current.owned && current.nc.isClosed())) this.held = this.open();
     return (await this.held!).nc;
@@ -232,27 +336,53 @@ export class Client {
     }
   }
 
-  /** Run `handler` on `payload` and wait for its result. */
-  async submit<R = unknown, P = unknown>(handler: string, payload: P, opts: SubmitOptions = {}): Promise<JobResult<R>> {
+  /**
+   * Run `handler` on `payload` and wait for its result: `{ ok: true, value }` or `{ ok: false, error }`.
+   * @throws InputError on a bad id, priority, delay, or a handler no worker registered (unless `create`)
+   * @throws ResultTimeoutError when the result did not come within `waitMs`
+   */
+  submit<K extends HandlerName<H>>(handler: K, payload: PayloadFor<H, K>, opts?: SubmitOptions): Promise<JobResult<ResultFor<H, K>>>;
+  /** Untyped client: the result type given by hand, `submit<Thumb>("resize", payload)`. */
+  submit<R>(handler: AnyName<H>, payload: unknown, opts?: SubmitOptions): Promise<JobResult<R>>;
+  async submit(handler: string, payload: unknown, opts: SubmitOptions = {}): Promise<JobResult<unknown>> {
     const id = opts.id ?? newId();
-    const p = tokenProblem(id);
-    if (p) throw new TypeError(`submit: id "${id}" ${p}`);
-    const outcome = await this.run<R>(id, [job(handler, id, payload, opts)], opts);
+    checkToken("submit", "id", id);
+    const outcome = await this.runJobs<unknown>(id, [job(handler, id, payload, opts)], opts);
     return outcome[0]!;
+  }
+
+  /**
+   * Run `handler` on `payload` and return its value: submit() for code that wants exceptions rather
+   * than a result union.
+   * @throws JobFailedError (code `"JOB_FAILED"`, with the failed `result`) when the job failed
+   * @throws CancelledError (code `"CANCELLED"`) when it was cancelled
+   * @throws what submit() throws
+   */
+  run<K extends HandlerName<H>>(handler: K, payload: PayloadFor<H, K>, opts?: SubmitOptions): Promise<ResultFor<H, K>>;
+  /** Untyped client: the value type given by hand. */
+  run<R>(handler: AnyName<H>, payload: unknown, opts?: SubmitOptions): Promise<R>;
+  async run(handler: string, payload: unknown, opts: SubmitOptions = {}): Promise<unknown> {
+    const r = await (this.submit as (h: string, p: unknown, o: SubmitOptions) => Promise<JobResult<unknown>>)(handler, payload, opts);
+    if (r.ok) return r.value;
+    if (r.error.code === "CANCELLED") throw new CancelledError(`job ${r.id} (${r.handler}) was cancelled: ${r.error.message}`, { id: r.id });
+    throw new JobFailedError(r);
   }
 
   /**
    * Run `handler` on each payload (an array, or any iterable or async iterable); the results come in
    * the order of `payloads`. For batches too big to hold, use streamBatch().
    */
-  async submitBatch<R = unknown, P = unknown>(handler: string, payloads: Iterable<P> | AsyncIterable<P>, opts: SubmitBatchOptions = {}): Promise<JobResult<R>[]> {
+  submitBatch<K extends HandlerName<H>>(handler: K, payloads: Iterable<PayloadFor<H, K>> | AsyncIterable<PayloadFor<H, K>>, opts?: SubmitBatchOptions): Promise<JobResult<ResultFor<H, K>>[]>;
+  /** Untyped client: the result type given by hand. */
+  submitBatch<R>(handler: AnyName<H>, payloads: Iterable<unknown> | AsyncIterable<unknown>, opts?: SubmitBatchOptions): Promise<JobResult<R>[]>;
+  async submitBatch(handler: string, payloads: Iterable<unknown> | AsyncIterable<unknown>, opts: SubmitBatchOptions = {}): Promise<JobResult<unknown>[]> {
     const batch = batchId(opts, "submitBatch");
     if (Array.isArray(payloads)) {
       if (payloads.length === 0) return [];
-      return await this.run<R>(batch, payloads.map((payload, i) => job(handler, `${batch}-${i}`, payload, opts)), opts);
+      return await this.runJobs<unknown>(batch, payloads.map((payload, i) => job(handler, `${batch}-${i}`, payload, opts)), opts);
     }
-    const out: JobResult<R>[] = [];
-    for await (const r of this.streamBatch<R, P>(handler, payloads, { ...opts, batch })) out.push(r);
+    const out: JobResult<unknown>[] = [];
+    for await (const r of this.stream(handler, payloads, { ...opts, batch })) out.push(r);
     return out;
   }
 
@@ -262,7 +392,14 @@ export class Client {
    * iterable only as far as `window` allows, so memory stays flat for a batch of any size. Throws
    * ResultTimeoutError (after the results that did come) when the wait runs out.
    */
-  async *streamBatch<R = unknown, P = unknown>(handler: string, payloads: Iterable<P> | AsyncIterable<P>, opts: StreamBatchOptions = {}): AsyncGenerator<JobResult<R>, void, undefined> {
+  streamBatch<K extends HandlerName<H>>(handler: K, payloads: Iterable<PayloadFor<H, K>> | AsyncIterable<PayloadFor<H, K>>, opts?: StreamBatchOptions): AsyncGenerator<JobResult<ResultFor<H, K>>, void, undefined>;
+  /** Untyped client: the result type given by hand. */
+  streamBatch<R>(handler: AnyName<H>, payloads: Iterable<unknown> | AsyncIterable<unknown>, opts?: StreamBatchOptions): AsyncGenerator<JobResult<R>, void, undefined>;
+  streamBatch(handler: string, payloads: Iterable<unknown> | AsyncIterable<unknown>, opts: StreamBatchOptions = {}): AsyncGenerator<JobResult<unknown>, void, undefined> {
+    return this.stream(handler, payloads, opts);
+  }
+
+  private async *stream<R = unknown>(handler: string, payloads: Iterable<unknown> | AsyncIterable<unknown>, opts: StreamBatchOptions): AsyncGenerator<JobResult<R>, void, undefined> {
     const batch = batchId(opts, "streamBatch");
     const nc = await this.connection();
     async function* jobs() {
@@ -277,7 +414,8 @@ export class Client {
       onJobProgress: opts.onJobProgress,
       topology: this.opts.topology,
       lostGraceMs: this.graceMs,
-    });
+      create: opts.create,
+    }).catch(forLibrary);
     let handed = 0;
     try {
       for await (const { result } of run) {
@@ -307,12 +445,17 @@ export class Client {
     }
   }
 
-  /** Queue `handler` on `payload` and return its id at once (fire and forget; read it later with result() or job()). */
-  async enqueue<P = unknown>(handler: string, payload: P, opts: Omit<SubmitOptions, "waitMs" | "onJobProgress"> = {}): Promise<string> {
+  /**
+   * Queue `handler` on `payload` and return its id at once (fire and forget; read it later with result() or job()).
+   * `create: true` queues it even when no worker has registered the handler yet.
+   * @throws InputError on a bad id, priority, delay, or a handler no worker registered (unless `create`)
+   */
+  enqueue<K extends HandlerName<H>>(handler: K, payload: PayloadFor<H, K>, opts?: EnqueueOptions): Promise<string>;
+  async enqueue(handler: string, payload: unknown, opts: EnqueueOptions = {}): Promise<string> {
     const id = opts.id ?? newId();
-    const p = tokenProblem(id);
-    if (p) throw new TypeError(`enqueue: id "${id}" ${p}`);
-    await submitPlan(await this.connection(), { kind: "single", batch: id, jobs: [job(handler, id, payload, opts)], ...times([job(handler, id, payload, opts)]) }, { wait: false, topology: this.opts.topology });
+    checkToken("enqueue", "id", id);
+    const planned = job(handler, id, payload, opts);
+    await submitPlan(await this.connection(), { kind: "single", batch: id, jobs: [planned], ...times([planned]) }, { wait: false, topology: this.opts.topology, create: opts.create }).catch(forLibrary);
     return id;
   }
 
@@ -321,11 +464,10 @@ export class Client {
    * result is the last step's (its id is the chain's, `opts.id`). The steps are published by the
    * workers as each one succeeds, so the chain survives this process and any worker dying.
    */
-  async chain<R = unknown>(steps: ChainStep[], opts: Omit<SubmitOptions, "priority"> = {}): Promise<JobResult<R>> {
-    if (!Array.isArray(steps) || !steps.length) throw new TypeError("chain: give at least one step");
+  async chain<R = unknown>(steps: ChainStep<H>[], opts: Omit<SubmitOptions, "priority"> = {}): Promise<JobResult<R>> {
+    if (!Array.isArray(steps) || !steps.length) throw new InputError("chain: give at least one step");
     const id = opts.id ?? newId();
-    const p = tokenProblem(id);
-    if (p) throw new TypeError(`chain: id "${id}" ${p}`);
+    checkToken("chain", "id", id);
     const wire: StepV1[] = steps.map((s, i) => ({
       ...job(s.handler, i === steps.length - 1 ? id : `${id}-${i}`, s.payload, { attempts: s.attempts, attemptTimeoutMs: s.attemptTimeoutMs, priority: s.priority }),
       ...(s.payload === undefined ? { payload: undefined } : {}),
@@ -333,7 +475,7 @@ export class Client {
     const [first, ...next] = wire;
     const head: PlannedJob = { ...job(first!.handler, first!.id, first!.payload ?? null, { ...opts, priority: first!.priority }), next: next.length ? next : undefined, resultId: id };
     const handlers = [...new Set(steps.map((s) => s.handler))];
-    const out = await this.run<R>(id, [head], opts, { kind: "chain", handlers });
+    const out = await this.runJobs<R>(id, [head], opts, { kind: "chain", handlers });
     return out[0]!;
   }
 
@@ -342,13 +484,16 @@ export class Client {
    * order). Resolves with the items' results and the reduce step's. Named batchThen, not then: a
    * `then` method would make every Client a thenable that `await` unwraps.
    */
-  async batchThen<R = unknown, I = unknown, P = unknown>(
-    handler: string,
-    payloads: P[],
-    then: ThenStep,
-    opts: SubmitBatchOptions = {},
-  ): Promise<{ items: JobResult<I>[]; then: JobResult<R> }> {
-    if (!Array.isArray(payloads) || !payloads.length) throw new TypeError("batchThen: give a non-empty array of payloads");
+  batchThen<K extends HandlerName<H>, T extends HandlerName<H>>(
+    handler: K,
+    payloads: PayloadFor<H, K>[],
+    then: ThenStep<H, T>,
+    opts?: SubmitBatchOptions,
+  ): Promise<{ items: JobResult<ResultFor<H, K>>[]; then: JobResult<ResultFor<H, T>> }>;
+  /** Untyped client: the reduce's result type `R` and the items' `I` given by hand. */
+  batchThen<R, I = unknown>(handler: AnyName<H>, payloads: unknown[], then: ThenStep, opts?: SubmitBatchOptions): Promise<{ items: JobResult<I>[]; then: JobResult<R> }>;
+  async batchThen(handler: string, payloads: unknown[], then: ThenStep, opts: SubmitBatchOptions = {}): Promise<{ items: JobResult<unknown>[]; then: JobResult<unknown> }> {
+    if (!Array.isArray(payloads) || !payloads.length) throw new InputError("batchThen: give a non-empty array of payloads");
     const batch = batchId(opts, "batchThen");
     const step: ThenV1 = {
       ...job(then.handler, `${batch}-then`, null, { attempts: then.attempts, attemptTimeoutMs: then.attemptTimeoutMs, priority: then.priority }),
@@ -357,8 +502,8 @@ export class Client {
     };
     delete (step as { payload?: unknown }).payload;
     const items: PlannedJob[] = payloads.map((payload, i) => ({ ...job(handler, `${batch}-${i}`, payload, opts), then: step }));
-    const all = await this.run<unknown>(batch, [...items, { id: step.id, handler: step.handler, payload: null, virtual: true }], opts, { kind: "batch", handlers: [handler, then.handler] });
-    return { items: all.slice(0, -1) as JobResult<I>[], then: all[all.length - 1] as JobResult<R> };
+    const all = await this.runJobs<unknown>(batch, [...items, { id: step.id, handler: step.handler, payload: null, virtual: true }], opts, { kind: "batch", handlers: [handler, then.handler] });
+    return { items: all.slice(0, -1), then: all[all.length - 1]! };
   }
 
   /** Cancel jobs by id (a chain's id cancels the chain): queued or scheduled ones never run, running ones get ctx.signal aborted. */
@@ -390,7 +535,7 @@ export class Client {
     await releaseConnection(held);
   }
 
-  private async run<R>(batch: string, jobs: PlannedJob[], opts: JobOptions & { onProgress?: SubmitBatchOptions["onProgress"] }, plan: Partial<SubmitPlan> = {}): Promise<JobResult<R>[]> {
+  private async runJobs<R>(batch: string, jobs: PlannedJob[], opts: JobOptions & { onProgress?: SubmitBatchOptions["onProgress"] }, plan: Partial<SubmitPlan> = {}): Promise<JobResult<R>[]> {
     const nc = await this.connection();
     const kind = plan.kind ?? (jobs.length === 1 && jobs[0]!.id === batch ? "single" : "batch");
     const out: SubmitOutcome = await submitPlan(nc, { kind, batch, jobs, size: jobs.length, handlers: plan.handlers ?? [...new Set(jobs.map((j) => j.handler))], ...times(jobs) }, {
@@ -399,9 +544,10 @@ export class Client {
       onJobProgress: opts.onJobProgress ? (p: ProgressV1) => opts.onJobProgress!({ ...p }) : undefined,
       topology: this.opts.topology,
       lostGraceMs: this.graceMs,
+      create: opts.create,
     }).catch((err) => {
       if (isTransientNatsError(err)) throw new NatsUnreachableError(`NATS did not answer within ${this.graceMs}ms (unreachableGraceMs): ${(err as Error).message}`, jobs.map((j) => j.id), [], { cause: err });
-      throw err;
+      forLibrary(err);
     });
     const results = out.results.map((r) => (r ? fromWire<R>(r) : undefined));
     const missing = jobs.filter((_, i) => !results[i]).map((j) => j.id);
@@ -427,20 +573,42 @@ export class Client {
 
 function batchId(opts: { batch?: string }, what: string): string {
   const batch = opts.batch ?? newId();
-  const p = tokenProblem(batch);
-  if (p) throw new TypeError(`${what}: batch "${batch}" ${p}`);
+  checkToken(what, "batch", batch);
   return batch;
 }
 
+function checkToken(what: string, field: string, value: unknown): void {
+  if (typeof value !== "string") throw new InputError(`${what}: ${field} must be a string (got ${typeof value})`);
+  const p = tokenProblem(value);
+  if (p) throw new InputError(`${what}: ${field} "${value}" ${p}`);
+}
+
+// The submit path's messages speak to the CLI's user (`--create`); a library caller has an option instead.
+function forLibrary(err: unknown): never {
+  if (err instanceof InputError && err.message.includes("--create")) {
+    throw new InputError(
+      err.message
+        .replace(/start a worker that has it \(plugins: docctl worker --plugins DIR\), tell the manager \(docctl manager --handlers [^)]*\), or submit with --create to queue it anyway\./, "start a Worker that has it, or pass `create: true` to queue it anyway.")
+        .replace(/add with --create/, "pass `create: true`"),
+      { cause: err },
+    );
+  }
+  throw err;
+}
+
 function job(handler: string, id: string, payload: unknown, o: Pick<JobOptions, "attempts" | "attemptTimeoutMs" | "delay" | "runAt" | "priority">): PlannedJob {
-  const p = tokenProblem(handler);
-  if (p) throw new TypeError(`handler "${handler}" ${p}`);
-  if (o.priority !== undefined && !PRIORITIES.includes(o.priority)) throw new TypeError(`priority must be one of ${PRIORITIES.join(", ")} (got ${JSON.stringify(o.priority)})`);
-  if (o.delay !== undefined && o.runAt !== undefined) throw new TypeError("give delay or runAt, not both");
-  const delay_ms = o.delay === undefined ? undefined : typeof o.delay === "number" ? o.delay : parseDuration(o.delay, "delay");
-  if (delay_ms !== undefined && !(Number.isFinite(delay_ms) && delay_ms >= 0)) throw new TypeError(`delay must be a duration of at least 0 (got ${o.delay})`);
+  checkToken("submit", "handler", handler);
+  if (o.priority !== undefined && !PRIORITIES.includes(o.priority)) throw new InputError(`priority must be one of ${PRIORITIES.join(", ")} (got ${JSON.stringify(o.priority)})`);
+  if (o.delay !== undefined && o.runAt !== undefined) throw new InputError("give delay or runAt, not both");
+  let delay_ms: number | undefined;
+  try {
+    delay_ms = o.delay === undefined ? undefined : typeof o.delay === "number" ? o.delay : parseDuration(o.delay, "delay");
+  } catch (err) {
+    throw new InputError((err as Error).message, { cause: err });
+  }
+  if (delay_ms !== undefined && !(Number.isFinite(delay_ms) && delay_ms >= 0)) throw new InputError(`delay must be a duration of at least 0 (got ${o.delay})`);
   const run_at = o.runAt === undefined ? undefined : typeof o.runAt === "number" ? o.runAt : o.runAt.getTime();
-  if (run_at !== undefined && !(Number.isFinite(run_at) && run_at >= Date.now())) throw new TypeError(`runAt ${new Date(run_at).toISOString?.() ?? run_at} is in the past; give a future time, or leave it out to run at once`);
+  if (run_at !== undefined && !(Number.isFinite(run_at) && run_at >= Date.now())) throw new InputError(`runAt ${new Date(run_at).toISOString?.() ?? run_at} is in the past; give a future time, or leave it out to run at once`);
   return { handler, id, payload, attempts: o.attempts, timeout_ms: o.attemptTimeoutMs, priority: o.priority === "normal" ? undefined : o.priority, delay_ms: delay_ms || undefined, run_at };
 }
 

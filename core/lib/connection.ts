@@ -38,7 +38,7 @@ export async function holdConnection(t: NatsTarget, defaultName: string, reconne
     tlsKey: rest.tlsKey,
   };
   for (const k of Object.keys(auth) as (keyof NatsAuth)[]) if (auth[k] === undefined) delete auth[k];
-  const nc = await connectNats({ url, auth, name: name ?? defaultName, reconnectForever, extra });
+  const nc = await connectNats({ url, auth, name: name ?? defaultName, reconnectForever, extra, audience: "library" });
   return { nc, owned: true };
 }
 

@@ -1,12 +1,48 @@
 // The docctl package: submit jobs (Client), run handlers in your own process (Worker), declare
-// handlers (defineHandler), and the v1 wire types. Runs on Node 20+ and Bun.
-export { Client, clientDefaults, type ClientOptions, type ClientStatus, type JobOptions, type SubmitOptions, type SubmitBatchOptions, type StreamBatchOptions, type ChainStep, type ThenStep, type JobProgressEvent } from "./client.ts";
+// handlers (defineHandler), the errors it throws (DocctlError and its subclasses, each with a `code`),
+// and the v1 wire types. Runs on Node 20+ and Bun.
+export {
+  Client,
+  clientDefaults,
+  type ClientOptions,
+  type ClientStatus,
+  type JobOptions,
+  type SubmitOptions,
+  type EnqueueOptions,
+  type SubmitBatchOptions,
+  type StreamBatchOptions,
+  type ChainStep,
+  type ThenStep,
+  type JobProgressEvent,
+} from "./client.ts";
 export type { JobInfo, JobState } from "../runtime/client/job-state.ts";
 export type { CancelOutcome } from "../runtime/client/cancel.ts";
 export { Worker, type WorkerOptions } from "./worker.ts";
-export { defineHandler, type Handler, type PayloadOf, type ResultOf } from "./handler.ts";
-export { ResultTimeoutError, NatsUnreachableError, type JobResult } from "./result.ts";
-export { ServerVersionError } from "../runtime/protocol/errors.ts";
+export {
+  defineHandler,
+  type Handler,
+  type PayloadOf,
+  type ResultOf,
+  type HandlerMap,
+  type UntypedHandlers,
+  type HandlerName,
+  type PayloadFor,
+  type ResultFor,
+  type IsUntyped,
+} from "./handler.ts";
+export { ResultTimeoutError, NatsUnreachableError, JobFailedError, type JobResult } from "./result.ts";
+export {
+  DocctlError,
+  UnreachableError,
+  AuthError,
+  InputError,
+  ConfigError,
+  TimeoutError,
+  CancelledError,
+  ServerError,
+  ServerVersionError,
+  type DocctlErrorCode,
+} from "../runtime/protocol/errors.ts";
 export type { NatsTarget } from "./connection.ts";
 export type { LibLogger } from "./logger.ts";
 export type { NatsAuth } from "../runtime/nats/connection.ts";

@@ -10,6 +10,7 @@ import { ControlPlane, controlDefaults } from "../runtime/supervisor/control-pla
 import type { SupervisorStatus } from "../runtime/supervisor/supervisor.ts";
 import { holdConnection, releaseConnection, type HeldConnection, type NatsTarget } from "./connection.ts";
 import { toRuntimeLogger, type LibLogger } from "./logger.ts";
+import { DocctlError, InputError } from "../runtime/protocol/errors.ts";
 
 /** Options of a Worker. */
 export interface WorkerOptions extends NatsTarget {
@@ -56,10 +57,10 @@ export class Worker {
 
   constructor(private readonly opts: WorkerOptions) {
     if (!opts || (typeof opts.nats !== "string" && typeof opts.nats?.publish !== "function")) {
-      throw new TypeError("new Worker({ nats, handlers }): `nats` must be a server URL or a NatsConnection");
+      throw new InputError("new Worker({ nats, handlers }): `nats` must be a server URL or a NatsConnection");
     }
     const names = Object.keys(opts.handlers ?? {});
-    if (names.length === 0) throw new TypeError("new Worker({ nats, handlers }): give at least one handler");
+    if (names.length === 0) throw new InputError("new Worker({ nats, handlers }): give at least one handler");
     for (const name of names) this.registry.register(name, opts.handlers[name]!, `handlers.${name}`);
     this.id = opts.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`.replace(/[^A-Za-z0-9_-]/g, "-");
   }
@@ -104,7 +105,7 @@ export class Worker {
   }
 
   private async doStart(): Promise<void> {
-    if (this.closing) throw new Error("this Worker is closed");
+    if (this.closing) throw new DocctlError("CLOSED", "this Worker is closed");
     this.held = await holdConnection(this.opts, `docctl worker ${this.id}`, true);
     this.loop = new WorkerLoop({
       nc: this.held.nc,

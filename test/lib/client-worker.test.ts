@@ -30,9 +30,9 @@ describe("Client and Worker", () => {
     const env = JSON.stringify(process.env);
     const worker = new Worker({ nats: ns.url, handlers: { square, picky }, concurrency: 3, logger: {} });
     await worker.start();
-    const client = new Client({ nats: ns.url });
+    const client = new Client<{ square: typeof square; picky: typeof picky }>({ nats: ns.url });
     try {
-      const one = await client.submit<number>("square", { n: 7 });
+      const one = await client.submit("square", { n: 7 });
       expect(one).toMatchObject({ ok: true, value: 49, attempts: 1, handler: "square", worker: worker.id });
       const many: JobResult<number>[] = await client.submitBatch("square", Array.from({ length: 20 }, (_, i) => ({ n: i })));
       expect(many.map((r) => r.value)).toEqual(Array.from({ length: 20 }, (_, i) => i * i));
@@ -41,7 +41,7 @@ describe("Client and Worker", () => {
       const refused = await client.submit("picky", { word: "no" }, { id: "picky-no" });
       expect(refused.ok).toBe(false);
       expect(refused.error).toEqual({ code: "REFUSED", message: "job picky-no refused", retryable: false });
-      const bad = await client.submit("square", { n: "x" });
+      const bad = await client.submit("square", { n: "x" as unknown as number });
       expect(bad.error?.code).toBe("BAD_PAYLOAD");
 
       expect(await client.result("picky-no")).toMatchObject({ id: "picky-no", ok: false });

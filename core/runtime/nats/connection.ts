@@ -45,6 +45,8 @@ export interface NatsOptions {
   auth?: NatsAuth;
   /** extra options passed to the client as they are */
   extra?: Partial<NodeConnectionOptions>;
+  /** who reads the errors: "cli" (default) names flags and environment variables, "library" the Client/Worker options */
+  audience?: "cli" | "library";
 }
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
@@ -146,20 +148,27 @@ async function connectOnly(opts: NatsOptions): Promise<NatsConnection> {
     });
   } catch (err) {
     const e = err as Error;
+    const lib = opts.audience === "library";
     if (isAuthFailure(e)) {
       throw new AuthError(
-        `authorization failed: check --nats-user/--nats-password, --nats-token, --nats-nkey or --nats-creds ` +
-          `(or DOCCTL_NATS_USER, DOCCTL_NATS_PASSWORD, DOCCTL_NATS_TOKEN, docctl.toml) against the server's authorization ` +
-          `(${shown} said: ${e.message})`,
+        lib
+          ? `authorization failed: check the user/password, token, nkeyFile or credsFile option against the server's authorization (${shown} said: ${e.message})`
+          : `authorization failed: check --nats-user/--nats-password, --nats-token, --nats-nkey or --nats-creds ` +
+              `(or DOCCTL_NATS_USER, DOCCTL_NATS_PASSWORD, DOCCTL_NATS_TOKEN, docctl.toml) against the server's authorization ` +
+              `(${shown} said: ${e.message})`,
         { cause: err },
       );
     }
     const tlsHint = /certificate|tls|ssl|handshake/i.test(e.message)
-      ? " TLS failed: check --tls-ca (the CA that signed the server's certificate), --tls-cert/--tls-key, and that the URL's host matches the certificate."
+      ? lib
+        ? " TLS failed: check the tlsCa option (the CA that signed the server's certificate), tlsCert/tlsKey, and that the URL's host matches the certificate."
+        : " TLS failed: check --tls-ca (the CA that signed the server's certificate), --tls-cert/--tls-key, and that the URL's host matches the certificate."
       : "";
     throw new UnreachableError(
       `cannot reach NATS at ${shown}: ${e.message}.${tlsHint} ` +
-        `Start one with \`docctl up\` or \`nats-server -js\`, or point --nats / DOCCTL_NATS_URL at yours.`,
+        (lib
+          ? `Is the server running (\`nats-server -js\`, \`docctl up\`) and is the \`nats\` option its URL?`
+          : `Start one with \`docctl up\` or \`nats-server -js\`, or point --nats / DOCCTL_NATS_URL at yours.`),
       { cause: err },
     );
   }

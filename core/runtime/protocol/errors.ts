@@ -54,44 +54,78 @@ export class JobError extends Error {
   }
 }
 
-/** Bad configuration or command-line input: names the option, exits with code 2. */
-export class ConfigError extends Error {
-  option?: string;
-  constructor(message: string, option?: string, opts?: ErrorOptions) {
+/**
+ * What went wrong, as a stable string a program can branch on (`err.code`), for every error docctl
+ * itself throws (jobs' own failures travel as {@link WireError} codes instead):
+ *
+ * - `"UNREACHABLE"`: NATS could not be reached ({@link UnreachableError}: a Worker's start, the CLI)
+ * - `"NATS_UNREACHABLE"`: a Client call or wait could not reach NATS within its `unreachableGraceMs` (`NatsUnreachableError` in `docctl`, an UnreachableError)
+ * - `"NATS_SERVER_TOO_OLD"`: the server is older than docctl needs ({@link ServerVersionError})
+ * - `"AUTH"`: NATS refused the credentials, or wanted some ({@link AuthError})
+ * - `"INPUT"`: a bad argument or input: an id, a priority, a handler nobody registered, a job file ({@link InputError})
+ * - `"CONFIG"`: a bad option or setting ({@link ConfigError})
+ * - `"TIMEOUT"`: a wait ran out ({@link TimeoutError})
+ * - `"RESULT_TIMEOUT"`: results did not all arrive in time; those that did are on the error ({@link ResultTimeoutError} in `docctl`)
+ * - `"CANCELLED"`: the job was cancelled ({@link CancelledError})
+ * - `"JOB_FAILED"`: the job ended with a failed result (`JobFailedError` in `docctl`, thrown by `Client.run`)
+ * - `"SERVER"`: NATS answered but cannot do it: its store is full, a limit is reached ({@link ServerError})
+ * - `"CLOSED"`: the Client or Worker was closed
+ */
+export type DocctlErrorCode = "UNREACHABLE" | "NATS_UNREACHABLE" | "NATS_SERVER_TOO_OLD" | "AUTH" | "INPUT" | "CONFIG" | "TIMEOUT" | "RESULT_TIMEOUT" | "CANCELLED" | "JOB_FAILED" | "SERVER" | "CLOSED";
+
+/**
+ * The base of every error docctl throws: `err instanceof DocctlError`, then switch on `err.code`.
+ * `name` is set explicitly in each class, so it survives bundlers and minifiers.
+ */
+export class DocctlError extends Error {
+  /** what went wrong, stable across versions: see {@link DocctlErrorCode} */
+  readonly code: DocctlErrorCode;
+  constructor(code: DocctlErrorCode, message: string, opts?: ErrorOptions) {
     super(message, opts);
+    this.code = code;
+    this.name = "DocctlError";
+  }
+}
+
+/** Bad configuration or command-line input: names the option (`option`); the CLI exits with code 2. Code `"CONFIG"` (`"AUTH"` for {@link AuthError}). */
+export class ConfigError extends DocctlError {
+  /** the option or setting at fault, when one is */
+  option?: string;
+  constructor(message: string, option?: string, opts?: ErrorOptions & { code?: "CONFIG" | "AUTH" }) {
+    super(opts?.code ?? "CONFIG", message, opts);
     this.option = option;
     this.name = "ConfigError";
   }
 }
 
-/** Bad user input (a job file, a layout ...): the message says what, where and what to do. Exit code 2. */
-export class InputError extends Error {
+/** Bad input (an id, a priority, a job file, a layout, an unknown handler ...): the message says what, where and what to do. Code `"INPUT"`; the CLI exits with 2. */
+export class InputError extends DocctlError {
   constructor(message: string, opts?: ErrorOptions) {
-    super(message, opts);
+    super("INPUT", message, opts);
     this.name = "InputError";
   }
 }
 
-/** NATS refused our credentials (or asked for some we did not give): exit code 2, like other bad configuration. */
+/** NATS refused our credentials (or asked for some we did not give). Code `"AUTH"`; a ConfigError too (the CLI exits with 2, like other bad configuration). */
 export class AuthError extends ConfigError {
   constructor(message: string, opts?: ErrorOptions) {
-    super(message, "nats-user", opts);
+    super(message, "nats-user", { ...opts, code: "AUTH" });
     this.name = "AuthError";
   }
 }
 
-/** NATS could not be reached: exit code 4. */
-export class UnreachableError extends Error {
-  constructor(message: string, opts?: ErrorOptions) {
-    super(message, opts);
+/** NATS could not be reached. Code `"UNREACHABLE"` (`"NATS_UNREACHABLE"` for the Client's NatsUnreachableError); the CLI exits with 4. */
+export class UnreachableError extends DocctlError {
+  constructor(message: string, opts?: ErrorOptions & { code?: "UNREACHABLE" | "NATS_UNREACHABLE" }) {
+    super(opts?.code ?? "UNREACHABLE", message, opts);
     this.name = "UnreachableError";
   }
 }
 
-/** NATS answered but cannot do it (its store is full, a limit is reached): the message says what to do. Exit code 1, no stack. */
-export class ServerError extends Error {
+/** NATS answered but cannot do it (its store is full, a limit is reached): the message says what to do. Code `"SERVER"`; the CLI exits with 1, no stack. */
+export class ServerError extends DocctlError {
   constructor(message: string, opts?: ErrorOptions) {
-    super(message, opts);
+    super("SERVER", message, opts);
     this.name = "ServerError";
   }
 }
@@ -100,19 +134,46 @@ export class ServerError extends Error {
  * The NATS server is older than docctl needs (2.14): `code` is stable for library users; the CLI exits 2
  * (one-shot commands) or 1 (daemons), naming both versions and how to upgrade.
  */
-export class ServerVersionError extends Error {
-  readonly code = "NATS_SERVER_TOO_OLD";
+export class ServerVersionError extends DocctlError {
   /** the server's version, as it reported it */
   found: string;
   /** the oldest version docctl accepts */
   required: string;
   constructor(message: string, found: string, required: string, opts?: ErrorOptions) {
-    super(message, opts);
+    super("NATS_SERVER_TOO_OLD", message, opts);
     this.found = found;
     this.required = required;
     this.name = "ServerVersionError";
   }
 }
+
+/** A wait ran out. Code `"TIMEOUT"` (`"RESULT_TIMEOUT"` for ResultTimeoutError, which carries the results that came). */
+export class TimeoutError extends DocctlError {
+  constructor(message: string, opts?: ErrorOptions & { code?: "TIMEOUT" | "RESULT_TIMEOUT" }) {
+    super(opts?.code ?? "TIMEOUT", message, opts);
+    this.name = "TimeoutError";
+  }
+}
+
+/** The job was cancelled (`client.cancel()`, `docctl cancel`) before or while it ran. Code `"CANCELLED"`. */
+export class CancelledError extends DocctlError {
+  /** the cancelled job's id, when known */
+  readonly id?: string;
+  constructor(message: string, opts?: ErrorOptions & { id?: string }) {
+    super("CANCELLED", message, opts);
+    this.id = opts?.id;
+    this.name = "CancelledError";
+  }
+}
+
+/**
+ * Gives classes their source names back: bundlers rename classes that collide (Bun's splitting makes
+ * `InputError2`), and `err.constructor.name` is what loggers and `util.inspect` print.
+ */
+export function keepClassNames(classes: Record<string, abstract new (...a: never[]) => unknown>): void {
+  for (const [name, c] of Object.entries(classes)) Object.defineProperty(c, "name", { value: name, configurable: true });
+}
+keepClassNames({ JobError, DocctlError, ConfigError, InputError, AuthError, UnreachableError, ServerError, ServerVersionError, TimeoutError, CancelledError });
 
 /** The shape of an error as it travels in a result. */
 export interface WireError {
@@ -145,7 +206,9 @@ function wireErrorOf(err: unknown): WireError {
     } catch {
       message = "(an error that cannot be shown as text)";
     }
-    if (typeof e.code === "string") {
+    // docctl's own errors (a handler using a Client) keep the handler-error treatment they always had:
+    // their codes are about the call, not the job, and "unreachable" must stay retryable.
+    if (typeof e.code === "string" && !(err instanceof DocctlError)) {
       const bad = errorCodeProblem(e.code);
       if (!bad) return { code: e.code, message, retryable: e.retryable === true };
       // The handler meant a coded failure: keep its retryable, and its code (cut) where people read it.
