@@ -6,6 +6,7 @@ import type { Command, CommandContext } from "../command.ts";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { natsOptionsFrom } from "../options.ts";
 import { jsonSyntaxError } from "../../core/runtime/client/jobfile.ts";
+import { jsonNestingProblem } from "../../core/runtime/util/json-depth.ts";
 import { InputError, JobError, UnreachableError } from "../../core/runtime/protocol/errors.ts";
 // The render engine is imported when a template command runs, not when the binary starts (see cmd/registry.ts).
 const TEMPLATES_BUCKET = "DOCCTL_TEMPLATES";
@@ -114,6 +115,8 @@ async function runTemplate(ctx: CommandContext): Promise<number> {
       let html: string | undefined;
       if (layoutPath) {
         const text = new TextDecoder().decode(await readInput(layoutPath));
+        const deep = jsonNestingProblem(text);
+        if (deep) throw new InputError(`${layoutPath}:${deep.line}:${deep.col}: ${deep.message}`);
         try {
           layout = JSON.parse(text);
         } catch (err) {

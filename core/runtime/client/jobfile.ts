@@ -1,4 +1,5 @@
 // Reads a job file (one job, an array of jobs, or a batch) into a submit plan, with errors that say file:line:col.
+import { jsonNestingProblem } from "../util/json-depth.ts";
 import { createHash, randomUUID } from "node:crypto";
 import { parseTree, printParseErrorCode, getNodeValue, visit, type Node, type ParseError } from "jsonc-parser";
 import { ConfigError, InputError } from "../protocol/errors.ts";
@@ -71,6 +72,8 @@ export function parseJobFile(text: string, source: string): FilePlan {
     for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) (line++, (last = i));
     return `${source}:${line}:${offset - last}`;
   };
+  const deep = jsonNestingProblem(text);
+  if (deep) throw new InputError(`${source}:${deep.line}:${deep.col}: ${deep.message}`);
   const { rootType, elements, batchArray, error } = scanElements(text);
   if (error) throw new InputError(`${at(error.offset)}: malformed JSON: ${humanJsonError(printParseErrorCode(error.error))}`);
   let largestJob = 0;
@@ -384,6 +387,9 @@ function scanElements(text: string): { rootType?: "object" | "array" | "value"; 
  * column and a readable message, or null when the text is valid JSON. jsonc-parser finds it.
  */
 export function jsonSyntaxError(text: string): { line: number; col: number; message: string } | null {
+  // the parser recurses: a text nested past the limit is answered with where it gets too deep
+  const deep = jsonNestingProblem(text);
+  if (deep) return deep;
   const errors: ParseError[] = [];
   parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
   const e = errors[0];
