@@ -1,0 +1,88 @@
+// A fleet-wide rate holds in every sliding window: 200 starts at 5/s over two embedded workers, and
+// no 1 s window (measured where the handlers begin) holds more than 5 of them.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Client, Worker, defineHandler } from "../../core/lib/index.ts";
+import { setLimit } from "../../core/runtime/client/limits.ts";
+import { decideRateStart, parseRateState, type RateStateV1 } from "../../core/runtime/worker/limit-policy.ts";
+import { setup, cleanup, type NatsServerHandle } from "../helpers/nats.ts";
+import type { NatsConnection } from "@nats-io/transport-node";
+
+/** The most starts any window of `ms` (inclusive at both ends) holds. */
+export function busiestWindow(starts: number[], ms: number): number {
+  const s = [...starts].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; j < s.length; j++) {
+    while (s[j]! - s[i]! > ms) i++;
+    best = Math.max(best, j - i + 1);
+  }
+  return best;
+}
+
+describe("rate decision (pure)", () => {
+  test("with starts landing up to 20 ms late, no 1 s window holds more than 5 (the old even spacing let 6 in)", () => {
+    const rate = { count: 5, per_ms: 1000 };
+    let state: RateStateV1 = { next: 0, log: [] };
+    let now = 1_000_000;
+    const begun: number[] = [];
+    let k = 0;
+    while (begun.length < 200) {
+      const d = decideRateStart(state, now, rate);
+      if ("wait" in d) {
+        now += d.wait + ((k++ * 7) % 3); // timers fire late by 0-2 ms
+        continue;
+      }
+      state = d.state;
+      begun.push(now + ((k++ * 13) % 21)); // the handler begins 0-20 ms after the start is recorded
+    }
+    expect(busiestWindow(begun, 1000)).toBeLessThanOrEqual(5);
+    // and the rate is close to the limit: 200 starts in under 41 s
+    expect(begun.at(-1)! - begun[0]!).toBeLessThan(41_000);
+  });
+
+  test("the old stored form (a bare next time) and garbage are read", () => {
+    expect(parseRateState("1234")).toEqual({ next: 1234, log: [] });
+    expect(parseRateState("{nope")).toEqual({ next: 0, log: [] });
+    expect(parseRateState(JSON.stringify({ next: 5, log: [1, 2] }))).toEqual({ next: 5, log: [1, 2] });
+  });
+});
+
+let ns: NatsServerHandle;
+let nc: NatsConnection;
+beforeAll(async () => ({ ns, nc } = await setup()));
+afterAll(() => cleanup(ns, nc));
+
+describe("rate limit against a real server", () => {
+  test("200 starts at 5/s on two workers: no sliding 1 s window above 5", async () => {
+    const starts: number[] = [];
+    const tick = defineHandler<{ i: number }, number>({ handle: ({ i }) => (starts.push(Date.now()), i) });
+    const w1 = new Worker({ nats: ns.url, handlers: { tick }, concurrency: 4, logger: {} });
+    const w2 = new Worker({ nats: ns.url, handlers: { tick }, concurrency: 4, logger: {} });
+    await w1.start();
+    await w2.start();
+    await setLimit(nc, "tick", { rate: { count: 5, per_ms: 1000 } });
+    const client = new Client({ nats: ns.url, waitMs: 120_000 });
+    try {
+      await Bun.sleep(500); // the workers' limit watch has seen the limit
+      const rs = await client.submitBatch("tick", Array.from({ length: 200 }, (_, i) => ({ i })));
+      expect(rs.every((r) => r.ok)).toBe(true);
+      expect(starts.length).toBe(200);
+      if (process.env.DEBUG_RATE) { const s = [...starts].sort((a, b) => a - b); console.log(s.map((t, i) => `${t - s[0]!}${i >= 5 ? ` (${t - s[i - 5]!})` : ""}`).join(" ")); }
+      expect(busiestWindow(starts, 1000)).toBeLessThanOrEqual(5);
+      // the limit is used, not just obeyed: 200 starts at 5/s take about 40 s
+      const span = Math.max(...starts) - Math.min(...starts);
+      expect(span).toBeGreaterThanOrEqual(39_000);
+    } finally {
+      await client.close();
+      await w1.close();
+      await w2.close();
+    }
+  }, 150_000);
+});
+
+describe("restamping a start", () => {
+  test("the recorded start moves to when the job really began; an unknown one is left", async () => {
+    const { restampStart } = await import("../../core/runtime/worker/limit-policy.ts");
+    expect(restampStart({ next: 1200, log: [100, 1000] }, 1000, 1060)).toEqual({ next: 1260, log: [100, 1060] });
+    expect(restampStart({ next: 1200, log: [100, 1000] }, 999, 1060)).toBeUndefined();
+  });
+});
