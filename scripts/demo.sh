@@ -22,6 +22,9 @@ echo "== a map-reduce batch: ten page titles, results in input order"
 echo "== an invoice: data stamped over a base PDF (layout engine), written to $out"
 ./dist/docctl template put invoice examples/invoice/base.pdf --layout examples/invoice/layout.json --force
 ./dist/docctl submit examples/invoice/job.json --out "$out"
+echo "== a Factur-X e-invoice (PDF/A-3b with the EN 16931 XML embedded as factur-x.xml), written to $out"
+./dist/docctl template put facturx examples/facturx/base.pdf --layout examples/facturx/layout.json --force
+./dist/docctl submit examples/facturx/job.json --out "$out"
 echo "== a multilingual invoice: template fonts (Noto), a logo, a payment QR code and a barcode, written to $out"
 N=/usr/share/fonts/truetype/noto
 [ -f $N/NotoSansArabic-Regular.ttf ] && [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || bash scripts/deps.sh

@@ -15,3 +15,9 @@ declare module "*.wasm" {
   const path: string;
   export default path;
 }
+
+// The sRGB ICC profile for PDF/A output intents (see pdfa.ts).
+declare module "*.icc" {
+  const path: string;
+  export default path;
+}

@@ -27,6 +27,10 @@ export const RenderErrorCodes = {
   HTML_RENDER_FAILED: "HTML_RENDER_FAILED",
   /** the template store could not be read (retryable) */
   TEMPLATE_STORE_ERROR: "TEMPLATE_STORE_ERROR",
+  /** the job's e-invoice (Factur-X XML or invoice data) is invalid for its profile */
+  BAD_EINVOICE: "BAD_EINVOICE",
+  /** the document cannot be made PDF/A (a base PDF font that is not embedded) */
+  NOT_PDFA: "NOT_PDFA",
 } as const;
 
 export type RenderErrorCode = (typeof RenderErrorCodes)[keyof typeof RenderErrorCodes];

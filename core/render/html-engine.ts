@@ -2,6 +2,7 @@
 // proc (started on first use, reused, pages pooled), then stamped over the base PDF.
 import Mustache from "mustache";
 import { PDFDocument, ParseSpeeds } from "pdf-lib";
+import { type OutputOptions, finishDocument } from "./pdfa.ts";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { helperEnv } from "../runtime/util/env.ts";
 import { renderError } from "./errors.ts";
@@ -131,7 +132,7 @@ export class HtmlEngine {
    * beyond the printed ones are dropped; printed pages beyond the base's get copies of its last page.
    * `signal` (the job's): aborting it closes the Chromium page, which stops loading and printing.
    */
-  async render(base: Uint8Array, html: string, data: unknown, source = "page.html", signal?: AbortSignal): Promise<RenderedPdf> {
+  async render(base: Uint8Array, html: string, data: unknown, source = "page.html", signal?: AbortSignal, output?: OutputOptions): Promise<RenderedPdf> {
     useNativeDeflate();
     signal?.throwIfAborted();
     const filled = fillHtml(html, data, source);
@@ -153,6 +154,7 @@ export class HtmlEngine {
       const box = pageBox(pages[i]);
       pages[i].drawPage(e, { x: box.x, y: box.y, width: box.width, height: box.height });
     });
+    if (output) await finishDocument(doc, output);
     const bytes = await doc.save({ useObjectStreams: false, objectsPerTick: OBJECTS_PER_TICK });
     return { bytes, pages: doc.getPageCount() };
   }

@@ -8,6 +8,7 @@ import { checkFormNames, fillForm, formFieldNames } from "./forms.ts";
 import { type Layout, validateLayout } from "./layout.ts";
 import { planLayout } from "./plan.ts";
 import { useNativeDeflate } from "./native-deflate.ts";
+import { type OutputOptions, finishDocument } from "./pdfa.ts";
 
 /** Objects pdf-lib writes between yields to the event loop: an invoice never yields (each yield is a timer turn), a 500-page document still does. */
 export const OBJECTS_PER_TICK = 2000;
@@ -28,6 +29,8 @@ export interface RenderContext {
   assets?: Map<string, Uint8Array>;
   /** identifies this version of the assets in the image cache (the template's digest) */
   assetKey?: string;
+  /** metadata, PDF/A, attachments (Factur-X) */
+  output?: OutputOptions;
 }
 
 /** Renders `data` with a layout over a base PDF. Throws JobErrors with render codes on bad input. */
@@ -46,6 +49,7 @@ export async function renderLayout(basePdf: Uint8Array, layout: Layout, data: un
   await arrangePages(doc, plan.pages);
   const graphics = plan.graphics.length ? graphicsWriter(opts.assets ?? new Map(), opts.assetKey ?? "", () => doc.context) : undefined;
   await stamp(doc, plan.ops, plan.graphics, fonts, graphics);
+  if (opts.output) await finishDocument(doc, opts.output);
   const bytes = await doc.save({ useObjectStreams: false, updateFieldAppearances: false, objectsPerTick: OBJECTS_PER_TICK });
   return { bytes, pages: doc.getPageCount() };
 }

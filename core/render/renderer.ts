@@ -4,6 +4,7 @@ import { HtmlEngine, type HtmlEngineOptions } from "./html-engine.ts";
 import { type RenderedPdf, renderLayout } from "./layout-engine.ts";
 import type { Template } from "./template.ts";
 import { FontSet, loadFonts } from "./fonts.ts";
+import type { OutputOptions } from "./pdfa.ts";
 
 export interface RendererOptions {
   /** options of the HTML engine (Chromium path, page pool) */
@@ -21,7 +22,7 @@ export class Renderer {
   }
 
   /** Renders `data` with a template of either kind; `signal` stops an HTML render in Chromium. */
-  async render(template: Template & { digest?: string }, data: unknown, opts: { signal?: AbortSignal } = {}): Promise<RenderedPdf> {
+  async render(template: Template & { digest?: string }, data: unknown, opts: { signal?: AbortSignal; output?: OutputOptions } = {}): Promise<RenderedPdf> {
     if (template.kind === "layout") {
       if (!template.layout) throw renderError("BAD_TEMPLATE", `template ${JSON.stringify(template.name)} has no layout`);
       let own = this.#fonts.get(template);
@@ -34,10 +35,10 @@ export class Renderer {
         }
         this.#fonts.set(template, own);
       }
-      return await renderLayout(template.base, template.layout, data, { ...own, assetKey: template.digest ?? template.name });
+      return await renderLayout(template.base, template.layout, data, { ...own, assetKey: template.digest ?? template.name, output: opts.output });
     }
     if (template.html === undefined) throw renderError("BAD_TEMPLATE", `template ${JSON.stringify(template.name)} has no HTML page`);
-    return await this.html.render(template.base, template.html, data, `template ${template.name}: page.html`, opts.signal);
+    return await this.html.render(template.base, template.html, data, `template ${template.name}: page.html`, opts.signal, opts.output);
   }
 
   /** Stops Chromium if it was started. */

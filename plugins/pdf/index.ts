@@ -7,9 +7,10 @@ import { Renderer } from "../../core/render/renderer.ts";
 import { TemplateCache } from "../../core/render/store.ts";
 import type { HtmlEngineOptions } from "../../core/render/html-engine.ts";
 import { type TemplateLimits, templateLimitsFromEnv } from "../../core/render/limits.ts";
+import { type PdfOutputPayload, jobOutput, pdfOutputSchema } from "./output.ts";
 
 /** The job payload. */
-export interface PdfPayload {
+export interface PdfPayload extends PdfOutputPayload {
   /** name of a template in DOCCTL_TEMPLATES */
   template: string;
   /** the values the layout or HTML page prints */
@@ -45,6 +46,7 @@ export const pdfPayloadSchema = {
     template: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", description: "template name in DOCCTL_TEMPLATES" },
     data: { type: "object", description: "values the template prints" },
     filename: { type: "string", pattern: "^[^/\\\\]{1,200}$", description: "output file name" },
+    ...pdfOutputSchema,
   },
 } as const;
 
@@ -67,9 +69,11 @@ export function createPdfHandler(opts: PdfHandlerOptions): HandlerDef<PdfPayload
       await renderer.stop();
     },
     async handle(payload: PdfPayload, ctx: JobContext): Promise<PdfResult> {
+      // the e-invoice is checked (or generated) before anything is rendered
+      const output = await jobOutput(payload);
       const template = await cache.get(payload.template);
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error("aborted");
-      const doc = await renderer.render(template, payload.data, { signal: ctx.signal });
+      const doc = await renderer.render(template, payload.data, { signal: ctx.signal, output });
       ctx.heartbeat();
       const filename = payload.filename ?? `${payload.template}-${ctx.id}.pdf`;
       await ctx.output(doc.bytes, { filename, contentType: "application/pdf" });
