@@ -29,20 +29,28 @@ export const command: Command = {
   summary: "grow and shrink the worker fleet with the queue (local processes or DigitalOcean droplets)",
   help: `Usage: docctl manager [options]
 
-Reads the lag of every handler (jobs waiting + in flight) every --interval, works out how many
-worker servers that needs (ceil(lag / --jobs-per-worker), between --min and --max), and creates or
-drains servers. Scales up at once; down one server per --cooldown while there is lag; to --min
-after --idle with none. Only one manager acts at a time (a lease in KV bucket DOCCTL_MANAGER);
+Reads the lag of every handler (jobs waiting + in flight) every --interval and what arrived and was
+done since, measures each handler's cost per job on one server and the servers' boot time, and
+creates a server only when the ready ones (and the booting ones, from when they will serve) cannot
+clear the backlog within one boot + --clear-time; before a cost is measured, one server per
+--jobs-per-worker jobs. Never drains a server while jobs wait, never before its paid time
+(--billing-increment, --billing-minimum) is used; goes to --min once the idle gap to expect is longer
+than a boot, or after --idle with no work. See docs/scaler.md. Only one manager acts at a time (a lease in KV bucket DOCCTL_MANAGER);
 others wait as standbys and take over within --lease-ttl when it dies.
 
 Options:
   --provider P          local (worker processes here, default) or digitalocean
   --min N               fewest servers (default ${policyDefaults.min})
   --max N               most servers, counting booting and draining ones (default ${policyDefaults.max})
-  --jobs-per-worker N   lag one server absorbs (default ${policyDefaults.jobsPerWorker})
+  --jobs-per-worker N   jobs one server is given before their cost is measured (default ${policyDefaults.jobsPerWorker})
   --interval DUR        how often to look (default 5s)
-  --idle DUR            no lag this long → scale to --min (default 2m)
-  --cooldown DUR        wait between scale-down steps (default 1m)
+  --idle DUR            no work at all this long → scale to --min whatever the idle gaps were (default 2m)
+  --cooldown DUR        a server goes only after it was surplus this long (default 15s)
+  --clear-time DUR      once a new server is ready, the fleet should clear the backlog within this (default 30s)
+  --boot-time DUR       boot time (create → worker registered) assumed until one is measured
+                        (default: 5s local, 60s digitalocean)
+  --billing-increment DUR  servers are paid per this long (0: per second; default 0)
+  --billing-minimum DUR    with this minimum (default: 60s digitalocean, as DigitalOcean bills; 0 local)
   --drain-timeout DUR   how long a server may take to finish its jobs before it is deleted anyway (default 5m)
   --lease-ttl DUR       leader lease lifetime (default max(15s, 3 × interval))
   --dry-run             log what would be done; change nothing
@@ -91,6 +99,10 @@ Examples:
     interval: { type: "string", check: duration },
     idle: { type: "string", check: duration },
     cooldown: { type: "string", check: duration },
+    "clear-time": { type: "string", check: duration },
+    "boot-time": { type: "string", check: duration },
+    "billing-increment": { type: "string", check: duration },
+    "billing-minimum": { type: "string", check: duration },
     "drain-timeout": { type: "string", check: duration },
     "lease-ttl": { type: "string", check: duration },
     "dry-run": { type: "boolean" },
@@ -180,6 +192,10 @@ export function managerConfig(ctx: CommandContext): ScalerConfig {
         jobsPerWorker: int("jobs-per-worker", policyDefaults.jobsPerWorker, 1),
         idleMs: dur("idle", policyDefaults.idleMs),
         cooldownMs: dur("cooldown", policyDefaults.cooldownMs),
+        clearMs: str("clear-time") === undefined ? undefined : dur("clear-time", 0),
+        bootMs: str("boot-time") === undefined ? undefined : dur("boot-time", 0),
+        billingIncrementMs: str("billing-increment") === undefined ? undefined : dur("billing-increment", 0),
+        billingMinimumMs: str("billing-minimum") === undefined ? undefined : dur("billing-minimum", 0),
       },
     },
     local: { drainTimeoutMs: drainMs, args: workerArgs, env: authEnv(ctx.global.auth) },

@@ -5,7 +5,7 @@ import { ConfigError } from "../runtime/protocol/errors.ts";
 import { workerCredentials } from "./credentials.ts";
 import { drainDefaults } from "../runtime/client/fleet.ts";
 import { Manager, managerDefaults, type ManagerOptions } from "./manager.ts";
-import { policyDefaults } from "./policy.ts";
+import { digitalOceanBilling, policyDefaults } from "./policy.ts";
 import { DigitalOceanProvider, digitalOceanDefaults, type DigitalOceanOptions } from "./providers/digitalocean.ts";
 import { DoClient, doClientDefaults } from "./providers/do-api.ts";
 import { LocalProvider, localDefaults, workerCommand, type LocalOptions } from "./providers/local.ts";
@@ -33,7 +33,11 @@ export interface ScalerConfig {
 
 /** A manager ready to `start()`, with the provider it drives. */
 export function createManager(cfg: ScalerConfig, nc: NatsConnection, log: ScalerLogger): { manager: Manager; provider: Provider } {
-  const policy = { ...policyDefaults, ...cfg.manager.policy };
+  // a local worker starts in seconds and costs nothing; a droplet boots for a minute and is billed per second, 60 s at least
+  const byProvider = cfg.provider === "digitalocean" ? { bootMs: 60_000, ...digitalOceanBilling } : { bootMs: 5_000, billingIncrementMs: 0, billingMinimumMs: 0 };
+  const given = Object.fromEntries(Object.entries(cfg.manager.policy ?? {}).filter(([, v]) => v !== undefined));
+  const policy = { ...policyDefaults, ...byProvider, ...given };
+  if (!(policy.clearMs! > 0)) throw new ConfigError("--clear-time must be above 0", "clear-time");
   if (policy.max < 1) throw new ConfigError("--max must be at least 1", "max");
   if (policy.min > policy.max) throw new ConfigError(`--min ${policy.min} is above --max ${policy.max}`, "min");
   if (policy.jobsPerWorker < 1) throw new ConfigError("--jobs-per-worker must be at least 1", "jobs-per-worker");

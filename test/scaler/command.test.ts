@@ -47,7 +47,7 @@ test("docctl manager --provider digitalocean scales with the token from a file a
   const proc = Bun.spawn(
     [process.execPath, join(import.meta.dir, "fixtures", "run-manager.ts"), ns.url, "--provider", "digitalocean", "--do-api-url", fake.url,
       "--do-token-file", tokenFile, "--region", "nyc1", "--interval", "200ms", "--idle", "500ms", "--max", "3", "--jobs-per-worker", "10",
-      "--worker-nats", "nats://10.9.9.9:4222", "--drain-timeout", "1s"],
+      "--worker-nats", "nats://10.9.9.9:4222", "--drain-timeout", "1s", "--billing-minimum", "0s"],
     { stdout: "pipe", stderr: "pipe", env: { ...process.env, DIGITALOCEAN_TOKEN: "" } },
   );
   try {
