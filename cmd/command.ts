@@ -15,6 +15,8 @@ export interface GlobalOptions {
   /** 0 = warnings and errors only; 1 startup/shutdown; 2 process events; 3 job events; 4 debug; 5 trace */
   verbosity: number;
   logFormat: "pretty" | "json";
+  /** replicas of the streams and buckets created (--replicas, DOCCTL_REPLICAS); undefined: min(3, cluster servers) */
+  replicas?: number;
 }
 
 /** One option: node:util parseArgs's descriptor, plus what its value may be (checked for flags, env and docctl.toml alike). */

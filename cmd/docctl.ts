@@ -156,6 +156,7 @@ function globalOptions(v: Record<string, RawValue>, configFile: string | undefin
     verbosity: ((v.verbose as boolean[] | undefined) ?? []).filter(Boolean).length,
     logFormat: fmt,
     configFile,
+    replicas: str("replicas") === undefined ? undefined : Number(str("replicas")),
   };
 }
 

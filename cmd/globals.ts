@@ -1,6 +1,6 @@
 // The options every command accepts, their environment variables, and the help text that lists them.
 import type { OptionSpec } from "./command.ts";
-import { oneOf } from "./checks.ts";
+import { count, oneOf } from "./checks.ts";
 import { DEFAULT_NATS_URL } from "../core/runtime/nats/connection.ts";
 
 export const GLOBAL_OPTIONS: OptionSpec = {
@@ -17,6 +17,7 @@ export const GLOBAL_OPTIONS: OptionSpec = {
   verbose: { type: "boolean", short: "v", multiple: true },
   "log-format": { type: "string", check: oneOf("pretty", "json") },
   "log-file": { type: "string" },
+  replicas: { type: "string", check: count(1) },
   help: { type: "boolean", short: "h" },
 };
 
@@ -37,6 +38,7 @@ export const GLOBAL_ENV: Record<string, string[]> = {
   verbose: ["DOCCTL_VERBOSE"],
   "log-format": ["DOCCTL_LOG_FORMAT"],
   "log-file": ["DOCCTL_LOG_FILE"],
+  replicas: ["DOCCTL_REPLICAS"],
 };
 
 /** Defaults of the global options, shown by `docctl config`. */
@@ -56,4 +58,6 @@ export const GLOBAL_HELP = `Global options (each also DOCCTL_... in the environm
   -v ... -vvvvv         more output: startup/shutdown, process events, job events, debug, trace
   --log-format FMT      pretty (default) or json
   --log-file FILE       append log lines to FILE instead of stderr; SIGUSR1 reopens it (logrotate)
+  --replicas N          replicas of the streams and buckets docctl creates (env DOCCTL_REPLICAS;
+                        default: 3 on a NATS cluster of 3+ servers, else the cluster's size, 1 alone)
   -h, --help            help for a command`;

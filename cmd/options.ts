@@ -6,7 +6,7 @@ import type { NatsOptions } from "../core/runtime/nats/connection.ts";
 
 /** Connection options from the global options: URL, credentials, TLS. Every command connects with these. */
 export function natsOptionsFrom(global: GlobalOptions, name: string, more: Partial<NatsOptions> = {}): NatsOptions {
-  return { url: global.nats, auth: global.auth, name, ...more };
+  return { url: global.nats, auth: global.auth, name, replicas: global.replicas, ...more };
 }
 
 /** A whole number option (`--name N`), checked against `min`. */

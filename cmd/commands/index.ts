@@ -14,5 +14,6 @@ import { pauseCommand, resumeCommand, drainCommand } from "./control.ts";
 import { cancelCommand, jobCommand, jobsCommand } from "./jobs.ts";
 import { command as limit } from "./limit.ts";
 import { command as schedule } from "./schedule.ts";
+import { command as streams } from "./streams.ts";
 
-export const commands: Command[] = [up, worker, manager, status, handlers, pauseCommand, resumeCommand, drainCommand, submit, result, jobCommand, jobsCommand, cancelCommand, schedule, limit, dead, template, config];
+export const commands: Command[] = [up, worker, manager, status, handlers, pauseCommand, resumeCommand, drainCommand, submit, result, jobCommand, jobsCommand, cancelCommand, schedule, limit, dead, template, streams, config];

@@ -13,7 +13,6 @@ import { firstSignal } from "../../core/runtime/worker/proc.ts";
 import { listOpt, natsOptionsFrom, strOpt } from "../options.ts";
 import { addSecret, createLogger } from "../../core/runtime/util/log.ts";
 import { serveManager } from "../../core/scaler/http.ts";
-import { jetstreamManager } from "@nats-io/jetstream";
 import { durabilityWarnings } from "../../core/runtime/nats/durability.ts";
 import { VERSION } from "../version.ts";
 import { count, duration, httpUrl, listenAddr, oneOf, tokenList } from "../checks.ts";
@@ -147,8 +146,7 @@ Examples:
     await declareHandlers(nc, infos);
     log.info(`handlers known to the fleet: ${infos.map((i) => i.name).join(", ")}`);
     // data-loss risks of the server and streams (old server, unreplicated streams): once, at start
-    const jsm = await jetstreamManager(nc);
-    for (const w of await durabilityWarnings(jsm, nc.info?.version ?? "").catch(() => [])) log.warn(w);
+    for (const w of await durabilityWarnings(nc).catch(() => [])) log.warn(w);
     await manager.start();
     await firstSignal();
     log.info("stopping: interrupting drains in progress (their servers stay for the next manager), releasing the lease");

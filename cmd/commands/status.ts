@@ -1,6 +1,5 @@
 // `docctl status`: every live worker, its procs and what they are doing, and the lag of every handler.
 import type { Command } from "../command.ts";
-import { jetstreamManager } from "@nats-io/jetstream";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { readManagerStatus, renderManagerStatus } from "../../core/scaler/status.ts";
 import { durabilityWarnings } from "../../core/runtime/nats/durability.ts";
@@ -71,8 +70,9 @@ Examples:
       const lags: (StatusLag & { workers: string[] })[] = overview
         .filter((h) => !forgotten.includes(h.name))
         .map((h) => ({ handler: h.name, pending: h.pending, ackPending: h.in_flight, lag: h.lag, workers: h.workers }));
-      // Data-loss risks of the server and streams in use (old server, unreplicated streams): on stderr.
-      const warnings = await durabilityWarnings(await jetstreamManager(nc), nc.info?.version ?? "");
+      // Data-loss risks of the streams in use (fewer replicas than the cluster could give, a replica
+      // offline or behind, a stream without a leader): on stderr.
+      const warnings = await durabilityWarnings(nc);
       for (const w of warnings) note(yellow(`warning: ${w}`));
       // the leading manager, if any: its servers by state, and why it stopped creating if it did
       const manager = await readManagerStatus(nc);

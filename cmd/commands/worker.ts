@@ -27,7 +27,7 @@ import { parseDedicated, parseLabels } from "../../core/runtime/supervisor/dedic
 import type { SlotSpec } from "../../core/runtime/supervisor/supervisor.ts";
 
 /** Options handed on, as given, from the parent to every proc. */
-const PASSED_ON = ["concurrency", "ack-wait", "timeout", "max-attempts", "retry-base", "max-jobs", "max-lifetime", "replicas", "drain-timeout"] as const;
+const PASSED_ON = ["concurrency", "ack-wait", "timeout", "max-attempts", "retry-base", "max-jobs", "max-lifetime", "drain-timeout"] as const;
 
 export const command: Command = {
   name: "worker",
@@ -63,8 +63,6 @@ Options:
   --timeout DUR         default time limit of one attempt (default 60s)
   --max-attempts N      default attempts before a dead letter (default 3)
   --retry-base DUR      delay before the first retry, doubling each time (default 1s)
-  --replicas N          stream replicas: 3 on a three-node NATS cluster (default: 1 for new
-                        streams; existing streams keep theirs unless this is given)
   --allow-private-fetch let the title handler fetch loopback/private addresses (intranets, tests);
                         env DOCCTL_ALLOW_PRIVATE_FETCH=1
   --http ADDR           serve /metrics (Prometheus), /healthz and the dashboard on ADDR, e.g. 127.0.0.1:9090
@@ -103,7 +101,6 @@ Examples:
     timeout: { type: "string", check: duration },
     "max-attempts": { type: "string", check: count(1) },
     "retry-base": { type: "string", check: duration },
-    replicas: { type: "string", check: count(1) },
     "allow-private-fetch": { type: "boolean" },
     http: { type: "string", check: listenAddr },
     "http-token": { type: "string" },
@@ -188,6 +185,7 @@ Examples:
     };
     const passed: string[] = [];
     for (const k of PASSED_ON) if (ctx.values[k] !== undefined) passed.push(`--${k}`, String(ctx.values[k]));
+    if (ctx.global.replicas !== undefined) passed.push("--replicas", String(ctx.global.replicas));
     const childArgs = (slot: SlotSpec): string[] => [
       "worker", "--child",
       "--nats", servers.join(","),
@@ -256,8 +254,9 @@ function loopOptions(ctx: CommandContext): Partial<WorkerLoopOptions> {
   return {
     topology: {
       ackWaitMs: durOpt(ctx, "ack-wait", topologyDefaults.ackWaitMs),
-      // only when given: an unset --replicas leaves existing streams' replica count alone
-      ...(ctx.values.replicas !== undefined ? { replicas: intOpt(ctx, "replicas", topologyDefaults.replicas) } : {}),
+      // only when given: an unset --replicas leaves existing streams' replica count alone (new ones get
+      // min(3, cluster servers))
+      ...(ctx.global.replicas !== undefined ? { replicas: ctx.global.replicas } : {}),
     },
     timeoutMs: durOpt(ctx, "timeout", workerLoopDefaults.timeoutMs),
     maxAttempts: intOpt(ctx, "max-attempts", workerLoopDefaults.maxAttempts),

@@ -4,6 +4,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { NodeConnectionOptions } from "@nats-io/transport-node";
 import { connectNats, type NatsAuth } from "../runtime/nats/connection.ts";
 import { assertServerVersion } from "../runtime/nats/server-version.ts";
+import { setWantedReplicas } from "../runtime/nats/replicas.ts";
 
 /** How Client and Worker reach NATS: the same credentials and TLS options as the CLI's `--nats-*`/`--tls-*`. */
 export interface NatsTarget extends NatsAuth {
@@ -11,6 +12,11 @@ export interface NatsTarget extends NatsAuth {
   nats: string | NatsConnection;
   /** connection name shown by the server (`nats server report connections`) */
   name?: string;
+  /**
+   * Replicas of the streams and buckets this Client or Worker creates when they do not exist yet.
+   * @defaultValue min(3, servers in the NATS cluster): 1 on a single server, 3 on a cluster of three or more
+   */
+  replicas?: number;
 }
 
 /** A connection and whether its closing is ours to do. */
@@ -24,9 +30,10 @@ export async function holdConnection(t: NatsTarget, defaultName: string, reconne
   if (typeof t.nats !== "string") {
     // the caller's connection: checked like ours (ServerVersionError, code NATS_SERVER_TOO_OLD)
     assertServerVersion(t.nats);
+    if (t.replicas !== undefined) setWantedReplicas(t.nats, t.replicas);
     return { nc: t.nats, owned: false };
   }
-  const { nats: url, name, ...rest } = t;
+  const { nats: url, name, replicas, ...rest } = t;
   const auth: NatsAuth = {
     user: rest.user,
     password: rest.password,
@@ -38,7 +45,7 @@ export async function holdConnection(t: NatsTarget, defaultName: string, reconne
     tlsKey: rest.tlsKey,
   };
   for (const k of Object.keys(auth) as (keyof NatsAuth)[]) if (auth[k] === undefined) delete auth[k];
-  const nc = await connectNats({ url, auth, name: name ?? defaultName, reconnectForever, extra, audience: "library" });
+  const nc = await connectNats({ url, auth, name: name ?? defaultName, reconnectForever, extra, replicas, audience: "library" });
   return { nc, owned: true };
 }
 

@@ -6,6 +6,7 @@ import { isNotFound } from "../runtime/nats/errors.ts";
 import { renderError } from "./errors.ts";
 import { type Template, type TemplateKind, type TemplateSource, buildTemplate, checkTemplateName, decodeBundle, encodeBundle } from "./template.ts";
 import { type TemplateLimits, checkBasePdf } from "./limits.ts";
+import { replicasFor } from "../runtime/nats/replicas.ts";
 
 /** The object store bucket holding templates. */
 export const TEMPLATES_BUCKET = "DOCCTL_TEMPLATES";
@@ -28,7 +29,7 @@ export interface TemplateInfo {
 export async function templateStore(nc: NatsConnection, create = true): Promise<ObjectStore | null> {
   const objm = new Objm(nc);
   try {
-    if (create) return await objm.create(TEMPLATES_BUCKET, { description: "docctl templates" });
+    if (create) return await objm.create(TEMPLATES_BUCKET, { description: "docctl templates", replicas: replicasFor(nc) });
     // Objm.open says "not found" only in its message; the bucket's stream info says it with a JetStream code.
     await (await jetstreamManager(nc)).streams.info(`OBJ_${TEMPLATES_BUCKET}`);
     return await objm.open(TEMPLATES_BUCKET, false);

@@ -1,6 +1,7 @@
 // The manager lease: only the holder of key `leader` in KV bucket DOCCTL_MANAGER scales the fleet.
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm, type KV } from "@nats-io/kv";
+import { replicasFor } from "../runtime/nats/replicas.ts";
 import { hostname } from "node:os";
 
 export const MANAGER_BUCKET = "DOCCTL_MANAGER";
@@ -49,7 +50,7 @@ export class Lease {
     const kvm = new Kvm(this.nc);
     const name = this.opts.bucket ?? MANAGER_BUCKET;
     try {
-      this.kv = await kvm.create(name, { ttl: this.opts.ttlMs, history: 1 });
+      this.kv = await kvm.create(name, { ttl: this.opts.ttlMs, history: 1, replicas: replicasFor(this.nc) });
     } catch {
       // exists with a different TTL: use it as it is
       this.kv = await kvm.open(name);

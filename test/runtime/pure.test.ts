@@ -119,7 +119,7 @@ describe("schedules and limits", () => {
     expect(embeddedConfig({ host: "127.0.0.1", port: 4222, storeDir: "/s", syncAlways: true })).toContain("sync_interval: always");
   });
   test("tasks are a work queue, results keep one message per job", () => {
-    const [tasks, results] = streamConfigs(topologyDefaults);
+    const [tasks, results] = streamConfigs({ ...topologyDefaults, replicas: 1 });
     expect(tasks!.retention).toBe("workqueue" as never);
     expect(results!.max_msgs_per_subject).toBe(1);
   });

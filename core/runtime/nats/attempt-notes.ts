@@ -1,5 +1,6 @@
 // The attempt notes bucket (DOCCTL_ATTEMPTS): written by supervisors when a proc ends with jobs in
 // flight, read by worker loops only on redeliveries, so the hot path never touches it.
+import { replicasFor } from "./replicas.ts";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { parseNotes, type AttemptEndV1, type AttemptNotesV1 } from "../protocol/attempts.ts";
@@ -16,7 +17,7 @@ export class AttemptNotes {
   static async open(nc: NatsConnection, opts: { create?: boolean; replicas?: number } = {}): Promise<AttemptNotes | undefined> {
     const kvm = new Kvm(nc);
     try {
-      if (opts.create) return new AttemptNotes(await kvm.create(BUCKET_ATTEMPTS, { ttl: ATTEMPT_NOTES_TTL_MS, history: 1, replicas: opts.replicas ?? 1 }));
+      if (opts.create) return new AttemptNotes(await kvm.create(BUCKET_ATTEMPTS, { ttl: ATTEMPT_NOTES_TTL_MS, history: 1, replicas: replicasFor(nc, opts.replicas) }));
       return new AttemptNotes(await kvm.open(BUCKET_ATTEMPTS));
     } catch (err) {
       if (opts.create && isAlreadyExists(err)) return new AttemptNotes(await kvm.open(BUCKET_ATTEMPTS));

@@ -3,6 +3,7 @@ import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { BUCKET_CANCEL, BUCKET_LIMITS, BUCKET_LIMIT_SLOTS, BUCKET_SCHEDULES } from "../protocol/subjects.ts";
 import { isAlreadyExists } from "./errors.ts";
+import { replicasFor } from "./replicas.ts";
 
 /** Bucket settings, part of the wire contract (docs/protocol.md). */
 export const bucketDefaults = {
@@ -12,12 +13,12 @@ export const bucketDefaults = {
   slotTtlMs: 60_000,
 };
 
-/** Open bucket `name`, creating it when missing. */
+/** Open bucket `name`, creating it when missing (with min(3, cluster servers) replicas unless told). */
 export async function openBucket(nc: NatsConnection, name: string, opts: { ttlMs?: number; replicas?: number } = {}): Promise<KV> {
   const kvm = new Kvm(nc);
   // open() only binds (it does not check the bucket exists); create() is idempotent for the same settings
   try {
-    return await kvm.create(name, { history: 1, ttl: opts.ttlMs, replicas: opts.replicas });
+    return await kvm.create(name, { history: 1, ttl: opts.ttlMs, replicas: replicasFor(nc, opts.replicas) });
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
     // created with other settings (replicas on a cluster, say): use it as it is

@@ -12,6 +12,7 @@ import { AuthError, ConfigError, UnreachableError } from "../protocol/errors.ts"
 import { redactUrl } from "../util/redact.ts";
 import { isAuthFailure } from "./errors.ts";
 import { assertServerVersion } from "./server-version.ts";
+import { setWantedReplicas } from "./replicas.ts";
 
 /** How to prove who we are to NATS, and how to check who it is. At most one of user, token, nkeyFile, credsFile. */
 export interface NatsAuth {
@@ -43,6 +44,8 @@ export interface NatsOptions {
   reconnectForever?: boolean;
   /** credentials and TLS */
   auth?: NatsAuth;
+  /** replicas of the streams and buckets created through this connection (undefined: min(3, cluster servers)) */
+  replicas?: number;
   /** extra options passed to the client as they are */
   extra?: Partial<NodeConnectionOptions>;
   /** who reads the errors: "cli" (default) names flags and environment variables, "library" the Client/Worker options */
@@ -135,7 +138,7 @@ async function connectOnly(opts: NatsOptions): Promise<NatsConnection> {
   const auth = authOptions(effective);
   const shown = servers.map(redactUrl).join(", ");
   try {
-    return await connect({
+    const nc = await connect({
       servers,
       name: opts.name,
       maxReconnectAttempts: opts.reconnectForever ? -1 : 10,
@@ -146,6 +149,8 @@ async function connectOnly(opts: NatsOptions): Promise<NatsConnection> {
       ...auth,
       ...opts.extra,
     });
+    setWantedReplicas(nc, opts.replicas);
+    return nc;
   } catch (err) {
     const e = err as Error;
     const lib = opts.audience === "library";

@@ -13,6 +13,8 @@ export const MoreJetStreamApiCodes = {
   ConsumerAlreadyExists: 10148,
   /** JSClusterNoPeersErrF: "no suitable peers for placement" (a cluster still forming, or a node down for an R3 create) */
   ClusterNoPeers: 10005,
+  /** JSInsufficientResourcesErr: "insufficient resources" (no server has room) */
+  InsufficientResources: 10023,
 } as const;
 
 // Follows `cause` links: nats.js wraps a no-responders or a timeout in RequestError / JetStreamNotEnabled.
@@ -28,6 +30,11 @@ function* chain(err: unknown): Generator<unknown> {
 function apiError(err: unknown): JetStreamApiError | undefined {
   for (const e of chain(err)) if (e instanceof JetStreamApiError) return e;
   return undefined;
+}
+
+/** The JetStream API error code in `err` or its causes, if any. */
+export function apiErrorCode(err: unknown): number | undefined {
+  return apiError(err)?.code;
 }
 
 /** True for JetStream "stream not found" or "consumer not found". */

@@ -1,6 +1,7 @@
 // The fleet's handler list in KV bucket DOCCTL_HANDLERS: workers record what they serve when they start,
 // a manager records what it was told up front; submitters read it to tell a typo from a handler that waits.
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from "@nats-io/jetstream";
+import { replicasFor } from "./replicas.ts";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { BUCKET_HANDLERS, type HandlerInfoV1 } from "../protocol/handlers.ts";
@@ -11,10 +12,10 @@ import { readKvLatest } from "./kv-latest.ts";
 export { BUCKET_HANDLERS };
 
 /** Open (or create) the handlers bucket: no TTL, one value per handler. Races between creators are fine. */
-export async function handlersBucket(nc: NatsConnection, replicas = 1): Promise<KV> {
+export async function handlersBucket(nc: NatsConnection, replicas?: number): Promise<KV> {
   const kvm = new Kvm(nc);
   try {
-    return await kvm.create(BUCKET_HANDLERS, { history: 1, replicas });
+    return await kvm.create(BUCKET_HANDLERS, { history: 1, replicas: replicasFor(nc, replicas) });
   } catch (err) {
     if (isAlreadyExists(err)) return await kvm.open(BUCKET_HANDLERS);
     throw err;

@@ -14,3 +14,4 @@ export * from "./job-msg.ts";
 export * from "./publisher.ts";
 export * from "./puller.ts";
 export * from "./topology.ts";
+export * from "./replicas.ts";

@@ -24,6 +24,7 @@ import {
   priorityConsumer,
 } from "../protocol/subjects.ts";
 import { isAlreadyExists, isNotFound } from "./errors.ts";
+import { replicasFor } from "./replicas.ts";
 
 /** Limits of the streams and consumers docctl creates. */
 export interface TopologyOptions {
@@ -37,8 +38,8 @@ export interface TopologyOptions {
   outputsMaxAgeMs: number;
   /** a delivered job not acked (nor heartbeated) in this time is redelivered, ms */
   ackWaitMs: number;
-  /** stream replicas (3 on a NATS cluster) */
-  replicas: number;
+  /** replicas of the streams created (undefined: min(3, servers in the NATS cluster), see replicas.ts) */
+  replicas?: number;
   /** the longest a delayed job may wait (the delayed stream's max age), ms */
   delayedMaxAgeMs: number;
   /** how long the last progress of a job is kept, ms */
@@ -51,7 +52,6 @@ export const topologyDefaults: TopologyOptions = {
   deadMaxAgeMs: 7 * 24 * 3_600_000,
   outputsMaxAgeMs: 24 * 3_600_000,
   ackWaitMs: 30_000,
-  replicas: 1,
   delayedMaxAgeMs: 30 * 24 * 3_600_000,
   progressMaxAgeMs: 3_600_000,
 };
@@ -59,8 +59,8 @@ export const topologyDefaults: TopologyOptions = {
 /** What DOCCTL_TASKS takes: `docctl.tasks.<handler>`, `.high` and `.low`, nothing deeper. */
 export const TASK_STREAM_SUBJECTS = ["docctl.tasks.*", "docctl.tasks.*.high", "docctl.tasks.*.low"];
 
-/** The three stream configs, as a pure function of the options. */
-export function streamConfigs(o: TopologyOptions): Partial<StreamConfig>[] {
+/** The stream configs, as a pure function of the options (`o.replicas` resolved: see replicasFor). */
+export function streamConfigs(o: TopologyOptions & { replicas: number }): Partial<StreamConfig>[] {
   const base = { storage: StorageType.File, num_replicas: o.replicas };
   return [
     {
@@ -118,7 +118,9 @@ export function streamConfigs(o: TopologyOptions): Partial<StreamConfig>[] {
  * started without --replicas on a cluster must not shrink R3 streams to R1).
  */
 export async function ensureStreams(jsm: JetStreamManager, o: TopologyOptions, opts: { createOnly?: boolean; keepReplicas?: boolean } = {}): Promise<void> {
-  for (const cfg of streamConfigs(o)) {
+  // New streams get min(3, servers in the cluster) unless replicas were asked for (here or on the connection).
+  const replicas = replicasFor(managerConnection(jsm), o.replicas);
+  for (const cfg of streamConfigs({ ...o, replicas })) {
     try {
       const info = await jsm.streams.info(cfg.name!);
       if (opts.createOnly) continue;
@@ -189,7 +191,12 @@ export async function knownHandlers(jsm: JetStreamManager): Promise<string[]> {
 
 /** The outputs object store (documents), created on first use. */
 export async function outputsBucket(nc: NatsConnection, o: Pick<TopologyOptions, "outputsMaxAgeMs" | "replicas">): Promise<ObjectStore> {
-  return await new Objm(nc).create(BUCKET_OUTPUTS, { ttl: nanos(o.outputsMaxAgeMs), replicas: o.replicas, storage: StorageType.File });
+  return await new Objm(nc).create(BUCKET_OUTPUTS, { ttl: nanos(o.outputsMaxAgeMs), replicas: replicasFor(nc, o.replicas), storage: StorageType.File });
+}
+
+/** The connection a JetStreamManager talks through (nats.js keeps it as the public field `nc`). */
+export function managerConnection(jsm: JetStreamManager): NatsConnection {
+  return (jsm as unknown as { nc: NatsConnection }).nc;
 }
 
 

@@ -7,6 +7,7 @@ import { BUCKET_WORKERS } from "../protocol/subjects.ts";
 import { CONTROL_VERBS, controlSubject, type ControlReplyV1, type ControlVerb, type PresenceProcV1, type PresenceV1 } from "../protocol/control.ts";
 import { ConfigError } from "../protocol/errors.ts";
 import { isAlreadyExists } from "../nats/errors.ts";
+import { replicasFor } from "../nats/replicas.ts";
 
 /** What control acts on (the supervisor, via the worker parent). */
 export interface ControlTarget {
@@ -79,7 +80,7 @@ export function presenceOf(
 export async function workersBucket(nc: NatsConnection, ttlMs = controlDefaults.presenceTtlMs): Promise<KV> {
   const kvm = new Kvm(nc);
   try {
-    return await kvm.create(BUCKET_WORKERS, { ttl: ttlMs, history: 1 });
+    return await kvm.create(BUCKET_WORKERS, { ttl: ttlMs, history: 1, replicas: replicasFor(nc) });
   } catch (err) {
     if (isAlreadyExists(err)) return await kvm.open(BUCKET_WORKERS);
     throw err;
