@@ -4,7 +4,10 @@
 import { parseArgs } from "node:util";
 import type { Command, GlobalOptions } from "./command.ts";
 import { ConfigError, InputError, ServerError, ServerVersionError, UnreachableError } from "../core/runtime/protocol/errors.ts";
-import { DEFAULT_NATS_URL, splitUrlCredentials } from "../core/runtime/nats/connection.ts";
+import { DEFAULT_NATS_URL, connectNats, splitUrlCredentials, type NatsOptions } from "../core/runtime/nats/connection.ts";
+import { explainNoAnswer } from "../core/runtime/nats/durability.ts";
+import { isNoAnswer, isTransientNatsError } from "../core/runtime/nats/errors.ts";
+import { natsOptionsFrom } from "./options.ts";
 import { addSecret } from "../core/runtime/util/log.ts";
 import { VERSION } from "./version.ts";
 import { reexecWithoutFtl } from "./jit.ts";
@@ -63,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   let settings: Setting[] = [];
+  let natsOpts: NatsOptions | undefined;
   try {
     const flags = parsed.values as Record<string, RawValue>;
     const file = readConfig(flags.config as string | undefined);
@@ -84,8 +88,12 @@ export async function main(argv: string[]): Promise<number> {
       ];
       return { file: file?.path, settings: all, sections: ["global", ...commands.map((c) => c.name)], problemsOf: (s: Setting[]) => settingProblems(s, checkOf) };
     };
+    natsOpts = natsOptionsFrom(global, `docctl ${name}`);
     return await cmd.run({ values: valuesOf(mine) as never, positionals: parsed.positionals, global, explain });
-  } catch (err) {
+  } catch (caught) {
+    // A JetStream request nobody answered (a timeout) is explained, never shown as a bare timeout with
+    // a stack: which docctl stream has no leader, or that JetStream itself does not answer (exit 4).
+    const err = natsOpts && isUnanswered(caught) ? await explainUnanswered(natsOpts, caught) : caught;
     if (err instanceof InputError || err instanceof ConfigError) {
       const origin = err instanceof ConfigError ? originOf(settings, err.option) : "";
       // several problems (every bad value at once): one line each, each with the command's name
@@ -201,4 +209,28 @@ if (import.meta.main) {
   reexecWithoutFtl(process.argv.slice(2));
   const code = await main(process.argv.slice(2));
   process.exit(code);
+}
+
+// (function declarations: main() runs while this module is still being evaluated)
+function isUnanswered(err: unknown): boolean {
+  return !(err instanceof UnreachableError) && (isNoAnswer(err) || isTransientNatsError(err));
+}
+
+// Ask NATS afresh what the unanswered request means (explainNoAnswer); a plain UnreachableError if it
+// cannot say, so the user still gets exit 4 and what to check rather than a stack.
+async function explainUnanswered(opts: NatsOptions, err: unknown): Promise<Error> {
+  const nc = await connectNats({ ...opts, extra: { ...opts.extra, maxReconnectAttempts: 0 } }).catch(() => undefined);
+  try {
+    const explained = nc ? await explainNoAnswer(nc, err).catch(() => undefined) : undefined;
+    return (
+      explained ??
+      new UnreachableError(
+        `NATS did not answer in time (${(err as Error).message}): the server or its JetStream is overloaded, restarting, or electing leaders. ` +
+          `Try again; \`docctl streams\` and \`docctl status\` show the streams' state.`,
+        { cause: err },
+      )
+    );
+  } finally {
+    await nc?.close().catch(() => {});
+  }
 }

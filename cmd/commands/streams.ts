@@ -38,7 +38,7 @@ be upgraded (no leader, no room), 4 NATS unreachable.
 Examples:
   docctl streams
   docctl streams upgrade                # to min(3, servers)
-  docctl --replicas 5 streams upgrade   # a five-server cluster`,
+  docctl streams upgrade --replicas 5   # a five-server cluster`,
   options: { json: { type: "boolean" } },
   positionals: true,
   async run(ctx) {

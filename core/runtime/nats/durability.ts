@@ -5,7 +5,8 @@
 import { jetstreamManager, type StreamInfo } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { supportsSyncAlways } from "./embedded.ts";
-import { isNoAnswer, isNotFound } from "./errors.ts";
+import { isNoAnswer, isNotFound, isTransientNatsError } from "./errors.ts";
+import { StreamUnavailableError, UnreachableError } from "../protocol/errors.ts";
 import { autoReplicas, clusterPeers } from "./replicas.ts";
 
 /** One replica of a stream other than its leader. */
@@ -130,4 +131,34 @@ export function durabilityProblems(streams: StreamFacts[], serverVersion: string
 /** The warnings for the server `nc` talks to (see durabilityProblems). */
 export async function durabilityWarnings(nc: NatsConnection): Promise<string[]> {
   return durabilityProblems(await readStreamFacts(nc), nc.info?.version ?? "", clusterPeers(nc.info));
+}
+
+/**
+ * What a request to JetStream that was never answered (a timeout, no responders) means, for the user:
+ * StreamUnavailableError naming docctl's streams that have no leader, UnreachableError when JetStream
+ * itself does not answer (no meta leader: a majority of the cluster down), or undefined when the error
+ * is something else or the streams all answer now (the caller keeps its own error).
+ */
+export async function explainNoAnswer(nc: NatsConnection, err: unknown): Promise<Error | undefined> {
+  if (!isNoAnswer(err) && !isTransientNatsError(err)) return undefined;
+  if (nc.isClosed()) return undefined;
+  let facts: StreamFacts[];
+  try {
+    facts = await readStreamFacts(nc, 2_000);
+  } catch (e) {
+    if (!isNoAnswer(e) && !isTransientNatsError(e)) return undefined;
+    return new UnreachableError(
+      `JetStream at ${nc.getServer()} does not answer: on a cluster, a majority of its servers must be up to elect a leader ` +
+        `(${clusterPeers(nc.info)} servers known). Start the servers that are down; \`docctl status\` shows the streams once it answers.`,
+      { cause: err },
+    );
+  }
+  const down = facts.filter((s) => !s.available).map((s) => s.name);
+  if (!down.length) return undefined;
+  return new StreamUnavailableError(
+    `${down.join(", ")} ${down.length > 1 ? "are" : "is"} unavailable: no leader, so the servers holding ${down.length > 1 ? "them" : "it"} are down (or electing one). ` +
+      `Nothing was lost: start those servers again. Once they are back, \`docctl streams upgrade\` gives every stream replicas so one server's loss no longer stops the queue.`,
+    down,
+    { cause: err },
+  );
 }

@@ -60,6 +60,7 @@ export class JobError extends Error {
  *
  * - `"UNREACHABLE"`: NATS could not be reached ({@link UnreachableError}: a Worker's start, the CLI)
  * - `"NATS_UNREACHABLE"`: a Client call or wait could not reach NATS within its `unreachableGraceMs` (`NatsUnreachableError` in `docctl`, an UnreachableError)
+ * - `"STREAM_UNAVAILABLE"`: a docctl stream has no leader: the servers holding it are down ({@link StreamUnavailableError})
  * - `"NATS_SERVER_TOO_OLD"`: the server is older than docctl needs ({@link ServerVersionError})
  * - `"AUTH"`: NATS refused the credentials, or wanted some ({@link AuthError})
  * - `"INPUT"`: a bad argument or input: an id, a priority, a handler nobody registered, a job file ({@link InputError})
@@ -71,7 +72,7 @@ export class JobError extends Error {
  * - `"SERVER"`: NATS answered but cannot do it: its store is full, a limit is reached ({@link ServerError})
  * - `"CLOSED"`: the Client or Worker was closed
  */
-export type DocctlErrorCode = "UNREACHABLE" | "NATS_UNREACHABLE" | "NATS_SERVER_TOO_OLD" | "AUTH" | "INPUT" | "CONFIG" | "TIMEOUT" | "RESULT_TIMEOUT" | "CANCELLED" | "JOB_FAILED" | "SERVER" | "CLOSED";
+export type DocctlErrorCode = "UNREACHABLE" | "NATS_UNREACHABLE" | "STREAM_UNAVAILABLE" | "NATS_SERVER_TOO_OLD" | "AUTH" | "INPUT" | "CONFIG" | "TIMEOUT" | "RESULT_TIMEOUT" | "CANCELLED" | "JOB_FAILED" | "SERVER" | "CLOSED";
 
 /**
  * The base of every error docctl throws: `err instanceof DocctlError`, then switch on `err.code`.
@@ -116,9 +117,24 @@ export class AuthError extends ConfigError {
 
 /** NATS could not be reached. Code `"UNREACHABLE"` (`"NATS_UNREACHABLE"` for the Client's NatsUnreachableError); the CLI exits with 4. */
 export class UnreachableError extends DocctlError {
-  constructor(message: string, opts?: ErrorOptions & { code?: "UNREACHABLE" | "NATS_UNREACHABLE" }) {
+  constructor(message: string, opts?: ErrorOptions & { code?: "UNREACHABLE" | "NATS_UNREACHABLE" | "STREAM_UNAVAILABLE" }) {
     super(opts?.code ?? "UNREACHABLE", message, opts);
     this.name = "UnreachableError";
+  }
+}
+
+/**
+ * A docctl stream has no leader (its only server is down, or a majority of its replicas): NATS is
+ * reachable but jobs or results cannot be written or read there. Code `"STREAM_UNAVAILABLE"`; the CLI
+ * exits with 4, like NATS unreachable.
+ */
+export class StreamUnavailableError extends UnreachableError {
+  /** the streams without a leader */
+  streams: string[];
+  constructor(message: string, streams: string[], opts?: ErrorOptions) {
+    super(message, { ...opts, code: "STREAM_UNAVAILABLE" });
+    this.streams = streams;
+    this.name = "StreamUnavailableError";
   }
 }
 
