@@ -3,7 +3,8 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { Command, CommandContext } from "../command.ts";
 import { intOpt, durOpt, listOpt, natsOptionsFrom, strOpt } from "../options.ts";
-import { count, duration, listenAddr, pairs, token, tokenList } from "../checks.ts";
+import { count, duration, listenAddr, oneOf, pairs, token, tokenList } from "../checks.ts";
+import { dropletWorkerName } from "../../core/scaler/providers/droplet-name.ts";
 import { buildRegistry, connectBuiltins } from "../registry.ts";
 import { VERSION } from "../version.ts";
 import { natsOrSignal } from "../wait-nats.ts";
@@ -50,6 +51,8 @@ Options:
                         (repeatable, or comma-separated; one job type in two directories is an error)
   --watch               replace the procs (one by one) when a file under a --plugins DIR changes
   --name ID             worker id for presence and control (default: host-pid)
+  --name-from digitalocean  take the name do-<droplet id> from the droplet metadata service, asked
+                        again for up to 5m while it does not answer (what droplets of the manager run)
   --label K=V           label in the presence entry (repeatable)
   --max-jobs N          a proc that has finished N jobs is replaced (recycling)
   --max-lifetime DUR    a proc older than DUR is replaced, e.g. 1h
@@ -89,6 +92,7 @@ Examples:
     plugins: { type: "string", multiple: true },
     watch: { type: "boolean" },
     name: { type: "string", check: token },
+    "name-from": { type: "string", check: oneOf("digitalocean") },
     label: { type: "string", multiple: true, check: pairs("KEY=VALUE") },
     "max-jobs": { type: "string", check: count(1) },
     "max-lifetime": { type: "string", check: duration },
@@ -110,7 +114,13 @@ Examples:
   },
   async run(ctx) {
     const procName = process.env.DOCCTL_PROC_NAME;
-    const workerId = strOpt(ctx, "name") ?? defaultWorkerId();
+    let workerId = strOpt(ctx, "name") ?? defaultWorkerId();
+    // a droplet's worker is do-<droplet id>: asked of the metadata service here (procs get --name from the supervisor)
+    if (strOpt(ctx, "name-from") !== undefined && !ctx.values.child) {
+      if (strOpt(ctx, "name") !== undefined) throw new ConfigError("--name and --name-from both given: use one", "name-from");
+      const early = createLogger({ verbosity: ctx.global.verbosity, format: ctx.global.logFormat, fields: {} }, "");
+      workerId = await dropletWorkerName(early, { url: process.env.DOCCTL_METADATA_URL || undefined });
+    }
     // every line carries the worker and proc (JSON: as fields, for log search); pretty shows the proc as its tag
     const fields = { worker: workerId, proc: ctx.values.child && procName ? procName : undefined };
     const log = createLogger({ verbosity: ctx.global.verbosity, format: ctx.global.logFormat, fields }, ctx.values.child && procName ? procName : "");

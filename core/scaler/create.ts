@@ -51,6 +51,7 @@ export function createManager(cfg: ScalerConfig, nc: NatsConnection, log: Scaler
     const token = cfg.doToken ?? readToken(cfg.doTokenFile) ?? process.env.DIGITALOCEAN_TOKEN ?? "";
     if (!token) throw new ConfigError("no DigitalOcean token: set DIGITALOCEAN_TOKEN or pass --do-token-file FILE", "do-token-file");
     const creds = workerCredentials({ provider: "digitalocean", workerNatsUrl: workerNats, workerCreds: cfg.digitalocean?.workerCreds });
+    if (creds.refused) throw new ConfigError(`--worker-nats: ${creds.refused}`, "worker-nats");
     log.info(`worker credentials: ${creds.mode}`);
     for (const w of creds.warnings) log.warn(`WARNING: ${w}`);
     if (/^nats:\/\/(127\.|localhost)/.test(workerNats)) {

@@ -18,6 +18,8 @@ export interface WorkerCredentials {
   mode: string;
   /** what is risky about it, with what to do instead */
   warnings: string[];
+  /** set when the manager must refuse to start: a secret would travel in user data (what to do instead) */
+  refused?: string;
 }
 
 /** Whether `url` (or any of several comma-separated URLs) carries a user, password or token. */
@@ -36,14 +38,14 @@ export function workerCredentials(i: WorkerCredentialInput): WorkerCredentials {
   if (inUrl) {
     warnings.push(
       `the worker NATS URL ${redactUrl(i.workerNatsUrl)} carries a password or token: it would travel in every droplet's cloud-init user data, ` +
-        `which any process on the droplet can read from the metadata service. Give --worker-nats without credentials and bake a ` +
+        `which any process on the droplet can read from the metadata service, so the manager refuses it. Give --worker-nats without credentials and bake a ` +
         `least-privilege .creds file into the snapshot (--worker-creds PATH), or its user and password into the image's /etc/docctl/docctl.env (docs/deploy.md)`,
     );
   }
   let mode: string;
   if (i.workerCreds) mode = `droplets: the .creds file ${i.workerCreds} baked into the image (user data names the path; no secret travels)`;
-  else if (inUrl) mode = "droplets: the password in the NATS URL, sent in cloud-init user data";
+  else if (inUrl) mode = "droplets: REFUSED: the password in the NATS URL would be sent in cloud-init user data";
   else mode = "droplets: whatever the image's /etc/docctl/docctl.env holds (DOCCTL_NATS_CREDS or DOCCTL_NATS_USER/PASSWORD); nothing secret in user data";
   if (i.workerCreds && inUrl) warnings.push("--worker-creds is given but the URL carries credentials too: drop them from --worker-nats");
-  return { mode, warnings };
+  return { mode, warnings, refused: inUrl ? warnings[0] : undefined };
 }

@@ -93,21 +93,20 @@ describe("settings files", () => {
   test("cloud-init, as the digitalocean provider renders it: writes the droplet's settings and the hardened unit, starts it", () => {
     const text = readFileSync(join(dir, "cloud-init.yaml"), "utf8");
     expect(text.startsWith("#cloud-config\n")).toBe(true);
-    for (const p of ["{{NATS_URL}}", "{{WORKER_NAME}}", "{{WORKER_ARGS}}"]) expect(text).toContain(p);
+    for (const p of ["{{NATS_URL}}", "{{WORKER_ARGS}}"]) expect(text).toContain(p);
     const rendered = renderCloudInit({ natsUrl: "nats://10.0.0.2:4222,nats://10.0.0.3:4222", workerArgs: ["--procs", "3"] });
     const doc = Bun.YAML.parse(rendered) as { write_files: { path: string; content: string; permissions?: string }[]; runcmd: string[] };
     const env = doc.write_files.find((f) => f.path === "/etc/docctl/worker.env")!;
     expect(env.permissions).toBe("0600");
     expect(env.content).toBe("DOCCTL_NATS_URL=nats://10.0.0.2:4222,nats://10.0.0.3:4222\n");
     expect(doc.runcmd).toContain("systemctl enable --now docctl-worker.service");
-    expect(doc.runcmd.join("\n")).toContain("DOCCTL_WORKER_NAME=do-");
-    for (const v of ["DOCCTL_NATS_URL", "DOCCTL_WORKER_NAME"]) expect(known.has(v)).toBe(true);
+    for (const v of ["DOCCTL_NATS_URL"]) expect(known.has(v)).toBe(true);
     expect(rendered).not.toMatch(/apt|wget|packages:/);
     // the unit it writes is systemd/docctl-worker.service without comments, with the manager's arguments
     const unit = doc.write_files.find((f) => f.path === "/etc/systemd/system/docctl-worker.service")!.content;
     const strip = (u: string) => u.split("\n").filter((l) => l.trim() && !l.startsWith("#"));
     const expected = strip(readFileSync(join(dir, "docctl-worker.service"), "utf8")).map((l) =>
-      l === "ExecStart=/usr/local/bin/docctl worker" ? "ExecStart=/usr/local/bin/docctl worker --name ${DOCCTL_WORKER_NAME} --procs 3" : l,
+      l === "ExecStart=/usr/local/bin/docctl worker" ? "ExecStart=/usr/local/bin/docctl worker --name-from digitalocean --procs 3" : l,
     );
     expect(strip(unit)).toEqual(expected);
   });

@@ -10,9 +10,10 @@ test("renders valid cloud-config that starts `docctl worker` against the given N
   const env = doc.write_files.find((f) => f.path === "/etc/docctl/worker.env")!;
   expect(env.content).toBe("DOCCTL_NATS_URL=nats://10.0.0.7:4222\n");
   const unit = doc.write_files.find((f) => f.path.endsWith("docctl-worker.service"))!;
-  expect(unit.content).toContain("ExecStart=/usr/local/bin/docctl worker --name ${DOCCTL_WORKER_NAME} --concurrency 8\n");
-  expect(doc.runcmd[0]).toBe('echo "DOCCTL_WORKER_NAME=do-$(curl -sf http://169.254.169.254/metadata/v1/id)" >> /etc/docctl/worker.env');
-  expect(doc.runcmd).toContain("systemctl enable --now docctl-worker.service");
+  // the worker asks the metadata service for its droplet id itself (with retries): no curl, no shell
+  expect(unit.content).toContain("ExecStart=/usr/local/bin/docctl worker --name-from digitalocean --concurrency 8\n");
+  expect(text).not.toContain("curl");
+  expect(doc.runcmd).toEqual(["systemctl daemon-reload", "systemctl enable --now docctl-worker.service"]);
 });
 
 test("a NATS URL or worker argument that would break the unit or the shell is refused", () => {
@@ -28,6 +29,22 @@ test("--worker-creds: worker.env names a .creds file baked into the image; no se
   expect(() => renderCloudInit({ natsUrl: "nats://10.0.0.2:4222", credsPath: "worker.creds; reboot" })).toThrow("--worker-creds must be an absolute path");
 });
 
+test("a NATS URL with a password never reaches the user data: refused by the renderer and the manager", async () => {
+  expect(() => renderCloudInit({ natsUrl: "nats://worker:s3cret@10.0.0.2:4222" })).toThrow("use --worker-creds");
+  const { createManager } = await import("../../core/scaler/create.ts");
+  const log = { info() {}, warn() {}, error() {}, debug() {} };
+  const cfg = { provider: "digitalocean" as const, natsUrl: "nats://127.0.0.1:4222", workerNatsUrl: "nats://worker:s3cret@10.0.0.2:4222", manager: {}, doToken: "t" };
+  let err: Error | undefined;
+  try {
+    createManager(cfg, {} as never, log);
+  } catch (e) {
+    err = e as Error;
+  }
+  expect(err?.message).toContain("--worker-creds");
+  expect(err?.message).toContain("refuses");
+  expect(err?.message).not.toContain("s3cret");
+});
+
 test("which credentials droplets get, and a warning when a password would travel in user data", () => {
   const baked = workerCredentials({ provider: "digitalocean", workerNatsUrl: "nats://10.0.0.2:4222", workerCreds: "/etc/docctl/worker.creds" });
   expect(baked.mode).toContain("/etc/docctl/worker.creds baked into the image");
@@ -35,6 +52,7 @@ test("which credentials droplets get, and a warning when a password would travel
   const inUrl = workerCredentials({ provider: "digitalocean", workerNatsUrl: "nats://worker:s3cret@10.0.0.2:4222" });
   expect(inUrl.warnings.join()).toContain("would travel in every droplet's cloud-init user data");
   expect(inUrl.warnings.join()).not.toContain("s3cret");
+  expect(inUrl.refused).toContain("--worker-creds");
   expect(workerCredentials({ provider: "digitalocean", workerNatsUrl: "nats://10.0.0.2:4222" }).mode).toContain("/etc/docctl/docctl.env");
   expect(workerCredentials({ provider: "local", workerNatsUrl: "nats://u:p@127.0.0.1:4222" }).warnings).toEqual([]);
 });

@@ -1,8 +1,9 @@
 // Renders the droplet cloud-init user data from systemd/cloud-init.yaml (embedded in the binary).
 import template from "../../../systemd/cloud-init.yaml" with { type: "text" };
+import { urlHasSecret } from "../credentials.ts";
 
-/** The worker name a droplet gives itself at first boot: `do-<droplet id>` from the metadata service. */
-export const DROPLET_WORKER_NAME = "do-$(curl -sf http://169.254.169.254/metadata/v1/id)";
+/** How a droplet's worker names itself: `do-<droplet id>`, asked of the metadata service (providers/droplet-name.ts). */
+export const DROPLET_NAME_ARGS = ["--name-from", "digitalocean"];
 
 /** The worker id of a droplet, as the manager computes it. */
 export const dropletWorkerId = (dropletId: number | string) => `do-${dropletId}`;
@@ -19,10 +20,15 @@ export interface CloudInitValues {
   template?: string;
 }
 
-/** Fills in {{NATS_URL}}, {{WORKER_NAME}} and {{WORKER_ARGS}}; rejects values that would break the YAML or the shell. */
+/**
+ * Fills in {{NATS_URL}} and {{WORKER_ARGS}} (the worker names itself with --name-from digitalocean);
+ * rejects values that would break the YAML or the shell, and a URL with credentials (user data is
+ * readable by any process on the droplet).
+ */
 export function renderCloudInit(v: CloudInitValues): string {
   if (!/^[a-z]+:\/\/[^\s'"`$\\]+$/i.test(v.natsUrl)) throw new Error(`NATS URL for droplets is not a plain URL: ${JSON.stringify(v.natsUrl)}`);
-  const args = (v.workerArgs ?? []).map((a) => {
+  if (urlHasSecret(v.natsUrl)) throw new Error("the NATS URL for droplets carries credentials: they would travel in user data; use --worker-creds");
+  const args = [...DROPLET_NAME_ARGS, ...(v.workerArgs ?? [])].map((a) => {
     if (!/^[\w@%+=:,./-]+$/.test(a)) throw new Error(`worker argument ${JSON.stringify(a)} has characters that are unsafe in a unit file`);
     return a;
   });
@@ -34,7 +40,6 @@ export function renderCloudInit(v: CloudInitValues): string {
   return (v.template ?? template)
     .replace("DOCCTL_NATS_URL={{NATS_URL}}", `DOCCTL_NATS_URL=${v.natsUrl}${creds}`)
     .replaceAll("{{NATS_URL}}", v.natsUrl)
-    .replaceAll("{{WORKER_NAME}}", DROPLET_WORKER_NAME)
     .replaceAll("{{WORKER_ARGS}}", args.join(" "))
     .replace(/[ \t]+$/gm, "");
 }

@@ -72,7 +72,8 @@ export class LocalProvider implements Provider {
     const out: Server[] = [];
     for (let i = 0; i < n; i++) {
       const id = `${this.opts.idPrefix}-${++this.seq}`;
-      const proc = Bun.spawn([...this.opts.command, ...this.opts.args, "--name", id], {
+      // the worker's own drain bound is the manager's: SIGTERM on scale-in or stop never cuts a job sooner
+      const proc = Bun.spawn([...this.opts.command, "--drain-timeout", `${this.opts.drainTimeoutMs}ms`, ...this.opts.args, "--name", id], {
         // the manager's own secrets (a DigitalOcean token, its --http-token) stay with it
         env: workerEnv({ ...this.opts.env, DOCCTL_NATS_URL: this.opts.natsUrl, ...(this.opts.detached ? { DOCCTL_EXIT_WITH_PID: String(process.pid) } : {}) }),
         detached: this.opts.detached,
