@@ -336,14 +336,14 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
     }
   }
 
+  /** Untyped client: the result type given by hand, `submit<Thumb>("resize", payload)`. */
+  submit<R>(handler: AnyName<H>, payload: unknown, opts?: SubmitOptions): Promise<JobResult<R>>;
   /**
    * Run `handler` on `payload` and wait for its result: `{ ok: true, value }` or `{ ok: false, error }`.
    * @throws InputError on a bad id, priority, delay, or a handler no worker registered (unless `create`)
    * @throws ResultTimeoutError when the result did not come within `waitMs`
    */
   submit<K extends HandlerName<H>>(handler: K, payload: PayloadFor<H, K>, opts?: SubmitOptions): Promise<JobResult<ResultFor<H, K>>>;
-  /** Untyped client: the result type given by hand, `submit<Thumb>("resize", payload)`. */
-  submit<R>(handler: AnyName<H>, payload: unknown, opts?: SubmitOptions): Promise<JobResult<R>>;
   async submit(handler: string, payload: unknown, opts: SubmitOptions = {}): Promise<JobResult<unknown>> {
     const id = opts.id ?? newId();
     checkToken("submit", "id", id);
@@ -351,6 +351,8 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
     return outcome[0]!;
   }
 
+  /** Untyped client: the value type given by hand. */
+  run<R>(handler: AnyName<H>, payload: unknown, opts?: SubmitOptions): Promise<R>;
   /**
    * Run `handler` on `payload` and return its value: submit() for code that wants exceptions rather
    * than a result union.
@@ -359,8 +361,6 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
    * @throws what submit() throws
    */
   run<K extends HandlerName<H>>(handler: K, payload: PayloadFor<H, K>, opts?: SubmitOptions): Promise<ResultFor<H, K>>;
-  /** Untyped client: the value type given by hand. */
-  run<R>(handler: AnyName<H>, payload: unknown, opts?: SubmitOptions): Promise<R>;
   async run(handler: string, payload: unknown, opts: SubmitOptions = {}): Promise<unknown> {
     const r = await (this.submit as (h: string, p: unknown, o: SubmitOptions) => Promise<JobResult<unknown>>)(handler, payload, opts);
     if (r.ok) return r.value;
@@ -368,13 +368,13 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
     throw new JobFailedError(r);
   }
 
+  /** Untyped client: the result type given by hand. */
+  submitBatch<R>(handler: AnyName<H>, payloads: Iterable<unknown> | AsyncIterable<unknown>, opts?: SubmitBatchOptions): Promise<JobResult<R>[]>;
   /**
    * Run `handler` on each payload (an array, or any iterable or async iterable); the results come in
    * the order of `payloads`. For batches too big to hold, use streamBatch().
    */
   submitBatch<K extends HandlerName<H>>(handler: K, payloads: Iterable<PayloadFor<H, K>> | AsyncIterable<PayloadFor<H, K>>, opts?: SubmitBatchOptions): Promise<JobResult<ResultFor<H, K>>[]>;
-  /** Untyped client: the result type given by hand. */
-  submitBatch<R>(handler: AnyName<H>, payloads: Iterable<unknown> | AsyncIterable<unknown>, opts?: SubmitBatchOptions): Promise<JobResult<R>[]>;
   async submitBatch(handler: string, payloads: Iterable<unknown> | AsyncIterable<unknown>, opts: SubmitBatchOptions = {}): Promise<JobResult<unknown>[]> {
     const batch = batchId(opts, "submitBatch");
     if (Array.isArray(payloads)) {
@@ -386,6 +386,8 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
     return out;
   }
 
+  /** Untyped client: the result type given by hand. */
+  streamBatch<R>(handler: AnyName<H>, payloads: Iterable<unknown> | AsyncIterable<unknown>, opts?: StreamBatchOptions): AsyncGenerator<JobResult<R>, void, undefined>;
   /**
    * Run `handler` on each payload and hand the results out as they come, in input order:
    * `for await (const r of client.streamBatch("pdf", payloads())) ...`. Payloads are taken from the
@@ -393,8 +395,6 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
    * ResultTimeoutError (after the results that did come) when the wait runs out.
    */
   streamBatch<K extends HandlerName<H>>(handler: K, payloads: Iterable<PayloadFor<H, K>> | AsyncIterable<PayloadFor<H, K>>, opts?: StreamBatchOptions): AsyncGenerator<JobResult<ResultFor<H, K>>, void, undefined>;
-  /** Untyped client: the result type given by hand. */
-  streamBatch<R>(handler: AnyName<H>, payloads: Iterable<unknown> | AsyncIterable<unknown>, opts?: StreamBatchOptions): AsyncGenerator<JobResult<R>, void, undefined>;
   streamBatch(handler: string, payloads: Iterable<unknown> | AsyncIterable<unknown>, opts: StreamBatchOptions = {}): AsyncGenerator<JobResult<unknown>, void, undefined> {
     return this.stream(handler, payloads, opts);
   }
@@ -479,6 +479,8 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
     return out[0]!;
   }
 
+  /** Untyped client: the reduce's result type `R` and the items' `I` given by hand. */
+  batchThen<R, I = unknown>(handler: AnyName<H>, payloads: unknown[], then: ThenStep, opts?: SubmitBatchOptions): Promise<{ items: JobResult<I>[]; then: JobResult<R> }>;
   /**
    * Map-reduce: run `handler` on each payload, then `then.handler` on the array of their values (input
    * order). Resolves with the items' results and the reduce step's. Named batchThen, not then: a
@@ -490,8 +492,6 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
     then: ThenStep<H, T>,
     opts?: SubmitBatchOptions,
   ): Promise<{ items: JobResult<ResultFor<H, K>>[]; then: JobResult<ResultFor<H, T>> }>;
-  /** Untyped client: the reduce's result type `R` and the items' `I` given by hand. */
-  batchThen<R, I = unknown>(handler: AnyName<H>, payloads: unknown[], then: ThenStep, opts?: SubmitBatchOptions): Promise<{ items: JobResult<I>[]; then: JobResult<R> }>;
   async batchThen(handler: string, payloads: unknown[], then: ThenStep, opts: SubmitBatchOptions = {}): Promise<{ items: JobResult<unknown>[]; then: JobResult<unknown> }> {
     if (!Array.isArray(payloads) || !payloads.length) throw new InputError("batchThen: give a non-empty array of payloads");
     const batch = batchId(opts, "batchThen");
