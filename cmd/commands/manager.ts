@@ -19,7 +19,7 @@ import { count, duration, httpUrl, listenAddr, oneOf, tokenList } from "../check
 import { createManager, type ScalerConfig } from "../../core/scaler/create.ts";
 import { managerDefaults } from "../../core/scaler/manager.ts";
 import { policyDefaults } from "../../core/scaler/policy.ts";
-import { digitalOceanDefaults, WORKER_TAG } from "../../core/scaler/providers/digitalocean.ts";
+import { digitalOceanDefaults, fleetNameProblem, WORKER_TAG } from "../../core/scaler/providers/digitalocean.ts";
 import { drainDefaults } from "../../core/runtime/client/fleet.ts";
 import type { ScalerLogger } from "../../core/scaler/providers/types.ts";
 
@@ -74,8 +74,10 @@ DigitalOcean (--provider digitalocean):
   --region SLUG         (default ${digitalOceanDefaults.region})
   --size SLUG           (default ${digitalOceanDefaults.size})
   --ssh-key ID|FP       SSH key to install (repeatable)
-  --tag TAG             extra tag (repeatable); every droplet also carries ${WORKER_TAG}, and only
-                        droplets with that tag are ever listed or deleted
+  --fleet NAME          this install's fleet: every droplet carries the tag docctl-fleet:NAME beside
+                        ${WORKER_TAG}, and only droplets with both are ever listed, drained or deleted
+                        (default: derived from the tasks stream on this NATS, so two installs never share one)
+  --tag TAG             extra tag (repeatable)
   --worker-creds PATH   a least-privilege .creds file baked into the snapshot at PATH: the droplets'
                         worker.env names it (DOCCTL_NATS_CREDS) and no secret travels in user data.
                         A password in --worker-nats would: the manager warns (docs/deploy.md)
@@ -113,6 +115,7 @@ Examples:
     size: { type: "string" },
     "ssh-key": { type: "string", multiple: true },
     tag: { type: "string", multiple: true },
+    fleet: { type: "string", check: (v: string) => fleetNameProblem(v) },
     "boot-timeout": { type: "string", check: duration },
     "max-boot-failures": { type: "string", check: count(1) },
     http: { type: "string", check: listenAddr },
@@ -203,6 +206,7 @@ export function managerConfig(ctx: CommandContext): ScalerConfig {
       size: str("size") ?? digitalOceanDefaults.size,
       sshKeys: list("ssh-key"),
       tags: list("tag"),
+      fleet: str("fleet"),
       workerArgs,
       workerCreds: str("worker-creds"),
       bootTimeoutMs: dur("boot-timeout", digitalOceanDefaults.bootTimeoutMs),

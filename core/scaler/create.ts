@@ -6,7 +6,7 @@ import { workerCredentials } from "./credentials.ts";
 import { drainDefaults } from "../runtime/client/fleet.ts";
 import { Manager, managerDefaults, type ManagerOptions } from "./manager.ts";
 import { digitalOceanBilling, policyDefaults } from "./policy.ts";
-import { DigitalOceanProvider, digitalOceanDefaults, type DigitalOceanOptions } from "./providers/digitalocean.ts";
+import { DigitalOceanProvider, digitalOceanDefaults, fleetNameProblem, type DigitalOceanOptions } from "./providers/digitalocean.ts";
 import { DoClient, doClientDefaults } from "./providers/do-api.ts";
 import { LocalProvider, localDefaults, workerCommand, type LocalOptions } from "./providers/local.ts";
 import type { Provider, ScalerLogger } from "./providers/types.ts";
@@ -65,7 +65,9 @@ export function createManager(cfg: ScalerConfig, nc: NatsConnection, log: Scaler
       onWait: (what, ms) => log.warn(`${what} (${Math.ceil(ms / 1000)}s)`),
       onCall: (what, status, ms) => log.debug(`DigitalOcean API: ${what} → ${status} in ${ms}ms`),
     });
-    const o = { ...digitalOceanDefaults, drain: drainDefaults, ...cfg.digitalocean, natsUrl: workerNats };
+    const o = { ...digitalOceanDefaults, drain: drainDefaults, ...cfg.digitalocean, natsUrl: workerNats, stream: cfg.manager.stream ?? managerDefaults.stream };
+    const bad = o.fleet === undefined ? undefined : fleetNameProblem(o.fleet);
+    if (bad) throw new ConfigError(`--fleet ${bad}`, "fleet");
     provider = new DigitalOceanProvider(client, nc, o, log);
   } else {
     throw new ConfigError(`--provider must be local or digitalocean (got "${cfg.provider}")`, "provider");

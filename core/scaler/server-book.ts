@@ -20,6 +20,13 @@ export interface Look {
   vanished: { server: Server; why: string }[];
   /** servers whose worker registered for the first time */
   registered: Server[];
+  /**
+   * servers that had served and are gone although this manager never removed them: deleted by hand,
+   * by another manager, or by the provider (to be reported: their jobs in flight were cut)
+   */
+  lost: Server[];
+  /** create → registered durations (ms) of the servers in `registered`, the policy's boot measure */
+  booted: number[];
 }
 
 interface Entry {
@@ -28,6 +35,8 @@ interface Entry {
   registered: boolean;
   /** the manager deletes or drains it: its disappearance is no failure */
   leaving?: boolean;
+  /** seen before its worker registered (its boot time can be measured) */
+  seenBooting?: boolean;
 }
 
 export class ServerBook {
@@ -35,7 +44,7 @@ export class ServerBook {
 
   /** Servers just created: one that is gone before the next look failed to come up too. */
   created(servers: Server[]): void {
-    for (const s of servers) this.entries.set(s.id, { server: s, registered: false });
+    for (const s of servers) this.entries.set(s.id, { server: s, registered: false, seenBooting: true });
   }
 
   /** The manager is removing this server (scale-in, or deleting a failed one). */
@@ -59,19 +68,25 @@ export class ServerBook {
    * `presence`, and note who vanished and who registered since the last look.
    */
   look(listed: Server[], presence: Map<string, PresenceV1>, busy: (id: string) => boolean, now: number, bootTimeoutMs: number, describeExit: (s: Server) => string | undefined): Look {
-    const out: Look = { views: [], vanished: [], registered: [] };
+    const out: Look = { views: [], vanished: [], registered: [], lost: [], booted: [] };
     const ids = new Set(listed.map((s) => s.id));
     for (const [id, e] of this.entries) {
       if (ids.has(id) || busy(id)) continue;
       this.entries.delete(id);
       if (!e.registered && !e.leaving) out.vanished.push({ server: e.server, why: describeExit(e.server) ?? "the provider no longer lists it" });
+      else if (e.registered && !e.leaving) out.lost.push(e.server);
     }
     for (const s of listed) {
       let e = this.entries.get(s.id);
       if (!e) this.entries.set(s.id, (e = { server: s, registered: false }));
       const c = classifyServer(s, presence.get(s.workerId), e, now, bootTimeoutMs);
+      if (c.state === "booting" && !e.registered) e.seenBooting = true;
       if (c.state === "ready") {
-        if (!e.registered) out.registered.push(s);
+        if (!e.registered) {
+          out.registered.push(s);
+          // measured only for servers this manager saw booting (not ones found running at its start)
+          if (e.seenBooting) out.booted.push(Math.max(0, now - s.createdAt));
+        }
         e.registered = true;
         e.lastSeenAt = now;
       }

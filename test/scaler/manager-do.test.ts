@@ -84,11 +84,14 @@ test("lag creates tagged droplets from the snapshot; no lag drains and deletes t
   expect(create.body.region).toBe("nyc3");
   expect(create.body.size).toBe("s-1vcpu-2gb");
   expect(create.body.ssh_keys).toEqual([4242, "ab:cd:ef"]);
-  expect(create.body.tags).toEqual([WORKER_TAG, "team-docs"]);
+  expect(create.body.tags).toHaveLength(3);
+  expect(create.body.tags[0]).toBe(WORKER_TAG);
+  expect(create.body.tags[1]).toMatch(/^docctl-fleet:nats-[0-9a-f]{12}$/); // derived from this NATS's tasks stream
+  expect(create.body.tags[2]).toBe("team-docs");
   expect(create.body.user_data).toStartWith("#cloud-config");
   expect(create.body.user_data).toContain(`DOCCTL_NATS_URL=${WORKER_NATS}`);
-  expect(create.body.user_data).toContain("docctl worker --name ${DOCCTL_WORKER_NAME}");
-  expect(create.body.user_data).toContain("DOCCTL_WORKER_NAME=do-$(curl -sf http://169.254.169.254/metadata/v1/id)");
+  expect(create.body.user_data).toContain("docctl worker --name-from digitalocean");
+  expect(create.body.user_data).not.toContain("curl");
 
   // more lag on another handler: one more droplet, never more than max
   await publishJobs(nc, 30, "title");

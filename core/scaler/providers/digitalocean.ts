@@ -1,6 +1,9 @@
 // Worker servers as DigitalOcean droplets: created from a snapshot, tagged, started by cloud-init,
-// drained over the control subject before they are deleted. Only droplets with the tag are touched.
+// drained over the control subject before they are deleted. Only droplets with both tags are touched:
+// docctl-worker and this fleet's docctl-fleet:<name>, so two installs on one account never meet.
+import { createHash } from "node:crypto";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { drainDefaults, drainWorker, type DrainOptions } from "../../runtime/client/fleet.ts";
 import { ProviderError, ProviderErrorCodes } from "../errors.ts";
 import { renderCloudInit, dropletWorkerId } from "./cloud-init.ts";
@@ -9,6 +12,24 @@ import type { Provider, ScalerLogger, Server } from "./types.ts";
 
 /** The tag every docctl worker droplet carries; list and delete never look past it. */
 export const WORKER_TAG = "docctl-worker";
+/** The tag of one fleet's droplets: `docctl-fleet:<name>`. */
+export const fleetTag = (fleet: string) => `docctl-fleet:${fleet}`;
+
+/** A fleet name must make a DigitalOcean tag: letters, digits, `-`, `_`, `:` (at most 64 here). */
+export function fleetNameProblem(name: string): string | undefined {
+  if (!/^[A-Za-z0-9_:-]{1,64}$/.test(name)) return `must be 1-64 letters, digits, "-", "_" or ":" (a DigitalOcean tag), got ${JSON.stringify(name)}`;
+  return undefined;
+}
+
+/**
+ * The default fleet name of an install: from the tasks stream's identity on its NATS server (its name
+ * and creation time, and the JetStream domain), so two installs never share one and a manager
+ * restarted against the same NATS finds its fleet again.
+ */
+export function defaultFleetName(stream: { name: string; created: string; domain?: string }): string {
+  const h = createHash("sha256").update(`${stream.domain ?? ""}|${stream.name}|${stream.created}`).digest("hex");
+  return `nats-${h.slice(0, 12)}`;
+}
 
 /** DigitalOcean provider options. */
 export interface DigitalOceanOptions {
@@ -20,8 +41,12 @@ export interface DigitalOceanOptions {
   size: string;
   /** SSH key ids or fingerprints to install */
   sshKeys: string[];
-  /** extra tags besides `docctl-worker` */
+  /** extra tags besides `docctl-worker` and the fleet's */
   tags: string[];
+  /** this manager's fleet (--fleet); unset: derived from the tasks stream (defaultFleetName) */
+  fleet?: string;
+  /** the tasks stream the fleet name derives from */
+  stream: string;
   /** droplet name prefix; names are `<prefix>-<time>-<n>` */
   namePrefix: string;
   /** NATS URL the droplets' workers connect to */
@@ -46,6 +71,7 @@ export const digitalOceanDefaults: Omit<DigitalOceanOptions, "natsUrl"> = {
   workerArgs: [],
   bootTimeoutMs: 10 * 60_000,
   drain: drainDefaults,
+  stream: "DOCCTL_TASKS",
 };
 
 /** Droplets as worker servers. */
@@ -56,6 +82,8 @@ export class DigitalOceanProvider implements Provider {
   }
   private imageId: number | null = null;
   private seq = 0;
+  private fleetName: string | null = null;
+  private looked = false;
 
   constructor(
     private client: DoClient,
@@ -92,18 +120,43 @@ export class DigitalOceanProvider implements Provider {
     return this.imageId;
   }
 
+  /** This manager's fleet: --fleet, or derived once from the tasks stream. */
+  async fleet(): Promise<string> {
+    if (this.fleetName) return this.fleetName;
+    if (this.opts.fleet) return (this.fleetName = this.opts.fleet);
+    const jsm = await jetstreamManager(this.nc);
+    const si = await jsm.streams.info(this.opts.stream);
+    this.fleetName = defaultFleetName({ name: si.config.name, created: si.created, domain: (this.nc.info as { domain?: string } | undefined)?.domain });
+    this.log.info(`fleet ${this.fleetName} (from the ${this.opts.stream} stream on this NATS; --fleet NAME to choose one): only droplets tagged ${fleetTag(this.fleetName)} are listed, drained or deleted`);
+    return this.fleetName;
+  }
+
+  /** Whether a droplet is this fleet's: both tags. */
+  private ours(d: DoDroplet, fleet: string): boolean {
+    return !!d.tags?.includes(WORKER_TAG) && d.tags.includes(fleetTag(fleet));
+  }
+
   async list(): Promise<Server[]> {
-    const droplets = await this.client.listDroplets(WORKER_TAG);
+    const fleet = await this.fleet();
+    if (!this.looked) {
+      // once: say what else carries the worker tag (other fleets, droplets of an older docctl), left alone
+      this.looked = true;
+      const all = await this.client.listDroplets(WORKER_TAG);
+      const others = all.filter((d) => !this.ours(d, fleet));
+      if (others.length) this.log.info(`${others.length} other droplet(s) tagged ${WORKER_TAG} belong to other fleets (or none): never touched by this manager`);
+    }
+    const droplets = await this.client.listDroplets(fleetTag(fleet));
     const now = Date.now();
     return droplets
       // the API filters by tag already; checking again costs nothing and guards a misbehaving proxy
-      .filter((d) => d.tags?.includes(WORKER_TAG) && d.status !== "archive")
+      .filter((d) => this.ours(d, fleet) && d.status !== "archive")
       .map((d) => this.toServer(d, now));
   }
 
   async create(n: number): Promise<Server[]> {
     if (n <= 0) return [];
     const image = await this.resolveImage();
+    const fleet = await this.fleet();
     const userData = renderCloudInit({ natsUrl: this.opts.natsUrl, workerArgs: this.opts.workerArgs, credsPath: this.opts.workerCreds });
     const stamp = Date.now().toString(36);
     const out: Server[] = [];
@@ -116,7 +169,7 @@ export class DigitalOceanProvider implements Provider {
         size: this.opts.size,
         image,
         ssh_keys: this.opts.sshKeys.map((k) => (/^\d+$/.test(k) ? Number(k) : k)),
-        tags: [WORKER_TAG, ...this.opts.tags.filter((t) => t !== WORKER_TAG)],
+        tags: [WORKER_TAG, fleetTag(fleet), ...this.opts.tags.filter((t) => t !== WORKER_TAG && !t.startsWith("docctl-fleet:"))],
         user_data: userData,
         monitoring: true,
       });
@@ -153,9 +206,10 @@ export class DigitalOceanProvider implements Provider {
     const id = Number(server.id);
     const d = await this.client.getDroplet(id);
     if (!d) return;
-    if (!d.tags?.includes(WORKER_TAG)) {
+    const fleet = await this.fleet();
+    if (!this.ours(d, fleet)) {
       // never delete what is not ours, whatever the caller thought
-      throw new ProviderError(`refusing to delete droplet ${d.name} (${id}): it does not carry the ${WORKER_TAG} tag`, 0, ProviderErrorCodes.HTTP_ERROR);
+      throw new ProviderError(`refusing to delete droplet ${d.name} (${id}): it does not carry the ${WORKER_TAG} and ${fleetTag(fleet)} tags`, 0, ProviderErrorCodes.HTTP_ERROR);
     }
     await this.client.deleteDroplet(id);
     this.log.info(`deleted droplet ${d.name} (${id})`);
