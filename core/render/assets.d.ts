@@ -21,3 +21,8 @@ declare module "*.icc" {
   const path: string;
   export default path;
 }
+
+// hyphen ships no types; each `hyphen/<lang>` module exports a synchronous hyphenator (see hyphenate.ts).
+declare module "hyphen/*" {
+  export const hyphenateSync: (text: string, opts?: { hyphenChar?: string; minWordLength?: number }) => string;
+}

@@ -7,6 +7,7 @@ import { type FontSet, builtinFontSet, fontMetrics, loadFonts } from "./fonts.ts
 import { checkFormNames, fillForm, formFieldNames } from "./forms.ts";
 import { type Layout, validateLayout } from "./layout.ts";
 import { planLayout } from "./plan.ts";
+import { loadHyphenation } from "./hyphenate.ts";
 import { useNativeDeflate } from "./native-deflate.ts";
 import { type OutputOptions, finishDocument } from "./pdfa.ts";
 
@@ -41,7 +42,9 @@ export async function renderLayout(basePdf: Uint8Array, layout: Layout, data: un
   const doc = await loadBasePdf(basePdf);
   const info = baseInfo(doc);
   if (opts.validate !== false) validateLayout(layout, { ...info, fonts: fonts.names().slice(3), assets: [...(opts.assets?.keys() ?? [])] });
-  const plan = planLayout(layout, data, info, (spec) => fonts.metrics(spec));
+  const locales = hyphenationLocales(layout);
+  const hyphenator = locales.length ? await loadHyphenation(locales) : undefined;
+  const plan = planLayout(layout, data, info, (spec) => fonts.metrics(spec), hyphenator);
 
   // Form first: flattening bakes the values into the base page, so continuation copies carry them too.
   if (formFieldNames(doc).length) fillForm(doc, layout.form, data, await embedFont(doc, "sans"), fontMetrics("sans"));
@@ -52,4 +55,19 @@ export async function renderLayout(basePdf: Uint8Array, layout: Layout, data: un
   if (opts.output) await finishDocument(doc, opts.output);
   const bytes = await doc.save({ useObjectStreams: false, updateFieldAppearances: false, objectsPerTick: OBJECTS_PER_TICK });
   return { bytes, pages: doc.getPageCount() };
+}
+
+/** The locales whose hyphenation patterns a layout needs (fields, columns and after-fields with `hyphenate`). */
+export function hyphenationLocales(layout: Layout): string[] {
+  const out = new Set<string>();
+  const base = layout.defaults?.hyphenate === true;
+  const visit = (o: { hyphenate?: boolean; locale?: string }) => {
+    if (o.hyphenate ?? base) out.add(o.locale ?? layout.locale ?? "en-US");
+  };
+  (layout.fields ?? []).forEach(visit);
+  for (const t of layout.tables ?? []) {
+    t.columns.forEach(visit);
+    (t.after ?? []).forEach(visit);
+  }
+  return [...out];
 }

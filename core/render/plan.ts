@@ -4,6 +4,8 @@ import { dataPathName, getPath, mustacheNames, renderText, valueText } from "./d
 import { type BaseInfo, type FieldSpec, type FontSpec, type Layout, type TableSpec, type TextSource, type TextStyle, layoutDefaults } from "./layout.ts";
 import { alignX, fitText, isRtl, type FittedText, type MetricsSource, type ResolvedStyle } from "./text.ts";
 import { flowRows } from "./table.ts";
+import { flowLines } from "./flow.ts";
+import type { Hyphenator } from "./hyphenate.ts";
 import { PIPE, formatValue, parseFormat, type Format } from "./format.ts";
 
 type RGB = [number, number, number];
@@ -20,6 +22,8 @@ export interface TextOp {
   size: number;
   /** r, g, b in 0..1 */
   color: RGB;
+  /** justified text: extra points after each space */
+  wordSpacing?: number;
 }
 
 /** A picture in a box (points from the page's top-left corner). */
@@ -84,13 +88,23 @@ export interface RenderPlan {
 }
 
 /** Works out every page and every line of text for `data` on a base with `base.pageSizes`. */
-export function planLayout(layout: Layout, data: unknown, base: Required<Pick<BaseInfo, "pageCount" | "pageSizes">>, metrics: MetricsSource): RenderPlan {
+export function planLayout(
+  layout: Layout,
+  data: unknown,
+  base: Required<Pick<BaseInfo, "pageCount" | "pageSizes">>,
+  metrics: MetricsSource,
+  hyphenator?: Hyphenator,
+): RenderPlan {
   const defaults = { ...layoutDefaults, ...(layout.defaults ?? {}) };
   const ops: TextOp[] = [];
   const graphics: GraphicOp[] = [];
+  const prep: Prep = { hyphenator, locale: layout.locale };
 
-  // Tables first: they decide how many continuation pages follow their page.
-  const tables = (layout.tables ?? []).map((t, i) => planTable(t, i, data, defaults, metrics, layout.locale));
+  // Tables and flowing fields first: they decide how many continuation pages follow their page.
+  const tables: PlannedBlock[] = [
+    ...(layout.tables ?? []).map((t, i) => planTable(t, i, data, defaults, metrics, prep)),
+    ...(layout.fields ?? []).flatMap((f, i) => (f.flow && (f.kind ?? "text") === "text" ? [planFlow(f, i, data, defaults, metrics, prep)] : [])),
+  ];
   const pages: number[] = [];
   const firstOutputIndex: number[] = [];
   const omitted = new Set((layout.omitPages ?? []).map((n) => n - 1));
@@ -98,15 +112,16 @@ export function planLayout(layout: Layout, data: unknown, base: Required<Pick<Ba
     if (omitted.has(b)) continue;
     firstOutputIndex[b] = pages.length;
     pages.push(b);
-    const t = tables.find((t) => t.spec.page - 1 === b);
+    const t = tables.find((t) => t.page - 1 === b);
     if (t) {
       t.outputStart = pages.length - 1;
-      for (let k = 0; k < t.continuationPages; k++) pages.push((t.spec.continuePage ?? t.spec.page) - 1);
+      for (let k = 0; k < t.continuationPages; k++) pages.push(t.continuePage - 1);
     }
   }
   for (const t of tables) for (const op of t.ops) ops.push({ ...op, page: t.outputStart + op.page });
 
   (layout.fields ?? []).forEach((f, i) => {
+    if (f.flow) return; // planned above
     const where = `fields[${i}]`;
     const targets = f.repeat ? pages.flatMap((b, o) => (b === f.page - 1 ? [o] : [])) : [firstOutputIndex[f.page - 1]].filter((o) => o !== undefined);
     const kind = f.kind ?? "text";
@@ -114,7 +129,7 @@ export function planLayout(layout: Layout, data: unknown, base: Required<Pick<Ba
     for (const o of targets) {
       const view = { ...(isRecord(data) ? data : {}), $page: o + 1, $pages: pages.length };
       if (kind === "text") {
-        const text = sourceText(f, view, "data", where, data, layout.locale);
+        const text = prepared(sourceText(f, view, "data", where, data, layout.locale), style, f, prep);
         const fitted = fitChecked(text, style, metrics, where, f);
         ops.push(...linesToOps(fitted, style, f.x, f.y, o, metrics));
       } else {
@@ -179,15 +194,52 @@ function graphicOp(f: FieldSpec, page: number, view: unknown, data: unknown, whe
   return null;
 }
 
-interface PlannedTable {
-  spec: TableSpec;
+/** A table or a flowing field: what it prints, and how many continuation pages it makes. */
+interface PlannedBlock {
+  /** 1-based base page it starts on, and the one its continuation pages copy */
+  page: number;
+  continuePage: number;
   continuationPages: number;
   outputStart: number;
-  /** ops with `page` relative to the table's first page */
+  /** ops with `page` relative to the block's first page */
   ops: TextOp[];
 }
 
-function planTable(spec: TableSpec, index: number, data: unknown, defaults: typeof layoutDefaults, metrics: MetricsSource, locale: string | undefined): PlannedTable {
+/** What turns a source's text into the text to fit: hyphenation by locale. */
+interface Prep {
+  hyphenator?: Hyphenator;
+  locale?: string;
+}
+
+/** The text with soft hyphens inserted when the style hyphenates. */
+function prepared(text: string, style: ResolvedStyle, src: TextSource, prep: Prep): string {
+  if (!style.hyphenate || !prep.hyphenator || style.maxWidth === undefined) return text;
+  return prep.hyphenator(text, src.locale ?? prep.locale ?? "en-US");
+}
+
+/** A flowing text field: its lines over its page and as many continuation pages as they need. */
+function planFlow(f: FieldSpec, index: number, data: unknown, defaults: typeof layoutDefaults & TextStyle, metrics: MetricsSource, prep: Prep): PlannedBlock {
+  const where = `fields[${index}]`;
+  const style = resolveStyle(defaults, { ...f, overflow: "wrap" });
+  const text = prepared(sourceText(f, data, "data", where, data, prep.locale), style, f, prep);
+  const fitted = fitChecked(text, style, metrics, where, f);
+  const lh = fitted.size * style.lineHeight;
+  const top2 = f.continueTop ?? f.y;
+  const capacity = (top: number) => Math.floor((f.bottom! - top) / lh + 1e-6);
+  let para = 0;
+  const paras = fitted.lines.map((_, i) => (i > 0 && fitted.last?.[i - 1] ? ++para : para));
+  const flow = flowLines({ paras, firstCapacity: capacity(f.y), nextCapacity: capacity(top2), orphans: f.orphans ?? 2, widows: f.widows ?? 2 });
+  const ascent = metrics(style.font).ascent * fitted.size;
+  const ops = fitted.lines.flatMap((_, i) => {
+    const { page, index: k } = flow.at[i];
+    const op = lineOp(fitted, i, style, f.x, (page === 0 ? f.y : top2) + ascent + k * lh, page);
+    return op ? [op] : [];
+  });
+  return { page: f.page, continuePage: f.continuePage ?? f.page, continuationPages: flow.continuationPages, outputStart: 0, ops };
+}
+
+function planTable(spec: TableSpec, index: number, data: unknown, defaults: typeof layoutDefaults, metrics: MetricsSource, prep: Prep): PlannedBlock {
+  const locale = prep.locale;
   const where = `tables[${index}]`;
   const rowsValue = getPath(data, spec.rows);
   if (rowsValue === undefined || rowsValue === null)
@@ -204,7 +256,7 @@ function planTable(spec: TableSpec, index: number, data: unknown, defaults: type
     const view = { ...(isRecord(row) ? row : {}), $row: r + 1 };
     return spec.columns.map((c, j) => {
       const cw = `${where}.columns[${j}] (row ${r + 1})`;
-      const text = c.field === "$row" ? String(r + 1) : sourceText(c, view, prefix, cw, row, locale);
+      const text = c.field === "$row" ? String(r + 1) : prepared(sourceText(c, view, prefix, cw, row, locale), colStyles[j], c, prep);
       return fitChecked(text, colStyles[j], metrics, cw, c);
     });
   });
@@ -233,7 +285,7 @@ function planTable(spec: TableSpec, index: number, data: unknown, defaults: type
     const a = spec.after![j];
     ops.push(...linesToOps(f, afterStyles[j], a.x, flow.after.y + a.dy, flow.after.page, metrics));
   });
-  return { spec, continuationPages: flow.continuationPages, outputStart: 0, ops };
+  return { page: spec.page, continuePage: spec.continuePage ?? spec.page, continuationPages: flow.continuationPages, outputStart: 0, ops };
 }
 
 function resolveStyle(defaults: typeof layoutDefaults & TextStyle, s: TextStyle): ResolvedStyle {
@@ -248,6 +300,7 @@ function resolveStyle(defaults: typeof layoutDefaults & TextStyle, s: TextStyle)
     maxLines: merged.maxLines,
     minSize: merged.minSize,
     lineHeight: merged.lineHeight,
+    hyphenate: merged.hyphenate,
   };
 }
 
@@ -315,16 +368,26 @@ function fitChecked(text: string, style: ResolvedStyle, metrics: MetricsSource, 
 
 function linesToOps(f: FittedText, style: ResolvedStyle, x: number, top: number, page: number, metrics: MetricsSource): TextOp[] {
   const ascent = metrics(style.font).ascent * f.size;
-  const color = hexColor(style.color);
-  return f.lines.map((line, i): TextOp => ({
-    page,
-    x: alignX(x, f.widths[i], style.align, style.maxWidth, (style.align === "start" || style.align === "end") && isRtl(line)),
-    baseline: top + ascent + i * f.size * style.lineHeight,
-    text: line,
-    font: style.font,
-    size: f.size,
-    color,
-  })).filter((op) => op.text !== "");
+  return f.lines.flatMap((_, i) => {
+    const op = lineOp(f, i, style, x, top + ascent + i * f.size * style.lineHeight, page);
+    return op ? [op] : [];
+  });
+}
+
+/** Line `i` of fitted text as an op at `baseline`; justified lines (all but a paragraph's last) stretch their spaces to the box. */
+function lineOp(f: FittedText, i: number, style: ResolvedStyle, x: number, baseline: number, page: number): TextOp | null {
+  const text = f.lines[i];
+  if (text === "") return null;
+  const rtl = (style.align === "start" || style.align === "end" || style.align === "justify") && isRtl(text);
+  const op: TextOp = { page, x: alignX(x, f.widths[i], style.align, style.maxWidth, rtl), baseline, text, font: style.font, size: f.size, color: hexColor(style.color) };
+  if (style.align === "justify" && style.maxWidth !== undefined && f.last && !f.last[i]) {
+    const spaces = text.split(" ").length - 1;
+    if (spaces > 0 && f.widths[i] < style.maxWidth) {
+      op.x = x;
+      op.wordSpacing = (style.maxWidth - f.widths[i]) / spaces;
+    }
+  }
+  return op;
 }
 
 /** "#rgb" / "#rrggbb" to 0..1 components. */

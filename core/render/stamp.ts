@@ -63,6 +63,7 @@ function textOp(op: TextOp, line: ShapedLine, box: { x: number; y: number; heigh
   const y0 = box.y + box.height - op.baseline;
   let out = `BT\n${num(r)} ${num(g)} ${num(b)} rg\n`;
   let pen = box.x + op.x;
+  const stretch = op.wordSpacing ?? 0;
   for (const run of line.runs) {
     const k = op.size / run.face.upem;
     // Shaped left-to-right runs (Devanagari's reordered vowel signs, ligatures) carry their text as
@@ -87,7 +88,7 @@ function textOp(op: TextOp, line: ShapedLine, box: { x: number; y: number; heigh
       if (run.dx[i] !== 0 || run.dy[i] !== 0) {
         flush();
         out += `1 0 0 1 ${num(pen + run.dx[i] * k)} ${num(y0 + run.dy[i] * k)} Tm\n<${hex}> Tj\n`;
-        pen += run.adv[i] * k;
+        pen += run.adv[i] * k + (stretch && run.chars[i] === " " ? stretch : 0);
         start = expected = pen;
         continue;
       }
@@ -95,7 +96,8 @@ function textOp(op: TextOp, line: ShapedLine, box: { x: number; y: number; heigh
       else if (Math.abs(expected - pen) > 1e-6) tj += ` ${num(((expected - pen) / op.size) * 1000)} `;
       tj += `<${hex}>`;
       expected = pen + natural;
-      pen += run.adv[i] * k;
+      // justified lines: each space advances further (a TJ adjustment before the next glyph)
+      pen += run.adv[i] * k + (stretch && run.chars[i] === " " ? stretch : 0);
     }
     flush();
     if (actual) out += "EMC\n";

@@ -28,6 +28,8 @@ export interface ResolvedStyle {
   maxLines?: number;
   minSize: number;
   lineHeight: number;
+  /** insert soft hyphens by the language's patterns before wrapping */
+  hyphenate?: boolean;
 }
 
 /** Text fitted into its box: the lines to draw and the size to draw them at. */
@@ -38,6 +40,8 @@ export interface FittedText {
   widths: number[];
   /** height of the block: lines × size × lineHeight */
   height: number;
+  /** wrapped text: whether each line ends its paragraph (justification leaves those as they are) */
+  last?: boolean[];
 }
 
 /** Scripts written without spaces between words: lines may break between ideographs, or between Thai words. */
@@ -63,39 +67,83 @@ export function breakPieces(word: string): string[] {
   return out;
 }
 
+/** The soft hyphen (U+00AD): a place a word may break, drawn as "-" only at the end of a line. */
+export const SHY = "\u00ad";
+
+/** One wrapped line, and where it stands in its paragraph (justification leaves a paragraph's last line as it is). */
+export interface WrappedLine {
+  text: string;
+  /** 0-based paragraph (text between explicit line breaks) */
+  para: number;
+  /** the paragraph's last line */
+  last: boolean;
+}
+
 /** Breaks text into lines no wider than maxWidth at spaces (and between ideographs), breaking over-long words between characters. */
 export function wrapText(text: string, maxWidth: number, widthOf: (s: string) => number): string[] {
-  const out: string[] = [];
-  for (const para of text.split(/\r?\n/)) {
-    const spaced = para.split(/[ \t]+/).filter((w, i, a) => w !== "" || a.length === 1);
+  return wrapLines(text, maxWidth, widthOf).map((l) => l.text);
+}
+
+/**
+ * Breaks text into lines no wider than maxWidth: at spaces (and between ideographs); inside a word at a
+ * soft hyphen (U+00AD, which hyphenation inserts), the line then ending in "-"; a word wider than the box
+ * with no soft hyphen that helps is broken between characters. Soft hyphens never reach the lines' text.
+ */
+export function wrapLines(text: string, maxWidth: number, widthOf: (s: string) => number): WrappedLine[] {
+  const out: WrappedLine[] = [];
+  const w = (s: string) => widthOf(s.includes(SHY) ? s.replaceAll(SHY, "") : s);
+  text.split(/\r?\n/).forEach((para, p) => {
+    const push = (s: string) => out.push({ text: s.includes(SHY) ? s.replaceAll(SHY, "") : s, para: p, last: false });
+    const spaced = para.split(/[ \t]+/).filter((x, i, a) => x !== "" || a.length === 1);
     // [piece, joins the previous piece without a space]
-    const words: [string, boolean][] = spaced.flatMap((w) => breakPieces(w).map((p, k) => [p, k > 0] as [string, boolean]));
+    const words: [string, boolean][] = spaced.flatMap((x) => breakPieces(x).map((piece, k) => [piece, k > 0] as [string, boolean]));
     let line = "";
-    for (const [word, glued] of words) {
-      const candidate = line ? (glued ? line + word : `${line} ${word}`) : word;
-      if (widthOf(candidate) <= maxWidth) {
-        line = candidate;
-        continue;
+    for (let [word, glued] of words) {
+      for (;;) {
+        const sep = line && !glued ? " " : "";
+        if (w(line + sep + word) <= maxWidth) {
+          line += sep + word;
+          break;
+        }
+        const cut = softBreak(line + sep, word, maxWidth, w);
+        if (cut) {
+          push(`${line}${sep}${cut.head}-`);
+          line = "";
+          word = cut.tail;
+          glued = false;
+          continue;
+        }
+        if (line) {
+          push(line);
+          line = "";
+          glued = false;
+          continue;
+        }
+        // a word wider than the box: break it between characters
+        let piece = "";
+        for (const ch of Array.from(word.replaceAll(SHY, ""))) {
+          if (piece && w(piece + ch) > maxWidth) {
+            push(piece);
+            piece = ch;
+          } else piece += ch;
+        }
+        line = piece;
+        break;
       }
-      if (line) out.push(line);
-      line = "";
-      if (widthOf(word) <= maxWidth) {
-        line = word;
-        continue;
-      }
-      // a word wider than the box: break it between characters
-      let piece = "";
-      for (const ch of Array.from(word)) {
-        if (piece && widthOf(piece + ch) > maxWidth) {
-          out.push(piece);
-          piece = ch;
-        } else piece += ch;
-      }
-      line = piece;
     }
-    out.push(line);
-  }
+    push(line);
+    out[out.length - 1].last = true;
+  });
   return out;
+}
+
+/** The longest head of `word` up to a soft hyphen that fits after `prefix` with its "-", and the rest. */
+function softBreak(prefix: string, word: string, maxWidth: number, w: (s: string) => number): { head: string; tail: string } | undefined {
+  for (let i = word.lastIndexOf(SHY); i > 0; i = word.lastIndexOf(SHY, i - 1)) {
+    const head = word.slice(0, i);
+    if (head.replaceAll(SHY, "") && w(`${prefix}${head}-`) <= maxWidth) return { head, tail: word.slice(i + 1) };
+  }
+  return undefined;
 }
 
 /**
@@ -106,10 +154,11 @@ export function fitText(text: string, style: ResolvedStyle, metrics: FontMetrics
   const { maxWidth } = style;
   let size = style.size;
   let lines: string[];
+  let last: boolean[] | undefined;
   if (maxWidth === undefined || style.overflow === "none") {
-    lines = text.split(/\r?\n/);
+    lines = text.replaceAll(SHY, "").split(/\r?\n/);
   } else if (style.overflow === "shrink") {
-    lines = text.split(/\r?\n/);
+    lines = text.replaceAll(SHY, "").split(/\r?\n/);
     const widest = Math.max(...lines.map((l) => metrics.width(l)));
     if (widest * size > maxWidth) {
       size = Math.floor((maxWidth / widest) * 100) / 100;
@@ -121,7 +170,9 @@ export function fitText(text: string, style: ResolvedStyle, metrics: FontMetrics
         );
     }
   } else {
-    lines = wrapText(text, maxWidth, (s) => metrics.width(s) * size);
+    const wrapped = wrapLines(text, maxWidth, (s) => metrics.width(s) * size);
+    lines = wrapped.map((l) => l.text);
+    last = wrapped.map((l) => l.last);
     if (style.maxLines !== undefined && lines.length > style.maxLines)
       throw renderError(
         "TEXT_OVERFLOW",
@@ -130,7 +181,7 @@ export function fitText(text: string, style: ResolvedStyle, metrics: FontMetrics
       );
   }
   const widths = lines.map((l) => metrics.width(l) * size);
-  return { lines, size, widths, height: lines.length * size * style.lineHeight };
+  return { lines, size, widths, height: lines.length * size * style.lineHeight, last };
 }
 
 /** Whether a line reads right to left: its first strong letter is Hebrew, Arabic, Syriac, Thaana or N'Ko (Unicode bidi rules P2-P3). */
@@ -141,6 +192,8 @@ export function isRtl(line: string): boolean {
 
 /** x where a line starts, given the box's left edge, its width (if any) and the alignment; start/end need `rtl`. */
 export function alignX(x: number, lineWidth: number, align: Align, boxWidth?: number, rtl = false): number {
+  // a justified line fills the box; a paragraph's last line is set like "start"
+  if (align === "justify") align = "start";
   if (align === "start") align = rtl ? "right" : "left";
   else if (align === "end") align = rtl ? "left" : "right";
   if (boxWidth === undefined) {

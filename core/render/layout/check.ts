@@ -5,12 +5,12 @@
 export type Add = (path: string, msg: string) => void;
 
 /** The keys each kind of object in a layout may have; anything else is reported, so a typo never silently does nothing. */
-export const STYLE_KEYS = ["font", "size", "color", "align", "maxWidth", "overflow", "maxLines", "minSize", "lineHeight"];
+export const STYLE_KEYS = ["font", "size", "color", "align", "maxWidth", "overflow", "maxLines", "minSize", "lineHeight", "hyphenate"];
 export const SOURCE_KEYS = ["field", "text", "optional", "default", "format", "locale"];
 export const PLACE_KEYS = ["kind", "page", "x", "y", "repeat", "comment"];
 export const KEYS = {
   root: ["version", "locale", "defaults", "fields", "tables", "omitPages", "form", "$schema", "comment"],
-  field: [...STYLE_KEYS, ...SOURCE_KEYS, ...PLACE_KEYS],
+  field: [...STYLE_KEYS, ...SOURCE_KEYS, ...PLACE_KEYS, "flow", "bottom", "continuePage", "continueTop", "orphans", "widows"],
   image: [...PLACE_KEYS, "field", "optional", "asset", "width", "height", "fit"],
   qr: [...PLACE_KEYS, "field", "text", "optional", "default", "qrSize", "ecLevel", "color"],
   barcode: [...PLACE_KEYS, "field", "text", "optional", "default", "type", "width", "height", "showText", "color", "size", "font"],

@@ -10,19 +10,25 @@ export interface LayoutCheck {
   fontNames: string[];
   /** 1-based pages in omitPages */
   omitted: Set<number>;
+  /** the layout's locale (default for fields) */
+  locale?: string;
+  /** pages a table or flowing field starts on, and which ("tables[0]") */
+  flowPages: Map<number, string>;
   /** reports a page number that is not a whole number or not in the base */
   page(v: unknown, path: string): void;
   /** reports a position off its page (`yOnly`: `p` is already the y's path) */
   onPage(pageNo: unknown, x: unknown, y: unknown, p: string, yOnly?: boolean): void;
 }
 
-export function layoutCheck(base: BaseInfo, add: Add): LayoutCheck {
+export function layoutCheck(base: BaseInfo, add: Add, locale?: string): LayoutCheck {
   const plural = (n: number) => `${n} page${n === 1 ? "" : "s"}`;
   return {
     base,
     add,
     fontNames: [...BUILTIN_FONTS, ...(base.fonts ?? [])],
     omitted: new Set(),
+    locale,
+    flowPages: new Map(),
     page(v, path) {
       if (!Number.isInteger(v)) return add(path, `must be a whole page number from 1 (got ${JSON.stringify(v)})`);
       const n = v as number;

@@ -1,5 +1,6 @@
 // Checks of placed fields: text style, where the text comes from, and the graphic kinds (image, qr, barcode, line, rect).
 import { checkLocale, parseFormat } from "../format.ts";
+import { HYPHENATION_LANGUAGES, hyphenationLanguage } from "../hyphenate.ts";
 import { BARCODE_TYPES, BUILTIN_FONTS, FIELD_KINDS, type FieldKind } from "./types.ts";
 import { type Add, KEYS, bool, colour, isObject, num, typeName, unknownKeys } from "./check.ts";
 import type { LayoutCheck } from "./context.ts";
@@ -21,7 +22,8 @@ export function checkField(f: unknown, i: number, c: LayoutCheck) {
   bool(f, "repeat", p, add);
   if (kind === "text") {
     checkSource(f, p, add);
-    checkStyle(f, p, add, c.fontNames);
+    checkStyle(f, p, add, c.fontNames, c.locale);
+    checkFlow(f, p, c);
   } else checkGraphic(kind, f, p, add, c.base.assets ?? [], c.fontNames);
 }
 
@@ -69,6 +71,35 @@ function checkGraphic(kind: Exclude<FieldKind, "text">, f: Record<string, unknow
   }
 }
 
+const FLOW_KEYS = ["bottom", "continuePage", "continueTop", "orphans", "widows"];
+
+/** A flowing text field: its frame on the first and the continuation pages, widows and orphans. */
+function checkFlow(f: Record<string, unknown>, p: string, c: LayoutCheck) {
+  const { add } = c;
+  bool(f, "flow", p, add);
+  if (f.flow !== true) {
+    for (const k of FLOW_KEYS) if (f[k] !== undefined) add(`${p}.${k}`, `only applies to a flowing field; add "flow": true`);
+    return;
+  }
+  if (f.maxWidth === undefined) add(`${p}.maxWidth`, `is required with "flow": true (the width of the text column)`);
+  if (f.overflow !== undefined && f.overflow !== "wrap") add(`${p}.overflow`, `a flowing field wraps; remove "overflow" (got ${JSON.stringify(f.overflow)})`);
+  if (f.maxLines !== undefined) add(`${p}.maxLines`, `a flowing field takes as many lines and pages as its text needs; remove maxLines`);
+  if (f.repeat === true) add(`${p}.repeat`, `a flowing field prints once, continuing on continuation pages; remove "repeat"`);
+  num(f, "bottom", p, add, true);
+  if (f.continuePage !== undefined) c.page(f.continuePage, `${p}.continuePage`);
+  num(f, "continueTop", p, add);
+  for (const k of ["orphans", "widows"])
+    if (f[k] !== undefined && (!Number.isInteger(f[k]) || (f[k] as number) < 1)) add(`${p}.${k}`, `must be a whole number from 1 (got ${JSON.stringify(f[k])})`);
+  if (typeof f.bottom === "number" && typeof f.y === "number" && f.bottom <= f.y) add(`${p}.bottom`, `must be below y (y grows downwards from the top of the page): y ${f.y}, bottom ${f.bottom}`);
+  if (typeof f.bottom === "number" && typeof f.continueTop === "number" && f.bottom <= f.continueTop) add(`${p}.continueTop`, `must be above bottom ${f.bottom} (got ${f.continueTop})`);
+  c.onPage(f.page, undefined, f.bottom, `${p}.bottom`, true);
+  if (Number.isInteger(f.page)) {
+    const other = c.flowPages.get(f.page as number);
+    if (other !== undefined) add(`${p}.page`, `${other} already flows from page ${f.page}; one table or flowing field per page`);
+    else c.flowPages.set(f.page as number, p);
+  }
+}
+
 /** Checks a text source: exactly one of field/text, and its optional/default/format/locale. */
 export function checkSource(o: Record<string, unknown>, p: string, add: Add) {
   const hasField = o.field !== undefined;
@@ -88,8 +119,14 @@ export function checkSource(o: Record<string, unknown>, p: string, add: Add) {
   }
 }
 
-/** Checks a text style's keys. */
-export function checkStyle(o: Record<string, unknown>, p: string, add: Add, fontNames: string[]) {
+/** Checks a text style's keys; `locale` is the one its text is in (for hyphenation patterns). */
+export function checkStyle(o: Record<string, unknown>, p: string, add: Add, fontNames: string[], locale?: string) {
+  bool(o, "hyphenate", p, add);
+  if (o.hyphenate === true) {
+    const loc = typeof o.locale === "string" ? o.locale : (locale ?? "en-US");
+    if (!hyphenationLanguage(loc))
+      add(`${p}.hyphenate`, `no hyphenation patterns for the locale ${JSON.stringify(loc)} (there are for: ${HYPHENATION_LANGUAGES.join(", ")}); set "locale" or remove "hyphenate"`);
+  }
   if (o.font !== undefined) {
     const list = Array.isArray(o.font) ? o.font : [o.font];
     if (list.length === 0) add(`${p}.font`, `must name at least one font`);
@@ -104,8 +141,9 @@ export function checkStyle(o: Record<string, unknown>, p: string, add: Add, font
   if (o.maxLines !== undefined && (!Number.isInteger(o.maxLines) || (o.maxLines as number) < 1))
     add(`${p}.maxLines`, `must be a whole number from 1 (got ${JSON.stringify(o.maxLines)})`);
   colour(o, "color", p, add);
-  if (o.align !== undefined && !["left", "center", "right", "start", "end"].includes(o.align as string))
-    add(`${p}.align`, `must be "left", "center", "right", "start" or "end" (got ${JSON.stringify(o.align)})`);
+  if (o.align !== undefined && !["left", "center", "right", "start", "end", "justify"].includes(o.align as string))
+    add(`${p}.align`, `must be "left", "center", "right", "start", "end" or "justify" (got ${JSON.stringify(o.align)})`);
+  if (o.align === "justify" && o.maxWidth === undefined && !p.includes(".columns[") && p !== "defaults") add(`${p}.align`, `"justify" needs a maxWidth (the width lines are stretched to)`);
   if (o.overflow !== undefined && !["wrap", "shrink", "none"].includes(o.overflow as string))
     add(`${p}.overflow`, `must be "wrap", "shrink" or "none" (got ${JSON.stringify(o.overflow)})`);
 }

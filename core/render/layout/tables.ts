@@ -3,8 +3,8 @@ import { KEYS, arrayAt, bool, isObject, num, round, typeName, unknownKeys } from
 import type { LayoutCheck } from "./context.ts";
 import { checkSource, checkStyle } from "./fields.ts";
 
-/** Checks `tables[i]`; `tablePages` maps a start page to the table already there (one per page). */
-export function checkTable(t: unknown, i: number, c: LayoutCheck, tablePages: Map<number, number>) {
+/** Checks `tables[i]` (one table or flowing field per page). */
+export function checkTable(t: unknown, i: number, c: LayoutCheck) {
   const { add } = c;
   const p = `tables[${i}]`;
   if (!isObject(t)) return add(p, `must be an object (got ${typeName(t)})`);
@@ -13,9 +13,9 @@ export function checkTable(t: unknown, i: number, c: LayoutCheck, tablePages: Ma
   c.page(t.page, `${p}.page`);
   if (t.continuePage !== undefined) c.page(t.continuePage, `${p}.continuePage`);
   if (Number.isInteger(t.page)) {
-    const other = tablePages.get(t.page as number);
-    if (other !== undefined) add(`${p}.page`, `tables[${other}] already starts on page ${t.page}; one table per page`);
-    else tablePages.set(t.page as number, i);
+    const other = c.flowPages.get(t.page as number);
+    if (other !== undefined) add(`${p}.page`, `${other} already ${other.startsWith("tables") ? "starts on" : "flows from"} page ${t.page}; one table${other.startsWith("tables") ? "" : " or flowing field"} per page`);
+    else c.flowPages.set(t.page as number, p);
   }
   num(t, "top", p, add, true);
   num(t, "bottom", p, add, true);
@@ -44,7 +44,7 @@ export function checkTable(t: unknown, i: number, c: LayoutCheck, tablePages: Ma
       num(col, "width", cp, add, true, 1);
       if (col.maxWidth !== undefined) add(`${cp}.maxWidth`, `columns use "width" as their text box; remove maxWidth`);
       checkSource(col, cp, add);
-      checkStyle(col, cp, add, c.fontNames);
+      checkStyle(col, cp, add, c.fontNames, c.locale);
     });
   arrayAt(t, "after", add, p).forEach((a, j) => {
     const ap = `${p}.after[${j}]`;
@@ -53,6 +53,6 @@ export function checkTable(t: unknown, i: number, c: LayoutCheck, tablePages: Ma
     num(a, "x", ap, add, true);
     num(a, "dy", ap, add, true);
     checkSource(a, ap, add);
-    checkStyle(a, ap, add, c.fontNames);
+    checkStyle(a, ap, add, c.fontNames, c.locale);
   });
 }

@@ -14,7 +14,7 @@ export type FieldKind = "text" | "image" | "qr" | "barcode" | "line" | "rect";
 export const FIELD_KINDS: FieldKind[] = ["text", "image", "qr", "barcode", "line", "rect"];
 export const BARCODE_TYPES = ["code128", "ean13", "ean8", "upca", "upc-a", "code39", "datamatrix", "itf14", "pdf417"] as const;
 /** left/center/right; start/end follow each line's direction (start is right for Arabic or Hebrew text) */
-export type Align = "left" | "center" | "right" | "start" | "end";
+export type Align = "left" | "center" | "right" | "start" | "end" | "justify";
 /** What to do with text wider than `maxWidth`: wrap onto more lines, shrink the size, or nothing (may overflow). */
 export type Overflow = "wrap" | "shrink" | "none";
 
@@ -38,6 +38,8 @@ export interface TextStyle {
   minSize?: number;
   /** distance between baselines as a multiple of the size (default 1.2) */
   lineHeight?: number;
+  /** with wrap: break words by the hyphenation patterns of the field's locale language (default false) */
+  hyphenate?: boolean;
 }
 
 /** Where the text comes from: a data path, or a Mustache text with {{paths}}. */
@@ -66,6 +68,18 @@ export interface FieldSpec extends TextStyle, TextSource {
   y: number;
   /** also draw on every continuation page made from this page (headers, "Page {{$page}} of {{$pages}}") */
   repeat?: boolean;
+  /** text: flow on onto continuation pages when the text runs past `bottom` (needs maxWidth) */
+  flow?: boolean;
+  /** flow: the y the text must end above on every page */
+  bottom?: number;
+  /** flow: base page copied for continuation pages (default: `page`) */
+  continuePage?: number;
+  /** flow: y of the text's top on continuation pages (default: `y`) */
+  continueTop?: number;
+  /** flow: fewest lines of a paragraph left at the foot of a page (default 2) */
+  orphans?: number;
+  /** flow: fewest lines of a paragraph carried to the top of the next page (default 2) */
+  widows?: number;
   /** image, barcode, rect: the box's size in points */
   width?: number;
   height?: number;
@@ -156,7 +170,7 @@ export interface Layout {
 }
 
 /** The built-in defaults, merged under `layout.defaults`. */
-export const layoutDefaults: Required<Omit<TextStyle, "maxWidth" | "overflow" | "maxLines">> = {
+export const layoutDefaults: Required<Omit<TextStyle, "maxWidth" | "overflow" | "maxLines" | "hyphenate">> = {
   font: "sans",
   size: 10,
   color: "#000000",

@@ -25,8 +25,8 @@ export function layoutProblems(raw: unknown, base: BaseInfo): string[] {
   const out: string[] = [];
   const add = (path: string, msg: string) => out.push(`${path}: ${msg}`);
   if (!isObject(raw)) return [`the layout must be a JSON object (got ${typeName(raw)})`];
-  const c = layoutCheck(base, add);
-  checkTop(raw, c.fontNames, add);
+  const c = layoutCheck(base, add, typeof raw.locale === "string" ? raw.locale : undefined);
+  checkTop(raw, c.fontNames, add, c.locale);
   arrayAt(raw, "omitPages", add).forEach((n, i) => {
     c.page(n, `omitPages[${i}]`);
     if (Number.isInteger(n)) c.omitted.add(n as number);
@@ -34,14 +34,13 @@ export function layoutProblems(raw: unknown, base: BaseInfo): string[] {
   if (base.pageCount > 0 && c.omitted.size >= base.pageCount)
     add("omitPages", `leaves no page to print (the base PDF has ${base.pageCount} page${base.pageCount === 1 ? "" : "s"})`);
   arrayAt(raw, "fields", add).forEach((f, i) => checkField(f, i, c));
-  const tablePages = new Map<number, number>();
-  arrayAt(raw, "tables", add).forEach((t, i) => checkTable(t, i, c, tablePages));
+  arrayAt(raw, "tables", add).forEach((t, i) => checkTable(t, i, c));
   checkForm(raw.form, add);
   return out;
 }
 
 /** The root's keys, locale, version and defaults. */
-function checkTop(raw: Record<string, unknown>, fontNames: string[], add: (path: string, msg: string) => void) {
+function checkTop(raw: Record<string, unknown>, fontNames: string[], add: (path: string, msg: string) => void, locale?: string) {
   unknownKeys(raw, KEYS.root, "", add);
   if (raw.locale !== undefined) {
     const bad = typeof raw.locale === "string" ? checkLocale(raw.locale) : "must be a locale string";
@@ -52,7 +51,7 @@ function checkTop(raw: Record<string, unknown>, fontNames: string[], add: (path:
     if (!isObject(raw.defaults)) add("defaults", `must be an object (got ${typeName(raw.defaults)})`);
     else {
       unknownKeys(raw.defaults, STYLE_KEYS, "defaults", add);
-      checkStyle(raw.defaults, "defaults", add, fontNames);
+      checkStyle(raw.defaults, "defaults", add, fontNames, locale);
     }
   }
 }
