@@ -1,136 +1,27 @@
 // The worker supervisor: keeps N procs (plus dedicated ones) running, restarts them with backoff, marks
 // the hopeless FATAL, recycles, rolls them over one by one and drains them. Decisions come from
-// proc-state.ts; this file only spawns, times and signals.
-import { procPolicyDefaults, transition, newProc, type ExitInfo, type ProcEvent, type ProcMachine, type ProcPolicy, type ProcState } from "./proc-state.ts";
+// proc-state.ts; this file only spawns, times and signals. Beside it: supervisor-options.ts (options,
+// status shapes), proc-record.ts (what is kept per proc), proc-watch.ts (the watchdog's effects),
+// hand-back.ts (jobs of a proc that is gone).
+import { transition, type ProcEvent } from "./proc-state.ts";
 import { RECYCLE_EXIT_CODE, type ChildMessage, type ProcStats } from "./ipc.ts";
 import { spawnProc, type SpawnedProc } from "./proc-spawn.ts";
-import { UNRESPONSIVE_AFTER_MS, jobFates, watchdogDefaults, watchdogVerdict, type WatchdogPolicy } from "./watchdog.ts";
-import type { JobKeeper } from "./job-keeper.ts";
 import { JOB_FILE_ENV, JobFileReader, jobFilePath } from "./job-file.ts";
-import type { JobProgressV1 } from "../protocol/control.ts";
+import { supervisorDefaults, slotsFor, type SlotSpec, type SupervisorOptions, type SupervisorState, type SupervisorStatus } from "./supervisor-options.ts";
+import { newRecord, procStatus, type ProcRecord } from "./proc-record.ts";
+import { watchProcs } from "./proc-watch.ts";
+import { handBack } from "./hand-back.ts";
 
-/** One place a proc runs in: general (serves every handler) or dedicated to one handler. */
-export interface SlotSpec {
-  /** `proc-1` for general procs, `<handler>-1` for dedicated ones */
-  name: string;
-  /** only this handler, or null for all the worker serves */
-  handler: string | null;
-}
-
-/** The subset of the project logger the supervisor writes to. */
-export interface SupervisorLog {
-  error(...a: unknown[]): void;
-  warn(...a: unknown[]): void;
-  /** startup and shutdown */
-  startup(...a: unknown[]): void;
-  /** proc started, exited, restarted */
-  proc(...a: unknown[]): void;
-}
-
-export interface SupervisorOptions {
-  /** general procs (serving every handler) */
-  procs: number;
-  /** handler → number of procs that serve only it */
-  dedicated: Record<string, number>;
-  /** the argv of the proc for `slot` */
-  command(slot: SlotSpec): string[];
-  /** extra environment for the proc of `slot` */
-  env?(slot: SlotSpec): Record<string, string | undefined>;
-  /** fast-death, FATAL and backoff rules */
-  policy: ProcPolicy;
-  /** after a drain is asked, procs still running this long are killed with SIGKILL, ms */
-  drainTimeoutMs: number;
-  /** during a rollover, how long a new proc may take to be ready before the rollover is abandoned, ms */
-  readyTimeoutMs: number;
-  /** copy the procs' stdout/stderr to ours */
-  forwardOutput: boolean;
-  /** stderr lines quoted when a proc goes FATAL */
-  stderrTailLines: number;
-  log: SupervisorLog;
-  /** the worker id, for the commands quoted in messages (`docctl resume <id>`) */
-  workerId?: string;
-  /** called after anything in the status changed (presence refresh hooks here) */
-  onChange?(): void;
-  /** when a proc that stops answering is killed (watchdog) */
-  watchdog: WatchdogPolicy;
-  /** holds a stalled proc's jobs and hands back those of a proc that ended with jobs in flight (NATS side) */
-  keeper?: JobKeeper;
-  /** every proc is FATAL: nothing can serve (the worker exits, so an init system or the manager sees it) */
-  onAllFatal?(report: string): void;
-}
-
-export const supervisorDefaults: Omit<SupervisorOptions, "command" | "log"> = {
-  procs: 1,
-  dedicated: {},
-  policy: procPolicyDefaults,
-  drainTimeoutMs: 30_000,
-  readyTimeoutMs: 60_000,
-  forwardOutput: true,
-  stderrTailLines: 20,
-  watchdog: watchdogDefaults,
-};
-
-export interface ProcStatus {
-  name: string;
-  handler: string | null;
-  pid: number | null;
-  state: ProcState;
-  /** the proc's event-loop state as it last reported it */
-  /** "unresponsive" while a live proc's event loop has not answered for a while (the watchdog is timing it) */
-  loop: ProcStats["state"] | "unresponsive" | null;
-  restarts: number;
-  jobsDone: number;
-  jobsFailed: number;
-  inFlight: { id: string; handler: string; ageMs: number; batch?: string; attempt?: number; startedAt?: number; progress?: JobProgressV1 }[];
-  startedAt: number | null;
-  lastExit: ExitInfo | null;
-}
-
-export type SupervisorState = "idle" | "running" | "paused" | "draining" | "stopped";
-
-export interface SupervisorStatus {
-  state: SupervisorState;
-  procs: ProcStatus[];
-}
-
-interface ProcRecord {
-  slot: SlotSpec;
-  m: ProcMachine;
-  child: SpawnedProc | null;
-  timer: ReturnType<typeof setTimeout> | null;
-  stats: ProcStats | null;
-  /** jobs done by earlier children in this record (restarts, recycles) */
-  doneBefore: number;
-  failedBefore: number;
-  /** stderr tail of the last child that exited (for the FATAL report) */
-  lastTail?: string[];
-  /** when the child last sent anything (its event loop was alive then) */
-  heardAt: number;
-  /** why the watchdog killed the current child */
-  killedBy: string | null;
-  /** jobs started since the child's last stats, as its job file tells (read once it goes silent) */
-  started: ProcStats["inFlight"];
-  /** the child's job file (the job it started last) */
-  jobFile: JobFileReader | null;
-  /** whether the job file was read during this silence */
-  jobFileRead?: boolean;
-  /** whether status() last showed it unresponsive (a change is published at once) */
-  silent?: boolean;
-}
-
-// The jobs a proc runs as far as its supervisor knows: its last stats plus the starts it announced since.
-function knownInFlight(r: ProcRecord): ProcStats["inFlight"] {
-  const base = r.stats?.inFlight ?? [];
-  return r.started.length ? [...base, ...r.started.filter((j) => !base.some((b) => b.id === j.id))] : base;
-}
-
-/** Expands `procs` and `dedicated` into the list of slots. */
-export function slotsFor(procs: number, dedicated: Record<string, number>): SlotSpec[] {
-  const out: SlotSpec[] = [];
-  for (let i = 1; i <= procs; i++) out.push({ name: `proc-${i}`, handler: null });
-  for (const [handler, n] of Object.entries(dedicated)) for (let i = 1; i <= n; i++) out.push({ name: `${handler}-${i}`, handler });
-  return out;
-}
+export {
+  slotsFor,
+  supervisorDefaults,
+  type ProcStatus,
+  type SlotSpec,
+  type SupervisorLog,
+  type SupervisorOptions,
+  type SupervisorState,
+  type SupervisorStatus,
+} from "./supervisor-options.ts";
 
 export class Supervisor {
   #o: SupervisorOptions;
@@ -245,30 +136,7 @@ export class Supervisor {
 
   status(): SupervisorStatus {
     const now = Date.now();
-    return {
-      state: this.#state,
-      procs: this.#recs.map((r) => ({
-        name: r.slot.name,
-        handler: r.slot.handler,
-        pid: r.child?.pid ?? null,
-        state: r.m.state,
-        loop: r.child && (r.m.state === "RUNNING" || r.m.state === "DRAINING") && now - r.heardAt > UNRESPONSIVE_AFTER_MS ? "unresponsive" : (r.stats?.state ?? null),
-        restarts: r.m.restarts,
-        jobsDone: r.doneBefore + (r.stats?.jobsDone ?? 0),
-        jobsFailed: r.failedBefore + (r.stats?.jobsFailed ?? 0),
-        inFlight: (r.stats?.inFlight ?? []).map((j) => ({
-          id: j.id,
-          handler: j.handler,
-          ageMs: Math.max(0, now - j.startedAt),
-          batch: j.batch,
-          attempt: j.attempt,
-          startedAt: j.startedAt,
-          progress: j.progress,
-        })),
-        startedAt: r.m.startedAt,
-        lastExit: r.m.lastExit,
-      })),
-    };
+    return { state: this.#state, procs: this.#recs.map((r) => procStatus(r, now)) };
   }
 
   /** Resolves true once `pred()` holds (checked on every change), false after `timeoutMs`. */
@@ -316,69 +184,19 @@ export class Supervisor {
     }
   }
 
-  // The watchdog: a proc reports from its event loop at least every second; one silent past its
-  // running job's limit plus the grace is stuck in synchronous work and is killed (its jobs are held
-  // meanwhile, and handed back when it is gone, see #handBack).
+  // The watchdog (see proc-watch.ts), every 250 ms.
   #watch(): void {
-    const now = Date.now();
-    let changed = false;
-    for (const r of this.#recs) {
-      const silent = Boolean(r.child) && (r.m.state === "RUNNING" || r.m.state === "DRAINING") && now - r.heardAt > UNRESPONSIVE_AFTER_MS;
-      if (silent !== Boolean(r.silent)) {
-        r.silent = silent;
-        changed = true; // presence shows it unresponsive (or answering again) now, not at the next refresh
-      }
-      if (!r.child || r.killedBy || (r.m.state !== "RUNNING" && r.m.state !== "DRAINING")) continue;
-      // Silent: the job it started last (maybe after its last stats: the one blocking it) is in its file.
-      if (now - r.heardAt > this.#o.watchdog.holdAfterMs && !r.jobFileRead && r.jobFile) {
-        r.jobFileRead = true;
-        this.#noteLastStarted(r);
-      }
-      const inFlight = knownInFlight(r);
-      const v = watchdogVerdict(now, r.heardAt, inFlight, this.#o.watchdog);
-      if (v.action === "hold") this.#o.keeper?.hold(inFlight);
-      else if (v.action === "kill") {
-        r.killedBy = v.reason;
-        this.#o.log.error(`${r.slot.name} (pid ${r.child.pid}) is stuck: ${v.reason}. The watchdog kills it (SIGKILL) and starts a new one.`);
-        r.child.kill("SIGKILL");
-      }
-    }
-    if (changed) this.#changed();
+    if (watchProcs(this.#recs, Date.now(), { watchdog: this.#o.watchdog, keeper: this.#o.keeper, log: this.#o.log })) this.#changed();
   }
 
-  // The job the proc started last, from its job file, when it started after the proc's last message
-  // (so no stats could name it): the one blocking a silent proc, or that killed it at once.
-  #noteLastStarted(r: ProcRecord): void {
-    if (!r.jobFile) return;
-    const last = r.jobFile.read();
-    if (last && last.startedAt >= r.heardAt - 50 && !knownInFlight(r).some((j) => j.id === last.id)) r.started.push(last);
-  }
-
-  // A proc gone with jobs in flight (a watchdog kill, a crash, a forced stop): say how each attempt ended
-  // and hand the jobs back at once. A clean exit has finished its jobs: nothing to do.
+  // Jobs of a proc gone with jobs in flight are handed back (see hand-back.ts); a drain waits for that.
   #handBack(r: ProcRecord, pid: number, code: number | null, signal: string | null): void {
-    // a job that killed its proc right after it started may not be in the last stats yet
-    this.#noteLastStarted(r);
-    const inFlight = knownInFlight(r);
-    r.started = [];
-    if (!inFlight.length || !this.#o.keeper) return;
-    const planned = r.m.intent !== "none";
-    if (!r.killedBy && (code === 0 || code === RECYCLE_EXIT_CODE) && !signal) return;
-    const kind = r.killedBy ? "watchdog" : planned ? "stopped" : "crash";
-    const fates = jobFates({ kind, now: Date.now() }, inFlight);
-    const how = r.killedBy ?? (signal ? `signal ${signal}` : `exit code ${code}`);
-    const culprits = fates.filter((f) => f.charged).map((f) => `${f.job.handler}/${f.job.id}`).join(", ") || "another job";
-    const p = this.#o.keeper
-      .handBack(fates, { proc: r.slot.name, pid, how, culprits })
-      .catch((err) => {
-        this.#o.log.warn(`${r.slot.name}: could not hand back its jobs (JetStream redelivers them after the ack wait): ${(err as Error).message}`);
-      })
-      .finally(() => this.#handBacks.delete(p));
-    this.#handBacks.add(p);
+    const p = handBack(r, { pid, code, signal }, { keeper: this.#o.keeper, log: this.#o.log })?.finally(() => this.#handBacks.delete(p!));
+    if (p) this.#handBacks.add(p);
   }
 
   #add(slot: SlotSpec): ProcRecord {
-    const r: ProcRecord = { slot, m: newProc(), child: null, timer: null, stats: null, doneBefore: 0, failedBefore: 0, heardAt: Date.now(), killedBy: null, started: [], jobFile: null };
+    const r = newRecord(slot);
     this.#recs.push(r);
     return r;
   }

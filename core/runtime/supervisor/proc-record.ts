@@ -1,0 +1,83 @@
+// What a supervisor keeps about each proc slot: its state machine, its current child and what the child
+// last said, and the views of it (the jobs it runs as far as known, its status line).
+import { newProc, type ProcMachine } from "./proc-state.ts";
+import type { ProcStats } from "./ipc.ts";
+import type { SpawnedProc } from "./proc-spawn.ts";
+import { UNRESPONSIVE_AFTER_MS } from "./watchdog.ts";
+import type { JobFileReader } from "./job-file.ts";
+import type { ProcStatus, SlotSpec } from "./supervisor-options.ts";
+
+export interface ProcRecord {
+  slot: SlotSpec;
+  m: ProcMachine;
+  child: SpawnedProc | null;
+  timer: ReturnType<typeof setTimeout> | null;
+  stats: ProcStats | null;
+  /** jobs done by earlier children in this record (restarts, recycles) */
+  doneBefore: number;
+  failedBefore: number;
+  /** stderr tail of the last child that exited (for the FATAL report) */
+  lastTail?: string[];
+  /** when the child last sent anything (its event loop was alive then) */
+  heardAt: number;
+  /** why the watchdog killed the current child */
+  killedBy: string | null;
+  /** jobs started since the child's last stats, as its job file tells (read once it goes silent) */
+  started: ProcStats["inFlight"];
+  /** the child's job file (the job it started last) */
+  jobFile: JobFileReader | null;
+  /** whether the job file was read during this silence */
+  jobFileRead?: boolean;
+  /** whether status() last showed it unresponsive (a change is published at once) */
+  silent?: boolean;
+}
+
+export function newRecord(slot: SlotSpec): ProcRecord {
+  return { slot, m: newProc(), child: null, timer: null, stats: null, doneBefore: 0, failedBefore: 0, heardAt: Date.now(), killedBy: null, started: [], jobFile: null };
+}
+
+/** The jobs a proc runs as far as its supervisor knows: its last stats plus the starts it announced since. */
+export function knownInFlight(r: ProcRecord): ProcStats["inFlight"] {
+  const base = r.stats?.inFlight ?? [];
+  return r.started.length ? [...base, ...r.started.filter((j) => !base.some((b) => b.id === j.id))] : base;
+}
+
+/** A live proc whose event loop has not answered for a while (the watchdog is timing it). */
+export function isSilent(r: ProcRecord, now: number): boolean {
+  return Boolean(r.child) && (r.m.state === "RUNNING" || r.m.state === "DRAINING") && now - r.heardAt > UNRESPONSIVE_AFTER_MS;
+}
+
+/**
+ * The job the proc started last, from its job file, when it started after the proc's last message
+ * (so no stats could name it): the one blocking a silent proc, or that killed it at once.
+ */
+export function noteLastStarted(r: ProcRecord): void {
+  if (!r.jobFile) return;
+  const last = r.jobFile.read();
+  if (last && last.startedAt >= r.heardAt - 50 && !knownInFlight(r).some((j) => j.id === last.id)) r.started.push(last);
+}
+
+/** One proc as status() shows it. */
+export function procStatus(r: ProcRecord, now: number): ProcStatus {
+  return {
+    name: r.slot.name,
+    handler: r.slot.handler,
+    pid: r.child?.pid ?? null,
+    state: r.m.state,
+    loop: isSilent(r, now) ? "unresponsive" : (r.stats?.state ?? null),
+    restarts: r.m.restarts,
+    jobsDone: r.doneBefore + (r.stats?.jobsDone ?? 0),
+    jobsFailed: r.failedBefore + (r.stats?.jobsFailed ?? 0),
+    inFlight: (r.stats?.inFlight ?? []).map((j) => ({
+      id: j.id,
+      handler: j.handler,
+      ageMs: Math.max(0, now - j.startedAt),
+      batch: j.batch,
+      attempt: j.attempt,
+      startedAt: j.startedAt,
+      progress: j.progress,
+    })),
+    startedAt: r.m.startedAt,
+    lastExit: r.m.lastExit,
+  };
+}

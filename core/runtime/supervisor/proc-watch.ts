@@ -1,0 +1,34 @@
+// The watchdog's effects: a proc reports from its event loop at least every second; one silent past its
+// running job's limit plus the grace is stuck in synchronous work and is killed (its jobs are held
+// meanwhile, and handed back when it is gone, see hand-back.ts). The verdict itself is watchdog.ts's.
+import { watchdogVerdict, type WatchdogPolicy } from "./watchdog.ts";
+import type { JobKeeper } from "./job-keeper.ts";
+import { isSilent, knownInFlight, noteLastStarted, type ProcRecord } from "./proc-record.ts";
+import type { SupervisorLog } from "./supervisor-options.ts";
+
+/** One look at every proc; true when a proc turned unresponsive or answers again (status changed). */
+export function watchProcs(recs: ProcRecord[], now: number, o: { watchdog: WatchdogPolicy; keeper?: JobKeeper; log: SupervisorLog }): boolean {
+  let changed = false;
+  for (const r of recs) {
+    const silent = isSilent(r, now);
+    if (silent !== Boolean(r.silent)) {
+      r.silent = silent;
+      changed = true; // presence shows it unresponsive (or answering again) now, not at the next refresh
+    }
+    if (!r.child || r.killedBy || (r.m.state !== "RUNNING" && r.m.state !== "DRAINING")) continue;
+    // Silent: the job it started last (maybe after its last stats: the one blocking it) is in its file.
+    if (now - r.heardAt > o.watchdog.holdAfterMs && !r.jobFileRead && r.jobFile) {
+      r.jobFileRead = true;
+      noteLastStarted(r);
+    }
+    const inFlight = knownInFlight(r);
+    const v = watchdogVerdict(now, r.heardAt, inFlight, o.watchdog);
+    if (v.action === "hold") o.keeper?.hold(inFlight);
+    else if (v.action === "kill") {
+      r.killedBy = v.reason;
+      o.log.error(`${r.slot.name} (pid ${r.child.pid}) is stuck: ${v.reason}. The watchdog kills it (SIGKILL) and starts a new one.`);
+      r.child.kill("SIGKILL");
+    }
+  }
+  return changed;
+}
