@@ -1,126 +1,38 @@
 // The manager loop: poll lag, ask the policy, reconcile through a provider; one leader at a time.
-import type { NatsConnection } from "@nats-io/transport-node";
+// tick() is a sequence of named steps; its options and reports are in manager-options.ts, the steps that
+// need none of its state in manager-steps.ts, the decision in policy.ts.
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { formatDuration } from "../runtime/util/duration.ts";
-import { backoffDelay, type Backoff } from "../runtime/util/backoff.ts";
-import { listWorkers, workerStatus } from "../runtime/client/fleet.ts";
-import { redactUrl } from "../runtime/util/log.ts";
+import { backoffDelay } from "../runtime/util/backoff.ts";
+import { listWorkers } from "../runtime/client/fleet.ts";
 import type { PresenceV1 } from "../runtime/protocol/control.ts";
-import { initialBootStreak, nextBootStreak, type BootStreak, type ServerState } from "./readiness.ts";
-import { ServerBook } from "./server-book.ts";
+import { initialBootStreak, nextBootStreak, type BootStreak } from "./readiness.ts";
+import { ServerBook, type ServerView } from "./server-book.ts";
 import { ProviderError, ProviderErrorCodes } from "./errors.ts";
 import { readLag, type LagReading } from "../runtime/client/lag.ts";
 import { servableLag } from "./servable.ts";
-import { STREAM_TASKS } from "../runtime/protocol/subjects.ts";
 import { Lease } from "./lease.ts";
 import { STATUS_KEY, statusOf } from "./status.ts";
 import { Scheduler } from "./scheduler.ts";
 import { DelayedMover } from "../runtime/nats/delayed.ts";
 import { ensureStreams, topologyDefaults } from "../runtime/nats/topology.ts";
-import { decide, initialPolicyState, policyDefaults, type Decision, type PolicyOptions, type PolicyState } from "./policy.ts";
-import type { Provider, ScalerLogger, Server } from "./providers/types.ts";
+import { decide, initialPolicyState, policyDefaults, type Decision, type PolicyState } from "./policy.ts";
+import type { Server } from "./providers/types.ts";
+import { managerDefaults, type ManagerDeps, type ManagerOptions, type ManagerSnapshot, type TickReport } from "./manager-options.ts";
+import { bootFailureDiagnosis, decisionGist, pickVictims, tickLine } from "./manager-steps.ts";
 
-/** Manager options. Durations in ms. */
-export interface ManagerOptions {
-  /** the scaling policy's knobs */
-  policy: PolicyOptions;
-  /** how often to read lag and reconcile */
-  intervalMs: number;
-  /** log what would be done and change nothing (takes no lease either) */
-  dryRun: boolean;
-  /** fire schedules and move due delayed jobs (default true; never in a dry run) */
-  jobControl?: boolean;
-  /** lifetime of the leader lease without renewal; a standby takes over this long after a leader dies */
-  leaseTtlMs: number;
-  /** this manager's id in the lease (default: a fresh `manager-<pid>-<random>` per instance) */
-  id?: string;
-  /** the tasks stream whose consumers' lag is read */
-  stream: string;
-  /**
-   * the handlers the workers this manager starts serve; when set, jobs for a handler outside it with
-   * no consumer (nobody ever registered it) do not count as lag (servers could not work them off) and
-   * are reported instead. Unset: all lag counts.
-   */
-  handlers?: string[];
-  /** time limit of one status request when picking the least busy worker */
-  statusTimeoutMs: number;
-  /** KV bucket of the lease */
-  leaseBucket?: string;
-  /**
-   * pause between creation rounds after servers never became ready or the provider refused to create
-   * them (422, bad token, missing image): without it a broken snapshot is created and deleted forever
-   */
-  createBackoff: Backoff;
-  /**
-   * a server whose worker has not registered presence this long after its creation (or after it went
-   * away) is deleted and replaced: the cloud saying "active" is not capacity
-   */
-  bootTimeoutMs: number;
-  /** after this many servers in a row never came up, stop creating and say why */
-  maxBootFailures: number;
-  /** while stopped after boot failures, try one server this often to see whether the cause is fixed */
-  probeMs: number;
-  /** the NATS URL the workers are told to use (named, masked, when servers never come up) */
-  workerNatsUrl?: string;
-}
+export { managerDefaults, type ManagerDeps, type ManagerOptions, type ManagerSnapshot, type TickReport } from "./manager-options.ts";
 
-export const managerDefaults: ManagerOptions = {
-  policy: policyDefaults,
-  intervalMs: 5000,
-  dryRun: false,
-  leaseTtlMs: 15_000,
-  stream: STREAM_TASKS,
-  statusTimeoutMs: 500,
-  createBackoff: { initialMs: 30_000, maxMs: 15 * 60_000, factor: 2, jitter: 0 },
-  bootTimeoutMs: 10 * 60_000,
-  maxBootFailures: 3,
-  probeMs: 15 * 60_000,
-};
-
-/** What the manager knows now, for /metrics, the dashboard and `docctl status`. */
-export interface ManagerSnapshot {
-  id: string;
-  provider: string;
-  leader: boolean;
-  /** servers by state (ready = its worker registered) */
-  servers: Record<ServerState, number>;
-  /** each server, for the dashboard */
-  list: { id: string; name: string; workerId: string; state: ServerState; why: string; createdAt: number }[];
-  desired: number | null;
-  lag: number | null;
-  lastReason: string;
-  /** decisions taken, by action */
-  decisions: Record<"up" | "down" | "hold", number>;
-  /** provider API errors, by ProviderError code */
-  providerErrors: Record<string, number>;
-  /** servers in a row whose worker never registered */
-  bootFailures: number;
-  /** why creating stopped (null while creating) */
-  halted: string | null;
-  at: number;
-}
-
-/** What one tick saw and did (for logs, tests and /metrics). */
-export interface TickReport {
-  at: number;
-  leader: boolean;
-  lag?: LagReading;
-  servers?: { ready: number; booting: number; draining: number; failed: number };
-  decision?: Decision;
-  created: string[];
-  draining: string[];
-  destroyed: string[];
-  error?: string;
-}
-
-export interface ManagerDeps {
-  nc: NatsConnection;
-  provider: Provider;
-  log: ScalerLogger;
-  /** the clock (tests may pass their own) */
-  now?: () => number;
-  /** aborted by stop(): share it with the provider's HTTP client so its waits end too */
-  abort?: AbortController;
+/** The servers as one tick saw them. */
+interface ServersSeen {
+  views: ServerView[];
+  live: ServerView[];
+  failed: ServerView[];
+  ready: number;
+  booting: number;
+  /** servers that failed to come up in this look (gone, or failed before they ever registered) */
+  failedNow: number;
+  registered: number;
 }
 
 /** Runs the scaling loop. `start()` returns once the loop runs; `stop()` resolves when nothing is left running. */
@@ -147,6 +59,8 @@ export class Manager {
   private snap: ManagerSnapshot;
   private ac: AbortController;
   private now: () => number;
+  /** jobs wait for handlers no worker of this manager serves: said once per handler until they are gone */
+  private unserved = new Set<string>();
   /** the last tick's report */
   last: TickReport | null = null;
 
@@ -223,51 +137,80 @@ export class Manager {
 
   /** One round: lease, lag, list, policy, act. Exposed for tests; the loop calls it every interval. */
   async tick(): Promise<TickReport> {
-    const { provider, log } = this.deps;
     const report: TickReport = { at: this.now(), leader: false, created: [], draining: [], destroyed: [] };
     this.last = report;
-    if (this.lease) {
-      const held = await this.lease.tryAcquire();
-      if (held !== this.wasLeader) {
-        if (held) {
-          log.info(`manager ${this.opts.id} is the leader`);
-          this.state = initialPolicyState; // idle and cool-down timers start from the takeover
-        } else {
-          const h = this.lease.holder;
-          log.info(`manager ${this.opts.id} is on standby${h ? `: ${h.id} on ${h.host} (pid ${h.pid}) leads` : ""}`);
-        }
-        this.wasLeader = held;
-      }
-      if (!held) return report;
-      log.debug(`lease ${this.opts.id}: held, renewed`);
-    }
+    if (!(await this.holdLease())) return report;
     report.leader = true;
     if (!this.jsm) throw new Error("manager not started");
-    let lag = await readLag(this.jsm, this.opts.stream);
-    if (this.opts.handlers) {
-      const s = servableLag(lag, this.opts.handlers);
-      lag = s.reading;
-      this.reportUnserved(s.unserved.map((h) => ({ handler: h.handler, lag: h.lag })));
-    }
+    const lag = await this.readServableLag();
     report.lag = lag;
     const now = this.now();
+    const seen = await this.lookAtServers(now);
+    const stillFailed = await this.deleteFailed(seen.failed, report);
+    report.servers = { ready: seen.ready, booting: seen.booting, draining: this.drains.size, failed: seen.failed.length };
+    this.recordServers(seen);
+    this.updateBootStreak(seen, now);
+    const d = this.decideNow(lag, seen, stillFailed, now);
+    report.decision = d;
+    await this.publishStatus(now);
+    const say = this.sayDecision(tickLine(lag, { ready: seen.ready, booting: seen.booting, draining: this.drains.size }, d), d);
+    if (d.delta > 0) report.created = await this.scaleUp(d.delta, now, say);
+    else if (d.delta < 0) report.draining = await this.scaleDown(seen.live, -d.delta, say);
+    return report;
+  }
+
+  // Step 1: take or renew the lease; says when this manager becomes the leader or a standby.
+  private async holdLease(): Promise<boolean> {
+    if (!this.lease) return true;
+    const log = this.deps.log;
+    const held = await this.lease.tryAcquire();
+    if (held !== this.wasLeader) {
+      if (held) {
+        log.info(`manager ${this.opts.id} is the leader`);
+        this.state = initialPolicyState; // idle and cool-down timers start from the takeover
+      } else {
+        const h = this.lease.holder;
+        log.info(`manager ${this.opts.id} is on standby${h ? `: ${h.id} on ${h.host} (pid ${h.pid}) leads` : ""}`);
+      }
+      this.wasLeader = held;
+    }
+    if (held) log.debug(`lease ${this.opts.id}: held, renewed`);
+    return held;
+  }
+
+  // Step 2: the lag, less what the workers this manager starts cannot serve (said once per handler).
+  private async readServableLag(): Promise<LagReading> {
+    const lag = await readLag(this.jsm!, this.opts.stream);
+    if (!this.opts.handlers) return lag;
+    const s = servableLag(lag, this.opts.handlers);
+    this.reportUnserved(s.unserved.map((h) => ({ handler: h.handler, lag: h.lag })));
+    return s.reading;
+  }
+
+  // Step 3: the provider's servers beside the workers' presence: which are ready, booting, failed.
+  private async lookAtServers(now: number): Promise<ServersSeen> {
+    const { provider, log } = this.deps;
     const presence = new Map<string, PresenceV1>((await listWorkers(this.deps.nc)).map((p) => [p.id, p]));
     const all = (await this.provider(() => provider.list())).filter((s) => !this.drains.has(s.id));
     const seen = this.book.look(all, presence, (id) => this.drains.has(id), now, this.opts.bootTimeoutMs, (sv) => provider.describeExit?.(sv));
-    const views = seen.views;
     let failedNow = seen.vanished.length;
     for (const v of seen.vanished) {
       this.lastExit.set(provider.name, v.why);
       log.error(`server ${v.server.name} is gone before its worker registered: ${v.why}`);
     }
     for (const sv of seen.registered) log.info(`server ${sv.name}: worker ${sv.workerId} registered; it is capacity now`);
-    const failed = views.filter((v) => v.state === "failed");
-    const live = views.filter((v) => v.state !== "failed");
+    const failed = seen.views.filter((v) => v.state === "failed");
+    const live = seen.views.filter((v) => v.state !== "failed");
     const ready = live.filter((v) => v.state === "ready").length;
-    const booting = live.length - ready;
+    for (const v of failed) if (!this.book.everRegistered(v.s.id)) failedNow++;
+    return { views: seen.views, live, failed, ready, booting: live.length - ready, failedNow, registered: seen.registered.length };
+  }
+
+  // Step 4: failed servers are deleted (a dry run only says so); returns how many could not be.
+  private async deleteFailed(failed: ServerView[], report: TickReport): Promise<number> {
+    const { provider, log } = this.deps;
     let stillFailed = 0;
     for (const v of failed) {
-      if (!this.book.everRegistered(v.s.id)) failedNow++;
       log.error(`server ${v.s.name} (${v.s.id}): ${v.why}; ${this.opts.dryRun ? "would delete" : "deleting"} it`);
       if (this.opts.dryRun) continue;
       try {
@@ -279,113 +222,134 @@ export class Manager {
         log.error(`could not delete ${v.s.name}: ${(err as Error).message}`);
       }
     }
-    report.servers = { ready, booting, draining: this.drains.size, failed: failed.length };
-    this.snap.servers = { booting, ready, draining: this.drains.size, failed: failed.length };
-    this.snap.list = views.map((v) => ({ id: v.s.id, name: v.s.name, workerId: v.s.workerId, state: v.state, why: v.why, createdAt: v.s.createdAt }));
+    return stillFailed;
+  }
+
+  // Step 5: the servers in the snapshot (the dashboard's list, draining ones included).
+  private recordServers(seen: ServersSeen): void {
+    this.snap.servers = { booting: seen.booting, ready: seen.ready, draining: this.drains.size, failed: seen.failed.length };
+    this.snap.list = seen.views.map((v) => ({ id: v.s.id, name: v.s.name, workerId: v.s.workerId, state: v.state, why: v.why, createdAt: v.s.createdAt }));
     for (const id of this.drains.keys()) {
       const sv = this.book.server(id);
       if (sv) this.snap.list.push({ id, name: sv.name, workerId: sv.workerId, state: "draining", why: "scale-in", createdAt: sv.createdAt });
     }
+  }
+
+  // Step 6: servers in a row that never came up stop the creating (and a registered worker resumes it).
+  private updateBootStreak(seen: ServersSeen, now: number): void {
     const wasHalted = this.streak.halted;
-    this.streak = nextBootStreak(this.streak, { failed: failedNow, registered: seen.registered.length }, this.opts.maxBootFailures, (n) => this.diagnosis(n));
+    this.streak = nextBootStreak(this.streak, { failed: seen.failedNow, registered: seen.registered }, this.opts.maxBootFailures, (n) => this.diagnosis(n));
     if (this.streak.halted && !wasHalted) {
-      log.error(this.streak.halted);
+      this.deps.log.error(this.streak.halted);
       this.nextProbeAt = now + this.opts.probeMs;
     }
-    if (!this.streak.halted && wasHalted) log.info(`a worker registered: creating servers again`);
+    if (!this.streak.halted && wasHalted) this.deps.log.info(`a worker registered: creating servers again`);
+  }
 
+  // Step 7: the policy's decision, kept in the snapshot.
+  private decideNow(lag: LagReading, seen: ServersSeen, stillFailed: number, now: number): Decision {
     const recentWork = this.lastDelivered !== null && lag.delivered !== this.lastDelivered;
     this.lastDelivered = lag.delivered;
     // servers that failed and could not be deleted still count against --max
-    const r = decide(this.opts.policy, this.state, { now, lag: lag.total, ready, booting, draining: this.drains.size + stillFailed, recentWork });
+    const r = decide(this.opts.policy, this.state, { now, lag: lag.total, ready: seen.ready, booting: seen.booting, draining: this.drains.size + stillFailed, recentWork });
     this.state = r.state;
-    report.decision = r.decision;
     const d = r.decision;
     this.snap.desired = d.desired;
     this.snap.lag = lag.total;
     this.snap.lastReason = d.reason;
     this.snap.at = now;
     this.snap.decisions[d.delta > 0 ? "up" : d.delta < 0 ? "down" : "hold"]++;
-    // for `docctl status` on any machine: the leader's view, expiring with the lease
+    return d;
+  }
+
+  // Step 8: for `docctl status` on any machine: the leader's view, expiring with the lease.
+  private async publishStatus(now: number): Promise<void> {
     if (this.lease) await this.lease.put(STATUS_KEY, JSON.stringify(statusOf(this.snapshot(), now))).catch(() => {});
-    const line = `lag ${lag.total}${lag.streamExists ? "" : " (no tasks stream yet)"}${lag.handlers.length ? ` (${lag.handlers.map((h) => `${h.handler}:${h.lag}`).join(" ")})` : ""}; servers ${ready} ready, ${booting} booting, ${this.drains.size} draining → ${d.desired}: ${d.reason}`;
-    // a dry run repeats the same wish every tick: say it once until it changes
-    // (numbers aside: "no lag for 3s" then "no lag for 4s" is the same news)
-    const gist = d.reason.replace(/\d+(\.\d+)?/g, "#");
+  }
+
+  // Step 9: the tick's line, at info when it is news (see decisionGist), else at debug; returns that `say`.
+  private sayDecision(line: string, d: Decision): (...a: unknown[]) => void {
+    const log = this.deps.log;
+    const gist = decisionGist(d);
     const news = gist !== this.lastReason || (d.delta !== 0 && !this.opts.dryRun);
     const say = (...a: unknown[]) => (news ? log.info(...a) : log.debug(...a));
     say(line);
     this.lastReason = gist;
+    return say;
+  }
 
-    if (d.delta > 0) {
-      if (this.opts.dryRun) {
-        say(`dry run: would create ${d.delta} server(s) on ${provider.name}`);
-      } else if (this.streak.halted && now < this.nextProbeAt) {
-        log.debug(`not creating: ${this.streak.halted}`);
-      } else if (now < this.createPausedUntil) {
-        log.debug(`not creating for ${Math.ceil((this.createPausedUntil - now) / 1000)}s more after failures`);
-      } else {
-        let n = d.delta;
-        if (this.streak.halted) {
-          // one server to see whether the cause was fixed; the streak clears when its worker registers
-          n = 1;
-          this.nextProbeAt = now + this.opts.probeMs;
-          log.warn(`creating one server to see whether the cause is fixed (servers in a row that never came up: ${this.streak.failures})`);
-        }
-        let made: Server[];
-        try {
-          made = await this.provider(() => provider.create(n));
-        } catch (err) {
-          // 5xx, 429 and network trouble are retried on the next tick; a refusal waits longer
-          const transient = err instanceof ProviderError && (err.code === ProviderErrorCodes.UNAVAILABLE || err.code === ProviderErrorCodes.RATE_LIMITED);
-          if (!transient) this.pauseCreates("the provider refused to create servers");
-          throw err;
-        }
-        this.createFailures = 0;
-        report.created = made.map((s) => s.id);
-        // remembered now: one that is gone before the next look failed to come up too
-        this.book.created(made);
-        log.info(`created ${made.length} server(s): ${made.map((s) => s.name).join(", ")}`);
-      }
-    } else if (d.delta < 0) {
-      const victims = await this.pickVictims(live, -d.delta);
-      for (const v of victims) this.book.leaving(v.id);
-      for (const v of victims) {
-        if (this.opts.dryRun) {
-          say(`dry run: would drain and delete ${v.name}`);
-          continue;
-        }
-        report.draining.push(v.id);
-        log.info(`draining ${v.name} (worker ${v.workerId})`);
-        const p = provider
-          .drainAndDelete(v, this.ac.signal)
-          .catch((err) => log.error(`could not drain and delete ${v.name}: ${(err as Error).message}`))
-          .finally(() => this.drains.delete(v.id));
-        this.drains.set(v.id, p);
-      }
+  // Step 10a: create servers, unless a dry run, halted after boot failures (one probe now and then) or
+  // paused after the provider refused; returns the ids created.
+  private async scaleUp(delta: number, now: number, say: (...a: unknown[]) => void): Promise<string[]> {
+    const { provider, log } = this.deps;
+    if (this.opts.dryRun) {
+      say(`dry run: would create ${delta} server(s) on ${provider.name}`);
+      return [];
     }
-    return report;
+    if (this.streak.halted && now < this.nextProbeAt) {
+      log.debug(`not creating: ${this.streak.halted}`);
+      return [];
+    }
+    if (now < this.createPausedUntil) {
+      log.debug(`not creating for ${Math.ceil((this.createPausedUntil - now) / 1000)}s more after failures`);
+      return [];
+    }
+    let n = delta;
+    if (this.streak.halted) {
+      // one server to see whether the cause was fixed; the streak clears when its worker registers
+      n = 1;
+      this.nextProbeAt = now + this.opts.probeMs;
+      log.warn(`creating one server to see whether the cause is fixed (servers in a row that never came up: ${this.streak.failures})`);
+    }
+    let made: Server[];
+    try {
+      made = await this.provider(() => provider.create(n));
+    } catch (err) {
+      // 5xx, 429 and network trouble are retried on the next tick; a refusal waits longer
+      const transient = err instanceof ProviderError && (err.code === ProviderErrorCodes.UNAVAILABLE || err.code === ProviderErrorCodes.RATE_LIMITED);
+      if (!transient) this.pauseCreates("the provider refused to create servers");
+      throw err;
+    }
+    this.createFailures = 0;
+    // remembered now: one that is gone before the next look failed to come up too
+    this.book.created(made);
+    log.info(`created ${made.length} server(s): ${made.map((s) => s.name).join(", ")}`);
+    return made.map((s) => s.id);
   }
 
-  // What to tell the operator when servers keep failing to come up: what the manager saw, and what to check.
+  // Step 10b: drain and delete the least busy servers (in the background); returns the ids draining.
+  private async scaleDown(live: ServerView[], n: number, say: (...a: unknown[]) => void): Promise<string[]> {
+    const { provider, log } = this.deps;
+    const victims = await pickVictims(this.deps.nc, live, n, this.opts.statusTimeoutMs);
+    const draining: string[] = [];
+    for (const v of victims) this.book.leaving(v.id);
+    for (const v of victims) {
+      if (this.opts.dryRun) {
+        say(`dry run: would drain and delete ${v.name}`);
+        continue;
+      }
+      draining.push(v.id);
+      log.info(`draining ${v.name} (worker ${v.workerId})`);
+      const p = provider
+        .drainAndDelete(v, this.ac.signal)
+        .catch((err) => log.error(`could not drain and delete ${v.name}: ${(err as Error).message}`))
+        .finally(() => this.drains.delete(v.id));
+      this.drains.set(v.id, p);
+    }
+    return draining;
+  }
+
   private diagnosis(n: number): string {
-    const url = redactUrl(this.opts.workerNatsUrl ?? this.deps.provider.natsUrl ?? "(the --worker-nats URL)");
-    const last = this.lastExit.get(this.deps.provider.name);
-    const hints = this.deps.provider.failureHints?.() ?? [];
-    return (
-      `STOPPED CREATING SERVERS: ${n} server(s) in a row never had a worker register within --boot-timeout ` +
-      `${Math.round(this.opts.bootTimeoutMs / 1000)}s${last ? ` (last: ${last})` : ""}. Check: ` +
-      [
-        ...hints,
-        `the workers can reach NATS at ${url} (address, port, firewall)`,
-        `the NATS credentials the workers use are accepted (nats-server logs "authorization violation" otherwise)`,
-      ].join("; ") +
-      `. One server is tried every ${Math.round(this.opts.probeMs / 60_000)}m; restart the manager once fixed to try at once.`
-    );
+    const p = this.deps.provider;
+    return bootFailureDiagnosis(n, {
+      natsUrl: this.opts.workerNatsUrl ?? p.natsUrl,
+      lastExit: this.lastExit.get(p.name),
+      hints: p.failureHints?.() ?? [],
+      bootTimeoutMs: this.opts.bootTimeoutMs,
+      probeMs: this.opts.probeMs,
+    });
   }
 
-  /** jobs wait for handlers no worker of this manager serves: said once per handler until they are gone */
-  private unserved = new Set<string>();
   private reportUnserved(hs: { handler: string; lag: number }[]): void {
     const now = new Set(hs.map((h) => h.handler));
     for (const h of hs) {
@@ -403,22 +367,6 @@ export class Manager {
     const ms = backoffDelay(this.createFailures - 1, this.opts.createBackoff);
     this.createPausedUntil = this.now() + ms;
     this.deps.log.error(`${why}: no new servers for ${Math.round(ms / 1000)}s (failure ${this.createFailures} in a row)`);
-  }
-
-  /**
-   * The servers to remove: booting ones first (they hold no work yet), then running ones with
-   * the fewest jobs in flight, asked over the control subject (no answer counts as idle).
-   */
-  private async pickVictims(live: { s: Server; state: ServerState }[], n: number): Promise<Server[]> {
-    const scored = await Promise.all(
-      live.map(async ({ s, state }) => {
-        if (state === "booting") return { s, load: -1 };
-        const st = await workerStatus(this.deps.nc, s.workerId, this.opts.statusTimeoutMs);
-        return { s, load: st?.in_flight ?? 0 };
-      }),
-    );
-    scored.sort((a, b) => a.load - b.load || b.s.createdAt - a.s.createdAt);
-    return scored.slice(0, n).map((x) => x.s);
   }
 
   // Every manager (leader or standby) fires schedules and moves due delayed jobs: a fleet scaled to zero
