@@ -4,6 +4,7 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { NatsHealth } from "../runtime/nats/health.ts";
+import { StreamHealth, streamsDetail } from "../runtime/http/stream-health.ts";
 import { dashboardRoutes } from "../runtime/http/dashboard.ts";
 import { isLoopback, parseAddr, startHttp, type HttpServer } from "../runtime/http/server.ts";
 import type { WorkerHttpContext } from "../runtime/http/worker-http.ts";
@@ -52,6 +53,9 @@ export async function serveManager(o: ManagerHttpOptions): Promise<HttpServer> {
   // the same NATS health as the worker's /healthz: lost and reconnecting counts as down
   const health = new NatsHealth(nc);
   const natsUp = () => health.connected;
+  // replicas of docctl's streams: gauges, and warnings in the /healthz detail (they do not fail it)
+  const streams = new StreamHealth(() => nc);
+  streams.gauges(reg);
   reg.collect(() => {
     const s = manager.snapshot();
     leader.set({}, s.leader ? 1 : 0);
@@ -95,7 +99,7 @@ export async function serveManager(o: ManagerHttpOptions): Promise<HttpServer> {
       const ok = natsUp() && ticking;
       return {
         ok,
-        detail: { manager: s.id, nats: health.state().state, leader: s.leader, last_tick_ms_ago: age, halted: s.halted },
+        detail: { manager: s.id, nats: health.state().state, leader: s.leader, last_tick_ms_ago: age, halted: s.halted, ...streamsDetail(streams) },
       };
     },
     routes: {

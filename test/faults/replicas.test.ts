@@ -8,6 +8,7 @@ import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { startNatsCluster, type NatsCluster } from "../helpers/cluster.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { freePort } from "../helpers/nats.ts";
 import { docctl, eventually, spawnDocctl } from "../helpers/cli.ts";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { isDocctlStream } from "../../core/runtime/nats/durability.ts";
@@ -129,8 +130,23 @@ test("an R1 install raised by `docctl streams upgrade` keeps every queued job an
   await wipe();
   const { plugins, log } = tickPlugin(dir.path);
   // an install that began with one replica: 50 jobs done (results kept), 300 queued with no worker
-  const w = spawnDocctl(["worker", "--replicas", "1", "--procs", "1", "--plugins", plugins, "--handlers", "tick", "-v"], { env: { ...env(), FAULT_LOG: log } });
+  const port = await freePort();
+  const w = spawnDocctl(["worker", "--replicas", "1", "--procs", "1", "--plugins", plugins, "--handlers", "tick", "--http", `127.0.0.1:${port}`, "-v"], {
+    env: { ...env(), FAULT_LOG: log },
+  });
   await w.waitFor(/pulling/, 60_000);
+  // /metrics and the /healthz detail say the streams have fewer replicas than the cluster could give
+  const metrics = await eventually(async () => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    return text.includes(`docctl_stream_replicas{stream="${STREAM_TASKS}"} 1`) ? text : undefined;
+  }, 30_000, "the stream gauges");
+  expect(metrics).toContain("docctl_stream_replicas_expected 3");
+  expect(metrics).toContain(`docctl_stream_available{stream="${STREAM_TASKS}"} 1`);
+  const health = await eventually(async () => {
+    const h = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { detail?: { streams?: string[] } };
+    return h.detail?.streams?.length ? h : undefined;
+  }, 30_000, "the /healthz stream warnings");
+  expect(health.detail!.streams![0]).toContain("fewer replicas than the cluster of 3 servers could give (3)");
   const done = await docctl(["submit", "-", "--json", "--timeout", "60s"], {
     env: env(),
     stdin: JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ handler: "tick", id: `done-${i}`, payload: { ms: 1 } }))),

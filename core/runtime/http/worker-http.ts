@@ -6,6 +6,7 @@ import { isLoopback, parseAddr, startHttp, type HttpServer, type RouteHandler } 
 import { MetricsRegistry, WorkerMetrics } from "../util/metrics.ts";
 import { LagCache } from "../client/lag-cache.ts";
 import { NatsHealth } from "../nats/health.ts";
+import { StreamHealth, streamsDetail } from "./stream-health.ts";
 import { mergeExpositions } from "./metrics-merge.ts";
 import type { LoopStats, WorkerLoop } from "../worker/loop.ts";
 
@@ -94,6 +95,9 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
   const connected = () => Boolean(ctx.nc && health?.connected);
   // Lag read per scrape with a short limit, and kept: while NATS is away (or slow) a scrape answers
   // at once from the last good reading instead of waiting for JetStream and dropping the gauges.
+  // replicas of docctl's streams: gauges, and warnings in the /healthz detail (they do not fail it)
+  const streams = new StreamHealth(() => ctx.nc);
+  streams.gauges(registry);
   const lags = new LagCache(() => ctx.jsm, () => ctx.handlers, { intervalMs: 0, timeoutMs: 1_000 });
   registry.collect(async () => {
     if (connected()) await lags.refresh();
@@ -128,11 +132,11 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
         const procs = await Promise.all(children().map(async (c) => ({ proc: c.name, ok: (await get(`${c.url}/healthz`))?.ok ?? false })));
         const serving = procs.some((p) => p.ok);
         const why = !connected() ? `NATS ${nats}` : !serving ? "no proc can serve" : undefined;
-        return { ok: connected() && serving, detail: { worker: o.workerId, nats, procs, ...(why ? { why } : {}) } };
+        return { ok: connected() && serving, detail: { worker: o.workerId, nats, procs, ...(why ? { why } : {}), ...streamsDetail(streams) } };
       }
       const state = ctx.loop?.stats().state ?? "starting";
       const ok = connected() && (state === "running" || state === "paused");
-      return { ok, detail: { worker: o.workerId, state, nats, ...(ok ? {} : { why: !connected() ? `NATS ${nats}` : `loop ${state}` }) } };
+      return { ok, detail: { worker: o.workerId, state, nats, ...(ok ? {} : { why: !connected() ? `NATS ${nats}` : `loop ${state}` }), ...streamsDetail(streams) } };
     },
     routes: {
       // a proc's loop, for its supervisor's dashboard
