@@ -1,6 +1,6 @@
 // The replica health of docctl's streams for /metrics and the /healthz detail of a worker or a manager:
-// read from JetStream at most every 15 s (a scrape must not wait on a cluster electing leaders), kept
-// from the last good reading, and turned into gauges and warnings.
+// read from JetStream at most every 15 s in the background (a scrape or a health check never waits on
+// a cluster electing leaders), kept from the last good reading, and turned into gauges and warnings.
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { MetricsRegistry } from "../util/metrics.ts";
 import { durabilityProblems, expectedReplicas, readStreamFacts, type StreamFacts } from "../nats/durability.ts";
@@ -51,8 +51,9 @@ export class StreamHealth {
     const current = registry.gauge("docctl_stream_replicas_current", "Replicas of a docctl stream that are caught up: its leader plus the current followers.");
     const available = registry.gauge("docctl_stream_available", "1 while a docctl stream has a leader (0: the servers holding it are down).");
     const expected = registry.gauge("docctl_stream_replicas_expected", "Replicas the NATS cluster could give each stream: min(3, servers in the cluster).");
-    registry.collect(async () => {
-      await this.refresh();
+    registry.collect(() => {
+      // never holds a scrape up: the gauges are the last reading's, the next one starts when due
+      void this.refresh();
       if (!this.readAt) return;
       for (const g of [replicas, current, available]) g.reset();
       for (const s of this.facts) {
