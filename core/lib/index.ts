@@ -41,6 +41,7 @@ export {
   CancelledError,
   ServerError,
   ServerVersionError,
+  StreamUnavailableError,
   type DocctlErrorCode,
 } from "../runtime/protocol/errors.ts";
 export type { NatsTarget } from "./connection.ts";

@@ -189,7 +189,7 @@ export class CancelledError extends DocctlError {
 export function keepClassNames(classes: Record<string, abstract new (...a: never[]) => unknown>): void {
   for (const [name, c] of Object.entries(classes)) Object.defineProperty(c, "name", { value: name, configurable: true });
 }
-keepClassNames({ JobError, DocctlError, ConfigError, InputError, AuthError, UnreachableError, ServerError, ServerVersionError, TimeoutError, CancelledError });
+keepClassNames({ JobError, DocctlError, ConfigError, InputError, AuthError, UnreachableError, ServerError, ServerVersionError, StreamUnavailableError, TimeoutError, CancelledError });
 
 /** The shape of an error as it travels in a result. */
 export interface WireError {
