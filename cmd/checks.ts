@@ -61,6 +61,7 @@ export const listenAddr: ValueCheck = (v) => {
 export function placeOf(s: Setting): string {
   if (s.source === "file") return `${s.where}: ${s.section ? `[${s.section}] ` : ""}${s.key}`;
   if (s.source === "env") return s.where ?? s.key;
+  if (s.source === "context") return `nats context ${s.where}: ${s.key}`;
   return `--${s.key}`;
 }
 

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parse, TomlError } from "smol-toml";
 import type { OptionSpec } from "./command.ts";
 import { ConfigError } from "../core/runtime/protocol/errors.ts";
+import { didYouMean } from "./argv.ts";
 
 /** One value read from the file, converted to what parseArgs would have produced for the flag. */
 export interface FileValue {
@@ -18,6 +19,8 @@ export interface ConfigFile {
   globals: Map<string, FileValue>;
   /** command name → option → value */
   sections: Map<string, Map<string, FileValue>>;
+  /** every structural problem (unknown section or key, a value of the wrong type), each naming file:line; their keys are left out */
+  problems: string[];
 }
 
 /** Which file to read: --config, else DOCCTL_CONFIG, else ./docctl.toml when it exists. */
@@ -40,7 +43,10 @@ export function loadConfigFile(path: string, globalSpec: OptionSpec, commandSpec
   return checkConfig(text, path, globalSpec, commandSpecs, skip);
 }
 
-/** Parse and check TOML `text` (pure: tests call it directly). */
+/**
+ * Parse and check TOML `text` (pure: tests call it directly). A TOML syntax error throws (nothing
+ * can be read past it); other problems are all collected in `problems`, their keys left out.
+ */
 export function checkConfig(text: string, path: string, globalSpec: OptionSpec, commandSpecs: Record<string, OptionSpec>, skip: Set<string>): ConfigFile {
   let doc: Record<string, unknown>;
   try {
@@ -53,23 +59,35 @@ export function checkConfig(text: string, path: string, globalSpec: OptionSpec, 
   }
   const lines = keyLines(text);
   const at = (section: string, key: string) => `${path}:${lines.get(`${section}\u0000${key}`) ?? lines.get(`${section}\u0000`) ?? 1}`;
-  const out: ConfigFile = { path, globals: new Map(), sections: new Map() };
+  const out: ConfigFile = { path, globals: new Map(), sections: new Map(), problems: [] };
+  const problem = (f: () => void) => {
+    try {
+      f();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      out.problems.push(err.message);
+    }
+  };
   const known = (spec: OptionSpec) => Object.keys(spec).filter((k) => !skip.has(k));
   for (const [rawKey, value] of Object.entries(doc)) {
     if (isTable(value)) {
       const spec = commandSpecs[rawKey];
       if (!spec) {
-        throw new ConfigError(`${at(rawKey, "")}: [${rawKey}]: unknown section (known: ${Object.keys(commandSpecs).join(", ")})`, "config");
+        const hint = didYouMean(rawKey, Object.keys(commandSpecs));
+        out.problems.push(`${at(rawKey, "")}: [${rawKey}]: unknown section${hint ? ` (did you mean [${hint}]?)` : ""} (known: ${Object.keys(commandSpecs).join(", ")})`);
+        continue;
       }
       const section = new Map<string, FileValue>();
       for (const [k, v] of Object.entries(value)) {
         const key = k.replace(/_/g, "-");
         const where = at(rawKey, k);
         if (!spec[key] || skip.has(key)) {
-          const hint = globalSpec[key] && !skip.has(key) ? `; "${key}" is a global setting: put it at the top, before any [section]` : "";
-          throw new ConfigError(`${where}: [${rawKey}] ${k}: unknown key (known: ${known(spec).join(", ") || "none"})${hint}`, "config");
+          const near = didYouMean(key, known(spec));
+          const hint = globalSpec[key] && !skip.has(key) ? `; "${key}" is a global setting: put it at the top, before any [section]` : near ? ` (did you mean ${near}?)` : "";
+          out.problems.push(`${where}: [${rawKey}] ${k}: unknown key${hint.startsWith(" (") ? hint : ""} (known: ${known(spec).join(", ") || "none"})${hint.startsWith(";") ? hint : ""}`);
+          continue;
         }
-        section.set(key, { value: convert(v, spec[key]!, `${where}: [${rawKey}] ${k}`), where });
+        problem(() => section.set(key, { value: convert(v, spec[key]!, `${where}: [${rawKey}] ${k}`), where }));
       }
       out.sections.set(rawKey, section);
       continue;
@@ -78,10 +96,12 @@ export function checkConfig(text: string, path: string, globalSpec: OptionSpec, 
     const where = at("", rawKey);
     if (!globalSpec[key] || skip.has(key)) {
       const inSection = Object.entries(commandSpecs).filter(([, s]) => s[key]).map(([n]) => `[${n}]`);
+      const near = didYouMean(key, known(globalSpec));
       const hint = inSection.length ? `; "${key}" is an option of ${inSection.join(", ")}: put it in that section` : "";
-      throw new ConfigError(`${where}: ${rawKey}: unknown key (known: ${known(globalSpec).join(", ")})${hint}`, "config");
+      out.problems.push(`${where}: ${rawKey}: unknown key${near && !hint ? ` (did you mean ${near}?)` : ""} (known: ${known(globalSpec).join(", ")})${hint}`);
+      continue;
     }
-    out.globals.set(key, { value: convert(value, globalSpec[key]!, `${where}: ${rawKey}`), where });
+    problem(() => out.globals.set(key, { value: convert(value, globalSpec[key]!, `${where}: ${rawKey}`), where }));
   }
   return out;
 }

@@ -16,6 +16,10 @@ import { FLAG_ONLY, GLOBAL_DEFAULTS, GLOBAL_ENV, GLOBAL_HELP, GLOBAL_OPTIONS } f
 import { configPath, loadConfigFile, type ConfigFile } from "./config-file.ts";
 import { helpDefaults, originOf, resolveSection, valuesOf, type RawValue, type Setting } from "./settings.ts";
 import { settingProblems } from "./checks.ts";
+import { commandFirst, didYouMean, unknownEnv, unknownOption } from "./argv.ts";
+import { envName } from "./settings.ts";
+import { KNOWN_ENV, KNOWN_ENV_PREFIXES } from "./globals.ts";
+import { applyContext } from "./context.ts";
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -36,7 +40,12 @@ const DAEMONS = new Set(["worker", "manager", "up"]);
 
 /** Runs the CLI with `argv` (without the program name); resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  // global options may come before the command: `docctl --nats URL -v submit job.json`
+  const { name, rest, leading } = commandFirst(argv, GLOBAL_OPTIONS);
+  if (leading.includes("--help") || leading.includes("-h")) {
+    console.log(mainHelp());
+    return 0;
+  }
   if (!name || name === "--help" || name === "-h" || name === "help") {
     console.log(mainHelp());
     return name ? 0 : 2;
@@ -47,14 +56,35 @@ export async function main(argv: string[]): Promise<number> {
   }
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) {
-    console.error(`docctl: unknown command "${name}". Commands: ${commands.map((c) => c.name).join(", ")}. See docctl --help.`);
+    if (name.startsWith("-")) {
+      const bad = unknownOption([name], GLOBAL_OPTIONS);
+      console.error(`docctl: ${bad ?? `option ${name} needs a value`} before the command. See docctl --help.`);
+      return 2;
+    }
+    const hint = didYouMean(name, commands.map((c) => c.name));
+    console.error(`docctl: unknown command "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}. Commands: ${commands.map((c) => c.name).join(", ")}. See docctl --help.`);
     return 2;
+  }
+  const spec = { ...GLOBAL_OPTIONS, ...cmd.options };
+  const glued = glueValues(rest, cmd);
+  const unknown = unknownOption(glued, spec);
+  if (unknown) {
+    console.error(`docctl ${name}: ${unknown}. See docctl ${name} --help.`);
+    return 2;
+  }
+  // A setting nobody reads is most likely a typo of one that is (DOCCTL_NATS_ULR): said once, by the
+  // process the user started, not by each proc it starts.
+  if (!rest.includes("--child") && process.env.DOCCTL_PROC_NAME === undefined) {
+    for (const w of unknownEnv(process.env, knownEnv(), KNOWN_ENV_PREFIXES)) console.error(`docctl: warning: ${w}`);
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: glueValues(rest, cmd), options: { ...GLOBAL_OPTIONS, ...withoutDefaults(cmd.options) }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: glued, options: { ...GLOBAL_OPTIONS, ...withoutDefaults(cmd.options) }, allowPositionals: true, strict: true });
   } catch (err) {
-    console.error(`docctl ${name}: ${(err as Error).message.replace(/^.*?: /, "")}. See docctl ${name} --help.`);
+    // parseArgs's own words ("Option '--x <value>' argument missing"), quotes made whole
+    const m = /Option '(-\S+)(?: <value>)?' argument missing|Option '(-\S+)[^']*' argument is ambiguous/.exec((err as Error).message);
+    const what = m ? `${m[1] ?? m[2]} needs a value` : (err as Error).message.replace(/^.*?: /, "").replace(/\.$/, "");
+    console.error(`docctl ${name}: ${what}. See docctl ${name} --help.`);
     return 2;
   }
   if (parsed.values.help) {
@@ -70,12 +100,14 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const flags = parsed.values as Record<string, RawValue>;
     const file = readConfig(flags.config as string | undefined);
-    const globals = resolveGlobals(flags, file);
+    // `docctl config` shows every problem itself (with --json, in `problems`); another command cannot run with them
+    if (file?.problems.length && cmd.name !== "config") throw new ConfigError(file.problems.join("\n"), "config");
+    const globals = await withContext(resolveGlobals(flags, file));
     const mine = resolveSection({ section: cmd.name, spec: cmd.options, flags: pick(flags, cmd.options), env: process.env, file: file?.sections.get(cmd.name), skip: FLAG_ONLY, defaults: helpDefaults(cmd.help) });
     settings = [...globals, ...mine];
     // Every value is checked against its option before anything runs, wherever it was set.
     const problems = settingProblems(settings, checkOf);
-    if (problems.length) throw new ConfigError(problems.join("\n"), "");
+    if (problems.length && cmd.name !== "config") throw new ConfigError(problems.join("\n"), "");
     const global = globalOptions(valuesOf(globals), file?.path);
     const explain = () => {
       const all = [
@@ -86,7 +118,13 @@ export async function main(argv: string[]): Promise<number> {
             : resolveSection({ section: c.name, spec: c.options, flags: {}, env: process.env, file: file?.sections.get(c.name), skip: FLAG_ONLY, defaults: helpDefaults(c.help) }),
         ),
       ];
-      return { file: file?.path, settings: all, sections: ["global", ...commands.map((c) => c.name)], problemsOf: (s: Setting[]) => settingProblems(s, checkOf) };
+      return {
+        file: file?.path,
+        fileProblems: file?.problems ?? [],
+        settings: all,
+        sections: ["global", ...commands.map((c) => c.name)],
+        problemsOf: (s: Setting[]) => settingProblems(s, checkOf),
+      };
     };
     natsOpts = natsOptionsFrom(global, `docctl ${name}`);
     return await cmd.run({ values: valuesOf(mine) as never, positionals: parsed.positionals, global, explain });
@@ -116,6 +154,20 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`docctl ${name}: unexpected error: ${(err as Error).stack ?? err}`);
     return 1;
   }
+}
+
+/** Every DOCCTL_* variable docctl reads: the global options', each command option's, and the others. */
+export function knownEnv(): Set<string> {
+  const out = new Set<string>(KNOWN_ENV);
+  for (const names of Object.values(GLOBAL_ENV)) for (const n of names) out.add(n);
+  for (const c of commands) for (const k of Object.keys(c.options)) if (!FLAG_ONLY.has(k)) out.add(envName(c.name, k));
+  return out;
+}
+
+// `--context NAME`: a nats CLI context fills in the connection settings flags and environment left open.
+async function withContext(globals: Setting[]): Promise<Setting[]> {
+  const name = globals.find((s) => s.key === "context")?.value;
+  return typeof name === "string" && name ? applyContext(globals, name, process.env) : globals;
 }
 
 function readConfig(flag: string | undefined): ConfigFile | undefined {

@@ -5,7 +5,7 @@ import type { ConfigFile } from "./config-file.ts";
 import { ConfigError } from "../core/runtime/protocol/errors.ts";
 import { redactUrl } from "../core/runtime/util/log.ts";
 
-export type Source = "flag" | "env" | "file" | "default";
+export type Source = "flag" | "env" | "context" | "file" | "default";
 
 export type RawValue = string | boolean | (string | boolean)[] | undefined;
 
@@ -96,7 +96,8 @@ export function helpDefaults(help: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of help.split("\n")) {
     const m = /^\s+(?:-\w, )?--([a-z0-9-]+)\b.*\(default ([^:].*)\)\s*$/.exec(line);
-    if (m && !(m[1]! in out)) out[m[1]!] = m[2]!;
+    // "(default 1: the manager adds workers ...)": the value is what comes before the explanation
+    if (m && !(m[1]! in out)) out[m[1]!] = m[2]!.split(/[:;] /)[0]!.trim();
   }
   return out;
 }
@@ -118,6 +119,8 @@ export function shownValue(s: Setting): unknown {
 /** Settings of every section: what `docctl config` prints. */
 export interface SettingsReport {
   file?: string;
+  /** the config file's structural problems (unknown section or key, a wrong type), each with file:line */
+  fileProblems: string[];
   settings: Setting[];
   /** the section names: "global" and every command */
   sections: string[];

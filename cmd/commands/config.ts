@@ -14,11 +14,11 @@ value (passwords and tokens masked) and its origin. Order of precedence: flags >
 docctl.toml (--config FILE, env DOCCTL_CONFIG, else ./docctl.toml) > defaults. See docs/config.md.
 
 Options:
-  --json          one JSON document: {file, settings: [{section, key, value, source, where}]}
+  --json          one JSON document: {file, settings: [{section, key, value, source, where}], problems: [...]}
   --section NAME  only "global" or one command's settings
 
-Every value shown is checked against what its option allows, wherever it was set: a bad one is
-reported on stderr with its place (docctl.toml:LINE [section] key, the environment variable, or the
+Every value shown is checked against what its option allows, wherever it was set, and every problem
+is reported at once (docctl.toml's unknown sections and keys too): each on stderr with its place (docctl.toml:LINE [section] key, the environment variable, or the
 flag), the option and what is allowed, and the exit code is 2.
 
 Exit codes: 0 all values valid, 2 a value is not allowed, an unknown --section, or a bad docctl.toml
@@ -31,7 +31,8 @@ Exit codes: 0 all values valid, 2 a value is not allowed, an unknown --section, 
       throw new ConfigError(`--section "${want}": no such section (sections: ${report.sections.join(", ")})`, "section");
     }
     const rows = report.settings.filter((s) => want === undefined || (want === "global" ? s.section === "" : s.section === want));
-    const problems = report.problemsOf(rows);
+    // every problem at once: the file's own (unknown keys, wrong types) and every value its option does not allow
+    const problems = [...report.fileProblems, ...report.problemsOf(rows)];
     if (ctx.values.json) {
       const settings = rows.map((s) => ({ section: s.section || "global", key: s.key, value: shownValue(s), source: s.source, where: s.where ?? null }));
       const credentials = want === undefined || want === "global" || want === "manager" ? credentialsOf(report.settings) : undefined;

@@ -17,7 +17,7 @@ ls      lists dead letters, oldest first: job id, handler, error code and messag
 retry   publishes the job again with its attempts starting over, and removes its dead letter
 
 Options:
-  --json          one JSON line per dead letter
+  --json          one JSON array of the dead letters ([] when none)
   --handler NAME  only this job type (ls)
   --all           retry every dead letter
 
@@ -32,10 +32,10 @@ Exit codes: 0 listed or retried, 1 unexpected error, 2 bad usage, 4 NATS unreach
     try {
       if (verb === "ls") {
         const entries = await listDead(nc, ctx.values.handler as string | undefined);
-        for (const { seq, dead } of entries) {
-          if (ctx.values.json) {
-            console.log(JSON.stringify({ seq, ...dead, raw: dead.raw ? Buffer.from(dead.raw).toString("base64") : undefined }));
-          } else {
+        if (ctx.values.json) {
+          console.log(JSON.stringify(entries.map(({ seq, dead }) => ({ seq, ...dead, raw: dead.raw ? Buffer.from(dead.raw).toString("base64") : undefined })), null, 2));
+        } else {
+          for (const { seq, dead } of entries) {
             const who = dead.job ? `${dead.job.id} [${dead.job.handler}]` : `(undecodable, seq ${seq}) [${dead.subject}]`;
             console.log(`${who} ${dead.error.code}: ${dead.error.message} (attempts ${dead.attempts}, ${new Date(dead.failed_at).toISOString()})`);
           }

@@ -15,5 +15,6 @@ import { cancelCommand, jobCommand, jobsCommand } from "./jobs.ts";
 import { command as limit } from "./limit.ts";
 import { command as schedule } from "./schedule.ts";
 import { command as streams } from "./streams.ts";
+import { command as completion } from "./completion.ts";
 
-export const commands: Command[] = [up, worker, manager, status, handlers, pauseCommand, resumeCommand, drainCommand, submit, result, jobCommand, jobsCommand, cancelCommand, schedule, limit, dead, template, streams, config];
+export const commands: Command[] = [up, worker, manager, status, handlers, pauseCommand, resumeCommand, drainCommand, submit, result, jobCommand, jobsCommand, cancelCommand, schedule, limit, dead, template, streams, config, completion];

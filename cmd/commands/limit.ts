@@ -25,7 +25,7 @@ rm    lift every limit of HANDLER
 Options:
   --concurrency N   jobs running at once, fleet-wide (at least 1)
   --rate N/s|N/m    starts per second or per minute, fleet-wide
-  --json            ls: one JSON line per limit
+  --json            ls: one JSON array of the limits ([] when none)
 
 Exit codes: 0 done, 1 rm of a handler without limits, 2 bad usage, 4 NATS unreachable.`,
   options: { concurrency: { type: "string" }, rate: { type: "string" }, json: { type: "boolean" } },
@@ -54,7 +54,8 @@ Exit codes: 0 done, 1 rm of a handler without limits, 2 bad usage, 4 NATS unreac
         console.log(show(await setLimit(nc, handler!, { concurrency, rate })));
       } else if (verb === "ls") {
         const all = await listLimits(nc);
-        for (const l of all) console.log(ctx.values.json ? JSON.stringify(l) : show(l));
+        if (ctx.values.json) console.log(JSON.stringify(all, null, 2));
+        else for (const l of all) console.log(show(l));
         if (!ctx.values.json && !all.length) console.error("no limits set");
       } else if (await removeLimit(nc, handler!)) {
         console.log(`${handler}: limits lifted`);

@@ -32,7 +32,7 @@ Options:
   --tz ZONE     the cron expression's time zone (IANA, e.g. Europe/Paris; default UTC)
   --every DUR   fire every DUR (at least 1s), counted from when the schedule was added
   --create      accept handlers the fleet does not know yet
-  --json        ls: one JSON line per schedule
+  --json        ls: one JSON array of the schedules ([] when none)
 
 Exit codes: 0 done, 1 rm of a schedule that does not exist, 2 bad usage or job file, 4 NATS unreachable.`,
   options: { cron: { type: "string" }, tz: { type: "string" }, every: { type: "string", check: duration }, create: { type: "boolean" }, json: { type: "boolean" } },
@@ -68,9 +68,9 @@ Exit codes: 0 done, 1 rm of a schedule that does not exist, 2 bad usage or job f
         console.log(`schedule ${s.name}: ${s.cron ? `cron "${s.cron}"${s.tz ? ` (${s.tz})` : ""}` : `every ${formatDuration(s.every_ms!)}`}; next tick ${next ? new Date(next).toISOString() : "never"}`);
       } else if (verb === "ls") {
         const all = await listSchedules(nc);
-        for (const s of all) {
-          if (ctx.values.json) console.log(JSON.stringify(s));
-          else console.log(`${s.name}: ${s.cron ? `cron "${s.cron}"${s.tz ? ` ${s.tz}` : ""}` : `every ${formatDuration(s.every_ms!)}`}, next ${s.next_at ? new Date(s.next_at).toISOString() : "never"}`);
+        if (ctx.values.json) console.log(JSON.stringify(all, null, 2));
+        else for (const s of all) {
+          console.log(`${s.name}: ${s.cron ? `cron "${s.cron}"${s.tz ? ` ${s.tz}` : ""}` : `every ${formatDuration(s.every_ms!)}`}, next ${s.next_at ? new Date(s.next_at).toISOString() : "never"}`);
         }
         if (!ctx.values.json && !all.length) console.error("no schedules");
       } else if (await removeSchedule(nc, name!)) {

@@ -69,7 +69,7 @@ describe("fleet-wide limits, set while the worker runs", () => {
     expect(set.code).toBe(0);
     expect(set.stdout).toContain("span: concurrency 2");
     // the workers watch the limits bucket: give the change a moment to arrive by checking ls
-    expect((await docctl(["limit", "ls", "--json"], { env: env() })).stdout).toContain(`"concurrency":2`);
+    expect(JSON.parse((await docctl(["limit", "ls", "--json"], { env: env() })).stdout)).toMatchObject([{ concurrency: 2 }]);
     const r = await docctl(["submit", file("c.json", { handler: "span", id: "c", batch: Array.from({ length: 12 }, () => ({ ms: 300 })) })], { env: env() });
     expect(r.code).toBe(0);
     const ev = events("c-");
@@ -126,7 +126,7 @@ describe("schedules", () => {
     expect(st.stdout).toMatch(/schedule tick: every 1\.0s, next in \d/);
     expect(JSON.parse((await docctl(["status", "--json"], { env: env() })).stdout).job_control.schedules[0]).toMatchObject({ name: "tick" });
     const ls = await docctl(["schedule", "ls", "--json"], { env: env() });
-    expect(JSON.parse(ls.stdout.trim())).toMatchObject({ name: "tick", every_ms: 1000 });
+    expect(JSON.parse(ls.stdout)).toMatchObject([{ name: "tick", every_ms: 1000 }]);
     expect((await docctl(["schedule", "rm", "tick"], { env: env() })).code).toBe(0);
     expect((await docctl(["schedule", "rm", "tick"], { env: env() })).code).toBe(1);
   }, 90_000);

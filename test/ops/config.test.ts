@@ -12,6 +12,12 @@ import { tempDir } from "../helpers/tmp.ts";
 
 const specs = Object.fromEntries(commands.map((c) => [c.name, c.options]));
 const check = (text: string) => checkConfig(text, "docctl.toml", GLOBAL_OPTIONS, specs, FLAG_ONLY);
+// the problems of a file as one error, as a command that cannot run with them reports them
+const strict = (text: string) => {
+  const f = check(text);
+  if (f.problems.length) throw new Error(f.problems.join("\n"));
+  return f;
+};
 const tmp = tempDir("docctl-config-");
 afterAll(() => tmp.cleanup());
 
@@ -26,19 +32,32 @@ describe("reading docctl.toml", () => {
   });
 
   test("an unknown key names the line, the section and the known keys", () => {
-    expect(() => check(`nats = "x"\n\n[worker]\nconcurrency = 2\n\n\nconcurency = 8\n`)).toThrow(
-      /^docctl\.toml:7: \[worker\] concurency: unknown key \(known: .*\bconcurrency, handlers, plugins\b.*\back-wait\b/,
+    expect(() => strict(`nats = "x"\n\n[worker]\nconcurrency = 2\n\n\nconcurency = 8\n`)).toThrow(
+      /^docctl\.toml:7: \[worker\] concurency: unknown key \(did you mean concurrency\?\) \(known: .*\bconcurrency, handlers, plugins\b.*\back-wait\b/,
     );
-    expect(() => check(`[wroker]\nconcurrency = 8\n`)).toThrow(/^docctl\.toml:1: \[wroker\]: unknown section \(known: up, worker, .*submit/);
-    expect(() => check(`concurrency = 8\n`)).toThrow(/docctl\.toml:1: concurrency: unknown key .*is an option of \[up\], \[worker\](, \[\w+\])*: put it in that section/);
-    expect(() => check(`[worker]\nnats = "x"\n`)).toThrow(/"nats" is a global setting: put it at the top/);
-    expect(() => check(`config = "other.toml"\n`)).toThrow(/config: unknown key/);
+    expect(() => strict(`[wroker]\nconcurrency = 8\n`)).toThrow(/^docctl\.toml:1: \[wroker\]: unknown section \(did you mean \[worker\]\?\) \(known: up, worker, .*submit/);
+    expect(() => strict(`concurrency = 8\n`)).toThrow(/docctl\.toml:1: concurrency: unknown key .*is an option of \[up\], \[worker\](, \[\w+\])*: put it in that section/);
+    expect(() => strict(`[worker]\nnats = "x"\n`)).toThrow(/"nats" is a global setting: put it at the top/);
+    expect(() => strict(`config = "other.toml"\n`)).toThrow(/config: unknown key/);
   });
 
   test("a value of the wrong type names the key; bad TOML names line and column", () => {
-    expect(() => check(`[submit]\n\njson = "yes"\n`)).toThrow(`docctl.toml:3: [submit] json: must be true or false (got "yes")`);
-    expect(() => check(`[worker]\nconcurrency = true\n`)).toThrow(`docctl.toml:2: [worker] concurrency: must be a string or a number (got boolean true)`);
-    expect(() => check(`nats = "a"\nverbose = 2\nlog-format = "json\n`)).toThrow(/^docctl\.toml:3:\d+: /);
+    expect(() => strict(`[submit]\n\njson = "yes"\n`)).toThrow(`docctl.toml:3: [submit] json: must be true or false (got "yes")`);
+    expect(() => strict(`[worker]\nconcurrency = true\n`)).toThrow(`docctl.toml:2: [worker] concurrency: must be a string or a number (got boolean true)`);
+    expect(() => strict(`nats = "a"\nverbose = 2\nlog-format = "json\n`)).toThrow(/^docctl\.toml:3:\d+: /);
+  });
+
+  test("every problem of a file is reported at once, each with its line; the good keys are still read", () => {
+    const f = check(`natz = "x"\nverbose = "loud"\nlog-format = "json"\n\n[wroker]\nconcurrency = 8\n\n[worker]\nconcurency = 2\nhandlers = true\nprocs = "2"\n`);
+    expect(f.problems).toEqual([
+      expect.stringMatching(/^docctl\.toml:1: natz: unknown key \(did you mean nats\?\)/),
+      expect.stringMatching(/^docctl\.toml:2: verbose: must be a whole number/),
+      expect.stringMatching(/^docctl\.toml:5: \[wroker\]: unknown section \(did you mean \[worker\]\?\)/),
+      expect.stringMatching(/^docctl\.toml:9: \[worker\] concurency: unknown key \(did you mean concurrency\?\)/),
+      expect.stringMatching(/^docctl\.toml:10: \[worker\] handlers: must be a string/),
+    ]);
+    expect(f.globals.get("log-format")!.value).toBe("json");
+    expect(f.sections.get("worker")!.get("procs")!.value).toBe("2");
   });
 
   test("snake_case keys are accepted for the dashed flag names", () => {
@@ -90,7 +109,7 @@ describe("the binary", () => {
     writeFileSync(path, `[worker]\nconcurency = 8\n`);
     const r = await docctl(["submit", "-", "--config", path], { stdin: "{}" });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${path}:2: [worker] concurency: unknown key (known: `);
+    expect(r.stderr).toContain(`${path}:2: [worker] concurency: unknown key (did you mean concurrency?) (known: `);
     expect(r.stderr).toContain(" concurrency, ");
     expect(r.stderr).not.toContain("child"); // internal flags are not settings
     const missing = await docctl(["config"], { env: { DOCCTL_CONFIG: join(tmp.path, "nope.toml") } });
