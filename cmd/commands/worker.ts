@@ -10,6 +10,7 @@ import { VERSION } from "../version.ts";
 import { natsOrSignal } from "../wait-nats.ts";
 import { addSecret, createLogger } from "../../core/runtime/util/log.ts";
 import { authEnv, connectNats, effectiveAuth } from "../../core/runtime/nats/connection.ts";
+import { readProcSecrets } from "../../core/runtime/supervisor/proc-spawn.ts";
 import { serveWorker } from "../../core/runtime/http/worker-http.ts";
 import { dashboardRoutes } from "../../core/runtime/http/dashboard.ts";
 import type { WorkerLoop } from "../../core/runtime/worker/loop.ts";
@@ -146,9 +147,11 @@ Examples:
       // A proc's own /metrics and /healthz (its supervisor serves the dashboard and merges the metrics).
       const http = addr ? await serveWorker({ addr, token, hosts, workerId, version: VERSION, routes: ctx.values.child ? undefined : dashboardRoutes }) : undefined;
       if (http && !ctx.values.child) log.startup(`serving /metrics, /healthz and the dashboard on ${http.server.url}`);
+      // A supervised proc's credentials come through its stdin (a pipe), not its environment.
+      const natsAuth = ctx.values.child ? { ...ctx.global.auth, ...(await readProcSecrets()) } : ctx.global.auth;
       const common = {
         natsUrl: ctx.global.nats,
-        natsAuth: ctx.global.auth,
+        natsAuth,
         registry,
         concurrency: intOpt(ctx, "concurrency", workerLoopDefaults.concurrency),
         workerId,
@@ -184,7 +187,10 @@ Examples:
       throw new ConfigError(`--${flag}: unknown handler "${h}" (known: ${known.join(", ")}${plugins.length ? "" : "; plugins need --plugins DIR"})`, flag);
     }
     if (ctx.values.watch && !plugins.length) throw new ConfigError("--watch needs --plugins DIR: it watches that directory", "watch");
-    // Credentials reach the procs through their environment, never their argv (which ps shows).
+    // Credentials reach the procs through a pipe (their stdin), never their argv (which ps shows) or
+    // their environment (plugins and their child processes read it): the spawner takes them out of
+    // the environment it passes on (proc-spawn.ts). Set here at run time, they are not in this
+    // process's /proc/PID/environ either.
     const { servers, auth } = effectiveAuth(ctx.global.nats, ctx.global.auth);
     Object.assign(process.env, authEnv(auth));
     // With --http each proc serves its metrics on a loopback port of its own, which this parent merges.

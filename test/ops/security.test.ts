@@ -71,13 +71,13 @@ describe("user and password", () => {
       expect(out).toContain("connected to");
       expect(out).not.toContain(PASSWORD);
     }
-    // a supervisor hands its procs the URL without the credentials (those go through their environment)
+    // a supervisor hands its procs the URL without the credentials (those go through a pipe)
     expect(inUrl).toMatch(/connected to nats:\/\/(\*\*\*@)?127\.0\.0\.1/);
   });
 });
 
 describe("a supervisor's procs", () => {
-  test("get the credentials through their environment: no proc's command line shows the password", async () => {
+  test("get the credentials through a pipe: no proc's command line shows the password", async () => {
     const s = await server(`authorization { user: docctl, password: "${PASSWORD}" }`);
     const w = spawnDocctl(["worker", "--procs", "2", "--nats", s.url.replace("//", `//docctl:${PASSWORD}@`), "-vv"]);
     try {
@@ -99,6 +99,54 @@ describe("a supervisor's procs", () => {
       expect(refused.stderr).toContain("authorization failed");
     } finally {
       await w.stop();
+    }
+  });
+});
+
+describe("credentials never in a proc's environment", () => {
+  test("procs get them through a pipe: nothing credential-like in /proc/PID/environ of a proc or of a process a handler starts", async () => {
+    const s = await server(`authorization { user: docctl, password: "${PASSWORD}" }`);
+    const plugins = tempDir("docctl-sec-plugins-");
+    // a plugin that starts a child process and returns what that child sees in its environment
+    writeFileSync(
+      join(plugins.path, "envdump.ts"),
+      [
+        "const NUL = String.fromCharCode(0);",
+        "export default async function () {",
+        '  const p = Bun.spawn(["cat", "/proc/self/environ"], { stdout: "pipe" });',
+        "  const child = (await new Response(p.stdout).text()).split(NUL).join(String.fromCharCode(10));",
+        '  const own = require("node:fs").readFileSync("/proc/self/environ", "utf8").split(NUL);',
+        "  return { child, own, pid: process.pid };",
+        "}",
+      ].join("\n"),
+    );
+    const env = { DOCCTL_NATS_USER: "docctl", DOCCTL_NATS_PASSWORD: PASSWORD, DOCCTL_HTTP_TOKEN: "http-tok-Pq9" };
+    const w = spawnDocctl(["worker", "--procs", "2", "--nats", s.url, "--plugins", plugins.path, "-vv"], { env });
+    try {
+      await w.waitFor(/proc-1 \(pid \d+\) ready/, 60_000);
+      await w.waitFor(/proc-2 \(pid \d+\) ready/, 60_000);
+      const pids = [...w.output().matchAll(/\(pid (\d+)\) ready/g)].map((m) => m[1]!);
+      for (const pid of pids) {
+        const environ = await Bun.file(`/proc/${pid}/environ`).text();
+        expect(environ).not.toContain(PASSWORD);
+        expect(environ).not.toContain("DOCCTL_NATS_PASSWORD");
+        expect(environ).not.toContain("DOCCTL_NATS_USER");
+        expect(environ).not.toContain("http-tok-Pq9");
+      }
+      // the procs did authenticate: a job runs, and the process its handler started saw no credentials
+      const r = await docctl(["submit", "-", "--nats", s.url, "--json", "--timeout", "30s"], { stdin: JSON.stringify({ handler: "envdump", payload: {} }), env });
+      expect(r.stdout + r.stderr).toContain('"ok":true');
+      const v = JSON.parse(r.stdout).value as { child: string; own: string[]; pid: number };
+      expect(pids).toContain(String(v.pid));
+      expect(v.child).toContain("PATH=");
+      for (const seen of [v.child, v.own.join("\n")]) {
+        expect(seen).not.toContain(PASSWORD);
+        expect(seen).not.toContain("DOCCTL_NATS_");
+        expect(seen).not.toContain("http-tok-Pq9");
+      }
+    } finally {
+      await w.stop();
+      plugins.cleanup();
     }
   });
 });

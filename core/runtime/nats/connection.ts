@@ -59,18 +59,20 @@ export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
  * workers, supervised procs), so secrets never appear in their command lines.
  */
 export function authEnv(auth: NatsAuth = {}): Record<string, string> {
-  const names: [keyof NatsAuth, string][] = [
-    ["user", "DOCCTL_NATS_USER"],
-    ["password", "DOCCTL_NATS_PASSWORD"],
-    ["token", "DOCCTL_NATS_TOKEN"],
-    ["nkeyFile", "DOCCTL_NATS_NKEY"],
-    ["credsFile", "DOCCTL_NATS_CREDS"],
-    ["tlsCa", "DOCCTL_TLS_CA"],
-    ["tlsCert", "DOCCTL_TLS_CERT"],
-    ["tlsKey", "DOCCTL_TLS_KEY"],
-  ];
-  return Object.fromEntries(names.filter(([k]) => auth[k] !== undefined).map(([k, env]) => [env, auth[k]!]));
+  return Object.fromEntries(AUTH_ENV_NAMES.filter(([k]) => auth[k] !== undefined).map(([k, env]) => [env, auth[k]!]));
 }
+
+/** Each NatsAuth field and the environment variable docctl reads it from. */
+export const AUTH_ENV_NAMES: readonly (readonly [keyof NatsAuth, string])[] = [
+  ["user", "DOCCTL_NATS_USER"],
+  ["password", "DOCCTL_NATS_PASSWORD"],
+  ["token", "DOCCTL_NATS_TOKEN"],
+  ["nkeyFile", "DOCCTL_NATS_NKEY"],
+  ["credsFile", "DOCCTL_NATS_CREDS"],
+  ["tlsCa", "DOCCTL_TLS_CA"],
+  ["tlsCert", "DOCCTL_TLS_CERT"],
+  ["tlsKey", "DOCCTL_TLS_KEY"],
+];
 
 /** The client options for `auth`: checked (one method, files readable), secrets read from files now. */
 export function authOptions(auth: NatsAuth = {}): Partial<NodeConnectionOptions> {

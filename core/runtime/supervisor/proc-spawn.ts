@@ -1,6 +1,44 @@
 // Spawns one worker proc with an IPC channel, forwards its output and keeps the tail of its stderr for crash reports.
 import type { Subprocess } from "bun";
 import { isChildMessage, type ChildMessage, type ParentMessage } from "./ipc.ts";
+import { AUTH_ENV_NAMES, type NatsAuth } from "../nats/connection.ts";
+
+/** Set in a proc's environment when its NATS credentials wait on its stdin (one JSON object, then EOF). */
+export const PROC_SECRETS_ENV = "DOCCTL_PROC_SECRETS";
+
+/**
+ * A proc's environment without credentials, and the credentials apart: they reach the proc through a
+ * pipe (its stdin), never its environment, which any plugin can read (and which /proc/PID/environ
+ * shows) and every process a handler starts inherits. Also left out: the HTTP token (procs serve no
+ * actions) and NATS URLs that carry a user or token (procs get the servers in --nats). Pure.
+ */
+export function splitProcEnv(env: Record<string, string | undefined>): { env: Record<string, string>; secrets: NatsAuth } {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  const secrets: NatsAuth = {};
+  for (const [key, name] of AUTH_ENV_NAMES) {
+    if (out[name] !== undefined) secrets[key] = out[name];
+    delete out[name];
+  }
+  delete out.DOCCTL_HTTP_TOKEN;
+  for (const name of ["DOCCTL_NATS_URL", "NATS_URL"]) if (out[name]?.includes("@")) delete out[name];
+  return { env: out, secrets };
+}
+
+/** In a proc: the credentials its supervisor wrote to its stdin (empty when it was started otherwise). */
+export async function readProcSecrets(timeoutMs = 10_000): Promise<NatsAuth> {
+  if (process.env[PROC_SECRETS_ENV] !== "stdin") return {};
+  delete process.env[PROC_SECRETS_ENV];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const text = await Promise.race([
+    new Response(Bun.stdin.stream()).text(),
+    new Promise<string>((_, reject) => (timer = setTimeout(() => reject(new Error(`no credentials on stdin within ${timeoutMs}ms`)), timeoutMs))),
+  ]).finally(() => clearTimeout(timer));
+  const parsed = JSON.parse(text || "{}") as Record<string, unknown>;
+  const out: NatsAuth = {};
+  for (const [key] of AUTH_ENV_NAMES) if (typeof parsed[key] === "string") out[key] = parsed[key] as string;
+  return out;
+}
 
 export interface SpawnedProc {
   pid: number;
@@ -42,10 +80,12 @@ export function spawnProc(opts: SpawnOptions): SpawnedProc {
   const tail: string[] = [];
   const keep = opts.tailLines ?? 20;
   const forward = opts.forward ?? true;
+  const { env, secrets } = splitProcEnv({ ...procJscDefaults, ...process.env, ...opts.env });
   const child: Subprocess = Bun.spawn({
     cmd: opts.argv,
-    env: { ...procJscDefaults, ...process.env, ...opts.env } as Record<string, string>,
-    stdin: "ignore",
+    env: { ...env, [PROC_SECRETS_ENV]: "stdin" },
+    // written and closed at once: the proc reads it to its end before connecting
+    stdin: new TextEncoder().encode(JSON.stringify(secrets)),
     stdout: forward ? "inherit" : "ignore",
     stderr: "pipe",
     serialization: "json",
