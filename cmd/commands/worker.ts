@@ -22,6 +22,7 @@ import { jobRetryBackoff } from "../../core/runtime/util/backoff.ts";
 import { ConfigError } from "../../core/runtime/protocol/errors.ts";
 import { tokenProblem } from "../../core/runtime/protocol/subjects.ts";
 import { runWorkerChild } from "../../core/runtime/supervisor/child.ts";
+import { parseByteSize, renderMemoryDefaults, setRenderMemoryBudget } from "../../core/render/memory-budget.ts";
 import { runWorkerParent, workerParentDefaults } from "../../core/runtime/supervisor/parent.ts";
 import { procPolicyDefaults } from "../../core/runtime/supervisor/proc-state.ts";
 import { watchdogDefaults } from "../../core/runtime/supervisor/watchdog.ts";
@@ -29,7 +30,7 @@ import { parseDedicated, parseLabels } from "../../core/runtime/supervisor/dedic
 import type { SlotSpec } from "../../core/runtime/supervisor/supervisor.ts";
 
 /** Options handed on, as given, from the parent to every proc. */
-const PASSED_ON = ["concurrency", "ack-wait", "timeout", "max-attempts", "retry-base", "max-jobs", "max-lifetime", "drain-timeout"] as const;
+const PASSED_ON = ["concurrency", "ack-wait", "timeout", "max-attempts", "retry-base", "max-jobs", "max-lifetime", "drain-timeout", "render-memory"] as const;
 
 export const command: Command = {
   name: "worker",
@@ -67,6 +68,9 @@ Options:
   --timeout DUR         default time limit of one attempt (default 60s)
   --max-attempts N      default attempts before a dead letter (default 3)
   --retry-base DUR      delay before the first retry, doubling each time (default 1s)
+  --render-memory SIZE  memory each proc keeps for rendering between documents: decoded images and
+                        templates with their fonts and assets, least recently used dropped first
+                        (default ${renderMemoryDefaults.budgetBytes / 1024 / 1024}MB); see docs/render.md
   --allow-private-fetch let the title handler fetch loopback/private addresses (intranets, tests);
                         env DOCCTL_ALLOW_PRIVATE_FETCH=1
   --http ADDR           serve /metrics (Prometheus), /healthz and the dashboard on ADDR, e.g. 127.0.0.1:9090
@@ -100,6 +104,7 @@ Examples:
     "max-fast-restarts": { type: "string", check: count(0) },
     "start-window": { type: "string", check: duration },
     "drain-timeout": { type: "string", check: duration },
+    "render-memory": { type: "string" },
     "watchdog-grace": { type: "string", check: duration },
     "pid-file": { type: "string" },
     "ack-wait": { type: "string", check: duration },
@@ -140,7 +145,9 @@ Examples:
     const hosts = listOpt(ctx, "http-host");
     addSecret(token);
 
+    const renderBudget = renderMemoryOpt(ctx);
     if (ctx.values.child || (procs === 0 && !Object.keys(dedicated).length)) {
+      if (renderBudget !== undefined) setRenderMemoryBudget(renderBudget);
       const registry = await buildRegistry(listOpt(ctx, "plugins"));
       const only = strOpt(ctx, "handlers");
       if (only) registry.restrict(only.split(",").map((s) => s.trim()).filter(Boolean));
@@ -278,6 +285,17 @@ function loopOptions(ctx: CommandContext): Partial<WorkerLoopOptions> {
     maxAttempts: intOpt(ctx, "max-attempts", workerLoopDefaults.maxAttempts),
     retry: { ...jobRetryBackoff, initialMs: durOpt(ctx, "retry-base", jobRetryBackoff.initialMs) },
   };
+}
+
+/** --render-memory in bytes ("256MB", "1g", a number of bytes), or undefined when not given. */
+function renderMemoryOpt(ctx: CommandContext): number | undefined {
+  const v = ctx.values["render-memory"];
+  if (v === undefined) return undefined;
+  try {
+    return parseByteSize(String(v), "--render-memory");
+  } catch (err) {
+    throw new ConfigError((err as Error).message, "render-memory");
+  }
 }
 
 /** A free loopback port, now (the supervisor asks for a proc's arguments synchronously). */

@@ -4,6 +4,7 @@
 import { JpegEmbedder, PngEmbedder, type PDFContext, type PDFRef } from "pdf-lib";
 import { codePath, encode, loadEncoders, type Encoded } from "./codes.ts";
 import { renderError } from "./errors.ts";
+import { renderMemory } from "./memory-budget.ts";
 import type { CodeOp, GraphicOp, ImageOp, ShapeOp } from "./plan.ts";
 import { num, type GraphicsWriter } from "./stamp.ts";
 
@@ -13,13 +14,15 @@ export const MAX_DATA_IMAGE_BYTES = 10 * 1024 * 1024;
 export const MAX_IMAGE_PIXELS = 40_000_000;
 
 type Embedder = PngEmbedder | JpegEmbedder;
+// Decoded images by content, charged to the proc's render memory budget (memory-budget.ts) by their
+// decoded size: a PNG keeps 4 bytes a pixel (RGB plus alpha), a JPEG its own bytes.
 const images = new Map<string, Promise<Embedder>>();
-const IMAGE_ENTRIES = 64;
 const codes = new Map<string, Encoded>();
 const CODE_ENTRIES = 512;
 
 /** Empties the image and code caches (tests). */
 export function clearGraphicsCaches(): void {
+  for (const key of images.keys()) renderMemory.remove(`image:${key}`);
   images.clear();
   codes.clear();
 }
@@ -45,25 +48,52 @@ export function imageType(bytes: Uint8Array): "png" | "jpeg" | null {
 async function embedder(key: string, bytes: Uint8Array, where: string): Promise<Embedder> {
   let e = images.get(key);
   if (e) {
-    images.delete(key);
-    images.set(key, e);
+    renderMemory.touch(`image:${key}`);
     return await e;
   }
   const type = imageType(bytes);
   if (!type) throw renderError("BAD_FIELD_VALUE", `${where}: not a PNG or JPEG image`);
-  if (type === "png" && bytes.length >= 24) {
-    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const [w, h] = [v.getUint32(16), v.getUint32(20)];
-    if (w * h > MAX_IMAGE_PIXELS)
-      throw renderError("BAD_FIELD_VALUE", `${where}: the PNG claims ${w}×${h} pixels, more than ${MAX_IMAGE_PIXELS / 1e6} million; make it smaller`);
+  const size = imageSize(bytes);
+  if (size && size.width * size.height > MAX_IMAGE_PIXELS) {
+    throw renderError("BAD_FIELD_VALUE", `${where}: the ${type.toUpperCase()} claims ${size.width}×${size.height} pixels, more than ${MAX_IMAGE_PIXELS / 1e6} million; make it smaller`);
   }
   e = (type === "png" ? PngEmbedder.for(bytes) : JpegEmbedder.for(bytes)).catch((err) => {
     images.delete(key);
+    renderMemory.remove(`image:${key}`);
     throw renderError("BAD_FIELD_VALUE", `${where}: the ${type.toUpperCase()} image cannot be read: ${(err as Error).message}`, { cause: err });
   });
+  // Kept only while the budget allows; an image over the whole budget is decoded for this use alone.
+  const decoded = type === "png" && size ? size.width * size.height * 4 : bytes.length;
   images.set(key, e);
-  if (images.size > IMAGE_ENTRIES) images.delete(images.keys().next().value!);
+  if (!renderMemory.add(`image:${key}`, decoded, () => images.delete(key))) images.delete(key);
   return await e;
+}
+
+/** Width and height a PNG (IHDR) or JPEG (SOFn) header claims, or null when it says none. Pure. */
+export function imageSize(bytes: Uint8Array): { width: number; height: number } | null {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const type = imageType(bytes);
+  if (type === "png") return bytes.length >= 24 ? { width: v.getUint32(16), height: v.getUint32(20) } : null;
+  if (type !== "jpeg") return null;
+  // walk the segments to the first start-of-frame marker (C0-CF except C4, C8, CC)
+  for (let i = 2; i + 9 < bytes.length; ) {
+    if (bytes[i] !== 0xff) return null;
+    const marker = bytes[i + 1]!;
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      i += 2;
+      continue;
+    }
+    const len = v.getUint16(i + 2);
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return { height: v.getUint16(i + 5), width: v.getUint16(i + 7) };
+    }
+    i += 2 + len;
+  }
+  return null;
 }
 
 /** Where an image of iw × ih lands in a box, per `fit`; `clip` when it overflows the box (cover). */

@@ -1,4 +1,5 @@
 // Templates in the DOCCTL_TEMPLATES JetStream object store, and a per-proc cache keyed by object digest.
+import { renderMemory } from "./memory-budget.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Objm, type ObjectInfo, type ObjectStore } from "@nats-io/obj";
@@ -94,10 +95,22 @@ export interface TemplateWatchOptions {
 
 export const templateWatchDefaults = { prefetch: true, prefetchMaxBytes: 64 * 2 ** 20, retryWatchMs: 5_000 };
 
+let cacheIds = 0;
+
+/** A template's files in bytes: base PDF, fonts, assets (and an HTML page). */
+function templateBytes(t: Template): number {
+  let n = t.base.byteLength;
+  for (const f of t.fonts ?? []) n += f.bytes.byteLength;
+  for (const a of t.assets ?? []) n += a.bytes.byteLength;
+  return n + ((t as { html?: string }).html?.length ?? 0) * 2;
+}
+
 export class TemplateCache {
   #nc: NatsConnection;
   #os: ObjectStore | null = null;
   #entries = new Map<string, Template & { digest: string }>();
+  /** this cache's part of the budget's ids (a proc may hold more than one cache) */
+  #id = ++cacheIds;
   #max: number;
   #limits: Partial<TemplateLimits>;
   /** downloads in progress, so jobs arriving together for one template download it once */
@@ -152,6 +165,7 @@ export class TemplateCache {
       const v = this.#versions.get(name)!;
       if (v === null) {
         this.#entries.delete(name);
+        renderMemory.remove(`template:${this.#id}:${name}`);
         throw notFound(name);
       }
       digest = v;
@@ -165,6 +179,7 @@ export class TemplateCache {
       }
       if (!info || info.deleted) {
         this.#entries.delete(name);
+        renderMemory.remove(`template:${this.#id}:${name}`);
         throw notFound(name);
       }
       digest = info.digest;
@@ -175,6 +190,7 @@ export class TemplateCache {
     if (cached && cached.digest === digest) {
       this.#entries.delete(name); // re-inserted: Map order is recency order
       this.#entries.set(name, cached);
+      renderMemory.touch(`template:${this.#id}:${name}`);
       return cached;
     }
     return await this.#load(name);
@@ -182,6 +198,7 @@ export class TemplateCache {
 
   /** Forgets everything (e.g. after a reconnect to another cluster). */
   clear(): void {
+    for (const name of this.#entries.keys()) renderMemory.remove(`template:${this.#id}:${name}`);
     this.#entries.clear();
     this.#versions.clear();
     this.#os = null;
@@ -197,7 +214,15 @@ export class TemplateCache {
           await checkBasePdf(t.base, `template ${JSON.stringify(name)}: base.pdf`, this.#limits);
           this.#entries.delete(name);
           this.#entries.set(name, t);
-          if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
+          // Charged to the proc's render memory budget by its files' sizes (base PDF, fonts, assets),
+          // twice over for what is parsed from them; the least recently used template goes first.
+          const id = `template:${this.#id}:${name}`;
+          if (!renderMemory.add(id, templateBytes(t) * 2, () => this.#entries.get(name) === t && this.#entries.delete(name))) this.#entries.delete(name);
+          if (this.#entries.size > this.#max) {
+            const oldest = this.#entries.keys().next().value!;
+            this.#entries.delete(oldest);
+            renderMemory.remove(`template:${this.#id}:${oldest}`);
+          }
           return t;
         })
         .finally(() => this.#loading.delete(name));
@@ -228,7 +253,10 @@ export class TemplateCache {
           for await (const info of iter) {
             if (!info) continue;
             this.#versions.set(info.name, info.deleted ? null : info.digest);
-            if (info.deleted) this.#entries.delete(info.name);
+            if (info.deleted) {
+              this.#entries.delete(info.name);
+              renderMemory.remove(`template:${this.#id}:${info.name}`);
+            }
             // a cached template's new version is fetched now, not by the next job that needs it
             else if (this.#entries.get(info.name)?.digest !== info.digest && this.#entries.has(info.name)) void this.#load(info.name).catch(() => {});
           }

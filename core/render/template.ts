@@ -5,7 +5,7 @@ import { baseInfo, loadBasePdf } from "./base-pdf.ts";
 import { checkFormNames, formFieldNames } from "./forms.ts";
 import { BUILTIN_FONTS, type Layout, validateLayout } from "./layout.ts";
 import { type TemplateFont, loadFonts, templateFace } from "./fonts.ts";
-import { imageType } from "./graphics.ts";
+import { MAX_IMAGE_PIXELS, imageSize, imageType } from "./graphics.ts";
 import { type TemplateLimits, checkBasePdf } from "./limits.ts";
 
 /** An image stored with a template (a logo, a signature), placed by layout fields with `"asset": NAME`. */
@@ -95,7 +95,17 @@ export async function buildTemplate(src: TemplateSource, limits?: Partial<Templa
     if (!ITEM_NAME.test(a.name)) throw renderError("BAD_TEMPLATE", `--asset ${a.name}: an asset name is letters, digits, ".", "_" and "-" (at most 64, starting with a letter or digit)`);
     if (seenAssets.has(a.name)) throw renderError("BAD_TEMPLATE", `--asset ${a.name}: given twice`);
     seenAssets.add(a.name);
-    if (!imageType(a.bytes)) throw renderError("BAD_TEMPLATE", `--asset ${a.name}: not a PNG or JPEG image`);
+    const type = imageType(a.bytes);
+    if (!type) throw renderError("BAD_TEMPLATE", `--asset ${a.name}: not a PNG or JPEG image`);
+    // decoded size checked now: a small file can claim gigapixels, and would fail every job later
+    const size = imageSize(a.bytes);
+    if (!size || !size.width || !size.height) throw renderError("BAD_TEMPLATE", `--asset ${a.name}: the ${type.toUpperCase()} has no readable width and height`);
+    if (size.width * size.height > MAX_IMAGE_PIXELS) {
+      throw renderError(
+        "BAD_TEMPLATE",
+        `--asset ${a.name}: the ${type.toUpperCase()} is ${size.width}×${size.height} pixels, more than ${MAX_IMAGE_PIXELS / 1e6} million (decoded it would take ${Math.round((size.width * size.height * 4) / 1024 / 1024)} MB); make it smaller`,
+      );
+    }
   }
   if (src.layout !== undefined) {
     const layout = validateLayout(src.layout, { ...info, fonts: fonts.map((f) => f.name), assets: assets.map((a) => a.name) }, src.layoutSource ?? "layout.json");
