@@ -46,7 +46,7 @@ export function createManager(cfg: ScalerConfig, nc: NatsConnection, log: Scaler
   const workerNats = cfg.workerNatsUrl ?? cfg.natsUrl;
   let provider: Provider;
   if (cfg.provider === "local") {
-    provider = new LocalProvider({ ...localDefaults, command: workerCommand(), ...cfg.local, natsUrl: workerNats }, log);
+    provider = new LocalProvider({ ...localDefaults, command: workerCommand(), ...cfg.local, natsUrl: workerNats }, log, nc);
   } else if (cfg.provider === "digitalocean") {
     const token = cfg.doToken ?? readToken(cfg.doTokenFile) ?? process.env.DIGITALOCEAN_TOKEN ?? "";
     if (!token) throw new ConfigError("no DigitalOcean token: set DIGITALOCEAN_TOKEN or pass --do-token-file FILE", "do-token-file");

@@ -1,6 +1,12 @@
 // Worker servers as `docctl worker` processes on this machine: the embedded default provider.
+// Each worker it starts is recorded in KV bucket DOCCTL_LOCAL_WORKERS, so when its manager dies (kill -9)
+// the next leader finds the workers still running, counts them against --max and drains them in time.
 import type { Subprocess } from "bun";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { KV } from "@nats-io/kv";
 import { hostname } from "node:os";
+import { openBucket } from "../../runtime/nats/buckets.ts";
+import { drainWorker, listWorkers } from "../../runtime/client/fleet.ts";
 import { sleep } from "../../runtime/util/sleep.ts";
 import { workerEnv } from "../../runtime/util/env.ts";
 import { maskSecrets, redactUrl } from "../../runtime/util/log.ts";
@@ -39,6 +45,31 @@ export const localDefaults: Omit<LocalOptions, "command" | "natsUrl"> = {
   detached: false,
 };
 
+/** The KV bucket of the local workers managers started: key = worker id. */
+export const LOCAL_WORKERS_BUCKET = "DOCCTL_LOCAL_WORKERS";
+
+/** A local worker as recorded in DOCCTL_LOCAL_WORKERS (JSON). */
+export interface LocalWorkerRecord {
+  v: 1;
+  id: string;
+  host: string;
+  pid: number;
+  /** ms since the epoch */
+  created_at: number;
+  /** the pid of the manager that started it */
+  manager_pid: number;
+}
+
+/** Whether process `pid` is alive on this machine. */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 interface Child {
   server: Server;
   proc: Subprocess;
@@ -54,10 +85,19 @@ export class LocalProvider implements Provider {
     return this.opts.natsUrl;
   }
   private children = new Map<string, Child>();
+  /** workers a previous manager started and recorded, found running: drained over the control subject */
+  private adopted = new Map<string, { server: Server; rec: LocalWorkerRecord; stopping: boolean }>();
   private seq = 0;
   private exits = new Map<string, string>();
+  private kv: KV | null = null;
 
-  constructor(private opts: LocalOptions, private log: ScalerLogger) {}
+  /** With `nc`, every worker started is recorded in KV and the workers of a dead manager are adopted. */
+  constructor(private opts: LocalOptions, private log: ScalerLogger, private nc?: NatsConnection) {}
+
+  private async bucket(): Promise<KV | null> {
+    if (!this.nc) return null;
+    return (this.kv ??= await openBucket(this.nc, LOCAL_WORKERS_BUCKET));
+  }
 
   async list(): Promise<Server[]> {
     for (const [id, c] of this.children) {
@@ -65,7 +105,57 @@ export class LocalProvider implements Provider {
       this.children.delete(id);
       if (!c.stopping) this.exits.set(id, `exited with ${c.proc.signalCode ?? `code ${c.proc.exitCode}`}${c.tail.length ? `: ${maskSecrets(c.tail.at(-1)!)}` : ""}`);
     }
-    return [...this.children.values()].filter((c) => !c.stopping).map((c) => c.server);
+    await this.adopt();
+    return [
+      ...[...this.children.values()].filter((c) => !c.stopping).map((c) => c.server),
+      ...[...this.adopted.values()].filter((a) => !a.stopping).map((a) => a.server),
+    ];
+  }
+
+  /**
+   * Workers recorded by another manager (one that died, or a leader before this one) and still alive
+   * (registered, or their process running here) are this provider's now; records of dead ones are dropped.
+   */
+  private async adopt(): Promise<void> {
+    const kv = await this.bucket();
+    if (!kv) return;
+    const keys: string[] = [];
+    for await (const k of await kv.keys()) keys.push(k);
+    const others = keys.filter((k) => !this.children.has(k));
+    if (!others.length) {
+      this.adopted.clear();
+      return;
+    }
+    const present = new Set((await listWorkers(this.nc!)).filter((p) => p.state !== "stopped").map((p) => p.id));
+    const seen = new Set<string>();
+    for (const k of others) {
+      const e = await kv.get(k);
+      if (!e || e.operation !== "PUT") continue;
+      let rec: LocalWorkerRecord;
+      try {
+        rec = e.json<LocalWorkerRecord>();
+      } catch {
+        await kv.delete(k).catch(() => {});
+        continue;
+      }
+      const here = rec.host === hostname();
+      const alive = here ? pidAlive(rec.pid) : present.has(rec.id);
+      if (!alive) {
+        await kv.delete(k).catch(() => {});
+        continue;
+      }
+      seen.add(k);
+      if (!this.adopted.has(k)) {
+        this.log.warn(`local worker ${rec.id} (pid ${rec.pid} on ${rec.host}), started by manager pid ${rec.manager_pid}, is still running: adopted (it counts against --max and is drained like the others)`);
+        this.adopted.set(k, { server: { id: rec.id, name: rec.id, workerId: rec.id, state: "active", createdAt: rec.created_at }, rec, stopping: false });
+      }
+    }
+    for (const k of this.adopted.keys()) if (!seen.has(k) && !this.adopted.get(k)!.stopping) this.adopted.delete(k);
+  }
+
+  private async forget(id: string): Promise<void> {
+    const kv = await this.bucket().catch(() => null);
+    await kv?.delete(id).catch(() => {});
   }
 
   async create(n: number): Promise<Server[]> {
@@ -84,10 +174,17 @@ export class LocalProvider implements Provider {
       const server: Server = { id, name: id, workerId: id, state: "active", createdAt: Date.now() };
       const child: Child = { server, proc, stopping: false, tail: [] };
       this.children.set(id, child);
+      const kv = await this.bucket().catch((err) => {
+        this.log.warn(`could not record local worker ${id} in ${LOCAL_WORKERS_BUCKET}: ${(err as Error).message}`);
+        return null;
+      });
+      const rec: LocalWorkerRecord = { v: 1, id, host: hostname(), pid: proc.pid, created_at: server.createdAt, manager_pid: process.pid };
+      await kv?.put(id, JSON.stringify(rec)).catch((err) => this.log.warn(`could not record local worker ${id}: ${(err as Error).message}`));
       void this.follow(child);
       proc.exited.then((code) => {
         const c = this.children.get(id);
         if (c && !c.stopping) this.log.warn(`local worker ${id} exited on its own (code ${code})`);
+        void this.forget(id);
       });
       out.push(server);
     }
@@ -123,6 +220,8 @@ export class LocalProvider implements Provider {
 
   /** SIGTERM (the worker drains: stops pulling, finishes in-flight jobs, exits) and waits, bounded. */
   async drainAndDelete(server: Server, signal?: AbortSignal): Promise<void> {
+    const a = this.adopted.get(server.id);
+    if (a) return this.drainAdopted(a, signal);
     const c = this.children.get(server.id);
     if (!c) return;
     c.stopping = true;
@@ -146,7 +245,32 @@ export class LocalProvider implements Provider {
     }
   }
 
+  // An adopted worker is not our child: it is asked to drain over the control subject, bounded the same way.
+  private async drainAdopted(a: { server: Server; rec: LocalWorkerRecord; stopping: boolean }, signal?: AbortSignal): Promise<void> {
+    a.stopping = true;
+    const here = a.rec.host === hostname();
+    const outcome = await drainWorker(this.nc!, a.rec.id, { timeoutMs: this.opts.drainTimeoutMs, pollMs: 500, requestTimeoutMs: 2000 }, signal);
+    if (outcome === "aborted") {
+      a.stopping = false;
+      return;
+    }
+    if (here && outcome === "no-answer" && pidAlive(a.rec.pid)) process.kill(a.rec.pid, "SIGTERM");
+    if (here && outcome === "timeout" && pidAlive(a.rec.pid)) {
+      this.log.warn(`local worker ${a.rec.id} still running ${Math.round(this.opts.drainTimeoutMs / 1000)}s after the drain request; killing it (its jobs are redelivered)`);
+      process.kill(a.rec.pid, "SIGKILL");
+    }
+    this.adopted.delete(a.rec.id);
+    await this.forget(a.rec.id);
+  }
+
   async destroy(server: Server): Promise<void> {
+    const a = this.adopted.get(server.id);
+    if (a) {
+      if (a.rec.host === hostname() && pidAlive(a.rec.pid)) process.kill(a.rec.pid, "SIGKILL");
+      this.adopted.delete(server.id);
+      await this.forget(server.id);
+      return;
+    }
     const c = this.children.get(server.id);
     if (!c) return;
     c.stopping = true;
@@ -163,6 +287,7 @@ export class LocalProvider implements Provider {
   /** Drains every worker (SIGTERM, bounded wait, then SIGKILL) so none outlives the manager. */
   async stop(): Promise<void> {
     await Promise.all([...this.children.values()].map((c) => this.drainAndDelete(c.server)));
+    await Promise.all([...this.adopted.values()].filter((a) => !a.stopping).map((a) => this.drainAdopted(a)));
   }
 }
 
