@@ -22,7 +22,10 @@ import { renderError } from "./errors.ts";
 /** Bars of a linear code (`sbs`: bar, space, bar ... widths; heights and bottoms per bar) or modules of a 2D code. */
 export type Encoded =
   | { kind: "linear"; sbs: number[]; bhs: number[]; bbs: number[]; text?: string }
-  | { kind: "matrix"; pixs: number[]; cols: number; rows: number };
+  /** `rowHeight`: a row's height in modules (PDF417's rows are 3 modules tall; 1 for square codes) */
+  | { kind: "matrix"; pixs: number[]; cols: number; rows: number; rowHeight: number }
+  /** MaxiCode: the dark hexagons' indices in its 30 x 33 grid (row by row), around the bullseye */
+  | { kind: "maxi"; dark: number[] };
 
 /** Layout names to BWIPP encoder names. */
 const BCID: Record<string, string> = {
@@ -36,9 +39,18 @@ const BCID: Record<string, string> = {
   datamatrix: "datamatrix",
   itf14: "itf14",
   pdf417: "pdf417",
+  "gs1-128": "gs1-128",
+  sscc18: "sscc18",
+  gs1datamatrix: "gs1datamatrix",
+  upce: "upce",
+  "upc-e": "upce",
+  aztec: "azteccode",
+  codabar: "rationalizedCodabar",
+  maxicode: "maxicode",
 };
 
-const MATRIX = new Set(["datamatrix", "pdf417"]);
+/** 2D codes whose non-ASCII text is marked UTF-8 with ECI 26. */
+const MATRIX = new Set(["datamatrix", "pdf417", "azteccode", "maxicode"]);
 
 /** Encodes `value`; a value the symbology cannot carry is BAD_FIELD_VALUE naming `where`. */
 export function encode(type: string, value: string, opts: { ecLevel?: string }, where: string): Encoded {
@@ -53,7 +65,7 @@ export function encode(type: string, value: string, opts: { ecLevel?: string }, 
     } catch (err) {
       throw renderError("BAD_FIELD_VALUE", `${where}: the text cannot be encoded as a QR code: ${(err as Error).message} (${new TextEncoder().encode(value).length} bytes)`, { cause: err });
     }
-    return { kind: "matrix", pixs: qr.data.flatMap((row) => row.map((dark) => (dark ? 1 : 0))), cols: qr.size, rows: qr.size };
+    return { kind: "matrix", pixs: qr.data.flatMap((row) => row.map((dark) => (dark ? 1 : 0))), cols: qr.size, rows: qr.size, rowHeight: 1 };
   }
   let raw: unknown[];
   try {
@@ -71,7 +83,12 @@ export function encode(type: string, value: string, opts: { ecLevel?: string }, 
     throw renderError("BAD_FIELD_VALUE", `${where}: ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)} cannot be encoded as ${type}: ${why}`, { cause: err });
   }
   const r = raw[0] as { sbs?: number[]; bhs?: number[]; bbs?: number[]; txt?: unknown; pixs?: number[]; pixx?: number; pixy?: number };
-  if (r.pixs && r.pixx && r.pixy) return { kind: "matrix", pixs: r.pixs, cols: r.pixx, rows: r.pixy };
+  if (bcid === "maxicode" && r.pixs) return { kind: "maxi", dark: r.pixs };
+  if (r.pixs && r.pixx && r.pixy) {
+    // pixs holds one row of modules per symbol row; pixy counts module heights (PDF417: 3 per row)
+    const rows = r.pixs.length / r.pixx;
+    return { kind: "matrix", pixs: r.pixs, cols: r.pixx, rows, rowHeight: r.pixy / rows };
+  }
   return { kind: "linear", sbs: r.sbs ?? [], bhs: r.bhs ?? [], bbs: r.bbs ?? [] };
 }
 
@@ -81,10 +98,13 @@ export function encode(type: string, value: string, opts: { ecLevel?: string }, 
  */
 export function codePath(e: Encoded, x: number, top: number, w: number, h: number, num: (n: number) => string): string {
   let out = "";
+  if (e.kind === "maxi") return maxiPath(e.dark, x, top, w, h, num);
   if (e.kind === "matrix") {
-    const m = Math.min(w / e.cols, h / e.rows);
+    // modules keep their shape (square; PDF417's rows 3 modules tall), centred in the box
+    const m = Math.min(w / e.cols, h / (e.rows * e.rowHeight));
+    const rh = m * e.rowHeight;
     const x0 = x + (w - m * e.cols) / 2;
-    const y0 = top - (h - m * e.rows) / 2;
+    const y0 = top - (h - rh * e.rows) / 2;
     for (let r = 0; r < e.rows; r++) {
       // one rectangle per horizontal run of dark modules
       for (let c = 0; c < e.cols; ) {
@@ -95,7 +115,7 @@ export function codePath(e: Encoded, x: number, top: number, w: number, h: numbe
         let end = c;
         while (end < e.cols && e.pixs[r * e.cols + end]) end++;
         // row 0 is the top row
-        out += `${num(x0 + c * m)} ${num(y0 - (r + 1) * m)} ${num((end - c) * m)} ${num(m)} re\n`;
+        out += `${num(x0 + c * m)} ${num(y0 - (r + 1) * rh)} ${num((end - c) * m)} ${num(rh)} re\n`;
         c = end;
       }
     }
@@ -116,4 +136,46 @@ export function codePath(e: Encoded, x: number, top: number, w: number, h: numbe
     pos += width;
   }
   return out + "f\n";
+}
+
+// MaxiCode geometry (ISO/IEC 16023), in units of the hexagon pitch W, as bwip-js draws it: 30 columns,
+// 33 rows 0.8646 W apart, odd rows shifted W/2 right; hexagons 0.853 W wide and 1.009 W tall; the
+// bullseye's three rings centred at (14.5 W, 14.08 W).
+const MAXI = { width: 30.5, height: 28.7, pitchY: 300 / 347, firstY: 200 / 347, halfW: 148 / 347, halfH: 175 / 347, side: 100 / 347, cx: 14.5, cy: 4887 / 347 };
+const RINGS = [0.5774, 1.3359, 2.1058, 2.8644, 3.6229, 4.3814].map((r) => (r * 350) / 347);
+
+/** MaxiCode: dark hexagons and the bullseye, scaled into the box (kept in proportion, centred). */
+function maxiPath(dark: number[], x: number, top: number, w: number, h: number, num: (n: number) => string): string {
+  const W = Math.min(w / MAXI.width, h / MAXI.height);
+  const left = x + (w - W * MAXI.width) / 2;
+  const y0 = top - (h - W * MAXI.height) / 2;
+  let out = "";
+  for (const i of dark) {
+    const col = i % 30;
+    const row = Math.floor(i / 30);
+    const cx = left + W * (col + (row & 1 ? 1 : 0.5));
+    const cy = y0 - W * (MAXI.firstY + row * MAXI.pitchY);
+    const a = W * MAXI.halfW;
+    const t = W * MAXI.halfH;
+    const s2 = W * MAXI.side;
+    out += `${num(cx)} ${num(cy + t)} m ${num(cx + a)} ${num(cy + s2)} l ${num(cx + a)} ${num(cy - s2)} l ${num(cx)} ${num(cy - t)} l ${num(cx - a)} ${num(cy - s2)} l ${num(cx - a)} ${num(cy + s2)} l h\n`;
+  }
+  out += "f\n";
+  // the rings: each pair of circles filled even-odd is one ring
+  const bx = left + W * MAXI.cx;
+  const by = y0 - W * MAXI.cy;
+  for (const r of RINGS) out += circle(bx, by, r * W, num);
+  return `${out}f*\n`;
+}
+
+/** A circle as four Bézier curves. */
+function circle(cx: number, cy: number, r: number, num: (n: number) => string): string {
+  const k = 0.5523 * r;
+  return (
+    `${num(cx + r)} ${num(cy)} m ` +
+    `${num(cx + r)} ${num(cy + k)} ${num(cx + k)} ${num(cy + r)} ${num(cx)} ${num(cy + r)} c ` +
+    `${num(cx - k)} ${num(cy + r)} ${num(cx - r)} ${num(cy + k)} ${num(cx - r)} ${num(cy)} c ` +
+    `${num(cx - r)} ${num(cy - k)} ${num(cx - k)} ${num(cy - r)} ${num(cx)} ${num(cy - r)} c ` +
+    `${num(cx + k)} ${num(cy - r)} ${num(cx + r)} ${num(cy - k)} ${num(cx + r)} ${num(cy)} c h\n`
+  );
 }

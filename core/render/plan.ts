@@ -24,6 +24,16 @@ export interface TextOp {
   color: RGB;
   /** justified text: extra points after each space */
   wordSpacing?: number;
+  rot?: Rotation;
+}
+
+/** A field turned clockwise: drawn unturned with its box's top-left at (x, y), size w x h, then turned so the turned box's top-left is (x, y). */
+export interface Rotation {
+  angle: 90 | 180 | 270;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
 }
 
 /** A picture in a box (points from the page's top-left corner). */
@@ -39,7 +49,7 @@ export interface ImageOp {
   asset?: string;
   data?: string;
   /** who asked for it, for messages ("fields[3] (field \"logo\")") */
-  where: string;
+  where: string;  rot?: Rotation;
 }
 
 /** A QR code or barcode of `value`, encoded when drawn. */
@@ -58,7 +68,7 @@ export interface CodeOp {
   textSize: number;
   font: FontSpec;
   color: RGB;
-  where: string;
+  where: string;  rot?: Rotation;
 }
 
 /** A line or rectangle. */
@@ -72,6 +82,7 @@ export interface ShapeOp {
   lineWidth: number;
   stroke: RGB | null;
   fill: RGB | null;
+  rot?: Rotation;
 }
 
 /** Anything drawn besides text. */
@@ -131,14 +142,33 @@ export function planLayout(
       if (kind === "text") {
         const text = prepared(sourceText(f, view, "data", where, data, layout.locale), style, f, prep);
         const fitted = fitChecked(text, style, metrics, where, f);
-        ops.push(...linesToOps(fitted, style, f.x, f.y, o, metrics));
+        const lines = linesToOps(fitted, style, f.x, f.y, o, metrics);
+        if (f.rotate) {
+          const rot = rotation(f.rotate, f.x, f.y, style.maxWidth ?? Math.max(0, ...fitted.widths), fitted.height);
+          // unaligned text without a box is measured from x: keep its box where the text is
+          if (style.maxWidth === undefined && lines.length) rot.w = Math.max(...lines.map((l, k) => l.x - f.x + fitted.widths[k]));
+          for (const l of lines) l.rot = rot;
+        }
+        ops.push(...lines);
       } else {
         const op = graphicOp(f, o, view, data, where, layout.locale, defaults);
-        if (op) graphics.push(op);
-        if (op?.kind === "code" && op.showText) {
+        if (!op) continue;
+        graphics.push(op);
+        let textOps: TextOp[] = [];
+        let textHeight = 0;
+        if (op.kind === "code" && op.showText) {
           // the human-readable text, centred under the bars
           const style = resolveStyle(defaults, { font: op.font, size: op.textSize, color: f.color, align: "center", maxWidth: op.width, overflow: "shrink", minSize: 4 });
-          ops.push(...linesToOps(fitChecked(op.value, style, metrics, where, f), style, op.x, op.y + op.height + 1, o, metrics));
+          const fitted = fitChecked(op.value, style, metrics, where, f);
+          textOps = linesToOps(fitted, style, op.x, op.y + op.height + 1, o, metrics);
+          textHeight = 1 + fitted.height;
+          ops.push(...textOps);
+        }
+        if (f.rotate && op.kind !== "line") {
+          const w = op.kind === "rect" ? op.x2 - op.x : (op as ImageOp | CodeOp).width;
+          const h = (op.kind === "rect" ? op.y2 - op.y : (op as ImageOp | CodeOp).height) + textHeight;
+          op.rot = rotation(f.rotate, f.x, f.y, w, h);
+          for (const t of textOps) t.rot = op.rot;
         }
       }
     }
@@ -388,6 +418,10 @@ function lineOp(f: FittedText, i: number, style: ResolvedStyle, x: number, basel
     }
   }
   return op;
+}
+
+function rotation(angle: 0 | 90 | 180 | 270, x: number, y: number, w: number, h: number): Rotation {
+  return { angle: angle as 90 | 180 | 270, x, y, w, h };
 }
 
 /** "#rgb" / "#rrggbb" to 0..1 components. */

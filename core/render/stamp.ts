@@ -7,7 +7,7 @@ import { pageBox } from "./base-pdf.ts";
 import type { FontSet } from "./fonts.ts";
 import type { FontFace } from "./font-face.ts";
 import { DocFonts, utf16Hex } from "./pdf-font.ts";
-import type { GraphicOp, TextOp } from "./plan.ts";
+import type { GraphicOp, Rotation, TextOp } from "./plan.ts";
 import type { ShapedLine } from "./shape.ts";
 
 /** What drawing needs besides text: images and codes become content of their own (image.ts, codes.ts). */
@@ -50,8 +50,10 @@ export async function stamp(doc: PDFDocument, ops: TextOp[], others: GraphicOp[]
     const res = { font: fontKey, xobject: (ref: PDFRef) => page.node.newXObject("Im", ref).asString() };
     let out = "";
     for (const op of list) {
-      if (op.kind === undefined || op.kind === "text") out += textOp(op as TextOp, shaped.get(op as TextOp)!, box, fontKey, docFonts);
-      else if (graphics) out += await graphics.draw(op as GraphicOp, res, box);
+      let drawn = "";
+      if (op.kind === undefined || op.kind === "text") drawn = textOp(op as TextOp, shaped.get(op as TextOp)!, box, fontKey, docFonts);
+      else if (graphics) drawn = await graphics.draw(op as GraphicOp, res, box);
+      out += op.rot ? `q\n${rotationMatrix(op.rot, box)} cm\n${drawn}Q\n` : drawn;
     }
     const stream = doc.context.flateStream(new TextEncoder().encode(`q\n${out}Q\n`));
     page.node.addContentStream(doc.context.register(stream));
@@ -103,6 +105,20 @@ function textOp(op: TextOp, line: ShapedLine, box: { x: number; y: number; heigh
     if (actual) out += "EMC\n";
   }
   return `${out}ET\n`;
+}
+
+/**
+ * The `cm` operands turning a field clockwise about its box's top-left corner P, then moving it so the
+ * turned box's top-left is P again (PDF space: y grows upwards, so clockwise is a negative angle).
+ */
+export function rotationMatrix(rot: Rotation, box: { x: number; y: number; height: number }): string {
+  const px = box.x + rot.x;
+  const py = box.y + box.height - rot.y;
+  const [a, b, c, d, tx, ty] =
+    rot.angle === 90 ? [0, -1, 1, 0, rot.h, 0] : rot.angle === 180 ? [-1, 0, 0, -1, rot.w, -rot.h] : [0, 1, -1, 0, 0, -rot.w];
+  const e = px + tx - (a * px + c * py);
+  const f = py + ty - (b * px + d * py);
+  return [a, b, c, d, e, f].map(num).join(" ");
 }
 
 /** A number as PDF writes it: at most 3 decimals, never exponent notation. */

@@ -20,6 +20,8 @@ export function checkField(f: unknown, i: number, c: LayoutCheck) {
   if (c.omitted.has(f.page as number) && f.repeat !== true)
     add(`${p}.page`, `page ${f.page} is in omitPages, so it is only printed as continuation pages: add "repeat": true to print this field there`);
   bool(f, "repeat", p, add);
+  if (f.rotate !== undefined && ![0, 90, 180, 270].includes(f.rotate as number)) add(`${p}.rotate`, `must be 0, 90, 180 or 270 (degrees clockwise; got ${JSON.stringify(f.rotate)})`);
+  if (f.rotate !== undefined && f.flow === true) add(`${p}.rotate`, `a flowing field cannot be turned; remove "rotate"`);
   if (kind === "text") {
     checkSource(f, p, add);
     checkStyle(f, p, add, c.fontNames, c.locale);

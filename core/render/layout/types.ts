@@ -12,7 +12,10 @@ export type FontSpec = FontName | FontName[];
 /** What a layout field draws. */
 export type FieldKind = "text" | "image" | "qr" | "barcode" | "line" | "rect";
 export const FIELD_KINDS: FieldKind[] = ["text", "image", "qr", "barcode", "line", "rect"];
-export const BARCODE_TYPES = ["code128", "ean13", "ean8", "upca", "upc-a", "code39", "datamatrix", "itf14", "pdf417"] as const;
+export const BARCODE_TYPES = [
+  "code128", "ean13", "ean8", "upca", "upc-a", "upce", "upc-e", "code39", "codabar", "itf14",
+  "gs1-128", "sscc18", "datamatrix", "gs1datamatrix", "pdf417", "aztec", "maxicode",
+] as const;
 /** left/center/right; start/end follow each line's direction (start is right for Arabic or Hebrew text) */
 export type Align = "left" | "center" | "right" | "start" | "end" | "justify";
 /** What to do with text wider than `maxWidth`: wrap onto more lines, shrink the size, or nothing (may overflow). */
@@ -68,6 +71,8 @@ export interface FieldSpec extends TextStyle, TextSource {
   y: number;
   /** also draw on every continuation page made from this page (headers, "Page {{$page}} of {{$pages}}") */
   repeat?: boolean;
+  /** turn the field clockwise by 90, 180 or 270 degrees; (x, y) stays the top-left corner of the turned box */
+  rotate?: 0 | 90 | 180 | 270;
   /** text: flow on onto continuation pages when the text runs past `bottom` (needs maxWidth) */
   flow?: boolean;
   /** flow: the y the text must end above on every page */
