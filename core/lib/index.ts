@@ -34,6 +34,7 @@ export { ResultTimeoutError, NatsUnreachableError, JobFailedError, type JobResul
 export {
   DocctlError,
   UnreachableError,
+  StreamUnavailableError,
   AuthError,
   InputError,
   ConfigError,

@@ -13,7 +13,7 @@ import { docctl, eventually, spawnDocctl } from "../helpers/cli.ts";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { isDocctlStream } from "../../core/runtime/nats/durability.ts";
 import { STREAM_RESULTS, STREAM_TASKS } from "../../core/runtime/protocol/subjects.ts";
-import { Client } from "../../core/lib/index.ts";
+import { Client, StreamUnavailableError, UnreachableError } from "../../core/lib/index.ts";
 import { WorkerPool, runFaultBatch, tickPlugin } from "./harness.ts";
 
 let cluster: NatsCluster;
@@ -218,6 +218,17 @@ describe("a node down", () => {
       expect(r.stderr).toContain("unavailable: no leader");
       expect(r.stderr).not.toContain("unexpected error");
       expect(r.stderr).not.toMatch(/\n\s+at /);
+      // the library says the same: StreamUnavailableError (an UnreachableError), code STREAM_UNAVAILABLE
+      const client = new Client({ nats: others });
+      try {
+        const err = await client.enqueue("later", { n: 3 }, { create: true }).then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(StreamUnavailableError);
+        expect(err).toBeInstanceOf(UnreachableError);
+        expect((err as StreamUnavailableError).code).toBe("STREAM_UNAVAILABLE");
+        expect((err as StreamUnavailableError).streams).toContain(STREAM_TASKS);
+      } finally {
+        await client.close();
+      }
       const st = await docctl(["status"], { env: { DOCCTL_NATS_URL: others }, timeoutMs: 60_000 });
       expect(st.stderr).toContain(`${STREAM_TASKS} is unavailable: it has no leader`);
     } finally {

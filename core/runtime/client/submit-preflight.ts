@@ -5,6 +5,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { InputError } from "../protocol/errors.ts";
 import { STREAM_DELAYED } from "../protocol/subjects.ts";
 import { isTransientNatsError } from "../nats/errors.ts";
+import { explainNoAnswer } from "../nats/durability.ts";
 import { ensureStreams, topologyDefaults } from "../nats/topology.ts";
 import { knownHandlerNames } from "../nats/handlers.ts";
 import { formatDuration } from "../util/duration.ts";
@@ -31,7 +32,10 @@ export async function preflight(nc: NatsConnection, plan: SubmitPlan, opts: Pick
       return known;
     },
     { backoff: natsSetupBackoff, giveUpAt: Date.now() + Math.min(opts.timeoutMs ?? 30_000, 30_000), retryable: (err) => isTransientNatsError(err) && !nc.isClosed() },
-  );
+  ).catch(async (err) => {
+    // still unanswered after the retries: a stream without a leader is named (StreamUnavailableError)
+    throw (await explainNoAnswer(nc, err)) ?? err;
+  });
 }
 
 // A delay the delayed stream would not keep is refused: never a job that silently never runs.
