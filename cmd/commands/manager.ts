@@ -64,6 +64,8 @@ Options:
                         2m local, 10m digitalocean)
   --max-boot-failures N after N servers in a row never came up, stop creating and say why in the log,
                         \`docctl status\` and /metrics; one is retried every 15m (default ${managerDefaults.maxBootFailures})
+  --unhealthy-after N   /healthz answers 503, with the reason, after N ticks in a row failed (a provider
+                        refusing the token, NATS errors) (default ${managerDefaults.unhealthyAfter})
   --http ADDR           serve /healthz, /metrics (servers by state, decisions, provider errors) and the
                         dashboard (servers beside workers) on ADDR, e.g. 127.0.0.1:9091; see docs/metrics.md
   --http-token TOKEN    bearer token for the dashboard's actions; without one they only work on loopback
@@ -118,6 +120,7 @@ Examples:
     fleet: { type: "string", check: (v: string) => fleetNameProblem(v) },
     "boot-timeout": { type: "string", check: duration },
     "max-boot-failures": { type: "string", check: count(1) },
+    "unhealthy-after": { type: "string", check: count(1) },
     http: { type: "string", check: listenAddr },
     "http-token": { type: "string" },
     "http-host": { type: "string", multiple: true },
@@ -187,6 +190,7 @@ export function managerConfig(ctx: CommandContext): ScalerConfig {
       leaseTtlMs: str("lease-ttl") === undefined ? undefined : dur("lease-ttl", 0),
       bootTimeoutMs: str("boot-timeout") === undefined ? undefined : dur("boot-timeout", 0),
       maxBootFailures: int("max-boot-failures", managerDefaults.maxBootFailures, 1),
+      unhealthyAfter: int("unhealthy-after", managerDefaults.unhealthyAfter, 1),
       policy: {
         min: int("min", policyDefaults.min, 0),
         max: int("max", policyDefaults.max, 1),

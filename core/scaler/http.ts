@@ -35,8 +35,15 @@ export async function serveManager(o: ManagerHttpOptions): Promise<HttpServer> {
   const desired = reg.gauge("docctl_manager_servers_desired", "Servers the policy wants (ready + booting).");
   const actual = reg.gauge("docctl_manager_servers_actual", "Servers that exist now (booting + ready + draining + failed).");
   const lag = reg.gauge("docctl_manager_lag", "Total lag (jobs waiting + in flight) at the last tick.");
-  const decisions = reg.counter("docctl_manager_decisions_total", "Scaling decisions taken, by action (up, down, hold).");
-  const reason = reg.gauge("docctl_manager_last_decision_info", "The last decision's reason (always 1; the reason is the label).");
+  const decisions = reg.counter("docctl_manager_decisions_total", "Ticks by what was done: up (servers created), down (servers set draining), hold (nothing changed, including a wish to grow while creation is halted).");
+  const reason = reg.gauge("docctl_manager_last_decision_info", "The last decision's cause (always 1; cause is one fixed word: backlog, max-full, idle, surplus, steady, billing, cooldown, below-min, above-max). The full reason is in the log and on the dashboard.");
+  const lastTick = reg.gauge("docctl_manager_last_successful_tick_seconds", "Unix time of the last tick that listed the servers and decided (leader only).");
+  const failedTicks = reg.gauge("docctl_manager_failed_ticks", "Ticks in a row that failed (provider or NATS errors); /healthz fails at --unhealthy-after.");
+  const created = reg.counter("docctl_manager_servers_created_total", "Servers this manager created.");
+  const deleted = reg.counter("docctl_manager_servers_deleted_total", "Servers this manager deleted (drained after scale-in, or failed).");
+  const lost = reg.counter("docctl_manager_servers_lost_total", "Servers that had served and vanished without this manager removing them (deleted by hand, by another manager, or by the provider).");
+  const boot = reg.histogram("docctl_manager_boot_duration_seconds", "Time from a server's creation to its worker's registration.", [5, 15, 30, 45, 60, 90, 120, 180, 300, 600]);
+  const calls = reg.histogram("docctl_manager_provider_request_duration_seconds", "Duration of provider calls (list, create, delete), retries included, by operation.");
   const providerErrors = reg.counter("docctl_manager_provider_errors_total", "Provider API errors, by code (UNAUTHORIZED, UNPROCESSABLE, RATE_LIMITED, UNAVAILABLE, ...).");
   const bootFailures = reg.gauge("docctl_manager_boot_failures", "Servers in a row whose worker never registered within --boot-timeout.");
   const halted = reg.gauge("docctl_manager_creating_halted", "1 while creation is stopped after repeated boot failures (the reason is in the log and on the dashboard).");
@@ -59,13 +66,26 @@ export async function serveManager(o: ManagerHttpOptions): Promise<HttpServer> {
   reg.collect(() => {
     const s = manager.snapshot();
     leader.set({}, s.leader ? 1 : 0);
-    for (const st of STATES) servers.set({ state: st }, s.servers[st]);
+    // while the provider cannot be listed the servers are unknown: no value rather than a false 0
+    servers.reset();
+    actual.reset();
+    if (s.serversKnown) {
+      for (const st of STATES) servers.set({ state: st }, s.servers[st]);
+      actual.set({}, STATES.reduce((n, st) => n + s.servers[st], 0));
+    }
     if (s.desired !== null) desired.set({}, s.desired);
-    actual.set({}, STATES.reduce((n, st) => n + s.servers[st], 0));
+    if (s.lastSuccessfulTick !== null) lastTick.set({}, s.lastSuccessfulTick / 1000);
+    failedTicks.set({}, s.failedTicks);
+    bump(created, "created", {}, s.created);
+    bump(deleted, "deleted", {}, s.deleted);
+    bump(lost, "lost", {}, s.lost);
+    const m = manager.takeMeasures();
+    for (const b of m.boots) boot.observe({ provider: s.provider }, b);
+    for (const c of m.calls) calls.observe({ op: c.op }, c.seconds);
     if (s.lag !== null) lag.set({}, s.lag);
     for (const [a, n] of Object.entries(s.decisions)) bump(decisions, `d:${a}`, { action: a }, n);
     reason.reset();
-    if (s.lastReason) reason.set({ reason: s.lastReason }, 1);
+    if (s.lastCause) reason.set({ cause: s.lastCause }, 1);
     for (const [code, n] of Object.entries(s.providerErrors)) bump(providerErrors, `e:${code}`, { code }, n);
     bootFailures.set({}, s.bootFailures);
     halted.set({}, s.halted ? 1 : 0);
@@ -96,10 +116,17 @@ export async function serveManager(o: ManagerHttpOptions): Promise<HttpServer> {
       const s = manager.snapshot();
       const age = Date.now() - s.at;
       const ticking = age < 3 * o.intervalMs + 30_000;
-      const ok = natsUp() && ticking;
+      const failing = s.failedTicks >= s.unhealthyAfter;
+      const ok = natsUp() && ticking && !failing;
+      const reason = !natsUp() ? "NATS is not connected" : !ticking ? `no tick for ${Math.round(age / 1000)}s` : failing ? `${s.failedTicks} ticks in a row failed: ${s.lastError}` : undefined;
       return {
         ok,
-        detail: { manager: s.id, nats: health.state().state, leader: s.leader, last_tick_ms_ago: age, halted: s.halted, ...streamsDetail(streams) },
+        detail: {
+          manager: s.id, nats: health.state().state, leader: s.leader, last_tick_ms_ago: age, halted: s.halted,
+          failed_ticks: s.failedTicks, last_successful_tick: s.lastSuccessfulTick === null ? null : new Date(s.lastSuccessfulTick).toISOString(),
+          ...(reason ? { reason } : {}),
+          ...streamsDetail(streams),
+        },
       };
     },
     routes: {

@@ -47,6 +47,8 @@ export interface ManagerOptions {
   maxBootFailures: number;
   /** while stopped after boot failures, try one server this often to see whether the cause is fixed */
   probeMs: number;
+  /** /healthz answers 503 (with the reason) after this many ticks in a row failed (provider or NATS errors) */
+  unhealthyAfter: number;
   /** the NATS URL the workers are told to use (named, masked, when servers never come up) */
   workerNatsUrl?: string;
 }
@@ -62,6 +64,7 @@ export const managerDefaults: ManagerOptions = {
   bootTimeoutMs: 10 * 60_000,
   maxBootFailures: 3,
   probeMs: 15 * 60_000,
+  unhealthyAfter: 3,
 };
 
 /** What the manager knows now, for /metrics, the dashboard and `docctl status`. */
@@ -85,6 +88,21 @@ export interface ManagerSnapshot {
   /** why creating stopped (null while creating) */
   halted: string | null;
   at: number;
+  /** the last decision's cause, a fixed word (DecisionCause) fit for a metric label */
+  lastCause: string;
+  /** whether `servers` is what the provider listed at the last tick (false while the provider fails: unknown, not zero) */
+  serversKnown: boolean;
+  /** servers created, deleted (drained or failed) by this manager, and ones gone without it removing them */
+  created: number;
+  deleted: number;
+  lost: number;
+  /** when a tick last ran through (provider listed, decision made), ms; null before the first */
+  lastSuccessfulTick: number | null;
+  /** ticks in a row that failed, and why the last one did */
+  failedTicks: number;
+  lastError: string | null;
+  /** /healthz fails after this many failed ticks in a row */
+  unhealthyAfter: number;
 }
 
 /** What one tick saw and did (for logs, tests and /metrics). */

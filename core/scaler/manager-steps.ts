@@ -27,19 +27,22 @@ export function bootFailureDiagnosis(
 }
 
 /**
- * The servers to remove: booting ones first (they hold no work yet), then running ones with
- * the fewest jobs in flight, asked over the control subject (no answer counts as idle).
+ * The servers to remove: booting ones first (they hold no work yet), then running ones with the fewest
+ * jobs in flight, asked over the control subject, so a server with a job in flight is never picked
+ * while an idle one is there. While there is lag (`busyProtected`) a server with jobs in flight, or
+ * one that does not answer, is not picked at all: fewer than `n` may come back.
  */
-export async function pickVictims(nc: NatsConnection, live: { s: Server; state: ServerState }[], n: number, statusTimeoutMs: number): Promise<Server[]> {
+export async function pickVictims(nc: NatsConnection, live: { s: Server; state: ServerState }[], n: number, statusTimeoutMs: number, busyProtected = false): Promise<Server[]> {
   const scored = await Promise.all(
     live.map(async ({ s, state }) => {
       if (state === "booting") return { s, load: -1 };
-      const st = await workerStatus(nc, s.workerId, statusTimeoutMs);
-      return { s, load: st?.in_flight ?? 0 };
+      const st = await workerStatus(nc, s.workerId, statusTimeoutMs).catch(() => null);
+      return { s, load: st ? st.in_flight : busyProtected ? Infinity : 0 };
     }),
   );
-  scored.sort((a, b) => a.load - b.load || b.s.createdAt - a.s.createdAt);
-  return scored.slice(0, n).map((x) => x.s);
+  const ok = scored.filter((x) => !busyProtected || x.load <= 0);
+  ok.sort((a, b) => a.load - b.load || b.s.createdAt - a.s.createdAt);
+  return ok.slice(0, n).map((x) => x.s);
 }
 
 /** The tick's account: lag (per handler), servers by state, and the decision. */

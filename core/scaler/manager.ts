@@ -9,7 +9,7 @@ import type { PresenceV1 } from "../runtime/protocol/control.ts";
 import { initialBootStreak, nextBootStreak, type BootStreak } from "./readiness.ts";
 import { ServerBook, type ServerView } from "./server-book.ts";
 import { ProviderError, ProviderErrorCodes } from "./errors.ts";
-import { readLag, type LagReading } from "../runtime/client/lag.ts";
+import { readLag, type HandlerLag, type LagReading } from "../runtime/client/lag.ts";
 import { servableLag } from "./servable.ts";
 import { Lease } from "./lease.ts";
 import { STATUS_KEY, statusOf } from "./status.ts";
@@ -33,6 +33,8 @@ interface ServersSeen {
   /** servers that failed to come up in this look (gone, or failed before they ever registered) */
   failedNow: number;
   registered: number;
+  /** create → registered times (ms) of the servers that registered in this look */
+  booted: number[];
 }
 
 /** Runs the scaling loop. `start()` returns once the loop runs; `stop()` resolves when nothing is left running. */
@@ -50,6 +52,7 @@ export class Manager {
   private wasLeader: boolean | null = null;
   private lastReason = "";
   private lastDelivered: number | null = null;
+  private prevLag = new Map<string, HandlerLag>();
   private createFailures = 0;
   private createPausedUntil = 0;
   private book = new ServerBook();
@@ -84,6 +87,15 @@ export class Manager {
       bootFailures: 0,
       halted: null,
       at: this.now(),
+      lastCause: "",
+      serversKnown: false,
+      created: 0,
+      deleted: 0,
+      lost: 0,
+      lastSuccessfulTick: null,
+      failedTicks: 0,
+      lastError: null,
+      unhealthyAfter: this.opts.unhealthyAfter,
     };
   }
 
@@ -92,14 +104,25 @@ export class Manager {
     return structuredClone({ ...this.snap, leader: this.leader, bootFailures: this.streak.failures, halted: this.streak.halted });
   }
 
-  // Counts provider errors by code for /metrics, and passes them on.
-  private async provider<T>(p: () => Promise<T>): Promise<T> {
+  /** boot times (s) and provider call durations measured since the last take, for /metrics histograms */
+  private measured = { boots: [] as number[], calls: [] as { op: string; seconds: number }[] };
+  takeMeasures(): { boots: number[]; calls: { op: string; seconds: number }[] } {
+    const m = this.measured;
+    this.measured = { boots: [], calls: [] };
+    return m;
+  }
+
+  // Counts provider errors by code and times the calls for /metrics, and passes errors on.
+  private async provider<T>(p: () => Promise<T>, op = "call"): Promise<T> {
+    const t0 = performance.now();
     try {
       return await p();
     } catch (err) {
       const code = err instanceof ProviderError ? err.code : "OTHER";
       this.snap.providerErrors[code] = (this.snap.providerErrors[code] ?? 0) + 1;
       throw err;
+    } finally {
+      if (this.measured.calls.length < 10_000) this.measured.calls.push({ op, seconds: (performance.now() - t0) / 1000 });
     }
   }
 
@@ -127,8 +150,19 @@ export class Manager {
   private loop(): void {
     if (this.stopped) return;
     this.running = this.tick()
-      .then(() => void (this.snap.at = this.now()))
-      .catch((err) => this.deps.log.error(`scaler tick failed: ${(err as Error).message}`))
+      .then((r) => {
+        this.snap.at = this.now();
+        if (r.leader) this.snap.lastSuccessfulTick = this.snap.at;
+        this.snap.failedTicks = 0;
+        this.snap.lastError = null;
+      })
+      .catch((err) => {
+        // what the servers are is unknown now: not zero
+        this.snap.serversKnown = false;
+        this.snap.failedTicks++;
+        this.snap.lastError = (err as Error).message;
+        this.deps.log.error(`scaler tick failed${this.snap.failedTicks > 1 ? ` (${this.snap.failedTicks} in a row)` : ""}: ${(err as Error).message}`);
+      })
       .finally(() => {
         this.running = null;
         if (!this.stopped) this.timer = setTimeout(() => this.loop(), this.opts.intervalMs);
@@ -155,7 +189,10 @@ export class Manager {
     await this.publishStatus(now);
     const say = this.sayDecision(tickLine(lag, { ready: seen.ready, booting: seen.booting, draining: this.drains.size }, d), d);
     if (d.delta > 0) report.created = await this.scaleUp(d.delta, now, say);
-    else if (d.delta < 0) report.draining = await this.scaleDown(seen.live, -d.delta, say);
+    else if (d.delta < 0) report.draining = await this.scaleDown(seen.live, -d.delta, say, lag.total > 0, d.removable);
+    // counted by what was done: a wish to grow while creation is halted is no "up"
+    this.snap.decisions[report.created.length ? "up" : report.draining.length ? "down" : "hold"]++;
+    this.snap.created += report.created.length;
     return report;
   }
 
@@ -191,7 +228,7 @@ export class Manager {
   private async lookAtServers(now: number): Promise<ServersSeen> {
     const { provider, log } = this.deps;
     const presence = new Map<string, PresenceV1>((await listWorkers(this.deps.nc)).map((p) => [p.id, p]));
-    const all = (await this.provider(() => provider.list())).filter((s) => !this.drains.has(s.id));
+    const all = (await this.provider(() => provider.list(), "list")).filter((s) => !this.drains.has(s.id));
     const seen = this.book.look(all, presence, (id) => this.drains.has(id), now, this.opts.bootTimeoutMs, (sv) => provider.describeExit?.(sv));
     let failedNow = seen.vanished.length;
     for (const v of seen.vanished) {
@@ -199,11 +236,15 @@ export class Manager {
       log.error(`server ${v.server.name} is gone before its worker registered: ${v.why}`);
     }
     for (const sv of seen.registered) log.info(`server ${sv.name}: worker ${sv.workerId} registered; it is capacity now`);
+    for (const sv of seen.lost) {
+      this.snap.lost++;
+      log.error(`server ${sv.name} (${sv.id}, worker ${sv.workerId}) is gone and this manager did not remove it: deleted by hand, by another manager or by the provider? Jobs it had in flight are redelivered`);
+    }
     const failed = seen.views.filter((v) => v.state === "failed");
     const live = seen.views.filter((v) => v.state !== "failed");
     const ready = live.filter((v) => v.state === "ready").length;
     for (const v of failed) if (!this.book.everRegistered(v.s.id)) failedNow++;
-    return { views: seen.views, live, failed, ready, booting: live.length - ready, failedNow, registered: seen.registered.length };
+    return { views: seen.views, live, failed, ready, booting: live.length - ready, failedNow, registered: seen.registered.length, booted: seen.booted };
   }
 
   // Step 4: failed servers are deleted (a dry run only says so); returns how many could not be.
@@ -215,8 +256,9 @@ export class Manager {
       if (this.opts.dryRun) continue;
       try {
         this.book.leaving(v.s.id);
-        await this.provider(() => provider.destroy(v.s));
+        await this.provider(() => provider.destroy(v.s), "delete");
         report.destroyed.push(v.s.id);
+        this.snap.deleted++;
       } catch (err) {
         stillFailed++;
         log.error(`could not delete ${v.s.name}: ${(err as Error).message}`);
@@ -228,6 +270,7 @@ export class Manager {
   // Step 5: the servers in the snapshot (the dashboard's list, draining ones included).
   private recordServers(seen: ServersSeen): void {
     this.snap.servers = { booting: seen.booting, ready: seen.ready, draining: this.drains.size, failed: seen.failed.length };
+    this.snap.serversKnown = true;
     this.snap.list = seen.views.map((v) => ({ id: v.s.id, name: v.s.name, workerId: v.s.workerId, state: v.state, why: v.why, createdAt: v.s.createdAt }));
     for (const id of this.drains.keys()) {
       const sv = this.book.server(id);
@@ -246,19 +289,34 @@ export class Manager {
     if (!this.streak.halted && wasHalted) this.deps.log.info(`a worker registered: creating servers again`);
   }
 
-  // Step 7: the policy's decision, kept in the snapshot.
+  // Step 7: the policy's decision, kept in the snapshot. The policy sees each handler's lag with what
+  // arrived and was done since the last tick (its throughput measure), the servers with their creation
+  // times (billing, when a booting one will serve) and the boot times just measured.
   private decideNow(lag: LagReading, seen: ServersSeen, stillFailed: number, now: number): Decision {
     const recentWork = this.lastDelivered !== null && lag.delivered !== this.lastDelivered;
     this.lastDelivered = lag.delivered;
+    const handlers = lag.handlers.map((h) => {
+      const p = this.prevLag.get(h.handler);
+      // arrived = more waiting + more delivered; done = more delivered - more in flight
+      const arrived = p ? Math.max(0, h.pending - p.pending + (h.delivered - p.delivered)) : 0;
+      const completed = p ? Math.max(0, h.delivered - p.delivered - (h.ackPending - p.ackPending)) : 0;
+      return { handler: h.handler, lag: h.lag, pending: h.pending, arrived, completed };
+    });
+    this.prevLag = new Map(lag.handlers.map((h) => [h.handler, h]));
+    const servers = seen.live.map((v) => ({ id: v.s.id, createdAt: v.s.createdAt, ready: v.state === "ready" }));
+    for (const b of seen.booted) if (this.measured.boots.length < 10_000) this.measured.boots.push(b / 1000);
     // servers that failed and could not be deleted still count against --max
-    const r = decide(this.opts.policy, this.state, { now, lag: lag.total, ready: seen.ready, booting: seen.booting, draining: this.drains.size + stillFailed, recentWork });
+    const r = decide(this.opts.policy, this.state, {
+      now, lag: lag.total, ready: seen.ready, booting: seen.booting, draining: this.drains.size + stillFailed, recentWork,
+      handlers, servers, booted: seen.booted, intervalMs: this.opts.intervalMs,
+    });
     this.state = r.state;
     const d = r.decision;
     this.snap.desired = d.desired;
     this.snap.lag = lag.total;
     this.snap.lastReason = d.reason;
+    this.snap.lastCause = d.cause;
     this.snap.at = now;
-    this.snap.decisions[d.delta > 0 ? "up" : d.delta < 0 ? "down" : "hold"]++;
     return d;
   }
 
@@ -303,7 +361,7 @@ export class Manager {
     }
     let made: Server[];
     try {
-      made = await this.provider(() => provider.create(n));
+      made = await this.provider(() => provider.create(n), "create");
     } catch (err) {
       // 5xx, 429 and network trouble are retried on the next tick; a refusal waits longer
       const transient = err instanceof ProviderError && (err.code === ProviderErrorCodes.UNAVAILABLE || err.code === ProviderErrorCodes.RATE_LIMITED);
@@ -318,9 +376,12 @@ export class Manager {
   }
 
   // Step 10b: drain and delete the least busy servers (in the background); returns the ids draining.
-  private async scaleDown(live: ServerView[], n: number, say: (...a: unknown[]) => void): Promise<string[]> {
+  private async scaleDown(live: ServerView[], n: number, say: (...a: unknown[]) => void, lagAboveZero: boolean, removable?: string[]): Promise<string[]> {
     const { provider, log } = this.deps;
-    const victims = await pickVictims(this.deps.nc, live, n, this.opts.statusTimeoutMs);
+    // only servers whose paid time is used (the policy says which); while there is lag, only idle ones
+    const may = removable ? new Set(removable) : null;
+    const victims = await pickVictims(this.deps.nc, live.filter((v) => !may || may.has(v.s.id)), n, this.opts.statusTimeoutMs, lagAboveZero);
+    if (victims.length < n) log.debug(`scale-in: ${victims.length} of ${n} server(s) can go now (the others have jobs in flight while there is lag)`);
     const draining: string[] = [];
     for (const v of victims) this.book.leaving(v.id);
     for (const v of victims) {
@@ -332,6 +393,7 @@ export class Manager {
       log.info(`draining ${v.name} (worker ${v.workerId})`);
       const p = provider
         .drainAndDelete(v, this.ac.signal)
+        .then(() => void (this.ac.signal.aborted || this.snap.deleted++))
         .catch((err) => log.error(`could not drain and delete ${v.name}: ${(err as Error).message}`))
         .finally(() => this.drains.delete(v.id));
       this.drains.set(v.id, p);

@@ -66,7 +66,15 @@ test("/metrics: servers by state follow their workers' registration; desired vs 
   expect(sample(m, "docctl_manager_decisions_total", { action: "hold" })?.value).toBeGreaterThanOrEqual(1);
   expect(sample(m, "docctl_manager_creating_halted")?.value).toBe(0);
   expect(m.get("docctl_manager_provider_errors_total")?.type).toBe("counter");
-  expect(m.get("docctl_manager_last_decision_info")!.metrics[0]!.labels.reason).toContain("lag 25");
+  // the cause is one fixed word (no numbers, no free text: one series, not one per tick)
+  const info = m.get("docctl_manager_last_decision_info")!.metrics;
+  expect(info).toHaveLength(1);
+  expect(Object.keys(info[0]!.labels)).toEqual(["cause"]);
+  expect(info[0]!.labels.cause).toMatch(/^(backlog|steady|surplus|cooldown|billing|idle|max-full)$/);
+  expect(sample(m, "docctl_manager_servers_created_total")?.value).toBe(3);
+  expect(m.get("docctl_manager_boot_duration_seconds")?.type).toBe("histogram");
+  expect(m.get("docctl_manager_provider_request_duration_seconds")?.type).toBe("histogram");
+  expect(sample(m, "docctl_manager_last_successful_tick_seconds")?.value).toBeGreaterThan(Date.now() / 1000 - 60);
 });
 
 test("/healthz is ok with NATS up and the loop ticking; the dashboard shows servers beside workers", async () => {

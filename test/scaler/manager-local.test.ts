@@ -76,8 +76,12 @@ test("local workers that exit before registering are replaced, then creating sto
     expect(log.lines.join("\n")).not.toContain("s3cret");
     const made = log.lines.filter((l) => l.includes("created 1 server(s)")).length;
     expect(made).toBe(3);
-    const ticks = m.snapshot().decisions.up;
-    await waitFor("more ticks", () => m.snapshot().decisions.up >= ticks + 3, 5000);
+    // three more ticks that wanted servers: none counts as an "up" (nothing was created), all as "hold"
+    const ups = m.snapshot().decisions.up;
+    const holds = m.snapshot().decisions.hold;
+    await waitFor("more ticks", () => m.snapshot().decisions.hold >= holds + 3, 5000);
+    expect(m.snapshot().decisions.up).toBe(ups);
+    expect(m.last?.decision?.delta).toBeGreaterThan(0);
     expect(log.lines.filter((l) => l.includes("created 1 server(s)")).length).toBe(3);
     // `docctl status`, from anywhere, says so too
     const st = await docctl(["status", "--json", "--nats", ns.url]);

@@ -51,12 +51,12 @@ export function decodeControlReply(data: Uint8Array, subject: string): ControlRe
  * Send `verb` to worker `id`, or to every worker with id "all" (replies gathered until none came for
  * a moment). Resolves with the replies; throws NoSuchWorkerError when a named worker does not answer.
  */
-export async function controlWorkers(nc: NatsConnection, id: string, verb: ControlVerb, timeoutMs = 3000): Promise<ControlReplyV1[]> {
+export async function controlWorkers(nc: NatsConnection, id: string, verb: ControlVerb, timeoutMs = 3000, body = ""): Promise<ControlReplyV1[]> {
   const subject = controlSubject(id, verb);
   if (id === "all") {
     try {
       const replies: ControlReplyV1[] = [];
-      const it = await nc.requestMany(subject, "", { strategy: "stall", stall: 300, maxWait: timeoutMs });
+      const it = await nc.requestMany(subject, body, { strategy: "stall", stall: 300, maxWait: timeoutMs });
       for await (const m of it) {
         if (m.data.length) replies.push(decodeControlReply(m.data, subject));
       }
@@ -67,7 +67,7 @@ export async function controlWorkers(nc: NatsConnection, id: string, verb: Contr
     }
   }
   try {
-    const m = await nc.request(subject, "", { timeout: timeoutMs });
+    const m = await nc.request(subject, body, { timeout: timeoutMs });
     return [decodeControlReply(m.data, subject)];
   } catch (err) {
     if (isNoAnswer(err)) {
@@ -132,7 +132,8 @@ export async function drainWorker(
   onProgress?: (status: PresenceV1, elapsedMs: number) => void,
 ): Promise<DrainOutcome> {
   try {
-    await controlWorkers(nc, id, "drain", opts.requestTimeoutMs);
+    // the worker takes our bound as its own (when longer), so it does not cut its jobs before we give up
+    await controlWorkers(nc, id, "drain", opts.requestTimeoutMs, JSON.stringify({ timeout_ms: opts.timeoutMs }));
   } catch (err) {
     if (err instanceof NoSuchWorkerError) return "no-answer";
     throw err;

@@ -14,8 +14,11 @@ export interface ControlTarget {
   status(): SupervisorStatus;
   pause(): void;
   resume(): void;
-  /** begin a drain of the whole worker; must not wait for it */
-  drain(): void;
+  /**
+   * begin a drain of the whole worker; must not wait for it. `timeoutMs`: the requester's bound (a
+   * manager's --drain-timeout), which the worker takes as its own when it is longer
+   */
+  drain(timeoutMs?: number): void;
 }
 
 export interface ControlOptions {
@@ -203,9 +206,20 @@ export class ControlPlane {
     }
     if (verb === "pause") t.pause();
     else if (verb === "resume") t.resume();
-    else if (verb === "drain") t.drain();
+    else if (verb === "drain") t.drain(drainTimeoutOf(msg));
     const reply: ControlReplyV1 = { ok: true, verb, worker: this.presence() };
     if (msg.reply) msg.respond(JSON.stringify(reply));
     if (verb !== "status") this.changed();
+  }
+}
+
+/** The `timeout_ms` of a drain request's JSON body (`{"timeout_ms": 300000}`), if any; an empty or other body has none. */
+export function drainTimeoutOf(msg: Pick<Msg, "data">): number | undefined {
+  if (!msg.data?.length) return undefined;
+  try {
+    const v = (JSON.parse(new TextDecoder().decode(msg.data)) as { timeout_ms?: unknown }).timeout_ms;
+    return typeof v === "number" && Number.isFinite(v) && v > 0 && v < 2 ** 31 ? Math.floor(v) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -203,8 +203,10 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
           log.startup("control: resume");
           sup.resume();
         },
-        drain: () => {
-          log.startup("control: drain");
+        drain: (timeoutMs) => {
+          // a manager's drain bound wins over this worker's shorter one: a scale-in never cuts a job sooner
+          if (timeoutMs !== undefined && timeoutMs > sup.drainTimeoutMs) sup.drainTimeoutMs = timeoutMs;
+          log.startup(`control: drain (jobs in flight get up to ${Math.round(sup.drainTimeoutMs / 1000)}s)`);
           void finish();
         },
       },

@@ -75,6 +75,14 @@ export class Supervisor {
     this.#changed();
   }
 
+  /** How long a drain lets the procs finish their jobs before SIGKILL, ms (a control drain may lengthen it before the drain begins). */
+  get drainTimeoutMs(): number {
+    return this.#o.drainTimeoutMs;
+  }
+  set drainTimeoutMs(ms: number) {
+    if (!this.#draining) this.#o.drainTimeoutMs = ms;
+  }
+
   /** Stop: every proc stops pulling, finishes in-flight jobs and exits; SIGKILL after drainTimeoutMs. */
   drain(): Promise<void> {
     if (this.#draining) return this.#draining;
