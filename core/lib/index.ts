@@ -34,7 +34,6 @@ export { ResultTimeoutError, NatsUnreachableError, JobFailedError, type JobResul
 export {
   DocctlError,
   UnreachableError,
-  StreamUnavailableError,
   AuthError,
   InputError,
   ConfigError,
