@@ -4,6 +4,7 @@
 import { JpegEmbedder, PngEmbedder, type PDFContext, type PDFRef } from "pdf-lib";
 import { codePath, encode, loadEncoders, type Encoded } from "./codes.ts";
 import { renderError } from "./errors.ts";
+import { isSvg, parseSvg, type SvgDrawing } from "./svg.ts";
 import { renderMemory } from "./memory-budget.ts";
 import type { CodeOp, GraphicOp, ImageOp, ShapeOp } from "./plan.ts";
 import { num, type GraphicsWriter } from "./stamp.ts";
@@ -20,11 +21,28 @@ const images = new Map<string, Promise<Embedder>>();
 const codes = new Map<string, Encoded>();
 const CODE_ENTRIES = 512;
 
+const svgs = new Map<string, SvgDrawing>();
+const SVG_ENTRIES = 256;
+
+/** An SVG in its box per `fit`: its user space (y down) mapped onto the page. */
+function svgOp(key: string, bytes: Uint8Array, op: ImageOp, X: (x: number) => number, Y: (y: number) => number): string {
+  let d = svgs.get(key);
+  if (!d) {
+    d = parseSvg(new TextDecoder().decode(bytes), op.where, op.asset !== undefined ? "BAD_TEMPLATE" : "BAD_FIELD_VALUE");
+    svgs.set(key, d);
+    if (svgs.size > SVG_ENTRIES) svgs.delete(svgs.keys().next().value!);
+  }
+  const f = fitImage(d.width, d.height, { x: X(op.x), y: Y(op.y + op.height), w: op.width, h: op.height }, op.fit);
+  const clip = f.clip ? `${num(X(op.x))} ${num(Y(op.y + op.height))} ${num(op.width)} ${num(op.height)} re W n\n` : "";
+  return `q\n${clip}${num(f.w / d.width)} 0 0 ${num(-f.h / d.height)} ${num(f.x)} ${num(f.y + f.h)} cm\n${d.content}Q\n`;
+}
+
 /** Empties the image and code caches (tests). */
 export function clearGraphicsCaches(): void {
   for (const key of images.keys()) renderMemory.remove(`image:${key}`);
   images.clear();
   codes.clear();
+  svgs.clear();
 }
 
 /** Image bytes from a data URL (`data:image/png;base64,...`) or bare base64; BAD_FIELD_VALUE naming `where` otherwise. */
@@ -34,7 +52,7 @@ export function imageBytes(value: string, where: string): Uint8Array {
   const b64 = m ? value.slice(m[0].length) : value;
   if (b64.length > (MAX_DATA_IMAGE_BYTES * 4) / 3 + 4)
     throw renderError("BAD_FIELD_VALUE", `${where}: the image is larger than ${MAX_DATA_IMAGE_BYTES / 1024 / 1024} MB; store it with the template (--asset) or make it smaller`);
-  if (!/^[A-Za-z0-9+/=\s_-]*$/.test(b64)) throw renderError("BAD_FIELD_VALUE", `${where}: the value is neither a data URL nor base64 (give a PNG or JPEG as data:image/png;base64,...)`);
+  if (!/^[A-Za-z0-9+/=\s_-]*$/.test(b64)) throw renderError("BAD_FIELD_VALUE", `${where}: the value is neither a data URL nor base64 (give a PNG, JPEG or SVG as data:image/png;base64,...)`);
   return new Uint8Array(Buffer.from(b64, "base64"));
 }
 
@@ -52,7 +70,7 @@ async function embedder(key: string, bytes: Uint8Array, where: string): Promise<
     return await e;
   }
   const type = imageType(bytes);
-  if (!type) throw renderError("BAD_FIELD_VALUE", `${where}: not a PNG or JPEG image`);
+  if (!type) throw renderError("BAD_FIELD_VALUE", `${where}: not a PNG, JPEG or SVG image`);
   const size = imageSize(bytes);
   if (size && size.width * size.height > MAX_IMAGE_PIXELS) {
     throw renderError("BAD_FIELD_VALUE", `${where}: the ${type.toUpperCase()} claims ${size.width}×${size.height} pixels, more than ${MAX_IMAGE_PIXELS / 1e6} million; make it smaller`);
@@ -125,6 +143,8 @@ export function graphicsWriter(assets: Map<string, Uint8Array>, assetKey: string
             bytes = imageBytes(op.data!, op.where);
             key = `data:${Bun.hash(bytes).toString(36)}:${bytes.length}`;
           }
+          // SVG: drawn as vector paths (svg.ts), never rasterised
+          if (isSvg(bytes)) return svgOp(key, bytes, op, X, Y);
           const e = await embedder(key, bytes, op.where);
           let ref = refs.get(key);
           if (!ref) refs.set(key, (ref = e.embedIntoContext(context())));
@@ -138,6 +158,7 @@ export function graphicsWriter(assets: Map<string, Uint8Array>, assetKey: string
           return codeOp(op, X, Y);
         case "line":
         case "rect":
+        case "ellipse":
           return shapeOp(op, X, Y);
       }
     },
@@ -162,5 +183,24 @@ function shapeOp(op: ShapeOp, X: (x: number) => number, Y: (y: number) => number
   if (op.fill) out += `${op.fill.map(num).join(" ")} rg\n`;
   if (op.kind === "line") return `${out}${num(X(op.x))} ${num(Y(op.y))} m ${num(X(op.x2))} ${num(Y(op.y2))} l S\nQ\n`;
   const paint = op.fill && op.stroke && op.lineWidth > 0 ? "B" : op.fill ? "f" : op.stroke && op.lineWidth > 0 ? "S" : "n";
-  return `${out}${num(X(op.x))} ${num(Y(op.y2))} ${num(op.x2 - op.x)} ${num(op.y2 - op.y)} re ${paint}\nQ\n`;
+  const [x0, y0, x1, y1] = [X(op.x), Y(op.y2), X(op.x2), Y(op.y)];
+  if (op.kind === "ellipse") return `${out}${roundedPath(x0, y0, x1, y1, (x1 - x0) / 2, (y1 - y0) / 2)}${paint}\nQ\n`;
+  if (op.radius) {
+    const r = Math.min(op.radius, (x1 - x0) / 2, (y1 - y0) / 2);
+    return `${out}${roundedPath(x0, y0, x1, y1, r, r)}${paint}\nQ\n`;
+  }
+  return `${out}${num(x0)} ${num(y0)} ${num(x1 - x0)} ${num(y1 - y0)} re ${paint}\nQ\n`;
+}
+
+/** A box with corners rounded by rx, ry (an ellipse when they are half its sides), as four lines and four quarter curves. */
+export function roundedPath(x0: number, y0: number, x1: number, y1: number, rx: number, ry: number): string {
+  const k = 0.5523;
+  const [kx, ky] = [rx * k, ry * k];
+  return (
+    `${num(x0 + rx)} ${num(y0)} m ${num(x1 - rx)} ${num(y0)} l ` +
+    `${num(x1 - rx + kx)} ${num(y0)} ${num(x1)} ${num(y0 + ry - ky)} ${num(x1)} ${num(y0 + ry)} c ` +
+    `${num(x1)} ${num(y1 - ry)} l ${num(x1)} ${num(y1 - ry + ky)} ${num(x1 - rx + kx)} ${num(y1)} ${num(x1 - rx)} ${num(y1)} c ` +
+    `${num(x0 + rx)} ${num(y1)} l ${num(x0 + rx - kx)} ${num(y1)} ${num(x0)} ${num(y1 - ry + ky)} ${num(x0)} ${num(y1 - ry)} c ` +
+    `${num(x0)} ${num(y0 + ry)} l ${num(x0)} ${num(y0 + ry - ky)} ${num(x0 + rx - kx)} ${num(y0)} ${num(x0 + rx)} ${num(y0)} c h\n`
+  );
 }

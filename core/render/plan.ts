@@ -71,9 +71,10 @@ export interface CodeOp {
   where: string;  rot?: Rotation;
 }
 
-/** A line or rectangle. */
+/** A line, rectangle (corners rounded by `radius`) or ellipse (in the box x..x2, y..y2). */
 export interface ShapeOp {
-  kind: "line" | "rect";
+  kind: "line" | "rect" | "ellipse";
+  radius?: number;
   page: number;
   x: number;
   y: number;
@@ -165,8 +166,8 @@ export function planLayout(
           ops.push(...textOps);
         }
         if (f.rotate && op.kind !== "line") {
-          const w = op.kind === "rect" ? op.x2 - op.x : (op as ImageOp | CodeOp).width;
-          const h = (op.kind === "rect" ? op.y2 - op.y : (op as ImageOp | CodeOp).height) + textHeight;
+          const w = op.kind === "rect" || op.kind === "ellipse" ? op.x2 - op.x : (op as ImageOp | CodeOp).width;
+          const h = (op.kind === "rect" || op.kind === "ellipse" ? op.y2 - op.y : (op as ImageOp | CodeOp).height) + textHeight;
           op.rot = rotation(f.rotate, f.x, f.y, w, h);
           for (const t of textOps) t.rot = op.rot;
         }
@@ -213,12 +214,13 @@ function graphicOp(f: FieldSpec, page: number, view: unknown, data: unknown, whe
       };
     }
     case "line":
-    case "rect": {
+    case "rect":
+    case "ellipse": {
       const stroke = f.stroke === "none" ? null : hexColor(f.stroke ?? "#000000");
       const fill = f.fill === undefined || f.fill === "none" ? null : hexColor(f.fill);
       const x2 = f.kind === "line" ? f.x2! : f.x + f.width!;
       const y2 = f.kind === "line" ? f.y2! : f.y + f.height!;
-      return { kind: f.kind, page, x: f.x, y: f.y, x2, y2, lineWidth: f.lineWidth ?? 1, stroke, fill };
+      return { kind: f.kind, page, x: f.x, y: f.y, x2, y2, lineWidth: f.lineWidth ?? 1, stroke, fill, ...(f.radius ? { radius: f.radius } : {}) };
     }
   }
   return null;

@@ -6,6 +6,7 @@ import { checkFormNames, formFieldNames } from "./forms.ts";
 import { BUILTIN_FONTS, type Layout, validateLayout } from "./layout.ts";
 import { type TemplateFont, loadFonts, templateFace } from "./fonts.ts";
 import { MAX_IMAGE_PIXELS, imageSize, imageType } from "./graphics.ts";
+import { isSvg, parseSvg } from "./svg.ts";
 import { type TemplateLimits, checkBasePdf } from "./limits.ts";
 
 /** An image stored with a template (a logo, a signature), placed by layout fields with `"asset": NAME`. */
@@ -95,8 +96,13 @@ export async function buildTemplate(src: TemplateSource, limits?: Partial<Templa
     if (!ITEM_NAME.test(a.name)) throw renderError("BAD_TEMPLATE", `--asset ${a.name}: an asset name is letters, digits, ".", "_" and "-" (at most 64, starting with a letter or digit)`);
     if (seenAssets.has(a.name)) throw renderError("BAD_TEMPLATE", `--asset ${a.name}: given twice`);
     seenAssets.add(a.name);
+    if (isSvg(a.bytes)) {
+      // drawn as vector paths; what it cannot draw is refused now, not at every job
+      parseSvg(new TextDecoder().decode(a.bytes), `--asset ${a.name}`);
+      continue;
+    }
     const type = imageType(a.bytes);
-    if (!type) throw renderError("BAD_TEMPLATE", `--asset ${a.name}: not a PNG or JPEG image`);
+    if (!type) throw renderError("BAD_TEMPLATE", `--asset ${a.name}: not a PNG, JPEG or SVG image`);
     // decoded size checked now: a small file can claim gigapixels, and would fail every job later
     const size = imageSize(a.bytes);
     if (!size || !size.width || !size.height) throw renderError("BAD_TEMPLATE", `--asset ${a.name}: the ${type.toUpperCase()} has no readable width and height`);

@@ -134,7 +134,7 @@ describe("graphics in layouts", () => {
       (err) => err as { code: string; message: string },
     );
     expect(e?.code).toBe("BAD_FIELD_VALUE");
-    expect(e?.message).toBe('fields[0] (field "logo"): not a PNG or JPEG image');
+    expect(e?.message).toBe('fields[0] (field "logo"): not a PNG, JPEG or SVG image');
   });
 
   test("lines and boxes are drawn under the text", async () => {

@@ -64,6 +64,8 @@ function checkGraphic(kind: Exclude<FieldKind, "text">, f: Record<string, unknow
       colour(f, "stroke", p, add);
       break;
     case "rect":
+    case "ellipse":
+      if (kind === "rect") num(f, "radius", p, add, false, 0);
       num(f, "width", p, add, true, 0);
       num(f, "height", p, add, true, 0);
       num(f, "lineWidth", p, add, false, 0);

@@ -10,8 +10,8 @@ export type FontName = string;
 /** One font, or several tried in order for each character (fallback). */
 export type FontSpec = FontName | FontName[];
 /** What a layout field draws. */
-export type FieldKind = "text" | "image" | "qr" | "barcode" | "line" | "rect";
-export const FIELD_KINDS: FieldKind[] = ["text", "image", "qr", "barcode", "line", "rect"];
+export type FieldKind = "text" | "image" | "qr" | "barcode" | "line" | "rect" | "ellipse";
+export const FIELD_KINDS: FieldKind[] = ["text", "image", "qr", "barcode", "line", "rect", "ellipse"];
 export const BARCODE_TYPES = [
   "code128", "ean13", "ean8", "upca", "upc-a", "upce", "upc-e", "code39", "codabar", "itf14",
   "gs1-128", "sscc18", "datamatrix", "gs1datamatrix", "pdf417", "aztec", "maxicode",
@@ -107,8 +107,10 @@ export interface FieldSpec extends TextStyle, TextSource {
   lineWidth?: number;
   /** rect, line: stroke colour ("none": no stroke; default "#000000") */
   stroke?: string;
-  /** rect: fill colour (default none) */
+  /** rect, ellipse: fill colour (default none) */
   fill?: string;
+  /** rect: corner radius in points (default 0) */
+  radius?: number;
 }
 
 /** One column of a table; `field` is a path into the row object. */
