@@ -13,6 +13,8 @@ import { firstSignal } from "../../core/runtime/worker/proc.ts";
 import { listOpt, natsOptionsFrom, strOpt } from "../options.ts";
 import { addSecret, createLogger } from "../../core/runtime/util/log.ts";
 import { serveManager } from "../../core/scaler/http.ts";
+import { HistoryWriter, historyInterval } from "../../core/runtime/http/history.ts";
+import { knownHandlerNames } from "../../core/runtime/nats/handlers.ts";
 import { durabilityWarnings } from "../../core/runtime/nats/durability.ts";
 import { VERSION } from "../version.ts";
 import { count, duration, httpUrl, listenAddr, oneOf, tokenList } from "../checks.ts";
@@ -154,7 +156,17 @@ Examples:
     // data-loss risks of the server and streams (old server, unreplicated streams): once, at start
     for (const w of await durabilityWarnings(nc).catch(() => [])) log.warn(w);
     await manager.start();
+    // the dashboard's history: queue samples of every handler, so a fleet at zero still has them
+    const history = new HistoryWriter({
+      nc,
+      handlers: () => knownHandlerNames(nc),
+      writer: `manager.${process.pid}`,
+      options: { intervalMs: historyInterval(process.env.DOCCTL_HISTORY_INTERVAL) },
+      onError: (err) => log.debug(`history sample not written: ${(err as Error).message}`),
+    });
+    history.start();
     await firstSignal();
+    history.stop();
     log.info("stopping: interrupting drains in progress (their servers stay for the next manager), releasing the lease");
     await manager.stop();
     await http?.stop();

@@ -13,6 +13,8 @@ import { authEnv, connectNats, effectiveAuth } from "../../core/runtime/nats/con
 import { readProcSecrets } from "../../core/runtime/supervisor/proc-spawn.ts";
 import { serveWorker } from "../../core/runtime/http/worker-http.ts";
 import { dashboardRoutes } from "../../core/runtime/http/dashboard.ts";
+import { startProcHistory } from "../../core/runtime/http/history.ts";
+import { MetricsRegistry, WorkerMetrics } from "../../core/runtime/util/metrics.ts";
 import type { WorkerLoop } from "../../core/runtime/worker/loop.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { defaultWorkerId, runWorkerProc } from "../../core/runtime/worker/proc.ts";
@@ -152,7 +154,10 @@ Examples:
       const only = strOpt(ctx, "handlers");
       if (only) registry.restrict(only.split(",").map((s) => s.trim()).filter(Boolean));
       // A proc's own /metrics and /healthz (its supervisor serves the dashboard and merges the metrics).
-      const http = addr ? await serveWorker({ addr, token, hosts, workerId, version: VERSION, routes: ctx.values.child ? undefined : dashboardRoutes }) : undefined;
+      const http = addr ? await serveWorker({ addr, token, hosts, workerId, version: VERSION, routes: ctx.values.child ? undefined : dashboardRoutes, proc: Boolean(ctx.values.child) }) : undefined;
+      // The dashboard's history (stream DOCCTL_HISTORY) is written by every proc, with or without --http.
+      const workMetrics = http?.metrics ?? new WorkerMetrics(new MetricsRegistry());
+      let stopHistory: (() => void) | undefined;
       if (http && !ctx.values.child) log.startup(`serving /metrics, /healthz and the dashboard on ${http.server.url}`);
       // A supervised proc's credentials come through its stdin (a pipe), not its environment.
       const natsAuth = ctx.values.child ? { ...ctx.global.auth, ...(await readProcSecrets()) } : ctx.global.auth;
@@ -166,8 +171,12 @@ Examples:
         maxJobs,
         maxLifetimeMs,
         onConnected: connectBuiltins,
-        loop: { ...loopOptions(ctx), metrics: http?.metrics },
-        onStarted: http ? (l: WorkerLoop, nc: NatsConnection) => http.attach(l, nc, registry.names()) : undefined,
+        loop: { ...loopOptions(ctx), metrics: workMetrics },
+        onStarted: (l: WorkerLoop, nc: NatsConnection) => {
+          http?.attach(l, nc, registry.names());
+          stopHistory?.();
+          stopHistory = startProcHistory({ nc, handlers: registry.names(), workerId, metrics: workMetrics, onError: (err) => log.debug(`history sample not written: ${(err as Error).message}`) });
+        },
       };
       try {
         // one process, no supervisor: wait for NATS here (a supervised proc waits in runWorkerChild)
@@ -176,6 +185,7 @@ Examples:
           ? await runWorkerChild({ ...common, orphanGraceMs: durOpt(ctx, "drain-timeout", workerParentDefaults.drainTimeoutMs) })
           : await runWorkerProc(common);
       } finally {
+        stopHistory?.();
         await http?.stop();
       }
     }

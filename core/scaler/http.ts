@@ -9,6 +9,8 @@ import { dashboardRoutes } from "../runtime/http/dashboard.ts";
 import { isLoopback, parseAddr, startHttp, type HttpServer } from "../runtime/http/server.ts";
 import type { WorkerHttpContext } from "../runtime/http/worker-http.ts";
 import { MetricsRegistry } from "../runtime/util/metrics.ts";
+import { natsReconnects, processMetrics, queueMetrics } from "../runtime/http/ops-metrics.ts";
+import { knownHandlerNames } from "../runtime/nats/handlers.ts";
 import type { Manager } from "./manager.ts";
 import type { ServerState } from "./readiness.ts";
 
@@ -92,6 +94,11 @@ export async function serveManager(o: ManagerHttpOptions): Promise<HttpServer> {
     connected.set({}, natsUp() ? 1 : 0);
   });
 
+  processMetrics(reg);
+  natsReconnects(reg, nc);
+  // per-handler depth from the manager too: with the fleet at zero no worker exports it
+  queueMetrics(reg, { jsm: () => ctx.jsm, handlers: () => knownHandlerNames(nc), depth: true });
+
   const loopback = isLoopback(parseAddr(o.addr).hostname);
   const ctx: WorkerHttpContext = {
     nc,
@@ -131,9 +138,9 @@ export async function serveManager(o: ManagerHttpOptions): Promise<HttpServer> {
     },
     routes: {
       ...dash,
-      "GET /api/overview": (req, url) => {
+      "GET /api/overview": (req, url, info) => {
         ctx.handlers = manager.last?.lag?.handlers.map((h) => h.handler) ?? [];
-        return dash["GET /api/overview"]!(req, url);
+        return dash["GET /api/overview"]!(req, url, info);
       },
     },
   });

@@ -1,88 +1,147 @@
-// The worker's live dashboard: GET / (one self-contained page), GET /api/overview (what it draws:
-// workers, lag and its recent history, dead letters), POST /api/dead/retry (an action: token rules
-// of startHttp apply).
-import { recentDead, retryDead, type DeadCache } from "../client/dead.ts";
+// The operators' console of a worker or a manager (`--http`): GET / (one self-contained page, no
+// outside assets) and the JSON it reads: /api/overview (this process, workers and their procs, queues,
+// dead letters), /api/history (charts, from DOCCTL_HISTORY), /api/jobs and /api/job (the job
+// browser), /api/schedules (schedules and delayed jobs), /api/audit; and the actions of actions.ts
+// (POST: startHttp's Host, Origin, JSON and token rules apply to each).
+import { recentDead, type DeadCache } from "../client/dead.ts";
 import { redactUrl } from "../util/log.ts";
-import { InputError } from "../protocol/errors.ts";
 import type { RouteHandler } from "./server.ts";
 import { readHandlerLags } from "../client/lag.ts";
 import { listWorkers } from "../client/fleet.ts";
+import { listSchedules } from "../client/schedules.ts";
+import { listJobs, JOB_STATES, type JobState } from "../client/job-state.ts";
+import { knownHandlerNames } from "../nats/handlers.ts";
+import { PRESENCE_STALE_MS, type PresenceProcV1 } from "../protocol/control.ts";
 import type { ManagerRow, ServerRow, WorkerHttpContext } from "./worker-http.ts";
 import type { LoopStats } from "../worker/loop.ts";
 import { DASHBOARD_HTML } from "./dashboard-page.ts";
+import { HistoryReader, historyInterval } from "./history.ts";
+import { StreamJobSource, type JobSource } from "./jobs-source.ts";
+import { AuditLog } from "./audit.ts";
+import { actionRoutes } from "./actions.ts";
+import { deadBacklog, delayedCount, handlerPaused, oldestJobAge } from "./queue-facts.ts";
 
-/** Lag samples kept for the chart: one per poll at most every 2 s, the last 30 minutes. */
-const HISTORY = { everyMs: 2_000, keep: 900 };
 /** Dead letters shown, newest first. */
 const DEAD_SHOWN = 25;
 
+/** A proc as the console shows it. */
+export interface ProcRow extends Omit<PresenceProcV1, "in_flight"> {
+  in_flight: number;
+  /** resident memory, bytes (this worker's procs only: others' are not reachable) */
+  rss?: number;
+}
+
+export interface WorkerRow {
+  id: string;
+  host: string;
+  state: string;
+  version: string;
+  in_flight: number;
+  /** presence not rewritten for PRESENCE_STALE_MS: the worker stopped answering */
+  stale: boolean;
+  updated_at: number;
+  handlers?: string[];
+  labels: Record<string, string>;
+  procs: ProcRow[];
+  self?: boolean;
+}
+
+export interface QueueRow {
+  handler: string;
+  pending: number;
+  ackPending: number;
+  lag: number;
+  oldestAgeS: number;
+  paused: boolean;
+  dead: number;
+}
+
 export interface Overview {
-  worker: { id: string; state: string; done: number; failed: number; retried: number; inFlight: { id: string; handler: string; startedAt: number; progress?: { fraction?: number; done?: number; total?: number; message?: string } }[] };
-  workers: { id: string; info: unknown }[];
-  lag: Record<string, { pending: number; ackPending: number; lag: number }>;
-  history: { t: number; lag: Record<string, number> }[];
+  /** this process: a worker (its loop or its procs added up) or a manager */
+  worker: { kind: "worker" | "manager"; id: string; state: string; done: number; failed: number; retried: number; inFlight: { id: string; handler: string; startedAt: number; progress?: { fraction?: number; done?: number; total?: number; message?: string } }[] };
+  workers: WorkerRow[];
+  queues: QueueRow[];
   dead: { seq: number; id: string | null; handler: string; code: string; message: string; attempts: number; worker: string; failedAt: number }[];
   deadTotal: number;
-  /** a manager's servers (absent on a worker's dashboard) */
+  delayed: number;
+  /** a manager's servers (absent on a worker's console) */
   servers?: ServerRow[];
   manager?: ManagerRow;
   /** open: no token needed; token: send Authorization: Bearer; disabled: listening beyond loopback without --http-token */
   actions: "open" | "token" | "disabled";
+  historyIntervalMs: number;
   now: number;
 }
 
-/** Routes of the dashboard. */
-export function dashboardRoutes(ctx: WorkerHttpContext): Record<string, RouteHandler> {
-  const history: Overview["history"] = [];
-  // the newest dead letters, re-read only when the stream changed since the last poll
+/** Routes of the console. */
+export function dashboardRoutes(ctx: WorkerHttpContext, o: { jobs?: JobSource; log?: (line: string) => void } = {}): Record<string, RouteHandler> {
   const deadCache: DeadCache = {};
+  const nc = () => ctx.nc;
+  const readers = new Map<number, HistoryReader>();
+  const jobs = o.jobs ?? new StreamJobSource(nc);
+  const audit = new AuditLog(nc, ctx.workerId, o.log);
+  const json = (v: unknown, status = 200) => Response.json(v, { status, headers: { "cache-control": "no-store" } });
   return {
-    "GET /": () => new Response(DASHBOARD_HTML, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } }),
-    "GET /api/overview": async () => {
-      const o = await overview(ctx, history, deadCache);
-      return Response.json(o, { headers: { "cache-control": "no-store" } });
+    "GET /": () => new Response(DASHBOARD_HTML, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'", "x-frame-options": "DENY" } }),
+    "GET /api/overview": async () => json(await overview(ctx, deadCache)),
+    "GET /api/history": async (_req, url) => {
+      const hours = Math.min(48, Math.max(1, Number(url.searchParams.get("hours")) || 24));
+      let r = readers.get(hours);
+      if (!r) readers.set(hours, (r = new HistoryReader(nc, hours * 3_600_000)));
+      return json({ intervalMs: historyInterval(process.env.DOCCTL_HISTORY_INTERVAL), hours, series: await r.read() });
     },
-    "POST /api/dead/retry": async (req) => {
-      if (!ctx.nc) return Response.json({ error: "not connected to NATS yet" }, { status: 503 });
-      const body = (await req.json().catch(() => ({}))) as { id?: unknown; all?: unknown };
-      if (body.all !== true && typeof body.id !== "string") return Response.json({ error: 'send {"id": "<job id>"} or {"all": true}' }, { status: 400 });
-      try {
-        const r = await retryDead(ctx.nc, { id: body.all === true ? undefined : (body.id as string), all: body.all === true });
-        return Response.json(r);
-      } catch (err) {
-        return Response.json({ error: (err as Error).message }, { status: err instanceof InputError ? 404 : 500 });
-      }
+    "GET /api/jobs": async (_req, url) => {
+      const p = url.searchParams;
+      const state = p.get("state") || undefined;
+      if (state && !(JOB_STATES as readonly string[]).includes(state)) return json({ error: `state must be one of ${JOB_STATES.join(", ")} (got "${state}")` }, 400);
+      return json(await jobs.list({ state: state as JobState | undefined, handler: p.get("handler") || undefined, batch: p.get("batch") || undefined, q: p.get("q") || undefined, cursor: p.get("cursor") || undefined, limit: Number(p.get("limit")) || 50 }));
     },
+    "GET /api/job": async (_req, url) => {
+      const id = url.searchParams.get("id") ?? "";
+      const d = id ? await jobs.get(id) : undefined;
+      return d ? json(d) : json({ error: `no job "${id}" is known (never submitted, or its result expired)` }, 404);
+    },
+    "GET /api/schedules": async () => {
+      const c = ctx.nc;
+      if (!c) return json({ schedules: [], delayed: [] });
+      const [schedules, delayed] = await Promise.all([listSchedules(c).catch(() => []), listJobs(c, { state: "scheduled", limit: 200 }).catch(() => [])]);
+      return json({ schedules, delayed, now: Date.now() });
+    },
+    "GET /api/audit": async () => json({ entries: await audit.recent(200).catch(() => []) }),
+    ...actionRoutes(nc, audit),
   };
 }
 
-async function overview(ctx: WorkerHttpContext, history: Overview["history"], deadCache: DeadCache): Promise<Overview> {
-  const stats = ctx.loop?.stats() ?? (ctx.procStats ? sumStats(await ctx.procStats()) : undefined);
-  const lag: Overview["lag"] = {};
+async function overview(ctx: WorkerHttpContext, deadCache: DeadCache): Promise<Overview> {
+  const manager = ctx.manager?.();
+  const childStats = ctx.procStats ? await ctx.procStats() : undefined;
+  const stats = ctx.loop?.stats() ?? (childStats ? sumStats(childStats) : undefined);
+  const handlers = ctx.handlers.length ? ctx.handlers : ctx.nc ? await knownHandlerNames(ctx.nc).catch(() => []) : [];
+  const queues: QueueRow[] = [];
   if (ctx.jsm) {
-    // a consumer gone for a moment leaves its handler out of this sample
-    for (const l of await readHandlerLags(ctx.jsm, ctx.handlers).catch(() => [])) lag[l.handler] = { pending: l.pending, ackPending: l.ackPending, lag: l.lag };
-  }
-  const now = Date.now();
-  if (Object.keys(lag).length && (!history.length || now - history[history.length - 1]!.t >= HISTORY.everyMs)) {
-    history.push({ t: now, lag: Object.fromEntries(Object.entries(lag).map(([h, l]) => [h, l.lag])) });
-    if (history.length > HISTORY.keep) history.splice(0, history.length - HISTORY.keep);
+    const jsm = ctx.jsm;
+    const backlog = await deadBacklog(jsm).catch(() => ({}) as Record<string, number>);
+    // a consumer gone for a moment leaves its handler out of this reading
+    for (const l of await readHandlerLags(jsm, handlers).catch(() => [])) {
+      const [oldest, paused] = await Promise.all([oldestJobAge(jsm, l.handler).catch(() => 0), handlerPaused(jsm, l.handler).catch(() => ({ paused: false }))]);
+      queues.push({ handler: l.handler, pending: l.pending, ackPending: l.ackPending, lag: l.lag, oldestAgeS: oldest, paused: paused.paused, dead: backlog[l.handler] ?? 0 });
+    }
   }
   const dead = ctx.nc ? await recentDead(ctx.nc, DEAD_SHOWN, deadCache).catch(() => ({ total: 0, entries: [] })) : { total: 0, entries: [] };
-  const workers = await presence(ctx);
-  const me = workers.find((w) => w.id === ctx.workerId)?.info as { state?: string } | undefined;
+  const workers = await workerRows(ctx, childStats);
+  const self = workers.find((w) => w.id === ctx.workerId);
   return {
     worker: {
+      kind: manager ? "manager" : "worker",
       id: ctx.workerId,
-      state: stats?.state ?? me?.state ?? (ctx.manager ? (ctx.manager().leader ? "leading" : "standby") : "starting"),
+      state: manager ? (manager.leader ? "leading" : "standby") : (self?.state ?? stats?.state ?? "starting"),
       done: stats?.jobsDone ?? 0,
       failed: stats?.jobsFailed ?? 0,
       retried: stats?.jobsRetried ?? 0,
-      inFlight: stats?.inFlight ?? [],
+      inFlight: stats?.inFlight.map((j) => ({ id: j.id, handler: j.handler, startedAt: j.startedAt, progress: j.progress })) ?? [],
     },
     workers,
-    lag,
-    history,
+    queues,
     dead: dead.entries.map(({ seq, dead: d }) => ({
       seq,
       id: d.job?.id ?? null,
@@ -95,23 +154,40 @@ async function overview(ctx: WorkerHttpContext, history: Overview["history"], de
       failedAt: d.failed_at,
     })),
     deadTotal: dead.total,
+    delayed: ctx.jsm ? await delayedCount(ctx.jsm).catch(() => 0) : 0,
     ...(ctx.servers ? { servers: ctx.servers() } : {}),
-    ...(ctx.manager ? { manager: ctx.manager() } : {}),
+    ...(manager ? { manager } : {}),
     actions: ctx.actions,
-    now,
+    historyIntervalMs: historyInterval(process.env.DOCCTL_HISTORY_INTERVAL),
+    now: Date.now(),
   };
 }
 
-// Workers that announce themselves in the presence bucket (DOCCTL_WORKERS, written by supervisors),
-// plus this one when it does not (a single proc, --procs 0).
-async function presence(ctx: WorkerHttpContext): Promise<Overview["workers"]> {
-  const self = { id: ctx.workerId, info: { state: ctx.loop?.stats().state ?? "starting", self: true } as Record<string, unknown> };
-  if (!ctx.nc) return [self];
-  const out: Overview["workers"] = (await listWorkers(ctx.nc).catch(() => [])).map((w) => ({
+// Workers from the presence bucket, each with its procs; this worker's procs with their memory. A worker
+// whose entry was not rewritten for PRESENCE_STALE_MS is stale (it stopped answering, or is gone).
+async function workerRows(ctx: WorkerHttpContext, childStats: (LoopStats & { rss?: number; pid?: number })[] | undefined): Promise<WorkerRow[]> {
+  const now = Date.now();
+  const rssByPid = new Map<number, number>();
+  for (const s of childStats ?? []) if (s.pid && s.rss) rssByPid.set(s.pid, s.rss);
+  const listed = ctx.nc ? await listWorkers(ctx.nc).catch(() => []) : [];
+  const out: WorkerRow[] = listed.map((w) => ({
     id: w.id,
-    info: { state: w.state, host: w.host, pid: w.pid, procs: w.procs.length, in_flight: w.in_flight, version: w.version, ...w.labels },
+    host: w.host,
+    state: w.state,
+    version: w.version,
+    in_flight: w.in_flight,
+    stale: now - w.updated_at > PRESENCE_STALE_MS,
+    updated_at: w.updated_at,
+    handlers: w.handlers,
+    labels: w.labels,
+    procs: w.procs.map(({ in_flight, ...p }) => ({ ...p, in_flight: in_flight.length, ...(w.id === ctx.workerId && p.pid && rssByPid.has(p.pid) ? { rss: rssByPid.get(p.pid) } : {}) })),
+    ...(w.id === ctx.workerId ? { self: true } : {}),
   }));
-  if (!out.some((w) => w.id === ctx.workerId)) out.unshift(self);
+  // a worker with no supervisor (--procs 0) announces no presence: shown from its loop (a manager is not a worker)
+  if (!ctx.manager && !out.some((w) => w.id === ctx.workerId)) {
+    const st = ctx.loop?.stats();
+    out.unshift({ id: ctx.workerId, host: "", state: st?.state ?? "starting", version: "", in_flight: st?.inFlight.length ?? 0, stale: false, updated_at: now, labels: {}, procs: [{ name: "proc", handler: null, pid: process.pid, state: st ? "RUNNING" : "STARTING", loop: st?.state ?? null, restarts: 0, jobs_done: st?.jobsDone ?? 0, jobs_failed: st?.jobsFailed ?? 0, in_flight: st?.inFlight.length ?? 0, started_at: null, last_exit: null, rss: process.memoryUsage().rss }], self: true });
+  }
   return out;
 }
 

@@ -5,7 +5,19 @@ import type { Server } from "bun";
 import { ConfigError } from "../protocol/errors.ts";
 import type { MetricsRegistry } from "../util/metrics.ts";
 
-export type RouteHandler = (req: Request, url: URL) => Response | Promise<Response>;
+/** Who sent a request, for the audit list: the token's name (`NAME:SECRET` tokens), "token", or "loopback". */
+export interface RequestInfo {
+  who: string;
+}
+
+export type RouteHandler = (req: Request, url: URL, info: RequestInfo) => Response | Promise<Response>;
+
+/** The name an action is logged under: a token `NAME:SECRET` is NAME, another token "token", none "loopback". Pure. */
+export function actorOf(token: string | undefined): string {
+  if (!token) return "loopback";
+  const m = /^([A-Za-z0-9_.@-]{1,40}):./.exec(token);
+  return m ? m[1]! : "token";
+}
 
 export interface HttpOptions {
   /** `127.0.0.1:9090`, `9090` (loopback), `0.0.0.0:9090`, `[::1]:9090`; port 0 picks a free one */
@@ -14,7 +26,8 @@ export interface HttpOptions {
   metrics?: MetricsRegistry;
   /**
    * Bearer token for actions (POST routes). Set: every action needs `Authorization: Bearer <token>`.
-   * Unset: actions are allowed on a loopback address and refused on any other.
+   * Unset: actions are allowed on a loopback address and refused on any other. A token written
+   * `NAME:SECRET` (the whole string is the token) has its NAME shown in the dashboard's audit list.
    */
   token?: string;
   /** GET /healthz: ok or not, and why (default: always ok) */
@@ -155,7 +168,7 @@ export async function startHttp(o: HttpOptions): Promise<HttpServer> {
           if (denied) return denied;
         }
         try {
-          return await route(req, url);
+          return await route(req, url, { who: actorOf(o.token) });
         } catch (err) {
           return Response.json({ error: (err as Error).message }, { status: 500 });
         }

@@ -9,6 +9,8 @@ import { NatsHealth } from "../nats/health.ts";
 import { StreamHealth, streamsDetail } from "./stream-health.ts";
 import { mergeExpositions } from "./metrics-merge.ts";
 import type { LoopStats, WorkerLoop } from "../worker/loop.ts";
+import { listWorkers } from "../client/fleet.ts";
+import { natsReconnects, processMetrics, queueMetrics } from "./ops-metrics.ts";
 
 export interface WorkerHttpOptions {
   addr: string;
@@ -24,6 +26,8 @@ export interface WorkerHttpOptions {
    * their job counters with a `proc` label, and /healthz is ok while NATS is up and some proc is.
    */
   children?: () => { name: string; url: string }[];
+  /** a supervisor's proc: its /metrics are merged by the supervisor, which exports the fleet and process gauges */
+  proc?: boolean;
 }
 
 /** What the routes can reach once the loop runs. */
@@ -90,6 +94,11 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
   const ackPending = registry.gauge("docctl_queue_ack_pending", "Jobs of a handler delivered to some worker and not yet acked.");
   const lagAge = registry.gauge("docctl_queue_lag_age_seconds", "Seconds since the queue gauges were last read from JetStream (they keep their last good values while NATS is away).");
   const up = registry.gauge("docctl_nats_connected", "1 while the NATS connection is up (0 while it is lost and reconnecting).");
+  if (!o.proc) {
+    processMetrics(registry);
+    queueMetrics(registry, { jsm: () => ctx.jsm, handlers: () => ctx.handlers });
+    procMetrics(registry, () => ctx.nc, o.workerId);
+  }
   // NATS health from the connection's status events (a reconnecting client is not "closed").
   let health: NatsHealth | undefined;
   const connected = () => Boolean(ctx.nc && health?.connected);
@@ -139,8 +148,8 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
       return { ok, detail: { worker: o.workerId, state, nats, ...(ok ? {} : { why: !connected() ? `NATS ${nats}` : `loop ${state}` }), ...streamsDetail(streams) } };
     },
     routes: {
-      // a proc's loop, for its supervisor's dashboard
-      "GET /api/stats": () => Response.json(ctx.loop?.stats() ?? null),
+      // a proc's loop and memory, for its supervisor's dashboard
+      "GET /api/stats": () => Response.json(ctx.loop ? { ...ctx.loop.stats(), rss: process.memoryUsage().rss, pid: process.pid } : null),
       ...o.routes?.(ctx),
       ...(children
         ? {
@@ -160,6 +169,7 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
     attach(loop, nc, handlers) {
       Object.assign(ctx, { loop, nc, handlers });
       health = new NatsHealth(nc);
+      if (!o.proc) natsReconnects(registry, nc);
       void jetstreamManager(nc).then((jsm) => {
         ctx.jsm = jsm;
       }, () => {});
@@ -179,4 +189,33 @@ async function get(url: string): Promise<Response | undefined> {
   } catch {
     return undefined;
   }
+}
+
+// This worker's procs from its presence entry: how many in each state (FATAL among them), restarts,
+// and whether the worker is paused. Read at most every 5 s.
+function procMetrics(reg: MetricsRegistry, nc: () => NatsConnection | undefined, workerId: string): void {
+  const procs = reg.gauge("docctl_procs", "This worker's procs by state (STARTING, RUNNING, DRAINING, BACKOFF, FATAL, STOPPED).");
+  const restarts = reg.counter("docctl_proc_restarts_total", "Restarts of each proc since the worker started.");
+  const paused = reg.gauge("docctl_worker_paused", "1 while this worker is paused (pulls nothing; docctl pause / the dashboard).");
+  const stale = reg.gauge("docctl_worker_presence_age_seconds", "Seconds since this worker's presence entry was last rewritten (stale past 12 s).");
+  const seen = new Map<string, number>();
+  let at = 0;
+  reg.collect(async () => {
+    const c = nc();
+    if (!c || Date.now() - at < 5_000) return;
+    at = Date.now();
+    const me = (await listWorkers(c)).find((w) => w.id === workerId);
+    if (!me) return;
+    procs.reset();
+    for (const st of ["RUNNING", "FATAL"]) procs.set({ state: st }, 0);
+    for (const p of me.procs) procs.set({ state: p.state }, me.procs.filter((q) => q.state === p.state).length);
+    for (const p of me.procs) {
+      const d = p.restarts - (seen.get(p.name) ?? 0);
+      if (d > 0) restarts.inc({ proc: p.name }, d);
+      else reg.touch("docctl_proc_restarts_total", { proc: p.name });
+      seen.set(p.name, p.restarts);
+    }
+    paused.set({}, me.state === "paused" ? 1 : 0);
+    stale.set({}, Math.max(0, (Date.now() - me.updated_at) / 1000));
+  });
 }

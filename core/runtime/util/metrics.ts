@@ -131,6 +131,18 @@ function fmtNum(n: number): string {
   return String(n);
 }
 
+/** What a proc finished since the dashboard's history last asked, per handler (see http/history.ts). */
+export interface WorkCounts {
+  done: number;
+  failed: number;
+  codes: Record<string, number>;
+  wait_ms: number;
+  waits: number;
+}
+
+/** Queue wait buckets, seconds: from 10 ms to an hour. */
+export const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
+
 /** What the worker loop counts, per handler. */
 export class WorkerMetrics {
   readonly done: Counter;
@@ -138,12 +150,17 @@ export class WorkerMetrics {
   readonly retried: Counter;
   readonly dead: Counter;
   readonly duration: Histogram;
+  readonly failures: Counter;
+  readonly wait: Histogram;
+  #work = new Map<string, WorkCounts>();
   constructor(readonly registry: MetricsRegistry) {
     this.done = registry.counter("docctl_jobs_done_total", "Jobs that finished with an ok result.");
     this.failed = registry.counter("docctl_jobs_failed_total", "Jobs that finished with a failed result (after their last attempt, or not retryable).");
     this.retried = registry.counter("docctl_jobs_retried_total", "Attempts that failed and were put back for a retry.");
     this.dead = registry.counter("docctl_jobs_dead_total", "Dead letters written (failed jobs and undecodable messages).");
     this.duration = registry.histogram("docctl_job_duration_seconds", "Time from the start of the last attempt to the result, by outcome.");
+    this.failures = registry.counter("docctl_job_failures_total", "Jobs that failed for good, by handler and error code (CANCELLED included).");
+    this.wait = registry.histogram("docctl_job_wait_seconds", "Queue wait of each attempt: from submit (or run_at, or the retry's due time) to the start of the attempt.", WAIT_BUCKETS);
   }
 
   /** Series at 0 for each handler, so dashboards see them before the first job. */
@@ -153,9 +170,39 @@ export class WorkerMetrics {
     }
   }
 
-  /** A job's result was stored. */
-  finished(handler: string, ok: boolean, seconds: number): void {
+  /** A job's result was stored (`code`: the error code of a failed one). */
+  finished(handler: string, ok: boolean, seconds: number, code?: string): void {
     (ok ? this.done : this.failed).inc({ handler });
     this.duration.observe({ handler, outcome: ok ? "ok" : "failed" }, seconds);
+    const w = this.#counts(handler);
+    if (ok) w.done++;
+    else {
+      w.failed++;
+      const c = code ?? "UNKNOWN";
+      w.codes[c] = (w.codes[c] ?? 0) + 1;
+      this.failures.inc({ handler, code: c });
+    }
+  }
+
+  /** An attempt started after waiting `seconds` in the queue. */
+  waited(handler: string, seconds: number): void {
+    const s = Math.max(0, seconds);
+    this.wait.observe({ handler }, s);
+    const w = this.#counts(handler);
+    w.wait_ms += Math.round(s * 1000);
+    w.waits++;
+  }
+
+  /** What was finished since the last call (the history writer takes it once per interval). */
+  takeWork(): Map<string, WorkCounts> {
+    const out = this.#work;
+    this.#work = new Map();
+    return out;
+  }
+
+  #counts(handler: string): WorkCounts {
+    let w = this.#work.get(handler);
+    if (!w) this.#work.set(handler, (w = { done: 0, failed: 0, codes: {}, wait_ms: 0, waits: 0 }));
+    return w;
   }
 }
