@@ -1,107 +1,297 @@
-// The dashboard in headless Chromium: workers, queues with lag over time, dead letters, and the retry
-// button that needs the token. Takes a screenshot: into docs/dashboard.png with DOCCTL_UPDATE_SCREENSHOTS=1,
-// else into a temp dir, so a test run never changes the work tree.
+// The operators' console in a real headless Chromium, against the compiled binary: history that
+// survives the worker (reload after an incident still shows it), the job browser over 10 000 jobs,
+// pausing a handler from the page, a cross-site action refused, the token, the audit list, the
+// manager's page, and the example Grafana dashboard against real scrapes. Screenshots go to docs/
+// with DOCCTL_UPDATE_SCREENSHOTS=1, else to a temp dir, so a test run never changes the work tree.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { docctl, eventually, ROOT, spawnDocctl, type Background } from "../helpers/cli.ts";
-import { freePort, startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { freePort, setup, type NatsServerHandle } from "../helpers/nats.ts";
+import { parseMetrics } from "../helpers/prometheus.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { STREAM_TASKS } from "../../core/runtime/protocol/subjects.ts";
 
 const CHROMIUM = process.env.DOCCTL_CHROMIUM ?? "/usr/bin/chromium";
-const TOKEN = "dash-token-4f9a2c";
+const SECRET = "dash-token-4f9a2c";
+const TOKEN = `ops:${SECRET}`;
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`dashboard tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set DOCCTL_CHROMIUM)`);
+const shots = process.env.DOCCTL_UPDATE_SCREENSHOTS ? join(ROOT, "docs") : tempDir("dashboard-shot-").path;
+const ENV = { DOCCTL_HISTORY_INTERVAL: "2s" };
 
-describe.skipIf(!haveChromium)("dashboard", () => {
-  let nats: NatsServerHandle;
+describe.skipIf(!haveChromium)("the operators' console", () => {
+  let ns: NatsServerHandle;
+  let nc: NatsConnection;
   let worker: Background;
   let browser: Browser;
   let page: Page;
+  let port: number;
   let base: string;
   const dir = tempDir("docctl-dash-");
+  const plugins = join(dir.path, "plugins");
   const gateFile = join(dir.path, "open");
 
+  const startWorker = () =>
+    spawnDocctl(
+      ["worker", "--procs", "2", "--nats", ns.url, "--plugins", plugins, "--concurrency", "4", "--retry-base", "100ms", "--http", `127.0.0.1:${port}`, "--http-token", TOKEN, "--name", "dash-worker-1", "-v"],
+      { env: ENV },
+    );
+  const submit = async (jobs: unknown, ...flags: string[]) => {
+    const r = await docctl(["submit", "-", "--nats", ns.url, "--no-wait", ...flags], { stdin: JSON.stringify(jobs), timeoutMs: 120_000 });
+    expect(r.code).toBe(0);
+  };
+  const consumer = async (handler: string) => (await (await jetstreamManager(nc)).consumers.info(STREAM_TASKS, `docctl-${handler}`));
+
   beforeAll(async () => {
-    nats = await startNatsServer();
-    mkdirSync(join(dir.path, "plugins"));
+    ({ ns, nc } = await setup());
+    mkdirSync(plugins);
     // fails for good until the file named in the payload exists
     writeFileSync(
-      join(dir.path, "plugins", "gate.ts"),
+      join(plugins, "gate.ts"),
       `import { existsSync } from "node:fs";
        export default { maxAttempts: 1, handle(p: any) {
          if (!existsSync(p.file)) throw Object.assign(new Error("the gate is closed"), { code: "GATE_CLOSED", retryable: false });
          return "passed";
        } };`,
     );
-    writeFileSync(join(dir.path, "plugins", "slow.ts"), `export default async (p: any) => { await new Promise((r) => setTimeout(r, p.ms)); return p.n; };`);
-    const port = await freePort();
+    // fails every attempt with a retryable error: three attempts, then a dead letter
+    writeFileSync(join(plugins, "flaky.ts"), `export default { maxAttempts: 3, handle() { throw Object.assign(new Error("upstream said 503"), { code: "UPSTREAM_DOWN", retryable: true }); } };`);
+    writeFileSync(join(plugins, "slow.ts"), `export default async (p: any) => { await new Promise((r) => setTimeout(r, p.ms)); return p.n; };`);
+    port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    worker = spawnDocctl(["worker", "--procs", "1", "--nats", nats.url, "--plugins", join(dir.path, "plugins"), "--concurrency", "2", "--http", `127.0.0.1:${port}`, "--http-token", TOKEN, "--name", "dash-worker-1", "-v"]);
-    await worker.waitFor(/pulling/);
+    worker = startWorker();
+    await worker.waitFor(/pulling/, 30_000);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-  });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await worker?.stop();
-    await nats?.cleanup();
+    await nc?.close();
+    await ns?.cleanup();
     dir.cleanup();
   });
 
-  test("shows the worker, the queues with their lag, and a job that failed for good", async () => {
-    const failed = await docctl(["submit", "-", "--nats", nats.url, "--json"], { stdin: JSON.stringify({ id: "gate-1", handler: "gate", payload: { file: gateFile } }) });
-    expect(failed.code).toBe(1);
-    await docctl(["submit", "-", "--nats", nats.url, "--json"], { stdin: JSON.stringify([1, 2, 3].map((n) => ({ handler: "echo", payload: n }))) });
-    const slow = Array.from({ length: 10 }, (_, n) => ({ handler: "slow", payload: { ms: 3000, n } })); // 15 s of queue: the lag is still there when the chart has its samples, even on a loaded machine
-    expect((await docctl(["submit", "-", "--nats", nats.url, "--no-wait"], { stdin: JSON.stringify(slow) })).code).toBe(0);
+  test("an incident (failures, a backlog) is still in the charts after the worker restarts and the page reloads", async () => {
+    await submit(Array.from({ length: 6 }, (_, n) => ({ id: `gate-${n}`, handler: "gate", payload: { file: gateFile } })));
+    await submit(Array.from({ length: 16 }, (_, n) => ({ handler: "slow", payload: { ms: 1000, n } })));
+    // the samples are in NATS: failures of gate, lag of slow
+    await eventually(async () => {
+      const h = await (await fetch(`${base}/api/history?hours=1`)).json();
+      return h.series.gate?.some((p: { failed?: number }) => (p.failed ?? 0) > 0) && h.series.slow?.some((p: { lag?: number }) => (p.lag ?? 0) > 0);
+    }, 60_000, "the incident in the history");
 
+    // a new worker process: nothing of the incident is in its memory
+    expect(await worker.stop()).toBe(0);
+    worker = startWorker();
+    await worker.waitFor(/pulling/, 30_000);
     await page.goto(base);
-    await page.locator('[data-testid="dead-row"][data-id="gate-1"]').waitFor();
-    expect(await page.locator("#worker-id").textContent()).toBe("dash-worker-1");
-    expect(await page.getByTestId("worker-state").textContent()).toBe("running");
-    expect(await page.locator('[data-testid="worker-row"]').first().textContent()).toContain("dash-worker-1");
-    const deadRow = page.locator('[data-testid="dead-row"][data-id="gate-1"]');
-    expect(await deadRow.textContent()).toContain("GATE_CLOSED");
-    expect(await deadRow.textContent()).toContain("the gate is closed");
-    const handlers = await page.locator('[data-testid="queue-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute("data-handler")));
-    expect(handlers).toEqual(expect.arrayContaining(["echo", "gate", "slow"]));
-    // lag over time: a few samples in, the slow queue's line is drawn
-    await eventually(async () => (await page.locator('#chart polyline[data-handler="slow"]').getAttribute("points"))?.split(" ").length! >= 3, 15_000, "lag samples");
-    const slowLag = Number(await page.locator('[data-testid="queue-row"][data-handler="slow"] td').nth(3).textContent());
-    expect(slowLag).toBeGreaterThan(0);
-    // the supervisor's procs add up: the echo jobs are counted, slow jobs show as running
-    await eventually(async () => /^([3-9]|\d\d+) done · 1 failed/.test((await page.locator("#counters").textContent()) ?? ""), 5_000, "counters");
-    await eventually(async () => (await page.locator("#inflight").textContent())?.includes("slow"), 5_000, "running jobs");
-    const shot = process.env.DOCCTL_UPDATE_SCREENSHOTS ? join(ROOT, "docs", "dashboard.png") : join(tempDir("dashboard-shot-").path, "dashboard.png");
-    await page.screenshot({ path: shot });
-    expect(existsSync(shot)).toBe(true);
-  });
+    await page.reload();
+    const failures = page.locator('#chart-failed path[data-handler="gate"]');
+    await failures.waitFor({ state: "attached", timeout: 20_000 });
+    expect(await page.locator('#chart-lag path[data-handler="slow"]').count()).toBe(1);
+    // axes and legend: labelled ticks, every handler named
+    expect(await page.locator("#chart-failed svg text").count()).toBeGreaterThanOrEqual(8);
+    expect(await page.locator('#chart-failed .legend [data-handler="gate"]').textContent()).toContain("gate");
+    // hover shows the values at a time; the keyboard does too
+    const dot = (await page.locator('#chart-failed circle[data-handler="gate"]').first().boundingBox())!;
+    await page.mouse.move(dot.x + dot.width / 2, dot.y + dot.height / 2);
+    await eventually(async () => /gate: \d/.test((await page.locator("#chart-failed .tip").textContent()) ?? ""), 5_000, "hover values");
+    await page.locator("#chart-lag svg").focus();
+    await page.keyboard.press("ArrowLeft");
+    expect(await page.locator("#chart-lag .tip").isVisible()).toBe(true);
+    await page.screenshot({ path: join(shots, "console-worker.png"), fullPage: true });
+  }, 180_000);
 
-  test("retry needs the token; with it the job runs again and its dead letter goes away", async () => {
-    writeFileSync(gateFile, "");
-    const deadRow = page.locator('[data-testid="dead-row"][data-id="gate-1"]');
-    await deadRow.getByTestId("retry").click();
-    await eventually(async () => /retry failed: a valid token is needed/.test((await page.locator("#message").textContent()) ?? ""), 5_000, "token refusal");
-    expect(await deadRow.count()).toBe(1);
+  test("the job browser finds a failed job among 10 000 and shows its attempts", async () => {
+    await submit({ id: "needle-7f3", handler: "flaky", payload: { api_key: "sk-live-123", doc: 7 } });
+    await submit(Array.from({ length: 10_000 }, (_, n) => ({ handler: "echo", payload: n })));
+    await eventually(async () => (await consumer("echo")).num_pending + (await consumer("echo")).num_ack_pending === 0, 120_000, "10 000 echo jobs done");
+    await eventually(async () => (await docctl(["job", "needle-7f3", "--nats", ns.url, "--json"])).stdout.includes('"dead"'), 30_000, "the needle dead");
+
+    await page.goto(`${base}/#jobs`);
+    await page.locator("#f-state").selectOption("dead");
+    await page.getByLabel("job id contains").fill("needle");
+    await page.getByRole("button", { name: "Search" }).click();
+    const row = page.locator('[data-testid="job-row"][data-id="needle-7f3"]');
+    await row.waitFor({ timeout: 30_000 });
+    await eventually(async () => (await page.locator('[data-testid="job-row"]').count()) === 1, 20_000, "only the needle listed");
+    expect(await row.textContent()).toContain("UPSTREAM_DOWN");
+    await row.getByRole("link", { name: "needle-7f3" }).click();
+    const attempts = page.locator('[data-testid="attempt"]');
+    await eventually(async () => (await attempts.count()) === 3, 15_000, "three attempts");
+    expect(await attempts.nth(2).textContent()).toContain("UPSTREAM_DOWN");
+    expect(await attempts.nth(2).textContent()).toContain("upstream said 503");
+    // the payload is there, its secret masked
+    const payload = (await page.locator("#job-payload").textContent()) ?? "";
+    expect(payload).toContain('"doc": 7');
+    expect(payload).not.toContain("sk-live-123");
+    // paging: 50 a page, the next page starts after them
+    await page.goto(`${base}/#jobs`);
+    await page.getByLabel("job id contains").fill("");
+    await page.locator("#f-state").selectOption("done");
+    await page.getByRole("button", { name: "Search" }).click();
+    await eventually(async () => (await page.locator('[data-testid="job-row"]').count()) === 50, 20_000, "a page of 50");
+    // the counts cover all of them
+    await eventually(async () => Number(/done \((\d+)\)/.exec((await page.locator("#f-state").textContent()) ?? "")?.[1]) >= 10_000, 10_000, "done count");
+    const first = await page.locator('[data-testid="job-row"]').first().getAttribute("data-id");
+    await page.locator("#next").click();
+    await eventually(async () => /^51–100 of \d+/.test((await page.locator("#page-line").textContent()) ?? ""), 20_000, "page two");
+    expect(await page.locator('[data-testid="job-row"]').first().getAttribute("data-id")).not.toBe(first);
+  }, 240_000);
+
+  test("an action without the token is refused; pause of a handler from the page stops its deliveries; resume lets them through; both are audited", async () => {
+    await page.goto(base);
+    const slowRow = page.locator('[data-testid="queue-row"][data-handler="slow"]');
+    await slowRow.waitFor();
+    await slowRow.getByRole("button", { name: "pause slow" }).click();
+    await eventually(async () => /pause slow failed: a valid token is needed/.test((await page.locator("#message").textContent()) ?? ""), 10_000, "token refusal");
+    expect((await consumer("slow")).paused ?? false).toBe(false);
 
     await page.locator("#token").fill(TOKEN);
-    await deadRow.getByTestId("retry").click();
-    await eventually(async () => (await page.locator("#message").textContent()) === "re-queued gate-1", 5_000, "re-queued message");
-    await eventually(async () => (await deadRow.count()) === 0, 10_000, "dead letter gone");
-    const r = await eventually(async () => {
-      const r = await docctl(["result", "gate-1", "--nats", nats.url, "--json"]);
-      return r.code === 0 ? r : undefined;
-    }, 10_000, "an ok result");
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, value: "passed" });
-  });
+    await slowRow.getByRole("button", { name: "pause slow" }).click();
+    await eventually(async () => /pause slow: deliveries of slow paused/.test((await page.locator("#message").textContent()) ?? ""), 10_000, "paused message");
+    expect((await consumer("slow")).paused).toBe(true);
+    await eventually(async () => (await slowRow.textContent())?.includes("paused"), 10_000, "row says paused");
 
-  test("the token is masked in the worker's log and /api/overview does not leak it", async () => {
-    expect(worker.output()).not.toContain(TOKEN);
-    expect(await (await fetch(`${base}/api/overview`)).text()).not.toContain(TOKEN);
-  });
+    await submit(Array.from({ length: 5 }, (_, n) => ({ id: `held-${n}`, handler: "slow", payload: { ms: 10, n } })));
+    // the workers are busy meanwhile: a job of another handler submitted after them is done ...
+    const sentinel = await docctl(["submit", "-", "--nats", ns.url, "--json"], { stdin: JSON.stringify({ id: "sentinel-1", handler: "echo", payload: 1 }), timeoutMs: 60_000 });
+    expect(sentinel.code).toBe(0);
+    // ... and none of the paused handler's was delivered
+    const held = await consumer("slow");
+    expect(held.num_pending).toBe(5);
+    expect(held.num_ack_pending).toBe(0);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('docctl_handler_paused{handler="slow"} 1');
+
+    await slowRow.getByRole("button", { name: "resume slow" }).click();
+    await eventually(async () => (await consumer("slow")).num_pending === 0 && (await consumer("slow")).num_ack_pending === 0, 30_000, "held jobs run after resume");
+
+    await page.goto(`${base}/#audit`);
+    const pause = page.locator('[data-testid="audit-row"][data-action="handler.pause"][data-target="slow"]');
+    await eventually(async () => (await pause.count()) >= 1, 10_000, "audit entry");
+    expect(await pause.first().textContent()).toContain("ops");
+    // the refused attempt (no token) never reached the action, so it is not in the list as done
+    expect(await page.locator('[data-testid="audit-row"][data-action="handler.resume"]').first().textContent()).toContain("ok");
+  }, 120_000);
+
+  test("a cross-site page cannot act: its fetch and its form post are refused and nothing changes", async () => {
+    const evilPort = await freePort();
+    const evil = Bun.serve({
+      hostname: "127.0.0.1",
+      port: evilPort,
+      fetch: () =>
+        new Response(
+          `<!doctype html><body>
+           <form id="f" method="POST" action="${base}/api/handlers/pause" enctype="text/plain"><input name='{"handler":"echo","x":"' value='"}'></form>
+           <script>
+             window.result = fetch("${base}/api/handlers/pause", { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer ${TOKEN}" }, body: JSON.stringify({ handler: "echo" }) })
+               .then((r) => "status " + r.status, (e) => "blocked: " + e.message);
+           </script></body>`,
+          { headers: { "content-type": "text/html" } },
+        ),
+    });
+    try {
+      const p = await browser.newPage();
+      await p.goto(`http://127.0.0.1:${evilPort}/`);
+      // the browser sends a CORS preflight the console does not answer: the POST never goes out
+      expect(await p.evaluate(() => (window as unknown as { result: Promise<string> }).result)).toMatch(/^blocked/);
+      // a form post goes out without a preflight, and is refused (not JSON, and from another origin)
+      const [resp] = await Promise.all([p.waitForResponse((r) => r.url().endsWith("/api/handlers/pause")), p.evaluate(() => (document.getElementById("f") as HTMLFormElement).submit())]);
+      expect([403, 415]).toContain(resp.status());
+      await p.close();
+      // the same with a made-up Origin from outside a browser
+      const direct = await fetch(`${base}/api/handlers/pause`, { method: "POST", headers: { "content-type": "application/json", origin: `http://127.0.0.1:${evilPort}`, authorization: `Bearer ${TOKEN}` }, body: '{"handler":"echo"}' });
+      expect(direct.status).toBe(403);
+      expect((await consumer("echo")).paused ?? false).toBe(false);
+      const audit = await (await fetch(`${base}/api/audit`)).json();
+      expect(audit.entries.some((e: { target: string; action: string }) => e.action === "handler.pause" && e.target === "echo")).toBe(false);
+    } finally {
+      await evil.stop(true);
+    }
+  }, 60_000);
+
+  test("retry of a dead letter from the page re-runs the job; the token never shows in the log or the API", async () => {
+    writeFileSync(gateFile, "");
+    await page.goto(base);
+    const deadRow = page.locator('[data-testid="dead-row"][data-id="gate-0"]');
+    await deadRow.waitFor({ timeout: 20_000 });
+    await deadRow.getByTestId("retry").click();
+    await eventually(async () => (await page.locator("#message").textContent())?.includes("re-queued gate-0"), 10_000, "re-queued message");
+    await eventually(async () => {
+      const r = await docctl(["result", "gate-0", "--nats", ns.url, "--json"]);
+      return r.code === 0 && JSON.parse(r.stdout).ok === true;
+    }, 20_000, "an ok result");
+    expect(worker.output()).not.toContain(SECRET);
+    for (const path of ["/api/overview", "/api/audit", "/api/jobs?limit=500"]) expect(await (await fetch(`${base}${path}`)).text()).not.toContain(SECRET);
+  }, 60_000);
+
+  test("the worker's page: per-proc state and memory, desktop and phone", async () => {
+    await page.goto(base);
+    const procs = page.locator('[data-testid="proc-row"]');
+    await eventually(async () => (await procs.count()) === 2, 15_000, "two procs");
+    expect(await procs.first().textContent()).toContain("RUNNING");
+    expect(await procs.first().textContent()).toMatch(/\d+ MB/);
+    expect(await page.getByTestId("kind").textContent()).toBe("worker");
+    await page.screenshot({ path: join(shots, "console-worker.png"), fullPage: true });
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await phone.goto(base);
+    await phone.locator('[data-testid="queue-row"]').first().waitFor();
+    await eventually(async () => (await phone.locator("#chart-lag svg").count()) === 1, 15_000, "charts on the phone");
+    // nothing wider than the screen
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.screenshot({ path: join(shots, "console-worker-phone.png"), fullPage: true });
+    await phone.close();
+  }, 60_000);
+
+  test("the manager's page shows the manager as the manager, its servers and per-handler depth; the Grafana example's metrics all exist", async () => {
+    const mport = await freePort();
+    const mbase = `http://127.0.0.1:${mport}`;
+    const manager = spawnDocctl(["manager", "--provider", "local", "--min", "1", "--max", "1", "--interval", "500ms", "--worker-args", `--plugins ${plugins} --procs 1`, "--nats", ns.url, "--http", `127.0.0.1:${mport}`, "-v"], { env: ENV });
+    try {
+      await manager.waitFor(/serving \/metrics/, 30_000);
+      await page.goto(mbase);
+      await eventually(async () => (await page.getByTestId("kind").textContent()) === "manager", 15_000, "manager kind");
+      expect(await page.getByTestId("worker-state").textContent()).toMatch(/leading|standby/);
+      expect(await page.locator("#inflight-box").isVisible()).toBe(false);
+      await page.locator('[data-testid="server-row"][data-state="ready"]').waitFor({ timeout: 60_000 });
+      // the manager is not listed as a worker
+      const ids = await page.locator('[data-testid="worker-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")));
+      expect(ids.some((id) => id?.startsWith("manager") || id === null)).toBe(false);
+      await page.screenshot({ path: join(shots, "console-manager.png"), fullPage: true });
+      const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+      await phone.goto(mbase);
+      await phone.locator('[data-testid="server-row"]').first().waitFor();
+      await phone.screenshot({ path: join(shots, "console-manager-phone.png"), fullPage: true });
+      await phone.close();
+
+      // every metric a panel of docs/grafana-dashboard.json queries is in a real scrape (worker or manager)
+      const scrape = async (u: string) => parseMetrics(await (await fetch(`${u}/metrics`)).text());
+      const mm = await eventually(async () => {
+        const m = await scrape(mbase);
+        return m.has("docctl_queue_lag") && m.has("docctl_dead_letters") ? m : undefined;
+      }, 20_000, "the manager's queue gauges");
+      expect([...mm.get("docctl_queue_lag")!.metrics.map((s) => s.labels.handler)]).toEqual(expect.arrayContaining(["echo", "slow", "gate"]));
+      const wm = await scrape(base);
+      const names = new Set([...mm.keys(), ...wm.keys()]);
+      const dash = JSON.parse(readFileSync(join(ROOT, "docs", "grafana-dashboard.json"), "utf8"));
+      const exprs: string[] = dash.panels.flatMap((p: { targets?: { expr: string }[] }) => (p.targets ?? []).map((t) => t.expr));
+      expect(exprs.length).toBeGreaterThanOrEqual(12);
+      for (const e of exprs) {
+        const used = (e.match(/\b(docctl_|process_)[a-z_]+/g) ?? []).map((n) => n.replace(/_(bucket|sum|count)$/, ""));
+        expect(used.length).toBeGreaterThan(0);
+        for (const n of used) expect({ expr: e, metric: n, exists: names.has(n) }).toEqual({ expr: e, metric: n, exists: true });
+      }
+    } finally {
+      await manager.stop();
+    }
+  }, 180_000);
 });

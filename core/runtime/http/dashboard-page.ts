@@ -286,25 +286,27 @@ function actionButton(text, path, body, label, o) {
 }
 
 // ---- charts: SVG drawn here, hover and arrow keys show the values at a time
-function niceMax(v) {
-  if (v <= 0) return 1;
-  const p = Math.pow(10, Math.floor(Math.log10(v)));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+// y axis: a round step (1, 2, 2.5, 5 x 10^n) and at most 4 steps up to the top value
+function niceAxis(v) {
+  if (!(v > 0)) return { max: 1, step: 0.25 };
+  const raw = v / 4, p = Math.pow(10, Math.floor(Math.log10(raw)));
+  let step = 10 * p;
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= raw) { step = m * p; break; }
+  return { max: Math.ceil(v / step - 1e-9) * step, step };
 }
 function fmtNum(v) { return v >= 1000 ? (Math.round(v / 100) / 10) + "k" : String(Math.round(v * 100) / 100); }
-function fmtTime(t, span) { const d = new Date(t); return span > 86400000 ? d.toLocaleDateString() : d.toTimeString().slice(0, 5); }
+function fmtTime(t, span) { const d = new Date(t); return span > 2 * 86400000 ? d.toLocaleDateString() : span < 600000 ? d.toTimeString().slice(0, 8) : d.toTimeString().slice(0, 5); }
 function drawChart(box, title, unit, series, t0, t1, interval) {
   const W = Math.max(280, box.clientWidth || 600), H = 190, L = 46, R = 10, T = 10, B = 24;
   const all = series.flatMap((s) => s.points.map((p) => p.v));
-  const max = niceMax(Math.max(0, ...all));
+  const axis = niceAxis(Math.max(0, ...all)), max = axis.max;
   const x = (t) => L + ((t - t0) / Math.max(1, t1 - t0)) * (W - L - R);
   const y = (v) => T + (1 - v / max) * (H - T - B);
   const live = series.filter((s) => s.points.some((p) => p.v > 0));
   const svg = svgEl("svg", { viewBox: "0 0 " + W + " " + H, role: "img", tabindex: "0", "aria-label": title + ": " + (live.length ? live.map((s) => s.name + " latest " + fmtNum(s.points[s.points.length - 1].v) + unit).join("; ") : "all zero") + ". Use left and right arrow keys to read values." });
   svg.append(svgEl("title", {}, title));
-  for (let i = 0; i <= 4; i++) {
-    const v = (max * i) / 4;
+  for (let v = 0; v <= max + 1e-9; v += axis.step) {
+    const i = v;
     svg.append(svgEl("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: i ? "#e4e7ee" : "#9aa3b5", "stroke-width": 1 }));
     svg.append(svgEl("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", "font-size": 11, fill: "#555e72" }, fmtNum(v)));
   }
@@ -325,7 +327,7 @@ function drawChart(box, title, unit, series, t0, t1, interval) {
     if (s.points.length === 1) d += "h3";
     svg.append(svgEl("path", { d, fill: "none", stroke: s.color, "stroke-width": 2, "data-handler": s.name, "data-points": s.points.length }));
     // few points: each one is also a dot, so a single minute's spike is seen
-    if (s.points.length <= 90) for (const p of s.points) if (p.v > 0) svg.append(svgEl("circle", { cx: x(p.t).toFixed(1), cy: y(p.v).toFixed(1), r: 2.5, fill: s.color }));
+    if (s.points.length <= 90) for (const p of s.points) if (p.v > 0) svg.append(svgEl("circle", { cx: x(p.t).toFixed(1), cy: y(p.v).toFixed(1), r: 2.5, fill: s.color, "data-handler": s.name }));
   });
   const cursor = svgEl("line", { y1: T, y2: H - B, stroke: "#1b2130", "stroke-dasharray": "3 3", visibility: "hidden" });
   svg.append(cursor);
