@@ -171,6 +171,10 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
     expect(held.num_ack_pending).toBe(0);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('docctl_handler_paused{handler="slow"} 1');
+    // failures by error code and queue wait, from the procs
+    expect(metrics).toMatch(/docctl_job_failures_total\{proc="[^"]+",handler="flaky",code="UPSTREAM_DOWN"\} 1/);
+    expect(metrics).toMatch(/docctl_job_wait_seconds_count\{proc="[^"]+",handler="echo"\} [1-9]\d*/);
+    expect(metrics).toMatch(/docctl_dead_letters\{handler="flaky"\} 1/);
 
     await slowRow.getByRole("button", { name: "resume slow" }).click();
     await eventually(async () => (await consumer("slow")).num_pending === 0 && (await consumer("slow")).num_ack_pending === 0, 30_000, "held jobs run after resume");

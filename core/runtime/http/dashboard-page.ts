@@ -485,13 +485,17 @@ function jobQuery() {
   for (const [k, id] of [["state", "f-state"], ["handler", "f-handler"], ["batch", "f-batch"], ["q", "f-q"]]) if ($(id).value.trim()) p.set(k, $(id).value.trim());
   return p;
 }
+let jobsSeq = 0;
 async function drawJobs() {
+  // a slower answer to an earlier query must not replace a newer one
+  const seq = ++jobsSeq;
   const p = jobQuery();
   p.set("limit", "50");
   const cur = cursors[cursors.length - 1];
   if (cur) p.set("cursor", cur);
   let r;
-  try { r = await api("api/jobs?" + p); } catch (err) { $("jobs-note").textContent = "cannot list jobs: " + err.message; return; }
+  try { r = await api("api/jobs?" + p); } catch (err) { if (seq === jobsSeq) $("jobs-note").textContent = "cannot list jobs: " + err.message; return; }
+  if (seq !== jobsSeq) return;
   $("jobs-total").textContent = r.total;
   for (const o of $("f-state").options) if (o.value) o.textContent = o.value + " (" + (r.counts[o.value] ?? 0) + ")";
   $("jobs-note").textContent = r.truncated ? "only the newest results are listed (the results stream holds more)" : "";
@@ -511,14 +515,19 @@ async function drawJobs() {
 $("prev").addEventListener("click", () => { if (cursors.length > 1) cursors.pop(); drawJobs(); });
 $("job-filters").addEventListener("submit", (ev) => { ev.preventDefault(); cursors = [""]; drawJobs(); });
 
+let jobSeq = 0;
 async function drawJob(id) {
-  $("job-id").textContent = id;
+  const seq = ++jobSeq;
   let d;
   try { d = await api("api/job?id=" + encodeURIComponent(id)); } catch (err) {
+    if (seq !== jobSeq) return;
+    $("job-id").textContent = id;
     $("job-facts").replaceChildren(el("dd", { class: "bad" }, err.message));
     for (const k of ["job-attempts", "job-payload", "job-result", "job-workflow", "job-logs", "job-progress"]) $(k).replaceChildren();
     return;
   }
+  if (seq !== jobSeq) return;
+  $("job-id").textContent = id;
   const i = d.info, r = i.result;
   const facts = [["state", stBadge(i.state)], ["handler", i.handler], ["batch", i.batch], ["priority", i.priority], ["worker", i.worker ? i.worker + (i.proc ? " / " + i.proc : "") : undefined],
     ["attempt", i.attempt], ["submitted", when(i.submitted_at)], ["runs at", when(i.run_at)], ["queue position", i.position], ["started", when(i.started_at || (r && r.started_at))],

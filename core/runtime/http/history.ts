@@ -53,7 +53,7 @@ export interface WorkSampleV1 {
   failed: number;
   /** failures (for good) by error code */
   codes: Record<string, number>;
-  /** sum and count of queue waits (submit or run_at to start), ms */
+  /** sum and count of queue waits of first attempts (submit or run_at to start), ms */
   wait_ms: number;
   waits: number;
 }

@@ -160,7 +160,7 @@ export class WorkerMetrics {
     this.dead = registry.counter("docctl_jobs_dead_total", "Dead letters written (failed jobs and undecodable messages).");
     this.duration = registry.histogram("docctl_job_duration_seconds", "Time from the start of the last attempt to the result, by outcome.");
     this.failures = registry.counter("docctl_job_failures_total", "Jobs that failed for good, by handler and error code (CANCELLED included).");
-    this.wait = registry.histogram("docctl_job_wait_seconds", "Queue wait of each attempt: from submit (or run_at, or the retry's due time) to the start of the attempt.", WAIT_BUCKETS);
+    this.wait = registry.histogram("docctl_job_wait_seconds", "Queue wait of first attempts: from submit (or run_at) to the start of the attempt.", WAIT_BUCKETS);
   }
 
   /** Series at 0 for each handler, so dashboards see them before the first job. */

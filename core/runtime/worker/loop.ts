@@ -258,6 +258,8 @@ export class WorkerLoop {
       }
       started = Date.now();
     }
+    // queue wait of a first delivery: from submit (or its run_at) to now; a retry's due time is not on the message
+    if (delivery === 1) this.o.metrics?.waited(handler, (started - (job.run_at ?? job.submitted_at)) / 1000);
     const entry: InFlightJob & { batch: string } = { id: job.id, batch: job.batch, handler, startedAt: started, timeoutMs, reply: msg.reply, delivery, attempt, maxAttempts };
     this.inFlight.set(key, { ...entry, abort, msg });
     this.o.onJobStarted?.(entry);

@@ -113,6 +113,7 @@ export class Outcomes {
       // cancelled is not a failure to look into: a result, no dead letter
       log.job(`cancelled (attempt ${attempt})`);
       await this.finish(job, msg, { ok: false, error }, attempt, started);
+      this.o.metrics?.failures.inc({ handler: job.handler, code: error.code });
       this.o.onJobFinished?.({ id: job.id, handler: job.handler, ok: false });
       return;
     }
@@ -122,7 +123,7 @@ export class Outcomes {
     await this.finish(job, msg, { ok: false, error }, attempt, started);
     this.o.counters.jobsFailed++;
     this.o.metrics?.dead.inc({ handler: job.handler });
-    this.o.metrics?.finished(job.handler, false, (Date.now() - started) / 1000);
+    this.o.metrics?.finished(job.handler, false, (Date.now() - started) / 1000, error.code);
     this.o.onJobFinished?.({ id: job.id, handler: job.handler, ok: false });
   }
 
@@ -190,6 +191,7 @@ export class Outcomes {
       this.o.counters.jobsFailed++;
       this.o.metrics?.dead.inc({ handler });
       this.o.metrics?.failed.inc({ handler });
+      this.o.metrics?.failures.inc({ handler, code: error.code });
     } catch (err) {
       // A delivery cap for garbage: retrying cannot make it decodable, and an endless redelivery keeps
       // the lag above 0 (the manager could never scale to zero).
