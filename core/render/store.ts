@@ -8,9 +8,10 @@ import { renderError } from "./errors.ts";
 import { type Template, type TemplateKind, type TemplateSource, buildTemplate, checkTemplateName, decodeBundle, encodeBundle } from "./template.ts";
 import { type TemplateLimits, checkBasePdf } from "./limits.ts";
 import { replicasFor } from "../runtime/nats/replicas.ts";
+import { BUCKET_TEMPLATES } from "../runtime/protocol/subjects.ts";
 
 /** The object store bucket holding templates. */
-export const TEMPLATES_BUCKET = "DOCCTL_TEMPLATES";
+export const TEMPLATES_BUCKET = BUCKET_TEMPLATES;
 
 /** What `template ls` shows about a stored template, without downloading it. */
 export interface TemplateInfo {

@@ -3,8 +3,9 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm, type KV } from "@nats-io/kv";
 import { replicasFor } from "../runtime/nats/replicas.ts";
 import { hostname } from "node:os";
+import { BUCKET_MANAGER } from "../runtime/protocol/subjects.ts";
 
-export const MANAGER_BUCKET = "DOCCTL_MANAGER";
+export const MANAGER_BUCKET = BUCKET_MANAGER;
 export const LEADER_KEY = "leader";
 
 /** What the lease key holds. */

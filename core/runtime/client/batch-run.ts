@@ -4,7 +4,7 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeProgress, type ResultV1 } from "../protocol/codec.ts";
 import { InputError, ServerError, storeProblem } from "../protocol/errors.ts";
-import { delayedSubject, prioritySubject } from "../protocol/subjects.ts";
+import { batchProgress, delayedSubject, prioritySubject } from "../protocol/subjects.ts";
 import { isTransientNatsError } from "../nats/errors.ts";
 import { JetStreamPublisher } from "../nats/publisher.ts";
 import { natsPublishBackoff, retrying } from "../util/backoff.ts";
@@ -70,7 +70,7 @@ export class Run implements BatchRun {
     if (this.wait) this.collector = await collect(this.js, this.batch, (r) => this.accept(r));
     if (this.wait && (this.opts.onProgress || this.opts.onJobProgress)) {
       // progress reports of running jobs (ctx.progress): a plain subscription, only the latest matters
-      this.progressSub = this.nc.subscribe(`docctl.progress.${this.batch}.>`, {
+      this.progressSub = this.nc.subscribe(batchProgress(this.batch), {
         callback: (_e, m) => {
           const p = decodeProgress(m.data);
           if (!p || this.stopped) return;

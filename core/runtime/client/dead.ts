@@ -4,7 +4,7 @@ import { clearResult } from "../nats/result-once.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeDead, encodeJob, type DeadLetterV1 } from "../protocol/codec.ts";
 import { InputError } from "../protocol/errors.ts";
-import { STREAM_DEAD, taskSubject } from "../protocol/subjects.ts";
+import { ALL_DEAD, STREAM_DEAD, deadLetters, taskSubject } from "../protocol/subjects.ts";
 import { isNotFound } from "../nats/errors.ts";
 
 export interface DeadEntry {
@@ -23,7 +23,7 @@ export async function listDead(nc: NatsConnection, handler?: string): Promise<De
     if (isNotFound(err)) return [];
     throw err;
   }
-  const consumer = await js.consumers.get(STREAM_DEAD, { filter_subjects: handler ? `docctl.dead.${handler}` : "docctl.dead.>", deliver_policy: DeliverPolicy.All });
+  const consumer = await js.consumers.get(STREAM_DEAD, { filter_subjects: deadLetters(handler), deliver_policy: DeliverPolicy.All });
   const out: DeadEntry[] = [];
   for (;;) {
     const info = await consumer.info(true);
@@ -80,7 +80,7 @@ export async function recentDead(nc: NatsConnection, n: number, cache: DeadCache
     const start = Math.max(state.first_seq, state.last_seq - window + 1);
     entries = [];
     if (state.messages > 0) {
-      const consumer = await js.consumers.get(STREAM_DEAD, { filter_subjects: "docctl.dead.>", deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start });
+      const consumer = await js.consumers.get(STREAM_DEAD, { filter_subjects: ALL_DEAD, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start });
       try {
         for (;;) {
           const info = await consumer.info(true);

@@ -5,7 +5,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeDead, decodeJob, decodeProgress, decodeResult, type JobV1, type ResultV1 } from "../protocol/codec.ts";
 import { ErrorCodes } from "../protocol/errors.ts";
 import type { JobProgressV1 } from "../protocol/control.ts";
-import { STREAM_DEAD, STREAM_DELAYED, STREAM_PROGRESS, STREAM_RESULTS, STREAM_TASKS, delayedSubject, priorityConsumer, progressSubject, type Priority } from "../protocol/subjects.ts";
+import { ALL_DEAD, ALL_DELAYED, ALL_TASKS, deadLetters, STREAM_DEAD, STREAM_DELAYED, STREAM_PROGRESS, STREAM_RESULTS, STREAM_TASKS, delayedSubject, priorityConsumer, progressSubject, type Priority } from "../protocol/subjects.ts";
 import { isNotFound } from "../nats/errors.ts";
 import { listWorkers } from "./fleet.ts";
 import { readResult } from "./submit.ts";
@@ -124,7 +124,7 @@ export async function listJobs(nc: NatsConnection, o: { state?: JobState; handle
   if (want("running")) out.push(...running.slice(0, limit));
   if (want("done") || want("failed") || want("cancelled") || want("dead")) {
     const dead = new Set<string>();
-    if (want("dead") || want("failed")) for await (const m of scanStream(jsm, STREAM_DEAD, "docctl.dead.>", 10_000)) {
+    if (want("dead") || want("failed")) for await (const m of scanStream(jsm, STREAM_DEAD, ALL_DEAD, 10_000)) {
       try {
         const d = decodeDead(m.data);
         if (d.job) dead.add(d.job.id);
@@ -162,7 +162,7 @@ function fromJob(j: JobV1, state: JobState): JobInfo {
 // "dead": a failed result whose dead letter is still kept (docctl dead retry can put it back).
 async function isDead(jsm: JetStreamManager, r: ResultV1): Promise<Partial<JobInfo>> {
   if (r.ok || r.error?.code === ErrorCodes.CANCELLED) return {};
-  for await (const m of scanStream(jsm, STREAM_DEAD, `docctl.dead.${r.handler}`, 10_000)) {
+  for await (const m of scanStream(jsm, STREAM_DEAD, deadLetters(r.handler), 10_000)) {
     try {
       if (decodeDead(m.data).job?.id === r.id) return { state: "dead" };
     } catch {
@@ -209,7 +209,7 @@ async function findQueued(jsm: JetStreamManager, pred: (j: JobV1) => boolean, li
     }
     return delivered.get(name)!;
   };
-  for await (const m of scanStream(jsm, STREAM_TASKS, "docctl.tasks.>")) {
+  for await (const m of scanStream(jsm, STREAM_TASKS, ALL_TASKS)) {
     const d = decodeJob(m.data);
     if (!d.ok) continue;
     if (m.seq <= (await deliveredUpTo(d.value))) {
@@ -229,7 +229,7 @@ async function findQueued(jsm: JetStreamManager, pred: (j: JobV1) => boolean, li
 
 async function findDelayed(jsm: JetStreamManager, pred: (j: JobV1) => boolean, limit: number): Promise<JobInfo[]> {
   const out: JobInfo[] = [];
-  for await (const m of scanStream(jsm, STREAM_DELAYED, "docctl.delayed.>")) {
+  for await (const m of scanStream(jsm, STREAM_DELAYED, ALL_DELAYED)) {
     const d = decodeJob(m.data);
     if (d.ok && pred(d.value)) out.push(fromJob(d.value, "scheduled"));
     if (out.length >= limit) break;

@@ -1,15 +1,14 @@
 // The one lag computation: jobs waiting plus jobs in flight, per handler. The scaler, `docctl status`,
 // a worker's /metrics and the dashboard all read it here.
 import type { ConsumerInfo, JetStreamManager } from "@nats-io/jetstream";
-import { PRIORITIES, STREAM_TASKS, consumerName, priorityConsumer, taskSubject } from "../protocol/subjects.ts";
+import { PRIORITIES, STREAM_TASKS, TASK_CONSUMER_PREFIXES, consumerName, priorityConsumer, taskSubject } from "../protocol/subjects.ts";
 import { isNotFound } from "../nats/errors.ts";
 
 const TASKS_SUBJECT_PREFIX = taskSubject("");
-const CONSUMER_PREFIX = consumerName("");
 
 /** The handler whose jobs a tasks consumer reads (`docctl-<h>`, `docctl_high-<h>`, `docctl_low-<h>`), or undefined. */
 export function handlerOfConsumer(name: string): string | undefined {
-  for (const p of [CONSUMER_PREFIX, "docctl_high-", "docctl_low-"]) if (name.startsWith(p) && name.length > p.length) return name.slice(p.length);
+  for (const p of TASK_CONSUMER_PREFIXES) if (name.startsWith(p) && name.length > p.length) return name.slice(p.length);
   return undefined;
 }
 

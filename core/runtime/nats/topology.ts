@@ -22,6 +22,12 @@ import {
   STREAM_TASKS,
   prioritySubject,
   priorityConsumer,
+  consumerName,
+  TASK_STREAM_SUBJECTS,
+  ALL_RESULTS,
+  ALL_DEAD,
+  ALL_DELAYED,
+  ALL_PROGRESS,
 } from "../protocol/subjects.ts";
 import { isAlreadyExists, isNotFound } from "./errors.ts";
 import { replicasFor } from "./replicas.ts";
@@ -56,8 +62,7 @@ export const topologyDefaults: TopologyOptions = {
   progressMaxAgeMs: 3_600_000,
 };
 
-/** What DOCCTL_TASKS takes: `docctl.tasks.<handler>`, `.high` and `.low`, nothing deeper. */
-export const TASK_STREAM_SUBJECTS = ["docctl.tasks.*", "docctl.tasks.*.high", "docctl.tasks.*.low"];
+export { TASK_STREAM_SUBJECTS };
 
 /** The stream configs, as a pure function of the options (`o.replicas` resolved: see replicasFor). */
 export function streamConfigs(o: TopologyOptions & { replicas: number }): Partial<StreamConfig>[] {
@@ -76,7 +81,7 @@ export function streamConfigs(o: TopologyOptions & { replicas: number }): Partia
     {
       ...base,
       name: STREAM_RESULTS,
-      subjects: ["docctl.results.>"],
+      subjects: [ALL_RESULTS],
       retention: RetentionPolicy.Limits,
       max_age: nanos(o.resultsMaxAgeMs),
       // One result per job: a job processed twice (an ack lost in a crash) keeps only its last result.
@@ -86,7 +91,7 @@ export function streamConfigs(o: TopologyOptions & { replicas: number }): Partia
     {
       ...base,
       name: STREAM_DEAD,
-      subjects: ["docctl.dead.>"],
+      subjects: [ALL_DEAD],
       retention: RetentionPolicy.Limits,
       max_age: nanos(o.deadMaxAgeMs),
       duplicate_window: nanos(Math.min(o.duplicateWindowMs, o.deadMaxAgeMs)),
@@ -94,7 +99,7 @@ export function streamConfigs(o: TopologyOptions & { replicas: number }): Partia
     {
       ...base,
       name: STREAM_DELAYED,
-      subjects: ["docctl.delayed.>"],
+      subjects: [ALL_DELAYED],
       retention: RetentionPolicy.Workqueue,
       max_age: nanos(o.delayedMaxAgeMs),
       duplicate_window: nanos(o.duplicateWindowMs),
@@ -103,7 +108,7 @@ export function streamConfigs(o: TopologyOptions & { replicas: number }): Partia
     {
       ...base,
       name: STREAM_PROGRESS,
-      subjects: ["docctl.progress.>"],
+      subjects: [ALL_PROGRESS],
       retention: RetentionPolicy.Limits,
       max_age: nanos(o.progressMaxAgeMs),
       max_msgs_per_subject: 1,
@@ -181,7 +186,8 @@ export async function knownHandlers(jsm: JetStreamManager): Promise<string[]> {
   const out: string[] = [];
   try {
     for await (const ci of jsm.consumers.list(STREAM_TASKS)) {
-      if (ci.name.startsWith("docctl-")) out.push(ci.name.slice("docctl-".length));
+      const prefix = consumerName("");
+      if (ci.name.startsWith(prefix)) out.push(ci.name.slice(prefix.length));
     }
   } catch (err) {
     if (!isNotFound(err)) throw err;

@@ -1,11 +1,11 @@
 // The control protocol's wire shapes (part of the v1 contract, docs/protocol.md): presence entries in KV
 // bucket DOCCTL_WORKERS and request/reply on docctl.control.<id>.<verb> / docctl.control.all.<verb>.
-import { BUCKET_WORKERS } from "./subjects.ts";
+import { BUCKET_WORKERS, controlSubject } from "./subjects.ts";
 
 export { BUCKET_WORKERS };
 export const CONTROL_VERBS = ["status", "pause", "resume", "drain"] as const;
 export type ControlVerb = (typeof CONTROL_VERBS)[number];
-export const controlSubject = (id: string, verb: ControlVerb | "*") => `docctl.control.${id}.${verb}`;
+export { controlSubject };
 
 /** One proc in a presence entry. */
 export interface PresenceProcV1 {

@@ -1,8 +1,9 @@
 // Handlers known to the fleet (part of the v1 contract, docs/protocol.md): one JSON entry per job type in
 // KV bucket DOCCTL_HANDLERS, written by workers when they start and by a manager told about handlers up front.
 import type { PayloadSchema } from "./types.ts";
+import { BUCKET_HANDLERS } from "./subjects.ts";
 
-export const BUCKET_HANDLERS = "DOCCTL_HANDLERS";
+export { BUCKET_HANDLERS };
 
 /** The JSON value under key `<handler>` in DOCCTL_HANDLERS. */
 export interface HandlerInfoV1 {

@@ -19,6 +19,12 @@ export const BUCKET_LIMIT_SLOTS = "DOCCTL_LIMIT_SLOTS";
 export const BUCKET_SCHEDULES = "DOCCTL_SCHEDULES";
 /** the durable consumer that moves due delayed jobs onto the task subjects */
 export const DELAYED_CONSUMER = "docctl_delayed";
+/** handlers known to the fleet, key = handler (HandlerInfoV1) */
+export const BUCKET_HANDLERS = "DOCCTL_HANDLERS";
+/** templates (object store) */
+export const BUCKET_TEMPLATES = "DOCCTL_TEMPLATES";
+/** the managers' leader lease and the leader's status (KV) */
+export const BUCKET_MANAGER = "DOCCTL_MANAGER";
 
 /** Job priorities; `normal` is the v1 subject, the others have a subject and a consumer of their own. */
 export const PRIORITIES = ["high", "normal", "low"] as const;
@@ -36,6 +42,29 @@ export const prioritySubject = (handler: string, priority?: Priority) =>
 export const priorityConsumer = (handler: string, priority: Priority) => (priority === "normal" ? consumerName(handler) : `docctl_${priority}-${handler}`);
 export const delayedSubject = (id: string) => `docctl.delayed.${id}`;
 export const progressSubject = (batch: string, id: string) => `docctl.progress.${batch}.${id}`;
+
+/** What DOCCTL_TASKS takes: `docctl.tasks.<handler>`, `.high` and `.low`, nothing deeper. */
+export const TASK_STREAM_SUBJECTS = [taskSubject("*"), prioritySubject("*", "high"), prioritySubject("*", "low")];
+/** Every subject of a stream (its `subjects`, or a filter over all of it). */
+export const ALL_TASKS = "docctl.tasks.>";
+export const ALL_RESULTS = "docctl.results.>";
+export const ALL_DEAD = "docctl.dead.>";
+export const ALL_DELAYED = "docctl.delayed.>";
+export const ALL_PROGRESS = "docctl.progress.>";
+/** the results of one batch (a filter) */
+export const batchResults = (batch: string) => resultSubject(batch, ">");
+/** the result of job `id`, whatever its batch (a filter) */
+export const resultOfAnyBatch = (id: string) => resultSubject("*", id);
+/** the progress reports of one batch (a subscription) */
+export const batchProgress = (batch: string) => progressSubject(batch, ">");
+/** the dead letters of one handler, or of all (a filter) */
+export const deadLetters = (handler?: string) => (handler ? deadSubject(handler) : ALL_DEAD);
+/** the prefixes of the task consumers' names (`docctl-`, `docctl_high-`, `docctl_low-`): the handler follows */
+export const TASK_CONSUMER_PREFIXES = PRIORITIES.map((p) => priorityConsumer("", p));
+
+/** Request/reply of the control protocol: one worker (`id`) or every worker (`all`), one verb or any (`*`). */
+export const controlSubject = (id: string, verb: string) => `docctl.control.${id}.${verb}`;
+export const controlAllSubject = (verb: string) => controlSubject("all", verb);
 
 /** ids, batches and handler names are single subject tokens: letters, digits, `_` and `-`. */
 export const TOKEN_RE = /^[A-Za-z0-9_-]{1,128}$/;

@@ -3,7 +3,7 @@
 import type { NatsConnection, Msg, Subscription } from "@nats-io/transport-node";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { SupervisorStatus } from "./supervisor.ts";
-import { BUCKET_WORKERS } from "../protocol/subjects.ts";
+import { BUCKET_WORKERS, controlAllSubject } from "../protocol/subjects.ts";
 import { CONTROL_VERBS, controlSubject, type ControlReplyV1, type ControlVerb, type PresenceProcV1, type PresenceV1 } from "../protocol/control.ts";
 import { ConfigError } from "../protocol/errors.ts";
 import { isAlreadyExists } from "../nats/errors.ts";
@@ -113,7 +113,7 @@ export class ControlPlane {
     this.#kv = await workersBucket(nc, this.#o.presenceTtlMs);
     await this.#checkIdFree();
     this.#owner = true;
-    for (const subj of [controlSubject(id, "*"), `docctl.control.all.*`]) {
+    for (const subj of [controlSubject(id, "*"), controlAllSubject("*")]) {
       this.#subs.push(nc.subscribe(subj, { callback: (err, msg) => {
         if (!err) this.#onRequest(msg);
       } }));

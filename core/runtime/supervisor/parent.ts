@@ -11,6 +11,7 @@ import { watchDir, type DirWatcher } from "./watch.ts";
 import { watchdogDefaults, type WatchdogPolicy } from "./watchdog.ts";
 import { natsJobKeeper } from "./job-keeper.ts";
 import { AttemptNotes } from "../nats/attempt-notes.ts";
+import { BUCKET_ATTEMPTS, BUCKET_WORKERS, controlSubject } from "../protocol/subjects.ts";
 
 export interface WorkerParentOptions {
   natsUrl: string;
@@ -93,7 +94,7 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
   let control: ControlPlane | null = null;
   // Where the watchdog and crash handling note how attempts ended (read by loops on redeliveries).
   const notes = await AttemptNotes.open(nc, { create: true }).catch((err) => {
-    log.warn(`attempt notes (KV DOCCTL_ATTEMPTS) unavailable, crashes will count as attempts: ${(err as Error).message}`);
+    log.warn(`attempt notes (KV ${BUCKET_ATTEMPTS}) unavailable, crashes will count as attempts: ${(err as Error).message}`);
     return undefined;
   });
   let allFatal: string | null = null;
@@ -232,7 +233,7 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
     await finish();
     throw err;
   }
-  log.startup(`worker ${o.id} up: presence in DOCCTL_WORKERS, control on docctl.control.${o.id}.>`);
+  log.startup(`worker ${o.id} up: presence in ${BUCKET_WORKERS}, control on ${controlSubject(o.id, ">")}`);
   return { supervisor: sup, control: control!, stop: finish, done };
 }
 

@@ -13,6 +13,7 @@ import { DelayedMover } from "../nats/delayed.ts";
 import { ensureConsumer, ensureStreams, topologyDefaults, type TopologyOptions } from "../nats/topology.ts";
 import { recordHandlers } from "../nats/handlers.ts";
 import { AttemptNotes } from "../nats/attempt-notes.ts";
+import { BUCKET_HANDLERS } from "../protocol/subjects.ts";
 import type { JobContext, OutputRefV1 } from "../protocol/types.ts";
 import { attemptOf, describeEnds, type AttemptNotesV1 } from "../protocol/attempts.ts";
 import type { RegisteredHandler } from "./registry.ts";
@@ -99,7 +100,7 @@ export class WorkerLoop {
       const infos = this.o.registry.names().map((name) => this.o.registry.info(name, this.o.workerId));
       await recordHandlers(this.o.nc, infos, { replicas: this.o.topology?.replicas });
     } catch (err) {
-      this.o.log.warn(`could not record the handlers in DOCCTL_HANDLERS: ${(err as Error).message}`);
+      this.o.log.warn(`could not record the handlers in ${BUCKET_HANDLERS}: ${(err as Error).message}`);
     }
     // Job control is best effort at start: a server that refuses its buckets (account permissions) still
     // gets jobs run; what is missing is said once.

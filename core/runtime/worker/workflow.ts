@@ -6,7 +6,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeResult, encodeJob, encodeResult, type JobV1, type ResultV1, type ThenV1 } from "../protocol/codec.ts";
 import { ErrorCodes, type WireError } from "../protocol/errors.ts";
 import { publishResultOnce } from "../nats/result-once.ts";
-import { STREAM_RESULTS, prioritySubject, resultSubject } from "../protocol/subjects.ts";
+import { STREAM_RESULTS, batchResults, prioritySubject, resultSubject } from "../protocol/subjects.ts";
 
 /** What happens after a job's final result, for the workflows it belongs to. */
 export class Workflows {
@@ -94,7 +94,7 @@ export class Workflows {
 
   /** The results of items `<batch>-0 .. <batch>-(count-1)` in order, or undefined while some are missing. */
   private async itemResults(batch: string, count: number): Promise<ResultV1[] | undefined> {
-    const consumer = await this.js.consumers.get(STREAM_RESULTS, { filter_subjects: `docctl.results.${batch}.>`, deliver_policy: DeliverPolicy.LastPerSubject });
+    const consumer = await this.js.consumers.get(STREAM_RESULTS, { filter_subjects: batchResults(batch), deliver_policy: DeliverPolicy.LastPerSubject });
     try {
       let pending = (await consumer.info(true)).num_pending;
       if (pending < count) return undefined;

@@ -9,6 +9,7 @@ import { ProviderError, ProviderErrorCodes } from "../errors.ts";
 import { renderCloudInit, dropletWorkerId } from "./cloud-init.ts";
 import type { DoClient, DoDroplet } from "./do-api.ts";
 import type { Provider, ScalerLogger, Server } from "./types.ts";
+import { STREAM_TASKS } from "../../runtime/protocol/subjects.ts";
 
 /** The tag every docctl worker droplet carries; list and delete never look past it. */
 export const WORKER_TAG = "docctl-worker";
@@ -71,7 +72,7 @@ export const digitalOceanDefaults: Omit<DigitalOceanOptions, "natsUrl"> = {
   workerArgs: [],
   bootTimeoutMs: 10 * 60_000,
   drain: drainDefaults,
-  stream: "DOCCTL_TASKS",
+  stream: STREAM_TASKS,
 };
 
 /** Droplets as worker servers. */
