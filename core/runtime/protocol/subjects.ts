@@ -25,6 +25,8 @@ export const BUCKET_HANDLERS = "DOCCTL_HANDLERS";
 export const BUCKET_TEMPLATES = "DOCCTL_TEMPLATES";
 /** the managers' leader lease and the leader's status (KV) */
 export const BUCKET_MANAGER = "DOCCTL_MANAGER";
+/** workers started by a manager's local provider, key = worker id (KV; see core/scaler/providers/local.ts) */
+export const BUCKET_LOCAL_WORKERS = "DOCCTL_LOCAL_WORKERS";
 
 /** Job priorities; `normal` is the v1 subject, the others have a subject and a consumer of their own. */
 export const PRIORITIES = ["high", "normal", "low"] as const;

@@ -11,6 +11,7 @@ import { sleep } from "../../runtime/util/sleep.ts";
 import { workerEnv } from "../../runtime/util/env.ts";
 import { maskSecrets, redactUrl } from "../../runtime/util/log.ts";
 import type { Provider, ScalerLogger, Server } from "./types.ts";
+import { BUCKET_LOCAL_WORKERS } from "../../runtime/protocol/subjects.ts";
 
 /** Local provider options. */
 export interface LocalOptions {
@@ -46,7 +47,7 @@ export const localDefaults: Omit<LocalOptions, "command" | "natsUrl"> = {
 };
 
 /** The KV bucket of the local workers managers started: key = worker id. */
-export const LOCAL_WORKERS_BUCKET = "DOCCTL_LOCAL_WORKERS";
+export const LOCAL_WORKERS_BUCKET = BUCKET_LOCAL_WORKERS;
 
 /** A local worker as recorded in DOCCTL_LOCAL_WORKERS (JSON). */
 export interface LocalWorkerRecord {
