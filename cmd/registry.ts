@@ -3,6 +3,7 @@ import { readdirSync } from "node:fs";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { HandlerRegistry, echoHandler } from "../core/runtime/worker/registry.ts";
 import { ConfigError } from "../core/runtime/protocol/errors.ts";
+import type { Logger } from "../core/runtime/util/log.ts";
 
 // The built-in plugins (and the package served to plugin files) are imported when a registry is
 // built, not when the binary starts: the pdf plugin pulls in the render engine (pdf-lib, fontkit,
@@ -11,7 +12,7 @@ const BUILTINS = ["echo", "pdf", "title"];
 let pdfModule: typeof import("../plugins/pdf/index.ts") | undefined;
 
 /** A registry with the built-in handlers and, if given, the plugins of each of `pluginsDirs`. */
-export async function buildRegistry(pluginsDirs: string | string[] = []): Promise<HandlerRegistry> {
+export async function buildRegistry(pluginsDirs: string | string[] = [], log?: Pick<Logger, "warn">): Promise<HandlerRegistry> {
   const reg = new HandlerRegistry();
   const [title, pdf, { providePackageToPlugins }] = await Promise.all([
     import("../plugins/title-fetch/index.ts"),
@@ -27,9 +28,10 @@ export async function buildRegistry(pluginsDirs: string | string[] = []): Promis
   for (const dir of typeof pluginsDirs === "string" ? [pluginsDirs] : pluginsDirs) {
     for (const name of await reg.loadPlugins(dir)) {
       // Two directories with one job type: which one runs would depend on the order of the flags.
-      if (from.has(name)) throw new ConfigError(`--plugins: handler "${name}" is in both ${from.get(name)} and ${dir}; rename one of the files`, "plugins");
-      from.set(name, dir);
+      if (from.has(name)) throw new ConfigError(`--plugins: handler "${name}" is in both ${from.get(name)} and ${reg.get(name)?.source ?? dir}; rename one of the files`, "plugins");
+      from.set(name, reg.get(name)?.source ?? dir);
     }
+    for (const o of reg.overrides) log?.warn(`plugin ${o.path} replaces the built-in handler "${o.name}" (it says override: true)`);
   }
   return reg;
 }

@@ -38,6 +38,7 @@ Exit codes: 0 listed or retried, 1 unexpected error, 2 bad usage, 4 NATS unreach
           for (const { seq, dead } of entries) {
             const who = dead.job ? `${dead.job.id} [${dead.job.handler}]` : `(undecodable, seq ${seq}) [${dead.subject}]`;
             console.log(`${who} ${dead.error.code}: ${dead.error.message} (attempts ${dead.attempts}, ${new Date(dead.failed_at).toISOString()})`);
+            if (dead.stack) console.log(dead.stack.replace(/^/gm, "    "));
           }
         }
         if (!ctx.values.json) note(`${entries.length} dead letter(s)`);

@@ -150,7 +150,7 @@ Examples:
     const renderBudget = renderMemoryOpt(ctx);
     if (ctx.values.child || (procs === 0 && !Object.keys(dedicated).length)) {
       if (renderBudget !== undefined) setRenderMemoryBudget(renderBudget);
-      const registry = await buildRegistry(listOpt(ctx, "plugins"));
+      const registry = await buildRegistry(listOpt(ctx, "plugins"), ctx.values.child ? undefined : log);
       const only = strOpt(ctx, "handlers");
       if (only) registry.restrict(only.split(",").map((s) => s.trim()).filter(Boolean));
       // A proc's own /metrics and /healthz (its supervisor serves the dashboard and merges the metrics).
@@ -196,7 +196,7 @@ Examples:
     const plugins = listOpt(ctx, "plugins");
     // Importing the plugins here (not running them) lists every broken one once, with file:line:column,
     // instead of each proc dying on the first and being restarted until FATAL.
-    const known = (await buildRegistry(plugins)).names();
+    const known = (await buildRegistry(plugins, log)).names();
     const only = strOpt(ctx, "handlers")?.split(",").map((s) => s.trim()).filter(Boolean);
     for (const h of [...(only ?? []), ...Object.keys(dedicated)]) {
       if (known.includes(h)) continue;

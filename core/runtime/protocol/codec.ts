@@ -97,6 +97,8 @@ export interface DeadLetterV1 {
   /** the task subject it came from */
   subject: string;
   error: WireError;
+  /** where the handler threw: its own stack frames ("at fn (plugins/x.ts:12:9)"), when it threw an Error with any */
+  stack?: string;
   attempts: number;
   worker: string;
   failed_at: number;
@@ -362,6 +364,7 @@ export function decodeDead(bytes: Uint8Array): DeadLetterV1 {
     attempts: typeof m.attempts === "number" ? m.attempts : 0,
     worker: typeof m.worker === "string" ? m.worker : "",
     failed_at: typeof m.failed_at === "number" ? m.failed_at : 0,
+    stack: typeof m.stack === "string" ? m.stack : undefined,
     ...(m.raw !== undefined && !(m.raw instanceof Uint8Array) ? { raw: undefined } : {}),
   };
 }

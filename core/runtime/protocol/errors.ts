@@ -191,6 +191,27 @@ export function keepClassNames(classes: Record<string, abstract new (...a: never
 }
 keepClassNames({ JobError, DocctlError, ConfigError, InputError, AuthError, UnreachableError, ServerError, ServerVersionError, StreamUnavailableError, TimeoutError, CancelledError });
 
+/** Stack frames kept of a handler's error, at most. */
+export const MAX_STACK_FRAMES = 20;
+
+/**
+ * Where a handler's error came from, for people: the frames of its stack that are the handler's own
+ * (plugin files at file:line:column; Bun maps a .ts plugin's lines to its source), without docctl's
+ * frames (the compiled binary's `/$bunfs/`, `core/runtime/`) or the runtime's and dependencies'.
+ * Undefined when the error has no stack or none of its frames are the handler's.
+ */
+export function handlerStack(err: unknown): string | undefined {
+  const stack = err && typeof err === "object" ? (err as { stack?: unknown }).stack : undefined;
+  if (typeof stack !== "string") return undefined;
+  const frames = stack
+    .split("\n")
+    .filter((l) => /^\s+at /.test(l))
+    .map((l) => l.trim())
+    .filter((l) => !/\$bunfs|\/core\/runtime\/|\/core\/lib\/|node_modules|node:internal|native:|\(native\)|<anonymous>$|bun:wrap/.test(l));
+  if (!frames.length) return undefined;
+  return frames.slice(0, MAX_STACK_FRAMES).join("\n");
+}
+
 /** The shape of an error as it travels in a result. */
 export interface WireError {
   code: string;

@@ -75,6 +75,12 @@ export interface HandlerDef<P = any, R = unknown> {
   teardown?(): void | Promise<void>;
   /** one-line description for `docctl handlers` and docs */
   description?: string;
+  /**
+   * a plugin file named like a built-in handler (echo, pdf, title) replaces it only with this set;
+   * without it the worker refuses to start, naming both
+   * @defaultValue false
+   */
+  override?: boolean;
 }
 
 /** A plugin module's default export. */

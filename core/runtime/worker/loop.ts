@@ -4,7 +4,7 @@
 // output-store.ts (ctx.output), heartbeats.ts; this file runs a job through them.
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { MAX_TIMEOUT_MS, decodeJob, type JobV1 } from "../protocol/codec.ts";
-import { ErrorCodes, clipMessage, storeProblem, toWireError, type WireError } from "../protocol/errors.ts";
+import { ErrorCodes, clipMessage, handlerStack, storeProblem, toWireError, type WireError } from "../protocol/errors.ts";
 import { isTransientNatsError } from "../nats/errors.ts";
 import type { Logger } from "../util/log.ts";
 import { jobRetryBackoff, natsSetupBackoff, retrying } from "../util/backoff.ts";
@@ -302,7 +302,7 @@ export class WorkerLoop {
         msg.nak(decision.delayMs);
         return;
       }
-      if (decision.action === "cancelled" || decision.action === "dead") return await this.outcomes.fail(job, msg, decision.error, attempt, started, log);
+      if (decision.action === "cancelled" || decision.action === "dead") return await this.outcomes.fail(job, msg, decision.error, attempt, started, log, ran.ok ? undefined : ran.stack);
     } catch (err) {
       // Publishing the result failed (NATS away, store full): leave the job unacked so JetStream redelivers it.
       const full = storeProblem(err);
@@ -342,7 +342,7 @@ export class WorkerLoop {
     abort: AbortController,
     msg: JobMsg,
     log: Logger,
-  ): Promise<{ ok: true; value: unknown; output?: OutputRefV1 } | { ok: false; error: WireError }> {
+  ): Promise<{ ok: true; value: unknown; output?: OutputRefV1 } | { ok: false; error: WireError; stack?: string }> {
     let output: OutputRefV1 | undefined;
     const ctx: JobContext = {
       id: job.id,
@@ -364,7 +364,11 @@ export class WorkerLoop {
       log.trace(`handler returned in ${Date.now() - h0}ms`);
       return { ok: true, value, output };
     } catch (err) {
-      return { ok: false, error: toWireError(err) };
+      const error = toWireError(err);
+      // where it threw, for whoever debugs the handler: the worker log at -vv, and the dead letter
+      const stack = error.code === ErrorCodes.CANCELLED || error.code === ErrorCodes.TIMEOUT ? undefined : handlerStack(err);
+      if (stack) log.proc(`handler threw ${error.code}: ${error.message}\n${stack.replace(/^/gm, "    ")}`);
+      return { ok: false, error, stack };
     }
   }
 

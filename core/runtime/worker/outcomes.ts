@@ -107,7 +107,7 @@ export class Outcomes {
   }
 
   /** A job that ends without a value: cancelled (a result only) or failed for good (a dead letter and a result). */
-  async fail(job: JobV1, msg: JobMsg, error: WireError, attempt: number, started: number, log: Logger): Promise<void> {
+  async fail(job: JobV1, msg: JobMsg, error: WireError, attempt: number, started: number, log: Logger, stack?: string): Promise<void> {
     error = { ...error, message: clipMessage(error.message) };
     if (error.code === ErrorCodes.CANCELLED) {
       // cancelled is not a failure to look into: a result, no dead letter
@@ -118,7 +118,7 @@ export class Outcomes {
       return;
     }
     log.warn(`failed for good with ${error.code}: ${error.message}`);
-    const dead = encodeDeadFitting({ v: 1, job, subject: msg.subject, error, attempts: attempt, worker: this.o.workerId, failed_at: Date.now() }, this.maxPayload());
+    const dead = encodeDeadFitting({ v: 1, job, subject: msg.subject, error, ...(stack ? { stack: clipMessage(stack) } : {}), attempts: attempt, worker: this.o.workerId, failed_at: Date.now() }, this.maxPayload());
     await this.js.publish(deadSubject(job.handler), dead, { msgID: `dead-${job.id}-${msg.info.streamSequence}` });
     await this.finish(job, msg, { ok: false, error }, attempt, started);
     this.o.counters.jobsFailed++;

@@ -88,10 +88,15 @@ export class HandlerRegistry {
     for (const n of this.names()) if (!names.includes(n)) this.handlers.delete(n);
   }
 
+  /** The plugins that replaced a built-in handler (they said `override: true`), by the last loadPlugins(). */
+  overrides: { name: string; path: string }[] = [];
+
   /**
-   * Load every `<type>.ts|.js|.mjs` in `dir`. A file that fails to import (a syntax error is shown as
-   * file:line:column), exports no handler or has a bad name is an error; every bad file is listed at
-   * once, and none is registered: a worker with a broken plugin must not start half-configured.
+   * Load every `<type>.ts|.js|.mjs` in `dir`. A file that fails to import (a syntax error, or an
+   * error thrown while it loads, is shown as file:line:column), exports no handler or has a bad name is
+   * an error, as are two files of one job type (`ok.ts` and `ok.js`, both named) and a plugin named like
+   * a built-in handler without `override: true`; every bad file is listed at once, and none is
+   * registered: a worker with a broken plugin must not start half-configured.
    */
   async loadPlugins(dir: string): Promise<string[]> {
     const abs = resolve(dir);
@@ -104,10 +109,20 @@ export class HandlerRegistry {
     }
     const good: { name: string; mod: HandlerModule; path: string }[] = [];
     const problems: string[] = [];
+    this.overrides = [];
+    const files = new Map<string, string[]>();
+    for (const file of entries.sort()) {
+      const m = /^(.+)\.(ts|js|mjs)$/.exec(file);
+      if (m && !file.endsWith(".d.ts") && !file.startsWith(".")) files.set(m[1]!, [...(files.get(m[1]!) ?? []), file]);
+    }
+    for (const [name, both] of files) {
+      if (both.length > 1) problems.push(`${join(abs, both[0]!)}: job type "${name}" has ${both.length} files: ${both.map((f) => join(abs, f)).join(" and ")}; keep one (the file name is the job type)`);
+    }
     for (const file of entries.sort()) {
       const m = /^(.+)\.(ts|js|mjs)$/.exec(file);
       if (!m || file.endsWith(".d.ts") || file.startsWith(".")) continue;
       const name = m[1]!;
+      if (files.get(name)!.length > 1) continue;
       const path = join(abs, file);
       if (tokenProblem(name)) {
         problems.push(`${path}: the file name is the job type, and "${name}" ${tokenProblem(name)}; rename the file`);
@@ -116,7 +131,14 @@ export class HandlerRegistry {
       try {
         // The query makes a re-load after an edit import the new code rather than the cached module.
         const mod = (await import(`${pathToFileURL(path).href}?mtime=${statSync(path).mtimeMs}`)) as { default?: unknown };
-        normalize(mod.default as HandlerModule, path); // checked now, registered once all are good
+        const def = normalize(mod.default as HandlerModule, path); // checked now, registered once all are good
+        const builtin = this.handlers.get(name)?.source === "builtin";
+        const override = def.override === true || (mod.default as { override?: unknown } | undefined)?.override === true;
+        if (builtin && !override) {
+          problems.push(`${path}: "${name}" is a built-in handler; a plugin replaces it only when its definition says \`override: true\` (or rename the file)`);
+          continue;
+        }
+        if (builtin) this.overrides.push({ name, path });
         good.push({ name, mod: mod.default as HandlerModule, path });
       } catch (err) {
         problems.push(err instanceof ConfigError ? err.message : loadProblem(err, path));
@@ -163,5 +185,18 @@ function loadProblem(err: unknown, path: string): string {
   if (p && typeof p.line === "number" && p.line > 0) {
     return `${p.file || path}:${p.line}:${p.column ?? 1}: syntax error: ${message}${p.lineText ? `\n${p.lineText.trimEnd()}` : ""}`;
   }
+  // An error thrown while the plugin's module ran (a JSON.parse of a bad file, a missing setting):
+  // where, from its stack: the plugin's own frame, else the first frame that is not docctl's.
+  const at = throwSite(err, path);
+  if (at) return `${at}: the plugin threw while loading: ${message}`;
   return `${path}: the plugin failed to load: ${message}`;
+}
+
+/** `file:line:column` of the frame of `err`'s stack in `path` (else the first outside docctl), if any. */
+export function throwSite(err: unknown, path: string): string | undefined {
+  const stack = err && typeof err === "object" ? (err as { stack?: unknown }).stack : undefined;
+  if (typeof stack !== "string") return undefined;
+  const sites = [...stack.matchAll(/\(?((?:file:\/\/)?\/[^\s()]+?):(\d+):(\d+)\)?\s*$/gm)].map((m) => ({ file: m[1]!.replace(/^file:\/\//, "").replace(/\?.*$/, ""), line: m[2]!, col: m[3]! }));
+  const own = sites.find((s) => s.file === path) ?? sites.find((s) => !/\$bunfs|\/core\/runtime\/|node_modules|node:/.test(s.file));
+  return own ? `${own.file}:${own.line}:${own.col}` : undefined;
 }
