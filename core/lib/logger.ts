@@ -1,13 +1,8 @@
 // The logger a library user hands in (console works), adapted to the runtime's levels.
 import type { Logger } from "../runtime/util/log.ts";
 
-/** What Worker logs to: `console` fits, so do pino, consola and winston. Every method optional. */
-export interface LibLogger {
-  error?(...a: unknown[]): void;
-  warn?(...a: unknown[]): void;
-  info?(...a: unknown[]): void;
-  debug?(...a: unknown[]): void;
-}
+/** What Worker logs to: `console` fits, so do pino, consola and winston. The one Logger's levels, each optional. */
+export type LibLogger = Partial<Pick<Logger, "error" | "warn" | "info" | "debug">>;
 
 /** Warnings and errors to the console; nothing else. What a library says when it was not told. */
 export const quietConsole: LibLogger = {

@@ -9,11 +9,9 @@ import { isAlreadyExists, isNotFound, isTransientNatsError } from "./errors.ts";
 import { publishResultOnce, type ResultWrite } from "./result-once.ts";
 import { DELAYED_CONSUMER, STREAM_DELAYED, prioritySubject, resultSubject } from "../protocol/subjects.ts";
 import { cancelBucket } from "./buckets.ts";
+import type { Logger } from "../protocol/logger.ts";
 
-export interface MoverLog {
-  warn(...a: unknown[]): void;
-  debug(...a: unknown[]): void;
-}
+export type MoverLog = Pick<Logger, "warn" | "debug">;
 
 /** A due job is moved when it is at most this early (ms): JetStream redelivers a nak'd message on time to within a few ms. */
 const EARLY_MS = 5;

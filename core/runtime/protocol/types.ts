@@ -1,4 +1,5 @@
 // The handler API: what a job type (built-in or plugin) implements, and what it is given per job.
+import type { Logger } from "./logger.ts";
 
 /**
  * A document produced by a job (wire field `output`): small ones travel inline in `data`, larger
@@ -17,13 +18,8 @@ export interface OutputRefV1 {
   filename?: string;
 }
 
-/** Minimal logger handed to handlers (consola-compatible subset). */
-export interface JobLogger {
-  info(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  error(...args: unknown[]): void;
-  debug(...args: unknown[]): void;
-}
+/** What a handler logs with: the levels of the one Logger a handler may count on. */
+export type JobLogger = Pick<Logger, "info" | "warn" | "error" | "debug">;
 
 /** Everything a handler gets besides its payload. */
 export interface JobContext {

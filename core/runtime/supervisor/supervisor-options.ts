@@ -4,6 +4,7 @@ import type { ProcStats } from "./ipc.ts";
 import { watchdogDefaults, type WatchdogPolicy } from "./watchdog.ts";
 import type { JobKeeper } from "./job-keeper.ts";
 import type { JobProgressV1 } from "../protocol/control.ts";
+import type { Logger } from "../protocol/logger.ts";
 
 /** One place a proc runs in: general (serves every handler) or dedicated to one handler. */
 export interface SlotSpec {
@@ -14,14 +15,7 @@ export interface SlotSpec {
 }
 
 /** The subset of the project logger the supervisor writes to. */
-export interface SupervisorLog {
-  error(...a: unknown[]): void;
-  warn(...a: unknown[]): void;
-  /** startup and shutdown */
-  startup(...a: unknown[]): void;
-  /** proc started, exited, restarted */
-  proc(...a: unknown[]): void;
-}
+export type SupervisorLog = Pick<Logger, "error" | "warn" | "startup" | "proc">;
 
 export interface SupervisorOptions {
   /** general procs (serving every handler) */

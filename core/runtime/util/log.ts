@@ -4,34 +4,9 @@ import { formatWithOptions } from "node:util";
 import { redactUrl } from "./redact.ts";
 import { RepeatMerger } from "./repeats.ts";
 
-/** Structured fields a log line carries (JSON: as keys; pretty: as `key=value` before the message). */
-export interface LogFields {
-  job_id?: string;
-  handler?: string;
-  worker?: string;
-  proc?: string;
-  [key: string]: string | number | undefined;
-}
+import type { LogFields, Logger } from "../protocol/logger.ts";
 
-export interface Logger {
-  error(...a: unknown[]): void;
-  warn(...a: unknown[]): void;
-  /** startup and shutdown (-v) */
-  startup(...a: unknown[]): void;
-  /** process events: procs started, exited, restarted (-vv) */
-  proc(...a: unknown[]): void;
-  /** one line per job event (-vvv) */
-  job(...a: unknown[]): void;
-  /** same as job(): handlers' own lines (-vvv) */
-  info(...a: unknown[]): void;
-  /** debug (-vvvv): pull sizes, acks, heartbeats, lease renewals, provider HTTP calls */
-  debug(...a: unknown[]): void;
-  /** trace (-vvvvv): message sizes, timings of each step */
-  trace(...a: unknown[]): void;
-  /** a logger whose lines carry `tag` (a string, shown in brackets) or structured fields (job_id, handler ...) */
-  child(tag: string | LogFields): Logger;
-  verbosity: number;
-}
+export type { LogFields, Logger };
 
 export interface LogOptions {
   verbosity: number;

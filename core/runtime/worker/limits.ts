@@ -5,12 +5,10 @@ import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { bucketDefaults, limitsBucket, slotsBucket } from "../nats/buckets.ts";
 import type { LimitV1 } from "../protocol/jobcontrol.ts";
+import type { Logger } from "../protocol/logger.ts";
 import { decideRateStart, parseRateState, restampStart } from "./limit-policy.ts";
 
-export interface LimitLog {
-  debug(...a: unknown[]): void;
-  warn(...a: unknown[]): void;
-}
+export type LimitLog = Pick<Logger, "debug" | "warn">;
 
 /** A held concurrency slot; release() frees it. */
 export interface LimitTicket {

@@ -1,4 +1,5 @@
 // The provider interface: what the manager asks of a place that runs worker servers.
+import type { Logger } from "../../runtime/protocol/logger.ts";
 
 /** One worker server as a provider sees it. */
 export interface Server {
@@ -44,10 +45,5 @@ export interface Provider {
   stop?(): Promise<void>;
 }
 
-/** Minimal logger the scaler writes to (consola-compatible). */
-export interface ScalerLogger {
-  info(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  error(...args: unknown[]): void;
-  debug(...args: unknown[]): void;
-}
+/** The levels of the one Logger the scaler writes to. */
+export type ScalerLogger = Pick<Logger, "info" | "warn" | "error" | "debug">;
