@@ -3,7 +3,8 @@ import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { newId, type PlannedJob, type SubmitPlan } from "../runtime/client/jobfile.ts";
 import { cancelBatch, cancelJobs, type CancelOutcome } from "../runtime/client/cancel.ts";
-import { jobInfo, type JobInfo } from "../runtime/client/job-state.ts";
+import { jobInfo } from "../runtime/client/job-state.ts";
+import { toJobInfo, type JobInfo } from "./shapes.ts";
 import type { ProgressV1, StepV1, ThenV1 } from "../runtime/protocol/codec.ts";
 import { PRIORITIES, type Priority } from "../runtime/protocol/subjects.ts";
 import { parseDuration } from "../runtime/util/duration.ts";
@@ -516,9 +517,13 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
     return this.call("cancelBatch", (nc) => cancelBatch(nc, batch));
   }
 
-  /** Where job `id` stands (scheduled, queued, running with worker and progress, done, failed, cancelled, dead), or undefined. */
-  async job(id: string): Promise<JobInfo | undefined> {
-    return this.call("job", (nc) => jobInfo(nc, id));
+  /**
+   * Where job `id` stands (scheduled, queued, running with worker and progress, done, failed, cancelled,
+   * dead), or undefined; a finished job's `result` is a JobResult like submit()'s.
+   */
+  async job<R = unknown>(id: string): Promise<JobInfo<R> | undefined> {
+    const j = await this.call("job", (nc) => jobInfo(nc, id));
+    return j ? toJobInfo<R>(j) : undefined;
   }
 
   /** The stored result of job `id` (whatever its batch), or undefined while there is none. */

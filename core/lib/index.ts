@@ -15,7 +15,8 @@ export {
   type ThenStep,
   type JobProgressEvent,
 } from "./client.ts";
-export type { JobInfo, JobState } from "../runtime/client/job-state.ts";
+export type { JobState } from "../runtime/client/job-state.ts";
+export type { JobInfo, JobProgress, RunningJob, WorkerStats } from "./shapes.ts";
 export type { CancelOutcome } from "../runtime/client/cancel.ts";
 export { Worker, type WorkerOptions } from "./worker.ts";
 export {
@@ -49,5 +50,4 @@ export type { LibLogger } from "./logger.ts";
 export type { NatsAuth } from "../runtime/nats/connection.ts";
 export type { TopologyOptions } from "../runtime/nats/topology.ts";
 export type { Backoff } from "../runtime/util/backoff.ts";
-export type { LoopStats as WorkerStats } from "../runtime/worker/loop.ts";
 export * from "./wire.ts";

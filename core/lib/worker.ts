@@ -4,12 +4,13 @@ import { hostname } from "node:os";
 import type { HandlerModule } from "../runtime/protocol/types.ts";
 import type { TopologyOptions } from "../runtime/nats/topology.ts";
 import { HandlerRegistry } from "../runtime/worker/registry.ts";
-import { WorkerLoop, workerLoopDefaults, type LoopStats } from "../runtime/worker/loop.ts";
+import { WorkerLoop, workerLoopDefaults } from "../runtime/worker/loop.ts";
 import type { Backoff } from "../runtime/util/backoff.ts";
 import { ControlPlane, controlDefaults } from "../runtime/supervisor/control-plane.ts";
 import type { SupervisorStatus } from "../runtime/supervisor/supervisor.ts";
 import { holdConnection, releaseConnection, type HeldConnection, type NatsTarget } from "./connection.ts";
 import { toRuntimeLogger, type LibLogger } from "./logger.ts";
+import { toWorkerStats, type WorkerStats } from "./shapes.ts";
 import { DocctlError, InputError } from "../runtime/protocol/errors.ts";
 
 /** Options of a Worker. */
@@ -100,8 +101,8 @@ export class Worker {
   }
 
   /** What the worker is doing: its state, counters and jobs in flight. */
-  stats(): LoopStats {
-    return this.loop?.stats() ?? { state: "starting", jobsDone: 0, jobsFailed: 0, jobsRetried: 0, inFlight: [] };
+  stats(): WorkerStats {
+    return toWorkerStats(this.loop?.stats() ?? { state: "starting", jobsDone: 0, jobsFailed: 0, jobsRetried: 0, inFlight: [] });
   }
 
   private async doStart(): Promise<void> {

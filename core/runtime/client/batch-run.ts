@@ -9,7 +9,7 @@ import { isTransientNatsError } from "../nats/errors.ts";
 import { JetStreamPublisher } from "../nats/publisher.ts";
 import { natsPublishBackoff, retrying } from "../util/backoff.ts";
 import type { PlannedJob, SubmitPlan } from "./jobfile.ts";
-import { submitDefaults, type BatchRun, type BatchSummary, type CollectedResult, type OrderedResult, type SubmitOptions } from "./submit-options.ts";
+import { submitDefaults, type BatchRun, type BatchSummary, type CollectedResult, type OrderedResult, type SubmitRunOptions } from "./submit-options.ts";
 import { checkHandler } from "./submit-preflight.ts";
 import { encodePlannedJob } from "./job-encoding.ts";
 import { PublishWindow } from "./publish-window.ts";
@@ -55,7 +55,7 @@ export class Run implements BatchRun {
   private progressSub?: { unsubscribe(): void };
   private publishing?: Promise<void>;
 
-  constructor(private nc: NatsConnection, private js: JetStreamClient, private plan: SubmitPlan, private opts: SubmitOptions, private known: Set<string> | undefined) {
+  constructor(private nc: NatsConnection, private js: JetStreamClient, private plan: SubmitPlan, private opts: SubmitRunOptions, private known: Set<string> | undefined) {
     this.batch = plan.batch;
     this.wait = opts.wait ?? submitDefaults.wait;
     this.order = new ReorderBuffer(Math.max(1, opts.window ?? submitDefaults.window));

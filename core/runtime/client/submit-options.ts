@@ -2,7 +2,8 @@
 import type { ProgressV1, ResultV1 } from "../protocol/codec.ts";
 import type { TopologyOptions } from "../nats/topology.ts";
 
-export interface SubmitOptions {
+/** How the runtime runs one submit (the CLI and the library Client call it); the library's public options are core/lib/client.ts SubmitOptions. */
+export interface SubmitRunOptions {
   /** wait for the results (default true); false = fire and forget */
   wait?: boolean;
   /** give up waiting after this many ms (default 5 min) */

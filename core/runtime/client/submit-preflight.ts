@@ -11,14 +11,14 @@ import { knownHandlerNames } from "../nats/handlers.ts";
 import { formatDuration } from "../util/duration.ts";
 import { natsSetupBackoff, retrying } from "../util/backoff.ts";
 import type { SubmitPlan } from "./jobfile.ts";
-import type { SubmitOptions } from "./submit-options.ts";
+import type { SubmitRunOptions } from "./submit-options.ts";
 
 /**
  * Runs the checks; resolves to the handlers the fleet knows (undefined with `create`: any is taken).
  * They ride out a server that is away or electing leaders (a restart, a cluster node down or still
  * joining) for up to 30 s, as the publishes after them do.
  */
-export async function preflight(nc: NatsConnection, plan: SubmitPlan, opts: Pick<SubmitOptions, "create" | "timeoutMs" | "topology">): Promise<Set<string> | undefined> {
+export async function preflight(nc: NatsConnection, plan: SubmitPlan, opts: Pick<SubmitRunOptions, "create" | "timeoutMs" | "topology">): Promise<Set<string> | undefined> {
   const jsm = await jetstreamManager(nc);
   return retrying(
     async () => {

@@ -5,16 +5,16 @@ import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { PlannedJob, SubmitPlan } from "./jobfile.ts";
 import { newId } from "./jobfile.ts";
-import type { BatchRun, SubmitOptions, SubmitOutcome, CollectedResult } from "./submit-options.ts";
+import type { BatchRun, SubmitRunOptions, SubmitOutcome, CollectedResult } from "./submit-options.ts";
 import { preflight } from "./submit-preflight.ts";
 import { Run } from "./batch-run.ts";
 
-export { submitDefaults, type BatchRun, type BatchSummary, type CollectedResult, type OrderedResult, type SubmitOptions, type SubmitOutcome } from "./submit-options.ts";
+export { submitDefaults, type BatchRun, type BatchSummary, type CollectedResult, type OrderedResult, type SubmitRunOptions, type SubmitOutcome } from "./submit-options.ts";
 export { readResult } from "./result-collector.ts";
 export { saveOutput } from "./output-file.ts";
 
 /** Publish every job of `plan` (deduplicated by id) and, unless told not to, wait for their results. */
-export async function submitPlan(nc: NatsConnection, plan: SubmitPlan, opts: SubmitOptions = {}): Promise<SubmitOutcome> {
+export async function submitPlan(nc: NatsConnection, plan: SubmitPlan, opts: SubmitRunOptions = {}): Promise<SubmitOutcome> {
   const ids: string[] = [];
   const results: (CollectedResult | undefined)[] = [];
   const run = await startBatch(nc, plan, { ...opts, onPublished: (id, i, dup) => ((ids[i] = id), opts.onPublished?.(id, i, dup)) });
@@ -29,7 +29,7 @@ export async function submitBatch(
   nc: NatsConnection,
   handler: string,
   payloads: Iterable<unknown> | AsyncIterable<unknown>,
-  opts: SubmitOptions & { batch?: string } = {},
+  opts: SubmitRunOptions & { batch?: string } = {},
 ): Promise<SubmitOutcome> {
   return submitPlan(nc, batchPlan(handler, payloads, opts.batch), opts);
 }
@@ -39,7 +39,7 @@ export async function streamBatch(
   nc: NatsConnection,
   handler: string,
   payloads: Iterable<unknown> | AsyncIterable<unknown>,
-  opts: SubmitOptions & { batch?: string } = {},
+  opts: SubmitRunOptions & { batch?: string } = {},
 ): Promise<BatchRun> {
   return startBatch(nc, batchPlan(handler, payloads, opts.batch), opts);
 }
@@ -60,7 +60,7 @@ function batchPlan(handler: string, payloads: Iterable<unknown> | AsyncIterable<
  * Checks the streams and job types, then starts publishing `plan`'s jobs; the returned run hands out
  * the results. Errors before anything is published (unknown handler, NATS away) reject here.
  */
-export async function startBatch(nc: NatsConnection, plan: SubmitPlan, opts: SubmitOptions = {}): Promise<BatchRun> {
+export async function startBatch(nc: NatsConnection, plan: SubmitPlan, opts: SubmitRunOptions = {}): Promise<BatchRun> {
   const known = await preflight(nc, plan, opts);
   const run = new Run(nc, jetstream(nc), plan, opts, known);
   // A file with a job that may be over the server's limit (msgpack can be ~3x a short JSON number):
