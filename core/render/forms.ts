@@ -1,5 +1,5 @@
 // PDF form fields in the base: which value goes into which field (pure), then filling and flattening.
-import { PDFCheckBox, PDFDropdown, PDFName, PDFOptionList, PDFRadioGroup, PDFTextField, type PDFDocument, type PDFFont } from "pdf-lib";
+import { PDFCheckBox, PDFDropdown, PDFName, PDFOptionList, PDFRadioGroup, PDFRef, PDFTextField, type PDFDocument, type PDFFont } from "pdf-lib";
 import { renderError } from "./errors.ts";
 import { dataPathName, getPath, valueText } from "./data.ts";
 import type { FormSpec } from "./layout.ts";
@@ -61,8 +61,17 @@ export function formFieldNames(doc: PDFDocument): string[] {
   return doc.getForm().getFields().map((f) => f.getName());
 }
 
-/** Fills the base's form fields from the data with a Unicode font, then flattens the form into the pages. */
-export function fillForm(doc: PDFDocument, spec: FormSpec | undefined, data: unknown, font: PDFFont, metrics: FontMetrics): number {
+/** The fonts form values may be drawn in, tried in order for each value (the first that has all its characters). */
+export interface FormFonts {
+  /** names, for messages */
+  names: string[];
+  metrics: FontMetrics[];
+  /** the font embedded in the document (once per document) */
+  embed(index: number): Promise<PDFFont>;
+}
+
+/** Fills the base's form fields from the data, each value in the first of `fonts` that has its characters, then flattens the form into the pages. */
+export async function fillForm(doc: PDFDocument, spec: FormSpec | undefined, data: unknown, fonts: FormFonts): Promise<number> {
   const names = formFieldNames(doc);
   if (names.length === 0) {
     checkFormNames(names, spec);
@@ -70,6 +79,7 @@ export function fillForm(doc: PDFDocument, spec: FormSpec | undefined, data: unk
   }
   const form = doc.getForm();
   const assignments = formAssignments(names, spec, data);
+  const fieldFonts = new Map<unknown, PDFFont>();
   for (const { name, value } of assignments) {
     const field = form.getField(name);
     const where = `form field ${JSON.stringify(name)}`;
@@ -86,12 +96,18 @@ export function fillForm(doc: PDFDocument, spec: FormSpec | undefined, data: unk
       if (on) field.check();
       else field.uncheck();
     } else if (typeof value === "string") {
-      const bad = metrics.missing(value.replace(/\n/g, ""))[0];
-      if (bad !== undefined)
+      const plain = value.replace(/\n/g, "");
+      const index = fonts.metrics.findIndex((m) => m.missing(plain).length === 0);
+      if (index < 0) {
+        const bad = fonts.metrics[0].missing(plain)[0];
         throw renderError(
           "UNKNOWN_GLYPH",
-          `${where}: character ${JSON.stringify(bad)} (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}) is not in the font (${metrics.family}); the built-in fonts cover Latin, Greek and Cyrillic scripts`,
+          `${where}: character ${JSON.stringify(bad)} (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}) is not in the font${fonts.names.length > 1 ? "s" : ""} ${fonts.names.map((n) => JSON.stringify(n)).join(", ")} (${fonts.metrics.map((m) => m.family).join(", ")}); ` +
+            `store a font that has it with the template (--font NAME=FILE.ttf) and list it in the layout's "form": {"font": [...]}`,
         );
+      }
+      const font = await fonts.embed(index);
+      fieldFonts.set(field, font);
       if (field instanceof PDFTextField) {
         const max = field.getMaxLength();
         if (max !== undefined && value.length > max)
@@ -105,7 +121,29 @@ export function fillForm(doc: PDFDocument, spec: FormSpec | undefined, data: unk
       }
     }
   }
-  form.updateFieldAppearances(font);
+  // each field's appearance in its chosen font; fields left as they were keep the first font
+  const first = await fonts.embed(0);
+  form.updateFieldAppearances(first);
+  for (const [field, f] of fieldFonts) if (f !== first && (field instanceof PDFTextField || field instanceof PDFDropdown || field instanceof PDFOptionList)) field.updateAppearances(f);
   form.flatten({ updateFieldAppearances: false });
+  dropDeletedAnnots(doc);
+  // an AcroForm with no fields left would still tell readers the document is a form
+  if (form.getFields().length === 0) doc.catalog.delete(PDFName.of("AcroForm"));
   return assignments.length;
+}
+
+/**
+ * pdf-lib's flatten deletes the widget annotations' objects but can leave the pages' /Annots naming
+ * them (readers then report "Invalid XRef entry" and rebuild the file): keep only references that
+ * still resolve, and drop an emptied /Annots.
+ */
+export function dropDeletedAnnots(doc: PDFDocument): void {
+  for (const page of doc.getPages()) {
+    const annots = page.node.Annots();
+    if (!annots) continue;
+    const keep = annots.asArray().filter((a) => !(a instanceof PDFRef) || doc.context.lookup(a) !== undefined);
+    if (keep.length === annots.size()) continue;
+    if (keep.length) page.node.set(PDFName.of("Annots"), doc.context.obj(keep));
+    else page.node.delete(PDFName.of("Annots"));
+  }
 }

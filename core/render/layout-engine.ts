@@ -4,8 +4,9 @@ import { stamp } from "./stamp.ts";
 import { graphicsWriter } from "./graphics.ts";
 import { embedFont } from "./font-embed.ts";
 import { type FontSet, builtinFontSet, fontMetrics, loadFonts } from "./fonts.ts";
-import { checkFormNames, fillForm, formFieldNames } from "./forms.ts";
-import { type Layout, validateLayout } from "./layout.ts";
+import { type FormFonts, checkFormNames, fillForm, formFieldNames } from "./forms.ts";
+import type { PDFDocument, PDFFont } from "pdf-lib";
+import { BUILTIN_FONTS, type BuiltinFontName, type FontSpec, type Layout, validateLayout } from "./layout.ts";
 import { planLayout } from "./plan.ts";
 import { loadHyphenation } from "./hyphenate.ts";
 import { useNativeDeflate } from "./native-deflate.ts";
@@ -47,7 +48,7 @@ export async function renderLayout(basePdf: Uint8Array, layout: Layout, data: un
   const plan = planLayout(layout, data, info, (spec) => fonts.metrics(spec), hyphenator);
 
   // Form first: flattening bakes the values into the base page, so continuation copies carry them too.
-  if (formFieldNames(doc).length) fillForm(doc, layout.form, data, await embedFont(doc, "sans"), fontMetrics("sans"));
+  if (formFieldNames(doc).length) await fillForm(doc, layout.form, data, formFonts(doc, layout.form?.font ?? "sans", fonts));
   else checkFormNames([], layout.form);
   await arrangePages(doc, plan.pages);
   const graphics = plan.graphics.length ? graphicsWriter(opts.assets ?? new Map(), opts.assetKey ?? "", () => doc.context) : undefined;
@@ -70,4 +71,28 @@ export function hyphenationLocales(layout: Layout): string[] {
     (t.after ?? []).forEach(visit);
   }
   return [...out];
+}
+
+/** The form's fonts (`form.font`, default the built-in sans): built-ins through pdf-lib's shared subsets, template fonts embedded as they are. */
+function formFonts(doc: PDFDocument, spec: FontSpec, fonts: FontSet): FormFonts {
+  const names = typeof spec === "string" ? [spec] : spec;
+  const embedded = new Map<number, Promise<PDFFont>>();
+  return {
+    names,
+    metrics: names.map((n) => fonts.metrics(n)),
+    embed(i) {
+      let f = embedded.get(i);
+      if (!f) {
+        const name = names[i];
+        f = (BUILTIN_FONTS as readonly string[]).includes(name)
+          ? embedFont(doc, name as BuiltinFontName)
+          : (async () => {
+              doc.registerFontkit((await import("@pdf-lib/fontkit")).default);
+              return await doc.embedFont(fonts.face(name).bytes, { subset: true });
+            })();
+        embedded.set(i, f);
+      }
+      return f;
+    },
+  };
 }

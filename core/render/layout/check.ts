@@ -20,7 +20,7 @@ export const KEYS = {
   column: [...STYLE_KEYS, ...SOURCE_KEYS, "x", "width", "comment"],
   after: [...STYLE_KEYS, ...SOURCE_KEYS, "x", "dy", "comment"],
   table: ["rows", "page", "top", "bottom", "continuePage", "continueTop", "rowGap", "minRowHeight", "allowEmpty", "columns", "after", "comment"],
-  form: ["fields", "required", "comment"],
+  form: ["fields", "required", "font", "comment"],
 };
 
 export function num(o: Record<string, unknown>, key: string, p: string, add: Add, required = false, min?: number) {

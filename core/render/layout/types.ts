@@ -157,6 +157,8 @@ export interface FormSpec {
   fields?: Record<string, string>;
   /** every form field listed in `fields` must have a value (default false: missing ones stay empty) */
   required?: boolean;
+  /** font(s) for the values: each value in the first that has all its characters (default "sans") */
+  font?: FontSpec;
 }
 
 export interface Layout {

@@ -35,7 +35,7 @@ export function layoutProblems(raw: unknown, base: BaseInfo): string[] {
     add("omitPages", `leaves no page to print (the base PDF has ${base.pageCount} page${base.pageCount === 1 ? "" : "s"})`);
   arrayAt(raw, "fields", add).forEach((f, i) => checkField(f, i, c));
   arrayAt(raw, "tables", add).forEach((t, i) => checkTable(t, i, c));
-  checkForm(raw.form, add);
+  checkForm(raw.form, add, c.fontNames);
   return out;
 }
 
@@ -56,11 +56,12 @@ function checkTop(raw: Record<string, unknown>, fontNames: string[], add: (path:
   }
 }
 
-function checkForm(form: unknown, add: (path: string, msg: string) => void) {
+function checkForm(form: unknown, add: (path: string, msg: string) => void, fontNames: string[]) {
   if (form === undefined) return;
   if (!isObject(form)) return add("form", `must be an object (got ${typeName(form)})`);
   unknownKeys(form, KEYS.form, "form", add);
   bool(form, "required", "form", add);
+  if (form.font !== undefined) checkStyle({ font: form.font }, "form", add, fontNames);
   if (form.fields !== undefined) {
     if (!isObject(form.fields)) add("form.fields", `must map form field names to data paths`);
     else

@@ -1,0 +1,10 @@
+import { PDFDocument } from "pdf-lib";
+import { renderLayout } from "./core/render/layout-engine.ts";
+const base = await PDFDocument.create();
+const page = base.addPage([400, 200]);
+const form = base.getForm();
+form.createTextField("name").addToPage(page, { x: 20, y: 100, width: 300, height: 20 });
+form.createTextField("city").addToPage(page, { x: 20, y: 60, width: 300, height: 20 });
+form.createCheckBox("ok").addToPage(page, { x: 20, y: 20, width: 15, height: 15 });
+const out = await renderLayout(await base.save(), { fields: [] }, { name: "Zoë", city: "Wien", ok: true });
+await Bun.write("/tmp/fx/form.pdf", out.bytes);
