@@ -37,7 +37,7 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
 
   const startWorker = () =>
     spawnDocctl(
-      ["worker", "--procs", "2", "--nats", ns.url, "--plugins", plugins, "--concurrency", "4", "--retry-base", "100ms", "--http", `127.0.0.1:${port}`, "--http-token", TOKEN, "--name", "dash-worker-1", "-v"],
+      ["worker", "--procs", "2", "--nats", ns.url, "--plugins", plugins, "--concurrency", "4", "--retry-base", "100ms", "--watchdog-grace", "1s", "--http", `127.0.0.1:${port}`, "--http-token", TOKEN, "--name", "dash-worker-1", "-v"],
       { env: ENV },
     );
   const submit = async (jobs: unknown, ...flags: string[]) => {
@@ -60,6 +60,8 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
     );
     // fails every attempt with a retryable error: three attempts, then a dead letter
     writeFileSync(join(plugins, "flaky.ts"), `export default { maxAttempts: 3, handle() { throw Object.assign(new Error("upstream said 503"), { code: "UPSTREAM_DOWN", retryable: true }); } };`);
+    // blocks its proc's event loop: the watchdog kills the proc
+    writeFileSync(join(plugins, "spin.ts"), `export default { maxAttempts: 1, handle(p: any) { const end = Date.now() + p.ms; let x = 0; while (Date.now() < end) x++; return x; } };`);
     writeFileSync(join(plugins, "slow.ts"), `export default async (p: any) => { await new Promise((r) => setTimeout(r, p.ms)); return p.n; };`);
     port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -238,11 +240,17 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
     for (const path of ["/api/overview", "/api/audit", "/api/jobs?limit=500"]) expect(await (await fetch(`${base}${path}`)).text()).not.toContain(SECRET);
   }, 60_000);
 
-  test("the worker's page: per-proc state and memory, desktop and phone", async () => {
+  test("the worker's page: per-proc state, a watchdog kill, memory; desktop and phone", async () => {
+    await submit({ id: "spin-1", handler: "spin", timeout_ms: 1000, payload: { ms: 20_000 } });
     await page.goto(base);
     const procs = page.locator('[data-testid="proc-row"]');
     await eventually(async () => (await procs.count()) === 2, 15_000, "two procs");
-    expect(await procs.first().textContent()).toContain("RUNNING");
+    // the proc that ran it was killed and replaced: its row says so, and /metrics counts it
+    await eventually(async () => (await procs.locator("td:nth-child(4)").allTextContents()).some((t) => t.trim() === "1"), 60_000, "a watchdog kill on the page");
+    const killed = procs.filter({ has: page.locator("td:nth-child(4)", { hasText: /^1$/ }) });
+    expect(await killed.textContent()).toContain("watchdog");
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/docctl_proc_watchdog_kills_total\{proc="proc-\d"\} 1/);
+    await eventually(async () => (await procs.allTextContents()).every((t) => t.includes("RUNNING")), 30_000, "both procs running again");
     expect(await procs.first().textContent()).toMatch(/\d+ MB/);
     expect(await page.getByTestId("kind").textContent()).toBe("worker");
     await page.screenshot({ path: join(shots, "console-worker.png"), fullPage: true });

@@ -127,7 +127,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   </section>
   <section class="wide">
     <h2>Workers <span class="pill" id="workers-count">0</span></h2>
-    <div class="scroll"><table class="cards"><thead><tr><th scope="col">worker / proc</th><th scope="col">state</th><th scope="col" class="num">restarts</th><th scope="col">last exit</th><th scope="col" class="num">memory</th><th scope="col" class="num">done</th><th scope="col" class="num">failed</th><th scope="col" class="num">in flight</th><th scope="col">actions</th></tr></thead><tbody id="workers"></tbody></table></div>
+    <div class="scroll"><table class="cards"><thead><tr><th scope="col">worker / proc</th><th scope="col">state</th><th scope="col" class="num">restarts</th><th scope="col" class="num">watchdog kills</th><th scope="col">last exit</th><th scope="col" class="num">memory</th><th scope="col" class="num">done</th><th scope="col" class="num">failed</th><th scope="col" class="num">in flight</th><th scope="col">actions</th></tr></thead><tbody id="workers"></tbody></table></div>
   </section>
   <section class="wide">
     <h2>
@@ -436,7 +436,8 @@ function drawOverview(o) {
     rows.push(row([
       el("td", {}, el("b", { class: "code" }, wk.id), wk.self ? el("span", { class: "muted" }, " (this one)") : "", el("div", { class: "muted" }, [wk.host, wk.version, Object.entries(wk.labels || {}).map(([k, v]) => k + "=" + v).join(" ")].filter(Boolean).join(" · "))),
       el("td", {}, stBadge(st), wk.stale ? el("div", { class: "muted" }, "no presence for " + ago(o.now - wk.updated_at)) : ""),
-      el("td", { class: "num" }, wk.procs.reduce((a, p) => a + p.restarts, 0)), "", "",
+      el("td", { class: "num" }, wk.procs.reduce((a, p) => a + p.restarts, 0)),
+      el("td", { class: "num" }, wk.procs.reduce((a, p) => a + (p.watchdog_kills || 0), 0)), "", "",
       el("td", { class: "num" }, wk.procs.reduce((a, p) => a + p.jobs_done, 0)),
       el("td", { class: "num" }, wk.procs.reduce((a, p) => a + p.jobs_failed, 0)),
       el("td", { class: "num" }, wk.in_flight),
@@ -446,18 +447,19 @@ function drawOverview(o) {
     ], { "data-testid": "worker-row", "data-id": wk.id }));
     for (const p of wk.procs) {
       const ex = p.last_exit;
-      const exit = ex ? (ex.signal ? "signal " + ex.signal : "code " + ex.code) + (ex.planned ? " (planned)" : "") + " after " + ago(ex.ran_ms) + ", " + ago(o.now - ex.at) + " ago" : "–";
+      const exit = ex ? (ex.signal ? "signal " + ex.signal : "code " + ex.code) + (ex.planned ? " (planned)" : "") + " after " + ago(ex.ran_ms) + ", " + ago(o.now - ex.at) + " ago" + (p.last_kill && ex.signal === "SIGKILL" ? " — watchdog: " + p.last_kill : "") : "–";
       rows.push(row([
         el("td", { class: "code" }, "↳ " + p.name + (p.handler ? " [" + p.handler + "]" : "") + (p.pid ? " pid " + p.pid : "")),
-        el("td", {}, stBadge(p.state), p.loop && p.loop !== "running" ? el("span", { class: "muted" }, " loop " + p.loop) : ""),
+        el("td", {}, stBadge(p.state), p.loop && p.loop !== "running" ? el("span", {}, " loop ", stBadge(p.loop)) : ""),
         el("td", { class: "num" + (p.restarts ? " warn" : "") }, p.restarts),
+        el("td", { class: "num" + (p.watchdog_kills ? " bad" : ""), title: p.last_kill || undefined }, p.watchdog_kills || 0),
         el("td", { class: "muted" }, exit),
         el("td", { class: "num" }, bytes(p.rss)),
         el("td", { class: "num" }, p.jobs_done), el("td", { class: "num" }, p.jobs_failed), el("td", { class: "num" }, p.in_flight), "",
       ], { class: "sub", "data-testid": "proc-row", "data-state": p.state }));
     }
   }
-  fill("workers", rows, o.worker.kind === "manager" ? "no workers registered (the fleet is at zero)" : "no workers announced", 9);
+  fill("workers", rows, o.worker.kind === "manager" ? "no workers registered (the fleet is at zero)" : "no workers announced", 10);
   $("dead-count").textContent = o.deadTotal;
   $("retry-all").disabled = actions === "disabled" || o.deadTotal === 0;
   $("delete-all").disabled = actions === "disabled" || o.deadTotal === 0;

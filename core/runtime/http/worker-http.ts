@@ -196,6 +196,7 @@ async function get(url: string): Promise<Response | undefined> {
 function procMetrics(reg: MetricsRegistry, nc: () => NatsConnection | undefined, workerId: string): void {
   const procs = reg.gauge("docctl_procs", "This worker's procs by state (STARTING, RUNNING, DRAINING, BACKOFF, FATAL, STOPPED).");
   const restarts = reg.counter("docctl_proc_restarts_total", "Restarts of each proc since the worker started.");
+  const kills = reg.counter("docctl_proc_watchdog_kills_total", "Children of each proc the watchdog killed (SIGKILL) since the worker started.");
   const paused = reg.gauge("docctl_worker_paused", "1 while this worker is paused (pulls nothing; docctl pause / the dashboard).");
   const stale = reg.gauge("docctl_worker_presence_age_seconds", "Seconds since this worker's presence entry was last rewritten (stale past 12 s).");
   const seen = new Map<string, number>();
@@ -214,6 +215,10 @@ function procMetrics(reg: MetricsRegistry, nc: () => NatsConnection | undefined,
       if (d > 0) restarts.inc({ proc: p.name }, d);
       else reg.touch("docctl_proc_restarts_total", { proc: p.name });
       seen.set(p.name, p.restarts);
+      const k = (p.watchdog_kills ?? 0) - (seen.get(`k:${p.name}`) ?? 0);
+      if (k > 0) kills.inc({ proc: p.name }, k);
+      else reg.touch("docctl_proc_watchdog_kills_total", { proc: p.name });
+      seen.set(`k:${p.name}`, p.watchdog_kills ?? 0);
     }
     paused.set({}, me.state === "paused" ? 1 : 0);
     stale.set({}, Math.max(0, (Date.now() - me.updated_at) / 1000));

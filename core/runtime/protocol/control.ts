@@ -17,6 +17,10 @@ export interface PresenceProcV1 {
   /** the proc's loop state: running, paused, draining ... */
   loop: string | null;
   restarts: number;
+  /** children of this proc the watchdog killed (optional: absent from older workers) */
+  watchdog_kills?: number;
+  /** why the watchdog killed the last one */
+  last_kill?: string;
   jobs_done: number;
   jobs_failed: number;
   /** `batch`, `attempt`, `started_at` and `progress` are optional (job control; absent from older workers) */
@@ -93,6 +97,8 @@ export function parsePresence(v: unknown): PresenceV1 | undefined {
       state: str(p.state, "UNKNOWN"),
       loop: typeof p.loop === "string" ? p.loop : null,
       restarts: num(p.restarts),
+      ...(typeof p.watchdog_kills === "number" ? { watchdog_kills: num(p.watchdog_kills) } : {}),
+      ...(typeof p.last_kill === "string" ? { last_kill: p.last_kill.slice(0, 300) } : {}),
       jobs_done: num(p.jobs_done),
       jobs_failed: num(p.jobs_failed),
       in_flight: (Array.isArray(p.in_flight) ? p.in_flight : [])

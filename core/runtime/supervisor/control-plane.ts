@@ -55,6 +55,8 @@ export function presenceOf(
     state: p.state,
     loop: p.loop,
     restarts: p.restarts,
+    watchdog_kills: p.watchdogKills ?? 0,
+    ...(p.lastKill ? { last_kill: p.lastKill } : {}),
     jobs_done: p.jobsDone,
     jobs_failed: p.jobsFailed,
     in_flight: p.inFlight.map((j) => ({ id: j.id, handler: j.handler, age_ms: j.ageMs, batch: j.batch, attempt: j.attempt, started_at: j.startedAt, progress: j.progress })),

@@ -22,6 +22,9 @@ export interface ProcRecord {
   heardAt: number;
   /** why the watchdog killed the current child */
   killedBy: string | null;
+  /** children of this proc the watchdog killed, and why it killed the last one */
+  watchdogKills?: number;
+  lastKill?: string;
   /** jobs started since the child's last stats, as its job file tells (read once it goes silent) */
   started: ProcStats["inFlight"];
   /** the child's job file (the job it started last) */
@@ -66,6 +69,8 @@ export function procStatus(r: ProcRecord, now: number): ProcStatus {
     state: r.m.state,
     loop: isSilent(r, now) ? "unresponsive" : (r.stats?.state ?? null),
     restarts: r.m.restarts,
+    watchdogKills: r.watchdogKills ?? 0,
+    lastKill: r.lastKill ?? null,
     jobsDone: r.doneBefore + (r.stats?.jobsDone ?? 0),
     jobsFailed: r.failedBefore + (r.stats?.jobsFailed ?? 0),
     inFlight: (r.stats?.inFlight ?? []).map((j) => ({

@@ -26,6 +26,8 @@ export function watchProcs(recs: ProcRecord[], now: number, o: { watchdog: Watch
     if (v.action === "hold") o.keeper?.hold(inFlight);
     else if (v.action === "kill") {
       r.killedBy = v.reason;
+      r.watchdogKills = (r.watchdogKills ?? 0) + 1;
+      r.lastKill = v.reason;
       o.log.error(`${r.slot.name} (pid ${r.child.pid}) is stuck: ${v.reason}. The watchdog kills it (SIGKILL) and starts a new one.`);
       r.child.kill("SIGKILL");
     }

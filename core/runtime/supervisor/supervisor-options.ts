@@ -69,6 +69,9 @@ export interface ProcStatus {
   /** "unresponsive" while a live proc's event loop has not answered for a while (the watchdog is timing it) */
   loop: ProcStats["state"] | "unresponsive" | null;
   restarts: number;
+  /** children the watchdog killed, and why it killed the last one */
+  watchdogKills?: number;
+  lastKill?: string | null;
   jobsDone: number;
   jobsFailed: number;
   inFlight: { id: string; handler: string; ageMs: number; batch?: string; attempt?: number; startedAt?: number; progress?: JobProgressV1 }[];
