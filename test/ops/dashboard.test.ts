@@ -60,6 +60,8 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
     );
     // fails every attempt with a retryable error: three attempts, then a dead letter
     writeFileSync(join(plugins, "flaky.ts"), `export default { maxAttempts: 3, handle() { throw Object.assign(new Error("upstream said 503"), { code: "UPSTREAM_DOWN", retryable: true }); } };`);
+    // a dedicated proc for it dies at start (a broken native library, say): restarted, then FATAL
+    writeFileSync(join(plugins, "crashy.ts"), `if (process.argv.includes("--child") && process.argv.join(" ").includes("--handlers crashy")) process.exit(3);\nexport default () => "never";`);
     // blocks its proc's event loop: the watchdog kills the proc
     writeFileSync(join(plugins, "spin.ts"), `export default { maxAttempts: 1, handle(p: any) { const end = Date.now() + p.ms; let x = 0; while (Date.now() < end) x++; return x; } };`);
     writeFileSync(join(plugins, "slow.ts"), `export default async (p: any) => { await new Promise((r) => setTimeout(r, p.ms)); return p.n; };`);
@@ -189,6 +191,29 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
     expect(await page.locator('[data-testid="audit-row"][data-action="handler.resume"]').first().textContent()).toContain("ok");
   }, 120_000);
 
+  test("purge asks for the handler's name typed out: a wrong one is refused, the right one removes the waiting jobs", async () => {
+    const auth = { "content-type": "application/json", authorization: `Bearer ${TOKEN}` };
+    expect((await fetch(`${base}/api/handlers/pause`, { method: "POST", headers: auth, body: '{"handler":"slow"}' })).status).toBe(200);
+    await submit(Array.from({ length: 3 }, (_, n) => ({ id: `purge-${n}`, handler: "slow", payload: { ms: 10, n } })));
+    await page.goto(base);
+    const slowRow = page.locator('[data-testid="queue-row"][data-handler="slow"]');
+    await eventually(async () => (await slowRow.locator("td").nth(1).textContent())?.trim() === "3", 15_000, "3 waiting");
+    await page.locator("#token").fill(TOKEN);
+    let answer = "slwo";
+    page.on("dialog", (d) => void d.accept(answer));
+    await slowRow.getByRole("button", { name: "purge slow" }).click();
+    await eventually(async () => /purge slow failed: purge removes every waiting job of slow: type the handler's name/.test((await page.locator("#message").textContent()) ?? ""), 10_000, "refused");
+    expect((await consumer("slow")).num_pending).toBe(3);
+    answer = "slow";
+    await slowRow.getByRole("button", { name: "purge slow" }).click();
+    await eventually(async () => /3 waiting job\(s\) of slow removed/.test((await page.locator("#message").textContent()) ?? ""), 10_000, "purged");
+    expect((await consumer("slow")).num_pending).toBe(0);
+    page.removeAllListeners("dialog");
+    expect((await fetch(`${base}/api/handlers/resume`, { method: "POST", headers: auth, body: '{"handler":"slow"}' })).status).toBe(200);
+    const audit = (await (await fetch(`${base}/api/audit`)).json()).entries as { action: string; ok: boolean; who: string }[];
+    expect(audit.filter((e) => e.action === "handler.purge").map((e) => [e.ok, e.who])).toEqual([[true, "ops"], [false, "ops"]]);
+  }, 60_000);
+
   test("a cross-site page cannot act: its fetch and its form post are refused and nothing changes", async () => {
     const evilPort = await freePort();
     const evil = Bun.serve({
@@ -262,7 +287,26 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await phone.screenshot({ path: join(shots, "console-worker-phone.png"), fullPage: true });
     await phone.close();
-  }, 60_000);
+  }, 90_000);
+
+  test("a proc that keeps dying at start shows restarts, its last exit and FATAL, on the page and in /metrics", async () => {
+    const port2 = await freePort();
+    const w2 = spawnDocctl(["worker", "--procs", "1", "--dedicated", "crashy=1", "--max-fast-restarts", "2", "--nats", ns.url, "--plugins", plugins, "--http", `127.0.0.1:${port2}`, "--name", "dash-worker-2", "-v"], { env: ENV });
+    try {
+      await page.goto(base);
+      const fatal = page.locator('[data-testid="proc-row"][data-state="FATAL"]');
+      await fatal.waitFor({ timeout: 60_000 });
+      const text = (await fatal.textContent()) ?? "";
+      expect(text).toContain("crashy");
+      expect(text).toMatch(/code 3 after/);
+      expect(Number((await fatal.locator("td").nth(2).textContent())?.trim())).toBeGreaterThanOrEqual(2);
+      await eventually(async () => /docctl_procs\{state="FATAL"\} 1/.test(await (await fetch(`http://127.0.0.1:${port2}/metrics`)).text()), 20_000, "FATAL in /metrics");
+      const m = await (await fetch(`http://127.0.0.1:${port2}/metrics`)).text();
+      expect(m).toMatch(/docctl_proc_restarts_total\{proc="crashy-1"\} [2-9]/);
+    } finally {
+      await w2.stop();
+    }
+  }, 90_000);
 
   test("the manager's page shows the manager as the manager, its servers and per-handler depth; the Grafana example's metrics all exist", async () => {
     const mport = await freePort();
