@@ -32,14 +32,19 @@ export interface ClientOptions extends NatsTarget {
   topology?: Partial<TopologyOptions>;
   /**
    * reconnect attempts per server after the connection is lost, as nats.js's option of that name;
-   * -1 (default): without end, so a NATS restart or a network blip never leaves a dead Client
+   * -1: without end, so a NATS restart or a network blip never leaves a dead Client
+   * @defaultValue -1
    */
   maxReconnectAttempts?: number;
-  /** ms between reconnect attempts to one server, as nats.js's option of that name (default 250) */
+  /**
+   * ms between reconnect attempts to one server, as nats.js's option of that name
+   * @defaultValue 250
+   */
   reconnectTimeWait?: number;
   /**
    * how long a call or a wait for results rides out a lost connection before it fails with
-   * NatsUnreachableError (code NATS_UNREACHABLE), ms (default 30 s); the connection keeps trying after
+   * NatsUnreachableError (code NATS_UNREACHABLE), ms; the connection keeps trying after
+   * @defaultValue 30000 (30 s)
    */
   unreachableGraceMs?: number;
   /** told of each change of the connection (also as `for await (const s of client.status())`) */

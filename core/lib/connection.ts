@@ -10,7 +10,10 @@ import { setWantedReplicas } from "../runtime/nats/replicas.ts";
 export interface NatsTarget extends NatsAuth {
   /** a server URL (comma-separated for several; `nats://user:pass@host` works) or an open connection */
   nats: string | NatsConnection;
-  /** connection name shown by the server (`nats server report connections`) */
+  /**
+   * connection name shown by the server (`nats server report connections`)
+   * @defaultValue "docctl client" or "docctl worker ID"
+   */
   name?: string;
   /**
    * Replicas of the streams and buckets this Client or Worker creates when they do not exist yet.

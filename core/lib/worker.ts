@@ -17,27 +17,52 @@ import { DocctlError, InputError } from "../runtime/protocol/errors.ts";
 export interface WorkerOptions extends NatsTarget {
   /** job type → handler (from defineHandler, or a bare `(payload, ctx) => result` function) */
   handlers: Record<string, HandlerModule>;
-  /** jobs of each handler in flight at once (default 4) */
+  /**
+   * jobs of each handler in flight at once
+   * @defaultValue 4
+   */
   concurrency?: number;
-  /** the worker's id in results (default: host, pid and a random suffix) */
+  /**
+   * the worker's id in results
+   * @defaultValue host, pid and a random suffix
+   */
   id?: string;
-  /** where the worker logs (default: warnings and errors to the console); `console` logs job lines too */
+  /**
+   * where the worker logs; `console` logs job lines too
+   * @defaultValue warnings and errors to the console
+   */
   logger?: LibLogger;
-  /** attempts when neither the job nor the handler says (default 3) */
+  /**
+   * attempts when neither the job nor the handler says
+   * @defaultValue 3
+   */
   maxAttempts?: number;
-  /** time limit of one attempt when neither the job nor the handler says, ms (default 60 s) */
+  /**
+   * time limit of one attempt when neither the job nor the handler says, ms
+   * @defaultValue 60000 (60 s)
+   */
   timeoutMs?: number;
-  /** how retryable failures are spaced */
+  /**
+   * how retryable failures are spaced
+   * @defaultValue the job retry backoff (1 s doubling, with jitter, up to 5 min)
+   */
   retry?: Backoff;
-  /** stream and consumer limits (ack wait, retention ...) */
+  /**
+   * stream and consumer limits (ack wait, retention ...)
+   * @defaultValue `TopologyOptions`' defaults
+   */
   topology?: Partial<TopologyOptions>;
   /**
-   * publish a presence entry and answer control requests like a `docctl worker` (default true): then
+   * publish a presence entry and answer control requests like a `docctl worker`: then
    * `docctl job ID`, `jobs --state running`, `docctl status` and `cancel` see its running jobs, and
    * `docctl pause/resume/drain ID` reach it
+   * @defaultValue true
    */
   presence?: boolean;
-  /** labels shown with its presence entry (`docctl status`) */
+  /**
+   * labels shown with its presence entry (`docctl status`)
+   * @defaultValue none
+   */
   labels?: Record<string, string>;
 }
 

@@ -11,6 +11,7 @@ import { listWorkers } from "./fleet.ts";
 import { readResult } from "./submit.ts";
 
 export const JOB_STATES = ["scheduled", "queued", "running", "done", "failed", "cancelled", "dead"] as const;
+/** Where a job stands: scheduled, queued, running, done, failed, cancelled or dead. */
 export type JobState = (typeof JOB_STATES)[number];
 
 /** One job as `docctl job ID` shows it. */

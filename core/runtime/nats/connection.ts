@@ -16,21 +16,45 @@ import { setWantedReplicas } from "./replicas.ts";
 
 /** How to prove who we are to NATS, and how to check who it is. At most one of user, token, nkeyFile, credsFile. */
 export interface NatsAuth {
-  /** user name (`--nats-user`, DOCCTL_NATS_USER); needs `password` */
+  /**
+   * user name (`--nats-user`, DOCCTL_NATS_USER); needs `password`
+   * @defaultValue none
+   */
   user?: string;
-  /** password (`--nats-password`, DOCCTL_NATS_PASSWORD): never logged */
+  /**
+   * password (`--nats-password`, DOCCTL_NATS_PASSWORD): never logged
+   * @defaultValue none
+   */
   password?: string;
-  /** token (`--nats-token`, DOCCTL_NATS_TOKEN): never logged */
+  /**
+   * token (`--nats-token`, DOCCTL_NATS_TOKEN): never logged
+   * @defaultValue none
+   */
   token?: string;
-  /** file holding an NKey user seed (`SU...`) (`--nats-nkey`) */
+  /**
+   * file holding an NKey user seed (`SU...`) (`--nats-nkey`)
+   * @defaultValue none
+   */
   nkeyFile?: string;
-  /** a `.creds` file: user JWT plus NKey seed, as `nsc` writes it (`--nats-creds`) */
+  /**
+   * a `.creds` file: user JWT plus NKey seed, as `nsc` writes it (`--nats-creds`)
+   * @defaultValue none
+   */
   credsFile?: string;
-  /** PEM CA bundle to check the server's certificate with (`--tls-ca`); any TLS option turns TLS on */
+  /**
+   * PEM CA bundle to check the server's certificate with (`--tls-ca`); any TLS option turns TLS on
+   * @defaultValue none
+   */
   tlsCa?: string;
-  /** PEM client certificate for mutual TLS (`--tls-cert`); needs `tlsKey` */
+  /**
+   * PEM client certificate for mutual TLS (`--tls-cert`); needs `tlsKey`
+   * @defaultValue none
+   */
   tlsCert?: string;
-  /** PEM private key of the client certificate (`--tls-key`) */
+  /**
+   * PEM private key of the client certificate (`--tls-key`)
+   * @defaultValue none
+   */
   tlsKey?: string;
 }
 

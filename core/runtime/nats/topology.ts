@@ -44,7 +44,10 @@ export interface TopologyOptions {
   outputsMaxAgeMs: number;
   /** a delivered job not acked (nor heartbeated) in this time is redelivered, ms */
   ackWaitMs: number;
-  /** replicas of the streams created (undefined: min(3, servers in the NATS cluster), see replicas.ts) */
+  /**
+   * replicas of the streams created (see replicas.ts)
+   * @defaultValue min(3, servers in the NATS cluster)
+   */
   replicas?: number;
   /** the longest a delayed job may wait (the delayed stream's max age), ms */
   delayedMaxAgeMs: number;

@@ -4,6 +4,7 @@ import { BUCKET_WORKERS, controlSubject } from "./subjects.ts";
 
 export { BUCKET_WORKERS };
 export const CONTROL_VERBS = ["status", "pause", "resume", "drain"] as const;
+/** What a control request asks a worker (`docctl.control.<worker>.<verb>`): status, pause, resume or drain. */
 export type ControlVerb = (typeof CONTROL_VERBS)[number];
 export { controlSubject };
 

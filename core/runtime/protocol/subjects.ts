@@ -1,8 +1,12 @@
 // Names on the wire: streams, subjects, consumers, buckets. Part of the v1 contract (docs/protocol.md).
 
+/** The work-queue stream of jobs (docctl.tasks.>). */
 export const STREAM_TASKS = "DOCCTL_TASKS";
+/** The stream of results (docctl.results.<batch>.<id>). */
 export const STREAM_RESULTS = "DOCCTL_RESULTS";
+/** The stream of dead letters (docctl.dead.<handler>). */
 export const STREAM_DEAD = "DOCCTL_DEAD";
+/** The object store bucket of documents too big for a result message. */
 export const BUCKET_OUTPUTS = "DOCCTL_OUTPUTS";
 export const BUCKET_WORKERS = "DOCCTL_WORKERS";
 /** delayed jobs wait here until their `run_at` (work queue, subjects `docctl.delayed.<id>`) */
@@ -32,8 +36,11 @@ export const BUCKET_LOCAL_WORKERS = "DOCCTL_LOCAL_WORKERS";
 export const PRIORITIES = ["high", "normal", "low"] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
+/** The subject a job of `handler` is published on (normal priority). */
 export const taskSubject = (handler: string) => `docctl.tasks.${handler}`;
+/** The subject the result of job `id` of `batch` is published on. */
 export const resultSubject = (batch: string, id: string) => `docctl.results.${batch}.${id}`;
+/** The subject dead letters of `handler` are published on. */
 export const deadSubject = (handler: string) => `docctl.dead.${handler}`;
 /** durable pull consumer of one handler on DOCCTL_TASKS */
 export const consumerName = (handler: string) => `docctl-${handler}`;
