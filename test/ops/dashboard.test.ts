@@ -289,6 +289,65 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
     await phone.close();
   }, 90_000);
 
+  test("basic accessibility: every control is named, text contrast is at least 4.5:1, the keyboard reaches and opens the sections", async () => {
+    await page.goto(base);
+    await page.locator('[data-testid="queue-row"]').first().waitFor();
+    // every button, input and select has an accessible name
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll("button, input, select, a[href]")]
+        .filter((e) => (e as HTMLElement).offsetParent !== null)
+        .filter((e) => {
+          const el = e as HTMLInputElement;
+          const label = el.labels?.length || el.getAttribute("aria-label") || (el.textContent ?? "").trim();
+          return !label;
+        })
+        .map((e) => e.outerHTML.slice(0, 80)),
+    );
+    expect(unnamed).toEqual([]);
+    // contrast of every visible text against the background it sits on (WCAG AA, 4.5:1)
+    const low = await page.evaluate(() => {
+      const rgb = (s: string) => (s.match(/[\d.]+/g) ?? []).map(Number);
+      const lum = ([r, g, b]: number[]) => {
+        const f = (c: number) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+      };
+      const bg = (e: Element | null): number[] => {
+        for (; e; e = e.parentElement) {
+          const c = rgb(getComputedStyle(e).backgroundColor);
+          if (c.length === 3 || (c.length === 4 && c[3]! > 0.5)) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+      };
+      const out: string[] = [];
+      let checked = 0;
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const e = n.parentElement!;
+        if (!n.textContent!.trim() || e.closest("svg, script, style, [hidden]") || (e as HTMLElement).offsetParent === null) continue;
+        checked++;
+        const fg = rgb(getComputedStyle(e).color).slice(0, 3);
+        const [a, b] = [lum(fg), lum(bg(e))].sort((x, y) => y - x);
+        const ratio = (a! + 0.05) / (b! + 0.05);
+        if (ratio < 4.5) out.push(`${n.textContent!.trim().slice(0, 30)}: ${ratio.toFixed(2)}`);
+      }
+      return { out, checked };
+    });
+    expect(low.checked).toBeGreaterThan(50);
+    expect(low.out).toEqual([]);
+    // Tab reaches the section links; Enter opens one; the focused element is visible (outline)
+    await page.locator("body").focus();
+    let reached = false;
+    for (let i = 0; i < 12 && !reached; i++) {
+      await page.keyboard.press("Tab");
+      reached = await page.evaluate(() => document.activeElement?.getAttribute("href") === "#jobs");
+    }
+    expect(reached).toBe(true);
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe("none");
+    await page.keyboard.press("Enter");
+    await page.locator("#view-jobs").waitFor();
+    expect(await page.locator('nav a[aria-current="page"]').textContent()).toBe("Jobs");
+  }, 60_000);
+
   test("a proc that keeps dying at start shows restarts, its last exit and FATAL, on the page and in /metrics", async () => {
     const port2 = await freePort();
     const w2 = spawnDocctl(["worker", "--procs", "1", "--dedicated", "crashy=1", "--max-fast-restarts", "2", "--nats", ns.url, "--plugins", plugins, "--http", `127.0.0.1:${port2}`, "--name", "dash-worker-2", "-v"], { env: ENV });
