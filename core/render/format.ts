@@ -42,8 +42,11 @@ const formatters = new Map<string, { format(v: number | Date): string }>();
  * does not suit the format: numbers (or numeric strings) for number/currency/percent, ISO dates or
  * epoch milliseconds for dates.
  */
-export function formatValue(value: unknown, f: Format, locale: string | undefined): { text: string } | { error: string } {
-  const key = `${locale ?? ""}|${f.kind}|${f.arg ?? ""}`;
+export function formatValue(value: unknown, f: Format, locale: string | undefined, tz?: string): { text: string } | { error: string } {
+  // a calendar date ("2026-11-23") has no time of day: it is the same date in every time zone
+  const dateOnly = typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const zone = dateOnly ? "UTC" : (tz ?? "UTC");
+  const key = `${locale ?? ""}|${f.kind}|${f.arg ?? ""}|${zone}`;
   let fmt = formatters.get(key);
   if (!fmt) {
     const loc = locale ?? "en-US";
@@ -58,13 +61,13 @@ export function formatValue(value: unknown, f: Format, locale: string | undefine
         fmt = new Intl.NumberFormat(loc, { style: "percent", maximumFractionDigits: 2 });
         break;
       case "date":
-        fmt = new Intl.DateTimeFormat(loc, { dateStyle: (f.arg ?? "medium") as "medium", timeZone: "UTC" });
+        fmt = new Intl.DateTimeFormat(loc, { dateStyle: (f.arg ?? "medium") as "medium", timeZone: zone });
         break;
       case "datetime":
-        fmt = new Intl.DateTimeFormat(loc, { dateStyle: (f.arg ?? "medium") as "medium", timeStyle: "short", timeZone: "UTC" });
+        fmt = new Intl.DateTimeFormat(loc, { dateStyle: (f.arg ?? "medium") as "medium", timeStyle: "short", timeZone: zone });
         break;
       case "time":
-        fmt = new Intl.DateTimeFormat(loc, { timeStyle: (f.arg ?? "short") as "short", timeZone: "UTC" });
+        fmt = new Intl.DateTimeFormat(loc, { timeStyle: (f.arg ?? "short") as "short", timeZone: zone });
         break;
     }
     formatters.set(key, fmt);
@@ -81,3 +84,13 @@ export function formatValue(value: unknown, f: Format, locale: string | undefine
 
 /** A pipe in a Mustache text: `{{ path | kind: arg }}`. */
 export const PIPE = /\{\{\s*([^{}|\s]+)\s*\|\s*([^{}]+?)\s*\}\}/g;
+
+/** Checks an IANA time zone name ("Europe/Berlin"); an error message when Intl does not know it. */
+export function checkTimeZone(tz: string): string | undefined {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return undefined;
+  } catch {
+    return `${JSON.stringify(tz)} is not a time zone (write an IANA name, e.g. "Europe/Berlin", "America/New_York", "UTC")`;
+  }
+}

@@ -33,6 +33,8 @@ export interface RenderContext {
   assetKey?: string;
   /** metadata, PDF/A, attachments (Factur-X) */
   output?: OutputOptions;
+  /** time zone for formatted dates with a time of day (a field's `tz` wins; default UTC) */
+  tz?: string;
 }
 
 /** Renders `data` with a layout over a base PDF. Throws JobErrors with render codes on bad input. */
@@ -45,7 +47,7 @@ export async function renderLayout(basePdf: Uint8Array, layout: Layout, data: un
   if (opts.validate !== false) validateLayout(layout, { ...info, fonts: fonts.names().slice(3), assets: [...(opts.assets?.keys() ?? [])] });
   const locales = hyphenationLocales(layout);
   const hyphenator = locales.length ? await loadHyphenation(locales) : undefined;
-  const plan = planLayout(layout, data, info, (spec) => fonts.metrics(spec), hyphenator);
+  const plan = planLayout(layout, data, info, (spec) => fonts.metrics(spec), hyphenator, opts.tz);
 
   // Form first: flattening bakes the values into the base page, so continuation copies carry them too.
   if (formFieldNames(doc).length) await fillForm(doc, layout.form, data, formFonts(doc, layout.form?.font ?? "sans", fonts));

@@ -106,11 +106,12 @@ export function planLayout(
   base: Required<Pick<BaseInfo, "pageCount" | "pageSizes">>,
   metrics: MetricsSource,
   hyphenator?: Hyphenator,
+  tz?: string,
 ): RenderPlan {
   const defaults = { ...layoutDefaults, ...(layout.defaults ?? {}) };
   const ops: TextOp[] = [];
   const graphics: GraphicOp[] = [];
-  const prep: Prep = { hyphenator, locale: layout.locale };
+  const prep: Prep = { hyphenator, locale: layout.locale, tz };
 
   // Tables and flowing fields first: they decide how many continuation pages follow their page.
   const tables: PlannedBlock[] = [
@@ -141,7 +142,7 @@ export function planLayout(
     for (const o of targets) {
       const view = { ...(isRecord(data) ? data : {}), $page: o + 1, $pages: pages.length };
       if (kind === "text") {
-        const text = prepared(sourceText(f, view, "data", where, data, layout.locale), style, f, prep);
+        const text = prepared(sourceText(f, view, "data", where, data, prep), style, f, prep);
         const fitted = fitChecked(text, style, metrics, where, f);
         const lines = linesToOps(fitted, style, f.x, f.y, o, metrics);
         if (f.rotate) {
@@ -152,7 +153,7 @@ export function planLayout(
         }
         ops.push(...lines);
       } else {
-        const op = graphicOp(f, o, view, data, where, layout.locale, defaults);
+        const op = graphicOp(f, o, view, data, where, prep, defaults);
         if (!op) continue;
         graphics.push(op);
         let textOps: TextOp[] = [];
@@ -178,7 +179,7 @@ export function planLayout(
 }
 
 /** The op for an image, QR code, barcode, line or rectangle field; null for an optional one without a value. */
-function graphicOp(f: FieldSpec, page: number, view: unknown, data: unknown, where: string, locale: string | undefined, defaults: typeof layoutDefaults & TextStyle): GraphicOp | null {
+function graphicOp(f: FieldSpec, page: number, view: unknown, data: unknown, where: string, locale: Prep, defaults: typeof layoutDefaults & TextStyle): GraphicOp | null {
   const what = f.field !== undefined ? `${where} (field "${f.field}")` : f.asset !== undefined ? `${where} (asset "${f.asset}")` : where;
   switch (f.kind) {
     case "image": {
@@ -241,6 +242,8 @@ interface PlannedBlock {
 interface Prep {
   hyphenator?: Hyphenator;
   locale?: string;
+  /** the job's time zone for dates with a time (a field's `tz` wins) */
+  tz?: string;
 }
 
 /** The text with soft hyphens inserted when the style hyphenates. */
@@ -253,7 +256,7 @@ function prepared(text: string, style: ResolvedStyle, src: TextSource, prep: Pre
 function planFlow(f: FieldSpec, index: number, data: unknown, defaults: typeof layoutDefaults & TextStyle, metrics: MetricsSource, prep: Prep): PlannedBlock {
   const where = `fields[${index}]`;
   const style = resolveStyle(defaults, { ...f, overflow: "wrap" });
-  const text = prepared(sourceText(f, data, "data", where, data, prep.locale), style, f, prep);
+  const text = prepared(sourceText(f, data, "data", where, data, prep), style, f, prep);
   const fitted = fitChecked(text, style, metrics, where, f);
   const lh = fitted.size * style.lineHeight;
   const top2 = f.continueTop ?? f.y;
@@ -288,7 +291,7 @@ function planTable(spec: TableSpec, index: number, data: unknown, defaults: type
     const view = { ...(isRecord(row) ? row : {}), $row: r + 1 };
     return spec.columns.map((c, j) => {
       const cw = `${where}.columns[${j}] (row ${r + 1})`;
-      const text = c.field === "$row" ? String(r + 1) : prepared(sourceText(c, view, prefix, cw, row, locale), colStyles[j], c, prep);
+      const text = c.field === "$row" ? String(r + 1) : prepared(sourceText(c, view, prefix, cw, row, prep), colStyles[j], c, prep);
       return fitChecked(text, colStyles[j], metrics, cw, c);
     });
   });
@@ -296,7 +299,7 @@ function planTable(spec: TableSpec, index: number, data: unknown, defaults: type
 
   const afterStyles = (spec.after ?? []).map((a) => resolveStyle(defaults, a));
   const afterFitted = (spec.after ?? []).map((a, j) =>
-    fitChecked(sourceText(a, data, "data", `${where}.after[${j}]`, data, locale), afterStyles[j], metrics, `${where}.after[${j}]`, a),
+    fitChecked(sourceText(a, data, "data", `${where}.after[${j}]`, data, prep), afterStyles[j], metrics, `${where}.after[${j}]`, a),
   );
   const afterHeight = afterFitted.reduce((m, f, j) => Math.max(m, spec.after![j].dy + f.height), 0);
 
@@ -337,8 +340,9 @@ function resolveStyle(defaults: typeof layoutDefaults & TextStyle, s: TextStyle)
 }
 
 /** The text of a field or cell: its data value or its rendered Mustache text; MISSING_FIELD when absent. */
-function sourceText(src: TextSource, view: unknown, prefix: string, where: string, scope: unknown, layoutLocale: string | undefined): string {
-  const locale = src.locale ?? layoutLocale;
+function sourceText(src: TextSource, view: unknown, prefix: string, where: string, scope: unknown, ctx: Prep): string {
+  const locale = src.locale ?? ctx.locale;
+  const tz = src.tz ?? ctx.tz;
   if (src.text !== undefined) {
     const missing = (name: string) => {
       if (!src.optional) throw renderError("MISSING_FIELD", `${dataPathName(prefix, name)} is missing (${where} prints ${JSON.stringify(src.text)})`);
@@ -350,7 +354,7 @@ function sourceText(src: TextSource, view: unknown, prefix: string, where: strin
         missing(name);
         return "";
       }
-      return formatted(v, spec, locale, `${dataPathName(prefix, name)} (${where})`);
+      return formatted(v, spec, locale, `${dataPathName(prefix, name)} (${where})`, tz);
     });
     for (const name of mustacheNames(piped)) {
       if (name.startsWith("$") || name === ".") continue;
@@ -360,7 +364,7 @@ function sourceText(src: TextSource, view: unknown, prefix: string, where: strin
   }
   const path = src.field!;
   const raw = getPath(scope, path);
-  if (src.format !== undefined && raw !== undefined && raw !== null) return formatted(raw, src.format, locale, `${dataPathName(prefix, path)} (${where})`);
+  if (src.format !== undefined && raw !== undefined && raw !== null) return formatted(raw, src.format, locale, `${dataPathName(prefix, path)} (${where})`, tz);
   const value = valueText(raw, dataPathName(prefix, path));
   if (value !== undefined) return value;
   if (src.default !== undefined) return src.default;
@@ -371,11 +375,11 @@ function sourceText(src: TextSource, view: unknown, prefix: string, where: strin
 const formats = new Map<string, Format | string>();
 
 /** A value through a format spec; BAD_FIELD_VALUE naming `what` when it does not suit (BAD_LAYOUT for a bad spec in a text pipe). */
-function formatted(value: unknown, spec: string, locale: string | undefined, what: string): string {
+function formatted(value: unknown, spec: string, locale: string | undefined, what: string, tz?: string): string {
   let f = formats.get(spec);
   if (f === undefined) formats.set(spec, (f = parseFormat(spec)));
   if (typeof f === "string") throw renderError("BAD_LAYOUT", `${what}: ${f}`);
-  const r = formatValue(value, f, locale);
+  const r = formatValue(value, f, locale, tz);
   if ("error" in r) throw renderError("BAD_FIELD_VALUE", `${what}: ${r.error}`);
   return r.text;
 }

@@ -22,7 +22,7 @@ export class Renderer {
   }
 
   /** Renders `data` with a template of either kind; `signal` stops an HTML render in Chromium. */
-  async render(template: Template & { digest?: string }, data: unknown, opts: { signal?: AbortSignal; output?: OutputOptions } = {}): Promise<RenderedPdf> {
+  async render(template: Template & { digest?: string }, data: unknown, opts: { signal?: AbortSignal; output?: OutputOptions; tz?: string } = {}): Promise<RenderedPdf> {
     if (template.kind === "layout") {
       if (!template.layout) throw renderError("BAD_TEMPLATE", `template ${JSON.stringify(template.name)} has no layout`);
       let own = this.#fonts.get(template);
@@ -35,7 +35,7 @@ export class Renderer {
         }
         this.#fonts.set(template, own);
       }
-      return await renderLayout(template.base, template.layout, data, { ...own, assetKey: template.digest ?? template.name, output: opts.output });
+      return await renderLayout(template.base, template.layout, data, { ...own, assetKey: template.digest ?? template.name, output: opts.output, tz: opts.tz });
     }
     if (template.html === undefined) throw renderError("BAD_TEMPLATE", `template ${JSON.stringify(template.name)} has no HTML page`);
     return await this.html.render(template.base, template.html, data, `template ${template.name}: page.html`, opts.signal, opts.output);

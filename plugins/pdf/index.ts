@@ -8,6 +8,7 @@ import { TemplateCache } from "../../core/render/store.ts";
 import type { HtmlEngineOptions } from "../../core/render/html-engine.ts";
 import { type TemplateLimits, templateLimitsFromEnv } from "../../core/render/limits.ts";
 import { type PdfOutputPayload, jobOutput, pdfOutputSchema } from "./output.ts";
+import { checkTimeZone } from "../../core/render/format.ts";
 
 /** The job payload. */
 export interface PdfPayload extends PdfOutputPayload {
@@ -17,6 +18,8 @@ export interface PdfPayload extends PdfOutputPayload {
   data: Record<string, unknown>;
   /** file name of the output (default `<template>-<job id>.pdf`) */
   filename?: string;
+  /** IANA time zone for the layout's dates with a time of day (a field's `tz` wins; default UTC) */
+  tz?: string;
 }
 
 /** The job's result value (the document itself is the result's `output`). */
@@ -46,6 +49,7 @@ export const pdfPayloadSchema = {
     template: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", description: "template name in DOCCTL_TEMPLATES" },
     data: { type: "object", description: "values the template prints" },
     filename: { type: "string", pattern: "^[^/\\\\]{1,200}$", description: "output file name" },
+    tz: { type: "string", maxLength: 64, description: "IANA time zone for formatted dates with a time (layout templates)" },
     ...pdfOutputSchema,
   },
 } as const;
@@ -71,9 +75,11 @@ export function createPdfHandler(opts: PdfHandlerOptions): HandlerDef<PdfPayload
     async handle(payload: PdfPayload, ctx: JobContext): Promise<PdfResult> {
       // the e-invoice is checked (or generated) before anything is rendered
       const output = await jobOutput(payload);
+      const badTz = payload.tz !== undefined ? checkTimeZone(payload.tz) : undefined;
+      if (badTz) throw new JobError("BAD_PAYLOAD", `payload.tz: ${badTz}`);
       const template = await cache.get(payload.template);
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error("aborted");
-      const doc = await renderer.render(template, payload.data, { signal: ctx.signal, output });
+      const doc = await renderer.render(template, payload.data, { signal: ctx.signal, output, tz: payload.tz });
       ctx.heartbeat();
       const filename = payload.filename ?? `${payload.template}-${ctx.id}.pdf`;
       await ctx.output(doc.bytes, { filename, contentType: "application/pdf" });

@@ -34,7 +34,7 @@ describe("layout validation", () => {
       },
       base,
     );
-    expect(problems).toContain(`fields[0].fnt: unknown key (known here: font, size, color, align, maxWidth, overflow, maxLines, minSize, lineHeight, hyphenate, field, text, optional, default, format, locale, kind, page, x, y, repeat, rotate, flow, bottom, continuePage, continueTop, orphans, widows)`);
+    expect(problems).toContain(`fields[0].fnt: unknown key (known here: font, size, color, align, maxWidth, overflow, maxLines, minSize, lineHeight, hyphenate, field, text, optional, default, format, locale, tz, kind, page, x, y, repeat, rotate, flow, bottom, continuePage, continueTop, orphans, widows)`);
     expect(problems).toContain(`fields[0].x: must be a number (got "1")`);
     expect(problems).toContain(`fields[0]: needs exactly one of "field" (a data path) or "text" (a Mustache text)`);
     expect(problems).toContain(`fields[0].font: unknown font "Comic" (built in: sans, sans-bold, mono; the template's: none, add one with --font NAME=FILE.ttf)`);

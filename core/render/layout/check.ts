@@ -6,14 +6,14 @@ export type Add = (path: string, msg: string) => void;
 
 /** The keys each kind of object in a layout may have; anything else is reported, so a typo never silently does nothing. */
 export const STYLE_KEYS = ["font", "size", "color", "align", "maxWidth", "overflow", "maxLines", "minSize", "lineHeight", "hyphenate"];
-export const SOURCE_KEYS = ["field", "text", "optional", "default", "format", "locale"];
+export const SOURCE_KEYS = ["field", "text", "optional", "default", "format", "locale", "tz"];
 export const PLACE_KEYS = ["kind", "page", "x", "y", "repeat", "rotate", "comment"];
 export const KEYS = {
   root: ["version", "locale", "defaults", "fields", "tables", "omitPages", "form", "$schema", "comment"],
   field: [...STYLE_KEYS, ...SOURCE_KEYS, ...PLACE_KEYS, "flow", "bottom", "continuePage", "continueTop", "orphans", "widows"],
   image: [...PLACE_KEYS, "field", "optional", "asset", "width", "height", "fit"],
-  qr: [...PLACE_KEYS, "field", "text", "optional", "default", "qrSize", "ecLevel", "color"],
-  barcode: [...PLACE_KEYS, "field", "text", "optional", "default", "type", "width", "height", "showText", "color", "size", "font"],
+  qr: [...PLACE_KEYS, "field", "text", "optional", "default", "tz", "qrSize", "ecLevel", "color"],
+  barcode: [...PLACE_KEYS, "field", "text", "optional", "default", "tz", "type", "width", "height", "showText", "color", "size", "font"],
   line: [...PLACE_KEYS.filter((k) => k !== "rotate"), "x2", "y2", "lineWidth", "stroke"],
   rect: [...PLACE_KEYS, "width", "height", "lineWidth", "stroke", "fill", "radius"],
   ellipse: [...PLACE_KEYS, "width", "height", "lineWidth", "stroke", "fill"],

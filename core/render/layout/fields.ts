@@ -1,5 +1,6 @@
 // Checks of placed fields: text style, where the text comes from, and the graphic kinds (image, qr, barcode, line, rect).
-import { checkLocale, parseFormat } from "../format.ts";
+import Mustache from "mustache";
+import { PIPE, checkLocale, checkTimeZone, parseFormat } from "../format.ts";
 import { HYPHENATION_LANGUAGES, hyphenationLanguage } from "../hyphenate.ts";
 import { BARCODE_TYPES, BUILTIN_FONTS, FIELD_KINDS, type FieldKind } from "./types.ts";
 import { type Add, KEYS, bool, colour, isObject, num, typeName, unknownKeys } from "./check.ts";
@@ -111,6 +112,11 @@ export function checkSource(o: Record<string, unknown>, p: string, add: Add) {
   if (hasField === hasText) add(p, `needs exactly one of "field" (a data path) or "text" (a Mustache text)`);
   if (hasField && (typeof o.field !== "string" || !o.field)) add(`${p}.field`, `must be a data path string (got ${JSON.stringify(o.field)})`);
   if (hasText && typeof o.text !== "string") add(`${p}.text`, `must be a string (got ${typeName(o.text)})`);
+  if (hasText && typeof o.text === "string") checkMustache(o.text, `${p}.text`, add);
+  if (o.tz !== undefined) {
+    const bad = typeof o.tz === "string" ? checkTimeZone(o.tz) : "must be a time zone name";
+    if (bad) add(`${p}.tz`, bad);
+  }
   bool(o, "optional", p, add);
   if (o.default !== undefined && typeof o.default !== "string") add(`${p}.default`, `must be a string (got ${typeName(o.default)})`);
   if (o.format !== undefined) {
@@ -121,6 +127,27 @@ export function checkSource(o: Record<string, unknown>, p: string, add: Add) {
     const bad = typeof o.locale === "string" ? checkLocale(o.locale) : "must be a locale string";
     if (bad) add(`${p}.locale`, bad);
   }
+}
+
+/** A Mustache text: its syntax (an unclosed tag or section) and every pipe's format, so a mistake fails at `template put`, not at every job. */
+function checkMustache(text: string, p: string, add: Add) {
+  for (const m of text.matchAll(PIPE)) {
+    const f = parseFormat(m[2]);
+    if (typeof f === "string") add(p, `the pipe in ${JSON.stringify(m[0])}: ${f}`);
+  }
+  let tokens: unknown[];
+  try {
+    tokens = Mustache.parse(text.replace(PIPE, "{{$pipe}}"));
+  } catch (err) {
+    return add(p, `${JSON.stringify(text)} is not a valid Mustache text: ${(err as Error).message} (close every {{ with }} and every {{#section}} with {{/section}})`);
+  }
+  const names = (list: unknown[]): string[] =>
+    list.flatMap((t) => {
+      const [type, value, , , children] = t as [string, string, number, number, unknown[]?];
+      return [...(type === "name" || type === "&" || type === "#" || type === "^" ? [value] : []), ...(Array.isArray(children) ? names(children) : [])];
+    });
+  for (const name of names(tokens))
+    if (name.includes("|")) add(p, `{{${name}}}: a pipe needs a format after "|" (e.g. {{total | currency: "EUR"}})`);
 }
 
 /** Checks a text style's keys; `locale` is the one its text is in (for hyphenation patterns). */

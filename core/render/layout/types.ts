@@ -59,6 +59,8 @@ export interface TextSource {
   format?: string;
   /** locale for `format` and `{{x | ...}}` pipes (default: the layout's `locale`, else "en-US") */
   locale?: string;
+  /** IANA time zone for dates with a time of day (default: the job's `tz`, else UTC) */
+  tz?: string;
 }
 
 /** One placed field. Coordinates are points from the page's top-left corner; `y` is the top of the text box. */
