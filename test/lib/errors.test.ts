@@ -113,6 +113,21 @@ describe("errors", () => {
     expect(a.code).toBe("AUTH");
     expect(a.message).toContain("user/password");
     expect(a.message).not.toMatch(/--nats|DOCCTL_/);
+    // options that do not fit together: a ConfigError naming the library's options
+    for (const [opts, says] of [
+      [{ password: "p" }, "password needs user"],
+      [{ user: "u", password: "p", token: "t" }, "not user/password and token"],
+      [{ credsFile: "/nonexistent.creds" }, "credsFile /nonexistent.creds: no such file"],
+      [{ tlsCert: "/x.pem" }, "tlsCert needs tlsKey"],
+    ] as const) {
+      const c = new Client({ nats: ns.url, ...opts });
+      const e = (await caught(c.submit("echo", 1))) as DocctlError;
+      await c.close();
+      expect(e).toBeInstanceOf(ConfigError);
+      expect(e.code).toBe("CONFIG");
+      expect(e.message).toContain(says);
+      expect(e.message).not.toMatch(/--|DOCCTL_/);
+    }
   });
 
   test("an unknown handler is an InputError naming `create: true`; with create the job queues and a later worker runs it", async () => {

@@ -161,7 +161,7 @@ export async function connectNats(opts: NatsOptions): Promise<NatsConnection> {
 
 async function connectOnly(opts: NatsOptions): Promise<NatsConnection> {
   const { servers, auth: effective } = effectiveAuth(opts.url, opts.auth);
-  const auth = authOptions(effective);
+  const auth = opts.audience === "library" ? forLibrary(() => authOptions(effective)) : authOptions(effective);
   const shown = servers.map(redactUrl).join(", ");
   try {
     const nc = await connect({
@@ -265,4 +265,28 @@ export async function waitForNats(opts: NatsOptions, log: { warn(...a: unknown[]
     }
   }
   return false;
+}
+
+// The library's option names for the CLI's flags, in messages a library caller reads.
+const LIBRARY_NAMES: [RegExp, string][] = [
+  [/ \(or DOCCTL_[A-Z_]+\)/g, ""],
+  [/--nats-user\/--nats-password/g, "user/password"],
+  [/--nats-user/g, "user"],
+  [/--nats-password/g, "password"],
+  [/--nats-token/g, "token"],
+  [/--nats-nkey/g, "nkeyFile"],
+  [/--nats-creds/g, "credsFile"],
+  [/--tls-ca/g, "tlsCa"],
+  [/--tls-cert/g, "tlsCert"],
+  [/--tls-key/g, "tlsKey"],
+];
+
+function forLibrary<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const message = LIBRARY_NAMES.reduce((m, [re, to]) => m.replace(re, to), err.message);
+    throw new ConfigError(message, err.option, { cause: err });
+  }
 }
