@@ -3,6 +3,7 @@
 //
 //   bun bench/render.ts [--docs 500] [--html-docs 500] [--old-docs 20] [--concurrency 1] [--procs 1] [--cold-docs 200]
 //   bun bench/render.ts --cold-only [--cold-docs 200]     # only the cold first batch beside the warm one
+//   bun bench/render.ts --facturx [--docs 200]            # a Factur-X invoice (PDF/A-3b + XML) beside the plain one
 //
 // --concurrency: documents in flight per docctl proc; --procs: docctl engines run in that many
 // processes, like `docctl worker --procs N`. The old pipeline gets procs × concurrency in flight.
@@ -212,8 +213,10 @@ async function main() {
       offset: { type: "string", default: "0" },
       "cold-docs": { type: "string", default: "200" },
       "cold-only": { type: "boolean" },
+      facturx: { type: "boolean" },
     },
   });
+  if (values.facturx) return await measureFacturx(Number(values.docs));
   if (values.child) return await child(values.child as Engine, Number(values.docs), Number(values.offset), Number(values.concurrency));
   const sample0 = await Bun.file(join(EX, "data.json")).json();
   if (values["cold-only"]) {
@@ -377,6 +380,52 @@ async function measureSubmitPath(template: string, n: number, procs: number, con
   await nats.cleanup();
   rmSync(outDir, { recursive: true, force: true });
   return rate;
+}
+
+/**
+ * The Factur-X invoice (examples/facturx: PDF/A-3b, the CII XML embedded, XMP, output intent) beside
+ * the plain invoice, in-process and in the same run: the XML given with each job, and generated from
+ * the structured invoice data per document (validation and CII writing by @e-invoice-eu/core). The
+ * first generation compiles the library's JSON schema; it is timed on its own.
+ */
+async function measureFacturx(n: number): Promise<void> {
+  const { renderLayout } = await import("../core/render/layout-engine.ts");
+  const { jobOutput } = await import("../plugins/pdf/output.ts");
+  const FX = join(import.meta.dir, "../examples/facturx");
+  const job = (await Bun.file(join(FX, "job.json")).json()) as { payload: Record<string, any> };
+  const fxBase = await Bun.file(join(FX, "base.pdf")).bytes();
+  const fxLayout = await Bun.file(join(FX, "layout.json")).json();
+  const sample = await Bun.file(join(EX, "data.json")).json();
+  const d = await docctlRenderers();
+  console.log(`$ bun bench/render.ts --facturx --docs ${n}`);
+  const t0 = performance.now();
+  const first = await jobOutput(job.payload);
+  console.log(`  first Factur-X job of a proc (schema compiled, XML generated): ${(performance.now() - t0).toFixed(0)} ms`);
+  const xml = new TextDecoder().decode(first!.attachments![0].bytes);
+  const invoice = job.payload.facturx.invoice;
+  const fxData = (i: number) => ({ ...job.payload.data, number: `INV-${100000 + i}` });
+  const withInvoice = (i: number) => {
+    const inv = structuredClone(invoice);
+    inv["ubl:Invoice"]["cbc:ID"] = `INV-${100000 + i}`;
+    return inv;
+  };
+  const plain = await measure("plain invoice (examples/invoice)", n, 1, d.layout, sample);
+  const given = await measure("Factur-X, XML given (PDF/A-3b, XML embedded)", n, 1, async (_data) => {
+    const i = Math.floor(Math.random() * 1e6);
+    const output = await jobOutput({ ...job.payload, facturx: { profile: "EN 16931", xml } });
+    return (await renderLayout(fxBase, fxLayout, fxData(i), { output })).bytes;
+  }, sample);
+  const generated = await measure("Factur-X, XML generated from invoice data", n, 1, async (_data) => {
+    const i = Math.floor(Math.random() * 1e6);
+    const output = await jobOutput({ ...job.payload, facturx: { profile: "EN 16931", invoice: withInvoice(i) } });
+    return (await renderLayout(fxBase, fxLayout, fxData(i), { output })).bytes;
+  }, sample);
+  await d.stop();
+  console.log(`| document | docs/s | vs plain |`);
+  console.log(`|---|---:|---:|`);
+  console.log(`| plain invoice | ${plain.toFixed(1)} | 1.00x |`);
+  console.log(`| Factur-X, XML given | ${given.toFixed(1)} | ${(given / plain).toFixed(2)}x |`);
+  console.log(`| Factur-X, XML generated | ${generated.toFixed(1)} | ${(generated / plain).toFixed(2)}x |`);
 }
 
 if (import.meta.main) await main();
