@@ -214,6 +214,39 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
     expect(audit.filter((e) => e.action === "handler.purge").map((e) => [e.ok, e.who])).toEqual([[true, "ops"], [false, "ops"]]);
   }, 60_000);
 
+  test("schedules show their next and last run and run now; delayed jobs run now or are cancelled from the page", async () => {
+    const file = join(dir.path, "nightly.json");
+    writeFileSync(file, JSON.stringify({ handler: "echo", payload: { report: "nightly" } }));
+    expect((await docctl(["schedule", "add", "nightly", "--every", "1h", file, "--nats", ns.url])).code).toBe(0);
+    await submit([{ id: "later-1", handler: "echo", payload: 1, delay: "1h" }, { id: "later-2", handler: "echo", payload: 2, delay: "1h" }]);
+    await page.goto(`${base}/#schedules`);
+    await page.locator("#token").fill(TOKEN);
+    const sched = page.locator('[data-testid="schedule-row"][data-name="nightly"]');
+    await sched.waitFor({ timeout: 15_000 });
+    expect(await sched.textContent()).toMatch(/every 1h.*\(in (59m|1h)\)/);
+    expect(await sched.textContent()).toContain("not yet");
+    await sched.getByRole("button", { name: "run nightly now" }).click();
+    await eventually(async () => /run nightly now: fired 1 job\(s\) of nightly/.test((await page.locator("#message").textContent()) ?? ""), 15_000, "fired");
+    const fired = await eventually(async () => {
+      const r = await (await fetch(`${base}/api/jobs?state=done&q=sched-nightly-now-`)).json();
+      return (r.jobs as { id: string }[])[0];
+    }, 20_000, "the schedule's job done");
+    expect(fired.id).toMatch(/^sched-nightly-now-\d+$/);
+
+    const later1 = page.locator('[data-testid="delayed-row"][data-id="later-1"]');
+    await later1.waitFor({ timeout: 15_000 });
+    await later1.getByRole("button", { name: "promote later-1" }).click();
+    await eventually(async () => {
+      const r = await docctl(["result", "later-1", "--nats", ns.url, "--json"]);
+      return r.code === 0 && JSON.parse(r.stdout).ok === true;
+    }, 20_000, "later-1 ran now");
+    const later2 = page.locator('[data-testid="delayed-row"][data-id="later-2"]');
+    await later2.getByRole("button", { name: "cancel later-2" }).click();
+    await eventually(async () => (await docctl(["job", "later-2", "--nats", ns.url, "--json"])).stdout.includes('"cancelled"'), 20_000, "later-2 cancelled");
+    await eventually(async () => (await page.locator('[data-testid="delayed-row"]').count()) === 0, 15_000, "no delayed job left");
+    expect((await docctl(["schedule", "rm", "nightly", "--nats", ns.url])).code).toBe(0);
+  }, 90_000);
+
   test("a cross-site page cannot act: its fetch and its form post are refused and nothing changes", async () => {
     const evilPort = await freePort();
     const evil = Bun.serve({

@@ -186,7 +186,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <main>
   <section class="wide">
     <h2>Schedules</h2>
-    <div class="scroll"><table class="cards"><thead><tr><th scope="col">name</th><th scope="col">when</th><th scope="col">next run</th><th scope="col">created</th><th scope="col">actions</th></tr></thead><tbody id="schedules"></tbody></table></div>
+    <div class="scroll"><table class="cards"><thead><tr><th scope="col">name</th><th scope="col">when</th><th scope="col">next run</th><th scope="col">last run</th><th scope="col">created</th><th scope="col">actions</th></tr></thead><tbody id="schedules"></tbody></table></div>
     <p class="muted">Pausing a schedule comes with server-side schedules (issue 21); remove one with <span class="code">docctl schedule rm NAME</span>.</p>
   </section>
   <section class="wide">
@@ -240,7 +240,7 @@ function fill(id, rows, empty, cols) {
 }
 function ago(ms) {
   const s = Math.max(0, Math.round(ms / 1000));
-  return s < 60 ? s + "s" : s < 3600 ? Math.round(s / 60) + "m" : s < 172800 ? Math.round(s / 3600) + "h" : Math.round(s / 86400) + "d";
+  return s < 60 ? s + "s" : s < 3600 ? Math.floor(s / 60) + "m" : s < 172800 ? Math.round(s / 3600) + "h" : Math.round(s / 86400) + "d";
 }
 function dur(s) { return s === undefined || s === null ? "" : s < 1 ? Math.round(s * 1000) + " ms" : s < 120 ? (Math.round(s * 10) / 10) + " s" : ago(s * 1000); }
 function bytes(n) { return n === undefined ? "–" : n < 1048576 ? Math.round(n / 1024) + " KB" : Math.round(n / 1048576) + " MB"; }
@@ -562,9 +562,10 @@ async function drawSchedules() {
     el("td", { class: "code" }, s.name),
     s.cron ? "cron " + s.cron + (s.tz ? " " + s.tz : "") : "every " + ago(s.every_ms),
     el("td", {}, s.next_at ? when(s.next_at) + " (in " + ago(s.next_at - r.now) + ")" : "never"),
+    el("td", {}, s.last_at ? when(s.last_at) : "not yet", s.last_id ? el("div", {}, el("a", { href: "#job/" + encodeURIComponent(s.last_id), class: "code" }, s.last_id), " ", stBadge(s.last_state)) : ""),
     el("td", { class: "muted" }, when(s.created_at)),
     el("td", {}, actionButton("Run now", "api/schedules/run", { name: s.name }, "run " + s.name + " now")),
-  ], { "data-testid": "schedule-row", "data-name": s.name })), "no schedules (docctl schedule add)", 5);
+  ], { "data-testid": "schedule-row", "data-name": s.name })), "no schedules (docctl schedule add)", 6);
   $("delayed-count").textContent = r.delayed.length;
   fill("delayed", r.delayed.map((j) => row([
     el("td", { class: "code" }, el("a", { href: "#job/" + encodeURIComponent(j.id) }, j.id)), j.handler || "",

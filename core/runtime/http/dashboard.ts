@@ -9,7 +9,8 @@ import type { RouteHandler } from "./server.ts";
 import { readHandlerLags } from "../client/lag.ts";
 import { listWorkers } from "../client/fleet.ts";
 import { listSchedules } from "../client/schedules.ts";
-import { listJobs, JOB_STATES, type JobState } from "../client/job-state.ts";
+import { jobInfo, listJobs, JOB_STATES, type JobState } from "../client/job-state.ts";
+import { latestTick, tickId } from "../client/schedule-ticks.ts";
 import { knownHandlerNames } from "../nats/handlers.ts";
 import { PRESENCE_STALE_MS, type PresenceProcV1 } from "../protocol/control.ts";
 import type { ManagerRow, ServerRow, WorkerHttpContext } from "./worker-http.ts";
@@ -104,8 +105,18 @@ export function dashboardRoutes(ctx: WorkerHttpContext, o: { jobs?: JobSource; l
     "GET /api/schedules": async () => {
       const c = ctx.nc;
       if (!c) return json({ schedules: [], delayed: [] });
-      const [schedules, delayed] = await Promise.all([listSchedules(c).catch(() => []), listJobs(c, { state: "scheduled", limit: 200 }).catch(() => [])]);
-      return json({ schedules, delayed, now: Date.now() });
+      const now = Date.now();
+      const [schedules, delayed] = await Promise.all([listSchedules(c, now).catch(() => []), listJobs(c, { state: "scheduled", limit: 200 }).catch(() => [])]);
+      // the last run: the latest tick due, and what became of its job (a single job's id is the tick's id)
+      const withLast = await Promise.all(
+        schedules.map(async (s, i) => {
+          const last = latestTick(s, now);
+          const id = last !== undefined && !Array.isArray(s.job) ? tickId(s.name, last) : undefined;
+          const info = id && i < 50 ? await jobInfo(c, id).catch(() => undefined) : undefined;
+          return { ...s, ...(last !== undefined ? { last_at: last } : {}), ...(id ? { last_id: id, last_state: info?.state ?? "unknown" } : {}) };
+        }),
+      );
+      return json({ schedules: withLast, delayed, now });
     },
     "GET /api/audit": async () => json({ entries: await audit.recent(200).catch(() => []) }),
     ...actionRoutes(nc, audit),

@@ -178,7 +178,8 @@ export class StreamJobSource implements JobSource {
     const seqs = await Promise.all([STREAM_RESULTS, STREAM_DEAD, STREAM_DELAYED].map((s) => jsm.streams.info(s).then((i) => `${i.state.last_seq}/${i.state.messages}`, () => "-")));
     const key = seqs.join(",");
     // running and queued jobs change without the streams above changing: rebuilt at most every 3 s
-    if (this.#snap && this.#snap.key === key && Date.now() - this.#snap.at < 3000) return;
+    // (a busy fleet changes the results all the time: at most one rebuild a second then)
+    if (this.#snap && ((this.#snap.key === key && Date.now() - this.#snap.at < 3000) || Date.now() - this.#snap.at < 1000)) return;
     this.#building ??= this.#build(nc, jsm, key).finally(() => (this.#building = undefined));
     await this.#building;
   }
