@@ -5,8 +5,9 @@ import { DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, 
 import type { NatsConnection } from "@nats-io/transport-node";
 import { nanos } from "@nats-io/transport-node";
 import { isAlreadyExists, isNotFound } from "../nats/errors.ts";
+import { ALL_AUDIT, STREAM_AUDIT, auditSubject } from "../protocol/subjects.ts";
 
-export const STREAM_AUDIT = "DOCCTL_AUDIT";
+export { STREAM_AUDIT };
 
 /** One action, as kept in DOCCTL_AUDIT on `docctl.audit.<server>`. */
 export interface AuditEntryV1 {
@@ -38,14 +39,14 @@ export class AuditLog {
       await jsm.streams.info(STREAM_AUDIT).catch(async (err) => {
         if (!isNotFound(err)) throw err;
         await jsm.streams
-          .add({ name: STREAM_AUDIT, subjects: ["docctl.audit.>"], retention: RetentionPolicy.Limits, storage: StorageType.File, discard: DiscardPolicy.Old, max_age: nanos(30 * 24 * 3_600_000), max_msgs: 100_000 })
+          .add({ name: STREAM_AUDIT, subjects: [ALL_AUDIT], retention: RetentionPolicy.Limits, storage: StorageType.File, discard: DiscardPolicy.Old, max_age: nanos(30 * 24 * 3_600_000), max_msgs: 100_000 })
           .catch((e2) => {
             if (!isAlreadyExists(e2)) throw e2;
           });
       });
       this.#ensured = true;
     }
-    await jetstream(nc).publish(`docctl.audit.${this.server.replace(/[^A-Za-z0-9_-]/g, "_")}`, JSON.stringify(entry));
+    await jetstream(nc).publish(auditSubject(this.server.replace(/[^A-Za-z0-9_-]/g, "_")), JSON.stringify(entry));
   }
 
   /** The newest `n` entries, newest first. */

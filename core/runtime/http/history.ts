@@ -12,9 +12,9 @@ import { nanos } from "@nats-io/transport-node";
 import { isAlreadyExists, isNotFound } from "../nats/errors.ts";
 import { readHandlerLags } from "../client/lag.ts";
 import { oldestJobAge } from "./queue-facts.ts";
+import { ALL_HISTORY, STREAM_HISTORY, historySubject } from "../protocol/subjects.ts";
 
-export const STREAM_HISTORY = "DOCCTL_HISTORY";
-export const historySubject = (kind: "q" | "w", handler: string) => `docctl.history.${kind}.${handler}`;
+export { STREAM_HISTORY, historySubject };
 
 /** How history is kept. */
 export interface HistoryOptions {
@@ -83,7 +83,7 @@ export interface HistoryPoint {
 export function historyStreamConfig(o: HistoryOptions = historyDefaults) {
   return {
     name: STREAM_HISTORY,
-    subjects: ["docctl.history.>"],
+    subjects: [ALL_HISTORY],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
@@ -199,7 +199,7 @@ export class HistoryReader {
     const opts = this.#lastSeq
       ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.#lastSeq + 1 }
       : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(now - this.rangeMs).toISOString() };
-    const consumer = await jetstream(nc).consumers.get(STREAM_HISTORY, { filter_subjects: "docctl.history.>", ...opts });
+    const consumer = await jetstream(nc).consumers.get(STREAM_HISTORY, { filter_subjects: ALL_HISTORY, ...opts });
     try {
       let pending = (await consumer.info(true)).num_pending;
       while (pending > 0) {
@@ -212,8 +212,8 @@ export class HistoryReader {
           try {
             const s = JSON.parse(new TextDecoder().decode(m.data));
             if (s?.v !== 1 || typeof s.handler !== "string" || typeof s.t !== "number") continue;
-            if (m.subject.startsWith("docctl.history.q.")) this.#q.push(s as QueueSampleV1);
-            else if (m.subject.startsWith("docctl.history.w.")) this.#w.push(s as WorkSampleV1);
+            if (m.subject.startsWith(historySubject("q", ""))) this.#q.push(s as QueueSampleV1);
+            else if (m.subject.startsWith(historySubject("w", ""))) this.#w.push(s as WorkSampleV1);
           } catch {
             /* not a sample of ours */
           }

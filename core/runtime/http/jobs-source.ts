@@ -12,6 +12,7 @@ import { STREAM_DEAD, STREAM_DELAYED, STREAM_RESULTS, STREAM_TASKS, delayedSubje
 import { isNotFound } from "../nats/errors.ts";
 import { AttemptNotes } from "../nats/attempt-notes.ts";
 import { jobInfo, listJobs, scanStream, JOB_STATES, type JobInfo, type JobState } from "../client/job-state.ts";
+import { ALL_DEAD, ALL_RESULTS, ALL_TASKS, deadLetters, handlerTasks, taskSubject } from "../protocol/subjects.ts";
 
 /** A row of the job browser. */
 export interface JobRow {
@@ -185,9 +186,9 @@ export class StreamJobSource implements JobSource {
   }
 
   async #build(nc: NatsConnection, jsm: JetStreamManager, key: string): Promise<void> {
-    const results = await readAll(nc, jsm, STREAM_RESULTS, "docctl.results.>", RESULTS_READ);
+    const results = await readAll(nc, jsm, STREAM_RESULTS, ALL_RESULTS, RESULTS_READ);
     const deadIds = new Map<string, DeadLetterV1>();
-    for (const m of (await readAll(nc, jsm, STREAM_DEAD, "docctl.dead.>", 100_000)).msgs) {
+    for (const m of (await readAll(nc, jsm, STREAM_DEAD, ALL_DEAD, 100_000)).msgs) {
       try {
         const d = decodeDead(m.data);
         if (d.job) deadIds.set(d.job.id, d);
@@ -263,7 +264,7 @@ async function readAll(nc: NatsConnection, jsm: JetStreamManager, stream: string
 
 async function deadLetterOf(nc: NatsConnection, id: string, handler?: string): Promise<DeadLetterV1 | undefined> {
   const jsm = await jetstreamManager(nc);
-  const r = await readAll(nc, jsm, STREAM_DEAD, handler ? `docctl.dead.${handler}` : "docctl.dead.>", 100_000);
+  const r = await readAll(nc, jsm, STREAM_DEAD, deadLetters(handler), 100_000);
   for (const m of r.msgs.reverse()) {
     try {
       const d = decodeDead(m.data);
@@ -276,12 +277,12 @@ async function deadLetterOf(nc: NatsConnection, id: string, handler?: string): P
 }
 
 async function queuedJob(jsm: JetStreamManager, id: string, handler?: string): Promise<JobV1 | undefined> {
-  for await (const m of scanStream(jsm, STREAM_TASKS, handler ? `docctl.tasks.${handler}.>` : "docctl.tasks.>")) {
+  for await (const m of scanStream(jsm, STREAM_TASKS, handler ? handlerTasks(handler) : ALL_TASKS)) {
     const d = decodeJob(m.data);
     if (d.ok && d.value.id === id) return d.value;
   }
   if (handler) {
-    for await (const m of scanStream(jsm, STREAM_TASKS, `docctl.tasks.${handler}`)) {
+    for await (const m of scanStream(jsm, STREAM_TASKS, taskSubject(handler))) {
       const d = decodeJob(m.data);
       if (d.ok && d.value.id === id) return d.value;
     }

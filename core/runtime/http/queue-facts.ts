@@ -4,6 +4,7 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { BUCKET_SCHEDULES, PRIORITIES, STREAM_DEAD, STREAM_DELAYED, STREAM_TASKS, priorityConsumer, prioritySubject } from "../protocol/subjects.ts";
 import { isNotFound } from "../nats/errors.ts";
+import { ALL_DEAD, DEAD_PREFIX } from "../protocol/subjects.ts";
 
 /** Seconds since the oldest job of `handler` still in the task queue was stored (0 when there is none). */
 export async function oldestJobAge(jsm: JetStreamManager, handler: string, now = Date.now()): Promise<number> {
@@ -28,9 +29,9 @@ export async function oldestJobAge(jsm: JetStreamManager, handler: string, now =
 /** Dead letters kept, per handler. */
 export async function deadBacklog(jsm: JetStreamManager): Promise<Record<string, number>> {
   try {
-    const si = await jsm.streams.info(STREAM_DEAD, { subjects_filter: "docctl.dead.>" });
+    const si = await jsm.streams.info(STREAM_DEAD, { subjects_filter: ALL_DEAD });
     const out: Record<string, number> = {};
-    for (const [s, n] of Object.entries(si.state.subjects ?? {})) out[s.slice("docctl.dead.".length)] = n;
+    for (const [s, n] of Object.entries(si.state.subjects ?? {})) out[s.slice(DEAD_PREFIX.length)] = n;
     return out;
   } catch (err) {
     if (isNotFound(err)) return {};

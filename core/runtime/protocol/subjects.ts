@@ -71,6 +71,19 @@ export const deadLetters = (handler?: string) => (handler ? deadSubject(handler)
 /** the prefixes of the task consumers' names (`docctl-`, `docctl_high-`, `docctl_low-`): the handler follows */
 export const TASK_CONSUMER_PREFIXES = PRIORITIES.map((p) => priorityConsumer("", p));
 
+/** the dead letters' subject prefix: the handler follows */
+export const DEAD_PREFIX = deadSubject("");
+/** a handler's jobs of every priority (a filter) */
+export const handlerTasks = (handler: string) => `${taskSubject(handler)}.>`;
+/** the console's samples of queues (`q`) and work (`w`) per handler, in DOCCTL_HISTORY */
+export const STREAM_HISTORY = "DOCCTL_HISTORY";
+export const historySubject = (kind: "q" | "w", handler: string) => `docctl.history.${kind}.${handler}`;
+export const ALL_HISTORY = "docctl.history.>";
+/** the console's audit log of actions, in DOCCTL_AUDIT, one subject per server */
+export const STREAM_AUDIT = "DOCCTL_AUDIT";
+export const auditSubject = (server: string) => `docctl.audit.${server}`;
+export const ALL_AUDIT = "docctl.audit.>";
+
 /** Request/reply of the control protocol: one worker (`id`) or every worker (`all`), one verb or any (`*`). */
 export const controlSubject = (id: string, verb: string) => `docctl.control.${id}.${verb}`;
 export const controlAllSubject = (verb: string) => controlSubject("all", verb);
