@@ -159,8 +159,9 @@ export async function ensureConsumer(jsm: JetStreamManager, handler: string, o: 
   for (const p of PRIORITIES) await ensureOneConsumer(jsm, priorityConsumer(handler, p), prioritySubject(handler, p), o);
 }
 
-async function ensureOneConsumer(jsm: JetStreamManager, name: string, subject: string, o: Pick<TopologyOptions, "ackWaitMs">): Promise<void> {
-  const cfg = {
+/** The config of one task consumer (pure; docs/protocol.md states it). */
+export function taskConsumerConfig(name: string, subject: string, o: Pick<TopologyOptions, "ackWaitMs">) {
+  return {
     durable_name: name,
     filter_subject: subject,
     ack_policy: AckPolicy.Explicit,
@@ -169,8 +170,13 @@ async function ensureOneConsumer(jsm: JetStreamManager, name: string, subject: s
     // Attempts are counted by the worker (delivery count) so that the last one ends in a dead letter
     // instead of the message silently stopping in the stream.
     max_deliver: -1,
+    // far above any fleet's slots: never what limits the jobs in flight
     max_ack_pending: 100_000,
   };
+}
+
+async function ensureOneConsumer(jsm: JetStreamManager, name: string, subject: string, o: Pick<TopologyOptions, "ackWaitMs">): Promise<void> {
+  const cfg = taskConsumerConfig(name, subject, o);
   try {
     const info = await jsm.consumers.info(STREAM_TASKS, name);
     if (info.config.ack_wait !== cfg.ack_wait) await jsm.consumers.update(STREAM_TASKS, name, { ack_wait: cfg.ack_wait });
