@@ -33,13 +33,16 @@ export async function cancelJobs(nc: NatsConnection, ids: string[]): Promise<Can
   const kv = await cancelBucket(nc);
   const out: CancelOutcome[] = [];
   for (const id of ids) {
-    const info = await jobInfo(nc, id);
+    // The marker goes out while we look where the job is (which takes a few requests), not after: a
+    // worker running the job aborts it at once, one taking it from now on drops it. A job found finished
+    // gets its marker removed again (its result stands; a later job under the id must not be dropped).
+    const [info] = await Promise.all([jobInfo(nc, id), kv.put(id, JSON.stringify({ v: 1, at: Date.now(), by: `${hostname()}/${process.pid}` } satisfies CancelV1))]);
     if (info && ["done", "failed", "cancelled", "dead"].includes(info.state)) {
-      out.push({ id, was: info.state, outcome: "finished" });
+      await kv.delete(id).catch(() => {});
+      // cancelled (by this marker, a moment ago, or earlier): it is; anything else ended first and stands
+      out.push({ id, was: info.state, outcome: info.state === "cancelled" ? "cancelled" : "finished" });
       continue;
     }
-    // the marker first: a worker that takes the job from now on sees it
-    await kv.put(id, JSON.stringify({ v: 1, at: Date.now(), by: `${hostname()}/${process.pid}` } satisfies CancelV1));
     if (!info) {
       out.push({ id, outcome: "unknown" });
       continue;
@@ -50,8 +53,7 @@ export async function cancelJobs(nc: NatsConnection, ids: string[]): Promise<Can
     }
     const write = await settle(nc, { id, batch: info.batch ?? id, handler: info.handler ?? info.workflow?.steps.at(-1)?.handler ?? "unknown" }, info.state);
     if (write === "taken") {
-      // it finished between the look and the write: its result stands, and says how it ended
-      out.push({ id, was: (await jobInfo(nc, id))?.state ?? "done", outcome: "finished" });
+      out.push(await settledMeanwhile(nc, id, info.state));
       continue;
     }
     await cancelReduce(nc, info);
@@ -76,7 +78,7 @@ export async function cancelBatch(nc: NatsConnection, batch: string): Promise<Ca
     for (const j of jobs) {
       if (state === "running") out.push({ id: j.id, was: state, outcome: "aborting" });
       else if ((await settle(nc, { id: j.id, batch, handler: j.handler ?? "unknown" }, state)) === "taken") {
-        out.push({ id: j.id, was: (await jobInfo(nc, j.id))?.state ?? "done", outcome: "finished" });
+        out.push(await settledMeanwhile(nc, j.id, state));
       } else {
         await cancelReduce(nc, j);
         out.push({ id: j.id, was: state, outcome: "cancelled" });
@@ -108,4 +110,11 @@ async function settle(nc: NatsConnection, job: Pick<JobV1, "id" | "batch" | "han
     }
   }
   return publishCancelled(nc, job, `docctl-cancel@${hostname()}`, `cancelled while ${state} (docctl cancel)`);
+}
+
+// Our CANCELLED result was refused: another final result was stored between the look and the write.
+// A worker that saw the marker wrote CANCELLED (cancelled, as asked), or the job ended first (it stands).
+async function settledMeanwhile(nc: NatsConnection, id: string, was: JobState): Promise<CancelOutcome> {
+  const now = (await jobInfo(nc, id))?.state;
+  return now === "cancelled" ? { id, was, outcome: "cancelled" } : { id, was: now ?? "done", outcome: "finished" };
 }

@@ -51,3 +51,15 @@ export async function clearResult(nc: NatsConnection, batch: string, id: string)
   const jsm = await jetstreamManager(nc);
   await jsm.streams.purge(STREAM_RESULTS, { filter: resultSubject(batch, id) });
 }
+
+/**
+ * After a refused write: whether the stored result is the very one we sent (our earlier publish was
+ * stored but its PubAck lost, and the retry was refused), i.e. it is ours and stands.
+ */
+export async function storedResultIs(nc: NatsConnection, subject: string, data: Uint8Array): Promise<boolean> {
+  const jsm = await jetstreamManager(nc);
+  const m = await jsm.streams.getMessage(STREAM_RESULTS, { last_by_subj: subject }).catch(() => null);
+  if (!m || m.data.byteLength !== data.byteLength) return false;
+  for (let i = 0; i < data.byteLength; i++) if (m.data[i] !== data[i]) return false;
+  return true;
+}

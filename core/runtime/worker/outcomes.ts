@@ -1,13 +1,15 @@
 // How a job's end is recorded: its result stored (then the job acked), a dead letter for a job that
 // failed for good, and undecodable messages dead-lettered with their raw bytes.
-import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decode } from "@msgpack/msgpack";
 import { encodeDeadFitting, encodeResult, type JobV1, type ResultV1 } from "../protocol/codec.ts";
 import { ErrorCodes, clipMessage, storeProblem, type WireError } from "../protocol/errors.ts";
-import { deadSubject, resultSubject, tokenProblem } from "../protocol/subjects.ts";
+import { STREAM_DEAD, deadSubject, resultSubject, tokenProblem } from "../protocol/subjects.ts";
 import { isTransientNatsError } from "../nats/errors.ts";
 import { JetStreamPublisher } from "../nats/publisher.ts";
+import { isResultTaken, publishResultOnce, storedResultIs, type ResultWrite } from "../nats/result-once.ts";
+
 import type { JobMsg } from "../nats/job-msg.ts";
 import { natsPublishBackoff, retrying, storeFullBackoff } from "../util/backoff.ts";
 import type { Logger } from "../util/log.ts";
@@ -95,9 +97,14 @@ export class Outcomes {
   /** A successful attempt: its result stored (PubAck), the workflow moved on, the job acked. */
   async succeeded(job: JobV1, msg: JobMsg, encoded: { bytes: Uint8Array }, value: unknown, started: number, log: Logger): Promise<void> {
     const p0 = Date.now();
-    await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes, msg);
-    log.trace(`result stored: ${encoded.bytes.byteLength} bytes in ${Date.now() - p0}ms`);
-    if (Workflows.involved(job)) await this.o.workflows.afterResult(job, { ok: true, value } as ResultV1);
+    const write = await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes, msg);
+    if (write === "taken") {
+      // First result wins: it was cancelled (or ended otherwise) before this attempt finished.
+      log.job("finished, but the job already has a final result (cancelled while it ran?): that one stands, this value is not stored");
+    } else {
+      log.trace(`result stored: ${encoded.bytes.byteLength} bytes in ${Date.now() - p0}ms`);
+      if (Workflows.involved(job)) await this.o.workflows.afterResult(job, { ok: true, value } as ResultV1);
+    }
     msg.ack();
     log.debug(`acked (stream seq ${msg.info.streamSequence})`);
     this.o.counters.jobsDone++;
@@ -119,8 +126,17 @@ export class Outcomes {
     }
     log.warn(`failed for good with ${error.code}: ${error.message}`);
     const dead = encodeDeadFitting({ v: 1, job, subject: msg.subject, error, ...(stack ? { stack: clipMessage(stack) } : {}), attempts: attempt, worker: this.o.workerId, failed_at: Date.now() }, this.maxPayload());
-    await this.js.publish(deadSubject(job.handler), dead, { msgID: `dead-${job.id}-${msg.info.streamSequence}` });
-    await this.finish(job, msg, { ok: false, error }, attempt, started);
+    // The dead letter first: a crash before the result means a redelivery that writes both (the dead
+    // letter deduplicated by its id), never a failed result without its dead letter.
+    const ack = await this.js.publish(deadSubject(job.handler), dead, { msgID: `dead-${job.id}-${msg.info.streamSequence}` });
+    if ((await this.finish(job, msg, { ok: false, error }, attempt, started)) === "taken") {
+      // Another final result stands (cancelled meanwhile): this failure is not the job's end, and its
+      // dead letter goes again unless an earlier delivery wrote it.
+      if (!ack.duplicate) await jetstreamManager(this.o.nc).then((jsm) => jsm.streams.deleteMessage(STREAM_DEAD, ack.seq)).catch(() => false);
+      log.job(`the job already has a final result (cancelled?): this ${error.code} is not stored and leaves no dead letter`);
+      this.o.onJobFinished?.({ id: job.id, handler: job.handler, ok: false });
+      return;
+    }
     this.o.counters.jobsFailed++;
     this.o.metrics?.dead.inc({ handler: job.handler });
     this.o.metrics?.finished(job.handler, false, (Date.now() - started) / 1000, error.code);
@@ -128,12 +144,13 @@ export class Outcomes {
   }
 
   // The result is stored (PubAck) before the job is acked: a crash in between means a redelivery, never a loss.
-  private async finish(job: JobV1, msg: JobMsg, outcome: Outcome, attempt: number, started: number) {
+  private async finish(job: JobV1, msg: JobMsg, outcome: Outcome, attempt: number, started: number): Promise<ResultWrite> {
     const encoded = this.encode(job, outcome, attempt, started);
     if ("error" in encoded) throw new Error(`the failed result of ${job.id} cannot be encoded: ${encoded.error.message}`);
-    await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes, msg);
-    if (Workflows.involved(job)) await this.o.workflows.afterResult(job, { ok: outcome.ok, value: outcome.value, error: outcome.error } as ResultV1);
+    const write = await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes, msg);
+    if (write === "stored" && Workflows.involved(job)) await this.o.workflows.afterResult(job, { ok: outcome.ok, value: outcome.value, error: outcome.error } as ResultV1);
     msg.ack();
+    return write;
   }
 
   private maxPayload(): number {
@@ -142,11 +159,22 @@ export class Outcomes {
 
   // A result publish that times out (server restarting, cluster electing the results stream's leader)
   // is tried again for up to one ack wait, instead of leaving the job to be redelivered and run again:
-  // the fault tests saw jobs run 4 times during an election. No message id is needed: the results
-  // stream keeps one message per subject, so a publish stored twice is still one result.
-  private async publishResult(subject: string, data: Uint8Array, msg?: JobMsg): Promise<void> {
+  // the fault tests saw jobs run 4 times during an election. Results are written once (first wins,
+  // enforced by JetStream: result-once.ts): "taken" when another final result stands; a refused retry
+  // of our own publish (stored, PubAck lost) is recognised as ours.
+  private async publishResult(subject: string, data: Uint8Array, msg?: JobMsg): Promise<ResultWrite> {
+    try {
+      await this.storeResult(subject, data, msg);
+      return "stored";
+    } catch (err) {
+      if (!isResultTaken(err)) throw err;
+      return (await storedResultIs(this.o.nc, subject, data)) ? "stored" : "taken";
+    }
+  }
+
+  private async storeResult(subject: string, data: Uint8Array, msg?: JobMsg): Promise<void> {
     const once = () =>
-      retrying(() => this.pub.publish(subject, data), {
+      retrying(() => this.pub.publish(subject, data, { firstOnSubject: true }), {
         backoff: natsPublishBackoff,
         giveUpAt: Date.now() + this.o.ackWaitMs,
         retryable: (err) => isTransientNatsError(err) && !this.o.nc.isClosed(),
@@ -185,7 +213,7 @@ export class Outcomes {
       const guess = peekIds(msg.data) ?? peekIdHeader(msg);
       if (guess) {
         const result: ResultV1 = { v: 1, id: guess.id, batch: guess.batch, handler, ok: false, error, attempts: attempt, worker: this.o.workerId, started_at: started, finished_at: Date.now() };
-        await this.js.publish(resultSubject(guess.batch, guess.id), encodeResult(result));
+        await publishResultOnce(this.js, resultSubject(guess.batch, guess.id), encodeResult(result));
       }
       msg.ack();
       this.o.counters.jobsFailed++;
