@@ -82,7 +82,7 @@ describe("DigitalOcean provider", () => {
   });
 
   test("creating more than 10 droplets is split into calls of at most 10 names", async () => {
-    const p = new DigitalOceanProvider(client(), noNats, { ...digitalOceanDefaults, region: "nyc1", natsUrl: "nats://10.1.1.1:4222" }, captureLog());
+    const p = new DigitalOceanProvider(client(), noNats, { ...digitalOceanDefaults, region: "nyc1", natsUrl: "nats://10.1.1.1:4222", fleet: "test" }, captureLog());
     const before = fake.requests.filter((r) => r.method === "POST").length;
     const made = await p.create(12);
     expect(made.length).toBe(12);
@@ -92,9 +92,14 @@ describe("DigitalOcean provider", () => {
     for (const d of fake.tagged(WORKER_TAG)) fake.droplets.delete(d.id);
   });
 
-  test("destroy refuses a droplet without the worker tag", async () => {
+  test("destroy refuses a droplet without the worker tag, or of another fleet", async () => {
+    const other = fake.addDroplet({ name: "theirs", tags: ["docctl-worker", "docctl-fleet:other"] });
+    const q = new DigitalOceanProvider(client(), noNats, { ...digitalOceanDefaults, natsUrl: "nats://10.1.1.1:4222", fleet: "test" }, captureLog());
+    const e2 = await q.destroy({ id: String(other.id), name: "theirs", workerId: "x", state: "active", createdAt: 0 }).catch((e) => e);
+    expect(e2).toBeInstanceOf(ProviderError);
+    expect(fake.droplets.has(other.id)).toBe(true);
     const mine = fake.addDroplet({ name: "precious", tags: ["prod"] });
-    const p = new DigitalOceanProvider(client(), noNats, { ...digitalOceanDefaults, natsUrl: "nats://10.1.1.1:4222" }, captureLog());
+    const p = new DigitalOceanProvider(client(), noNats, { ...digitalOceanDefaults, natsUrl: "nats://10.1.1.1:4222", fleet: "test" }, captureLog());
     const err = await p.destroy({ id: String(mine.id), name: "precious", workerId: "x", state: "active", createdAt: 0 }).catch((e) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect(fake.droplets.has(mine.id)).toBe(true);
