@@ -1,5 +1,5 @@
 // A long job is never cut by scale-in or a clean stop: the compiled `docctl worker` started by the local
-// provider, jobs of 40 s (longer than a worker's own 30 s default drain), a manager that scales in while
+// provider, jobs of 45 s (longer than a worker's own 30 s default drain), a manager that scales in while
 // they run and is then stopped with them in flight. Each long job runs once (attempts 1).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -16,7 +16,7 @@ import { BIN } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { captureLog, waitFor } from "./setup.ts";
 
-const LONG_MS = 40_000;
+const LONG_MS = 45_000;
 let ns: NatsServerHandle;
 let nc: NatsConnection;
 const dir = tempDir();
@@ -47,7 +47,7 @@ test("a drain request carries the requester's bound", () => {
   expect(drainTimeoutOf(enc('{"timeout_ms":-1}'))).toBeUndefined();
 });
 
-test("40 s jobs run once through a scale-in and a manager stop (attempts 1)", async () => {
+test("45 s jobs run once through a scale-in and a manager stop (attempts 1)", async () => {
   const log = captureLog();
   const provider = new LocalProvider(
     { ...localDefaults, command: [BIN, "worker"], args: ["--procs", "1", "--concurrency", "1", "--plugins", dir.path, "--handlers", "nap"], natsUrl: ns.url, stdio: "ignore", drainTimeoutMs: 120_000, idPrefix: "longjob" },
