@@ -179,3 +179,59 @@ function circle(cx: number, cy: number, r: number, num: (n: number) => string): 
     `${num(cx + k)} ${num(cy - r)} ${num(cx + r)} ${num(cy - k)} ${num(cx + r)} ${num(cy)} c h\n`
   );
 }
+
+/** EAN/UPC kinds whose human-readable text follows the GS1 layout (digits between and outside the guards). */
+export const EAN_TYPES = new Set(["ean13", "ean8", "upca", "upc-a", "upce", "upc-e"]);
+
+/** Where an EAN/UPC symbol's guard bars and digits go, in modules from its first bar. */
+export interface EanText {
+  /** per bar (in sbs order, bars only): a guard bar, drawn down into the text line */
+  guards: boolean[];
+  /** each digit and the centre of its place */
+  digits: { ch: string; center: number }[];
+  /** modules of the bars */
+  modules: number;
+  /** modules left of the first bar and right of the last that digits need */
+  left: number;
+  right: number;
+}
+
+/** The GS1 human-readable layout of an EAN/UPC value (check digit included), from BWIPP's own text placement. */
+export function eanText(type: string, value: string, where: string): EanText {
+  if (!bwipRaw) throw new Error("eanText() before loadEncoders()");
+  let r: { sbs: number[]; bbs: number[]; txt: [string, number][] };
+  try {
+    r = (bwipRaw(BCID[type], value, { includetext: true }) as typeof r[])[0];
+  } catch (err) {
+    const why = String((err as Error).message ?? err).replace(/^bwip(p|-js)\.[A-Za-z0-9]+(#\d+)?:\s*/, "");
+    throw renderError("BAD_FIELD_VALUE", `${where}: ${JSON.stringify(value)} cannot be encoded as ${type}: ${why}`, { cause: err });
+  }
+  const guards: boolean[] = [];
+  let modules = 0;
+  r.sbs.forEach((w, i) => {
+    if (i % 2 === 0) guards.push((r.bbs[i / 2] ?? 0) < 0);
+    modules += w;
+  });
+  // BWIPP gives each digit's x 0.75 modules right of its place's centre (7 modules per digit)
+  const digits = r.txt.map(([ch, x]) => ({ ch, center: x - 0.75 }));
+  const left = Math.max(0, ...digits.map((d) => -(d.center - 3.5)));
+  const right = Math.max(0, ...digits.map((d) => d.center + 3.5 - modules));
+  return { guards, digits, modules, left, right };
+}
+
+/** EAN/UPC bars: normal bars end `textTop` above the box's foot, guard bars `guardTop`; the bars start `left` modules in. */
+export function eanPath(e: Encoded, t: EanText, x: number, top: number, w: number, h: number, textTop: number, guardTop: number, num: (n: number) => string): string {
+  if (e.kind !== "linear") return "";
+  const unit = w / (t.left + t.modules + t.right);
+  let pos = x + t.left * unit;
+  let out = "";
+  for (let i = 0; i < e.sbs.length; i++) {
+    const width = e.sbs[i] * unit;
+    if (i % 2 === 0 && width > 0) {
+      const foot = t.guards[i / 2] ? guardTop : textTop;
+      out += `${num(pos)} ${num(top - h + foot)} ${num(width)} ${num(h - foot)} re\n`;
+    }
+    pos += width;
+  }
+  return out + "f\n";
+}

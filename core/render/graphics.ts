@@ -2,7 +2,7 @@
 // barcodes (codes.ts), lines and rectangles. Decoded images are kept per content, so a logo is decoded
 // once per proc, not once per document.
 import { JpegEmbedder, PngEmbedder, type PDFContext, type PDFRef } from "pdf-lib";
-import { codePath, encode, loadEncoders, type Encoded } from "./codes.ts";
+import { codePath, eanPath, encode, loadEncoders, type Encoded } from "./codes.ts";
 import { renderError } from "./errors.ts";
 import { isSvg, parseSvg, type SvgDrawing } from "./svg.ts";
 import { renderMemory } from "./memory-budget.ts";
@@ -174,7 +174,10 @@ function codeOp(op: CodeOp, X: (x: number) => number, Y: (y: number) => number):
     if (codes.size > CODE_ENTRIES) codes.delete(codes.keys().next().value!);
   }
   const [r, g, b] = op.color;
-  return `q\n${num(r)} ${num(g)} ${num(b)} rg\n${codePath(e, X(op.x), Y(op.y), op.width, op.height, num)}Q\n`;
+  const path = op.ean
+    ? eanPath(e, op.ean.text, X(op.x), Y(op.y), op.width, op.height, op.ean.textTop, op.ean.guardTop, num)
+    : codePath(e, X(op.x), Y(op.y), op.width, op.height, num);
+  return `q\n${num(r)} ${num(g)} ${num(b)} rg\n${path}Q\n`;
 }
 
 function shapeOp(op: ShapeOp, X: (x: number) => number, Y: (y: number) => number): string {

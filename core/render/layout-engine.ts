@@ -8,6 +8,7 @@ import { type FormFonts, checkFormNames, fillForm, formFieldNames } from "./form
 import type { PDFDocument, PDFFont } from "pdf-lib";
 import { BUILTIN_FONTS, type BuiltinFontName, type FontSpec, type Layout, validateLayout } from "./layout.ts";
 import { planLayout } from "./plan.ts";
+import { EAN_TYPES, loadEncoders } from "./codes.ts";
 import { loadHyphenation } from "./hyphenate.ts";
 import { useNativeDeflate } from "./native-deflate.ts";
 import { type OutputOptions, finishDocument } from "./pdfa.ts";
@@ -47,6 +48,8 @@ export async function renderLayout(basePdf: Uint8Array, layout: Layout, data: un
   if (opts.validate !== false) validateLayout(layout, { ...info, fonts: fonts.names().slice(3), assets: [...(opts.assets?.keys() ?? [])] });
   const locales = hyphenationLocales(layout);
   const hyphenator = locales.length ? await loadHyphenation(locales) : undefined;
+  // EAN/UPC digits are placed in the plan, from the encoder's own layout
+  if ((layout.fields ?? []).some((f) => f.kind === "barcode" && f.showText && EAN_TYPES.has(f.type ?? ""))) await loadEncoders();
   const plan = planLayout(layout, data, info, (spec) => fonts.metrics(spec), hyphenator, opts.tz);
 
   // Form first: flattening bakes the values into the base page, so continuation copies carry them too.

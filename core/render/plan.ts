@@ -5,6 +5,7 @@ import { type BaseInfo, type FieldSpec, type FontSpec, type Layout, type TableSp
 import { alignX, fitText, isRtl, type FittedText, type MetricsSource, type ResolvedStyle } from "./text.ts";
 import { flowRows } from "./table.ts";
 import { flowLines } from "./flow.ts";
+import { EAN_TYPES, type EanText, eanText } from "./codes.ts";
 import type { Hyphenator } from "./hyphenate.ts";
 import { PIPE, formatValue, parseFormat, type Format } from "./format.ts";
 
@@ -66,6 +67,8 @@ export interface CodeOp {
   ecLevel?: "L" | "M" | "Q" | "H";
   showText: boolean;
   textSize: number;
+  /** EAN/UPC with showText: the GS1 layout of bars and digits (the box holds both) */
+  ean?: { text: EanText; textTop: number; guardTop: number };
   font: FontSpec;
   color: RGB;
   where: string;  rot?: Rotation;
@@ -158,7 +161,24 @@ export function planLayout(
         graphics.push(op);
         let textOps: TextOp[] = [];
         let textHeight = 0;
-        if (op.kind === "code" && op.showText) {
+        if (op.kind === "code" && op.showText && EAN_TYPES.has(op.type)) {
+          // EAN/UPC: the GS1 layout, digits between (and outside) the guard bars, which reach down into the text line
+          const t = eanText(op.type, op.value, where);
+          const unit = op.width / (t.left + t.modules + t.right);
+          const size = f.size ?? Math.max(4, Math.min(unit * 8.5, op.height * 0.3));
+          op.ean = { text: t, textTop: size * 0.9, guardTop: size * 0.45 };
+          const m = metrics(op.font);
+          textOps = t.digits.map((d) => ({
+            page: o,
+            x: op.x + (t.left + d.center) * unit - (m.width(d.ch) * size) / 2,
+            baseline: op.y + op.height - size * 0.12,
+            text: d.ch,
+            font: op.font,
+            size,
+            color: op.color,
+          }));
+          ops.push(...textOps);
+        } else if (op.kind === "code" && op.showText) {
           // the human-readable text, centred under the bars
           const style = resolveStyle(defaults, { font: op.font, size: op.textSize, color: f.color, align: "center", maxWidth: op.width, overflow: "shrink", minSize: 4 });
           const fitted = fitChecked(op.value, style, metrics, where, f);

@@ -96,6 +96,28 @@ describe("each kind decodes with an independent decoder", () => {
   });
 });
 
+describe("EAN/UPC human-readable text in the GS1 layout", () => {
+  test("EAN-13: the first digit left of the bars, six under each half, guard bars reaching down between them; it scans", async () => {
+    const { pdf, png } = await label([
+      { kind: "barcode", type: "ean13", text: "400638133393", page: 1, x: 40, y: 40, width: 190, height: 90, showText: true },
+      { kind: "barcode", type: "upca", text: "03600029145", page: 1, x: 40, y: 200, width: 190, height: 90, showText: true },
+    ]);
+    const z = await run(["zbarimg", "-q", png]);
+    expect(z.stdout).toContain("EAN-13:4006381333931"); // the check digit added
+    expect(z.stdout).toContain("EAN-13:0036000291452"); // zbar reads UPC-A as its EAN-13
+    const words = [...(await run(["pdftotext", "-bbox", pdf, "-"])).stdout.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)<\/word>/g)]
+      .map((m) => ({ x0: Number(m[1]), x1: Number(m[3]), y1: Number(m[4]), text: m[5] }))
+      .filter((w) => w.y1 < 140);
+    // each digit is its own word, in order, all inside the box's bottom band
+    expect(words.map((w) => w.text).join("")).toBe("4006381333931");
+    // EAN-13: 7 quiet modules for the first digit + 95 modules; the bars start at 40 + 7 * 190 / 102
+    const barsStart = 40 + (7 * 190) / 102;
+    expect(words[0].x1).toBeLessThan(barsStart);
+    expect(words[1].x0).toBeGreaterThan(barsStart);
+    for (const w of words) expect(w.y1).toBeLessThanOrEqual(133); // the digits' boxes (with their descent) at the box's foot
+  });
+});
+
 describe("PDF417 geometry", () => {
   test("every row is three modules tall (the standard's minimum), not one", () => {
     const e = encode("pdf417", "Hello PDF417 123", {}, "test");
