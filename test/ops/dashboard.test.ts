@@ -318,7 +318,7 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
     await eventually(async () => (await phone.locator("#chart-lag svg").count()) === 1, 15_000, "charts on the phone");
     // nothing wider than the screen
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    await phone.screenshot({ path: join(shots, "console-worker-phone.png"), fullPage: true });
+    await phone.screenshot({ path: join(shots, "console-worker-phone.png") });
     await phone.close();
   }, 90_000);
 
@@ -418,7 +418,7 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
       const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
       await phone.goto(mbase);
       await phone.locator('[data-testid="server-row"]').first().waitFor();
-      await phone.screenshot({ path: join(shots, "console-manager-phone.png"), fullPage: true });
+      await phone.screenshot({ path: join(shots, "console-manager-phone.png") });
       await phone.close();
 
       // every metric a panel of docs/grafana-dashboard.json queries is in a real scrape (worker or manager)

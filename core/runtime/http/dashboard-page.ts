@@ -310,10 +310,12 @@ function drawChart(box, title, unit, series, t0, t1, interval) {
     svg.append(svgEl("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: i ? "#e4e7ee" : "#9aa3b5", "stroke-width": 1 }));
     svg.append(svgEl("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", "font-size": 11, fill: "#555e72" }, fmtNum(v)));
   }
-  for (let i = 0; i <= 4; i++) {
-    const t = t0 + ((t1 - t0) * i) / 4;
+  // as many time labels as fit (a label is ~60 px wide)
+  const nx = Math.max(1, Math.min(4, Math.floor((W - L - R) / (t1 - t0 < 600000 ? 75 : 55))));
+  for (let i = 0; i <= nx; i++) {
+    const t = t0 + ((t1 - t0) * i) / nx;
     svg.append(svgEl("line", { x1: x(t), x2: x(t), y1: H - B, y2: H - B + 4, stroke: "#9aa3b5" }));
-    svg.append(svgEl("text", { x: x(t), y: H - 6, "text-anchor": i === 0 ? "start" : i === 4 ? "end" : "middle", "font-size": 11, fill: "#555e72" }, fmtTime(t, t1 - t0)));
+    svg.append(svgEl("text", { x: x(t), y: H - 6, "text-anchor": i === 0 ? "start" : i === nx ? "end" : "middle", "font-size": 11, fill: "#555e72" }, fmtTime(t, t1 - t0)));
   }
   svg.append(svgEl("text", { x: L + 4, y: T + 10, "font-size": 11, fill: "#555e72" }, unit.trim()));
   series.forEach((s) => {
