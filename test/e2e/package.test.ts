@@ -89,7 +89,22 @@ test("npm i docctl installs the queue only: NATS, msgpack, a schema validator; n
   expect(packages).toContain("@nats-io/transport-node");
   expect(packages).toContain("@msgpack/msgpack");
   expect(packages).toContain("ajv");
-  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }> };
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+    peerDependencies: Record<string, string>;
+    peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    devDependencies: Record<string, string>;
+    dependencies: Record<string, string>;
+  };
+  // every peer (the render stack, whoever adds to it) is optional, not installed, and a devDependency (npm ci and the binary have it)
+  for (const [peer, version] of Object.entries(pkg.peerDependencies)) {
+    expect({ peer, optional: pkg.peerDependenciesMeta[peer]?.optional, dev: pkg.devDependencies[peer], dependency: pkg.dependencies[peer] ?? null, installed: packages.includes(peer) }).toEqual({
+      peer,
+      optional: true,
+      dev: version,
+      dependency: null,
+      installed: false,
+    });
+  }
   for (const heavy of ["pdf-lib", "@pdf-lib/fontkit", "playwright-core", "bwip-js", "harfbuzzjs", "mustache", "bidi-js", "uqr"]) {
     expect({ heavy, installed: packages.includes(heavy) }).toEqual({ heavy, installed: false });
     // every render package is an optional peer (also a devDependency, so the repo's npm ci has it)
@@ -153,8 +168,10 @@ for (const runtime of ["node", "bun"] as const) {
     // the message a user sees importing docctl/render with the queue-only install
     const msg = await run([exe, "--input-type=module", "-e", 'import("docctl/render").catch((e) => console.log(e.name, e.message))'].filter((a) => runtime === "node" || a !== "--input-type=module"), project, 30_000);
     expect(msg.stdout).toContain("ConfigError docctl/render needs the render packages");
-    expect(msg.stdout).toContain("npm i @pdf-lib/fontkit@");
-    expect(msg.stdout).toContain("pdf-lib@1.17.1");
+    // the install line names every render package at the version the package wants
+    const peers = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { peerDependencies: Record<string, string> }).peerDependencies;
+    expect(msg.stdout).toContain("Install them: npm i ");
+    for (const [name, version] of Object.entries(peers)) expect(msg.stdout).toContain(` ${name}@${version}`);
   });
 }
 
