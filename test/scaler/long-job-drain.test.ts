@@ -11,6 +11,8 @@ import { ensureConsumer, ensureStreams, topologyDefaults } from "../../core/runt
 import { Manager } from "../../core/scaler/manager.ts";
 import { LocalProvider, localDefaults } from "../../core/scaler/providers/local.ts";
 import { drainTimeoutOf } from "../../core/runtime/supervisor/control-plane.ts";
+import { drainWorker, listWorkers } from "../../core/runtime/client/fleet.ts";
+import { spawnDocctl, eventually } from "../helpers/cli.ts";
 import { cleanup, setup, type NatsServerHandle } from "../helpers/nats.ts";
 import { BIN } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -83,5 +85,30 @@ test("45 s jobs run once through a scale-in and a manager stop (attempts 1)", as
     expect(log.lines.some((l) => /killing|SIGKILL/.test(l))).toBe(false);
   } finally {
     if (!stopped) await m.stop();
+  }
+}, 180_000);
+
+test("a droplet's drain: the manager's drain request carries its bound, and the worker lets a 45 s job finish", async () => {
+  // a worker as a droplet runs it: its own --drain-timeout is the 30 s default; the manager drains it
+  // over the control subject (drainWorker, what the digitalocean provider calls) with its 120 s bound
+  const jsm = await jetstreamManager(nc);
+  await ensureStreams(jsm, topologyDefaults);
+  await ensureConsumer(jsm, "nap", topologyDefaults);
+  const w = spawnDocctl(["worker", "--name", "do-777", "--procs", "1", "--concurrency", "1", "--plugins", dir.path, "--handlers", "nap", "-v"], { env: { DOCCTL_NATS_URL: ns.url } });
+  try {
+    await eventually(async () => (await listWorkers(nc)).find((p) => p.id === "do-777" && p.state === "running"), 45_000, "worker do-777 running");
+    const job = await submitBatch(nc, "nap", [{ ms: LONG_MS }], { wait: false });
+    await eventually(async () => (await listWorkers(nc)).find((p) => p.id === "do-777" && p.in_flight === 1), 30_000, "the job running");
+    const outcome = await drainWorker(nc, "do-777", { timeoutMs: 120_000, pollMs: 500, requestTimeoutMs: 2000 });
+    expect(outcome).toBe("drained");
+    expect(await w.proc.exited).toBe(0);
+    const r = await readResult(jetstream(nc), job.ids[0]!);
+    expect(r?.ok).toBe(true);
+    expect(r?.attempts).toBe(1);
+    expect(w.output()).toContain("jobs in flight get up to 120s");
+    expect(w.output()).toContain("SIGKILL after 120000ms");
+    expect(w.output()).not.toContain("still running after");
+  } finally {
+    await w.stop();
   }
 }, 180_000);
