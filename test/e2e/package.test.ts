@@ -97,7 +97,8 @@ test("npm i docctl installs the queue only: NATS, msgpack, a schema validator; n
   };
   // every peer (the render stack, whoever adds to it) is optional, not installed, and a devDependency (npm ci and the binary have it)
   for (const [peer, version] of Object.entries(pkg.peerDependencies)) {
-    expect({ peer, optional: pkg.peerDependenciesMeta[peer]?.optional, dev: pkg.devDependencies[peer], dependency: pkg.dependencies[peer] ?? null, installed: packages.includes(peer) }).toEqual({
+    const seen: Record<string, unknown> = { peer, optional: pkg.peerDependenciesMeta[peer]?.optional, dev: pkg.devDependencies[peer], dependency: pkg.dependencies[peer] ?? null, installed: packages.includes(peer) };
+    expect(seen).toEqual({
       peer,
       optional: true,
       dev: version,
