@@ -141,8 +141,10 @@ export class Manager {
     }
     const p = this.opts.policy;
     this.deps.log.info(
-      `manager ${this.opts.id}: provider ${this.deps.provider.name}, ${p.min}..${p.max} servers at ${p.jobsPerWorker} jobs each, ` +
-        `every ${formatDuration(this.opts.intervalMs)}, idle ${formatDuration(p.idleMs)}, cool-down ${formatDuration(p.cooldownMs)}${this.opts.dryRun ? ", DRY RUN: nothing will be changed" : ""}`,
+      `manager ${this.opts.id}: provider ${this.deps.provider.name}, ${p.min}..${p.max} servers (${p.jobsPerWorker} jobs each until throughput is measured), ` +
+        `every ${formatDuration(this.opts.intervalMs)}, boot ${formatDuration(p.bootMs ?? 0)} until measured, clear-time ${formatDuration(p.clearMs ?? 0)}, ` +
+        `billing ${p.billingIncrementMs ? `per ${formatDuration(p.billingIncrementMs)}` : "per second"}${p.billingMinimumMs ? ` (minimum ${formatDuration(p.billingMinimumMs)})` : ""}, ` +
+        `idle ${formatDuration(p.idleMs)}, cool-down ${formatDuration(p.cooldownMs)}${this.opts.dryRun ? ", DRY RUN: nothing will be changed" : ""}`,
     );
     this.loop();
   }
