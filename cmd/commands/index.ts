@@ -16,5 +16,7 @@ import { command as limit } from "./limit.ts";
 import { command as schedule } from "./schedule.ts";
 import { command as streams } from "./streams.ts";
 import { command as completion } from "./completion.ts";
+import { eventsCommand } from "./events.ts";
+import { promoteCommand, purgeCommand, reprioritizeCommand } from "./queue.ts";
 
-export const commands: Command[] = [up, worker, manager, status, handlers, pauseCommand, resumeCommand, drainCommand, submit, result, jobCommand, jobsCommand, cancelCommand, schedule, limit, dead, template, streams, config, completion];
+export const commands: Command[] = [up, worker, manager, status, handlers, pauseCommand, resumeCommand, drainCommand, submit, result, jobCommand, jobsCommand, eventsCommand, cancelCommand, promoteCommand, reprioritizeCommand, purgeCommand, schedule, limit, dead, template, streams, config, completion];

@@ -32,7 +32,7 @@ import { parseDedicated, parseLabels } from "../../core/runtime/supervisor/dedic
 import type { SlotSpec } from "../../core/runtime/supervisor/supervisor.ts";
 
 /** Options handed on, as given, from the parent to every proc. */
-const PASSED_ON = ["concurrency", "ack-wait", "timeout", "max-attempts", "retry-base", "max-jobs", "max-lifetime", "drain-timeout", "render-memory"] as const;
+const PASSED_ON = ["concurrency", "ack-wait", "timeout", "max-attempts", "retry-base", "max-jobs", "max-lifetime", "drain-timeout", "render-memory", "keep-results", "keep-dead", "dedup-window"] as const;
 
 export const command: Command = {
   name: "worker",
@@ -73,6 +73,11 @@ Options:
   --render-memory SIZE  memory each proc keeps for rendering between documents: decoded images and
                         templates with their fonts and assets, least recently used dropped first
                         (default ${renderMemoryDefaults.budgetBytes / 1024 / 1024}MB); see docs/render.md
+  --keep-results DUR    how long results (and done/failed jobs in the job index) are kept (default 24h;
+                        a job's keep_result / keep_failed overrides it for that job)
+  --keep-dead DUR       how long dead letters are kept (default 7d)
+  --dedup-window DUR    a job id submitted again within DUR is not run again (default 15m)
+                        (these three set the streams' limits: give every worker the same)
   --allow-private-fetch let the title handler fetch loopback/private addresses (intranets, tests);
                         env DOCCTL_ALLOW_PRIVATE_FETCH=1
   --http ADDR           serve /metrics (Prometheus), /healthz and the dashboard on ADDR, e.g. 127.0.0.1:9090
@@ -113,6 +118,9 @@ Examples:
     timeout: { type: "string", check: duration },
     "max-attempts": { type: "string", check: count(1) },
     "retry-base": { type: "string", check: duration },
+    "keep-results": { type: "string", check: duration },
+    "keep-dead": { type: "string", check: duration },
+    "dedup-window": { type: "string", check: duration },
     "allow-private-fetch": { type: "boolean" },
     http: { type: "string", check: listenAddr },
     "http-token": { type: "string" },
@@ -287,6 +295,9 @@ function loopOptions(ctx: CommandContext): Partial<WorkerLoopOptions> {
   return {
     topology: {
       ackWaitMs: durOpt(ctx, "ack-wait", topologyDefaults.ackWaitMs),
+      resultsMaxAgeMs: durOpt(ctx, "keep-results", topologyDefaults.resultsMaxAgeMs),
+      deadMaxAgeMs: durOpt(ctx, "keep-dead", topologyDefaults.deadMaxAgeMs),
+      duplicateWindowMs: durOpt(ctx, "dedup-window", topologyDefaults.duplicateWindowMs),
       // only when given: an unset --replicas leaves existing streams' replica count alone (new ones get
       // min(3, cluster servers))
       ...(ctx.global.replicas !== undefined ? { replicas: ctx.global.replicas } : {}),

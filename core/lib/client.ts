@@ -5,9 +5,16 @@ import { newId, type PlannedJob, type SubmitPlan } from "../runtime/client/jobfi
 import { cancelBatch, cancelJobs, type CancelOutcome } from "../runtime/client/cancel.ts";
 import { jobInfo } from "../runtime/client/job-state.ts";
 import { toJobInfo, type JobInfo } from "./shapes.ts";
+import { jobLogs } from "../runtime/client/job-logs.ts";
+import { promoteJob, purgeJobs, removeDead, reprioritizeJob, type PurgeState } from "../runtime/client/queue-ops.ts";
+import type { JobLogLineV1 } from "../runtime/protocol/job-log.ts";
+import { followEvents, type EventFeed, type EventKind } from "../runtime/client/events.ts";
+import { countJobs, queryJobs, type JobQuery } from "../runtime/client/job-index.ts";
+import type { JobState } from "../runtime/client/job-state.ts";
 import type { ProgressV1, StepV1, ThenV1 } from "../runtime/protocol/codec.ts";
 import { PRIORITIES, type Priority } from "../runtime/protocol/subjects.ts";
 import { parseDuration } from "../runtime/util/duration.ts";
+import { parseBackoff, type BackoffV1 } from "../runtime/util/job-backoff.ts";
 import { readResult, startBatch, submitPlan, type SubmitOutcome } from "../runtime/client/submit.ts";
 import { tokenProblem } from "../runtime/protocol/subjects.ts";
 import type { TopologyOptions } from "../runtime/nats/topology.ts";
@@ -100,6 +107,22 @@ export interface JobOptions {
    */
   priority?: Priority;
   /**
+   * how retries are spaced (overrides the handler's and the worker's): `{ type: "exponential", delay: "2s", max: "10m" }`,
+   * `{ type: "fixed", delay: "5s" }`, or a list of delays `["1s", "10s", "1m"]` (the last one repeats)
+   * @defaultValue the handler's `backoff`, else the worker's (--retry-base, doubling, at most 60 s)
+   */
+  backoff?: unknown;
+  /**
+   * keep the result this long (ms or "7d")
+   * @defaultValue the fleet's results retention (24 h)
+   */
+  keepResult?: number | string;
+  /**
+   * keep a failed result this long (ms or "30d")
+   * @defaultValue the fleet's results retention (24 h)
+   */
+  keepFailed?: number | string;
+  /**
    * queue the job even when no worker or manager has registered its handler yet (an app deployed
    * before its workers); without it an unknown handler is refused as a likely typo (InputError)
    * @defaultValue false
@@ -184,6 +207,13 @@ export interface ThenStep<H extends HandlerMap = UntypedHandlers, K extends Hand
    * @defaultValue "normal"
    */
   priority?: Priority;
+}
+
+/** One page of client.jobs(): `total` counts every job the query matches, `next` is the cursor of the next page. */
+export interface JobPage {
+  jobs: JobInfo[];
+  total: number;
+  next?: string;
 }
 
 /** Options of submit(), run(), enqueue() and chain(). */
@@ -531,6 +561,53 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
     return j ? toJobInfo<R>(j) : undefined;
   }
 
+  /**
+   * One page of jobs from the job index, exactly as `docctl jobs` lists them: by state, handler, batch
+   * and time; `page.next` is the cursor of the next page (`{ ...q, after: page.next }`), `page.total` counts all.
+   */
+  async jobs(q: JobQuery = {}): Promise<JobPage> {
+    const page = await queryJobs(await this.connection(), q);
+    return { jobs: page.jobs.map((j) => toJobInfo(j)), total: page.total, ...(page.next ? { next: page.next } : {}) };
+  }
+
+  /** How many jobs are in each state (BullMQ's getJobCounts), of one handler or batch or all. */
+  async counts(q: Pick<JobQuery, "handler" | "batch"> = {}): Promise<Record<JobState, number>> {
+    return countJobs(await this.connection(), q);
+  }
+
+  /** Remove every `state` job of `handler` (queued, scheduled or dead); returns how many. Purged jobs get no result. */
+  async purge(handler: string, state: PurgeState = "queued"): Promise<number> {
+    return purgeJobs(await this.connection(), handler, state);
+  }
+
+  /** Remove the dead letter of job `id` (or all: `{ all: true, handler? }`); the jobs stay failed. Returns the ids removed. */
+  async removeDead(which: string | { all: true; handler?: string }): Promise<string[]> {
+    return removeDead(await this.connection(), typeof which === "string" ? { id: which } : which);
+  }
+
+  /** Run the scheduled job `id` now; false when it is not scheduled. */
+  async promote(id: string): Promise<boolean> {
+    return (await promoteJob(await this.connection(), id)).promoted;
+  }
+
+  /** Give the queued job `id` another priority; `{ moved: false, why }` when it cannot be moved. */
+  async reprioritize(id: string, priority: Priority): Promise<{ moved: boolean; why?: string }> {
+    return reprioritizeJob(await this.connection(), id, priority);
+  }
+
+  /** The lines job `id`'s handler wrote with ctx.log (each attempt's), oldest first. */
+  async logs(id: string): Promise<JobLogLineV1[]> {
+    return jobLogs(await this.connection(), id);
+  }
+
+  /**
+   * Job events of the whole fleet from now on, as an async iterator:
+   * `for await (const e of await client.events({ handler: "pdf" })) ...`; break out (or call stop()) to end it.
+   */
+  async events(o: { handler?: string; kinds?: EventKind[] } = {}): Promise<EventFeed> {
+    return followEvents(await this.connection(), o);
+  }
+
   /** The stored result of job `id` (whatever its batch), or undefined while there is none. */
   async result<R = unknown>(id: string): Promise<JobResult<R> | undefined> {
     const r = await this.call("result", (nc) => readResult(jetstream(nc), id));
@@ -606,7 +683,7 @@ function forLibrary(err: unknown): never {
   throw err;
 }
 
-function job(handler: string, id: string, payload: unknown, o: Pick<JobOptions, "attempts" | "attemptTimeoutMs" | "delay" | "runAt" | "priority">): PlannedJob {
+function job(handler: string, id: string, payload: unknown, o: Pick<JobOptions, "attempts" | "attemptTimeoutMs" | "delay" | "runAt" | "priority" | "backoff" | "keepResult" | "keepFailed">): PlannedJob {
   checkToken("submit", "handler", handler);
   if (o.priority !== undefined && !PRIORITIES.includes(o.priority)) throw new InputError(`priority must be one of ${PRIORITIES.join(", ")} (got ${JSON.stringify(o.priority)})`);
   if (o.delay !== undefined && o.runAt !== undefined) throw new InputError("give delay or runAt, not both");
@@ -619,7 +696,33 @@ function job(handler: string, id: string, payload: unknown, o: Pick<JobOptions, 
   if (delay_ms !== undefined && !(Number.isFinite(delay_ms) && delay_ms >= 0)) throw new InputError(`delay must be a duration of at least 0 (got ${o.delay})`);
   const run_at = o.runAt === undefined ? undefined : typeof o.runAt === "number" ? o.runAt : o.runAt.getTime();
   if (run_at !== undefined && !(Number.isFinite(run_at) && run_at >= Date.now())) throw new InputError(`runAt ${new Date(run_at).toISOString?.() ?? run_at} is in the past; give a future time, or leave it out to run at once`);
-  return { handler, id, payload, attempts: o.attempts, timeout_ms: o.attemptTimeoutMs, priority: o.priority === "normal" ? undefined : o.priority, delay_ms: delay_ms || undefined, run_at };
+  const keep = (v: number | string | undefined, name: string) => {
+    if (v === undefined) return undefined;
+    const ms = typeof v === "number" ? v : parseDuration(v, name);
+    if (!(Number.isFinite(ms) && ms >= 1000)) throw new InputError(`${name} must be at least 1 s (got ${v})`);
+    return Math.round(ms);
+  };
+  let backoff: BackoffV1 | undefined;
+  if (o.backoff !== undefined) {
+    try {
+      backoff = parseBackoff(o.backoff, "backoff");
+    } catch (err) {
+      throw new InputError((err as Error).message);
+    }
+  }
+  return {
+    handler,
+    id,
+    payload,
+    attempts: o.attempts,
+    timeout_ms: o.attemptTimeoutMs,
+    priority: o.priority === "normal" ? undefined : o.priority,
+    delay_ms: delay_ms || undefined,
+    run_at,
+    backoff,
+    keep_result_ms: keep(o.keepResult, "keepResult"),
+    keep_failed_ms: keep(o.keepFailed, "keepFailed"),
+  };
 }
 
 // The plan's longest wait, checked against the delayed stream's retention at submit.

@@ -17,6 +17,10 @@ export {
 } from "./client.ts";
 export type { JobState } from "../runtime/client/job-state.ts";
 export type { JobInfo, JobProgress, RunningJob, WorkerStats } from "./shapes.ts";
+export type { JobQuery } from "../runtime/client/job-index.ts";
+export type { JobPage } from "./client.ts";
+export type { JobLogLineV1 as JobLogLine } from "../runtime/protocol/job-log.ts";
+export type { JobEvent, EventKind, EventFeed } from "../runtime/client/events.ts";
 export type { CancelOutcome } from "../runtime/client/cancel.ts";
 export { Worker, type WorkerOptions } from "./worker.ts";
 export {

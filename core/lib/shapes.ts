@@ -24,8 +24,10 @@ export interface JobProgress {
 export interface JobInfo<R = unknown> {
   /** the job's id */
   id: string;
-  /** scheduled, queued, running, done, failed, cancelled or dead */
+  /** scheduled, queued, retrying, running, done, failed, cancelled or dead */
   state: JobState;
+  /** when it entered its state, ms since the Unix epoch (from the job index) */
+  at?: number;
   /** its batch (a single job's batch is its own id) */
   batch?: string;
   /** its handler */
@@ -46,8 +48,18 @@ export interface JobInfo<R = unknown> {
   proc?: string;
   /** running: the proc's process id, when known */
   pid?: number;
-  /** running: the attempt, 1-based */
+  /** running: the attempt, 1-based; retrying and finished: the attempts used */
   attempt?: number;
+  /** the job's attempts at most, when it said */
+  maxAttempts?: number;
+  /** retrying: the last attempt's error; failed, dead, cancelled: the error */
+  error?: { code: string; message: string; retryable: boolean };
+  /** retrying: when the next attempt is due, ms since the Unix epoch */
+  nextAt?: number;
+  /** retrying and dead: each failed attempt (error, worker, time, the handler's stack) */
+  history?: { attempt: number; at: number; worker: string; error: { code: string; message: string; retryable: boolean }; stack?: string }[];
+  /** in a page of client.jobs(): this job's cursor (pass as `after` to start after it) */
+  cursor?: string;
   /** running: when the attempt started, ms since the Unix epoch */
   startedAt?: number;
   /** running: its last progress report */
@@ -109,6 +121,12 @@ export function toJobInfo<R = unknown>(j: WireJobInfo): JobInfo<R> {
   set("proc", j.proc);
   set("pid", j.pid);
   set("attempt", j.attempt);
+  set("at", j.at);
+  set("maxAttempts", j.max_attempts);
+  set("error", j.error);
+  set("nextAt", j.next_at);
+  set("history", j.history);
+  set("cursor", j.cursor);
   set("startedAt", j.started_at);
   set("progress", j.progress ? { ...j.progress } : undefined);
   set("result", j.result ? fromWire<R>(j.result) : undefined);

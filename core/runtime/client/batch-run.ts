@@ -12,6 +12,8 @@ import type { PlannedJob, SubmitPlan } from "./jobfile.ts";
 import { submitDefaults, type BatchRun, type BatchSummary, type CollectedResult, type OrderedResult, type SubmitRunOptions } from "./submit-options.ts";
 import { checkHandler } from "./submit-preflight.ts";
 import { encodePlannedJob } from "./job-encoding.ts";
+import { JobIndexWriter, entryOfJob } from "../nats/job-index.ts";
+import type { JobEntryV1 } from "../protocol/job-entry.ts";
 import { PublishWindow } from "./publish-window.ts";
 import { ReorderBuffer } from "./reorder-buffer.ts";
 import { collect, readResult } from "./result-collector.ts";
@@ -24,6 +26,9 @@ export class Run implements BatchRun {
   private deadline: number;
   private max: number;
   private pub: JetStreamPublisher;
+  /** the job index (DOCCTL_JOBS): each job's queued or scheduled entry, written after its PubAck */
+  private index: JobIndexWriter;
+  private entries = new Map<number, JobEntryV1>();
   /** results in (or being saved), not yet handed out, in input order: at most `window` jobs out */
   private order: ReorderBuffer<CollectedResult | Promise<CollectedResult>>;
   private published = false;
@@ -62,6 +67,7 @@ export class Run implements BatchRun {
     this.deadline = Date.now() + (opts.timeoutMs ?? submitDefaults.timeoutMs);
     this.max = nc.info?.max_payload ?? 1024 * 1024;
     this.pub = new JetStreamPublisher(nc);
+    this.index = new JobIndexWriter(nc);
   }
 
   async start(): Promise<void> {
@@ -130,8 +136,9 @@ export class Run implements BatchRun {
   encode(j: PlannedJob, i: number): Uint8Array {
     checkHandler(j.handler, this.known);
     if (j.virtual) return new Uint8Array(0);
-    const { bytes, hash } = encodePlannedJob(j, this.batch, i, this.max);
+    const { bytes, hash, job } = encodePlannedJob(j, this.batch, i, this.max);
     if (this.wait) this.hashes.set(j.resultId ?? j.id, hash);
+    this.entries.set(i, entryOfJob(job, job.run_at !== undefined ? "scheduled" : "queued"));
     return bytes;
   }
 
@@ -154,6 +161,7 @@ export class Run implements BatchRun {
       if (known) {
         // Its result is already stored (a re-run): count it as submitted, do not publish it again.
         this.early.delete(rid);
+        this.entries.delete(i);
         this.counts.submitted++;
         this.counts.duplicates++;
         this.opts.onPublished?.(j.id, i, true);
@@ -187,6 +195,10 @@ export class Run implements BatchRun {
         // on a retry, "duplicate" may be our own earlier publish that got stored but not acked
         const dup = ack.duplicate && retry === 0;
         if (ack.duplicate) this.watchDuplicate(j.resultId ?? j.id);
+        const entry = this.entries.get(i);
+        this.entries.delete(i);
+        // best effort: a job the index missed is still run, and its worker writes its final entry
+        if (entry && !ack.duplicate) await this.index.added(entry.state === "queued" ? { ...entry, task_seq: ack.seq } : entry).catch(() => {});
         this.counts.submitted++;
         if (dup) this.counts.duplicates++;
         this.opts.onPublished?.(j.id, i, dup);
@@ -344,7 +356,7 @@ export class Run implements BatchRun {
       this.collector?.stop();
       this.progressSub?.unsubscribe();
       // the PubAck inbox goes once the publishing has stopped (at once, or after the publishes still out)
-      void this.publishing?.finally(() => this.pub.close());
+      void this.publishing?.finally(() => (this.pub.close(), this.index.close()));
     }
   }
 }

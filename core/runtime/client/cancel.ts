@@ -11,6 +11,8 @@ import { cancelBucket } from "../nats/buckets.ts";
 import { publishCancelled } from "../nats/delayed.ts";
 import type { ResultWrite } from "../nats/result-once.ts";
 import { jobInfo, listJobs, type JobInfo, type JobState } from "./job-state.ts";
+import { queryJobs } from "./job-index.ts";
+import { JobIndexWriter } from "../nats/job-index.ts";
 
 /** What cancelling one job did. */
 export interface CancelOutcome {
@@ -69,8 +71,15 @@ export async function cancelBatch(nc: NatsConnection, batch: string): Promise<Ca
   const kv = await cancelBucket(nc);
   // listed before the marker is set: once set, workers drop the batch's jobs as they take them
   const found: { state: JobState; jobs: JobInfo[] }[] = [];
-  for (const state of ["scheduled", "queued", "running"] as const) {
-    found.push({ state, jobs: (await listJobs(nc, { state, limit: 100_000 })).filter((j) => j.batch === batch) });
+  for (const state of ["scheduled", "queued", "retrying", "running"] as const) {
+    const jobs: JobInfo[] = [];
+    for (let after: string | undefined, page; (page = await queryJobs(nc, { state, batch, limit: 1000, after })).jobs.length; after = page.next) {
+      jobs.push(...page.jobs);
+      if (!page.next) break;
+    }
+    // a job from before the job index (or a foreign client's): found the old way
+    if (state !== "retrying" && !jobs.length) jobs.push(...(await listJobs(nc, { state, limit: 100_000 })).filter((j) => j.batch === batch));
+    found.push({ state, jobs });
   }
   await kv.put(batch, JSON.stringify({ v: 1, at: Date.now(), by: `${hostname()}/${process.pid}` } satisfies CancelV1));
   const out: CancelOutcome[] = [];
@@ -109,7 +118,20 @@ async function settle(nc: NatsConnection, job: Pick<JobV1, "id" | "batch" | "han
       await jsm.streams.deleteMessage(STREAM_DELAYED, m.seq).catch(() => false);
     }
   }
-  return publishCancelled(nc, job, `docctl-cancel@${hostname()}`, `cancelled while ${state} (docctl cancel)`);
+  const why = `cancelled while ${state} (docctl cancel)`;
+  const w = await publishCancelled(nc, job, `docctl-cancel@${hostname()}`, why);
+  if (w === "stored") {
+    // the job index says so now; a queued job's message stays until a worker drops it
+    const writer = new JobIndexWriter(nc);
+    try {
+      await writer.moved({ v: 1, id: job.id, batch: job.batch, handler: job.handler, state: "cancelled", at: Date.now(), error: { code: "CANCELLED", message: `cancelled: ${why}`, retryable: false } });
+    } catch {
+      /* best effort: the worker that drops it writes it too */
+    } finally {
+      writer.close();
+    }
+  }
+  return w;
 }
 
 // Our CANCELLED result was refused: another final result was stored between the look and the write.

@@ -6,6 +6,7 @@ import { decodeDead, encodeJob, type DeadLetterV1 } from "../protocol/codec.ts";
 import { InputError } from "../protocol/errors.ts";
 import { ALL_DEAD, STREAM_DEAD, deadLetters, taskSubject } from "../protocol/subjects.ts";
 import { isNotFound } from "../nats/errors.ts";
+import { JobIndexWriter, entryOfJob } from "../nats/job-index.ts";
 
 export interface DeadEntry {
   seq: number;
@@ -129,6 +130,7 @@ export async function retryDead(nc: NatsConnection, which: { id?: string; all?: 
   }
   const retried: string[] = [];
   const skipped: string[] = [];
+  let writer: JobIndexWriter | undefined;
   for (const e of chosen) {
     const job = e.dead.job;
     if (!job) {
@@ -138,9 +140,15 @@ export async function retryDead(nc: NatsConnection, which: { id?: string; all?: 
     // Its failed result goes first: results are written once, and the retry's must be stored.
     await clearResult(nc, job.batch, job.id);
     // A new message id: the original is still inside (or past) the duplicate window and must not block the retry.
-    await js.publish(taskSubject(job.handler), encodeJob({ ...job, submitted_at: Date.now() }), { msgID: `${job.id}.retry.${e.seq}` });
+    const again = { ...job, submitted_at: Date.now() };
+    // queued again in the job index (its attempt history starts over with the attempts), before it
+    // is published: it may run and finish before a later write would land
+    writer ??= new JobIndexWriter(nc);
+    await writer.moved(entryOfJob(again, "queued")).catch(() => {});
+    await js.publish(taskSubject(job.handler), encodeJob(again), { msgID: `${job.id}.retry.${e.seq}` });
     await jsm.streams.deleteMessage(STREAM_DEAD, e.seq);
     retried.push(job.id);
   }
+  writer?.close();
   return { retried, skipped };
 }

@@ -6,7 +6,7 @@ import { tokenProblem } from "../protocol/subjects.ts";
 import type { PlannedJob } from "./jobfile.ts";
 
 /** The job `j` (input index `i`) of `batch` on the wire, and its hash; throws an InputError naming the job. */
-export function encodePlannedJob(j: PlannedJob, batch: string, i: number, maxPayload: number, now = Date.now()): { bytes: Uint8Array; hash: string } {
+export function encodePlannedJob(j: PlannedJob, batch: string, i: number, maxPayload: number, now = Date.now()): { bytes: Uint8Array; hash: string; job: JobV1 } {
   const problem = jobProblem(j, batch, i);
   if (problem) throw new InputError(problem);
   const job = toJob(j, batch, now);
@@ -17,7 +17,7 @@ export function encodePlannedJob(j: PlannedJob, batch: string, i: number, maxPay
         `Put large inputs in the object store (templates) and send a reference, or raise max_payload on the server.`,
     );
   }
-  return { bytes, hash: job.hash! };
+  return { bytes, hash: job.hash!, job };
 }
 
 // What would make a job unreadable for every worker, said before anything is published: ids derived
@@ -52,5 +52,8 @@ export function toJob(j: PlannedJob, batch: string, now: number): JobV1 {
     run_at: j.run_at ?? (j.delay_ms ? now + j.delay_ms : undefined),
     next: j.next,
     then: j.then,
+    backoff: j.backoff,
+    keep_result_ms: j.keep_result_ms,
+    keep_failed_ms: j.keep_failed_ms,
   };
 }

@@ -3,43 +3,16 @@
 import { jetstream, jetstreamManager, type JetStreamManager, type StoredMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeDead, decodeJob, decodeProgress, decodeResult, type JobV1, type ResultV1 } from "../protocol/codec.ts";
+import type { JobEntryV1 } from "../protocol/job-entry.ts";
 import { ErrorCodes } from "../protocol/errors.ts";
 import type { JobProgressV1 } from "../protocol/control.ts";
-import { ALL_DEAD, ALL_DELAYED, ALL_TASKS, deadLetters, STREAM_DEAD, STREAM_DELAYED, STREAM_PROGRESS, STREAM_RESULTS, STREAM_TASKS, delayedSubject, priorityConsumer, progressSubject, type Priority } from "../protocol/subjects.ts";
+import { ALL_DEAD, ALL_DELAYED, ALL_TASKS, deadLetters, STREAM_DEAD, STREAM_DELAYED, STREAM_PROGRESS, STREAM_RESULTS, STREAM_TASKS, delayedSubject, priorityConsumer, progressSubject, resultSubject, type Priority } from "../protocol/subjects.ts";
 import { isNotFound } from "../nats/errors.ts";
-import { listWorkers } from "./fleet.ts";
 import { readResult } from "./submit.ts";
+import { findRunning, infoFromEntry, type JobInfo, type JobState } from "./job-info.ts";
+import { findJobEntry } from "./job-index.ts";
 
-export const JOB_STATES = ["scheduled", "queued", "running", "done", "failed", "cancelled", "dead"] as const;
-/** Where a job stands: scheduled, queued, running, done, failed, cancelled or dead. */
-export type JobState = (typeof JOB_STATES)[number];
-
-/** One job as `docctl job ID` shows it. */
-export interface JobInfo {
-  id: string;
-  state: JobState;
-  batch?: string;
-  handler?: string;
-  priority?: Priority;
-  submitted_at?: number;
-  /** scheduled: when it will be queued */
-  run_at?: number;
-  /** queued: jobs of its handler and priority ahead of it */
-  position?: number;
-  /** queued: already handed to a worker that has not started it (waiting for a free slot, or starting) */
-  delivered?: boolean;
-  /** running: where and since when */
-  worker?: string;
-  proc?: string;
-  pid?: number | null;
-  attempt?: number;
-  started_at?: number;
-  progress?: JobProgressV1 & { at?: number };
-  /** done, failed, cancelled, dead: the stored result */
-  result?: ResultV1;
-  /** a chain or batch-then: its steps still to come, or the members of the batch seen */
-  workflow?: { kind: "chain" | "then"; steps: { id: string; handler: string; state?: JobState }[] };
-}
+export { JOB_STATES, type JobInfo, type JobState } from "./job-info.ts";
 
 /** How far a scan of a stream reads at most (messages), so a huge queue cannot stall a look-up. */
 export const SCAN_LIMIT = 50_000;
@@ -73,6 +46,9 @@ export async function* scanStream(jsm: JetStreamManager, stream: string, filter:
 export async function jobInfo(nc: NatsConnection, id: string): Promise<JobInfo | undefined> {
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
+  const found = await findJobEntry(jsm, id);
+  if (found) return fromIndex(nc, jsm, found.entry);
+  // no index entry: a job from before the index, or from a foreign client that writes none
   const r = await readResult(js, id);
   if (r) return { ...fromResult(r), ...(await isDead(jsm, r)) };
   const running = await findRunning(nc, (j) => j.id === id);
@@ -148,6 +124,27 @@ export async function listJobs(nc: NatsConnection, o: { state?: JobState; handle
   return out;
 }
 
+// A job the index knows: its entry, with what is running laid over it and the stored result of a finished one.
+async function fromIndex(nc: NatsConnection, jsm: JetStreamManager, e: JobEntryV1): Promise<JobInfo> {
+  let info = infoFromEntry(e);
+  if (e.state === "queued" || e.state === "retrying") {
+    const running = await findRunning(nc, (j) => j.id === e.id);
+    if (running.length) info = await withProgress(jsm, { ...info, ...running[0]!, state: "running" });
+  }
+  if (e.state === "done" || e.state === "failed" || e.state === "cancelled" || e.state === "dead") {
+    // the batch is known: one direct read of the result's subject
+    const m = await jsm.streams.getMessage(STREAM_RESULTS, { last_by_subj: resultSubject(e.batch, e.id) }).catch(() => null);
+    let r: ResultV1 | undefined;
+    try {
+      r = m ? decodeResult(m.data) : undefined;
+    } catch {
+      /* foreign */
+    }
+    if (r) Object.assign(info, { result: r, worker: r.worker, attempt: r.attempts, started_at: r.started_at });
+  }
+  return info;
+}
+
 function fromResult(r: ResultV1): JobInfo {
   const state: JobState = r.ok ? "done" : r.error?.code === ErrorCodes.CANCELLED ? "cancelled" : "failed";
   return { id: r.id, batch: r.batch, handler: r.handler, state, worker: r.worker, attempt: r.attempts, started_at: r.started_at, result: r };
@@ -171,19 +168,6 @@ async function isDead(jsm: JetStreamManager, r: ResultV1): Promise<Partial<JobIn
     }
   }
   return {};
-}
-
-async function findRunning(nc: NatsConnection, pred: (j: { id: string; batch?: string; handler?: string }) => boolean): Promise<JobInfo[]> {
-  const out: JobInfo[] = [];
-  for (const w of await listWorkers(nc)) {
-    for (const p of w.procs) {
-      for (const j of p.in_flight) {
-        if (!pred(j)) continue;
-        out.push({ id: j.id, batch: j.batch, handler: j.handler, state: "running", worker: w.id, proc: p.name, pid: p.pid, attempt: j.attempt, started_at: j.started_at ?? Date.now() - j.age_ms, progress: j.progress });
-      }
-    }
-  }
-  return out;
 }
 
 // The latest progress report is fresher than the presence entry (rewritten every few seconds).

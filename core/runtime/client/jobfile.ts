@@ -6,6 +6,7 @@ import { ConfigError, InputError } from "../protocol/errors.ts";
 import { PRIORITIES, describe, tokenProblem, type Priority } from "../protocol/subjects.ts";
 import type { StepV1, ThenV1 } from "../protocol/codec.ts";
 import { parseDuration } from "../util/duration.ts";
+import { parseBackoff, type BackoffV1 } from "../util/job-backoff.ts";
 
 export interface PlannedJob {
   id: string;
@@ -27,6 +28,11 @@ export interface PlannedJob {
   resultId?: string;
   /** not published: a result to wait for that a workflow produces (a batch's `then`) */
   virtual?: boolean;
+  /** how its retries are spaced */
+  backoff?: BackoffV1;
+  /** how long its result / failed result is kept, ms */
+  keep_result_ms?: number;
+  keep_failed_ms?: number;
 }
 
 /** What `docctl submit` will publish. */
@@ -46,7 +52,7 @@ export interface SubmitPlan {
   latestRunAt?: number;
 }
 
-const CONTROL_KEYS = ["delay", "run_at", "priority"];
+const CONTROL_KEYS = ["delay", "run_at", "priority", "backoff", "keep_result", "keep_failed"];
 const JOB_KEYS = ["handler", "payload", "id", "timeout_ms", "attempts", ...CONTROL_KEYS];
 const BATCH_KEYS = ["handler", "batch", "id", "timeout_ms", "attempts", "then", ...CONTROL_KEYS];
 const CHAIN_KEYS = ["chain", "id", ...CONTROL_KEYS];
@@ -239,9 +245,29 @@ function readFields(n: Node, what: string, keys: string[], at: (offset: number) 
   return { fields, where };
 }
 
-/** "delay", "run_at", "priority": their form here; a run_at in the past too (the retention is checked at submit). */
-function readControl(fields: Map<string, Node>, where: Where): Pick<PlannedJob, "priority" | "delay_ms" | "run_at"> {
-  const out: Pick<PlannedJob, "priority" | "delay_ms" | "run_at"> = {};
+/** "delay", "run_at", "priority", "backoff", "keep_result", "keep_failed": their form here; a run_at in the past too (the retention is checked at submit). */
+function readControl(fields: Map<string, Node>, where: Where): Pick<PlannedJob, "priority" | "delay_ms" | "run_at" | "backoff" | "keep_result_ms" | "keep_failed_ms"> {
+  const out: Pick<PlannedJob, "priority" | "delay_ms" | "run_at" | "backoff" | "keep_result_ms" | "keep_failed_ms"> = {};
+  const b = fields.get("backoff");
+  if (b) {
+    try {
+      out.backoff = parseBackoff(getNodeValue(b), '"backoff"');
+    } catch (err) {
+      where(b, (err as Error).message);
+    }
+  }
+  for (const [k, to] of [["keep_result", "keep_result_ms"], ["keep_failed", "keep_failed_ms"]] as const) {
+    const n = fields.get(k);
+    if (!n) continue;
+    let ms = NaN;
+    try {
+      ms = typeof n.value === "string" ? parseDuration(n.value, `"${k}"`) : NaN;
+    } catch {
+      /* said below */
+    }
+    if (!(ms >= 1000)) where(n, `"${k}" must be a duration of at least 1s, like "1h" or "7d" (got ${JSON.stringify(getNodeValue(n))})`);
+    out[to] = ms;
+  }
   const pr = fields.get("priority");
   if (pr) {
     if (!PRIORITIES.includes(pr.value)) where(pr, `"priority" must be one of ${PRIORITIES.map((p) => `"${p}"`).join(", ")} (got ${JSON.stringify(getNodeValue(pr))})`);

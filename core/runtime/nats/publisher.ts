@@ -39,15 +39,16 @@ export class JetStreamPublisher {
    * Publish `data` on `subject` (deduplicated by `msgID` when given); resolves once JetStream stored it.
    * `firstOnSubject`: only if the subject holds no message yet (a final result: JetStreamApiError 10071 otherwise).
    */
-  publish(subject: string, data: Uint8Array, opts: { msgID?: string; firstOnSubject?: boolean } = {}): Promise<PubAck> {
+  publish(subject: string, data: Uint8Array, opts: { msgID?: string; firstOnSubject?: boolean; headers?: Record<string, string> } = {}): Promise<PubAck> {
     if (this.nc.isClosed()) return Promise.reject(new errors.ClosedConnectionError());
     const id = ++this.next;
     const p = new Promise<PubAck>((resolve, reject) => this.waiting.set(id, { resolve, reject, deadline: Date.now() + this.timeoutMs }));
     let h;
-    if (opts.msgID || opts.firstOnSubject) {
+    if (opts.msgID || opts.firstOnSubject || opts.headers) {
       h = natsHeaders();
       if (opts.msgID) h.set("Nats-Msg-Id", opts.msgID);
       if (opts.firstOnSubject) h.set("Nats-Expected-Last-Subject-Sequence", "0");
+      for (const [k, v] of Object.entries(opts.headers ?? {})) h.set(k, v);
     }
     try {
       this.nc.publish(subject, data, { reply: `${this.prefix}.${id}`, headers: h });

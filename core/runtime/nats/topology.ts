@@ -31,6 +31,8 @@ import {
 } from "../protocol/subjects.ts";
 import { isAlreadyExists, isNotFound } from "./errors.ts";
 import { replicasFor } from "./replicas.ts";
+import { jobsStreamConfig } from "./job-index.ts";
+import { LOG_MAX_LINES, STREAM_LOGS } from "../protocol/job-log.ts";
 
 /** Limits of the streams and consumers docctl creates. */
 export interface TopologyOptions {
@@ -90,6 +92,8 @@ export function streamConfigs(o: TopologyOptions & { replicas: number }): Partia
       // One result per job: a job processed twice (an ack lost in a crash) keeps only its last result.
       max_msgs_per_subject: 1,
       duplicate_window: nanos(Math.min(o.duplicateWindowMs, o.resultsMaxAgeMs)),
+      // a job's keep_result / keep_failed shorter than the stream's max age: its result carries a Nats-TTL
+      allow_msg_ttl: true,
     },
     {
       ...base,
@@ -116,6 +120,18 @@ export function streamConfigs(o: TopologyOptions & { replicas: number }): Partia
       max_age: nanos(o.progressMaxAgeMs),
       max_msgs_per_subject: 1,
     },
+    {
+      // ctx.log lines kept with each job: the last LOG_MAX_LINES per job, as long as results
+      ...base,
+      name: STREAM_LOGS,
+      subjects: ["docctl.logs.>"],
+      retention: RetentionPolicy.Limits,
+      max_age: nanos(o.resultsMaxAgeMs),
+      max_msgs_per_subject: LOG_MAX_LINES,
+      max_msg_size: 8 * 1024,
+    },
+    // the job index: entries of waiting jobs live as long as a job may wait; finished ones carry their TTL
+    jobsStreamConfig({ replicas: o.replicas, duplicateWindowMs: o.duplicateWindowMs, maxAgeMs: Math.max(o.delayedMaxAgeMs, o.deadMaxAgeMs, o.resultsMaxAgeMs) }),
   ];
 }
 

@@ -4,6 +4,8 @@ import { Decoder, DecodeError, Encoder } from "@msgpack/msgpack";
 import { clipMessage, type WireError } from "./errors.ts";
 import type { OutputRefV1 } from "./types.ts";
 import { PRIORITIES, describe, tokenProblem, type Priority } from "./subjects.ts";
+import type { AttemptV1 } from "./job-entry.ts";
+import { backoffProblem, type BackoffV1 } from "./backoff.ts";
 
 /** A job on `docctl.tasks.<handler>`. */
 export interface JobV1 {
@@ -28,6 +30,12 @@ export interface JobV1 {
   next?: StepV1[];
   /** a batch's reduce step: published once every item of the batch has a result */
   then?: ThenV1;
+  /** how retries of this job are spaced (overrides the handler's and the worker's) */
+  backoff?: BackoffV1;
+  /** how long this job's result is kept, ms (default: the results' retention); its index entry follows */
+  keep_result_ms?: number;
+  /** how long this job's failed result is kept, ms (default: the results' retention) */
+  keep_failed_ms?: number;
 }
 
 /** A workflow step still to run. Without `payload` it receives the previous step's value. */
@@ -102,6 +110,8 @@ export interface DeadLetterV1 {
   attempts: number;
   worker: string;
   failed_at: number;
+  /** each failed attempt: error, worker, time and the handler's stack (the last MAX_HISTORY) */
+  history?: AttemptV1[];
 }
 
 /**
@@ -324,6 +334,13 @@ function jobControlProblem(o: Record<string, unknown>): string | undefined {
   };
   const p = prio(o.priority, `field "priority"`);
   if (p) return p;
+  if (o.backoff !== undefined && o.backoff !== null) {
+    const b = backoffProblem(o.backoff);
+    if (b) return `field "backoff" ${b}`;
+  }
+  for (const k of ["keep_result_ms", "keep_failed_ms"]) {
+    if (o[k] !== undefined && o[k] !== null && !(Number.isInteger(o[k]) && (o[k] as number) > 0)) return `field "${k}" must be a positive integer (ms), got ${JSON.stringify(o[k])}`;
+  }
   if (o.run_at !== undefined && o.run_at !== null && typeof o.run_at !== "number") return `field "run_at" must be a number (ms since epoch), got ${describe(o.run_at)}`;
   if (o.next !== undefined && o.next !== null) {
     if (!Array.isArray(o.next)) return `field "next" must be an array of steps, got ${describe(o.next)}`;

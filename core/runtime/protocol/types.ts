@@ -65,6 +65,11 @@ export interface HandlerDef<P = any, R = unknown> {
   timeoutMs?: number;
   /** attempts before the job is dead-lettered (default 3) */
   maxAttempts?: number;
+  /**
+   * how this handler's retries are spaced when a job does not say: `{ type: "exponential", delay: "2s", max: "10m" }`,
+   * `{ type: "fixed", delay: "5s" }` or a list of delays `["1s", "10s"]` (default: the worker's --retry-base, doubling)
+   */
+  backoff?: unknown;
   /** runs once per proc before the first job (open a browser, a connection ...) */
   setup?(): void | Promise<void>;
   /** runs once per proc when it drains or stops */

@@ -1,7 +1,8 @@
 // What to do with a job before its handler runs and after it returns or throws: pure decisions, no I/O.
 import { ErrorCodes, type WireError } from "../protocol/errors.ts";
 import { describeEnds, type AttemptNotesV1 } from "../protocol/attempts.ts";
-import { backoffDelay, type Backoff } from "../util/backoff.ts";
+import type { Backoff } from "../util/backoff.ts";
+import { retryDelayMs, type BackoffV1 } from "../util/job-backoff.ts";
 
 /** How an attempt ended: the handler's value was encoded, or an error (thrown, or the value cannot be sent). */
 export type AttemptEnd = { ok: true } | { ok: false; error: WireError };
@@ -16,10 +17,13 @@ export type AttemptDecision =
   /** failed for good: a dead letter and a failed result */
   | { action: "dead"; error: WireError };
 
-/** After the handler: ack with its result, retry after a delay, or end the job (cancelled or dead-lettered). */
-export function decideAttempt(end: AttemptEnd, attempt: number, maxAttempts: number, retry: Backoff): AttemptDecision {
+/**
+ * After the handler: ack with its result, retry after a delay, or end the job (cancelled or dead-lettered).
+ * The delay is the job's backoff, else its handler's, else the worker's `retry`.
+ */
+export function decideAttempt(end: AttemptEnd, attempt: number, maxAttempts: number, retry: Backoff, backoff: { job?: BackoffV1; handler?: BackoffV1 } = {}): AttemptDecision {
   if (end.ok) return { action: "ack" };
-  if (end.error.retryable && attempt < maxAttempts) return { action: "nak", delayMs: backoffDelay(attempt - 1, retry) };
+  if (end.error.retryable && attempt < maxAttempts) return { action: "nak", delayMs: retryDelayMs(attempt, backoff.job, backoff.handler, retry) };
   return end.error.code === ErrorCodes.CANCELLED ? { action: "cancelled", error: end.error } : { action: "dead", error: end.error };
 }
 

@@ -28,6 +28,9 @@ import { HandlerPuller, JobBudget } from "./handler-puller.ts";
 import { decideAttempt, decideBeforeRun, type AttemptEnd } from "./decide-attempt.ts";
 import { cancelledBy, runWithinLimit, watchGrace } from "./time-limit.ts";
 import { Outcomes } from "./outcomes.ts";
+import { JobRecorder } from "./job-record.ts";
+import { retentionOf } from "../nats/job-index.ts";
+import type { BackoffV1 } from "../util/job-backoff.ts";
 import { ProgressReporter } from "./progress-reporter.ts";
 import { OutputStore } from "./output-store.ts";
 
@@ -62,14 +65,18 @@ export class WorkerLoop {
   private mover?: DelayedMover;
   private workflows: Workflows;
   private outcomes: Outcomes;
+  /** the job index entries, attempt history and ctx.log lines of the jobs this loop runs */
+  private recorder: JobRecorder;
   private progress: ProgressReporter;
   private outputs: OutputStore;
 
   constructor(private o: WorkerLoopOptions) {
     this.topo = { ...topologyDefaults, ...o.topology };
     this.budget = new JobBudget(o.maxJobs);
-    this.workflows = new Workflows(o.nc, o.workerId);
+    this.recorder = new JobRecorder(o.nc, o.workerId, retentionOf(this.topo), (what, err) => o.log.debug(`job index: ${what} not written: ${(err as Error).message}`));
+    this.workflows = new Workflows(o.nc, o.workerId, this.recorder.index);
     this.outcomes = new Outcomes({
+      recorder: this.recorder,
       nc: o.nc,
       workerId: o.workerId,
       log: o.log,
@@ -205,6 +212,7 @@ export class WorkerLoop {
       }
     }
     this.outcomes.close();
+    this.recorder.close();
     this.state = "stopped";
   }
 
@@ -293,12 +301,14 @@ export class WorkerLoop {
         if ("error" in e) end = { ok: false, error: e.error };
         else encoded = e;
       }
-      const decision = decideAttempt(end, attempt, maxAttempts, this.o.retry ?? jobRetryBackoff);
-      if (decision.action === "ack") return await this.outcomes.succeeded(job, msg, encoded!, value, started, log);
+      const decision = decideAttempt(end, attempt, maxAttempts, this.o.retry ?? jobRetryBackoff, { job: job.backoff, handler: reg.def.backoff as BackoffV1 | undefined });
+      if (decision.action === "ack") return await this.outcomes.succeeded(job, msg, encoded!, value, attempt, started, log);
       if (decision.action === "nak" && !end.ok) {
         log.job(`failed with ${end.error.code}: ${end.error.message}; retry ${attempt + 1}/${maxAttempts} in ${decision.delayMs}ms`);
         this.counters.jobsRetried++;
         this.o.metrics?.retried.inc({ handler });
+        // `retrying` in the job index (attempt, error, next time, history) before it is given back
+        await this.recorder.retrying(job, { attempt, maxAttempts, error: end.error, delayMs: decision.delayMs, stack: ran.ok ? undefined : ran.stack });
         msg.nak(decision.delayMs);
         return;
       }
@@ -353,7 +363,7 @@ export class WorkerLoop {
       signal: abort.signal,
       heartbeat: () => msg.working(),
       output: async (bytes, opts) => (output = await this.outputs.store(job, bytes, opts)),
-      log,
+      log: this.recorder.jobLog(log, job, attempt),
       worker: this.o.workerId,
       progress: (p) => this.progress.report(key, job, p),
     };

@@ -15,12 +15,17 @@ import { natsPublishBackoff, retrying, storeFullBackoff } from "../util/backoff.
 import type { Logger } from "../util/log.ts";
 import type { WorkerMetrics } from "../util/metrics.ts";
 import { Workflows } from "./workflow.ts";
+import type { JobRecorder } from "./job-record.ts";
+import { ttlHeader } from "../nats/job-index.ts";
+import type { AttemptV1 } from "../protocol/job-entry.ts";
 import { BAD_MESSAGE_MAX_DELIVERIES, workerLoopDefaults, type LoopCounters } from "./loop-options.ts";
 
 export type Outcome = Pick<ResultV1, "ok" | "value" | "error" | "output">;
 
 export interface OutcomesOptions {
   nc: NatsConnection;
+  /** the job index entries and attempt history of each job's end */
+  recorder: JobRecorder;
   workerId: string;
   log: Logger;
   /** a result publish that times out is tried again for up to one ack wait */
@@ -95,14 +100,15 @@ export class Outcomes {
   }
 
   /** A successful attempt: its result stored (PubAck), the workflow moved on, the job acked. */
-  async succeeded(job: JobV1, msg: JobMsg, encoded: { bytes: Uint8Array }, value: unknown, started: number, log: Logger): Promise<void> {
+  async succeeded(job: JobV1, msg: JobMsg, encoded: { bytes: Uint8Array }, value: unknown, attempt: number, started: number, log: Logger): Promise<void> {
     const p0 = Date.now();
-    const write = await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes, msg);
+    const write = await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes, msg, job.keep_result_ms);
     if (write === "taken") {
       // First result wins: it was cancelled (or ended otherwise) before this attempt finished.
       log.job("finished, but the job already has a final result (cancelled while it ran?): that one stands, this value is not stored");
     } else {
       log.trace(`result stored: ${encoded.bytes.byteLength} bytes in ${Date.now() - p0}ms`);
+      await this.o.recorder.finished(job, this.resultOf(job, { ok: true }, attempt, started));
       if (Workflows.involved(job)) await this.o.workflows.afterResult(job, { ok: true, value } as ResultV1);
     }
     msg.ack();
@@ -125,11 +131,13 @@ export class Outcomes {
       return;
     }
     log.warn(`failed for good with ${error.code}: ${error.message}`);
-    const dead = encodeDeadFitting({ v: 1, job, subject: msg.subject, error, ...(stack ? { stack: clipMessage(stack) } : {}), attempts: attempt, worker: this.o.workerId, failed_at: Date.now() }, this.maxPayload());
+    // every attempt's error, worker, time and stack: the earlier ones from the job's index entry
+    const history = await this.o.recorder.withAttempt(job, attempt, error, stack);
+    const dead = encodeDeadFitting({ v: 1, job, subject: msg.subject, error, ...(stack ? { stack: clipMessage(stack) } : {}), attempts: attempt, worker: this.o.workerId, failed_at: Date.now(), history }, this.maxPayload());
     // The dead letter first: a crash before the result means a redelivery that writes both (the dead
     // letter deduplicated by its id), never a failed result without its dead letter.
     const ack = await this.js.publish(deadSubject(job.handler), dead, { msgID: `dead-${job.id}-${msg.info.streamSequence}` });
-    if ((await this.finish(job, msg, { ok: false, error }, attempt, started)) === "taken") {
+    if ((await this.finish(job, msg, { ok: false, error }, attempt, started, { dead: true, history })) === "taken") {
       // Another final result stands (cancelled meanwhile): this failure is not the job's end, and its
       // dead letter goes again unless an earlier delivery wrote it.
       if (!ack.duplicate) await jetstreamManager(this.o.nc).then((jsm) => jsm.streams.deleteMessage(STREAM_DEAD, ack.seq)).catch(() => false);
@@ -144,13 +152,19 @@ export class Outcomes {
   }
 
   // The result is stored (PubAck) before the job is acked: a crash in between means a redelivery, never a loss.
-  private async finish(job: JobV1, msg: JobMsg, outcome: Outcome, attempt: number, started: number): Promise<ResultWrite> {
+  private async finish(job: JobV1, msg: JobMsg, outcome: Outcome, attempt: number, started: number, o: { dead?: boolean; history?: AttemptV1[] } = {}): Promise<ResultWrite> {
     const encoded = this.encode(job, outcome, attempt, started);
     if ("error" in encoded) throw new Error(`the failed result of ${job.id} cannot be encoded: ${encoded.error.message}`);
-    const write = await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes, msg);
+    const write = await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes, msg, outcome.ok ? job.keep_result_ms : job.keep_failed_ms);
+    if (write === "stored") await this.o.recorder.finished(job, this.resultOf(job, outcome, attempt, started), o);
     if (write === "stored" && Workflows.involved(job)) await this.o.workflows.afterResult(job, { ok: outcome.ok, value: outcome.value, error: outcome.error } as ResultV1);
     msg.ack();
     return write;
+  }
+
+  // What the index needs of a result (its value stays in the result).
+  private resultOf(job: JobV1, outcome: Pick<ResultV1, "ok" | "error">, attempt: number, started: number): ResultV1 {
+    return { v: 1, id: job.id, batch: job.batch, handler: job.handler, ok: outcome.ok, error: outcome.error, attempts: attempt, worker: this.o.workerId, started_at: started, finished_at: Date.now() };
   }
 
   private maxPayload(): number {
@@ -162,9 +176,9 @@ export class Outcomes {
   // the fault tests saw jobs run 4 times during an election. Results are written once (first wins,
   // enforced by JetStream: result-once.ts): "taken" when another final result stands; a refused retry
   // of our own publish (stored, PubAck lost) is recognised as ours.
-  private async publishResult(subject: string, data: Uint8Array, msg?: JobMsg): Promise<ResultWrite> {
+  private async publishResult(subject: string, data: Uint8Array, msg?: JobMsg, ttlMs?: number): Promise<ResultWrite> {
     try {
-      await this.storeResult(subject, data, msg);
+      await this.storeResult(subject, data, msg, ttlMs);
       return "stored";
     } catch (err) {
       if (!isResultTaken(err)) throw err;
@@ -172,9 +186,11 @@ export class Outcomes {
     }
   }
 
-  private async storeResult(subject: string, data: Uint8Array, msg?: JobMsg): Promise<void> {
+  private async storeResult(subject: string, data: Uint8Array, msg?: JobMsg, ttlMs?: number): Promise<void> {
+    // a job's own retention (keep_result / keep_failed): kept at most as long as the stream's max age
+    const headers = ttlMs ? { "Nats-TTL": ttlHeader(ttlMs) } : undefined;
     const once = () =>
-      retrying(() => this.pub.publish(subject, data, { firstOnSubject: true }), {
+      retrying(() => this.pub.publish(subject, data, { firstOnSubject: true, headers }), {
         backoff: natsPublishBackoff,
         giveUpAt: Date.now() + this.o.ackWaitMs,
         retryable: (err) => isTransientNatsError(err) && !this.o.nc.isClosed(),

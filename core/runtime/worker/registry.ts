@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import Ajv, { type ValidateFunction } from "ajv";
 import type { HandlerDef, HandlerModule } from "../protocol/types.ts";
+import { parseBackoff } from "../util/job-backoff.ts";
 import type { HandlerInfoV1 } from "../protocol/handlers.ts";
 import { ConfigError } from "../protocol/errors.ts";
 import { tokenProblem } from "../protocol/subjects.ts";
@@ -164,6 +165,14 @@ function normalize(mod: HandlerModule | undefined, source: string): HandlerDef {
     for (const k of ["timeoutMs", "maxAttempts"] as const) {
       if (d[k] !== undefined && !(Number.isInteger(d[k]) && d[k]! > 0)) {
         throw new ConfigError(`${source}: "${k}" must be a positive integer (got ${JSON.stringify(d[k])})`, "plugins");
+      }
+    }
+    if (d.backoff !== undefined) {
+      // the handler's default backoff, in the people's form or the wire's: checked once here
+      try {
+        return { ...d, backoff: parseBackoff(d.backoff, "backoff") };
+      } catch (err) {
+        throw new ConfigError(`${source}: ${(err as Error).message}`, "plugins");
       }
     }
     return d;

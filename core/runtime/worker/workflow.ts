@@ -5,6 +5,7 @@ import { DeliverPolicy, jetstream, type JetStreamClient } from "@nats-io/jetstre
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeResult, encodeJob, encodeResult, type JobV1, type ResultV1, type ThenV1 } from "../protocol/codec.ts";
 import { ErrorCodes, type WireError } from "../protocol/errors.ts";
+import { entryOfJob, entryOfResult, type JobIndexWriter } from "../nats/job-index.ts";
 import { publishResultOnce } from "../nats/result-once.ts";
 import { STREAM_RESULTS, batchResults, prioritySubject, resultSubject } from "../protocol/subjects.ts";
 
@@ -12,8 +13,14 @@ import { STREAM_RESULTS, batchResults, prioritySubject, resultSubject } from "..
 export class Workflows {
   private js: JetStreamClient;
 
-  constructor(private nc: NatsConnection, private worker: string) {
+  constructor(private nc: NatsConnection, private worker: string, private index?: JobIndexWriter) {
     this.js = jetstream(nc);
+  }
+
+  // Steps a workflow publishes enter the job index as queued; a workflow's failed result as failed.
+  // Best effort, like every index write: the step runs and the result stands either way.
+  private async indexed(f: () => Promise<void>): Promise<void> {
+    await f().catch(() => {});
   }
 
   /** Whether `job` is part of a workflow (so afterResult has work to do). */
@@ -48,7 +55,8 @@ export class Workflows {
       priority: step!.priority,
       next: rest.length ? rest : undefined,
     };
-    await this.js.publish(prioritySubject(next.handler, next.priority), encodeJob(next), { msgID: next.id });
+    const ack = await this.js.publish(prioritySubject(next.handler, next.priority), encodeJob(next), { msgID: next.id });
+    if (this.index && !ack.duplicate) await this.indexed(() => this.index!.added({ ...entryOfJob(next, "queued"), task_seq: ack.seq }));
   }
 
   // Every item publishes the reduce step once all items have results; all but the first are duplicates.
@@ -89,7 +97,8 @@ export class Workflows {
       };
       return this.publishFailed({ id: then.id, batch, handler: then.handler }, error, `${then.id}.failed`);
     }
-    await this.js.publish(prioritySubject(job.handler, job.priority), bytes, { msgID: job.id });
+    const ack = await this.js.publish(prioritySubject(job.handler, job.priority), bytes, { msgID: job.id });
+    if (this.index && !ack.duplicate) await this.indexed(() => this.index!.added({ ...entryOfJob(job, "queued"), task_seq: ack.seq }));
   }
 
   /** The results of items `<batch>-0 .. <batch>-(count-1)` in order, or undefined while some are missing. */
@@ -126,6 +135,7 @@ export class Workflows {
     const now = Date.now();
     const r: ResultV1 = { v: 1, ...job, ok: false, error, attempts: 0, worker: this.worker, started_at: now, finished_at: now };
     // first result wins: a reduce step cancelled (or already failed) keeps that result
-    await publishResultOnce(this.js, resultSubject(job.batch, job.id), encodeResult(r), msgID);
+    const w = await publishResultOnce(this.js, resultSubject(job.batch, job.id), encodeResult(r), msgID);
+    if (w === "stored" && this.index) await this.indexed(() => this.index!.moved(entryOfResult(r)));
   }
 }

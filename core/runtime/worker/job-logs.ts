@@ -1,0 +1,36 @@
+// ctx.log for a job: each line goes to the worker's log as before and is kept with the job (DOCCTL_LOGS),
+// so `docctl job ID --logs` and Client.logs(id) show it. Best effort: a line that cannot be stored is
+// in the worker's log still, and never fails the job.
+import { inspect } from "node:util";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { JetStreamPublisher } from "../nats/publisher.ts";
+import type { JobLogger } from "../protocol/types.ts";
+import { encodeLogLine, logSubject, type JobLogLineV1 } from "../protocol/job-log.ts";
+
+const text = (a: unknown[]) => a.map((x) => (typeof x === "string" ? x : x instanceof Error ? (x.stack ?? x.message) : inspect(x, { depth: 4, breakLength: Infinity }))).join(" ");
+
+/** Stores job log lines of one proc. */
+export class JobLogStore {
+  private pub: JetStreamPublisher;
+  constructor(nc: NatsConnection, private worker: string) {
+    this.pub = new JetStreamPublisher(nc);
+  }
+
+  /** A logger for one attempt of a job: `inner` (the worker's log) plus the job's stored lines. */
+  wrap(inner: JobLogger, job: { id: string; batch: string }, attempt: number): JobLogger {
+    const store = (level: JobLogLineV1["level"], a: unknown[]) => {
+      const line: JobLogLineV1 = { v: 1, at: Date.now(), level, msg: text(a), attempt, worker: this.worker };
+      this.pub.publish(logSubject(job.batch, job.id), encodeLogLine(line)).catch(() => {});
+    };
+    return {
+      info: (...a) => (inner.info(...a), store("info", a)),
+      warn: (...a) => (inner.warn(...a), store("warn", a)),
+      error: (...a) => (inner.error(...a), store("error", a)),
+      debug: (...a) => (inner.debug(...a), store("debug", a)),
+    };
+  }
+
+  close(): void {
+    this.pub.close();
+  }
+}
