@@ -50,23 +50,33 @@ export function parseRateState(text: string | undefined): RateStateV1 {
 }
 
 /**
- * A start now under `rate`, given the recorded state: `wait` ms first (then decide again with the
- * state read anew), or take it and record `state`. Taken only when no sliding window of per_ms + margin
- * would hold more than `count` starts with this one.
+ * How far ahead of the decision a start is recorded: the job must begin within this time after the
+ * decision (the compare-and-set's round trip) or it does not begin at all and decides again. So the
+ * recorded time is never before the real start, and a window measured from it cannot hold more
+ * starts than allowed, whatever the load. 50 ms, or a quarter of the spacing when that is smaller.
  */
-export function decideRateStart(s: RateStateV1, now: number, rate: { count: number; per_ms: number }): { wait: number } | { state: RateStateV1 } {
+export const rateLeadMs = (rate: { count: number; per_ms: number }) => Math.min(50, rate.per_ms / rate.count / 4);
+
+/**
+ * A start now under `rate`, given the recorded state: `wait` ms first (then decide again with the
+ * state read anew), or take it and record `state` (this start recorded at `at` = now + the lead, an
+ * upper bound of when it begins). Taken only when no sliding window of per_ms + margin would hold more
+ * than `count` starts with this one.
+ */
+export function decideRateStart(s: RateStateV1, now: number, rate: { count: number; per_ms: number }): { wait: number } | { state: RateStateV1; at: number } {
   const log = s.log.slice(-rate.count);
   let earliest = s.next;
   if (log.length >= rate.count) earliest = Math.max(earliest, log[log.length - rate.count]! + rate.per_ms + rateMarginMs(rate));
   if (earliest > now) return { wait: earliest - now };
-  return { state: { next: now + rate.per_ms / rate.count, log: [...log, now].slice(-rate.count) } };
+  const at = now + rateLeadMs(rate);
+  return { state: { next: now + rate.per_ms / rate.count, log: [...log, at].slice(-rate.count) }, at };
 }
 
-/** The state with the recorded start `at` moved to `actual` (the start is known only after its reservation was stored). */
+/** The state with the recorded start `at` moved to `actual`, when the job began (earlier than recorded: the limit opens sooner). */
 export function restampStart(s: RateStateV1, at: number, actual: number): RateStateV1 | undefined {
   const i = s.log.lastIndexOf(at);
-  if (i < 0 || actual <= at) return undefined;
+  if (i < 0 || actual === at) return undefined;
   const log = [...s.log];
   log[i] = actual;
-  return { next: Math.max(s.next, actual + (s.next - at)), log };
+  return { next: s.next, log };
 }

@@ -122,17 +122,18 @@ export class FleetLimits {
     }
   }
 
-  // The start is recorded with a compare-and-set only when it may happen now; a job that has to wait
-  // sleeps first and decides again. Reserving a future start and sleeping to it (the old way) let the
-  // timer's lateness bunch starts: 6 fell within 991-999 ms at 5/s.
+  // The start is recorded with a compare-and-set only when it may happen now, at an upper bound of when
+  // it begins (now + a lead); if the round trip outlasts the lead, the job does not begin and decides
+  // again (the recorded start stays: it only makes the limit stricter). A job that begins corrects the
+  // record to when it did. Reserving a future start and sleeping to it (the old way) let timer and
+  // round-trip lateness bunch 6 starts into 974-999 ms at 5/s.
   private async takeRate(handler: string, rate: NonNullable<LimitV1["rate"]>, signal: AbortSignal): Promise<void> {
     const kv = this.slots!;
     const key = `rate.${handler}`;
     for (;;) {
       signal.throwIfAborted();
       const e = await kv.get(key);
-      const now = Date.now();
-      const d = decideRateStart(parseRateState(e && e.operation === "PUT" ? e.string() : undefined), now, rate);
+      const d = decideRateStart(parseRateState(e && e.operation === "PUT" ? e.string() : undefined), Date.now(), rate);
       if ("wait" in d) {
         await abortableSleep(d.wait, signal);
         continue;
@@ -143,10 +144,9 @@ export class FleetLimits {
       } catch {
         continue; // another worker took a start in between: read again
       }
-      // The job starts now, a round trip after `now`: the record says so (in the background, long
-      // before a start a window later reads it), or starts `per_ms` apart on record were closer in fact.
       const actual = Date.now();
-      if (actual > now) void this.restamp(key, now, actual);
+      if (actual > d.at) continue; // too late for the time recorded: decide again
+      void this.restamp(key, d.at, actual);
       return;
     }
   }
