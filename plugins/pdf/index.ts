@@ -9,6 +9,7 @@ import type { HtmlEngineOptions } from "../../core/render/html-engine.ts";
 import { type TemplateLimits, templateLimitsFromEnv } from "../../core/render/limits.ts";
 import { type PdfOutputPayload, jobOutput, pdfOutputSchema } from "./output.ts";
 import { checkTimeZone } from "../../core/render/format.ts";
+import { mergePdfs } from "../../core/render/merge.ts";
 
 /** The job payload. */
 export interface PdfPayload extends PdfOutputPayload {
@@ -20,6 +21,8 @@ export interface PdfPayload extends PdfOutputPayload {
   filename?: string;
   /** IANA time zone for the layout's dates with a time of day (a field's `tz` wins; default UTC) */
   tz?: string;
+  /** documents appended after this one, in order: a stored template rendered with its own data (none: its base as it is) */
+  append?: { template: string; data?: Record<string, unknown> }[];
 }
 
 /** The job's result value (the document itself is the result's `output`). */
@@ -50,6 +53,17 @@ export const pdfPayloadSchema = {
     data: { type: "object", description: "values the template prints" },
     filename: { type: "string", pattern: "^[^/\\\\]{1,200}$", description: "output file name" },
     tz: { type: "string", maxLength: 64, description: "IANA time zone for formatted dates with a time (layout templates)" },
+    append: {
+      type: "array",
+      maxItems: 50,
+      description: "documents appended after this one: stored templates, rendered with their own data",
+      items: {
+        type: "object",
+        required: ["template"],
+        additionalProperties: false,
+        properties: { template: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$" }, data: { type: "object" } },
+      },
+    },
     ...pdfOutputSchema,
   },
 } as const;
@@ -79,7 +93,17 @@ export function createPdfHandler(opts: PdfHandlerOptions): HandlerDef<PdfPayload
       if (badTz) throw new JobError("BAD_PAYLOAD", `payload.tz: ${badTz}`);
       const template = await cache.get(payload.template);
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error("aborted");
-      const doc = await renderer.render(template, payload.data, { signal: ctx.signal, output, tz: payload.tz });
+      let doc = await renderer.render(template, payload.data, { signal: ctx.signal, output: payload.append?.length ? undefined : output, tz: payload.tz });
+      if (payload.append?.length) {
+        // the appended documents, each from its stored template; PDF/A and metadata then apply to the whole
+        const parts = [doc.bytes];
+        for (const a of payload.append) {
+          const t = await cache.get(a.template);
+          if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error("aborted");
+          parts.push((await renderer.render(t, a.data ?? {}, { signal: ctx.signal, tz: payload.tz })).bytes);
+        }
+        doc = await mergePdfs(parts, [payload.template, ...payload.append.map((a, i) => `append[${i}] (template ${a.template})`)], output);
+      }
       ctx.heartbeat();
       const filename = payload.filename ?? `${payload.template}-${ctx.id}.pdf`;
       await ctx.output(doc.bytes, { filename, contentType: "application/pdf" });

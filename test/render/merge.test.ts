@@ -1,0 +1,99 @@
+// The pdf job's `append`: stored templates rendered (or, with no data, their base as it is) and appended
+// after the document; metadata and PDF/A then apply to the whole. Through the handler, on a real nats-server.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { PDFDocument } from "pdf-lib";
+import { createPdfHandler } from "../../plugins/pdf/index.ts";
+import { connectNats } from "../../core/runtime/nats/connection.ts";
+import { putTemplate } from "../../core/render/store.ts";
+import type { JobContext, OutputRefV1 } from "../../core/runtime/protocol/types.ts";
+import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
+import { pdfPages, pdfText, qpdfCheck, run } from "../helpers/pdf.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+const FX = join(import.meta.dir, "../../examples/facturx");
+const EX = join(import.meta.dir, "../../examples/invoice");
+let server: NatsServerHandle;
+let nc: NatsConnection;
+const tmp = tempDir("docctl-merge-");
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connectNats({ url: server.url });
+  await putTemplate(nc, { name: "facturx", base: await Bun.file(join(FX, "base.pdf")).bytes(), layout: await Bun.file(join(FX, "layout.json")).json() });
+  await putTemplate(nc, { name: "invoice", base: await Bun.file(join(EX, "base.pdf")).bytes(), layout: await Bun.file(join(EX, "layout.json")).json() });
+  // "terms": a stored two-page PDF (its own text, fonts embedded), printed as it is
+  const doc = await PDFDocument.create();
+  const fontkit = (await import("@pdf-lib/fontkit")).default;
+  doc.registerFontkit(fontkit);
+  const font = await doc.embedFont(await Bun.file(join(import.meta.dir, "../../core/render/fonts/DejaVuSans.ttf")).bytes(), { subset: true });
+  for (const n of [1, 2]) doc.addPage([595.28, 841.89]).drawText(`Allgemeine Geschäftsbedingungen, Seite ${n}`, { x: 50, y: 780, size: 12, font });
+  await putTemplate(nc, { name: "terms", base: await doc.save(), layout: {} });
+}, 60_000);
+afterAll(async () => {
+  await nc?.close();
+  await server?.cleanup();
+  tmp.cleanup();
+});
+
+function context(id: string) {
+  const outputs: Uint8Array[] = [];
+  const ctx = {
+    id, batch: id, handler: "pdf", attempt: 1, maxAttempts: 3, signal: new AbortController().signal, heartbeat() {}, worker: "test", progress: async () => {},
+    log: { info() {}, warn() {}, error() {}, debug() {} },
+    async output(bytes: Uint8Array, opts: { filename: string; contentType: string }) {
+      outputs.push(bytes);
+      return { bucket: "test", name: id, size: bytes.length, sha256: "", content_type: opts.contentType, filename: opts.filename } satisfies OutputRefV1;
+    },
+  } as unknown as JobContext;
+  return { ctx, outputs };
+}
+
+test("a Factur-X invoice with the terms appended: one PDF/A-3b of three pages, fonts embedded, the XML attached", async () => {
+  const h = createPdfHandler({ nc });
+  const job = (await Bun.file(join(FX, "job.json")).json()) as { payload: Record<string, any> };
+  const { ctx, outputs } = context("merge-1");
+  const r = await h.handle({ ...job.payload, append: [{ template: "terms" }] } as never, ctx);
+  expect(r.pages).toBe(3);
+  const pdf = join(tmp.path, "merged.pdf");
+  await Bun.write(pdf, outputs[0]);
+  await qpdfCheck(pdf);
+  expect(await pdfPages(pdf)).toBe(3);
+  expect(await pdfText(pdf, { page: 1 })).toContain("INV-2026-0042");
+  expect(await pdfText(pdf, { page: 3 })).toContain("Allgemeine Geschäftsbedingungen, Seite 2");
+  const info = await run(["pdfinfo", pdf]);
+  expect(info.stderr).toBe("");
+  expect(info.stdout).toMatch(/^Title:\s+Rechnung INV-2026-0042$/m);
+  for (const row of (await run(["pdffonts", pdf])).stdout.trim().split("\n").slice(2)) expect(row.split(/\s+/).at(-5)).toBe("yes");
+  expect((await run(["pdfdetach", "-list", pdf])).stdout).toContain("factur-x.xml");
+  expect((await run(["pdfinfo", "-meta", pdf])).stdout).toContain("<pdfaid:part>3</pdfaid:part>");
+  await h.teardown?.();
+}, 120_000);
+
+test("a produced document appended: a second invoice rendered with its own data", async () => {
+  const h = createPdfHandler({ nc });
+  const data = await Bun.file(join(EX, "data.json")).json();
+  const { ctx, outputs } = context("merge-2");
+  const r = await h.handle({ template: "invoice", data, append: [{ template: "invoice", data: { ...data, number: "INV-COPY-7" } }] } as never, ctx);
+  expect(r.pages).toBe(2);
+  const pdf = join(tmp.path, "two.pdf");
+  await Bun.write(pdf, outputs[0]);
+  expect(await pdfText(pdf, { page: 2 })).toContain("INV-COPY-7");
+  await h.teardown?.();
+}, 120_000);
+
+test("PDF/A over an appended document whose fonts are not embedded is refused, naming the page", async () => {
+  const h = createPdfHandler({ nc });
+  const job = (await Bun.file(join(FX, "job.json")).json()) as { payload: Record<string, any> };
+  const data = await Bun.file(join(EX, "data.json")).json();
+  const { ctx } = context("merge-3");
+  try {
+    await h.handle({ ...job.payload, append: [{ template: "invoice", data }] } as never, ctx);
+    throw new Error("rendered");
+  } catch (err) {
+    expect((err as { code: string }).code).toBe("NOT_PDFA");
+    expect((err as Error).message).toContain("Helvetica (page 2)");
+  }
+  await h.teardown?.();
+}, 120_000);
