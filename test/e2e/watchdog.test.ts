@@ -24,6 +24,8 @@ const PLUGINS: Record<string, string> = {
   "spin.ts": `${note}\nexport default (p: { ms: number }, ctx: any) => { ran("spin", ctx.attempt); const end = Date.now() + p.ms; let x = 0; while (Date.now() < end) x++; return x; };`,
   // kills its proc a moment after it starts (a segfaulting library, say)
   "crash.ts": `${note}\nexport default async (_p: unknown, ctx: any) => { ran("crash", ctx.attempt); await Bun.sleep(300); process.exit(3); };`,
+  // sleeps (a bystander) or spins (the culprit), so both kinds come in one pull of one consumer
+  "rec.ts": `${note}\nexport default async (p: { ms?: number; spin?: number }, ctx: any) => { ran("rec:" + ctx.id, ctx.attempt); if (p.spin) { const end = Date.now() + p.spin; let x = 0; while (Date.now() < end) x++; return x; } await Bun.sleep(p.ms!); return "slept"; };`,
   "slow.ts": `${note}\nexport default async (p: { ms: number }, ctx: any) => { ran("slow", ctx.attempt); await Bun.sleep(p.ms); return { pid: process.pid }; };`,
 };
 
@@ -94,6 +96,32 @@ describe("watchdog", () => {
     expect(after.procs[0]!.state).toBe("RUNNING");
     expect(await w.stop()).toBe(0);
   }, 90_000);
+
+  test("jobs started in one pull with a spinner ([rec 6 s x3, spin] at --concurrency 4): the spinner ends TIMEOUT, the bystanders are handed back uncharged", async () => {
+    // queued before the worker starts, so its first pull brings all four and they start together
+    const recs = [];
+    for (let i = 0; i < 3; i++) recs.push(await submit("rec", { ms: 6000 }, { attempts: 1 }));
+    const spinner = await submit("rec", { spin: 30_000 }, { attempts: 1, timeout_ms: 2000 });
+    const w = spawnDocctl(["worker", "--procs", "1", "--concurrency", "4", "--handlers", "rec", "--name", "wd-pull", "--plugins", join(dir.path, "plugins"), "-v"], {
+      env: { DOCCTL_NATS_URL: nats.url, RUNS_FILE: join(dir.path, "runs.txt") },
+    });
+    workers.push(w);
+    const r = await eventually(() => resultOf(spinner), 60_000, "the spinner's result");
+    expect(r.ok).toBe(false);
+    expect(r.error!.code).toBe("TIMEOUT");
+    expect(r.attempts).toBe(1);
+    // the four had started before the proc went silent: one pull
+    expect(runs(`rec:${spinner}`)).toEqual([`rec:${spinner} 1`]);
+    for (const id of recs) {
+      const b = await eventually(() => resultOf(id), 60_000, `bystander ${id}`);
+      // allowed one attempt only: charged for the watchdog's kill it would have failed ATTEMPTS_EXHAUSTED
+      expect(b).toMatchObject({ ok: true, value: "slept", attempts: 1 });
+      // it ran twice (cut short by the kill, then again), both times as attempt 1
+      expect(runs(`rec:${id}`)).toEqual([`rec:${id} 1`, `rec:${id} 1`]);
+    }
+    expect(w.output()).toMatch(/stuck/);
+    expect(await w.stop()).toBe(0);
+  }, 120_000);
 
   test("a neighbour that crashes the proc does not use up an innocent job's attempt, and its own failure names the crash", async () => {
     const w = spawnDocctl(["worker", "--procs", "1", "--name", "wd-2", "--plugins", join(dir.path, "plugins"), "-v"], {

@@ -44,7 +44,14 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
       loop?.resume();
     },
     drain: () => stop("drain requested by the supervisor"),
-    stats: (): ProcStats => (loop ? loop.stats() : { state: "starting", jobsDone: 0, jobsFailed: 0, inFlight: [] }),
+    stats: (): ProcStats => {
+      if (!loop) return { state: "starting", jobsDone: 0, jobsFailed: 0, inFlight: [] };
+      const s = loop.stats();
+      // with each report (every second at least) the job file is brought up to date too: a job that
+      // ended without onJobFinished (a retry's nak) does not linger in it
+      jobFile?.write(s.inFlight);
+      return s;
+    },
   };
   // An orphan drains like a proc told to, but nobody will SIGKILL it if a job never ends (NATS gone, a
   // handler stuck): after the supervisor's drain timeout it exits; its jobs are redelivered.
@@ -59,7 +66,7 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
     },
   });
 
-  // where the supervisor's watchdog finds the job that started last (see job-file.ts)
+  // where the supervisor's watchdog finds the jobs in flight when the proc goes silent (see job-file.ts)
   const jobFilePath = process.env[JOB_FILE_ENV];
   const jobFile = jobFilePath ? new JobFileWriter(jobFilePath) : null;
 
@@ -93,10 +100,11 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
         maxJobs: o.maxJobs,
         onJobStarted: (j) => {
           o.loop?.onJobStarted?.(j);
-          jobFile?.write(j);
+          jobFile?.write(loop ? loop.stats().inFlight : [j]);
         },
         onJobFinished: (r) => {
           o.loop?.onJobFinished?.(r);
+          if (loop) jobFile?.write(loop.stats().inFlight.filter((j) => j.id !== r.id));
           if (o.maxJobs && ++finished >= o.maxJobs) recycle(`${finished} jobs done (--max-jobs ${o.maxJobs})`);
         },
         // a cancelled job's handler still running past the grace: end this proc (its other jobs drain),

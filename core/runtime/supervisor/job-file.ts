@@ -1,8 +1,10 @@
-// The job a proc started last, in a small file per proc: written with one pwrite as each handler starts
-// (about a microsecond, nobody woken), read by the supervisor only when the proc has gone silent. A
-// handler that blocks the event loop from its first instruction is the last job started, so the
-// watchdog knows it, its limit and its ack subject although no message could be sent. (A message per
-// job over IPC did the same but woke the supervisor for every job: 15-20 % of the echo throughput.)
+// The jobs a proc has in flight, in a small file per proc: rewritten with one pwrite as each handler
+// starts and ends (microseconds, nobody woken), read by the supervisor only when the proc has gone
+// silent or died. A handler that blocks the event loop from its first instruction stops all messages,
+// so the file is how the watchdog knows it, its limit and its ack subject, and every job started with
+// it (jobs fetched in one pull start in the same millisecond: the bystanders are handed back uncharged).
+// It held only the last job started, and bystanders came back at the ack wait, charged an attempt.
+// (A message per job over IPC did the same but woke the supervisor for every job: 15-20 % of the echo throughput.)
 import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,20 +20,28 @@ export function jobFilePath(slot: string, n: number): string {
   return join(tmpdir(), `docctl-${process.pid}-${slot.replace(/[^A-Za-z0-9_-]/g, "_")}-${n}.job`);
 }
 
-/** The proc's side: overwrite the file with each job as it starts. */
+/** The largest job file read; a proc with more in flight than fits keeps the most recently started. */
+export const JOB_FILE_MAX_BYTES = 256 * 1024;
+
+/** The proc's side: overwrite the file with the jobs in flight as each starts and ends. */
 export class JobFileWriter {
   #fd: number | null;
   constructor(path: string) {
     // r+: the supervisor made it; "w" would truncate what is there, which is nothing yet either way
     this.#fd = openSync(path, "r+");
   }
-  write(job: InFlight): void {
+  write(jobs: readonly InFlight[]): void {
     if (this.#fd === null) return;
     try {
+      let text = JSON.stringify(jobs);
+      // the newest are the ones no stats could have named yet: keep them when the list is too long
+      for (let keep = jobs.length - 1; text.length + 1 > JOB_FILE_MAX_BYTES && keep > 0; keep = Math.floor(keep / 2)) {
+        text = JSON.stringify([...jobs].sort((a, b) => b.startedAt - a.startedAt).slice(0, keep));
+      }
       // newline-terminated: a shorter record over a longer one leaves old bytes after the newline
-      writeSync(this.#fd, `${JSON.stringify(job)}\n`, 0);
+      writeSync(this.#fd, `${text}\n`, 0);
     } catch {
-      /* a full or vanished tmp dir: the watchdog then knows the job from the stats only */
+      /* a full or vanished tmp dir: the watchdog then knows the jobs from the stats only */
     }
   }
   close(): void {
@@ -56,17 +66,18 @@ export class JobFileReader {
     if (this.#path) rmSync(this.#path, { force: true });
     this.#path = null;
   }
-  /** the last job started, or undefined (nothing started yet, unreadable) */
-  read(): InFlight | undefined {
-    if (this.#fd === null) return undefined;
+  /** the jobs in flight as the proc last wrote them (empty: nothing started yet, unreadable) */
+  read(): InFlight[] {
+    if (this.#fd === null) return [];
     try {
-      const buf = Buffer.alloc(8192);
+      const buf = Buffer.alloc(JOB_FILE_MAX_BYTES);
       const n = readSync(this.#fd, buf, 0, buf.length, 0);
       const line = buf.subarray(0, n).toString("utf8").split("\n")[0] ?? "";
-      const j = JSON.parse(line) as InFlight;
-      return j && typeof j.id === "string" && typeof j.startedAt === "number" ? j : undefined;
+      const v = JSON.parse(line) as unknown;
+      const list = Array.isArray(v) ? v : [v];
+      return list.filter((j): j is InFlight => Boolean(j) && typeof j.id === "string" && typeof j.startedAt === "number");
     } catch {
-      return undefined;
+      return [];
     }
   }
   close(): void {

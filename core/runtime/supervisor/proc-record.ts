@@ -27,7 +27,7 @@ export interface ProcRecord {
   lastKill?: string;
   /** jobs started since the child's last stats, as its job file tells (read once it goes silent) */
   started: ProcStats["inFlight"];
-  /** the child's job file (the job it started last) */
+  /** the child's job file (the jobs it has in flight) */
   jobFile: JobFileReader | null;
   /** whether the job file was read during this silence */
   jobFileRead?: boolean;
@@ -51,13 +51,17 @@ export function isSilent(r: ProcRecord, now: number): boolean {
 }
 
 /**
- * The job the proc started last, from its job file, when it started after the proc's last message
- * (so no stats could name it): the one blocking a silent proc, or that killed it at once.
+ * The jobs the proc has in flight, from its job file, that its last message could not name (they
+ * started after it): the one blocking a silent proc or that killed it, and those started with it.
  */
 export function noteLastStarted(r: ProcRecord): void {
   if (!r.jobFile) return;
-  const last = r.jobFile.read();
-  if (last && last.startedAt >= r.heardAt - 50 && !knownInFlight(r).some((j) => j.id === last.id)) r.started.push(last);
+  const known = new Set(knownInFlight(r).map((j) => j.id));
+  for (const j of r.jobFile.read()) {
+    if (known.has(j.id)) continue;
+    known.add(j.id);
+    r.started.push(j);
+  }
 }
 
 /** One proc as status() shows it. */
