@@ -13,14 +13,24 @@ export function handBack(r: ProcRecord, exit: { pid: number; code: number | null
   noteLastStarted(r);
   const inFlight = knownInFlight(r);
   r.started = [];
-  if (!inFlight.length || !o.keeper) return undefined;
+  if (!o.keeper) return undefined;
   const planned = r.m.intent !== "none";
   if (!r.killedBy && (code === 0 || code === RECYCLE_EXIT_CODE) && !signal) return undefined;
+  // Its fleet-wide concurrency slots are freed now: they would block other workers' jobs until their
+  // TTL (60 s) ran out. Before the jobs are handed back, so they find a slot.
+  const slots = o.keeper.releaseSlots?.(pid).then(
+    (keys) => void (keys.length && o.log.warn(`${r.slot.name}: released ${keys.length} fleet-wide limit slot(s) held by pid ${pid} (${keys.join(", ")})`)),
+    (err) => o.log.warn(`${r.slot.name}: could not release its limit slots (they expire in 60 s): ${(err as Error).message}`),
+  );
+  if (!inFlight.length) return slots;
   const kind = r.killedBy ? "watchdog" : planned ? "stopped" : "crash";
   const fates = jobFates({ kind, now: Date.now() }, inFlight);
   const how = r.killedBy ?? (signal ? `signal ${signal}` : `exit code ${code}`);
   const culprits = fates.filter((f) => f.charged).map((f) => `${f.job.handler}/${f.job.id}`).join(", ") || "another job";
-  return o.keeper.handBack(fates, { proc: r.slot.name, pid, how, culprits }).catch((err) => {
-    o.log.warn(`${r.slot.name}: could not hand back its jobs (JetStream redelivers them after the ack wait): ${(err as Error).message}`);
-  });
+  const keeper = o.keeper;
+  return Promise.resolve(slots)
+    .then(() => keeper.handBack(fates, { proc: r.slot.name, pid, how, culprits }))
+    .catch((err) => {
+      o.log.warn(`${r.slot.name}: could not hand back its jobs (JetStream redelivers them after the ack wait): ${(err as Error).message}`);
+    });
 }

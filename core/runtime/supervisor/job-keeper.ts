@@ -7,6 +7,7 @@ import type { AttemptNotes } from "../nats/attempt-notes.ts";
 import { maySpare } from "../protocol/attempts.ts";
 import type { ProcStats } from "./ipc.ts";
 import { handBackDelays, type JobFate } from "./watchdog.ts";
+import { releaseSlotsOf, slotHolder } from "../worker/limits.ts";
 
 type InFlight = ProcStats["inFlight"][number];
 
@@ -16,6 +17,8 @@ export interface JobKeeper {
   hold(jobs: readonly InFlight[]): void;
   /** record how their attempts ended and make them deliverable again now */
   handBack(fates: readonly JobFate[], ended: { proc: string; pid: number; how: string; culprits: string }): Promise<void>;
+  /** free the fleet-wide concurrency slots a proc that died still holds; the keys freed */
+  releaseSlots?(pid: number): Promise<string[]>;
 }
 
 export function natsJobKeeper(nc: NatsConnection, notes: AttemptNotes | undefined, worker: string, log: { warn(...a: unknown[]): void }): JobKeeper {
@@ -23,6 +26,7 @@ export function natsJobKeeper(nc: NatsConnection, notes: AttemptNotes | undefine
     hold(jobs) {
       for (const j of jobs) if (j.reply && !nc.isClosed()) nc.publish(j.reply, "+WPI");
     },
+    releaseSlots: (pid) => releaseSlotsOf(nc, slotHolder(pid)),
     async handBack(fates, ended) {
       const delays = handBackDelays(fates);
       for (const [k, f] of fates.entries()) {

@@ -1,6 +1,7 @@
 // Fleet-wide limits per handler (KV DOCCTL_LIMITS, watched: changes apply without a restart), enforced
 // by every worker before it starts a job: a concurrency slot (a KV key only one worker can create)
 // and, for a rate, a start time reserved with a compare-and-set on one key.
+import { hostname } from "node:os";
 import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { bucketDefaults, limitsBucket, slotsBucket } from "../nats/buckets.ts";
@@ -17,7 +18,30 @@ export interface LimitTicket {
 
 const NONE: LimitTicket = { release() {} };
 
+/**
+ * Who holds a concurrency slot: the value of its key, so the supervisor of a proc that died can free
+ * the proc's slots at once (releaseSlotsOf) instead of leaving them until the bucket's TTL (60 s).
+ */
+export function slotHolder(pid: number, host = hostname()): string {
+  return `${host}:${pid}`;
+}
+
+/** Delete every concurrency slot `holder` holds (a proc that died); the keys freed. */
+export async function releaseSlotsOf(nc: NatsConnection, holder: string): Promise<string[]> {
+  const kv = await slotsBucket(nc);
+  const freed: string[] = [];
+  for await (const key of await kv.keys("slot.>")) {
+    const e = await kv.get(key).catch(() => null);
+    if (!e || e.operation !== "PUT" || e.string() !== holder) continue;
+    // only that revision: a slot taken again meanwhile by another proc stays
+    await kv.delete(key, { previousSeq: e.revision }).then(() => freed.push(key), () => {});
+  }
+  return freed;
+}
+
 export class FleetLimits {
+  /** this proc, as the value of the slots it holds */
+  private holder = slotHolder(process.pid);
   private limits = new Map<string, LimitV1>();
   private kv?: KV;
   private slots?: KV;
@@ -57,7 +81,7 @@ export class FleetLimits {
     );
     // a slot lives as long as the bucket's TTL unless refreshed: a worker that died frees its slots
     this.refresher = setInterval(() => {
-      for (const h of this.held.values()) void h.kv.put(h.key, "1").then((r) => (h.revision = r)).catch(() => {});
+      for (const h of this.held.values()) void h.kv.put(h.key, this.holder).then((r) => (h.revision = r)).catch(() => {});
     }, Math.floor(bucketDefaults.slotTtlMs / 3));
   }
 
@@ -92,7 +116,7 @@ export class FleetLimits {
       for (let i = 0; i < n; i++) {
         const key = `slot.${handler}.${i}`;
         try {
-          const revision = await kv.create(key, "1");
+          const revision = await kv.create(key, this.holder);
           const id = `${key}#${revision}`;
           this.held.set(id, { kv, key, revision });
           return {
