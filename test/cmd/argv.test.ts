@@ -5,6 +5,9 @@ import { commandFirst, didYouMean, unknownEnv, unknownOption } from "../../cmd/a
 import { GLOBAL_OPTIONS } from "../../cmd/globals.ts";
 import { helpDefaults } from "../../cmd/settings.ts";
 import type { OptionSpec } from "../../cmd/command.ts";
+import { knownEnv } from "../../cmd/docctl.ts";
+import { KNOWN_ENV_PREFIXES } from "../../cmd/globals.ts";
+import { ROOT } from "../helpers/cli.ts";
 
 describe("argv", () => {
   test("global options before the command move after it, with their values", () => {
@@ -46,4 +49,12 @@ describe("argv", () => {
   test('a default with an explanation in the help is shown as the value only ("1: the manager adds ...")', () => {
     expect(helpDefaults("  --procs N            procs per worker process (default 1: the manager adds workers as lag grows)\n  --x V  thing (default 4)")).toEqual({ procs: "1", x: "4" });
   });
+});
+
+test("every DOCCTL_* variable the code reads is known, so docctl never warns about its own", async () => {
+  const src = await Bun.$`grep -rhoE "(env\.|env\[\"|_ENV = \"|ENV: \")DOCCTL_[A-Z0-9_]+" ${ROOT}/core ${ROOT}/cmd ${ROOT}/plugins`.nothrow().text();
+  const read = [...new Set(src.match(/DOCCTL_[A-Z0-9_]+/g) ?? [])];
+  const known = knownEnv();
+  expect(read.length).toBeGreaterThan(5);
+  expect(read.filter((n) => !known.has(n) && !KNOWN_ENV_PREFIXES.some((p) => n.startsWith(p))).sort()).toEqual([]);
 });
