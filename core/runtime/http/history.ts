@@ -171,6 +171,8 @@ export class HistoryReader {
   #w: WorkSampleV1[] = [];
   #lastSeq = 0;
   #busy: Promise<void> | undefined;
+  /** the last merge, reused while no sample came or went (a poll then costs one stream info) */
+  #merged: { key: string; series: Record<string, HistoryPoint[]> } | undefined;
 
   constructor(private readonly nc: () => NatsConnection | undefined, private readonly rangeMs = 24 * 3_600_000) {}
 
@@ -179,9 +181,11 @@ export class HistoryReader {
     this.#busy ??= this.#pull(now).finally(() => (this.#busy = undefined));
     await this.#busy;
     const from = now - this.rangeMs;
-    this.#q = this.#q.filter((s) => s.t >= from);
-    this.#w = this.#w.filter((s) => s.t >= from);
-    return mergeSamples(this.#q, this.#w);
+    if (this.#q[0] && this.#q[0].t < from) this.#q = this.#q.filter((s) => s.t >= from);
+    if (this.#w[0] && this.#w[0].t < from) this.#w = this.#w.filter((s) => s.t >= from);
+    const key = `${this.#lastSeq}:${this.#q.length}:${this.#w.length}`;
+    if (this.#merged?.key !== key) this.#merged = { key, series: mergeSamples(this.#q, this.#w) };
+    return this.#merged.series;
   }
 
   async #pull(now: number): Promise<void> {
