@@ -7,7 +7,7 @@ import type { JobEntryV1 } from "../protocol/job-entry.ts";
 import { ErrorCodes } from "../protocol/errors.ts";
 import type { JobProgressV1 } from "../protocol/control.ts";
 import { ALL_DEAD, ALL_DELAYED, ALL_TASKS, deadLetters, STREAM_DEAD, STREAM_DELAYED, STREAM_PROGRESS, STREAM_RESULTS, STREAM_TASKS, delayedSubject, priorityConsumer, progressSubject, resultSubject, type Priority } from "../protocol/subjects.ts";
-import { isNotFound } from "../nats/errors.ts";
+import { isNoMessage, isNotFound } from "../nats/errors.ts";
 import { readResult } from "./submit.ts";
 import { findRunning, infoFromEntry, type JobInfo, type JobState } from "./job-info.ts";
 import { findJobEntry } from "./job-index.ts";
@@ -33,8 +33,11 @@ export async function* scanStream(jsm: JetStreamManager, stream: string, filter:
     try {
       // STREAM.MSG.GET with next_by_subj: the first message on `filter` at or after `seq` (nats-server 2.9+)
       m = await jsm.streams.getMessage(stream, { seq, next_by_subj: filter } as unknown as { seq: number });
-    } catch {
-      return; // no message found
+    } catch (err) {
+      // none left on `filter`: the scan is complete. Anything else (a timeout, the stream without a
+      // leader) is a failure the caller must see: a partial scan would report a wrong state.
+      if (isNoMessage(err) || isNotFound(err)) return;
+      throw err;
     }
     if (!m) return;
     yield m;

@@ -1,6 +1,6 @@
 // Fleet-wide limits per handler in KV DOCCTL_LIMITS: set, list, remove. Workers watch the bucket.
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { LimitV1 } from "../protocol/jobcontrol.ts";
+import { parseLimit, type LimitV1 } from "../protocol/jobcontrol.ts";
 import { InputError } from "../protocol/errors.ts";
 import { tokenProblem } from "../protocol/subjects.ts";
 import { limitsBucket } from "../nats/buckets.ts";
@@ -22,7 +22,9 @@ export async function setLimit(nc: NatsConnection, handler: string, change: Limi
   if (change.rate && !(change.rate.count >= 1 && change.rate.per_ms > 0)) throw new InputError(`--rate must allow at least 1 job per period (got ${change.rate.count})`);
   const kv = await limitsBucket(nc);
   const e = await kv.get(handler);
-  const cur: LimitV1 = e && e.operation === "PUT" ? (JSON.parse(e.string()) as LimitV1) : { v: 1, handler };
+  // an unreadable value is replaced by the new limit
+  const old = e && e.operation === "PUT" ? parseLimit(e.string(), handler) : undefined;
+  const cur: LimitV1 = old?.ok ? old.value : { v: 1, handler };
   const next: LimitV1 = { ...cur, v: 1, handler, ...(change.concurrency !== undefined ? { concurrency: change.concurrency } : {}), ...(change.rate ? { rate: change.rate } : {}) };
   await kv.put(handler, JSON.stringify(next));
   return next;
@@ -35,11 +37,9 @@ export async function listLimits(nc: NatsConnection): Promise<LimitV1[]> {
   for await (const k of await kv.keys()) {
     const e = await kv.get(k);
     if (!e || e.operation !== "PUT") continue;
-    try {
-      out.push(JSON.parse(e.string()) as LimitV1);
-    } catch {
-      /* not ours */
-    }
+    // a value that is not a limit (written by hand, another program) holds nothing back: not listed
+    const parsed = parseLimit(e.string(), k);
+    if (parsed.ok) out.push(parsed.value);
   }
   return out.sort((a, b) => a.handler.localeCompare(b.handler));
 }

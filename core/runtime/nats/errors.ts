@@ -43,6 +43,11 @@ export function isNotFound(err: unknown): boolean {
   return code === JetStreamApiCodes.StreamNotFound || code === JetStreamApiCodes.ConsumerNotFound;
 }
 
+/** True when a stream has no message where one was asked for (STREAM.MSG.GET: 10037), not a failure. */
+export function isNoMessage(err: unknown): boolean {
+  return apiError(err)?.code === JetStreamApiCodes.NoMessageFound;
+}
+
 /** True when a create lost a race with another process creating the same stream or consumer. */
 export function isAlreadyExists(err: unknown): boolean {
   const code = apiError(err)?.code;

@@ -19,6 +19,28 @@ export interface LimitV1 {
   rate?: { count: number; per_ms: number };
 }
 
+/** A DOCCTL_LIMITS value (JSON text) checked: the limit, or what is wrong with it (said as `limit "<key>" ...`). */
+export function parseLimit(text: string, key: string): { ok: true; value: LimitV1 } | { ok: false; problem: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return { ok: false, problem: `limit "${key}" is not JSON` };
+  }
+  const bad = (why: string) => ({ ok: false as const, problem: `limit "${key}" ${why}` });
+  if (!v || typeof v !== "object" || Array.isArray(v)) return bad("is not a JSON object");
+  const l = v as Record<string, unknown>;
+  if (l.v !== 1) return bad(`has version ${JSON.stringify(l.v)}, not 1`);
+  if (typeof l.handler !== "string") return bad(`has no "handler"`);
+  const count = (x: unknown) => typeof x === "number" && Number.isInteger(x) && x > 0;
+  if (l.concurrency !== undefined && !count(l.concurrency)) return bad(`has "concurrency" ${JSON.stringify(l.concurrency)}: a whole number of at least 1 is needed`);
+  if (l.rate !== undefined) {
+    const r = l.rate as Record<string, unknown> | null;
+    if (!r || typeof r !== "object" || !count(r.count) || !(typeof r.per_ms === "number" && r.per_ms > 0)) return bad(`has "rate" ${JSON.stringify(l.rate)}: {count, per_ms}: a whole count of at least 1 per a period over 0 ms is needed`);
+  }
+  return { ok: true, value: l as unknown as LimitV1 };
+}
+
 /** `DOCCTL_SCHEDULES` key `<name>`: a job file fired on a cron expression or every N ms. */
 export interface ScheduleV1 {
   v: 1;

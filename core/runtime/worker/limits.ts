@@ -5,7 +5,7 @@ import { hostname } from "node:os";
 import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { bucketDefaults, limitsBucket, slotsBucket } from "../nats/buckets.ts";
-import type { LimitV1 } from "../protocol/jobcontrol.ts";
+import { parseLimit, type LimitV1 } from "../protocol/jobcontrol.ts";
 import type { Logger } from "../protocol/logger.ts";
 import { decideRateStart, parseRateState, restampStart } from "./limit-policy.ts";
 
@@ -66,10 +66,12 @@ export class FleetLimits {
           if (e.operation !== "PUT") {
             this.limits.delete(e.key);
           } else {
-            try {
-              this.limits.set(e.key, JSON.parse(e.string()) as LimitV1);
-            } catch {
-              this.log.warn(`limit "${e.key}" is not JSON: ignored`);
+            const parsed = parseLimit(e.string(), e.key);
+            if (parsed.ok) this.limits.set(e.key, parsed.value);
+            else {
+              // a limit that cannot be read holds nothing back: the jobs run as without it
+              this.limits.delete(e.key);
+              this.log.warn(`${parsed.problem}: ignored`);
             }
           }
           this.wakeAll(); // a raised limit frees waiters

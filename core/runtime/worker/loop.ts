@@ -125,7 +125,12 @@ export class WorkerLoop {
     this.stopHeartbeats = startHeartbeats(this.topo.ackWaitMs, { running: () => this.inFlight.values(), waiting: () => this.waiting.values() }, this.o.log);
     this.o.metrics?.init(this.o.registry.names());
     for (const name of this.o.registry.names()) {
-      const slots = new Slots(this.o.concurrency);
+      let overReleases = 0;
+      const slots = new Slots(this.o.concurrency, (extra) => {
+        // a bug in the slot accounting: said once at warn (with a way to report it), then at debug
+        const say = overReleases++ === 0 ? this.o.log.warn : this.o.log.debug;
+        say.call(this.o.log, `${name}: ${extra} slot(s) released beyond the concurrency of ${this.o.concurrency} (dropped; a slot accounting error, please report it)`);
+      });
       this.slots.set(name, slots);
       const puller = new HandlerPuller({
         nc: this.o.nc,

@@ -109,7 +109,7 @@ export class Outcomes {
     } else {
       log.trace(`result stored: ${encoded.bytes.byteLength} bytes in ${Date.now() - p0}ms`);
       await this.o.recorder.finished(job, this.resultOf(job, { ok: true }, attempt, started));
-      if (Workflows.involved(job)) await this.o.workflows.afterResult(job, { ok: true, value } as ResultV1);
+      if (Workflows.involved(job)) await this.o.workflows.afterResult(job, { ok: true, value });
     }
     msg.ack();
     log.debug(`acked (stream seq ${msg.info.streamSequence})`);
@@ -157,7 +157,7 @@ export class Outcomes {
     if ("error" in encoded) throw new Error(`the failed result of ${job.id} cannot be encoded: ${encoded.error.message}`);
     const write = await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes, msg, outcome.ok ? job.keep_result_ms : job.keep_failed_ms);
     if (write === "stored") await this.o.recorder.finished(job, this.resultOf(job, outcome, attempt, started), o);
-    if (write === "stored" && Workflows.involved(job)) await this.o.workflows.afterResult(job, { ok: outcome.ok, value: outcome.value, error: outcome.error } as ResultV1);
+    if (write === "stored" && Workflows.involved(job)) await this.o.workflows.afterResult(job, { ok: outcome.ok, value: outcome.value, error: outcome.error });
     msg.ack();
     return write;
   }

@@ -6,7 +6,15 @@ export class Slots {
   private idleWaiters: (() => void)[] = [];
   private closed = false;
 
-  constructor(private readonly size: number) {
+  /**
+   * `onOverRelease(extra)` is told when a release would free more slots than exist (the caller's
+   * accounting is off: a slot released twice, or one released that was never claimed); the extra is
+   * dropped either way, so the concurrency cannot creep up.
+   */
+  constructor(
+    private readonly size: number,
+    private readonly onOverRelease?: (extra: number) => void,
+  ) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`concurrency must be a positive integer (got ${size})`);
     this.free = size;
   }
@@ -28,7 +36,9 @@ export class Slots {
 
   release(n: number): void {
     if (n <= 0) return;
-    // Never above the size, whatever a caller's accounting says: concurrency must not creep up.
+    // Never above the size: concurrency must not creep up. A caller whose accounting is off is told.
+    const extra = this.free + n - this.size;
+    if (extra > 0) this.onOverRelease?.(extra);
     this.free = Math.min(this.size, this.free + n);
     const w = this.closed ? undefined : this.waiters[0];
     if (w && this.free >= w.min) {

@@ -9,6 +9,9 @@ import { entryOfJob, entryOfResult, type JobIndexWriter } from "../nats/job-inde
 import { publishResultOnce } from "../nats/result-once.ts";
 import { STREAM_RESULTS, batchResults, prioritySubject, resultSubject } from "../protocol/subjects.ts";
 
+/** What a workflow needs of a step's final result: whether it succeeded, its value or its error. */
+export type StepOutcome = Pick<ResultV1, "ok" | "value" | "error">;
+
 /** What happens after a job's final result, for the workflows it belongs to. */
 export class Workflows {
   private js: JetStreamClient;
@@ -28,13 +31,13 @@ export class Workflows {
     return Boolean(job.next?.length || job.then);
   }
 
-  /** Continue the workflows of `job` now that `result` (final) is stored. */
-  async afterResult(job: JobV1, result: ResultV1): Promise<void> {
+  /** Continue the workflows of `job` now that its final outcome (stored as its result) is known. */
+  async afterResult(job: JobV1, result: StepOutcome): Promise<void> {
     if (job.next?.length) await this.chainStep(job, result);
     if (job.then) await this.maybeReduce(job.batch, job.then);
   }
 
-  private async chainStep(job: JobV1, result: ResultV1): Promise<void> {
+  private async chainStep(job: JobV1, result: StepOutcome): Promise<void> {
     const [step, ...rest] = job.next!;
     if (!result.ok) {
       // the chain ends here: its result (the last step's id) says which step failed and why
