@@ -3,7 +3,7 @@ import { expect, test } from "bun:test";
 import { parseLimit } from "../../core/runtime/protocol/jobcontrol.ts";
 
 test("a limit written by docctl limit is read back as it is", () => {
-  const v = { v: 1, handler: "pdf", concurrency: 2, rate: { count: 5, per_ms: 1000 } };
+  const v = { v: 1 as const, handler: "pdf", concurrency: 2, rate: { count: 5, per_ms: 1000 } };
   expect(parseLimit(JSON.stringify(v), "pdf")).toEqual({ ok: true, value: v });
   expect(parseLimit(JSON.stringify({ v: 1, handler: "pdf" }), "pdf")).toEqual({ ok: true, value: { v: 1, handler: "pdf" } });
 });

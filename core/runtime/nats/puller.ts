@@ -23,7 +23,8 @@ export interface PullerOptions {
 /** One handler's pull requests; JetStream fills them in the order they were made. */
 export class Puller {
   private sub: Subscription;
-  private inbox: string;
+  /** where the jobs and the server's status messages of this puller's requests come */
+  readonly inbox: string;
   private requests: Request[] = [];
   private sweeper: ReturnType<typeof setInterval>;
   private idleWaiters: (() => void)[] = [];
