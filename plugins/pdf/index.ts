@@ -10,6 +10,7 @@ import { type TemplateLimits, templateLimitsFromEnv } from "../../core/render/li
 import { type PdfOutputPayload, jobOutput, pdfOutputSchema } from "./output.ts";
 import { checkTimeZone } from "../../core/render/format.ts";
 import { mergePdfs } from "../../core/render/merge.ts";
+import { type EncryptOptions, encryptPdf } from "../../core/render/encrypt.ts";
 
 /** The job payload. */
 export interface PdfPayload extends PdfOutputPayload {
@@ -21,6 +22,8 @@ export interface PdfPayload extends PdfOutputPayload {
   filename?: string;
   /** IANA time zone for the layout's dates with a time of day (a field's `tz` wins; default UTC) */
   tz?: string;
+  /** password protection with permissions (not with pdfa/facturx: PDF/A forbids encryption) */
+  encrypt?: EncryptOptions;
   /** documents appended after this one, in order: a stored template rendered with its own data (none: its base as it is) */
   append?: { template: string; data?: Record<string, unknown> }[];
 }
@@ -53,6 +56,29 @@ export const pdfPayloadSchema = {
     data: { type: "object", description: "values the template prints" },
     filename: { type: "string", pattern: "^[^/\\\\]{1,200}$", description: "output file name" },
     tz: { type: "string", maxLength: 64, description: "IANA time zone for formatted dates with a time (layout templates)" },
+    encrypt: {
+      type: "object",
+      required: ["ownerPassword"],
+      additionalProperties: false,
+      description: "password protection (AES-256) with permissions",
+      properties: {
+        ownerPassword: { type: "string", minLength: 1, maxLength: 127 },
+        userPassword: { type: "string", maxLength: 127 },
+        permissions: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            printing: { anyOf: [{ type: "boolean" }, { enum: ["lowResolution", "highResolution"] }] },
+            modifying: { type: "boolean" },
+            copying: { type: "boolean" },
+            annotating: { type: "boolean" },
+            fillingForms: { type: "boolean" },
+            contentAccessibility: { type: "boolean" },
+            documentAssembly: { type: "boolean" },
+          },
+        },
+      },
+    },
     append: {
       type: "array",
       maxItems: 50,
@@ -89,6 +115,8 @@ export function createPdfHandler(opts: PdfHandlerOptions): HandlerDef<PdfPayload
     async handle(payload: PdfPayload, ctx: JobContext): Promise<PdfResult> {
       // the e-invoice is checked (or generated) before anything is rendered
       const output = await jobOutput(payload);
+      if (payload.encrypt && (payload.pdfa || payload.facturx))
+        throw new JobError("BAD_PAYLOAD", `payload.encrypt: PDF/A (and so Factur-X) forbids encryption; leave out "encrypt" or "pdfa"/"facturx"`);
       const badTz = payload.tz !== undefined ? checkTimeZone(payload.tz) : undefined;
       if (badTz) throw new JobError("BAD_PAYLOAD", `payload.tz: ${badTz}`);
       const template = await cache.get(payload.template);
@@ -104,6 +132,7 @@ export function createPdfHandler(opts: PdfHandlerOptions): HandlerDef<PdfPayload
         }
         doc = await mergePdfs(parts, [payload.template, ...payload.append.map((a, i) => `append[${i}] (template ${a.template})`)], output);
       }
+      if (payload.encrypt) doc = { bytes: await encryptPdf(doc.bytes, payload.encrypt), pages: doc.pages };
       ctx.heartbeat();
       const filename = payload.filename ?? `${payload.template}-${ctx.id}.pdf`;
       await ctx.output(doc.bytes, { filename, contentType: "application/pdf" });

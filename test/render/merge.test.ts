@@ -97,3 +97,31 @@ test("PDF/A over an appended document whose fonts are not embedded is refused, n
   }
   await h.teardown?.();
 }, 120_000);
+
+test("encrypt: AES-256 with a user and an owner password and permissions, read by qpdf and poppler", async () => {
+  const h = createPdfHandler({ nc });
+  const data = await Bun.file(join(EX, "data.json")).json();
+  const { ctx, outputs } = context("enc-1");
+  await h.handle({ template: "invoice", data, encrypt: { ownerPassword: "owner-secret", userPassword: "open-me", permissions: { printing: "highResolution", copying: false, modifying: false } } } as never, ctx);
+  const pdf = join(tmp.path, "enc.pdf");
+  await Bun.write(pdf, outputs[0]);
+  const show = await run(["qpdf", "--show-encryption", "--password=open-me", pdf]);
+  expect(show.stdout).toContain("R = 6"); // AES-256
+  expect(show.stdout).toContain("extract for any purpose: not allowed");
+  expect(show.stdout).toContain("print high resolution: allowed");
+  expect(show.stdout).toContain("modify anything: not allowed");
+  expect((await run(["pdftotext", pdf, "-"])).code).not.toBe(0); // no password: not opened
+  const opened = await run(["pdftotext", "-upw", "open-me", pdf, "-"]);
+  expect(opened.stdout).toContain(data.number);
+  expect((await run(["qpdf", "--check", "--password=owner-secret", pdf])).code).toBe(0);
+  // PDF/A forbids encryption: refused before rendering
+  const { ctx: c2 } = context("enc-2");
+  try {
+    await h.handle({ template: "invoice", data, pdfa: "2b", encrypt: { ownerPassword: "x" } } as never, c2);
+    throw new Error("rendered");
+  } catch (err) {
+    expect((err as { code: string }).code).toBe("BAD_PAYLOAD");
+    expect((err as Error).message).toContain("PDF/A (and so Factur-X) forbids encryption");
+  }
+  await h.teardown?.();
+}, 120_000);
