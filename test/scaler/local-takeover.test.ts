@@ -46,10 +46,12 @@ test("kill -9 of a local leader: the next leader adopts its worker, never more t
       await Bun.sleep(100);
     }
   })();
-  const b = spawnDocctl(args);
+  let b: ReturnType<typeof spawnDocctl> | undefined;
   try {
-    await a.waitFor(/is the leader/, 30_000);
-    await b.waitFor(/is on standby/, 30_000);
+    // B starts once A leads, so which one leads is not a race
+    await a.waitFor(/is the leader/, 60_000);
+    b = spawnDocctl(args);
+    await b.waitFor(/is on standby/, 60_000);
     await submitBatch(nc, "nap", [{ ms: 15_000 }], { wait: false });
     const [worker] = await eventually(async () => {
       const ws = (await listWorkers(nc)).filter((w) => w.state === "running" && w.in_flight === 1);
@@ -70,6 +72,6 @@ test("kill -9 of a local leader: the next leader adopts its worker, never more t
     sampling = false;
     await sampler;
     if (a.proc.exitCode === null) a.proc.kill("SIGKILL");
-    await b.stop();
+    await b?.stop();
   }
 }, 180_000);
