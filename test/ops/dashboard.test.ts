@@ -59,7 +59,7 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
        } };`,
     );
     // fails every attempt with a retryable error: three attempts, then a dead letter
-    writeFileSync(join(plugins, "flaky.ts"), `export default { maxAttempts: 3, handle() { throw Object.assign(new Error("upstream said 503"), { code: "UPSTREAM_DOWN", retryable: true }); } };`);
+    writeFileSync(join(plugins, "flaky.ts"), `export default { maxAttempts: 3, handle(_p: any, ctx: any) { ctx.log.info("calling upstream, attempt " + ctx.attempt); throw Object.assign(new Error("upstream said 503"), { code: "UPSTREAM_DOWN", retryable: true }); } };`);
     // a dedicated proc for it dies at start (a broken native library, say): restarted, then FATAL
     writeFileSync(join(plugins, "crashy.ts"), `if (process.argv.includes("--child") && process.argv.join(" ").includes("--handlers crashy")) process.exit(3);\nexport default () => "never";`);
     // blocks its proc's event loop: the watchdog kills the proc
@@ -131,8 +131,15 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
     await row.getByRole("link", { name: "needle-7f3" }).click();
     const attempts = page.locator('[data-testid="attempt"]');
     await eventually(async () => (await attempts.count()) === 3, 15_000, "three attempts");
-    expect(await attempts.nth(2).textContent()).toContain("UPSTREAM_DOWN");
-    expect(await attempts.nth(2).textContent()).toContain("upstream said 503");
+    // each attempt with its error, and the stack where the handler threw
+    for (let i = 0; i < 3; i++) {
+      expect(await attempts.nth(i).textContent()).toContain(`attempt ${i + 1}`);
+      expect(await attempts.nth(i).textContent()).toContain("UPSTREAM_DOWN");
+      expect(await attempts.nth(i).textContent()).toContain("upstream said 503");
+    }
+    expect(await attempts.first().locator("details pre").textContent()).toContain("flaky.ts");
+    // the handler's ctx.log lines, with their attempt
+    await eventually(async () => ((await page.locator("#job-logs").textContent()) ?? "").includes("calling upstream, attempt 3"), 10_000, "job logs");
     // the payload is there, its secret masked
     const payload = (await page.locator("#job-payload").textContent()) ?? "";
     expect(payload).toContain('"doc": 7');

@@ -11,6 +11,8 @@ import { ErrorCodes } from "../protocol/errors.ts";
 import { STREAM_DEAD, STREAM_DELAYED, STREAM_RESULTS, STREAM_TASKS, delayedSubject } from "../protocol/subjects.ts";
 import { isNotFound } from "../nats/errors.ts";
 import { AttemptNotes } from "../nats/attempt-notes.ts";
+import { findJobEntry } from "../client/job-index.ts";
+import { jobLogs } from "../client/job-logs.ts";
 import { jobInfo, listJobs, scanStream, JOB_STATES, type JobInfo, type JobState } from "../client/job-state.ts";
 import { ALL_DEAD, ALL_RESULTS, ALL_TASKS, deadLetters, handlerTasks, taskSubject } from "../protocol/subjects.ts";
 
@@ -125,7 +127,11 @@ export class StreamJobSource implements JobSource {
     const info = await jobInfo(nc, id);
     if (!info) return undefined;
     const jsm = await jetstreamManager(nc);
-    const out: JobDetail = { info, attempts: [], logs: [], logsNote: "job logs come with the job index (issue 24); until then see the worker's log (docctl logs)" };
+    const out: JobDetail = { info, attempts: [], logs: [] };
+    // the lines its handler wrote with ctx.log (DOCCTL_LOGS), each with its attempt
+    const lines = await jobLogs(nc, id, info.batch).catch(() => []);
+    out.logs = lines.map((l) => ({ at: l.at, level: l.level, msg: `[attempt ${l.attempt}, ${l.worker}] ${l.msg}` }));
+    if (!lines.length) out.logsNote = "no log lines (a handler writes them with ctx.log; they are kept as long as results)";
     // the payload: the job itself while it waits, its dead letter once it failed for good
     let job: JobV1 | undefined;
     let dead: DeadLetterV1 | undefined;
@@ -149,18 +155,25 @@ export class StreamJobSource implements JobSource {
         out.result = { text: v.text, cut: v.cut };
       }
     }
-    // attempts: how earlier deliveries ended (attempt notes: crashes, the watchdog), then the final one
+    // attempts: deliveries a crash or the watchdog ended (attempt notes), each failed attempt with its
+    // error and stack (the job index's history), then the final one
     const notes = await AttemptNotes.open(nc).then((a) => a?.get(id)).catch(() => undefined);
-    let n = 0;
     for (const e of notes?.ended ?? []) {
-      if (e.charged) n++;
-      out.attempts.push({ n: e.charged ? n : 0, outcome: e.cause + (e.charged ? "" : " (not charged)"), error: { code: e.cause.toUpperCase(), message: e.message }, worker: `${e.worker}/${e.proc}`, at: e.at });
+      if (!e.charged) out.attempts.push({ n: 0, outcome: `${e.cause} (not charged)`, error: { code: e.cause.toUpperCase(), message: e.message }, worker: `${e.worker}/${e.proc}`, at: e.at });
     }
+    const history = (await findJobEntry(jsm, id).catch(() => undefined))?.entry.history ?? [];
+    const seen = new Set<number>();
+    for (const h of history) {
+      seen.add(h.attempt);
+      out.attempts.push({ n: h.attempt, outcome: "failed", error: { code: h.error.code, message: h.error.message, ...(h.stack ? { stack: h.stack } : {}) }, worker: h.worker, at: h.at });
+    }
+    for (const e of notes?.ended ?? []) {
+      if (e.charged && !history.length) out.attempts.push({ n: 0, outcome: e.cause, error: { code: e.cause.toUpperCase(), message: e.message }, worker: `${e.worker}/${e.proc}`, at: e.at });
+    }
+    out.attempts.sort((a, b) => (a.at ?? 0) - (b.at ?? 0));
     const r = info.result;
-    if (r) {
+    if (r && !(seen.has(r.attempts) && !r.ok)) {
       const total = r.attempts;
-      // attempts that failed and were retried leave no record of their own before the job index
-      for (let i = n + 1; i < total; i++) out.attempts.push({ n: i, outcome: "failed, retried", error: { code: "?", message: "not recorded (retried attempts are recorded by the job index)" } });
       out.attempts.push({
         n: total,
         outcome: r.ok ? "done" : r.error?.code === ErrorCodes.CANCELLED ? "cancelled" : "failed",
@@ -169,7 +182,7 @@ export class StreamJobSource implements JobSource {
         at: r.finished_at,
       });
     } else if (info.state === "running") {
-      out.attempts.push({ n: info.attempt ?? n + 1, outcome: "running", worker: `${info.worker}/${info.proc}`, at: info.started_at });
+      out.attempts.push({ n: info.attempt ?? out.attempts.length + 1, outcome: "running", worker: `${info.worker}/${info.proc}`, at: info.started_at });
     }
     return out;
   }
