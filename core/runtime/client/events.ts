@@ -8,6 +8,7 @@ import { decodeJobEntry, jobEntryFilter, type IndexedState } from "../protocol/j
 import type { WireError } from "../protocol/errors.ts";
 import { InputError } from "../protocol/errors.ts";
 import { tokenProblem } from "../protocol/subjects.ts";
+import { ALL_PROGRESS } from "../protocol/subjects.ts";
 
 /** What events report; `completed` is a done job. */
 export const EVENT_KINDS = ["completed", "failed", "retrying", "cancelled", "dead", "progress", "queued", "scheduled"] as const;
@@ -81,7 +82,7 @@ export function followEvents(nc: NatsConnection, o: { handler?: string; kinds?: 
   }
   if (kinds.has("progress")) {
     subs.push(
-      nc.subscribe("docctl.progress.>", {
+      nc.subscribe(ALL_PROGRESS, {
         callback: (_err, m) => {
           const p = decodeProgress(m.data);
           if (!p || (o.handler && p.handler !== o.handler)) return;

@@ -8,7 +8,7 @@ import { findJobEntry } from "./job-index.ts";
 /** The job's stored log lines, oldest first (empty when it wrote none or they expired). */
 export async function jobLogs(nc: NatsConnection, id: string, batch?: string): Promise<JobLogLineV1[]> {
   batch ??= (await findJobEntry(await jetstreamManager(nc), id))?.entry.batch;
-  const filter = batch ? logSubject(batch, id) : `docctl.logs.*.${id}`;
+  const filter = batch ? logSubject(batch, id) : logSubject("*", id);
   let c;
   try {
     c = await jetstream(nc).consumers.get(STREAM_LOGS, { filter_subjects: filter, deliver_policy: DeliverPolicy.All });

@@ -11,6 +11,7 @@ import { JobIndexWriter, entryOfJob } from "../nats/job-index.ts";
 import { isNotFound } from "../nats/errors.ts";
 import { listDead } from "./dead.ts";
 import { findJobEntry, queryJobs } from "./job-index.ts";
+import { deadSubject, delaySubject } from "../protocol/subjects.ts";
 
 export const PURGE_STATES = ["queued", "scheduled", "dead"] as const;
 export type PurgeState = (typeof PURGE_STATES)[number];
@@ -29,7 +30,7 @@ export async function purgeCount(nc: NatsConnection, handler: string, state: Pur
     for (const p of PRIORITIES) n += await subjectCount(jsm, STREAM_TASKS, prioritySubject(handler, p));
     return n;
   }
-  if (state === "dead") return subjectCount(jsm, STREAM_DEAD, `docctl.dead.${handler}`);
+  if (state === "dead") return subjectCount(jsm, STREAM_DEAD, deadSubject(handler));
   return (await queryJobs(nc, { state: "scheduled", handler, limit: 1 })).total;
 }
 
@@ -58,7 +59,7 @@ export async function purgeJobs(nc: NatsConnection, handler: string, state: Purg
     } finally {
       writer.close();
     }
-    return (await purgeSubject(jsm, STREAM_DEAD, `docctl.dead.${handler}`)).purged;
+    return (await purgeSubject(jsm, STREAM_DEAD, deadSubject(handler))).purged;
   }
   let n = 0;
   for (;;) {
@@ -159,7 +160,7 @@ async function findTask(jsm: JetStreamManager, handler: string, priority: Priori
 // A delayed job waits as a message schedule on docctl.delay.<id> in DOCCTL_TASKS (nats-server 2.12+
 // schedules), or, from docctl before them, on docctl.delayed.<id> in DOCCTL_DELAYED.
 async function delayedMessage(jsm: JetStreamManager, id: string) {
-  for (const [stream, subject] of [[STREAM_TASKS, `docctl.delay.${id}`], [STREAM_DELAYED, delayedSubject(id)]] as const) {
+  for (const [stream, subject] of [[STREAM_TASKS, delaySubject(id)], [STREAM_DELAYED, delayedSubject(id)]] as const) {
     const m = await jsm.streams.getMessage(stream, { last_by_subj: subject }).catch(() => null);
     if (m) return { stream, subject, m };
   }

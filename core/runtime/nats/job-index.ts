@@ -10,6 +10,7 @@ import type { JobV1, ResultV1 } from "../protocol/codec.ts";
 import { ErrorCodes } from "../protocol/errors.ts";
 import { STREAM_DEAD, STREAM_RESULTS } from "../protocol/subjects.ts";
 import { JetStreamPublisher } from "./publisher.ts";
+import { ALL_JOBS } from "../protocol/subjects.ts";
 
 /** How long entries of each kind are kept (ms); undefined: as long as the job waits (the stream's max age). */
 export interface JobIndexRetention {
@@ -25,7 +26,7 @@ export interface JobIndexRetention {
 export function jobsStreamConfig(o: { replicas: number; duplicateWindowMs: number; maxAgeMs: number }): Partial<StreamConfig> {
   return {
     name: STREAM_JOBS,
-    subjects: ["docctl.jobs.>"],
+    subjects: [ALL_JOBS],
     storage: "file" as StreamConfig["storage"],
     retention: "limits" as StreamConfig["retention"],
     num_replicas: o.replicas,

@@ -28,6 +28,7 @@ import {
   ALL_DEAD,
   ALL_DELAYED,
   ALL_PROGRESS,
+  ALL_LOGS,
 } from "../protocol/subjects.ts";
 import { isAlreadyExists, isNotFound } from "./errors.ts";
 import { replicasFor } from "./replicas.ts";
@@ -124,7 +125,7 @@ export function streamConfigs(o: TopologyOptions & { replicas: number }): Partia
       // ctx.log lines kept with each job: the last LOG_MAX_LINES per job, as long as results
       ...base,
       name: STREAM_LOGS,
-      subjects: ["docctl.logs.>"],
+      subjects: [ALL_LOGS],
       retention: RetentionPolicy.Limits,
       max_age: nanos(o.resultsMaxAgeMs),
       max_msgs_per_subject: LOG_MAX_LINES,

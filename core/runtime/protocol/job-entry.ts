@@ -4,9 +4,10 @@
 import { Decoder, Encoder } from "@msgpack/msgpack";
 import type { WireError } from "./errors.ts";
 import type { Priority } from "./subjects.ts";
+import { STREAM_JOBS, jobEntryFilter, jobEntrySubject } from "./subjects.ts";
 
 /** The stream of the job index: one message per job id, kept by per-message TTLs (see docs/jobs.md). */
-export const STREAM_JOBS = "DOCCTL_JOBS";
+export { STREAM_JOBS };
 
 /** States an index entry can carry; `running` is not stored, it is read from the workers' presence. */
 export const INDEXED_STATES = ["scheduled", "queued", "retrying", "done", "failed", "cancelled", "dead"] as const;
@@ -57,13 +58,7 @@ export interface JobEntryV1 {
   then?: { id: string; handler: string };
 }
 
-/** The subject of `e`'s entry. */
-export const jobEntrySubject = (e: Pick<JobEntryV1, "state" | "handler" | "id" | "batch">) => `docctl.jobs.${e.state}.${e.handler}.${e.id}.${e.batch}`;
-
-/** A subject filter of index entries; undefined parts are wildcards. */
-export function jobEntryFilter(f: { state?: string; handler?: string; id?: string; batch?: string }): string {
-  return `docctl.jobs.${f.state ?? "*"}.${f.handler ?? "*"}.${f.id ?? "*"}.${f.batch ?? "*"}`;
-}
+export { jobEntryFilter, jobEntrySubject };
 
 /** The tokens of an index subject, or undefined when it is not one. */
 export function parseJobEntrySubject(subject: string): { state: IndexedState; handler: string; id: string; batch: string } | undefined {

@@ -1,13 +1,14 @@
 // Job log lines: what a handler writes with ctx.log, kept with the job on `docctl.logs.<batch>.<id>`
 // in DOCCTL_LOGS (at most LOG_MAX_LINES per job, each at most LOG_MAX_CHARS, kept as long as results).
+import { STREAM_LOGS, logSubject } from "./subjects.ts";
 
-export const STREAM_LOGS = "DOCCTL_LOGS";
+export { STREAM_LOGS };
 /** lines kept per job (the oldest go first) */
 export const LOG_MAX_LINES = 200;
 /** characters per line (the rest is cut, saying so) */
 export const LOG_MAX_CHARS = 2_000;
 
-export const logSubject = (batch: string, id: string) => `docctl.logs.${batch}.${id}`;
+export { logSubject };
 
 /** One line (JSON on the wire, so any client reads it without msgpack). */
 export interface JobLogLineV1 {

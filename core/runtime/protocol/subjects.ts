@@ -84,6 +84,22 @@ export const STREAM_AUDIT = "DOCCTL_AUDIT";
 export const auditSubject = (server: string) => `docctl.audit.${server}`;
 export const ALL_AUDIT = "docctl.audit.>";
 
+/** the job index: one entry per job (core/runtime/protocol/job-entry.ts) on `docctl.jobs.<state>.<handler>.<id>.<batch>` */
+export const STREAM_JOBS = "DOCCTL_JOBS";
+export const jobEntrySubject = (e: { state: string; handler: string; id: string; batch: string }) => `docctl.jobs.${e.state}.${e.handler}.${e.id}.${e.batch}`;
+/** a subject filter of index entries; undefined parts are wildcards */
+export const jobEntryFilter = (f: { state?: string; handler?: string; id?: string; batch?: string }) =>
+  jobEntrySubject({ state: f.state ?? "*", handler: f.handler ?? "*", id: f.id ?? "*", batch: f.batch ?? "*" });
+export const ALL_JOBS = "docctl.jobs.>";
+/** the index entries of one state */
+export const jobsInState = (state: string) => `docctl.jobs.${state}.>`;
+/** job log lines (core/runtime/protocol/job-log.ts) on `docctl.logs.<batch>.<id>` */
+export const STREAM_LOGS = "DOCCTL_LOGS";
+export const logSubject = (batch: string, id: string) => `docctl.logs.${batch}.${id}`;
+export const ALL_LOGS = "docctl.logs.>";
+/** a delayed job kept as a schedule message in DOCCTL_TASKS (nats-server 2.12+ schedules) */
+export const delaySubject = (id: string) => `docctl.delay.${id}`;
+
 /** Request/reply of the control protocol: one worker (`id`) or every worker (`all`), one verb or any (`*`). */
 export const controlSubject = (id: string, verb: string) => `docctl.control.${id}.${verb}`;
 export const controlAllSubject = (verb: string) => controlSubject("all", verb);
