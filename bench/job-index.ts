@@ -41,8 +41,10 @@ for (let i = 0; i < N; i++) {
   if (state === "failed" || state === "dead" || state === "retrying") e.error = { code: "HANDLER_ERROR", message: `upstream said 503 for item ${i}`, retryable: true };
   // scheduled entries are stored plainly here (a million server timers is not what is measured)
   const headers: Record<string, string> = state === "done" ? { "Nats-TTL": ttlHeader(86_400_000) } : {};
-  pending.push(pub.publish(jobEntrySubject(e), encodeJobEntry(e), { headers }));
-  if (pending.length >= 2048) {
+  // a loaded machine can take longer than a PubAck's 5 s: try again (the entry's subject is its own, so a second store is harmless)
+  const put = (tries: number): Promise<unknown> => pub.publish(jobEntrySubject(e), encodeJobEntry(e), { headers }).catch((err) => (tries > 0 ? put(tries - 1) : Promise.reject(err)));
+  pending.push(put(5));
+  if (pending.length >= 1024) {
     await Promise.all(pending);
     pending = [];
   }

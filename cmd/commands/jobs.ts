@@ -6,6 +6,7 @@ import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { InputError } from "../../core/runtime/protocol/errors.ts";
 import { tokenProblem } from "../../core/runtime/protocol/subjects.ts";
 import { JOB_STATES, jobInfo, type JobInfo, type JobState } from "../../core/runtime/client/job-state.ts";
+import type { WorkflowNode } from "../../core/runtime/client/job-info.ts";
 import { countJobs, queryJobs } from "../../core/runtime/client/job-index.ts";
 import { parseDuration } from "../../core/runtime/util/duration.ts";
 import { jobLogs } from "../../core/runtime/client/job-logs.ts";
@@ -35,8 +36,30 @@ export function formatJob(j: JobInfo, now = Date.now()): string {
     parts.push(`attempts ${r.attempts}, finished ${new Date(r.finished_at).toISOString()} on ${r.worker}`);
   }
   let out = `${head}${parts.length ? ": " + parts.join("; ") : ""}`;
-  if (j.workflow) out += `\n  ${j.workflow.kind === "chain" ? "chain steps" : "then"}: ${j.workflow.steps.map((s) => `${s.id} [${s.handler}]${s.state ? ` ${s.state}` : ""}`).join(" → ")}`;
+  if (j.workflow?.kind === "chain") out += "\n" + formatTree(j.workflow.steps);
+  else if (j.workflow) out += `\n  then: ${j.workflow.steps.map((s) => `${s.id} [${s.handler}]${s.state ? ` ${s.state}` : ""}`).join(" → ")}`;
   return out;
+}
+
+/** A chain as a tree: each step once, in order, with its state; a batch step with its items. */
+export function formatTree(steps: WorkflowNode[]): string {
+  const lines = ["  chain:"];
+  steps.forEach((s, i) => {
+    const delay = s.delay_ms ? ` (${formatDuration(s.delay_ms)} after the step before)` : "";
+    if (s.batch === undefined) {
+      lines.push(`    ${i + 1}. ${s.id} [${s.handler}] ${s.state ?? "waiting"}${delay}`);
+      return;
+    }
+    const items = s.items ?? [];
+    const n = typeof s.batch === "number" ? s.batch : items.length || undefined;
+    const by = new Map<string, number>();
+    for (const it of items) by.set(it.state ?? "waiting", (by.get(it.state ?? "waiting") ?? 0) + 1);
+    const summary = [...by].map(([st, c]) => `${c} ${st}`).join(", ") || "waiting";
+    lines.push(`    ${i + 1}. ${s.id} [${s.handler}] batch${n !== undefined ? ` of ${n}` : ""}${s.batch === "each" ? " (one per element of the value before)" : ""}: ${summary}${delay}`);
+    for (const it of items.slice(0, 20)) lines.push(`       ${it.id} ${it.state ?? "waiting"}`);
+    if (items.length > 20) lines.push(`       ... ${items.length - 20} more`);
+  });
+  return lines.join("\n");
 }
 
 const truncate = (s: string) => (s.length > 120 ? s.slice(0, 117) + "..." : s);

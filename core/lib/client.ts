@@ -181,6 +181,17 @@ export interface ChainStep<H extends HandlerMap = UntypedHandlers> {
    * @defaultValue "normal"
    */
   priority?: Priority;
+  /**
+   * a batch step: one job per payload, or `"each"`: one per element of the previous step's value; the
+   * step after it receives the array of their values (not the first step, nor the last)
+   * @defaultValue undefined (one job)
+   */
+  batch?: unknown[] | "each";
+  /**
+   * start this step this long after the previous one succeeded: ms or a duration like "10m"
+   * @defaultValue 0
+   */
+  delay?: number | string;
 }
 
 /** The reduce step of batchThen(): it receives the items' values in input order. */
@@ -504,10 +515,18 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
     if (!Array.isArray(steps) || !steps.length) throw new InputError("chain: give at least one step");
     const id = opts.id ?? newId();
     checkToken("chain", "id", id);
-    const wire: StepV1[] = steps.map((s, i) => ({
-      ...job(s.handler, i === steps.length - 1 ? id : `${id}-${i}`, s.payload, { attempts: s.attempts, attemptTimeoutMs: s.attemptTimeoutMs, priority: s.priority }),
-      ...(s.payload === undefined ? { payload: undefined } : {}),
-    }));
+    const wire: StepV1[] = steps.map((s, i) => {
+      if (s.batch !== undefined && (i === 0 || i === steps.length - 1)) throw new InputError(`chain: step [${i}] is a batch; a batch step needs a step before it and one after it (to start with a batch, use batchThen)`);
+      if (s.batch !== undefined && s.batch !== "each" && !(Array.isArray(s.batch) && s.batch.length)) throw new InputError(`chain: step [${i}] batch must be a non-empty array of payloads or "each"`);
+      const delay = s.delay === undefined ? undefined : typeof s.delay === "number" ? s.delay : parseDuration(s.delay, `chain step [${i}] delay`);
+      const w: StepV1 = {
+        ...job(s.handler, i === steps.length - 1 ? id : `${id}-${i}`, s.payload, { attempts: s.attempts, attemptTimeoutMs: s.attemptTimeoutMs, priority: s.priority }),
+        ...(s.payload === undefined ? { payload: undefined } : {}),
+      };
+      if (s.batch !== undefined) w.batch = s.batch;
+      if (delay) w.delay_ms = delay;
+      return w;
+    });
     const [first, ...next] = wire;
     const head: PlannedJob = { ...job(first!.handler, first!.id, first!.payload ?? null, { ...opts, priority: first!.priority }), next: next.length ? next : undefined, resultId: id };
     const handlers = [...new Set(steps.map((s) => s.handler))];

@@ -16,8 +16,9 @@ export interface WorkflowNode {
   id: string;
   handler: string;
   state?: JobState;
-  /** a batch step: its items */
+  /** a batch step: its items (as far as they were published), and how many there are ("each": known once published) */
   items?: WorkflowNode[];
+  batch?: number | "each";
   /** the step waits this long after the previous one (ms) */
   delay_ms?: number;
 }

@@ -9,8 +9,8 @@ import type { JobProgressV1 } from "../protocol/control.ts";
 import { ALL_DEAD, ALL_DELAYED, ALL_TASKS, deadLetters, STREAM_DEAD, STREAM_DELAYED, STREAM_PROGRESS, STREAM_RESULTS, STREAM_TASKS, delayedSubject, priorityConsumer, progressSubject, resultSubject, type Priority } from "../protocol/subjects.ts";
 import { isNoMessage, isNotFound } from "../nats/errors.ts";
 import { readResult } from "./submit.ts";
-import { findRunning, infoFromEntry, type JobInfo, type JobState } from "./job-info.ts";
-import { findJobEntry } from "./job-index.ts";
+import { findRunning, infoFromEntry, type JobInfo, type JobState, type WorkflowNode } from "./job-info.ts";
+import { findJobEntry, queryJobs } from "./job-index.ts";
 
 export { JOB_STATES, type JobInfo, type JobState } from "./job-info.ts";
 
@@ -50,7 +50,18 @@ export async function jobInfo(nc: NatsConnection, id: string): Promise<JobInfo |
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   const found = await findJobEntry(jsm, id);
-  if (found) return fromIndex(nc, jsm, found.entry);
+  if (found) {
+    const info = await fromIndex(nc, jsm, found.entry);
+    // a step of a chain (or the chain's last step, whose id is the chain's): the chain as a tree
+    if (found.entry.batch !== found.entry.id || found.entry.next?.length || (await findJobEntry(jsm, `${id}-0`))?.entry.batch === id) {
+      const tree = await chainTree(nc, found.entry.batch);
+      if (tree) info.workflow = tree;
+    }
+    return info;
+  }
+  // a chain whose last step (the chain's id) is not published yet: its steps so far
+  const tree = await chainTree(nc, id);
+  if (tree) return { id, batch: id, state: chainState(tree.steps), handler: tree.steps.at(-1)?.handler, workflow: tree };
   // no index entry: a job from before the index, or from a foreign client that writes none
   const r = await readResult(js, id);
   if (r) return { ...fromResult(r), ...(await isDead(jsm, r)) };
@@ -146,6 +157,42 @@ async function fromIndex(nc: NatsConnection, jsm: JetStreamManager, e: JobEntryV
     if (r) Object.assign(info, { result: r, worker: r.worker, attempt: r.attempts, started_at: r.started_at });
   }
   return info;
+}
+
+/** The chain of batch `batch` as a tree, from the job index: each step with its state, batch steps with their items. */
+export async function chainTree(nc: NatsConnection, batch: string): Promise<JobInfo["workflow"] | undefined> {
+  // the first step's entry holds the steps (one direct get): only then is the batch read
+  const entry = await findJobEntry(await jetstreamManager(nc), `${batch}-0`);
+  if (!entry?.entry.next?.length || entry.entry.batch !== batch) return undefined;
+  const page = await queryJobs(nc, { batch, limit: 5000 });
+  const byId = new Map(page.jobs.map((j) => [j.id, j]));
+  const head = byId.get(`${batch}-0`) ?? { id: entry.entry.id, handler: entry.entry.handler, state: entry.entry.state };
+  const steps: WorkflowNode[] = [{ id: head.id, handler: head.handler ?? "?", state: head.state }];
+  for (const s of entry.entry.next) {
+    const node: WorkflowNode = { id: s.id, handler: s.handler };
+    const j = byId.get(s.id);
+    if (j) node.state = j.state;
+    if (s.delay_ms) node.delay_ms = s.delay_ms;
+    if (s.batch !== undefined) {
+      node.batch = s.batch;
+      node.items = page.jobs
+        .filter((x) => x.id.startsWith(`${s.id}-`) && /^\d+$/.test(x.id.slice(s.id.length + 1)))
+        .sort((a, b) => Number(a.id.slice(s.id.length + 1)) - Number(b.id.slice(s.id.length + 1)))
+        .map((x) => ({ id: x.id, handler: x.handler ?? s.handler, state: x.state }));
+      if (!node.state && node.items.length) node.state = chainState(node.items);
+    }
+    steps.push(node);
+  }
+  return { kind: "chain", steps };
+}
+
+// A chain's (or a batch step's) state from its nodes: the first not done decides.
+function chainState(nodes: WorkflowNode[]): JobState {
+  const bad = nodes.find((n) => n.state === "failed" || n.state === "dead" || n.state === "cancelled");
+  if (bad) return bad.state!;
+  const at = nodes.find((n) => n.state !== "done");
+  if (!at) return "done";
+  return at.state ?? "queued";
 }
 
 function fromResult(r: ResultV1): JobInfo {

@@ -56,7 +56,7 @@ const CONTROL_KEYS = ["delay", "run_at", "priority", "backoff", "keep_result", "
 const JOB_KEYS = ["handler", "payload", "id", "timeout_ms", "attempts", ...CONTROL_KEYS];
 const BATCH_KEYS = ["handler", "batch", "id", "timeout_ms", "attempts", "then", ...CONTROL_KEYS];
 const CHAIN_KEYS = ["chain", "id", ...CONTROL_KEYS];
-const STEP_KEYS = ["handler", "payload", "timeout_ms", "attempts", "priority"];
+const STEP_KEYS = ["handler", "payload", "timeout_ms", "attempts", "priority", "batch", "delay"];
 const THEN_KEYS = ["handler", "timeout_ms", "attempts", "priority", "on_failure"];
 
 /** A new random id (subject-safe). */
@@ -209,6 +209,18 @@ function readChain(root: Node, at: (offset: number) => string, size: number): Fi
   const chain = (idNode?.value as string | undefined) ?? newId();
   const n = c.children!.length;
   const steps: StepV1[] = c.children!.map((s, i) => ({ ...readStep(s, `chain step [${i}]`, STEP_KEYS, at), id: i === n - 1 ? chain : `${chain}-${i}` }));
+  // a batch step fans out and the step after it gets the list: it cannot be the last, nor (use a
+  // batch with "then") the first; its items are `<step id>-<i>`
+  steps.forEach((st, i) => {
+    const node = c.children![i]!;
+    const where = (msg: string): never => {
+      throw new InputError(`${at(node.offset)}: chain step [${i}] ${msg}`);
+    };
+    if (st.batch === undefined) return;
+    if (i === 0) where(`is a batch: a chain cannot start with one; submit a batch with "then" (its "then" may be followed by more steps as a chain of its own)`);
+    if (i === n - 1) where(`is a batch but the last step: add a step after it to receive the list of the items' values`);
+    if ("payload" in st) where(`has both "batch" and "payload": a batch step's payloads are its "batch" (an array), or "each" element of the previous step's value`);
+  });
   const [first, ...next] = steps;
   const control = readControl(fields, where);
   const job: PlannedJob = {
@@ -307,8 +319,15 @@ function readStep(n: Node, what: string, keys: string[], at: (offset: number) =>
     if (v && !(v.type === "number" && Number.isInteger(v.value) && v.value > 0)) where(v, `"${k}" must be a positive whole number (got ${JSON.stringify(getNodeValue(v))})`);
     if (v) st[k] = v.value as number;
   }
-  const c = readControl(new Map([...fields].filter(([k]) => k === "priority")), where);
+  const c = readControl(new Map([...fields].filter(([k]) => k === "priority" || k === "delay")), where);
   if (c.priority) st.priority = c.priority;
+  if (c.delay_ms) st.delay_ms = c.delay_ms;
+  const b = fields.get("batch");
+  if (b) {
+    const v = getNodeValue(b);
+    if (v !== "each" && !(Array.isArray(v) && v.length > 0)) where(b, `"batch" in a chain step must be a non-empty array of payloads, or "each" (one job per element of the previous step's value) (got ${describe(v)})`);
+    st.batch = v as unknown[] | "each";
+  }
   const of = fields.get("on_failure");
   if (of) {
     if (of.value !== "fail" && of.value !== "null") where(of, `"on_failure" must be "fail" (the reduce fails when an item failed) or "null" (failed items are passed as null) (got ${JSON.stringify(getNodeValue(of))})`);

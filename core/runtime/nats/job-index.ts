@@ -55,7 +55,14 @@ export function entryOfJob(job: JobV1, state: IndexedState, extra: Partial<JobEn
   if (job.priority && job.priority !== "normal") e.priority = job.priority;
   if (job.run_at !== undefined) e.run_at = job.run_at;
   if (job.attempts !== undefined) e.max_attempts = job.attempts;
-  if (job.next?.length) e.next = job.next.map((s) => ({ id: s.id, handler: s.handler }));
+  if (job.next?.length) {
+    e.next = job.next.map((s) => {
+      const n: NonNullable<JobEntryV1["next"]>[number] = { id: s.id, handler: s.handler };
+      if (s.batch !== undefined) n.batch = s.batch === "each" ? "each" : s.batch.length;
+      if (s.delay_ms) n.delay_ms = s.delay_ms;
+      return n;
+    });
+  }
   if (job.then) e.then = { id: job.then.id, handler: job.then.handler };
   return { ...e, ...extra };
 }

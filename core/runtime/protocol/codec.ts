@@ -46,6 +46,13 @@ export interface StepV1 {
   attempts?: number;
   timeout_ms?: number;
   priority?: Priority;
+  /** start this long after the step before it succeeded, ms */
+  delay_ms?: number;
+  /**
+   * a batch step: one job per payload (`<step id>-<i>`), or per element of the previous step's value
+   * ("each"); the step after it receives the array of their values
+   */
+  batch?: unknown[] | "each";
 }
 
 /** The reduce step of a batch: its payload is the array of the items' values in input order. */
@@ -54,6 +61,10 @@ export interface ThenV1 extends Omit<StepV1, "payload"> {
   count: number;
   /** what a failed item does: `fail` (default) fails the reduce with WORKFLOW_FAILED, `null` passes null in its place */
   on_failure?: "fail" | "null";
+  /** the items' id prefix when it is not the batch: item `i` is `<items>-<i>` (a batch step inside a chain) */
+  items?: string;
+  /** a chain's steps after the reduce step */
+  next?: StepV1[];
 }
 
 /** The latest progress of a running job, on `docctl.progress.<batch>.<id>`. */
@@ -330,6 +341,8 @@ function jobControlProblem(o: Record<string, unknown>): string | undefined {
       const p = tokenProblem(st[k]);
       if (p) return `${where}.${k} ${p}`;
     }
+    if (st.delay_ms !== undefined && st.delay_ms !== null && !(Number.isInteger(st.delay_ms) && (st.delay_ms as number) >= 0)) return `${where}.delay_ms must be a whole number of ms, got ${JSON.stringify(st.delay_ms)}`;
+    if (st.batch !== undefined && st.batch !== null && st.batch !== "each" && !(Array.isArray(st.batch) && st.batch.length > 0)) return `${where}.batch must be a non-empty array of payloads or "each", got ${describe(st.batch)}`;
     return prio(st.priority, `${where}.priority`);
   };
   const p = prio(o.priority, `field "priority"`);

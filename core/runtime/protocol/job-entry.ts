@@ -54,7 +54,7 @@ export interface JobEntryV1 {
   /** the worker that wrote this state */
   worker?: string;
   /** a workflow: the chain's steps still to come or a batch's reduce step (ids and handlers) */
-  next?: { id: string; handler: string }[];
+  next?: { id: string; handler: string; batch?: number | "each"; delay_ms?: number }[];
   then?: { id: string; handler: string };
 }
 

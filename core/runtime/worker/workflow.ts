@@ -3,11 +3,11 @@
 // between leaves a redelivery that publishes the same id again: a duplicate, never a second step.
 import { DeliverPolicy, jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { decodeResult, encodeJob, encodeResult, type JobV1, type ResultV1, type ThenV1 } from "../protocol/codec.ts";
+import { decodeResult, encodeJob, encodeResult, type JobV1, type ResultV1, type StepV1, type ThenV1 } from "../protocol/codec.ts";
 import { ErrorCodes, type WireError } from "../protocol/errors.ts";
 import { entryOfJob, entryOfResult, type JobIndexWriter } from "../nats/job-index.ts";
 import { publishResultOnce } from "../nats/result-once.ts";
-import { STREAM_RESULTS, batchResults, prioritySubject, resultSubject } from "../protocol/subjects.ts";
+import { STREAM_RESULTS, batchResults, prioritySubject, resultSubject, delayedSubject } from "../protocol/subjects.ts";
 
 /** What a workflow needs of a step's final result: whether it succeeded, its value or its error. */
 export type StepOutcome = Pick<ResultV1, "ok" | "value" | "error">;
@@ -46,25 +46,56 @@ export class Workflows {
       const error: WireError = { code, message: `chain step "${job.id}" (${job.handler}) failed with ${result.error?.code}: ${result.error?.message}`, retryable: false };
       return this.publishFailed({ id: last.id, batch: job.batch, handler: last.handler }, error);
     }
+    const value = result.value ?? null;
+    if (step!.batch !== undefined) return this.fanOut(job, step!, rest, value);
     const next: JobV1 = {
       v: 1,
       id: step!.id,
       batch: job.batch,
       handler: step!.handler,
-      payload: "payload" in step! ? step!.payload : result.value ?? null,
+      payload: "payload" in step! ? step!.payload : value,
       submitted_at: Date.now(),
       attempts: step!.attempts,
       timeout_ms: step!.timeout_ms,
       priority: step!.priority,
       next: rest.length ? rest : undefined,
     };
+    await this.publishStep(next, step!.delay_ms);
+  }
+
+  // A batch step of a chain: one job per payload (or per element of the previous value), each carrying
+  // the step after it as its reduce step, which carries the rest of the chain.
+  private async fanOut(job: JobV1, step: StepV1, rest: StepV1[], value: unknown): Promise<void> {
+    const [receiver, ...after] = rest;
+    const last = rest.at(-1) ?? step;
+    const payloads = step.batch === "each" ? value : step.batch;
+    if (!Array.isArray(payloads) || !payloads.length || !receiver) {
+      const why = !receiver ? "it is the last step (a batch step needs a step after it to receive the list)" : `the previous step's value is ${Array.isArray(payloads) ? "an empty array" : "not an array"}, and "batch": "each" fans out over an array`;
+      return this.publishFailed({ id: last.id, batch: job.batch, handler: last.handler }, { code: ErrorCodes.WORKFLOW_FAILED, message: `chain step "${step.id}" (${step.handler}) cannot fan out: ${why}`, retryable: false });
+    }
+    const then: ThenV1 = { id: receiver.id, handler: receiver.handler, attempts: receiver.attempts, timeout_ms: receiver.timeout_ms, priority: receiver.priority, count: payloads.length, items: step.id, next: after.length ? after : undefined };
+    for (let i = 0; i < payloads.length; i++) {
+      const item: JobV1 = { v: 1, id: `${step.id}-${i}`, batch: job.batch, handler: step.handler, payload: payloads[i] ?? null, submitted_at: Date.now(), attempts: step.attempts, timeout_ms: step.timeout_ms, priority: step.priority, then };
+      await this.publishStep(item, step.delay_ms);
+    }
+  }
+
+  // A step goes to its task subject, or after `delayMs` through the delayed stream; its id fixed at
+  // submit time makes a redelivery's second publish a duplicate.
+  private async publishStep(next: JobV1, delayMs?: number): Promise<void> {
+    if (delayMs) {
+      const delayed = { ...next, run_at: Date.now() + delayMs };
+      const ack = await this.js.publish(delayedSubject(next.id), encodeJob(delayed), { msgID: next.id });
+      if (this.index && !ack.duplicate) await this.indexed(() => this.index!.added(entryOfJob(delayed, "scheduled")));
+      return;
+    }
     const ack = await this.js.publish(prioritySubject(next.handler, next.priority), encodeJob(next), { msgID: next.id });
     if (this.index && !ack.duplicate) await this.indexed(() => this.index!.added({ ...entryOfJob(next, "queued"), task_seq: ack.seq }));
   }
 
   // Every item publishes the reduce step once all items have results; all but the first are duplicates.
   private async maybeReduce(batch: string, then: ThenV1): Promise<void> {
-    const items = await this.itemResults(batch, then.count);
+    const items = await this.itemResults(batch, then.count, then.items ?? batch);
     if (!items) return;
     const failed = items.filter((r) => !r.ok);
     if (failed.length && then.on_failure !== "null") {
@@ -76,7 +107,11 @@ export class Workflows {
         retryable: false,
       };
       // the reduce result is written once: a later item's copy is a duplicate
-      return this.publishFailed({ id: then.id, batch, handler: then.handler }, error, `${then.id}.failed`);
+      {
+        // inside a chain the chain's result is its last step's: that is the one that fails
+        const last = then.next?.at(-1) ?? then;
+        return this.publishFailed({ id: last.id, batch, handler: last.handler }, error, `${last.id}.failed`);
+      }
     }
     const job: JobV1 = {
       v: 1,
@@ -88,6 +123,7 @@ export class Workflows {
       attempts: then.attempts,
       timeout_ms: then.timeout_ms,
       priority: then.priority,
+      next: then.next,
     };
     const bytes = encodeJob(job);
     const max = (this.nc.info?.max_payload ?? 1024 * 1024) - 1024;
@@ -98,14 +134,18 @@ export class Workflows {
         message: `the ${then.count} items' values are ${bytes.byteLength} bytes together, over the ${max} bytes a job may carry, so "then" (${then.handler}) cannot be sent; return smaller values (documents belong in ctx.output()) or reduce in smaller batches`,
         retryable: false,
       };
-      return this.publishFailed({ id: then.id, batch, handler: then.handler }, error, `${then.id}.failed`);
+      {
+        // inside a chain the chain's result is its last step's: that is the one that fails
+        const last = then.next?.at(-1) ?? then;
+        return this.publishFailed({ id: last.id, batch, handler: last.handler }, error, `${last.id}.failed`);
+      }
     }
     const ack = await this.js.publish(prioritySubject(job.handler, job.priority), bytes, { msgID: job.id });
     if (this.index && !ack.duplicate) await this.indexed(() => this.index!.added({ ...entryOfJob(job, "queued"), task_seq: ack.seq }));
   }
 
   /** The results of items `<batch>-0 .. <batch>-(count-1)` in order, or undefined while some are missing. */
-  private async itemResults(batch: string, count: number): Promise<ResultV1[] | undefined> {
+  private async itemResults(batch: string, count: number, prefix = batch): Promise<ResultV1[] | undefined> {
     const consumer = await this.js.consumers.get(STREAM_RESULTS, { filter_subjects: batchResults(batch), deliver_policy: DeliverPolicy.LastPerSubject });
     try {
       let pending = (await consumer.info(true)).num_pending;
@@ -124,7 +164,7 @@ export class Workflows {
       }
       const out: ResultV1[] = [];
       for (let i = 0; i < count; i++) {
-        const r = byId.get(`${batch}-${i}`);
+        const r = byId.get(`${prefix}-${i}`);
         if (!r) return undefined;
         out.push(r);
       }
