@@ -3,6 +3,7 @@
 // Cross-folder imports name the file they need (no barrels): the only index.ts files in core are the
 // package's entry points (package.json "exports": the library, its protocol and its renderer).
 import { expect, test } from "bun:test";
+import { tsFiles } from "../helpers/source-files.ts";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
@@ -57,15 +58,6 @@ export function layerViolations(imports: { from: string; to: string }[]): string
     if (RANK[b] >= RANK[a]) bad.push(`${from} imports ${to} (${a}, rank ${RANK[a]}, may not import ${b}, rank ${RANK[b]})`);
   }
   return bad;
-}
-
-function* tsFiles(dir: string): Generator<string> {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== "node_modules") yield* tsFiles(p);
-    } else if (p.endsWith(".ts")) yield p;
-  }
 }
 
 /** The relative imports (import, export ... from, import()) of every .ts file in core, cmd and plugins. */

@@ -2,7 +2,8 @@
 // contract, docs/protocol.md). Anywhere else in core, cmd and plugins, code (comments aside) naming a
 // `docctl.` subject, a DOCCTL_ stream or bucket, or a task consumer's prefix fails this test.
 import { expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { tsFiles } from "../helpers/source-files.ts";
+import { readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import * as subjects from "../../core/runtime/protocol/subjects.ts";
 
@@ -29,15 +30,6 @@ export function wireLiterals(code: string): string[] {
   // the task consumers' name prefixes and the delayed mover's consumer
   for (const m of js.matchAll(/["'`](docctl(?:_high|_low)?-)["'`]|["'`](docctl_delayed)["'`]/g)) found.push(m[1] ?? m[2]);
   return found;
-}
-
-function* tsFiles(dir: string): Generator<string> {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== "node_modules") yield* tsFiles(p);
-    } else if (p.endsWith(".ts") && !p.endsWith(".d.ts")) yield p;
-  }
 }
 
 test("no wire name is written out outside protocol/subjects.ts", () => {
