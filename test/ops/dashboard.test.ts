@@ -156,6 +156,11 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
     await page.locator("#next").click();
     await eventually(async () => /^51–100 of \d+/.test((await page.locator("#page-line").textContent()) ?? ""), 20_000, "page two");
     expect(await page.locator('[data-testid="job-row"]').first().getAttribute("data-id")).not.toBe(first);
+    // that list came from the job index (its cursor), not from a scan of the results (an offset)
+    const viaApi = await (await fetch(`${base}/api/jobs?state=done&limit=50`)).json();
+    expect(viaApi.jobs).toHaveLength(50);
+    expect(viaApi.next).toBeDefined();
+    expect(viaApi.next).not.toBe("50");
   }, 240_000);
 
   test("an action without the token is refused; pause of a handler from the page stops its deliveries; resume lets them through; both are audited", async () => {

@@ -510,7 +510,7 @@ async function drawJobs() {
     el("td", { class: "num" }, j.attempts ?? ""),
     el("td", {}, j.error ? el("span", {}, el("span", { class: "bad code" }, j.error.code), " ", j.error.message) : ""),
   ], { "data-testid": "job-row", "data-id": j.id, "data-state": j.state })), "no jobs match", 7);
-  const start = Number(cur || 0);
+  const start = (cursors.length - 1) * 50;
   $("page-line").textContent = r.total ? (start + 1) + "–" + (start + r.jobs.length) + " of " + r.total : "";
   $("prev").disabled = cursors.length <= 1;
   $("next").disabled = !r.next;

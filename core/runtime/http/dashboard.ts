@@ -17,7 +17,7 @@ import type { ManagerRow, ServerRow, WorkerHttpContext } from "./worker-http.ts"
 import type { LoopStats } from "../worker/loop.ts";
 import { DASHBOARD_HTML } from "./dashboard-page.ts";
 import { HistoryReader, historyInterval } from "./history.ts";
-import { StreamJobSource, type JobSource } from "./jobs-source.ts";
+import { IndexJobSource, type JobSource } from "./jobs-source.ts";
 import { AuditLog } from "./audit.ts";
 import { actionRoutes } from "./actions.ts";
 import { deadBacklog, delayedCount, handlerPaused, oldestJobAge } from "./queue-facts.ts";
@@ -79,7 +79,7 @@ export function dashboardRoutes(ctx: WorkerHttpContext, o: { jobs?: JobSource; l
   const deadCache: DeadCache = {};
   const nc = () => ctx.nc;
   const readers = new Map<number, HistoryReader>();
-  const jobs = o.jobs ?? new StreamJobSource(nc);
+  const jobs = o.jobs ?? new IndexJobSource(nc);
   const audit = new AuditLog(nc, ctx.workerId, o.log);
   const json = (v: unknown, status = 200) => Response.json(v, { status, headers: { "cache-control": "no-store" } });
   return {

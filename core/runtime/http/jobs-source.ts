@@ -11,7 +11,8 @@ import { ErrorCodes } from "../protocol/errors.ts";
 import { STREAM_DEAD, STREAM_DELAYED, STREAM_RESULTS, STREAM_TASKS, delayedSubject } from "../protocol/subjects.ts";
 import { isNotFound } from "../nats/errors.ts";
 import { AttemptNotes } from "../nats/attempt-notes.ts";
-import { findJobEntry } from "../client/job-index.ts";
+import { countJobs, findJobEntry, queryJobs } from "../client/job-index.ts";
+import { STREAM_JOBS } from "../protocol/job-entry.ts";
 import { jobLogs } from "../client/job-logs.ts";
 import { jobInfo, listJobs, scanStream, JOB_STATES, type JobInfo, type JobState } from "../client/job-state.ts";
 import { ALL_DEAD, ALL_RESULTS, ALL_TASKS, deadLetters, handlerTasks, taskSubject } from "../protocol/subjects.ts";
@@ -301,4 +302,50 @@ async function queuedJob(jsm: JetStreamManager, id: string, handler?: string): P
     }
   }
   return undefined;
+}
+
+/**
+ * The job browser over the job index (DOCCTL_JOBS, issue 24): states, handlers and batches are the
+ * server's subject filters, counts its message counts, pages its cursors, so a page costs the same
+ * with a million jobs. A search by part of an id cannot be a subject filter: it goes to the scan.
+ * Without the index (an older fleet) everything goes to the scan.
+ */
+export class IndexJobSource implements JobSource {
+  #hasIndex: { at: number; yes: boolean } | undefined;
+
+  constructor(private readonly nc: () => NatsConnection | undefined, private readonly scan: JobSource = new StreamJobSource(nc)) {}
+
+  async list(q: JobQuery): Promise<JobPage> {
+    const nc = this.nc();
+    if (!nc || q.q?.trim() || !(await this.#indexed(nc))) return this.scan.list(q);
+    const limit = Math.min(Math.max(1, q.limit ?? 50), 500);
+    const [page, counts] = await Promise.all([
+      queryJobs(nc, { state: q.state, handler: q.handler, batch: q.batch, limit, after: q.cursor || undefined }),
+      countJobs(nc, { handler: q.handler, batch: q.batch }),
+    ]);
+    const jobs: JobRow[] = page.jobs.map((j) => ({
+      id: j.id,
+      state: j.state,
+      handler: j.handler,
+      batch: j.batch,
+      at: j.at ?? j.run_at ?? j.started_at,
+      attempts: j.attempt,
+      worker: j.worker,
+      ...(j.error ? { error: { code: j.error.code, message: j.error.message.slice(0, 300) } } : {}),
+    }));
+    return { jobs, total: page.total, counts: { ...(Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>), ...counts }, ...(page.next ? { next: page.next } : {}) };
+  }
+
+  get(id: string): Promise<JobDetail | undefined> {
+    return this.scan.get(id);
+  }
+
+  // whether the index stream exists (asked at most every 10 s)
+  async #indexed(nc: NatsConnection): Promise<boolean> {
+    if (this.#hasIndex && Date.now() - this.#hasIndex.at < 10_000) return this.#hasIndex.yes;
+    const jsm = await jetstreamManager(nc);
+    const yes = await jsm.streams.info(STREAM_JOBS).then(() => true, (err) => (isNotFound(err) ? false : Promise.reject(err)));
+    this.#hasIndex = { at: Date.now(), yes };
+    return yes;
+  }
 }
