@@ -96,6 +96,11 @@ export async function buildTemplate(src: TemplateSource, limits?: Partial<Templa
     if (!ITEM_NAME.test(a.name)) throw renderError("BAD_TEMPLATE", `--asset ${a.name}: an asset name is letters, digits, ".", "_" and "-" (at most 64, starting with a letter or digit)`);
     if (seenAssets.has(a.name)) throw renderError("BAD_TEMPLATE", `--asset ${a.name}: given twice`);
     seenAssets.add(a.name);
+    if (/\.(p12|pfx)$/i.test(a.name)) {
+      // a signing certificate (PKCS#12: a DER SEQUENCE); it is opened with the job's passphrase
+      if (a.bytes[0] !== 0x30) throw renderError("BAD_TEMPLATE", `--asset ${a.name}: not a PKCS#12 (.p12/.pfx) file`);
+      continue;
+    }
     if (isSvg(a.bytes)) {
       // drawn as vector paths; what it cannot draw is refused now, not at every job
       parseSvg(new TextDecoder().decode(a.bytes), `--asset ${a.name}`);

@@ -11,6 +11,7 @@ import { type PdfOutputPayload, jobOutput, pdfOutputSchema } from "./output.ts";
 import { checkTimeZone } from "../../core/render/format.ts";
 import { mergePdfs } from "../../core/render/merge.ts";
 import { type EncryptOptions, encryptPdf } from "../../core/render/encrypt.ts";
+import { signPdf } from "../../core/render/sign.ts";
 
 /** The job payload. */
 export interface PdfPayload extends PdfOutputPayload {
@@ -22,6 +23,8 @@ export interface PdfPayload extends PdfOutputPayload {
   filename?: string;
   /** IANA time zone for the layout's dates with a time of day (a field's `tz` wins; default UTC) */
   tz?: string;
+  /** sign the document with a PKCS#12 certificate stored with the template (`--asset NAME.p12=FILE`) */
+  sign?: { certificate: string; passphrase: string; reason?: string; location?: string; name?: string; contactInfo?: string };
   /** password protection with permissions (not with pdfa/facturx: PDF/A forbids encryption) */
   encrypt?: EncryptOptions;
   /** documents appended after this one, in order: a stored template rendered with its own data (none: its base as it is) */
@@ -56,6 +59,20 @@ export const pdfPayloadSchema = {
     data: { type: "object", description: "values the template prints" },
     filename: { type: "string", pattern: "^[^/\\\\]{1,200}$", description: "output file name" },
     tz: { type: "string", maxLength: 64, description: "IANA time zone for formatted dates with a time (layout templates)" },
+    sign: {
+      type: "object",
+      required: ["certificate", "passphrase"],
+      additionalProperties: false,
+      description: "a signature with a PKCS#12 certificate stored with the template",
+      properties: {
+        certificate: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" },
+        passphrase: { type: "string", maxLength: 1000 },
+        reason: { type: "string", maxLength: 500 },
+        location: { type: "string", maxLength: 500 },
+        name: { type: "string", maxLength: 500 },
+        contactInfo: { type: "string", maxLength: 500 },
+      },
+    },
     encrypt: {
       type: "object",
       required: ["ownerPassword"],
@@ -115,6 +132,8 @@ export function createPdfHandler(opts: PdfHandlerOptions): HandlerDef<PdfPayload
     async handle(payload: PdfPayload, ctx: JobContext): Promise<PdfResult> {
       // the e-invoice is checked (or generated) before anything is rendered
       const output = await jobOutput(payload);
+      if (payload.sign && payload.encrypt)
+        throw new JobError("BAD_PAYLOAD", `payload.sign and payload.encrypt together are not supported (encrypting after signing would break the signature)`);
       if (payload.encrypt && (payload.pdfa || payload.facturx))
         throw new JobError("BAD_PAYLOAD", `payload.encrypt: PDF/A (and so Factur-X) forbids encryption; leave out "encrypt" or "pdfa"/"facturx"`);
       const badTz = payload.tz !== undefined ? checkTimeZone(payload.tz) : undefined;
@@ -131,6 +150,12 @@ export function createPdfHandler(opts: PdfHandlerOptions): HandlerDef<PdfPayload
           parts.push((await renderer.render(t, a.data ?? {}, { signal: ctx.signal, tz: payload.tz })).bytes);
         }
         doc = await mergePdfs(parts, [payload.template, ...payload.append.map((a, i) => `append[${i}] (template ${a.template})`)], output);
+      }
+      if (payload.sign) {
+        const cert = template.assets?.find((a) => a.name === payload.sign!.certificate);
+        if (!cert)
+          throw new JobError("BAD_PAYLOAD", `payload.sign.certificate: the template ${JSON.stringify(payload.template)} has no asset ${JSON.stringify(payload.sign.certificate)} (store it with docctl template put ... --asset ${payload.sign.certificate}=cert.p12)`);
+        doc = { bytes: await signPdf(doc.bytes, { ...payload.sign, p12: cert.bytes }, "payload.sign"), pages: doc.pages };
       }
       if (payload.encrypt) doc = { bytes: await encryptPdf(doc.bytes, payload.encrypt), pages: doc.pages };
       ctx.heartbeat();

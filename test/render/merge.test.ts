@@ -125,3 +125,49 @@ test("encrypt: AES-256 with a user and an owner password and permissions, read b
   }
   await h.teardown?.();
 }, 120_000);
+
+test("sign: a PAdES-style signature (ETSI.CAdES.detached) with a PKCS#12 stored with the template, valid per pdfsig", async () => {
+  // a self-signed certificate made here, as PKCS#12 with the ciphers node-forge reads (-legacy)
+  const dir = tmp.path;
+  const key = join(dir, "k.pem"), crt = join(dir, "c.pem"), p12 = join(dir, "signer.p12");
+  expect((await run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt, "-days", "30", "-subj", "/CN=ACME Werkzeuge GmbH/O=ACME/C=DE"])).code).toBe(0);
+  const exp = await run(["openssl", "pkcs12", "-export", "-legacy", "-inkey", key, "-in", crt, "-out", p12, "-passout", "pass:s3cret"]);
+  if (exp.code !== 0) expect((await run(["openssl", "pkcs12", "-export", "-inkey", key, "-in", crt, "-out", p12, "-passout", "pass:s3cret"])).code).toBe(0);
+  await putTemplate(nc, {
+    name: "signed",
+    base: await Bun.file(join(EX, "base.pdf")).bytes(),
+    layout: await Bun.file(join(EX, "layout.json")).json(),
+    assets: [{ name: "signer.p12", bytes: await Bun.file(p12).bytes() }],
+  });
+  const h = createPdfHandler({ nc });
+  const data = await Bun.file(join(EX, "data.json")).json();
+  const { ctx, outputs } = context("sign-1");
+  await h.handle({ template: "signed", data, sign: { certificate: "signer.p12", passphrase: "s3cret", reason: "Rechnung", location: "Berlin" } } as never, ctx);
+  const pdf = join(tmp.path, "signed.pdf");
+  await Bun.write(pdf, outputs[0]);
+  await qpdfCheck(pdf);
+  const sig = await run(["pdfsig", pdf]);
+  expect(sig.stdout).toContain("Signer Certificate Common Name: ACME Werkzeuge GmbH");
+  expect(sig.stdout).toContain("Signature Type: ETSI.CAdES.detached");
+  expect(sig.stdout).toContain("Signature Validation: Signature is Valid.");
+  expect(sig.stdout).toContain("Total document signed");
+  // a changed byte inside the signed range (the header's binary comment, harmless to parsing) breaks it
+  const bytes = new Uint8Array(outputs[0]);
+  const at = new TextDecoder("latin1").decode(bytes.subarray(0, 20)).indexOf("\n%") + 2;
+  expect(at).toBeGreaterThan(2);
+  bytes[at] = bytes[at] === 0x82 ? 0x83 : 0x82;
+  const bad = join(tmp.path, "tampered.pdf");
+  await Bun.write(bad, bytes);
+  expect((await run(["pdfsig", bad])).stdout).not.toContain("Signature Validation: Signature is Valid.");
+  // a wrong passphrase: a clear failure that does not echo it
+  const { ctx: c2 } = context("sign-2");
+  try {
+    await h.handle({ template: "signed", data, sign: { certificate: "signer.p12", passphrase: "wrong-pass" } } as never, c2);
+    throw new Error("signed");
+  } catch (err) {
+    expect((err as { code: string }).code).toBe("BAD_FIELD_VALUE");
+    expect((err as Error).message).toStartWith("payload.sign: the certificate cannot sign");
+    expect((err as Error).message).not.toContain("wrong-pass");
+  }
+  await h.teardown?.();
+}, 120_000);
