@@ -70,6 +70,8 @@ Options:
   --timeout DUR         default time limit of one attempt (default 60s)
   --max-attempts N      default attempts before a dead letter (default 3)
   --retry-base DUR      delay before the first retry, doubling each time (default 1s)
+  --setup-timeout DUR   the handlers' setup() may take this long at a proc's start (default 60s); past it the
+                        proc is killed and restarted with backoff like a crash (FATAL if it keeps happening)
   --render-memory SIZE  memory each proc keeps for rendering between documents: decoded images and
                         templates with their fonts and assets, least recently used dropped first
                         (default ${renderMemoryDefaults.budgetBytes / 1024 / 1024}MB); see docs/render.md
@@ -112,6 +114,7 @@ Examples:
     "start-window": { type: "string", check: duration },
     "drain-timeout": { type: "string", check: duration },
     "render-memory": { type: "string" },
+    "setup-timeout": { type: "string", check: duration },
     "watchdog-grace": { type: "string", check: duration },
     "pid-file": { type: "string" },
     "ack-wait": { type: "string", check: duration },
@@ -272,7 +275,11 @@ Examples:
           startWindowMs: durOpt(ctx, "start-window", procPolicyDefaults.startWindowMs),
         },
         drainTimeoutMs: durOpt(ctx, "drain-timeout", workerParentDefaults.drainTimeoutMs),
-        watchdog: { ...watchdogDefaults, graceMs: durOpt(ctx, "watchdog-grace", watchdogDefaults.graceMs) },
+        watchdog: {
+          ...watchdogDefaults,
+          graceMs: durOpt(ctx, "watchdog-grace", watchdogDefaults.graceMs),
+          setupTimeoutMs: durOpt(ctx, "setup-timeout", workerLoopDefaults.setupTimeoutMs),
+        },
         pidFile: strOpt(ctx, "pid-file"),
         // set by a manager that started this worker in a process group of its own (docctl up)
         exitWithPid: Number(process.env.DOCCTL_EXIT_WITH_PID) || undefined,
@@ -303,6 +310,7 @@ function loopOptions(ctx: CommandContext): Partial<WorkerLoopOptions> {
       ...(ctx.global.replicas !== undefined ? { replicas: ctx.global.replicas } : {}),
     },
     timeoutMs: durOpt(ctx, "timeout", workerLoopDefaults.timeoutMs),
+    setupTimeoutMs: durOpt(ctx, "setup-timeout", workerLoopDefaults.setupTimeoutMs),
     maxAttempts: intOpt(ctx, "max-attempts", workerLoopDefaults.maxAttempts),
     retry: { ...jobRetryBackoff, initialMs: durOpt(ctx, "retry-base", jobRetryBackoff.initialMs) },
   };

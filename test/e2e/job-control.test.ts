@@ -178,14 +178,15 @@ test("cancel --batch stops a batch with then: running and queued items and the r
   expect(started("cb-1") || started("cb-2")).toBe(false);
 }, 60_000);
 
-test("a cancelled handler that ignores its signal is ended: its proc is recycled after the grace, the next job runs", async () => {
+test("a cancelled handler that ignores its signal is ended: its proc is ended after the grace and replaced, the next job runs", async () => {
   const waiting = spawnDocctl(["submit", file({ handler: "stubborn", payload: { ms: 60_000 }, id: "stub-1" }), "--json"], { env: env() });
   await eventually(() => started("stub-1"), 20_000, "stub-1 to start");
   await eventually(async () => (await jobJson("stub-1"))?.state === "running", 15_000, "stub-1 running");
   expect((await docctl(["cancel", "stub-1"], { env: env() })).code).toBe(0);
   expect(await waiting.proc.exited).toBe(1);
-  await worker!.waitFor(/ignored its cancel signal/, 20_000);
-  await worker!.waitFor(/ignored its abort signal/, 10_000);
+  await worker!.waitFor(/stuck: the handler ignored its CANCELLED signal/, 20_000);
+  // its proc is ended by the supervisor (SIGKILL) and replaced
+  await worker!.waitFor(/is stuck: the handler of job stub-1 \(stubborn\) ignored its CANCELLED signal past the grace/, 10_000);
   const r = await docctl(["submit", file({ handler: "inc", payload: 41 }), "--json"], { env: env() });
   expect(JSON.parse(r.stdout.trim()).value).toBe(42);
   expect(log()).not.toMatch(/^stub-1 end/m);

@@ -1,6 +1,6 @@
 // One proc under `docctl worker`: the single-process worker (proc.ts) plus the IPC bridge to the
 // supervisor, and the recycling (--max-jobs, --max-lifetime) that the supervisor must know about.
-import { attachProcBridge, type BridgedLoop } from "./proc-bridge.ts";
+import { attachProcBridge, hasParent, type BridgedLoop } from "./proc-bridge.ts";
 import { RECYCLE_EXIT_CODE, type ProcStats } from "./ipc.ts";
 import { jitteredLifetime } from "./recycle.ts";
 import { JOB_FILE_ENV, JobFileWriter } from "./job-file.ts";
@@ -109,9 +109,17 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
         },
         // a cancelled job's handler still running past the grace: end this proc (its other jobs drain),
         // the supervisor starts a fresh one
+        // (after TIMEOUT or CANCELLED): the supervisor ends it at once (SIGKILL) and hands its other
+        // jobs back uncharged; without a supervisor, recycling at least stops new jobs coming here
         onCancelIgnored: (j) => {
           o.loop?.onCancelIgnored?.(j);
-          recycle(`the handler of cancelled job ${j.id} (${j.handler}) ignored its abort signal`);
+          const why = `the handler of job ${j.id} (${j.handler}) ignored its ${j.why ?? "CANCELLED"} signal past the grace`;
+          if (hasParent()) bridge.stuck(j.id, why);
+          else recycle(why);
+        },
+        onSetupStart: () => {
+          o.loop?.onSetupStart?.();
+          bridge.setup();
         },
       },
       onStarted: (l, nc) => {

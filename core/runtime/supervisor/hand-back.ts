@@ -24,7 +24,10 @@ export function handBack(r: ProcRecord, exit: { pid: number; code: number | null
   );
   if (!inFlight.length) return slots;
   const kind = r.killedBy ? "watchdog" : planned ? "stopped" : "crash";
-  const fates = jobFates({ kind, now: Date.now() }, inFlight);
+  // a stuck handler (the proc asked to be ended): that job is charged, the others are its neighbours
+  const fates = r.stuckJob
+    ? inFlight.map((job) => (job.id === r.stuckJob ? { job, cause: "watchdog" as const, charged: true } : { job, cause: "neighbour" as const, charged: false }))
+    : jobFates({ kind, now: Date.now() }, inFlight);
   const how = r.killedBy ?? (signal ? `signal ${signal}` : `exit code ${code}`);
   const culprits = fates.filter((f) => f.charged).map((f) => `${f.job.handler}/${f.job.id}`).join(", ") || "another job";
   const keeper = o.keeper;

@@ -18,7 +18,11 @@ export type ChildMessage =
   /** sent every `statsIntervalMs` and after every pause/resume/drain */
   | { t: "stats"; stats: ProcStats }
   /** reached --max-jobs or --max-lifetime: finishing in-flight jobs, then exiting; replace me at once */
-  | { t: "recycle"; reason: string };
+  | { t: "recycle"; reason: string }
+  /** about to run the handlers' setup(): the supervisor times it (--setup-timeout) */
+  | { t: "setup" }
+  /** a handler kept running past the grace after its TIMEOUT or CANCELLED: end this proc (SIGKILL), hand its other jobs back uncharged */
+  | { t: "stuck"; id: string; reason: string };
 
 /** parent → child */
 export type ParentMessage = { t: "pause" } | { t: "resume" } | { t: "drain" };
@@ -33,7 +37,7 @@ export const RECYCLE_EXIT_CODE = 75;
 export function isChildMessage(m: unknown): m is ChildMessage {
   if (!m || typeof m !== "object") return false;
   const t = (m as { t?: unknown }).t;
-  return t === "ready" || t === "stats" || t === "recycle";
+  return t === "ready" || t === "stats" || t === "recycle" || t === "setup" || t === "stuck";
 }
 
 export function isParentMessage(m: unknown): m is ParentMessage {

@@ -15,6 +15,10 @@ export interface ProcBridge {
   ready(handlers: string[]): void;
   /** tell the parent this proc will exit to be recycled, so it is replaced and not counted as a crash */
   recycle(reason: string): void;
+  /** tell the parent the handlers' setup() begins (it times it) */
+  setup(): void;
+  /** tell the parent a handler is stuck past its signal: it ends this proc */
+  stuck(id: string, reason: string): void;
   /** send the stats now */
   report(): void;
   close(): void;
@@ -73,6 +77,12 @@ export function attachProcBridge(loop: BridgedLoop, opts: { statsIntervalMs?: nu
     ready(handlers) {
       send({ t: "ready", pid: process.pid, handlers });
       report();
+    },
+    setup() {
+      send({ t: "setup" });
+    },
+    stuck(id, reason) {
+      send({ t: "stuck", id, reason });
     },
     recycle(reason) {
       send({ t: "recycle", reason });

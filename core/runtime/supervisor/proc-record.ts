@@ -31,6 +31,10 @@ export interface ProcRecord {
   jobFile: JobFileReader | null;
   /** whether the job file was read during this silence */
   jobFileRead?: boolean;
+  /** when the child said its handlers' setup() began (timed by --setup-timeout) */
+  setupSince?: number;
+  /** the job whose handler was stuck past its signal (the child asked to be ended): the one charged */
+  stuckJob?: string;
   /** whether status() last showed it unresponsive (a change is published at once) */
   silent?: boolean;
 }

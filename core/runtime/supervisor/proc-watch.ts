@@ -15,6 +15,16 @@ export function watchProcs(recs: ProcRecord[], now: number, o: { watchdog: Watch
       r.silent = silent;
       changed = true; // presence shows it unresponsive (or answering again) now, not at the next refresh
     }
+    // A setup() that never returns (a busy loop blocks the proc's own timer): ended like a crash, so
+    // the proc goes to backoff and, if it keeps doing it, FATAL. Timed from the proc's "setup" notice,
+    // so a proc still waiting for NATS is not counted.
+    const setupMs = o.watchdog.setupTimeoutMs ?? 60_000;
+    if (r.child && !r.killedBy && r.m.state === "STARTING" && r.setupSince !== undefined && now - r.setupSince > setupMs + o.watchdog.graceMs) {
+      r.killedBy = `its handlers' setup() did not finish within ${setupMs}ms (--setup-timeout)`;
+      o.log.error(`${r.slot.name} (pid ${r.child.pid}) ${r.killedBy}: killed (SIGKILL); it is restarted with backoff like a crash`);
+      r.child.kill("SIGKILL");
+      continue;
+    }
     if (!r.child || r.killedBy || (r.m.state !== "RUNNING" && r.m.state !== "DRAINING")) continue;
     // Silent: the job it started last (maybe after its last stats: the one blocking it) is in its file.
     if (now - r.heardAt > o.watchdog.holdAfterMs && !r.jobFileRead && r.jobFile) {

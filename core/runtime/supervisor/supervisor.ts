@@ -287,6 +287,8 @@ export class Supervisor {
     r.started = [];
     r.heardAt = Date.now();
     r.killedBy = null;
+    r.setupSince = undefined;
+    r.stuckJob = undefined;
     this.#fatalReports.delete(slot.name);
     this.#o.log.proc(`${slot.name}: started pid ${child.pid}${r.m.restarts ? ` (restart ${r.m.restarts})` : ""}`);
     void child.exited.then(({ code, signal }) => {
@@ -331,6 +333,18 @@ export class Supervisor {
         else for (const l of [...this.#listeners]) l();
         break;
       }
+      case "setup":
+        r.setupSince = Date.now();
+        break;
+      case "stuck":
+        if (r.killedBy) break;
+        r.killedBy = `stuck: ${m.reason}`;
+        r.stuckJob = m.id;
+        r.watchdogKills = (r.watchdogKills ?? 0) + 1;
+        r.lastKill = r.killedBy;
+        this.#o.log.error(`${r.slot.name} (pid ${child.pid}) is stuck: ${m.reason}. It is ended (SIGKILL) and replaced; its other jobs are handed back uncharged.`);
+        child.kill("SIGKILL");
+        break;
       case "recycle":
         this.#o.log.proc(`${r.slot.name} (pid ${child.pid}) recycling: ${m.reason}`);
         this.#dispatch(r, { type: "recycle", now: Date.now() });

@@ -12,9 +12,11 @@ export interface WatchdogPolicy {
   idleLimitMs: number;
   /** silence after which the supervisor holds the proc's jobs (in-progress acks), so JetStream does not hand them to another proc meanwhile, ms */
   holdAfterMs: number;
+  /** how long the handlers' setup() may take (--setup-timeout), ms; a proc past it (plus the grace) is killed like a crash */
+  setupTimeoutMs?: number;
 }
 
-export const watchdogDefaults: WatchdogPolicy = { graceMs: 5_000, idleLimitMs: 60_000, holdAfterMs: 1_000 };
+export const watchdogDefaults: WatchdogPolicy = { graceMs: 5_000, idleLimitMs: 60_000, holdAfterMs: 1_000, setupTimeoutMs: 60_000 };
 
 /** A live proc silent this long is shown `unresponsive` (a healthy one reports every 1-1.25 s, so no flapping). */
 export const UNRESPONSIVE_AFTER_MS = 2_500;

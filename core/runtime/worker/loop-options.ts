@@ -42,7 +42,11 @@ export interface WorkerLoopOptions {
   /** a cancelled job's handler that has not returned this long after its signal was aborted is reported (ms, default 10 s) */
   cancelGraceMs?: number;
   /** called when a cancelled job's handler ignored its abort signal past the grace (the watchdog's cue to end the proc) */
-  onCancelIgnored?(job: { id: string; handler: string }): void;
+  onCancelIgnored?(job: { id: string; handler: string; why?: string }): void;
+  /** the handlers' setup() is about to run (a supervised proc tells its supervisor, which times it) */
+  onSetupStart?(): void;
+  /** setup() of every handler together may take this long, ms (default 60 s; --setup-timeout) */
+  setupTimeoutMs?: number;
 }
 
 export interface LoopStats {
@@ -76,7 +80,7 @@ export interface InFlightJob {
 /** An undecodable message whose dead letter could not be written is given up (terminated) after this many deliveries. */
 export const BAD_MESSAGE_MAX_DELIVERIES = 5;
 
-export const workerLoopDefaults = { concurrency: 4, maxAttempts: 3, timeoutMs: 60_000, pullExpiresMs: 2_000, inlineMaxBytes: 256 * 1024, storeFullHoldMs: 10 * 60_000 };
+export const workerLoopDefaults = { concurrency: 4, maxAttempts: 3, timeoutMs: 60_000, pullExpiresMs: 2_000, inlineMaxBytes: 256 * 1024, storeFullHoldMs: 10 * 60_000, setupTimeoutMs: 60_000 };
 
 /** The counters a loop keeps (LoopStats less its state and jobs). */
 export interface LoopCounters {

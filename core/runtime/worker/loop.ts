@@ -114,10 +114,29 @@ export class WorkerLoop {
     await this.untilAnswered("job-control set-up", () => this.startJobControl()).catch((err) =>
       this.o.log.warn(`job control is not available in this worker (cancel, fleet-wide limits, moving delayed jobs): ${(err as Error).message}`),
     );
+    this.o.onSetupStart?.();
+    const setupMs = this.o.setupTimeoutMs ?? workerLoopDefaults.setupTimeoutMs;
+    const setupDeadline = Date.now() + setupMs;
     for (const name of this.o.registry.names()) {
       const h = this.o.registry.get(name)!;
       if (h.def.setup) {
-        await h.def.setup();
+        // An async setup() that never settles is ended here; one that blocks the event loop is ended by
+        // the supervisor, which times the same limit from the "setup" notice.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`setup() of handler "${name}" did not finish within ${setupMs}ms (--setup-timeout): the proc stops, and is restarted with backoff like a crash`)),
+            Math.max(0, setupDeadline - Date.now()),
+          );
+        });
+        try {
+          await Promise.race([Promise.resolve().then(() => h.def.setup!()), late]);
+        } catch (err) {
+          this.o.log.error((err as Error).message);
+          throw err;
+        } finally {
+          clearTimeout(timer);
+        }
         this.setUp.push(h);
       }
     }
@@ -374,7 +393,7 @@ export class WorkerLoop {
     };
     try {
       const h0 = Date.now();
-      const value = await runWithinLimit(() => reg.def.handle(job.payload, ctx), timeoutMs, abort, (running) => this.watchGrace(running, job));
+      const value = await runWithinLimit(() => reg.def.handle(job.payload, ctx), timeoutMs, abort, (running, why) => this.watchGrace(running, job, why));
       this.jobTimes.add(job.handler, Date.now() - h0);
       log.trace(`handler returned in ${Date.now() - h0}ms`);
       return { ok: true, value, output };
@@ -387,12 +406,13 @@ export class WorkerLoop {
     }
   }
 
-  // A cancelled handler that does not return within the grace: say so, and hand it to the watchdog.
-  private watchGrace(running: Promise<unknown>, job: JobV1): void {
+  // A handler still running past the grace after its TIMEOUT or CANCELLED: stuck. Said so, and handed
+  // to the supervisor, which ends the proc (its other jobs come back uncharged).
+  private watchGrace(running: Promise<unknown>, job: JobV1, why: string): void {
     const graceMs = this.o.cancelGraceMs ?? 10_000;
     watchGrace(running, graceMs, () => {
-      this.o.log.error(`[${job.handler}:${job.id}] the handler ignored its cancel signal for ${graceMs}ms and is still running`);
-      this.o.onCancelIgnored?.({ id: job.id, handler: job.handler });
+      this.o.log.error(`[${job.handler}:${job.id}] stuck: the handler ignored its ${why} signal for ${graceMs}ms and is still running`);
+      this.o.onCancelIgnored?.({ id: job.id, handler: job.handler, why });
     });
   }
 

@@ -12,7 +12,7 @@ export function cancelledBy(signal: AbortSignal): boolean {
  * signal is aborted otherwise (rejects with the reason). After a cancel, `onCancelled` is given the
  * handler's promise to watch (see watchGrace).
  */
-export async function runWithinLimit<T>(handle: () => T | Promise<T>, timeoutMs: number, abort: AbortController, onCancelled: (running: Promise<T>) => void): Promise<T> {
+export async function runWithinLimit<T>(handle: () => T | Promise<T>, timeoutMs: number, abort: AbortController, onCancelled: (running: Promise<T>, why: string) => void): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -27,7 +27,9 @@ export async function runWithinLimit<T>(handle: () => T | Promise<T>, timeoutMs:
     return await Promise.race([running, timedOut]);
   } finally {
     clearTimeout(timer);
-    if (cancelledBy(abort.signal)) onCancelled(running);
+    // after a cancel or the time limit the handler should stop; one that goes on is watched
+    if (cancelledBy(abort.signal)) onCancelled(running, ErrorCodes.CANCELLED);
+    else if (abort.signal.aborted && toWireError(abort.signal.reason).code === ErrorCodes.TIMEOUT) onCancelled(running, ErrorCodes.TIMEOUT);
   }
 }
 
