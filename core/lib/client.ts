@@ -8,8 +8,10 @@ import { toJobInfo, type JobInfo } from "./shapes.ts";
 import { jobLogs } from "../runtime/client/job-logs.ts";
 import { promoteJob, purgeJobs, removeDead, reprioritizeJob, type PurgeState } from "../runtime/client/queue-ops.ts";
 import type { JobLogLineV1 } from "../runtime/protocol/job-log.ts";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { STREAM_TASKS } from "../runtime/protocol/subjects.ts";
 import { followEvents, type EventFeed, type EventKind } from "../runtime/client/events.ts";
-import { countJobs, queryJobs, type JobQuery } from "../runtime/client/job-index.ts";
+import { countJobs, findJobEntry, queryJobs, type JobQuery } from "../runtime/client/job-index.ts";
 import type { JobState } from "../runtime/client/job-state.ts";
 import type { ProgressV1, StepV1, ThenV1 } from "../runtime/protocol/codec.ts";
 import { PRIORITIES, type Priority } from "../runtime/protocol/subjects.ts";
@@ -230,6 +232,13 @@ export interface JobPage {
 /** Options of submit(), run(), enqueue() and chain(). */
 export interface SubmitOptions extends JobOptions {
   /**
+   * run it again when `id` belongs to a job that finished before the duplicate window (15 min): without
+   * it such an id is refused (InputError), since a re-submit inside the window returns the first run's
+   * result and one after it would silently run again
+   * @defaultValue false
+   */
+  rerun?: boolean;
+  /**
    * the job id (a subject-safe token); a re-submit with the same id inside the duplicate window is not run again
    * @defaultValue a new random id
    */
@@ -394,6 +403,7 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
   async submit(handler: string, payload: unknown, opts: SubmitOptions = {}): Promise<JobResult<unknown>> {
     const id = opts.id ?? newId();
     checkToken("submit", "id", id);
+    if (opts.id !== undefined && !opts.rerun) await this.refuseReused(id);
     const outcome = await this.runJobs<unknown>(id, [job(handler, id, payload, opts)], opts);
     return outcome[0]!;
   }
@@ -501,6 +511,7 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
   async enqueue(handler: string, payload: unknown, opts: EnqueueOptions = {}): Promise<string> {
     const id = opts.id ?? newId();
     checkToken("enqueue", "id", id);
+    if (opts.id !== undefined && !opts.rerun) await this.refuseReused(id);
     const planned = job(handler, id, payload, opts);
     await submitPlan(await this.connection(), { kind: "single", batch: id, jobs: [planned], ...times([planned]) }, { wait: false, topology: this.opts.topology, create: opts.create }).catch(forLibrary);
     return id;
@@ -592,6 +603,24 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
   /** How many jobs are in each state (BullMQ's getJobCounts), of one handler or batch or all. */
   async counts(q: Pick<JobQuery, "handler" | "batch"> = {}): Promise<Record<JobState, number>> {
     return countJobs(await this.connection(), q);
+  }
+
+  // A job id whose job finished before the duplicate window: inside the window a re-submit is a no-op
+  // that returns the first result; after it, it would run again without a word. Refused (rerun: true runs it).
+  private async refuseReused(id: string): Promise<void> {
+    const nc = await this.connection();
+    const jsm = await jetstreamManager(nc);
+    const f = await findJobEntry(jsm, id).catch(() => undefined);
+    if (!f || !["done", "failed", "cancelled", "dead"].includes(f.entry.state)) return;
+    const window = await jsm.streams
+      .info(STREAM_TASKS)
+      .then((si) => Math.floor(si.config.duplicate_window / 1e6))
+      .catch(() => 15 * 60_000);
+    const since = f.entry.submitted_at ?? f.entry.at;
+    if (Date.now() - since <= window) return;
+    throw new InputError(
+      `job id "${id}" was used by a job submitted ${new Date(since).toISOString()} that is ${f.entry.state}; the duplicate window (${Math.round(window / 1000)} s) has passed, so it would run again: pass { rerun: true } to run it again, or use a new id`,
+    );
   }
 
   /** Remove every `state` job of `handler` (queued, scheduled or dead); returns how many. Purged jobs get no result. */
