@@ -14,7 +14,9 @@ export function watchLoss(nc: NatsConnection, graceMs: number, onLost: () => voi
         timer = undefined;
       }
     }
-  })().catch(() => {});
+  })().catch(() => {
+    /* the status iterator ends with an error when the connection is closed: the watch is over */
+  });
   return {
     stop() {
       stopped = true;

@@ -23,6 +23,7 @@ export async function collect(js: JetStreamClient, batch: string, accept: (r: Re
   })();
   return {
     stop() {
+      // closing a consume whose connection is already gone: nothing left to close
       void messages.close().catch(() => {});
       void loop;
     },
@@ -34,10 +35,11 @@ export async function readResult(js: JetStreamClient, id: string): Promise<Resul
   const consumer = await js.consumers.get(STREAM_RESULTS, { filter_subjects: resultOfAnyBatch(id), deliver_policy: DeliverPolicy.LastPerSubject });
   const info = await consumer.info(true);
   if (info.num_pending === 0) {
+    // an ephemeral consumer: one that cannot be deleted now expires by itself (inactive threshold)
     await consumer.delete().catch(() => {});
     return undefined;
   }
   const m = await consumer.next({ expires: 2000 });
-  await consumer.delete().catch(() => {});
+  await consumer.delete().catch(() => {}); // as above: it expires by itself
   return m ? decodeResult(m.data) : undefined;
 }

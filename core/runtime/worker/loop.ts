@@ -423,8 +423,9 @@ export class WorkerLoop {
       const n = await this.notes;
       if (!n) this.notes = undefined; // no supervisor has made the bucket yet: look again next time
       return await n?.get(id);
-    } catch {
+    } catch (err) {
       this.notes = undefined;
+      this.o.log.debug(`attempt notes of ${id} not read (the delivery counts as an attempt): ${(err as Error).message}`);
       return undefined;
     }
   }
