@@ -19,7 +19,8 @@ export async function signPdf(bytes: Uint8Array, o: SignOptions, where: string):
   const { pdflibAddPlaceholder } = await import("@signpdf/placeholder-pdf-lib");
   const { P12Signer } = await import("@signpdf/signer-p12");
   const { SUBFILTER_ETSI_CADES_DETACHED } = await import("@signpdf/utils");
-  const signpdf = (await import("@signpdf/signpdf")).default;
+  // the class, not the default instance: the default export's shape differs between Bun's runtime and its compiled bundles
+  const { SignPdf } = await import("@signpdf/signpdf");
   const doc = await PDFDocument.load(bytes, { updateMetadata: false });
   pdflibAddPlaceholder({
     pdfDoc: doc,
@@ -31,7 +32,7 @@ export async function signPdf(bytes: Uint8Array, o: SignOptions, where: string):
   });
   const prepared = await doc.save({ useObjectStreams: false });
   try {
-    const signed = await signpdf.sign(Buffer.from(prepared), new P12Signer(Buffer.from(o.p12), { passphrase: o.passphrase }));
+    const signed = await new SignPdf().sign(Buffer.from(prepared), new P12Signer(Buffer.from(o.p12), { passphrase: o.passphrase }));
     return new Uint8Array(signed);
   } catch (err) {
     // never the passphrase in the message
