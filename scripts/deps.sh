@@ -3,7 +3,8 @@
 # nats-server: the JetStream server, 2.14 or newer (see below); qpdf + poppler-utils: independent PDF
 # checks; chromium: the HTML engine and dashboard tests; wkhtmltopdf + pdftk-java: the old pipeline the
 # render benchmark compares against; redis-server: BullMQ in the peers benchmark; openssl: TLS
-# certificates for the NATS security tests; systemd: systemd-analyze checks the units in systemd/.
+# certificates for the NATS security tests (and a signing certificate in the render tests); systemd:
+# systemd-analyze checks the units in systemd/; libxml2-utils: xmllint checks Factur-X XML against its XSDs.
 #
 # docctl needs nats-server 2.14 or newer: message schedules (@at, @every, cron with a time zone), consumer
 # pause, atomic and fast-ingest batch publish and per-message TTL live in the server (docs/protocol.md,
@@ -17,8 +18,8 @@
 # Debian 13 "trixie"'s nats-server 2.10, whose binary this script extracts (same way, trixie pinned at
 # priority 1, nothing installed) to /usr/local/lib/docctl/nats-server-2.10. Nothing else uses it.
 set -euo pipefail
-want=(nats-server qpdf poppler-utils chromium wkhtmltopdf pdftk-java redis-server fonts-dejavu-core openssl systemd fonts-noto-core fonts-droid-fallback zbar-tools dmtx-utils)
-bins=(nats-server qpdf pdftotext chromium wkhtmltopdf pdftk redis-server "" openssl systemd-analyze "" "" zbarimg dmtxread)
+want=(nats-server qpdf poppler-utils chromium wkhtmltopdf pdftk-java redis-server fonts-dejavu-core openssl systemd fonts-noto-core fonts-droid-fallback zbar-tools dmtx-utils libxml2-utils)
+bins=(nats-server qpdf pdftotext chromium wkhtmltopdf pdftk redis-server "" openssl systemd-analyze "" "" zbarimg dmtxread xmllint)
 
 # nats_ok: a nats-server on PATH whose version is 2.14 or newer.
 nats_ok() {
