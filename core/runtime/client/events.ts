@@ -12,6 +12,7 @@ import { ALL_PROGRESS } from "../protocol/subjects.ts";
 
 /** What events report; `completed` is a done job. */
 export const EVENT_KINDS = ["completed", "failed", "retrying", "cancelled", "dead", "progress", "queued", "scheduled"] as const;
+/** The kind of a job event: completed, failed, retrying, cancelled, dead, progress, queued or scheduled. */
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** The kinds followed when none are asked for (queued and scheduled are every submit: asked for by name). */

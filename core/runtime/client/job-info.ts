@@ -9,6 +9,7 @@ import type { Priority } from "../protocol/subjects.ts";
 import { listWorkers } from "./fleet.ts";
 
 export const JOB_STATES = ["scheduled", "queued", "retrying", "running", "done", "failed", "cancelled", "dead"] as const;
+/** Where a job stands: scheduled, queued, retrying, running, done, failed, cancelled or dead. */
 export type JobState = (typeof JOB_STATES)[number];
 
 /** A node of a workflow tree: a step with its state, a batch step with its items. */
