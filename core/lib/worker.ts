@@ -97,10 +97,14 @@ export class Worker {
     return this.starting;
   }
 
-  /** Finish in-flight jobs and take no new ones until resume(). */
-  pause(): void {
-    this.loop?.pause();
+  /**
+   * Finish in-flight jobs and take no new ones until resume(). Resolves once nothing more is delivered
+   * (jobs fetched ahead and not started are handed back to the queue).
+   */
+  async pause(): Promise<void> {
+    const held = this.loop?.pause();
     this.control?.changed();
+    await held;
   }
 
   resume(): void {

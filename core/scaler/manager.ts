@@ -13,8 +13,7 @@ import { readLag, type HandlerLag, type LagReading } from "../runtime/client/lag
 import { servableLag } from "./servable.ts";
 import { Lease } from "./lease.ts";
 import { STATUS_KEY, statusOf } from "./status.ts";
-import { Scheduler } from "./scheduler.ts";
-import { DelayedMover } from "../runtime/nats/delayed.ts";
+import { migrateDelayedStream } from "../runtime/nats/delayed-migration.ts";
 import { ensureStreams, topologyDefaults } from "../runtime/nats/topology.ts";
 import { decide, initialPolicyState, policyDefaults, type Decision, type PolicyState } from "./policy.ts";
 import type { Server } from "./providers/types.ts";
@@ -41,8 +40,6 @@ interface ServersSeen {
 export class Manager {
   private opts: ManagerOptions;
   private lease: Lease | null = null;
-  private scheduler?: Scheduler;
-  private mover?: DelayedMover;
   private jsm: JetStreamManager | null = null;
   private state: PolicyState = initialPolicyState;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -433,15 +430,13 @@ export class Manager {
     this.deps.log.error(`${why}: no new servers for ${Math.round(ms / 1000)}s (failure ${this.createFailures} in a row)`);
   }
 
-  // Every manager (leader or standby) fires schedules and moves due delayed jobs: a fleet scaled to zero
-  // has no worker to do it, and ids derived from schedule and tick make a second firing a duplicate.
+  // Schedules and delayed jobs fire in the NATS server (message schedules): no manager fires or moves
+  // anything. A manager only makes sure the task stream can hold them, and migrates once the delayed
+  // jobs an older docctl left in DOCCTL_DELAYED.
   private async startJobControl(): Promise<void> {
     if (this.opts.jobControl === false) return;
     await ensureStreams(this.jsm!, topologyDefaults, { createOnly: true });
-    this.scheduler = new Scheduler(this.deps.nc, this.deps.log);
-    await this.scheduler.start();
-    this.mover = new DelayedMover(this.deps.nc, { log: this.deps.log, worker: this.opts.id! });
-    await this.mover.start();
+    await migrateDelayedStream(this.jsm!, this.deps.log).catch((err) => this.deps.log.warn(`delayed jobs of an older docctl not migrated yet: ${(err as Error).message}`));
   }
 
   /** Stops the loop, interrupts drains in progress (their servers are left for the next leader), releases the lease. */
@@ -450,8 +445,6 @@ export class Manager {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.ac.abort();
-    await this.scheduler?.stop();
-    await this.mover?.stop();
     await this.running;
     await Promise.all(this.drains.values());
     await this.lease?.stop();

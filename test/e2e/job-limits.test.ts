@@ -95,17 +95,17 @@ describe("fleet-wide limits, set while the worker runs", () => {
 });
 
 describe("schedules", () => {
+  // the server fires the schedule (managers fire nothing): one job per tick however many managers run
   test("two managers with one schedule: one job per tick, also after one of them is killed", async () => {
     const job = file("s.json", { handler: "span", payload: { ms: 1 } });
     const add = await docctl(["schedule", "add", "tick", "--every", "1s", job], { env: env() });
     expect(add.code).toBe(0);
-    expect(add.stdout).toMatch(/schedule tick: every 1\.0s; next tick \d{4}-/);
+    expect(add.stdout).toMatch(/schedule tick: every 1\.0s; next run \d{4}-/);
     const managers = [0, 1].map(() => spawnDocctl(["manager", "--max", "1", "--interval", "1s", "-vvvv"], { env: env() }));
     try {
       await Promise.all(managers.map((m) => m.waitFor(/manager .* (is the leader|is on standby)/, 20_000)));
       await eventually(() => events("sched-tick-").filter((e) => e.kind === "start").length >= 3, 30_000, "three ticks");
-      // both managers fired ticks (each logs a firing or a duplicate of the other's)
-      await Promise.all(managers.map((m) => m.waitFor(/schedule tick: (fired|tick sched-tick-\d+ was already fired)/, 10_000)));
+      for (const m of managers) expect(m.output()).not.toContain("schedule tick: fired");
       // one manager dies: the other goes on firing, still one job per tick
       await managers[0]!.stop("SIGKILL");
       const before = events("sched-tick-").filter((e) => e.kind === "start").length;

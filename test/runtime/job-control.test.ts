@@ -4,7 +4,9 @@ import { describe, expect, test } from "bun:test";
 import { FAIRNESS_EVERY, pickPriority } from "../../core/runtime/worker/priority.ts";
 import { nextRateStart, parseRate } from "../../core/runtime/worker/limit-policy.ts";
 import { progressOf } from "../../core/runtime/worker/progress.ts";
-import { cronProblem, jobFileForTick, latestTick, nextTick, tickDecision, tickId } from "../../core/runtime/client/schedule-ticks.ts";
+import { cronProblem, jobFileForTick, nextTick, scheduleHeaders, serverCron } from "../../core/runtime/client/schedule-spec.ts";
+import { idForTick, jobForTick, scheduleNameOf, tickId, tickOf } from "../../core/runtime/protocol/ticks.ts";
+import { atScheduleHeaders } from "../../core/runtime/nats/delays.ts";
 import { parseJobFile } from "../../core/runtime/client/jobfile.ts";
 import { decodeJob, encodeValue } from "../../core/runtime/protocol/codec.ts";
 import { prioritySubject, priorityConsumer } from "../../core/runtime/protocol/subjects.ts";
@@ -71,33 +73,49 @@ describe("rate limits", () => {
 
 describe("schedules", () => {
   const created = Date.UTC(2030, 0, 1, 0, 0, 0);
-  test("every: ticks counted from the schedule's creation", () => {
+  test("every: the next run counted from the schedule's creation (or the last recorded tick)", () => {
     const s = { every_ms: 600_000, created_at: created };
-    expect(latestTick(s, created + 5 * 60_000)).toBeUndefined();
-    expect(latestTick(s, created + 25 * 60_000)).toBe(created + 20 * 60_000);
     expect(nextTick(s, created + 25 * 60_000)).toBe(created + 30 * 60_000);
+    expect(nextTick(s, created + 25 * 60_000, created + 21 * 60_000)).toBe(created + 31 * 60_000);
   });
 
   test("cron in a time zone: 0 2 * * * in Europe/Paris is 01:00 UTC in winter", () => {
     const s = { cron: "0 2 * * *", tz: "Europe/Paris", created_at: created };
-    expect(new Date(latestTick(s, Date.UTC(2030, 0, 2, 12))!).toISOString()).toBe("2030-01-02T01:00:00.000Z");
     expect(new Date(nextTick(s, Date.UTC(2030, 0, 2, 12))!).toISOString()).toBe("2030-01-03T01:00:00.000Z");
   });
 
-  test("missed ticks: only the latest is fired, and only within the catch-up window; a tick fires once per manager", () => {
-    const s = { every_ms: 60_000, created_at: created };
-    const catchUp = 14 * 60_000;
-    // back after an outage of an hour: the latest tick is 30 s old → fired; the 59 before it are not
-    expect(tickDecision(s, created + 60 * 60_000 + 30_000, created + 60_000, catchUp)).toEqual({ fire: created + 60 * 60_000 });
-    // the same tick again: nothing
-    expect(tickDecision(s, created + 60 * 60_000 + 31_000, created + 60 * 60_000, catchUp)).toEqual({});
-    // a daily schedule whose tick passed 3 hours ago while no manager ran: skipped
-    const daily = { cron: "0 2 * * *", created_at: created };
-    expect(tickDecision(daily, Date.UTC(2030, 0, 2, 5), undefined, catchUp)).toEqual({ tooOld: Date.UTC(2030, 0, 2, 2) });
+  test("the headers the server fires a schedule with: 6-field cron with its zone, @every in Go syntax, @at in UTC", () => {
+    expect(serverCron("0 2 * * *")).toBe("0 0 2 * * *");
+    expect(serverCron("*/5 * * * * *")).toBe("*/5 * * * * *");
+    expect(scheduleHeaders({ cron: "0 2 * * *", tz: "Europe/Paris" }, "docctl.tasks.echo")).toEqual({
+      "Nats-Schedule": "0 0 2 * * *",
+      "Nats-Schedule-Target": "docctl.tasks.echo",
+      "Nats-Schedule-Time-Zone": "Europe/Paris",
+    });
+    expect(scheduleHeaders({ every_ms: 90_000 }, "docctl.tasks.echo")["Nats-Schedule"]).toBe("@every 90s");
+    expect(scheduleHeaders({ every_ms: 1500 }, "docctl.tasks.echo")["Nats-Schedule"]).toBe("@every 1500ms");
+    expect(atScheduleHeaders(Date.UTC(2030, 0, 1, 0, 0, 0, 1), "docctl.tasks.pdf.high")).toEqual({
+      "Nats-Schedule": "@at 2030-01-01T00:00:00.001Z",
+      "Nats-Schedule-Target": "docctl.tasks.pdf.high",
+    });
   });
 
-  test("tick ids are fixed by schedule and tick, and go into every form of job file", () => {
+  test("tick ids: the worker puts the tick into every id based on the schedule, and only those", () => {
     expect(tickId("nightly", 1000)).toBe("sched-nightly-1000");
+    expect(tickOf(1_893_466_800_734)).toBe(1_893_466_800_000);
+    expect(scheduleNameOf("docctl.schedule.nightly.0")).toBe("nightly");
+    expect(scheduleNameOf("docctl.delay.abc")).toBeUndefined();
+    expect(scheduleNameOf(undefined)).toBeUndefined();
+    expect(idForTick("sched-n", "n", 5000)).toBe("sched-n-5000");
+    expect(idForTick("sched-n-3", "n", 5000)).toBe("sched-n-5000-3");
+    expect(idForTick("sched-n-then", "n", 5000)).toBe("sched-n-5000-then");
+    expect(idForTick("sched-nx", "n", 5000)).toBe("sched-nx");
+    const j = jobForTick(
+      { v: 1, id: "sched-n-0", batch: "sched-n", handler: "a", payload: 1, submitted_at: 0, next: [{ id: "sched-n-1", handler: "b" }], then: { id: "sched-n-then", handler: "c", count: 2 } },
+      "n",
+      7000,
+    );
+    expect([j.id, j.batch, j.next![0]!.id, j.then!.id]).toEqual(["sched-n-7000-0", "sched-n-7000", "sched-n-7000-1", "sched-n-7000-then"]);
     expect(JSON.parse(jobFileForTick({ handler: "echo", payload: 1, id: "x" }, "b"))).toMatchObject({ id: "b" });
     expect(JSON.parse(jobFileForTick([{ handler: "echo", payload: 1 }, { handler: "echo", payload: 2 }], "b")).map((j: { id: string }) => j.id)).toEqual(["b-0", "b-1"]);
   });

@@ -68,7 +68,9 @@ test("the check catches each kind of written-out name, and passes comments and t
 test("the builders make the names docs/protocol.md states", () => {
   expect(subjects.taskSubject("echo")).toBe("docctl.tasks.echo");
   expect(subjects.prioritySubject("echo", "high")).toBe("docctl.tasks.echo.high");
-  expect(subjects.TASK_STREAM_SUBJECTS).toEqual(["docctl.tasks.*", "docctl.tasks.*.high", "docctl.tasks.*.low"]);
+  expect(subjects.TASK_STREAM_SUBJECTS).toEqual(["docctl.tasks.*", "docctl.tasks.*.high", "docctl.tasks.*.low", "docctl.delay.*", "docctl.schedule.*.*"]);
+  expect(subjects.delaySubject("j1")).toBe("docctl.delay.j1");
+  expect(subjects.scheduleSubject("nightly", 0)).toBe("docctl.schedule.nightly.0");
   expect(subjects.batchResults("b1")).toBe("docctl.results.b1.>");
   expect(subjects.resultOfAnyBatch("j1")).toBe("docctl.results.*.j1");
   expect(subjects.batchProgress("b1")).toBe("docctl.progress.b1.>");

@@ -4,7 +4,8 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeProgress, type ResultV1 } from "../protocol/codec.ts";
 import { InputError, ServerError, storeProblem } from "../protocol/errors.ts";
-import { batchProgress, delayedSubject, prioritySubject } from "../protocol/subjects.ts";
+import { batchProgress, prioritySubject } from "../protocol/subjects.ts";
+import { delayedPublish } from "../nats/delays.ts";
 import { isTransientNatsError } from "../nats/errors.ts";
 import { JetStreamPublisher } from "../nats/publisher.ts";
 import { natsPublishBackoff, retrying } from "../util/backoff.ts";
@@ -186,9 +187,9 @@ export class Run implements BatchRun {
     // Nats-Msg-Id, so publishing again is safe: JetStream stores it once.
     await retrying(
       async (retry) => {
-        // a job with a run_at waits in DOCCTL_DELAYED until a mover puts it on its task subject
-        const subject = j.run_at !== undefined || j.delay_ms ? delayedSubject(j.id) : prioritySubject(j.handler, j.priority);
-        const ack = await this.pub.publish(subject, data, { msgID: j.id }).catch((err) => {
+        // a job with a run_at is an @at schedule that the server turns into the job at its time (nats/delays.ts)
+        const p = publishOf(j);
+        const ack = await this.pub.publish(p.subject, data, { msgID: j.id, headers: p.headers }).catch((err) => {
           const full = storeProblem(err);
           throw full ? new ServerError(`job [${i}] ("${j.id}") was not queued: ${full.replace(/; the job is kept and tried again$/, "")}`, { cause: err }) : err;
         });
@@ -359,4 +360,10 @@ export class Run implements BatchRun {
       void this.publishing?.finally(() => (this.pub.close(), this.index.close()));
     }
   }
+}
+
+/** Where a job is published: its task subject, or (a delay or run_at) its @at schedule on docctl.delay.<id>. */
+function publishOf(j: PlannedJob): { subject: string; headers?: Record<string, string> } {
+  if (j.run_at === undefined && !j.delay_ms) return { subject: prioritySubject(j.handler, j.priority) };
+  return delayedPublish({ id: j.id, handler: j.handler, priority: j.priority, run_at: j.run_at ?? Date.now() + j.delay_ms! });
 }

@@ -5,10 +5,11 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { hostname } from "node:os";
 import { decodeJob, type JobV1 } from "../protocol/codec.ts";
 import type { CancelV1 } from "../protocol/jobcontrol.ts";
-import { STREAM_DELAYED, delayedSubject, tokenProblem } from "../protocol/subjects.ts";
+import { STREAM_TASKS, tokenProblem } from "../protocol/subjects.ts";
 import { InputError } from "../protocol/errors.ts";
 import { cancelBucket } from "../nats/buckets.ts";
-import { publishCancelled } from "../nats/delayed.ts";
+import { publishCancelled } from "../nats/cancelled.ts";
+import { readDelayed } from "../nats/delays.ts";
 import type { ResultWrite } from "../nats/result-once.ts";
 import { jobInfo, listJobs, type JobInfo, type JobState } from "./job-state.ts";
 import { queryJobs } from "./job-index.ts";
@@ -105,17 +106,16 @@ async function cancelReduce(nc: NatsConnection, info: JobInfo): Promise<void> {
   await publishCancelled(nc, { id: then.id, batch: info.batch, handler: then.handler }, `docctl-cancel@${hostname()}`, `batch item ${info.id} was cancelled`);
 }
 
-// A scheduled job is removed from the delayed stream; a queued one stays (a work queue has no delete by
+// A scheduled (delayed) job's schedule is removed from the server; a queued one stays (a work queue has no delete by
 // id) and is dropped by the worker that takes it. Either way its CANCELLED result is written now.
 // The write is first-result-wins: a job that finished after the look keeps its own result ("taken").
 async function settle(nc: NatsConnection, job: Pick<JobV1, "id" | "batch" | "handler">, state: JobState): Promise<ResultWrite> {
   if (state === "scheduled") {
     const jsm = await jetstreamManager(nc);
-    const m = await jsm.streams.getMessage(STREAM_DELAYED, { last_by_subj: delayedSubject(job.id) }).catch(() => null);
-    if (m) {
-      const d = decodeJob(m.data);
-      if (d.ok) Object.assign(job, { batch: d.value.batch, handler: d.value.handler });
-      await jsm.streams.deleteMessage(STREAM_DELAYED, m.seq).catch(() => false);
+    const d = await readDelayed(jsm, job.id).catch(() => undefined);
+    if (d) {
+      Object.assign(job, { batch: d.job.batch, handler: d.job.handler });
+      await jsm.streams.deleteMessage(STREAM_TASKS, d.seq, false).catch(() => false);
     }
   }
   const why = `cancelled while ${state} (docctl cancel)`;

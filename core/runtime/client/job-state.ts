@@ -6,7 +6,8 @@ import { decodeDead, decodeJob, decodeProgress, decodeResult, type JobV1, type R
 import type { JobEntryV1 } from "../protocol/job-entry.ts";
 import { ErrorCodes } from "../protocol/errors.ts";
 import type { JobProgressV1 } from "../protocol/control.ts";
-import { ALL_DEAD, ALL_DELAYED, ALL_TASKS, deadLetters, STREAM_DEAD, STREAM_DELAYED, STREAM_PROGRESS, STREAM_RESULTS, STREAM_TASKS, delayedSubject, priorityConsumer, progressSubject, resultSubject, type Priority } from "../protocol/subjects.ts";
+import { readDelayed } from "../nats/delays.ts";
+import { ALL_DEAD, ALL_DELAYS, ALL_TASKS, deadLetters, STREAM_DEAD, STREAM_PROGRESS, STREAM_RESULTS, STREAM_TASKS, priorityConsumer, progressSubject, resultSubject, type Priority } from "../protocol/subjects.ts";
 import { isNoMessage, isNotFound } from "../nats/errors.ts";
 import { readResult } from "./submit.ts";
 import { findRunning, infoFromEntry, type JobInfo, type JobState, type WorkflowNode } from "./job-info.ts";
@@ -67,11 +68,9 @@ export async function jobInfo(nc: NatsConnection, id: string): Promise<JobInfo |
   if (r) return { ...fromResult(r), ...(await isDead(jsm, r)) };
   const running = await findRunning(nc, (j) => j.id === id);
   if (running.length) return withProgress(jsm, running[0]!);
-  const delayed = await jsm.streams.getMessage(STREAM_DELAYED, { last_by_subj: delayedSubject(id) }).catch(() => null);
-  if (delayed) {
-    const d = decodeJob(delayed.data);
-    if (d.ok) return fromJob(d.value, "scheduled");
-  }
+  // a delayed job: an @at schedule message in DOCCTL_TASKS until the server queues it
+  const delayed = await readDelayed(jsm, id).catch(() => undefined);
+  if (delayed) return fromJob({ ...delayed.job, run_at: delayed.job.run_at ?? delayed.runAt }, "scheduled");
   const queued = await findQueued(jsm, (j) => j.id === id, 1);
   if (queued.length) return queued[0];
   // a workflow's id: a chain's (its last step) or a batch's reduce step, while earlier steps run
@@ -264,7 +263,7 @@ async function findQueued(jsm: JetStreamManager, pred: (j: JobV1) => boolean, li
 
 async function findDelayed(jsm: JetStreamManager, pred: (j: JobV1) => boolean, limit: number): Promise<JobInfo[]> {
   const out: JobInfo[] = [];
-  for await (const m of scanStream(jsm, STREAM_DELAYED, ALL_DELAYED)) {
+  for await (const m of scanStream(jsm, STREAM_TASKS, ALL_DELAYS)) {
     const d = decodeJob(m.data);
     if (d.ok && pred(d.value)) out.push(fromJob(d.value, "scheduled"));
     if (out.length >= limit) break;

@@ -6,12 +6,13 @@ import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { decodeDead, decodeJob, encodeJob, type JobV1 } from "../protocol/codec.ts";
 import { InputError } from "../protocol/errors.ts";
 import { STREAM_JOBS, decodeJobEntry, jobEntryFilter } from "../protocol/job-entry.ts";
-import { PRIORITIES, STREAM_DEAD, STREAM_DELAYED, STREAM_TASKS, delayedSubject, priorityConsumer, prioritySubject, tokenProblem, type Priority } from "../protocol/subjects.ts";
+import { PRIORITIES, STREAM_DEAD, STREAM_TASKS, delaySubject, priorityConsumer, prioritySubject, tokenProblem, type Priority } from "../protocol/subjects.ts";
+import { atScheduleHeaders } from "../nats/delays.ts";
 import { JobIndexWriter, entryOfJob } from "../nats/job-index.ts";
 import { isNotFound } from "../nats/errors.ts";
 import { listDead } from "./dead.ts";
 import { findJobEntry, queryJobs } from "./job-index.ts";
-import { deadSubject, delaySubject } from "../protocol/subjects.ts";
+import { deadSubject } from "../protocol/subjects.ts";
 
 export const PURGE_STATES = ["queued", "scheduled", "dead"] as const;
 export type PurgeState = (typeof PURGE_STATES)[number];
@@ -157,14 +158,12 @@ async function findTask(jsm: JetStreamManager, handler: string, priority: Priori
   return undefined;
 }
 
-// A delayed job waits as a message schedule on docctl.delay.<id> in DOCCTL_TASKS (nats-server 2.12+
-// schedules), or, from docctl before them, on docctl.delayed.<id> in DOCCTL_DELAYED.
+// A delayed job waits as a message schedule on docctl.delay.<id> in DOCCTL_TASKS (nats/delays.ts; jobs
+// an older docctl left in DOCCTL_DELAYED are migrated there once by workers and managers).
 async function delayedMessage(jsm: JetStreamManager, id: string) {
-  for (const [stream, subject] of [[STREAM_TASKS, delaySubject(id)], [STREAM_DELAYED, delayedSubject(id)]] as const) {
-    const m = await jsm.streams.getMessage(stream, { last_by_subj: subject }).catch(() => null);
-    if (m) return { stream, subject, m };
-  }
-  return undefined;
+  const subject = delaySubject(id);
+  const m = await jsm.streams.getMessage(STREAM_TASKS, { last_by_subj: subject }).catch(() => null);
+  return m ? { stream: STREAM_TASKS, subject, m } : undefined;
 }
 
 /** Remove a delayed job before it runs; false when there is none. */
@@ -182,16 +181,10 @@ async function promoteDelayedJob(nc: NatsConnection, jsm: JetStreamManager, id: 
   if (!job.ok) return undefined;
   const js = jetstream(nc);
   await before(job.value);
-  if (d.stream === STREAM_TASKS) {
-    const h = headers();
-    h.set("Nats-Schedule", `@at ${new Date(Date.now() + 1000).toISOString().replace(/\.\d{3}Z$/, "Z")}`);
-    h.set("Nats-Schedule-Target", d.m.header?.get("Nats-Schedule-Target") || prioritySubject(job.value.handler, job.value.priority));
-    h.set("Nats-Expected-Last-Subject-Sequence", String(d.m.seq));
-    await js.publish(d.subject, d.m.data, { headers: h });
-  } else {
-    if (!(await jsm.streams.deleteMessage(d.stream, d.m.seq, false).catch(() => false))) return undefined;
-    await js.publish(prioritySubject(job.value.handler, job.value.priority), encodeJob({ ...job.value, run_at: undefined }), { msgID: `${id}.promoted` });
-  }
+  const h = headers();
+  for (const [k, v] of Object.entries(atScheduleHeaders(Date.now(), d.m.header?.get("Nats-Schedule-Target") || prioritySubject(job.value.handler, job.value.priority)))) h.set(k, v);
+  h.set("Nats-Expected-Last-Subject-Sequence", String(d.m.seq));
+  await js.publish(d.subject, d.m.data, { headers: h });
   return job.value;
 }
 

@@ -1,14 +1,13 @@
-// The checks before anything of a submit is published: the streams exist, the handlers are known to the
-// fleet (a likely typo otherwise), and no delay is longer than delayed jobs are kept.
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+// The checks before anything of a submit is published: the streams exist (and the task stream can hold
+// server-side schedules and atomic batches), and the handlers are known to the fleet (a likely typo
+// otherwise), delayed jobs included: they wait in the server, which never checks a handler.
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { InputError } from "../protocol/errors.ts";
-import { STREAM_DELAYED } from "../protocol/subjects.ts";
 import { isTransientNatsError } from "../nats/errors.ts";
 import { explainNoAnswer } from "../nats/durability.ts";
 import { ensureStreams, topologyDefaults } from "../nats/topology.ts";
 import { knownHandlerNames } from "../nats/handlers.ts";
-import { formatDuration } from "../util/duration.ts";
 import { natsSetupBackoff, retrying } from "../util/backoff.ts";
 import type { SubmitPlan } from "./jobfile.ts";
 import type { SubmitRunOptions } from "./submit-options.ts";
@@ -28,7 +27,6 @@ export async function preflight(nc: NatsConnection, plan: SubmitPlan, opts: Pick
       // running: the job waits and a manager scales up for it. One nobody knows is most likely a typo.
       const known = opts.create ? undefined : new Set(await knownHandlerNames(nc));
       for (const h of plan.handlers ?? []) checkHandler(h, known);
-      await checkDelays(jsm, plan);
       return known;
     },
     { backoff: natsSetupBackoff, giveUpAt: Date.now() + Math.min(opts.timeoutMs ?? 30_000, 30_000), retryable: (err) => isTransientNatsError(err) && !nc.isClosed() },
@@ -36,21 +34,6 @@ export async function preflight(nc: NatsConnection, plan: SubmitPlan, opts: Pick
     // still unanswered after the retries: a stream without a leader is named (StreamUnavailableError)
     throw (await explainNoAnswer(nc, err)) ?? err;
   });
-}
-
-// A delay the delayed stream would not keep is refused: never a job that silently never runs.
-async function checkDelays(jsm: JetStreamManager, plan: SubmitPlan): Promise<void> {
-  const now = Date.now();
-  const longest = Math.max(plan.longestDelayMs ?? 0, (plan.latestRunAt ?? 0) - now);
-  if (longest <= 0 && plan.latestRunAt === undefined) return;
-  const info = await jsm.streams.info(STREAM_DELAYED);
-  const maxAge = Math.round((info.config.max_age ?? 0) / 1e6);
-  if (maxAge > 0 && longest >= maxAge) {
-    throw new InputError(
-      `a job would wait ${formatDuration(longest)} before it starts, longer than delayed jobs are kept (${formatDuration(maxAge)}, the max age of stream ${STREAM_DELAYED}); ` +
-        `use a schedule (docctl schedule add) for work that far ahead`,
-    );
-  }
 }
 
 /** Throws an InputError for a handler the fleet does not know (`known` undefined: every handler is taken). */

@@ -8,13 +8,14 @@ import { listDead, retryDead } from "../client/dead.ts";
 import { cancelJobs } from "../client/cancel.ts";
 import { controlWorkers, NoSuchWorkerError } from "../client/fleet.ts";
 import { listSchedules } from "../client/schedules.ts";
-import { jobFileForTick } from "../client/schedule-ticks.ts";
+import { runScheduleNow as runScheduleTick } from "../client/schedules.ts";
+import { promoteDelayed as promoteDelayedJob } from "../nats/delays.ts";
 import { parseJobFile } from "../client/jobfile.ts";
 import { startBatch } from "../client/submit.ts";
 import { readHandlerLags } from "../client/lag.ts";
 import { decodeJob, encodeJob } from "../protocol/codec.ts";
 import { InputError } from "../protocol/errors.ts";
-import { PRIORITIES, STREAM_DEAD, STREAM_DELAYED, STREAM_TASKS, delayedSubject, priorityConsumer, prioritySubject, tokenProblem } from "../protocol/subjects.ts";
+import { PRIORITIES, STREAM_DEAD, STREAM_TASKS, priorityConsumer, prioritySubject, tokenProblem } from "../protocol/subjects.ts";
 import { isNotFound } from "../nats/errors.ts";
 import type { AuditLog } from "./audit.ts";
 import type { RouteHandler } from "./server.ts";
@@ -65,28 +66,16 @@ export async function deleteDead(nc: NatsConnection, which: { id?: string; all?:
   return chosen.map((e) => e.dead.job?.id ?? `seq ${e.seq}`);
 }
 
-/** Move a delayed job to its task queue now (its id stays: a second promote is a duplicate). */
+/** Queue a delayed job now (the server fires its @at schedule at once; never twice: nats/delays.ts). */
 export async function promoteDelayed(nc: NatsConnection, id: string): Promise<void> {
-  const jsm = await jetstreamManager(nc);
-  const m = await jsm.streams.getMessage(STREAM_DELAYED, { last_by_subj: delayedSubject(id) }).catch(() => null);
-  if (!m) throw new InputError(`no delayed job "${id}" (it may have started already)`);
-  const d = decodeJob(m.data);
-  if (!d.ok) throw new InputError(`delayed job "${id}" cannot be read: ${d.problem}`);
-  const { run_at: _r, ...job } = d.value;
-  await jetstream(nc).publish(prioritySubject(job.handler, job.priority), encodeJob(job), { msgID: `${id}.promoted` });
-  await jsm.streams.deleteMessage(STREAM_DELAYED, m.seq);
+  if (!(await promoteDelayedJob(nc, id))) throw new InputError(`no delayed job "${id}" (it may have started already)`);
 }
 
-/** Fire a schedule's job now (ids `sched-<name>-now-<ms>`). */
+/** Fire a schedule's jobs now, as a tick of this second (ids `sched-<name>-<ms>`); resolves with how many were queued. */
 export async function runScheduleNow(nc: NatsConnection, name: string): Promise<number> {
-  const s = (await listSchedules(nc)).find((x) => x.name === name);
-  if (!s) throw new InputError(`no schedule "${name}"`);
-  const plan = parseJobFile(jobFileForTick(s.job, `sched-${name}-now-${Date.now()}`), `schedule ${name}`);
-  const run = await startBatch(nc, plan, { wait: false, create: true });
-  for await (const _ of run) {
-    /* published */
-  }
-  return run.summary().submitted;
+  const ids = await runScheduleTick(nc, name);
+  if (!ids) throw new InputError(`no schedule "${name}"`);
+  return ids.length;
 }
 
 type Body = Record<string, unknown>;

@@ -10,7 +10,6 @@ import { readHandlerLags } from "../client/lag.ts";
 import { listWorkers } from "../client/fleet.ts";
 import { listSchedules } from "../client/schedules.ts";
 import { jobInfo, listJobs, JOB_STATES, type JobState } from "../client/job-state.ts";
-import { latestTick, tickId } from "../client/schedule-ticks.ts";
 import { knownHandlerNames } from "../nats/handlers.ts";
 import { PRESENCE_STALE_MS, type PresenceProcV1 } from "../protocol/control.ts";
 import type { ManagerRow, ServerRow, WorkerHttpContext } from "./worker-http.ts";
@@ -107,14 +106,9 @@ export function dashboardRoutes(ctx: WorkerHttpContext, o: { jobs?: JobSource; l
       if (!c) return json({ schedules: [], delayed: [] });
       const now = Date.now();
       const [schedules, delayed] = await Promise.all([listSchedules(c, now).catch(() => []), listJobs(c, { state: "scheduled", limit: 200 }).catch(() => [])]);
-      // the last run: the latest tick due, and what became of its job (a single job's id is the tick's id)
-      const withLast = await Promise.all(
-        schedules.map(async (s, i) => {
-          const last = latestTick(s, now);
-          const id = last !== undefined && !Array.isArray(s.job) ? tickId(s.name, last) : undefined;
-          const info = id && i < 50 ? await jobInfo(c, id).catch(() => undefined) : undefined;
-          return { ...s, ...(last !== undefined ? { last_at: last } : {}), ...(id ? { last_id: id, last_state: info?.state ?? "unknown" } : {}) };
-        }),
+      // the last run: the latest tick a worker finished (noted with its result, nats/schedule-runs.ts)
+      const withLast = schedules.map((s) =>
+        s.last ? { ...s, last_at: s.last.tick, last_id: s.last.id, last_state: s.last.ok ? "done" : s.last.code === "CANCELLED" ? "cancelled" : "failed" } : s,
       );
       return json({ schedules: withLast, delayed, now });
     },

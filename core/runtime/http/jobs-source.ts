@@ -8,7 +8,8 @@ import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } fro
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeDead, decodeJob, decodeResult, type DeadLetterV1, type JobV1, type ResultV1 } from "../protocol/codec.ts";
 import { ErrorCodes } from "../protocol/errors.ts";
-import { STREAM_DEAD, STREAM_DELAYED, STREAM_RESULTS, STREAM_TASKS, delayedSubject } from "../protocol/subjects.ts";
+import { STREAM_DEAD, STREAM_RESULTS, STREAM_TASKS } from "../protocol/subjects.ts";
+import { readDelayed } from "../nats/delays.ts";
 import { isNotFound } from "../nats/errors.ts";
 import { AttemptNotes } from "../nats/attempt-notes.ts";
 import { countJobs, findJobEntry, queryJobs } from "../client/job-index.ts";
@@ -137,9 +138,7 @@ export class StreamJobSource implements JobSource {
     let job: JobV1 | undefined;
     let dead: DeadLetterV1 | undefined;
     if (info.state === "scheduled") {
-      const m = await jsm.streams.getMessage(STREAM_DELAYED, { last_by_subj: delayedSubject(id) }).catch(() => null);
-      const d = m ? decodeJob(m.data) : undefined;
-      if (d?.ok) job = d.value;
+      job = (await readDelayed(jsm, id).catch(() => undefined))?.job;
     } else if (info.state === "queued") {
       job = await queuedJob(jsm, id, info.handler);
     } else if (info.state === "dead" || info.state === "failed") {
@@ -190,7 +189,8 @@ export class StreamJobSource implements JobSource {
 
   async #refresh(nc: NatsConnection): Promise<void> {
     const jsm = await jetstreamManager(nc);
-    const seqs = await Promise.all([STREAM_RESULTS, STREAM_DEAD, STREAM_DELAYED].map((s) => jsm.streams.info(s).then((i) => `${i.state.last_seq}/${i.state.messages}`, () => "-")));
+    // DOCCTL_TASKS holds the delayed jobs (@at schedules) since the 2.14 floor
+    const seqs = await Promise.all([STREAM_RESULTS, STREAM_DEAD, STREAM_TASKS].map((s) => jsm.streams.info(s).then((i) => `${i.state.last_seq}/${i.state.messages}`, () => "-")));
     const key = seqs.join(",");
     // running and queued jobs change without the streams above changing: rebuilt at most every 3 s
     // (a busy fleet changes the results all the time: at most one rebuild a second then)

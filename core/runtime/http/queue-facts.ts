@@ -2,7 +2,7 @@
 // age of the oldest job per handler, dead letters per handler, delayed jobs, schedules, which
 // handlers are paused. /metrics, the history and the dashboard read them here.
 import type { JetStreamManager } from "@nats-io/jetstream";
-import { BUCKET_SCHEDULES, PRIORITIES, STREAM_DEAD, STREAM_DELAYED, STREAM_TASKS, priorityConsumer, prioritySubject } from "../protocol/subjects.ts";
+import { BUCKET_SCHEDULES, PRIORITIES, ALL_DELAYS, STREAM_DEAD, STREAM_TASKS, priorityConsumer, prioritySubject } from "../protocol/subjects.ts";
 import { isNotFound } from "../nats/errors.ts";
 import { ALL_DEAD, DEAD_PREFIX } from "../protocol/subjects.ts";
 
@@ -39,10 +39,10 @@ export async function deadBacklog(jsm: JetStreamManager): Promise<Record<string,
   }
 }
 
-/** Delayed jobs waiting for their time. */
+/** Delayed jobs waiting for their time (@at schedules on docctl.delay.<id> in DOCCTL_TASKS). */
 export async function delayedCount(jsm: JetStreamManager): Promise<number> {
   try {
-    return (await jsm.streams.info(STREAM_DELAYED)).state.messages;
+    return Object.keys((await jsm.streams.info(STREAM_TASKS, { subjects_filter: ALL_DELAYS })).state.subjects ?? {}).length;
   } catch (err) {
     if (isNotFound(err)) return 0;
     throw err;

@@ -13,6 +13,8 @@ export interface DeliveryInfo {
   consumerSequence: number;
   /** messages still pending on the consumer after this one */
   pending: number;
+  /** when the stream stored the message, ms since epoch (a schedule's tick: protocol/ticks.ts) */
+  timestampMs: number;
 }
 
 /**
@@ -25,7 +27,7 @@ export function parseAckSubject(reply: string | undefined): DeliveryInfo | undef
   if (t.length === 9) t.splice(2, 0, "_", "");
   if (t.length < 11 || t[0] !== "$JS" || t[1] !== "ACK") return undefined;
   const n = (i: number) => Number.parseInt(t[i]!, 10);
-  return { stream: t[4]!, consumer: t[5]!, deliveryCount: n(6), streamSequence: n(7), consumerSequence: n(8), pending: n(10) };
+  return { stream: t[4]!, consumer: t[5]!, deliveryCount: n(6), streamSequence: n(7), consumerSequence: n(8), pending: n(10), timestampMs: Math.floor(Number(t[9]) / 1e6) };
 }
 
 /** A delivered job message: its bytes, where it came from, and ack / nak / in-progress. */

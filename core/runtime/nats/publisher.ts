@@ -2,7 +2,7 @@
 // jobs, storing results). nats.js's js.publish() is a request per message: a subscription entry, a
 // timer, a deferred and two pre-built error objects (for their stack traces) each time; profiles of
 // `docctl submit` and the worker showed that as the largest share of their CPU per job.
-import { createInbox, errors, headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { createInbox, errors, headers as natsHeaders, nuid, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { JetStreamApiError, type PubAck } from "@nats-io/jetstream";
 
 interface Waiting {
@@ -17,6 +17,22 @@ export interface PublisherOptions {
 }
 
 export const publisherDefaults = { timeoutMs: 5_000, sweepMs: 250 };
+
+/** The most messages nats-server takes in one atomic batch (its default limit; a bigger batch is refused whole). */
+export const ATOMIC_BATCH_MAX = 1000;
+
+/** JetStream API error of an atomic batch with a duplicate Nats-Msg-Id in it (the whole batch is refused). */
+export const ATOMIC_DUPLICATE = 10201;
+
+function batchHeaders(batchId: string, seq: number, commit: boolean, m: { msgID?: string; headers?: Record<string, string> }) {
+  const h = natsHeaders();
+  h.set("Nats-Batch-Id", batchId);
+  h.set("Nats-Batch-Sequence", String(seq));
+  if (commit) h.set("Nats-Batch-Commit", "1");
+  if (m.msgID) h.set("Nats-Msg-Id", m.msgID);
+  for (const [k, v] of Object.entries(m.headers ?? {})) h.set(k, v);
+  return h;
+}
 
 /** Publishes to JetStream and resolves with the PubAck; errors are the nats.js classes (TimeoutError, NoRespondersError, JetStreamApiError). */
 export class JetStreamPublisher {
@@ -36,7 +52,7 @@ export class JetStreamPublisher {
   }
 
   /**
-   * Publish `data` on `subject` (deduplicated by `msgID` when given); resolves once JetStream stored it.
+   * Publish `data` on `subject` (deduplicated by `msgID` when given, with `headers`); resolves once JetStream stored it.
    * `firstOnSubject`: only if the subject holds no message yet (a final result: JetStreamApiError 10071 otherwise).
    */
   publish(subject: string, data: Uint8Array, opts: { msgID?: string; firstOnSubject?: boolean; headers?: Record<string, string> } = {}): Promise<PubAck> {
@@ -57,6 +73,40 @@ export class JetStreamPublisher {
       return Promise.reject(err);
     }
     // One timer for every publish in flight: it starts with the first and stops at a sweep with none left.
+    this.sweeper ??= setInterval(() => this.sweep(), publisherDefaults.sweepMs);
+    return p;
+  }
+
+  /**
+   * Publish `msgs` as one atomic batch (nats-server 2.12+, stream with allow_atomic, ADR-50): the server
+   * stores all of them or none. Every message but the last goes without a reply; the last carries
+   * `Nats-Batch-Commit` and gets the PubAck of the whole (or the error: JetStreamApiError, e.g. 10201
+   * when a message's Nats-Msg-Id is a duplicate, which refuses the whole batch). At most
+   * ATOMIC_BATCH_MAX messages.
+   */
+  publishAtomic(msgs: { subject: string; data: Uint8Array; msgID?: string; headers?: Record<string, string> }[]): Promise<PubAck & { count?: number }> {
+    if (msgs.length === 0) return Promise.reject(new Error("publishAtomic: no messages"));
+    if (msgs.length > ATOMIC_BATCH_MAX) return Promise.reject(new Error(`publishAtomic: ${msgs.length} messages, over the server's ${ATOMIC_BATCH_MAX}`));
+    if (this.nc.isClosed()) return Promise.reject(new errors.ClosedConnectionError());
+    const batchId = nuid.next();
+    const last = msgs.length - 1;
+    try {
+      for (let i = 0; i < last; i++) {
+        const m = msgs[i]!;
+        this.nc.publish(m.subject, m.data, { headers: batchHeaders(batchId, i + 1, false, m) });
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const m = msgs[last]!;
+    const id = ++this.next;
+    const p = new Promise<PubAck>((resolve, reject) => this.waiting.set(id, { resolve, reject, deadline: Date.now() + this.timeoutMs }));
+    try {
+      this.nc.publish(m.subject, m.data, { reply: `${this.prefix}.${id}`, headers: batchHeaders(batchId, last + 1, true, m) });
+    } catch (err) {
+      this.waiting.delete(id);
+      return Promise.reject(err);
+    }
     this.sweeper ??= setInterval(() => this.sweep(), publisherDefaults.sweepMs);
     return p;
   }

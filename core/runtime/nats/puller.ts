@@ -28,17 +28,57 @@ export class Puller {
   private requests: Request[] = [];
   private sweeper: ReturnType<typeof setInterval>;
   private idleWaiters: (() => void)[] = [];
+  /** held (a pause): jobs still arriving are handed back (nak), none is passed on */
+  private holding?: Promise<void>;
 
   constructor(private nc: NatsConnection, private o: PullerOptions) {
     this.inbox = createInbox();
-    this.sub = nc.subscribe(this.inbox, { callback: (_err, msg) => this.receive(msg) });
+    this.sub = this.listen();
     // A request whose end we never heard of (its status lost across a reconnect) is given up after
     // its deadline, so its slots come back.
     this.sweeper = setInterval(() => this.sweep(Date.now()), 1000);
   }
 
+  private listen(): Subscription {
+    const inbox = this.inbox;
+    return this.nc.subscribe(inbox, { callback: (_err, msg) => this.receive(msg, inbox) });
+  }
+
+  /**
+   * Stop deliveries now (a pause): the inbox is unsubscribed at the server, which then skips our pull
+   * requests (it only delivers to a reply subject someone listens on), and jobs that were already on
+   * their way (before the server saw the unsubscribe) are handed back with a nak; `onHandBack` is told
+   * of each. Resolves once the server has confirmed: nothing more comes. Requests end (onUnfilled).
+   */
+  hold(onHandBack: (m: JobMsg) => void): Promise<void> {
+    if (this.holding) return this.holding;
+    this.handBack = onHandBack;
+    // drain: UNSUB to the server, then messages up to the flush's PONG still reach receive()
+    this.holding = this.sub.drain().then(() => {
+      for (const r of this.requests.splice(0)) this.end(r);
+    });
+    return this.holding;
+  }
+
+  /** Take deliveries again after hold() (on a new inbox). */
+  async release(): Promise<void> {
+    if (!this.holding) return;
+    await this.holding;
+    this.holding = undefined;
+    this.handBack = undefined;
+    this.inbox = createInbox();
+    this.sub = this.listen();
+  }
+
+  private handBack?: (m: JobMsg) => void;
+
   /** Ask for `n` jobs (`noWait`: only those waiting now). */
   pull(n: number, opts: { noWait?: boolean } = {}): void {
+    if (this.holding) {
+      // held: nothing is asked for; the slots go back at once
+      queueMicrotask(() => this.o.onUnfilled(n));
+      return;
+    }
     this.requests.push({ remaining: n, deadline: Date.now() + this.o.expiresMs + 2000 });
     // noWait: the server answers at once, with what it has or a 404 (a probe, see PriorityPuller)
     const body = JSON.stringify(opts.noWait ? { batch: n, no_wait: true } : { batch: n, expires: nanos(this.o.expiresMs) });
@@ -59,12 +99,13 @@ export class Puller {
   async stop(): Promise<void> {
     await this.idle();
     clearInterval(this.sweeper);
-    this.sub.unsubscribe();
+    if (!this.sub.isClosed()) this.sub.unsubscribe();
   }
 
-  private receive(msg: Msg): void {
+  private receive(msg: Msg, inbox: string): void {
     // Jobs carry their own subject; the server's status messages come on the inbox itself.
-    if (msg.subject === this.inbox) {
+    if (msg.subject === inbox) {
+      if (this.holding) return; // the held requests have ended already
       // 100 is an idle heartbeat (only sent when asked for): not the end of a request.
       if (msg.headers?.code === 100) return;
       // 408 request expired, 409 cut short (consumer deleted, limits ...), 404 nothing waiting:
@@ -77,6 +118,12 @@ export class Puller {
       job = new JobMsg(msg);
     } catch {
       return; // not a JetStream delivery (someone published on our inbox): nothing we asked for
+    }
+    if (this.holding) {
+      // on its way before the pause reached the server: handed back at once, for another worker
+      job.nak();
+      this.handBack?.(job);
+      return;
     }
     const r = this.requests[0];
     if (r && --r.remaining === 0) this.end(this.requests.shift());

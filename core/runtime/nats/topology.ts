@@ -16,7 +16,6 @@ import {
   BUCKET_OUTPUTS,
   PRIORITIES,
   STREAM_DEAD,
-  STREAM_DELAYED,
   STREAM_PROGRESS,
   STREAM_RESULTS,
   STREAM_TASKS,
@@ -26,7 +25,6 @@ import {
   TASK_STREAM_SUBJECTS,
   ALL_RESULTS,
   ALL_DEAD,
-  ALL_DELAYED,
   ALL_PROGRESS,
   ALL_LOGS,
 } from "../protocol/subjects.ts";
@@ -34,6 +32,7 @@ import { isAlreadyExists, isNotFound } from "./errors.ts";
 import { replicasFor } from "./replicas.ts";
 import { jobsStreamConfig } from "./job-index.ts";
 import { LOG_MAX_LINES, STREAM_LOGS } from "../protocol/job-log.ts";
+import { migrateDelayedStream } from "./delayed-migration.ts";
 
 /** Limits of the streams and consumers docctl creates. */
 export interface TopologyOptions {
@@ -52,10 +51,10 @@ export interface TopologyOptions {
    * @defaultValue min(3, servers in the NATS cluster)
    */
   replicas?: number;
-  /** the longest a delayed job may wait (the delayed stream's max age), ms */
-  delayedMaxAgeMs: number;
   /** how long the last progress of a job is kept, ms */
   progressMaxAgeMs: number;
+  /** how far ahead a delayed job is expected at most (the job index keeps entries this long), ms */
+  delayedMaxAgeMs: number;
 }
 
 export const topologyDefaults: TopologyOptions = {
@@ -64,11 +63,24 @@ export const topologyDefaults: TopologyOptions = {
   deadMaxAgeMs: 7 * 24 * 3_600_000,
   outputsMaxAgeMs: 24 * 3_600_000,
   ackWaitMs: 30_000,
-  delayedMaxAgeMs: 30 * 24 * 3_600_000,
   progressMaxAgeMs: 3_600_000,
+  delayedMaxAgeMs: 30 * 24 * 3_600_000,
 };
 
 export { TASK_STREAM_SUBJECTS };
+/**
+ * Server features DOCCTL_TASKS needs (nats-server 2.14+): message schedules (delays and schedules) and
+ * atomic batch publish (a batch enqueued all or nothing). Brought onto an existing stream even by a
+ * submitter, which otherwise never changes streams: they only add, and without them submits fail.
+ */
+export const TASK_STREAM_FEATURES = {
+  allow_msg_schedules: true,
+  allow_atomic: true,
+  // nats-server refuses message schedules on a stream with discard "new" (docctl before 2.14 set it). The
+  // stream has no message or byte limits, so discard never drops a job; a full server (account or disk
+  // limits) refuses publishes either way ("insufficient resources"). Do not give DOCCTL_TASKS limits.
+  discard: DiscardPolicy.Old,
+} as const;
 
 /** The stream configs, as a pure function of the options (`o.replicas` resolved: see replicasFor). */
 export function streamConfigs(o: TopologyOptions & { replicas: number }): Partial<StreamConfig>[] {
@@ -82,7 +94,7 @@ export function streamConfigs(o: TopologyOptions & { replicas: number }): Partia
       subjects: TASK_STREAM_SUBJECTS,
       retention: RetentionPolicy.Workqueue,
       duplicate_window: nanos(o.duplicateWindowMs),
-      discard: DiscardPolicy.New,
+      ...TASK_STREAM_FEATURES,
     },
     {
       ...base,
@@ -103,15 +115,6 @@ export function streamConfigs(o: TopologyOptions & { replicas: number }): Partia
       retention: RetentionPolicy.Limits,
       max_age: nanos(o.deadMaxAgeMs),
       duplicate_window: nanos(Math.min(o.duplicateWindowMs, o.deadMaxAgeMs)),
-    },
-    {
-      ...base,
-      name: STREAM_DELAYED,
-      subjects: [ALL_DELAYED],
-      retention: RetentionPolicy.Workqueue,
-      max_age: nanos(o.delayedMaxAgeMs),
-      duplicate_window: nanos(o.duplicateWindowMs),
-      discard: DiscardPolicy.New,
     },
     {
       ...base,
@@ -148,7 +151,10 @@ export async function ensureStreams(jsm: JetStreamManager, o: TopologyOptions, o
   for (const cfg of streamConfigs({ ...o, replicas })) {
     try {
       const info = await jsm.streams.info(cfg.name!);
-      if (opts.createOnly) continue;
+      if (opts.createOnly) {
+        if (cfg.name === STREAM_TASKS) await addTaskFeatures(jsm, info.config);
+        continue;
+      }
       if (opts.keepReplicas) cfg.num_replicas = info.config.num_replicas;
       const c = info.config as unknown as Record<string, unknown>;
       const changed = Object.entries(cfg).some(([k, v]) => k !== "storage" && k !== "retention" && JSON.stringify(c[k]) !== JSON.stringify(v));
@@ -169,6 +175,21 @@ export async function ensureStreams(jsm: JetStreamManager, o: TopologyOptions, o
       }
     }
   }
+  // delayed jobs an older docctl left in DOCCTL_DELAYED become server-side schedules, once
+  if (!opts.createOnly) await migrateDelayedStream(jsm).catch(() => {});
+}
+
+/**
+ * Bring a DOCCTL_TASKS made by an older docctl up to what this one needs (schedule subjects, schedules,
+ * atomic batches), touching nothing else. Throws when the server refuses: delays, schedules and batches
+ * cannot work without it.
+ */
+async function addTaskFeatures(jsm: JetStreamManager, have: StreamConfig): Promise<void> {
+  const c = have as unknown as Record<string, unknown>;
+  const subjects = [...new Set([...(have.subjects ?? []), ...TASK_STREAM_SUBJECTS])];
+  const missing = Object.entries(TASK_STREAM_FEATURES).some(([k, v]) => c[k] !== v) || subjects.length !== (have.subjects ?? []).length;
+  if (!missing) return;
+  await jsm.streams.update(STREAM_TASKS, { ...have, subjects, ...TASK_STREAM_FEATURES } as StreamConfig);
 }
 
 /** Create the durable pull consumers of `handler` (one per priority), or update their ack wait. */

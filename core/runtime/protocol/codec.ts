@@ -24,7 +24,7 @@ export interface JobV1 {
   hash?: string;
   /** `high` or `low` (absent: normal); also said by the subject (`docctl.tasks.<handler>.high`) */
   priority?: Priority;
-  /** ms since the epoch: on `docctl.delayed.<id>` the job is moved to its task subject at this time */
+  /** ms since the epoch: a job published on `docctl.delay.<id>` as an @at schedule is queued by the server at this time */
   run_at?: number;
   /** a chain's remaining steps: published one by one as each step succeeds */
   next?: StepV1[];

@@ -55,4 +55,22 @@ export interface ScheduleV1 {
   job: unknown;
   /** ms since epoch */
   created_at: number;
+  /** how many schedule messages fire it (`docctl.schedule.<name>.0` ..): one per job the file publishes */
+  jobs?: number;
+  /** paused (`docctl schedule pause`): its schedule messages are removed until resumed */
+  paused?: boolean;
+}
+
+/** `DOCCTL_SCHEDULES` key `last.<name>`: the latest tick of a schedule a worker finished (written with its result). */
+export interface ScheduleRunV1 {
+  v: 1;
+  /** the tick, ms since epoch (the job ids carry it) */
+  tick: number;
+  /** the job whose result this is */
+  id: string;
+  ok: boolean;
+  /** the error code of a failed result */
+  code?: string;
+  /** ms since epoch */
+  finished_at: number;
 }

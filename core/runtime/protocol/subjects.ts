@@ -9,7 +9,10 @@ export const STREAM_DEAD = "DOCCTL_DEAD";
 /** The object store bucket of documents too big for a result message. */
 export const BUCKET_OUTPUTS = "DOCCTL_OUTPUTS";
 export const BUCKET_WORKERS = "DOCCTL_WORKERS";
-/** delayed jobs wait here until their `run_at` (work queue, subjects `docctl.delayed.<id>`) */
+/**
+ * Where docctl before 2.14 kept delayed jobs (`docctl.delayed.<id>`): read once, by the migration that
+ * turns them into `@at` schedules (nats/delayed-migration.ts), then deleted. Nothing else reads it.
+ */
 export const STREAM_DELAYED = "DOCCTL_DELAYED";
 /** the latest progress of each running job (`docctl.progress.<batch>.<id>`, one message per subject) */
 export const STREAM_PROGRESS = "DOCCTL_PROGRESS";
@@ -19,10 +22,8 @@ export const BUCKET_CANCEL = "DOCCTL_CANCEL";
 export const BUCKET_LIMITS = "DOCCTL_LIMITS";
 /** concurrency slots (`slot.<handler>.<i>`) and rate reservations (`rate.<handler>`) of limited handlers */
 export const BUCKET_LIMIT_SLOTS = "DOCCTL_LIMIT_SLOTS";
-/** schedules, key = schedule name */
+/** schedules' descriptions, key = schedule name, and their last runs, key `last.<name>` (the server fires them) */
 export const BUCKET_SCHEDULES = "DOCCTL_SCHEDULES";
-/** the durable consumer that moves due delayed jobs onto the task subjects */
-export const DELAYED_CONSUMER = "docctl_delayed";
 /** handlers known to the fleet, key = handler (HandlerInfoV1) */
 export const BUCKET_HANDLERS = "DOCCTL_HANDLERS";
 /** templates (object store) */
@@ -49,15 +50,34 @@ export const prioritySubject = (handler: string, priority?: Priority) =>
   !priority || priority === "normal" ? taskSubject(handler) : `docctl.tasks.${handler}.${priority}`;
 /** the consumer of one handler's jobs of one priority (`docctl-<h>`, `docctl_high-<h>`, `docctl_low-<h>`) */
 export const priorityConsumer = (handler: string, priority: Priority) => (priority === "normal" ? consumerName(handler) : `docctl_${priority}-${handler}`);
-export const delayedSubject = (id: string) => `docctl.delayed.${id}`;
+/**
+ * A delayed job in DOCCTL_TASKS: an `@at` schedule message (`Nats-Schedule`, `Nats-Schedule-Target` its
+ * task subject) that the server turns into the job on its task subject at `run_at`.
+ */
+export const delaySubject = (id: string) => `${DELAY_PREFIX}${id}`;
+export const DELAY_PREFIX = "docctl.delay.";
+/** The `i`th job of schedule `name` in DOCCTL_TASKS: a cron/`@every` schedule message the server fires. */
+export const scheduleSubject = (name: string, i: number | "*") => `${SCHEDULE_PREFIX}${name}.${i}`;
+export const SCHEDULE_PREFIX = "docctl.schedule.";
+/** Every job of schedule `name` (for purges and listing). */
+export const scheduleSubjects = (name: string) => scheduleSubject(name, "*");
+/** Every delayed job waiting in DOCCTL_TASKS (a filter). */
+export const ALL_DELAYS = delaySubject("*");
+/** Every schedule message in DOCCTL_TASKS (a filter). */
+export const ALL_SCHEDULES = scheduleSubjects("*");
 export const progressSubject = (batch: string, id: string) => `docctl.progress.${batch}.${id}`;
 
-/** What DOCCTL_TASKS takes: `docctl.tasks.<handler>`, `.high` and `.low`, nothing deeper. */
-export const TASK_STREAM_SUBJECTS = [taskSubject("*"), prioritySubject("*", "high"), prioritySubject("*", "low")];
+/**
+ * What DOCCTL_TASKS takes: `docctl.tasks.<handler>`, `.high` and `.low`, nothing deeper; and the schedule
+ * messages the server fires into them (a schedule's target must be in its own stream): delayed jobs
+ * `docctl.delay.<id>` (`@at`) and schedules `docctl.schedule.<name>.<i>` (cron, `@every`).
+ */
+export const TASK_STREAM_SUBJECTS = [taskSubject("*"), prioritySubject("*", "high"), prioritySubject("*", "low"), ALL_DELAYS, ALL_SCHEDULES];
 /** Every subject of a stream (its `subjects`, or a filter over all of it). */
 export const ALL_TASKS = "docctl.tasks.>";
 export const ALL_RESULTS = "docctl.results.>";
 export const ALL_DEAD = "docctl.dead.>";
+/** the subjects of the old DOCCTL_DELAYED stream (migrated once) */
 export const ALL_DELAYED = "docctl.delayed.>";
 export const ALL_PROGRESS = "docctl.progress.>";
 /** the results of one batch (a filter) */

@@ -37,7 +37,8 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
   const proxy: BridgedLoop = {
     pause() {
       pauseWanted = true;
-      loop?.pause();
+      // not running yet: it starts paused (below), so nothing is delivered
+      return loop?.pause();
     },
     resume() {
       pauseWanted = false;

@@ -12,8 +12,9 @@ import { replicasFor } from "../nats/replicas.ts";
 /** What control acts on (the supervisor, via the worker parent). */
 export interface ControlTarget {
   status(): SupervisorStatus;
-  pause(): void;
-  resume(): void;
+  /** resolves once every proc has stopped taking deliveries (the reply is sent after it) */
+  pause(): void | Promise<void>;
+  resume(): void | Promise<void>;
   /**
    * begin a drain of the whole worker; must not wait for it. `timeoutMs`: the requester's bound (a
    * manager's --drain-timeout), which the worker takes as its own when it is longer
@@ -206,12 +207,15 @@ export class ControlPlane {
       if (msg.reply) msg.respond(JSON.stringify(reply));
       return;
     }
-    if (verb === "pause") t.pause();
-    else if (verb === "resume") t.resume();
-    else if (verb === "drain") t.drain(drainTimeoutOf(msg));
-    const reply: ControlReplyV1 = { ok: true, verb, worker: this.presence() };
-    if (msg.reply) msg.respond(JSON.stringify(reply));
-    if (verb !== "status") this.changed();
+    // pause answers only once deliveries have stopped in every proc: nothing reaches them after the reply
+    const acted = verb === "pause" ? t.pause() : verb === "resume" ? t.resume() : verb === "drain" ? t.drain(drainTimeoutOf(msg)) : undefined;
+    void Promise.resolve(acted)
+      .catch((err) => this.#o.log.warn(`control ${verb}: ${(err as Error).message}`))
+      .then(() => {
+        const reply: ControlReplyV1 = { ok: true, verb, worker: this.presence() };
+        if (msg.reply) msg.respond(JSON.stringify(reply));
+        if (verb !== "status") this.changed();
+      });
   }
 }
 

@@ -22,7 +22,9 @@ export type ChildMessage =
   /** about to run the handlers' setup(): the supervisor times it (--setup-timeout) */
   | { t: "setup" }
   /** a handler kept running past the grace after its TIMEOUT or CANCELLED: end this proc (SIGKILL), hand its other jobs back uncharged */
-  | { t: "stuck"; id: string; reason: string };
+  | { t: "stuck"; id: string; reason: string }
+  /** after a pause: deliveries have stopped (the server confirmed), jobs fetched ahead were handed back */
+  | { t: "held" };
 
 /** parent → child */
 export type ParentMessage = { t: "pause" } | { t: "resume" } | { t: "drain" };
@@ -37,7 +39,7 @@ export const RECYCLE_EXIT_CODE = 75;
 export function isChildMessage(m: unknown): m is ChildMessage {
   if (!m || typeof m !== "object") return false;
   const t = (m as { t?: unknown }).t;
-  return t === "ready" || t === "stats" || t === "recycle" || t === "setup" || t === "stuck";
+  return t === "ready" || t === "stats" || t === "recycle" || t === "setup" || t === "stuck" || t === "held";
 }
 
 export function isParentMessage(m: unknown): m is ParentMessage {

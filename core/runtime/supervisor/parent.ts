@@ -198,7 +198,7 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
         status: () => sup.status(),
         pause: () => {
           log.startup("control: pause");
-          sup.pause();
+          return sup.pause();
         },
         resume: () => {
           log.startup("control: resume");

@@ -3,7 +3,8 @@ import { isParentMessage, STATS_INTERVAL_MS, type ChildMessage, type ProcStats }
 
 /** What the bridge needs from the proc's event loop (WorkerLoop satisfies it). */
 export interface BridgedLoop {
-  pause(): void;
+  /** resolves once deliveries have stopped */
+  pause(): void | Promise<void>;
   resume(): void;
   /** stop pulling, finish in-flight jobs; the proc exits once it resolves */
   drain(): Promise<void> | void;
@@ -61,8 +62,10 @@ export function attachProcBridge(loop: BridgedLoop, opts: { statsIntervalMs?: nu
   };
   const onMessage = (m: unknown) => {
     if (!isParentMessage(m)) return;
-    if (m.t === "pause") loop.pause();
-    else if (m.t === "resume") loop.resume();
+    if (m.t === "pause") {
+      // the supervisor answers `docctl pause` only once every proc says deliveries stopped
+      void Promise.resolve(loop.pause()).finally(() => send({ t: "held" }));
+    } else if (m.t === "resume") loop.resume();
     else if (m.t === "drain") void loop.drain();
     report();
   };

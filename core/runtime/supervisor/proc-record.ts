@@ -8,6 +8,8 @@ import type { JobFileReader } from "./job-file.ts";
 import type { ProcStatus, SlotSpec } from "./supervisor-options.ts";
 
 export interface ProcRecord {
+  /** a pause waits for this proc to say its deliveries stopped ("held") */
+  onHeld?: () => void;
   slot: SlotSpec;
   m: ProcMachine;
   child: SpawnedProc | null;

@@ -52,13 +52,32 @@ export class Supervisor {
     this.#dog = setInterval(() => this.#watch(), 250);
   }
 
-  /** Every proc finishes its in-flight jobs and pulls no more. */
-  pause(): void {
-    if (this.#state !== "running" && this.#state !== "paused") return;
+  /**
+   * Every proc finishes its in-flight jobs and takes no more. Resolves once each running proc has said
+   * that nothing more is delivered to it (jobs it had fetched ahead handed back), or after 5 s.
+   */
+  pause(): Promise<void> {
+    if (this.#state !== "running" && this.#state !== "paused") return Promise.resolve();
     this.#paused = true;
     this.#state = "paused";
-    for (const r of this.#recs) r.child?.send({ t: "pause" });
+    const held: Promise<void>[] = [];
+    for (const r of this.#recs) {
+      if (!r.child) continue;
+      held.push(
+        new Promise<void>((resolve) => {
+          const t = setTimeout(done, 5_000);
+          function done() {
+            clearTimeout(t);
+            resolve();
+          }
+          r.onHeld?.();
+          r.onHeld = done;
+        }),
+      );
+      r.child.send({ t: "pause" });
+    }
     this.#changed();
+    return Promise.all(held).then(() => {});
   }
 
   /** Pull again, and give FATAL procs a fresh start. */
@@ -344,6 +363,10 @@ export class Supervisor {
         r.lastKill = r.killedBy;
         this.#o.log.error(`${r.slot.name} (pid ${child.pid}) is stuck: ${m.reason}. It is ended (SIGKILL) and replaced; its other jobs are handed back uncharged.`);
         child.kill("SIGKILL");
+        break;
+      case "held":
+        r.onHeld?.();
+        r.onHeld = undefined;
         break;
       case "recycle":
         this.#o.log.proc(`${r.slot.name} (pid ${child.pid}) recycling: ${m.reason}`);

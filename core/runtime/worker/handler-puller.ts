@@ -78,9 +78,19 @@ export class HandlerPuller {
     });
   }
 
-  /** Jobs already delivered and waiting for a slot here are run (a paused loop still runs what it was given). */
+  /** Jobs already delivered and waiting for a slot here are run (a draining loop still runs what it was given). */
   runHeld(): void {
     this.puller.runHeld();
+  }
+
+  /** A pause: deliveries stop at once and jobs fetched ahead go back to the queue (PriorityPuller.hold). */
+  hold(): Promise<void> {
+    return this.puller.hold((m) => this.o.log.debug(`paused: handed back a ${this.o.handler} job fetched ahead (stream seq ${m.info.streamSequence})`));
+  }
+
+  /** Take deliveries again after hold(). */
+  release(): Promise<void> {
+    return this.puller.release();
   }
 
   /** Pulls while the loop runs (waits while it is paused); returns once its pull requests have ended. */

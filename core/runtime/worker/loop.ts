@@ -9,7 +9,7 @@ import { isTransientNatsError } from "../nats/errors.ts";
 import type { Logger } from "../util/log.ts";
 import { jobRetryBackoff, natsSetupBackoff, retrying } from "../util/backoff.ts";
 import type { JobMsg } from "../nats/job-msg.ts";
-import { DelayedMover } from "../nats/delayed.ts";
+import { ScheduleRuns } from "./schedule-runs.ts";
 import { ensureConsumer, ensureStreams, topologyDefaults, type TopologyOptions } from "../nats/topology.ts";
 import { recordHandlers } from "../nats/handlers.ts";
 import { AttemptNotes } from "../nats/attempt-notes.ts";
@@ -62,7 +62,8 @@ export class WorkerLoop {
   private notes?: Promise<AttemptNotes | undefined>;
   private cancels?: CancelWatch;
   private limits?: FleetLimits;
-  private mover?: DelayedMover;
+  /** ticks of server-side schedules: ids with the tick in, last runs noted */
+  private ticks!: ScheduleRuns;
   private workflows: Workflows;
   private outcomes: Outcomes;
   /** the job index entries, attempt history and ctx.log lines of the jobs this loop runs */
@@ -86,6 +87,7 @@ export class WorkerLoop {
       workflows: this.workflows,
       stopped: () => this.state === "stopped",
       onJobFinished: o.onJobFinished,
+      afterResult: (job, ok, code) => this.ticks?.finished(job, ok, code),
     });
     this.progress = new ProgressReporter(jetstream(o.nc), o.workerId, o.log, (key) => this.inFlight.get(key));
     this.outputs = new OutputStore(o.nc, this.topo, o.inlineMaxBytes ?? workerLoopDefaults.inlineMaxBytes);
@@ -186,8 +188,7 @@ export class WorkerLoop {
     await this.cancels.start();
     this.limits ??= new FleetLimits(this.o.nc, this.o.log);
     await this.limits.start();
-    this.mover ??= new DelayedMover(this.o.nc, { log: this.o.log, worker: this.o.workerId, ackWaitMs: this.topo.ackWaitMs });
-    await this.mover.start();
+    this.ticks ??= new ScheduleRuns(this.o.nc, this.o.log);
   }
 
   // A running (or limit-waiting) job of this id or batch gets its signal aborted with CANCELLED.
@@ -198,17 +199,23 @@ export class WorkerLoop {
     }
   }
 
-  /** Finish in-flight jobs and pull no more, until resume(). */
-  pause(): void {
+  /**
+   * Finish in-flight jobs and take no more, until resume(). Resolves once the server has confirmed
+   * that nothing more is delivered (the pull requests already waiting there are dropped with their
+   * inbox); jobs fetched ahead and not started are handed back (nak) for other workers, not run.
+   */
+  async pause(): Promise<void> {
     if (this.state === "running") this.state = "paused";
-    // jobs already delivered and waiting for a slot here are run, as a delivered job always was
-    for (const p of this.pullers.values()) p.runHeld();
+    if (this.state !== "paused") return;
+    await Promise.all([...this.pullers.values()].map((p) => p.hold()));
   }
 
   resume(): void {
     if (this.state !== "paused") return;
     this.state = "running";
-    for (const w of this.resumeWaiters.splice(0)) w();
+    void Promise.all([...this.pullers.values()].map((p) => p.release())).then(() => {
+      for (const w of this.resumeWaiters.splice(0)) w();
+    });
   }
 
   /** Stop pulling, finish in-flight jobs, run handler teardown(). Resolves when idle. */
@@ -225,7 +232,6 @@ export class WorkerLoop {
     // Slots free up when handlers finish; their results may still be on their way.
     if (this.inFlight.size) await new Promise<void>((r) => this.idleWaiters.push(r));
     this.stopHeartbeats?.();
-    await this.mover?.stop();
     await this.cancels?.stop();
     await this.limits?.stop();
     for (const h of this.setUp.splice(0)) {
@@ -262,7 +268,8 @@ export class WorkerLoop {
     const delivery = msg.info.deliveryCount;
     const decoded = decodeJob(msg.data);
     if (!decoded.ok) return this.outcomes.badMessage(handler, msg, decoded.problem, delivery, started);
-    const job = decoded.value;
+    // a tick of a server-side schedule: its ids get the tick (delayed and other jobs keep theirs)
+    const job = (this.ticks ??= new ScheduleRuns(this.o.nc, this.o.log)).taken(decoded.value, msg.headers, msg.info.timestampMs);
     if (job.handler !== handler) {
       return this.outcomes.badMessage(handler, msg, `field "handler" is "${job.handler}" but the job was published on the subject of "${handler}"`, delivery, started);
     }

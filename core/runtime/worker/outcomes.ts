@@ -36,6 +36,8 @@ export interface OutcomesOptions {
   /** the loop has stopped: a full store is no longer waited out */
   stopped(): boolean;
   onJobFinished?(r: { id: string; handler: string; ok: boolean }): void;
+  /** a job's result is stored (a schedule's tick notes its last run) */
+  afterResult?(job: JobV1, ok: boolean, code?: string): void;
 }
 
 /**
@@ -107,6 +109,7 @@ export class Outcomes {
       // First result wins: it was cancelled (or ended otherwise) before this attempt finished.
       log.job("finished, but the job already has a final result (cancelled while it ran?): that one stands, this value is not stored");
     } else {
+      this.o.afterResult?.(job, true);
       log.trace(`result stored: ${encoded.bytes.byteLength} bytes in ${Date.now() - p0}ms`);
       await this.o.recorder.finished(job, this.resultOf(job, { ok: true }, attempt, started));
       if (Workflows.involved(job)) await this.o.workflows.afterResult(job, { ok: true, value });
@@ -157,6 +160,7 @@ export class Outcomes {
     if ("error" in encoded) throw new Error(`the failed result of ${job.id} cannot be encoded: ${encoded.error.message}`);
     const write = await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes, msg, outcome.ok ? job.keep_result_ms : job.keep_failed_ms);
     if (write === "stored") await this.o.recorder.finished(job, this.resultOf(job, outcome, attempt, started), o);
+    if (write === "stored") this.o.afterResult?.(job, outcome.ok, outcome.error?.code);
     if (write === "stored" && Workflows.involved(job)) await this.o.workflows.afterResult(job, { ok: outcome.ok, value: outcome.value, error: outcome.error });
     msg.ack();
     return write;

@@ -128,9 +128,31 @@ export class PriorityPuller {
     }
   }
 
-  /** Hand every held job out now, slots or not (a pause: delivered jobs are run, not kept from other workers). */
+  /** Hand every held job out now, slots or not (a drain: delivered jobs are run, not kept from other workers). */
   runHeld(): void {
     for (const h of this.held.splice(0)) this.o.onMessage(h.msg);
+  }
+
+  /**
+   * A pause: deliveries stop at once (see Puller.hold) and every job fetched ahead and not started is
+   * handed back with a nak, for another worker or for after the resume; `onHandBack` hears of each.
+   * Resolves when the server has confirmed that nothing more comes. Slots asked for go back.
+   */
+  async hold(onHandBack: (m: JobMsg) => void): Promise<void> {
+    this.probes = [];
+    for (const h of this.held.splice(0)) {
+      h.msg.nak();
+      onHandBack(h.msg);
+    }
+    await Promise.all(this.pullers.map((p) => p.puller.hold(onHandBack)));
+    const g = this.grant;
+    this.grant = 0;
+    if (g > 0) this.o.onUnfilled(g);
+  }
+
+  /** Take deliveries again after hold(). */
+  async release(): Promise<void> {
+    await Promise.all(this.pullers.map((p) => p.puller.release()));
   }
 
   /** Wait for the open requests to end; jobs still held are then run (not dropped, not nak'd: that would cost an attempt). */
