@@ -23,8 +23,11 @@ export interface PullerOptions {
 /** One handler's pull requests; JetStream fills them in the order they were made. */
 export class Puller {
   private sub: Subscription;
-  /** where the jobs and the server's status messages of this puller's requests come */
-  readonly inbox: string;
+  /** where the jobs and the server's status messages of this puller's requests come (a new one after a pause) */
+  get inbox(): string {
+    return this.#inbox;
+  }
+  #inbox: string;
   private requests: Request[] = [];
   private sweeper: ReturnType<typeof setInterval>;
   private idleWaiters: (() => void)[] = [];
@@ -32,7 +35,7 @@ export class Puller {
   private holding?: Promise<void>;
 
   constructor(private nc: NatsConnection, private o: PullerOptions) {
-    this.inbox = createInbox();
+    this.#inbox = createInbox();
     this.sub = this.listen();
     // A request whose end we never heard of (its status lost across a reconnect) is given up after
     // its deadline, so its slots come back.
@@ -66,7 +69,7 @@ export class Puller {
     await this.holding;
     this.holding = undefined;
     this.handBack = undefined;
-    this.inbox = createInbox();
+    this.#inbox = createInbox();
     this.sub = this.listen();
   }
 
