@@ -117,8 +117,6 @@ export const jobsInState = (state: string) => `docctl.jobs.${state}.>`;
 export const STREAM_LOGS = "DOCCTL_LOGS";
 export const logSubject = (batch: string, id: string) => `docctl.logs.${batch}.${id}`;
 export const ALL_LOGS = "docctl.logs.>";
-/** a delayed job kept as a schedule message in DOCCTL_TASKS (nats-server 2.12+ schedules) */
-export const delaySubject = (id: string) => `docctl.delay.${id}`;
 
 /** Request/reply of the control protocol: one worker (`id`) or every worker (`all`), one verb or any (`*`). */
 export const controlSubject = (id: string, verb: string) => `docctl.control.${id}.${verb}`;

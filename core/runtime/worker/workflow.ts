@@ -7,7 +7,9 @@ import { decodeResult, encodeJob, encodeResult, type JobV1, type ResultV1, type 
 import { ErrorCodes, type WireError } from "../protocol/errors.ts";
 import { entryOfJob, entryOfResult, type JobIndexWriter } from "../nats/job-index.ts";
 import { publishResultOnce } from "../nats/result-once.ts";
-import { STREAM_RESULTS, batchResults, prioritySubject, resultSubject, delayedSubject } from "../protocol/subjects.ts";
+import { STREAM_RESULTS, batchResults, prioritySubject, resultSubject } from "../protocol/subjects.ts";
+import { delayedPublish } from "../nats/delays.ts";
+import { headers as natsHeaders } from "@nats-io/transport-node";
 
 /** What a workflow needs of a step's final result: whether it succeeded, its value or its error. */
 export type StepOutcome = Pick<ResultV1, "ok" | "value" | "error">;
@@ -80,12 +82,15 @@ export class Workflows {
     }
   }
 
-  // A step goes to its task subject, or after `delayMs` through the delayed stream; its id fixed at
-  // submit time makes a redelivery's second publish a duplicate.
+  // A step goes to its task subject, or after `delayMs` as an @at schedule the server queues then
+  // (nats/delays.ts); its id fixed at submit time makes a redelivery's second publish a duplicate.
   private async publishStep(next: JobV1, delayMs?: number): Promise<void> {
     if (delayMs) {
       const delayed = { ...next, run_at: Date.now() + delayMs };
-      const ack = await this.js.publish(delayedSubject(next.id), encodeJob(delayed), { msgID: next.id });
+      const p = delayedPublish(delayed);
+      const h = natsHeaders();
+      for (const [k, v] of Object.entries(p.headers)) h.set(k, v);
+      const ack = await this.js.publish(p.subject, encodeJob(delayed), { msgID: p.msgID, headers: h });
       if (this.index && !ack.duplicate) await this.indexed(() => this.index!.added(entryOfJob(delayed, "scheduled")));
       return;
     }
