@@ -12,6 +12,7 @@ import { publishCancelled } from "../nats/cancelled.ts";
 import { readDelayed } from "../nats/delays.ts";
 import type { ResultWrite } from "../nats/result-once.ts";
 import { jobInfo, listJobs, type JobInfo, type JobState } from "./job-state.ts";
+import { findRunning } from "./job-info.ts";
 import { queryJobs } from "./job-index.ts";
 import { JobIndexWriter } from "../nats/job-index.ts";
 
@@ -36,10 +37,17 @@ export async function cancelJobs(nc: NatsConnection, ids: string[]): Promise<Can
   const kv = await cancelBucket(nc);
   const out: CancelOutcome[] = [];
   for (const id of ids) {
+    const marker = JSON.stringify({ v: 1, at: Date.now(), by: `${hostname()}/${process.pid}` } satisfies CancelV1);
+    // Running where a worker's presence shows it (one read): its signal is aborted through the marker.
+    if ((await findRunning(nc, (j) => j.id === id)).length) {
+      await kv.put(id, marker);
+      out.push({ id, was: "running", outcome: "aborting" });
+      continue;
+    }
     // The marker goes out while we look where the job is (which takes a few requests), not after: a
     // worker running the job aborts it at once, one taking it from now on drops it. A job found finished
     // gets its marker removed again (its result stands; a later job under the id must not be dropped).
-    const [info] = await Promise.all([jobInfo(nc, id), kv.put(id, JSON.stringify({ v: 1, at: Date.now(), by: `${hostname()}/${process.pid}` } satisfies CancelV1))]);
+    const [info] = await Promise.all([jobInfo(nc, id), kv.put(id, marker)]);
     if (info && ["done", "failed", "cancelled", "dead"].includes(info.state)) {
       await kv.delete(id).catch(() => {});
       // cancelled (by this marker, a moment ago, or earlier): it is; anything else ended first and stands
