@@ -7,7 +7,14 @@ import { InputError, ServerError, storeProblem } from "../protocol/errors.ts";
 import { batchProgress, prioritySubject } from "../protocol/subjects.ts";
 import { delayedPublish } from "../nats/delays.ts";
 import { isTransientNatsError } from "../nats/errors.ts";
-import { JetStreamPublisher } from "../nats/publisher.ts";
+import { ATOMIC_BATCH_MAX, ATOMIC_DUPLICATE, JetStreamPublisher } from "../nats/publisher.ts";
+
+/** A job waiting in the chunk being built: its plan, bytes and input index. */
+interface Chunked {
+  j: PlannedJob;
+  data: Uint8Array;
+  i: number;
+}
 import { natsPublishBackoff, retrying } from "../util/backoff.ts";
 import type { PlannedJob, SubmitPlan } from "./jobfile.ts";
 import { submitDefaults, type BatchRun, type BatchSummary, type CollectedResult, type OrderedResult, type SubmitRunOptions } from "./submit-options.ts";
@@ -143,13 +150,37 @@ export class Run implements BatchRun {
     return bytes;
   }
 
-  // Publishes in input order with up to `publishWindow` PubAcks outstanding, never more than `window`
-  // jobs ahead of the results handed out.
+  // Publishes in input order, in atomic batches of up to ATOMIC_BATCH_MAX jobs (all or nothing: a
+  // submit killed half-way leaves whole chunks, never part of one), with up to `publishWindow` of them
+  // outstanding, never more than `window` jobs ahead of the results handed out.
   private async publishAll(iter: Iterator<PlannedJob> | AsyncIterator<PlannedJob>, first: IteratorResult<PlannedJob>) {
     const pubs = new PublishWindow(submitDefaults.publishWindow);
-    for (let r = first; !r.done; r = await iter.next()) {
+    const chunkMax = Math.max(1, Math.min(ATOMIC_BATCH_MAX, this.opts.window ?? submitDefaults.window));
+    let chunk: Chunked[] = [];
+    const flush = () => {
+      if (!chunk.length) return;
+      pubs.add(this.publishChunk(chunk));
+      chunk = [];
+    };
+    // A source that is slow to give its next job (a library stream) does not hold back the jobs it gave:
+    // the chunk goes when the next one is not there within a few milliseconds.
+    const next = async (): Promise<IteratorResult<PlannedJob>> => {
+      const p = iter.next();
+      if (!chunk.length || !(p instanceof Promise)) return p;
+      let t: ReturnType<typeof setTimeout> | undefined;
+      const slow = new Promise<"slow">((r) => (t = setTimeout(() => r("slow"), 5)));
+      const won = await Promise.race([p, slow]);
+      clearTimeout(t);
+      if (won === "slow") {
+        flush();
+        return p;
+      }
+      return won;
+    };
+    for (let r = first; !r.done; r = await next()) {
       if (this.stopped) break;
       const j = r.value;
+      if (this.wait && this.order.full) flush(); // the results awaited must be of published jobs
       while (this.wait && this.order.full && !this.stopped) await new Promise<void>((w) => (this.windowWaiter = w));
       await pubs.free();
       if (this.stopped) break;
@@ -175,11 +206,46 @@ export class Run implements BatchRun {
         continue;
       }
       if (this.wait && this.plan.kind !== "batch") this.inFlight.set(rid, i);
-      pubs.add(this.publishOne(j, data, i));
+      chunk.push({ j, data, i });
+      if (chunk.length >= chunkMax) flush();
     }
+    // stopped early (a signal, an error): what was not committed is not published, never half a chunk
+    if (!this.stopped) flush();
     await pubs.settled();
     this.published = true;
     this.wake?.();
+  }
+
+  // One chunk, atomically (nats-server 2.12+ atomic batch publish): the server stores every job of it or
+  // none. A chunk refused because one of its ids is a duplicate (a re-run of a submit) goes job by job,
+  // where a duplicate is a no-op, as before.
+  private async publishChunk(chunk: Chunked[]): Promise<void> {
+    if (chunk.length === 1) return this.publishOne(chunk[0]!.j, chunk[0]!.data, chunk[0]!.i);
+    const msgs = chunk.map(({ j, data }) => ({ ...publishOf(j), data, msgID: j.id }));
+    let dupInside = false;
+    await retrying(
+      async () => {
+        try {
+          await this.pub.publishAtomic(msgs);
+        } catch (err) {
+          if ((err as { code?: number }).code === ATOMIC_DUPLICATE) {
+            dupInside = true;
+            return;
+          }
+          const full = storeProblem(err);
+          throw full ? new ServerError(`jobs [${chunk[0]!.i}..${chunk.at(-1)!.i}] were not queued: ${full.replace(/; the job is kept and tried again$/, "")}`, { cause: err }) : err;
+        }
+      },
+      { backoff: natsPublishBackoff, giveUpAt: this.deadline, retryable: (err) => !this.stopped && isTransientNatsError(err) },
+    );
+    if (dupInside) {
+      await Promise.all(chunk.map(({ j, data, i }) => this.publishOne(j, data, i)));
+      return;
+    }
+    for (const { j, i } of chunk) {
+      this.counts.submitted++;
+      this.opts.onPublished?.(j.id, i, false);
+    }
   }
 
   private async publishOne(j: PlannedJob, data: Uint8Array, i: number) {
