@@ -14,7 +14,9 @@ export const command: Command = {
 Prints a completion script for commands and their options. Install it:
   bash:  docctl completion bash > /etc/bash_completion.d/docctl   (or: source <(docctl completion bash) in ~/.bashrc)
   zsh:   docctl completion zsh > "\${fpath[1]}/_docctl"            (then start a new shell)
-  fish:  docctl completion fish > ~/.config/fish/completions/docctl.fish`,
+  fish:  docctl completion fish > ~/.config/fish/completions/docctl.fish
+
+Exit codes: 0 printed, 2 bad usage (no shell, or one not listed).`,
   options: {},
   positionals: true,
   async run(ctx) {

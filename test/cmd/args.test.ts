@@ -56,6 +56,6 @@ describe("--plugins takes several directories", () => {
     const port = await freePort();
     const r = await docctl(["worker", "--procs", "0", "--plugins", a, "--plugins", c, "--nats", `nats://127.0.0.1:${port}`]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`--plugins: handler "alpha" is in both ${a} and ${c}; rename one of the files`);
+    expect(r.stderr).toContain(`--plugins: handler "alpha" is in both ${join(a, "alpha.ts")} and ${join(c, "alpha.ts")}; rename one of the files`);
   });
 });

@@ -70,14 +70,14 @@ describe("docctl config", () => {
     expect(other.code).toBe(0);
     const flag = await docctl(["config", "--log-format", "xml"]);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toContain(`docctl config: --log-format: must be one of pretty, json (got "xml")`);
+    expect(flag.stderr).toContain(`docctl config: --log-format must be "pretty" or "json" (got "xml")`);
   });
 
   test("an unknown section is an error, in the file and as --section", async () => {
     const r = await docctl(["config", "--section", "nosuch"]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^docctl config: --section "nosuch": no such section \(sections: global, up, worker, manager, .*config\)\n$/);
+    expect(r.stderr).toMatch(/^docctl config: --section "nosuch": no such section \(sections: global, up, worker, manager, .*config, completion\)\n$/);
     const path = join(tmp.path, "section.toml");
     writeFileSync(path, `[nosuch]\nx = 1\n`);
     const f = await docctl(["config", "--config", path]);
