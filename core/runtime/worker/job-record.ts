@@ -65,6 +65,22 @@ export class JobRecorder {
     }
   }
 
+  private pending = new Set<Promise<void>>();
+
+  /**
+   * finished() without holding the job: its ack goes on meanwhile (the index is best effort, and the
+   * entry was already written after the result, so a reader sees the same). drain() waits (settled()).
+   */
+  finishedSoon(job: JobV1 | undefined, r: ResultV1, o: { dead?: boolean; history?: AttemptV1[] } = {}): void {
+    const p: Promise<void> = this.finished(job, r, o).finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  /** Resolves once every finishedSoon() write has ended (written or its failure reported). */
+  async settled(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
+
   close(): void {
     this.index.close();
     this.logs.close();

@@ -241,6 +241,7 @@ export class WorkerLoop {
         this.o.log.warn(`teardown of handler ${h.name} failed: ${(err as Error).message}`);
       }
     }
+    await this.recorder.settled();
     this.outcomes.close();
     this.recorder.close();
     this.state = "stopped";
