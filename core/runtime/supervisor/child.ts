@@ -101,11 +101,11 @@ export async function runWorkerChild(o: WorkerChildOptions): Promise<number> {
         maxJobs: o.maxJobs,
         onJobStarted: (j) => {
           o.loop?.onJobStarted?.(j);
-          jobFile?.write(loop ? loop.stats().inFlight : [j]);
+          jobFile?.started(j);
         },
         onJobFinished: (r) => {
           o.loop?.onJobFinished?.(r);
-          if (loop) jobFile?.write(loop.stats().inFlight.filter((j) => j.id !== r.id));
+          jobFile?.finished(r.id);
           if (o.maxJobs && ++finished >= o.maxJobs) recycle(`${finished} jobs done (--max-jobs ${o.maxJobs})`);
         },
         // a cancelled job's handler still running past the grace: end this proc (its other jobs drain),

@@ -23,20 +23,48 @@ export function jobFilePath(slot: string, n: number): string {
 /** The largest job file read; a proc with more in flight than fits keeps the most recently started. */
 export const JOB_FILE_MAX_BYTES = 256 * 1024;
 
-/** The proc's side: overwrite the file with the jobs in flight as each starts and ends. */
+/**
+ * The proc's side: overwrite the file with the jobs in flight as each starts and ends. Each job is
+ * serialized once, at its start (the whole list was serialized from the loop's stats twice per job:
+ * at concurrency 64 that was a third of a proc's CPU per echo job, docs/benchmarks.md). A start is
+ * written at once, before its handler can block the event loop; the ends of one turn of the event loop
+ * are written together after it (a start written meanwhile includes them).
+ */
 export class JobFileWriter {
   #fd: number | null;
+  #jobs: { id: string; text: string }[] = [];
+  #later = false;
   constructor(path: string) {
     // r+: the supervisor made it; "w" would truncate what is there, which is nothing yet either way
     this.#fd = openSync(path, "r+");
   }
+  /** the whole list (a stats report): what the proc has in flight, in the order they started */
   write(jobs: readonly InFlight[]): void {
+    this.#jobs = jobs.map((j) => ({ id: j.id, text: JSON.stringify(j) }));
+    this.#flush();
+  }
+  /** a job started: written before this returns */
+  started(job: InFlight): void {
+    this.#jobs.push({ id: job.id, text: JSON.stringify(job) });
+    this.#flush();
+  }
+  /** job `id` ended: written after this turn of the event loop */
+  finished(id: string): void {
+    this.#jobs = this.#jobs.filter((j) => j.id !== id);
+    if (this.#later) return;
+    this.#later = true;
+    setImmediate(() => this.#later && this.#flush());
+  }
+  #flush(): void {
+    this.#later = false;
     if (this.#fd === null) return;
     try {
-      let text = JSON.stringify(jobs);
+      let texts = this.#jobs.map((j) => j.text);
+      let text = `[${texts.join(",")}]`;
       // the newest are the ones no stats could have named yet: keep them when the list is too long
-      for (let keep = jobs.length - 1; text.length + 1 > JOB_FILE_MAX_BYTES && keep > 0; keep = Math.floor(keep / 2)) {
-        text = JSON.stringify([...jobs].sort((a, b) => b.startedAt - a.startedAt).slice(0, keep));
+      for (let keep = texts.length - 1; text.length + 1 > JOB_FILE_MAX_BYTES && keep > 0; keep = Math.floor(keep / 2)) {
+        texts = texts.slice(-keep);
+        text = `[${texts.join(",")}]`;
       }
       // newline-terminated: a shorter record over a longer one leaves old bytes after the newline
       writeSync(this.#fd, `${text}\n`, 0);
