@@ -173,6 +173,16 @@ describe("queue operations", () => {
     expect(await client.counts({ handler: "bad" })).toMatchObject({ dead: 0, failed: 5 });
   }, 60_000);
 
+  test("a batch submitted in atomic chunks is in the index as queued, each job once", async () => {
+    const jobs = Array.from({ length: 1200 }, (_, i) => ({ handler: "idle3", id: `idle3-${i}`, payload: { i } }));
+    const r = await docctl(["submit", "-", "--create", "--no-wait"], { env: env(), stdin: JSON.stringify(jobs), timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect((await client.counts({ handler: "idle3" })).queued).toBe(1200);
+    expect(await client.job("idle3-1100")).toMatchObject({ state: "queued", handler: "idle3" });
+    const yes = await docctl(["purge", "idle3", "--yes", "--json"], { env: env() });
+    expect(JSON.parse(yes.stdout)).toMatchObject({ handler: "idle3", state: "queued", purged: 1200 });
+  }, 90_000);
+
   test("reprioritize moves a queued job to another priority", async () => {
     await client.enqueue("idle2", { x: 1 }, { id: "idle2-a", create: true });
     const r = await docctl(["reprioritize", "idle2-a", "high"], { env: env() });

@@ -223,10 +223,11 @@ export class Run implements BatchRun {
     if (chunk.length === 1) return this.publishOne(chunk[0]!.j, chunk[0]!.data, chunk[0]!.i);
     const msgs = chunk.map(({ j, data }) => ({ ...publishOf(j), data, msgID: j.id }));
     let dupInside = false;
+    let lastSeq: number | undefined;
     await retrying(
       async () => {
         try {
-          await this.pub.publishAtomic(msgs);
+          lastSeq = (await this.pub.publishAtomic(msgs)).seq;
         } catch (err) {
           if ((err as { code?: number }).code === ATOMIC_DUPLICATE) {
             dupInside = true;
@@ -242,6 +243,18 @@ export class Run implements BatchRun {
       await Promise.all(chunk.map(({ j, data, i }) => this.publishOne(j, data, i)));
       return;
     }
+    // The chunk's index entries (queued, or scheduled): an atomic batch is stored in consecutive
+    // sequences, so each job's task_seq is known from the commit's. Written together, best effort as
+    // for one job: a job the index missed is still run, and its worker writes its final entry.
+    const first = lastSeq === undefined ? undefined : lastSeq - chunk.length + 1;
+    await Promise.all(
+      chunk.map(({ i }, k) => {
+        const entry = this.entries.get(i);
+        this.entries.delete(i);
+        if (!entry) return undefined;
+        return this.index.added(entry.state === "queued" && first !== undefined ? { ...entry, task_seq: first + k } : entry).catch(() => {});
+      }),
+    );
     for (const { j, i } of chunk) {
       this.counts.submitted++;
       this.opts.onPublished?.(j.id, i, false);
