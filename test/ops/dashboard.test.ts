@@ -318,7 +318,9 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
     // the proc that ran it was killed and replaced: its row says so, and /metrics counts it
     await eventually(async () => (await procs.locator("td:nth-child(4)").allTextContents()).some((t) => t.trim() === "1"), 60_000, "a watchdog kill on the page");
     const killed = procs.filter({ has: page.locator("td:nth-child(4)", { hasText: /^1$/ }) });
-    expect(await killed.textContent()).toContain("watchdog");
+    // the kill count and the last exit come from two moments of the supervisor's record (the count as
+    // the watchdog acts, the exit once the proc is reaped): wait for the row to show both
+    await eventually(async () => ((await killed.textContent().catch(() => "")) ?? "").includes("watchdog"), 30_000, "the kill's exit line on the page");
     expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/docctl_proc_watchdog_kills_total\{proc="proc-\d"\} 1/);
     await eventually(async () => (await procs.allTextContents()).every((t) => t.includes("RUNNING")), 30_000, "both procs running again");
     expect(await procs.first().textContent()).toMatch(/\d+ MB/);
