@@ -1,5 +1,5 @@
-// The operators' console of a worker or a manager (`--http`): GET / (one self-contained page, no
-// outside assets) and the JSON it reads: /api/overview (this process, workers and their procs, queues,
+// The operators' console of a worker or a manager (`--http`): GET / and its assets (console/: all
+// served from the binary, no outside assets) and the JSON it reads: /api/overview (this process, workers and their procs, queues,
 // dead letters), /api/history (charts, from DOCCTL_HISTORY), /api/jobs and /api/job (the job
 // browser), /api/schedules (schedules and delayed jobs), /api/audit; and the actions of actions.ts
 // (POST: startHttp's Host, Origin, JSON and token rules apply to each).
@@ -14,7 +14,7 @@ import { knownHandlerNames } from "../nats/handlers.ts";
 import { PRESENCE_STALE_MS, type PresenceProcV1 } from "../protocol/control.ts";
 import type { ManagerRow, ServerRow, WorkerHttpContext } from "./worker-http.ts";
 import type { LoopStats } from "../worker/loop.ts";
-import { DASHBOARD_HTML } from "./dashboard-page.ts";
+import { consoleAssetRoutes } from "./console/assets.ts";
 import { HistoryReader, historyInterval } from "./history.ts";
 import { IndexJobSource, type JobSource } from "./jobs-source.ts";
 import { AuditLog } from "./audit.ts";
@@ -82,7 +82,7 @@ export function dashboardRoutes(ctx: WorkerHttpContext, o: { jobs?: JobSource; l
   const audit = new AuditLog(nc, ctx.workerId, o.log);
   const json = (v: unknown, status = 200) => Response.json(v, { status, headers: { "cache-control": "no-store" } });
   return {
-    "GET /": () => new Response(DASHBOARD_HTML, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'", "x-frame-options": "DENY" } }),
+    ...consoleAssetRoutes(),
     "GET /api/overview": async () => json(await overview(ctx, deadCache)),
     "GET /api/history": async (_req, url) => {
       const hours = Math.min(48, Math.max(1, Number(url.searchParams.get("hours")) || 24));
