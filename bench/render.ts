@@ -2,7 +2,9 @@
 // (wkhtmltopdf an HTML invoice, then `pdftk generic.pdf stamp page.pdf`: two processes per document).
 //
 //   bun bench/render.ts [--docs 500] [--html-docs 500] [--old-docs 20] [--concurrency 1] [--procs 1] [--cold-docs 200]
-//   bun bench/render.ts --cold-only [--cold-docs 200]     # only the cold first batch beside the warm one
+//   bun bench/render.ts --cold-only [--cold-docs 200] [--old-docs 10] [--pdfme-docs 40] [--runs 1]
+//       the cold first batch beside the warm one, the old pipeline and pdfme in the same run (needs
+//       `npm install --prefix bench` for pdfme), both targets checked: 100x the old pipeline, 10x pdfme
 //   bun bench/render.ts --facturx [--docs 200]            # a Factur-X invoice (PDF/A-3b + XML) beside the plain one
 //
 // --concurrency: documents in flight per docctl proc; --procs: docctl engines run in that many
@@ -12,7 +14,7 @@
 // function to swap for the full submit path (docctl submit -> worker -> result) once the runtime lands.
 import { parseArgs } from "node:util";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import Mustache from "mustache";
 import { Renderer } from "../core/render/renderer.ts";
@@ -206,7 +208,9 @@ async function main() {
     options: {
       docs: { type: "string", default: "500" },
       "html-docs": { type: "string" },
-      "old-docs": { type: "string", default: "20" },
+      "old-docs": { type: "string" },
+      "pdfme-docs": { type: "string", default: "40" },
+      runs: { type: "string", default: "1" },
       concurrency: { type: "string", default: "1" },
       procs: { type: "string", default: "1" },
       child: { type: "string" },
@@ -219,16 +223,11 @@ async function main() {
   if (values.facturx) return await measureFacturx(Number(values.docs));
   if (values.child) return await child(values.child as Engine, Number(values.docs), Number(values.offset), Number(values.concurrency));
   const sample0 = await Bun.file(join(EX, "data.json")).json();
-  if (values["cold-only"]) {
-    // The first batch to a worker that just started, beside the warm rate of the same worker.
-    const cold = await measureColdBatch(Number(values["cold-docs"]), 2, sample0);
-    console.log(`| cold first batch (${cold.n} invoices, worker --procs 2 just started) | ${cold.coldRate.toFixed(1)} docs/s | warm, same worker | ${cold.warmRate.toFixed(1)} docs/s | cold/warm ${(cold.coldRate / cold.warmRate).toFixed(2)}x | invoice ${(cold.bytes / 1024).toFixed(1)} kB | target 150 docs/s: ${cold.coldRate >= 150 ? "met" : "MISSED"} |`);
-    return;
-  }
+  if (values["cold-only"]) return await coldComparison(Number(values["cold-docs"]), Number(values["old-docs"] ?? 10), Number(values["pdfme-docs"]), Number(values.runs), sample0);
   const procs = Number(values.procs);
   const docs = Number(values.docs);
   const htmlDocs = Number(values["html-docs"] ?? values.docs);
-  const oldDocs = Number(values["old-docs"]);
+  const oldDocs = Number(values["old-docs"] ?? 20);
   const concurrency = Number(values.concurrency);
   const sample = await Bun.file(join(EX, "data.json")).json();
   const command = `bun bench/render.ts --docs ${docs} --html-docs ${htmlDocs} --old-docs ${oldDocs} --concurrency ${concurrency} --procs ${procs}`;
@@ -290,6 +289,33 @@ async function main() {
   console.log(`| cold: the worker's first batch | ${cold.n} | ${cold.coldRate.toFixed(1)} | ${(cold.bytes / 1024).toFixed(1)} kB |`);
   console.log(`| warm: the same batch again, new numbers | ${cold.n} | ${cold.warmRate.toFixed(1)} | |`);
   console.log(`targets: cold >= 150 docs/s (${cold.coldRate >= 150 ? "met" : "MISSED"}), invoice <= 38 kB (${cold.bytes <= 38 * 1024 ? "met" : "MISSED"})`);
+}
+
+/**
+ * The issue's cold-batch targets, checked in one run: the first batch to a just-started `docctl worker
+ * --procs 2` (submit --out, every PDF on disk) against the old pipeline (wkhtmltopdf + pdftk, one
+ * document at a time) and pdfme in-process (one generate() per invoice, bench/pdfme-invoice.ts), both
+ * measured right after each cold batch. Targets: cold >= 100x the old pipeline and >= 10x pdfme.
+ */
+async function coldComparison(n: number, oldDocs: number, pdfmeDocs: number, runs: number, sample: { items: unknown[] } & Record<string, unknown>): Promise<void> {
+  const { pdfmeRenderer } = await import("./pdfme-invoice.ts");
+  const pdfme = await pdfmeRenderer();
+  const old = await oldPipeline();
+  const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
+  console.log(`$ bun bench/render.ts --cold-only --cold-docs ${n} --old-docs ${oldDocs} --pdfme-docs ${pdfmeDocs} --runs ${runs}   (${new Date().toISOString().slice(0, 16)}Z, load average ${load()})`);
+  const rows: string[] = [];
+  const verdict = (ratio: number, target: number) => `${ratio.toFixed(1)}x (target ${target}x: ${ratio >= target ? "met" : "MISSED"})`;
+  for (let run = 1; run <= runs; run++) {
+    const cold = await measureColdBatch(n, 2, sample);
+    const pdfmeRate = await measure("pdfme 6 in-process (@pdfme/generator, same base PDF and fonts)", pdfmeDocs, 1, pdfme, sample);
+    const oldRate = await measure("old pipeline (wkhtmltopdf + pdftk stamp, 1 at a time)", oldDocs, 1, old.render, sample);
+    rows.push(`| ${run} | ${cold.coldRate.toFixed(1)} | ${cold.warmRate.toFixed(1)} | ${oldRate.toFixed(2)} | ${pdfmeRate.toFixed(1)} | ${verdict(cold.coldRate / oldRate, 100)} | ${verdict(cold.coldRate / pdfmeRate, 10)} | ${load()} |`);
+  }
+  await old.stop();
+  console.log(`\ncold first batch: ${n} invoices to a just-started \`docctl worker --procs 2\`, \`docctl submit batch.json --out DIR\` (CLI start and files included)`);
+  console.log(`| run | docctl cold docs/s | warm docs/s | old pipeline docs/s | pdfme docs/s | cold / old | cold / pdfme | load average |`);
+  console.log(`|---:|---:|---:|---:|---:|---|---|---|`);
+  for (const r of rows) console.log(r);
 }
 
 /**
