@@ -150,7 +150,7 @@ Options:
   --limit N       at most N jobs on this page (default 100)
   --after CURSOR  the next page: the cursor the previous page ended with
   --count         how many jobs are in each state (with --handler / --batch: of those)
-  --json          one JSON line per job (the last line: {"total":N,"next":CURSOR}); with --count one object
+  --json          one JSON object: {"jobs":[...],"total":N,"next":CURSOR or null}; with --count {"<state>":N,...}
 
 Exit codes: 0 listed (also when there are none), 2 bad usage, 4 NATS unreachable.`,
   options: {
@@ -183,9 +183,12 @@ Exit codes: 0 listed (also when there are none), 2 bad usage, 4 NATS unreachable
         limit: v.limit ? Number(v.limit) : undefined,
         after: v.after as string | undefined,
       });
-      for (const j of page.jobs) console.log(v.json ? JSON.stringify(j) : formatJob(j));
-      if (v.json) console.log(JSON.stringify({ total: page.total, next: page.next ?? null }));
-      else console.error(`${page.jobs.length} of ${page.total} job(s)${page.next ? `; next page: docctl jobs ${pageArgs(v)}--after ${page.next}` : ""}`);
+      if (v.json) {
+        console.log(JSON.stringify({ jobs: page.jobs, total: page.total, next: page.next ?? null }));
+        return 0;
+      }
+      for (const j of page.jobs) console.log(formatJob(j));
+      console.error(`${page.jobs.length} of ${page.total} job(s)${page.next ? `; next page: docctl jobs ${pageArgs(v)}--after ${page.next}` : ""}`);
       return 0;
     } finally {
       await nc.close();

@@ -50,7 +50,7 @@ describe("an embedded Worker", () => {
 
     const running = await docctl(["jobs", "--state", "running", "--json"], { env: env() });
     expect(running.code).toBe(0);
-    expect(running.stdout.trim().split("\n").map((l) => JSON.parse(l).id)).toContain(id);
+    expect((JSON.parse(running.stdout) as { jobs: { id: string }[] }).jobs.map((j) => j.id)).toContain(id);
 
     const status = await docctl(["status"], { env: env() });
     expect(status.stdout).toContain("embedded-w1");

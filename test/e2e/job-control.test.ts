@@ -98,7 +98,7 @@ describe("delayed jobs", () => {
     await docctl(["submit", file({ handler: "inc", payload: 1, id: "later-b", delay: "10m" }), "--no-wait"], { env: env() });
     await docctl(["submit", file({ handler: "inc", payload: 1, id: "later-a", delay: "5m" }), "--no-wait"], { env: env() });
     const r = await docctl(["jobs", "--state", "scheduled", "--json"], { env: env() });
-    const ids = r.stdout.trim().split("\n").map((l) => JSON.parse(l).id);
+    const ids = (JSON.parse(r.stdout) as { jobs: { id: string }[] }).jobs.map((j) => j.id);
     expect(ids.indexOf("later-a")).toBeLessThan(ids.indexOf("later-b"));
     expect((await docctl(["cancel", "later-a", "later-b"], { env: env() })).code).toBe(0);
     expect((await jobJson("later-a"))?.state).toBe("cancelled");

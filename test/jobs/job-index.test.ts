@@ -49,7 +49,11 @@ afterAll(async () => {
 });
 
 const lines = (s: string) => s.split("\n").filter(Boolean);
-const json = (s: string) => lines(s).map((l) => JSON.parse(l));
+// `jobs --json` is one document: {"jobs": [...], "total": N, "next": CURSOR | null}
+const json = (s: string): { jobs: any[]; total: number; next: string | null } => {
+  expect(lines(s).length).toBe(1);
+  return JSON.parse(s);
+};
 
 describe("docctl jobs against the job index", () => {
   test("2 500 fresh jobs and 5 dead letters: every state, handler + state + limit, paging and counts are exact", async () => {
@@ -61,9 +65,9 @@ describe("docctl jobs against the job index", () => {
     const dead = await docctl(["jobs", "--state", "dead", "--json"], { env: env() });
     expect(dead.code).toBe(0);
     const deadJobs = json(dead.stdout);
-    expect(deadJobs.at(-1)).toEqual({ total: 5, next: null });
-    expect(deadJobs.slice(0, -1).map((j) => j.id).sort()).toEqual(["bad-0", "bad-1", "bad-2", "bad-3", "bad-4"]);
-    expect(deadJobs[0].error.code).toBe("REJECTED");
+    expect({ total: deadJobs.total, next: deadJobs.next }).toEqual({ total: 5, next: null });
+    expect(deadJobs.jobs.map((j) => j.id).sort()).toEqual(["bad-0", "bad-1", "bad-2", "bad-3", "bad-4"]);
+    expect(deadJobs.jobs[0].error.code).toBe("REJECTED");
 
     // a dead letter removed: that job is failed (its result is kept), the others stay dead
     const rm = await docctl(["dead", "rm", "bad-3"], { env: env() });
@@ -76,9 +80,14 @@ describe("docctl jobs against the job index", () => {
 
     const done = await docctl(["jobs", "--handler", "rec", "--state", "done", "--limit", "100", "--json"], { env: env() });
     const page = json(done.stdout);
-    expect(page.length).toBe(101);
-    expect(page.at(-1).total).toBe(2500);
-    expect(page.slice(0, -1).every((j) => j.handler === "rec" && j.state === "done")).toBe(true);
+    expect(page.jobs.length).toBe(100);
+    expect(page.total).toBe(2500);
+    expect(page.next).toMatch(/^\d+$/);
+    expect(page.jobs.every((j) => j.handler === "rec" && j.state === "done")).toBe(true);
+    // --after with the document's `next` gives the following page, none of the first one's jobs
+    const second = json((await docctl(["jobs", "--handler", "rec", "--state", "done", "--limit", "100", "--after", page.next!, "--json"], { env: env() })).stdout);
+    expect(second.jobs.length).toBe(100);
+    expect(second.jobs.some((j) => page.jobs.some((k) => k.id === j.id))).toBe(false);
     // the cut is said, with the way to the next page
     const human = await docctl(["jobs", "--handler", "rec", "--state", "done", "--limit", "100"], { env: env() });
     expect(human.stderr).toMatch(/100 of 2500 job\(s\); next page: docctl jobs --state done --handler rec --limit 100 --after \d+/);
@@ -131,7 +140,7 @@ describe("retries", () => {
     const cli = await docctl(["job", "flaky-slow"], { env: env() });
     expect(cli.stdout).toMatch(/flaky-slow \[flaky\] retrying: attempt 1\/3 failed with UPSTREAM_BUSY: upstream busy \(attempt 1\); next attempt at \S+ \(in (59m|1h)/);
     const listed = await docctl(["jobs", "--state", "retrying", "--json"], { env: env() });
-    expect(json(listed.stdout)[0]).toMatchObject({ id: "flaky-slow", state: "retrying", attempt: 1 });
+    expect(json(listed.stdout).jobs[0]).toMatchObject({ id: "flaky-slow", state: "retrying", attempt: 1 });
     const logs = await docctl(["job", "flaky-slow", "--logs"], { env: env() });
     expect(logs.stdout).toMatch(/warn +\[attempt 1\] attempt 1 of flaky-slow: upstream busy/);
     expect((await client.logs("flaky-slow")).map((l) => l.msg)).toEqual(["attempt 1 of flaky-slow: upstream busy"]);
