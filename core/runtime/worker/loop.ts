@@ -1,10 +1,11 @@
 // The worker event loop: pulls jobs of its handlers with N in flight, runs them, acks, retries, dead-letters.
 // The pieces: handler-puller.ts (pulling), decide-attempt.ts (what to do with an attempt, pure),
-// time-limit.ts (time limit and cancel grace), outcomes.ts (results and dead letters), progress-reporter.ts,
-// output-store.ts (ctx.output), heartbeats.ts; this file runs a job through them.
+// run-handler.ts (one handler call: its context, time limit and errors), time-limit.ts (time limit and
+// cancel grace), outcomes.ts (results and dead letters), progress-reporter.ts, output-store.ts (ctx.output),
+// heartbeats.ts, handler-setup.ts (setup/teardown); this file runs a job through them.
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { MAX_TIMEOUT_MS, decodeJob, type JobV1 } from "../protocol/codec.ts";
-import { ErrorCodes, clipMessage, handlerStack, storeProblem, toWireError, type WireError } from "../protocol/errors.ts";
+import { ErrorCodes, clipMessage, storeProblem } from "../protocol/errors.ts";
 import { isTransientNatsError } from "../nats/errors.ts";
 import type { Logger } from "../util/log.ts";
 import { jobRetryBackoff, natsSetupBackoff, retrying } from "../util/backoff.ts";
@@ -14,7 +15,6 @@ import { ensureConsumer, ensureStreams, topologyDefaults, type TopologyOptions }
 import { recordHandlers } from "../nats/handlers.ts";
 import { AttemptNotes } from "../nats/attempt-notes.ts";
 import { BUCKET_HANDLERS } from "../protocol/subjects.ts";
-import type { JobContext, OutputRefV1 } from "../protocol/types.ts";
 import { attemptOf, describeEnds, type AttemptNotesV1 } from "../protocol/attempts.ts";
 import type { RegisteredHandler } from "./registry.ts";
 import { Slots } from "./slots.ts";
@@ -26,13 +26,15 @@ import { JobTimes } from "./lookahead.ts";
 import { heartbeatEveryMs, startHeartbeats } from "./heartbeats.ts";
 import { HandlerPuller, JobBudget } from "./handler-puller.ts";
 import { decideAttempt, decideBeforeRun, type AttemptEnd } from "./decide-attempt.ts";
-import { cancelledBy, runWithinLimit, watchGrace } from "./time-limit.ts";
+import { cancelledBy } from "./time-limit.ts";
 import { Outcomes } from "./outcomes.ts";
 import { JobRecorder } from "./job-record.ts";
 import { retentionOf } from "../nats/job-index.ts";
 import type { BackoffV1 } from "../util/job-backoff.ts";
 import { ProgressReporter } from "./progress-reporter.ts";
 import { OutputStore } from "./output-store.ts";
+import { runHandler, type HandlerRunner } from "./run-handler.ts";
+import { setUpHandlers, tearDownHandlers } from "./handler-setup.ts";
 
 export { BAD_MESSAGE_MAX_DELIVERIES, workerLoopDefaults, type InFlightJob, type LoopStats, type WorkerLoopOptions } from "./loop-options.ts";
 export { lookahead, lookaheadDefaults } from "./lookahead.ts";
@@ -69,7 +71,8 @@ export class WorkerLoop {
   /** the job index entries, attempt history and ctx.log lines of the jobs this loop runs */
   private recorder: JobRecorder;
   private progress: ProgressReporter;
-  private outputs: OutputStore;
+  /** what each handler call shares (run-handler.ts) */
+  private runner: HandlerRunner;
 
   constructor(private o: WorkerLoopOptions) {
     this.topo = { ...topologyDefaults, ...o.topology };
@@ -90,7 +93,17 @@ export class WorkerLoop {
       afterResult: (job, ok, code) => this.ticks?.finished(job, ok, code),
     });
     this.progress = new ProgressReporter(jetstream(o.nc), o.workerId, o.log, (key) => this.inFlight.get(key));
-    this.outputs = new OutputStore(o.nc, this.topo, o.inlineMaxBytes ?? workerLoopDefaults.inlineMaxBytes);
+    const outputs = new OutputStore(o.nc, this.topo, o.inlineMaxBytes ?? workerLoopDefaults.inlineMaxBytes);
+    this.runner = {
+      workerId: o.workerId,
+      log: o.log,
+      outputs,
+      recorder: this.recorder,
+      progress: this.progress,
+      jobTimes: this.jobTimes,
+      cancelGraceMs: o.cancelGraceMs,
+      onCancelIgnored: o.onCancelIgnored,
+    };
   }
 
   /** Ensure streams and consumers, run handler setup(), and begin pulling. */
@@ -117,31 +130,7 @@ export class WorkerLoop {
       this.o.log.warn(`job control is not available in this worker (cancel, fleet-wide limits, moving delayed jobs): ${(err as Error).message}`),
     );
     this.o.onSetupStart?.();
-    const setupMs = this.o.setupTimeoutMs ?? workerLoopDefaults.setupTimeoutMs;
-    const setupDeadline = Date.now() + setupMs;
-    for (const name of this.o.registry.names()) {
-      const h = this.o.registry.get(name)!;
-      if (h.def.setup) {
-        // An async setup() that never settles is ended here; one that blocks the event loop is ended by
-        // the supervisor, which times the same limit from the "setup" notice.
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const late = new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`setup() of handler "${name}" did not finish within ${setupMs}ms (--setup-timeout): the proc stops, and is restarted with backoff like a crash`)),
-            Math.max(0, setupDeadline - Date.now()),
-          );
-        });
-        try {
-          await Promise.race([Promise.resolve().then(() => h.def.setup!()), late]);
-        } catch (err) {
-          this.o.log.error((err as Error).message);
-          throw err;
-        } finally {
-          clearTimeout(timer);
-        }
-        this.setUp.push(h);
-      }
-    }
+    this.setUp = await setUpHandlers(this.o.registry, this.o.setupTimeoutMs ?? workerLoopDefaults.setupTimeoutMs, this.o.log);
     this.state = "running";
     this.stopHeartbeats = startHeartbeats(this.topo.ackWaitMs, { running: () => this.inFlight.values(), waiting: () => this.waiting.values() }, this.o.log);
     this.o.metrics?.init(this.o.registry.names());
@@ -234,13 +223,7 @@ export class WorkerLoop {
     this.stopHeartbeats?.();
     await this.cancels?.stop();
     await this.limits?.stop();
-    for (const h of this.setUp.splice(0)) {
-      try {
-        await h.def.teardown?.();
-      } catch (err) {
-        this.o.log.warn(`teardown of handler ${h.name} failed: ${(err as Error).message}`);
-      }
-    }
+    await tearDownHandlers(this.setUp.splice(0), this.o.log);
     await this.recorder.settled();
     this.outcomes.close();
     this.recorder.close();
@@ -320,7 +303,7 @@ export class WorkerLoop {
         return await this.outcomes.fail(job, msg, { code: ErrorCodes.BAD_PAYLOAD, message: clipMessage(problem), retryable: false }, attempt, started, log);
       }
       log.job(`started (attempt ${attempt}/${maxAttempts})`);
-      const ran = await this.runHandler(reg, job, key, attempt, maxAttempts, timeoutMs, abort, msg, log);
+      const ran = await runHandler(this.runner, { reg, job, key, attempt, maxAttempts, timeoutMs, abort, msg, log });
       ticket?.release();
       freeSlot();
       let value: unknown = null;
@@ -370,58 +353,6 @@ export class WorkerLoop {
     } finally {
       this.waiting.delete(key);
     }
-  }
-
-  // Runs the handler under its time limit (heartbeats come from the loop's ticker): its value and
-  // document, or the error it threw (or the limit's).
-  private async runHandler(
-    reg: RegisteredHandler,
-    job: JobV1,
-    key: string,
-    attempt: number,
-    maxAttempts: number,
-    timeoutMs: number,
-    abort: AbortController,
-    msg: JobMsg,
-    log: Logger,
-  ): Promise<{ ok: true; value: unknown; output?: OutputRefV1 } | { ok: false; error: WireError; stack?: string }> {
-    let output: OutputRefV1 | undefined;
-    const ctx: JobContext = {
-      id: job.id,
-      batch: job.batch,
-      handler: job.handler,
-      attempt,
-      maxAttempts,
-      signal: abort.signal,
-      heartbeat: () => msg.working(),
-      output: async (bytes, opts) => (output = await this.outputs.store(job, bytes, opts)),
-      log: this.recorder.jobLog(log, job, attempt),
-      worker: this.o.workerId,
-      progress: (p) => this.progress.report(key, job, p),
-    };
-    try {
-      const h0 = Date.now();
-      const value = await runWithinLimit(() => reg.def.handle(job.payload, ctx), timeoutMs, abort, (running, why) => this.watchGrace(running, job, why));
-      this.jobTimes.add(job.handler, Date.now() - h0);
-      log.trace(`handler returned in ${Date.now() - h0}ms`);
-      return { ok: true, value, output };
-    } catch (err) {
-      const error = toWireError(err);
-      // where it threw, for whoever debugs the handler: the worker log at -vv, and the dead letter
-      const stack = error.code === ErrorCodes.CANCELLED || error.code === ErrorCodes.TIMEOUT ? undefined : handlerStack(err);
-      if (stack) log.proc(`handler threw ${error.code}: ${error.message}\n${stack.replace(/^/gm, "    ")}`);
-      return { ok: false, error, stack };
-    }
-  }
-
-  // A handler still running past the grace after its TIMEOUT or CANCELLED: stuck. Said so, and handed
-  // to the supervisor, which ends the proc (its other jobs come back uncharged).
-  private watchGrace(running: Promise<unknown>, job: JobV1, why: string): void {
-    const graceMs = this.o.cancelGraceMs ?? 10_000;
-    watchGrace(running, graceMs, () => {
-      this.o.log.error(`[${job.handler}:${job.id}] stuck: the handler ignored its ${why} signal for ${graceMs}ms and is still running`);
-      this.o.onCancelIgnored?.({ id: job.id, handler: job.handler, why });
-    });
   }
 
   // The notes of a job, or undefined (no bucket yet, NATS slow: the delivery then counts as usual).
