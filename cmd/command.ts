@@ -3,6 +3,8 @@ import type { ParseArgsOptionDescriptor } from "node:util";
 import type { ValueCheck } from "./checks.ts";
 import type { NatsAuth } from "../core/runtime/nats/connection.ts";
 import type { SettingsReport } from "./settings.ts";
+import type { Secrets } from "../core/runtime/util/secrets.ts";
+import type { LogSink } from "../core/runtime/util/log-sink.ts";
 
 /** Options every command accepts. */
 export interface GlobalOptions {
@@ -15,6 +17,10 @@ export interface GlobalOptions {
   /** 0 = warnings and errors only; 1 startup/shutdown; 2 process events; 3 job events; 4 debug; 5 trace */
   verbosity: number;
   logFormat: "pretty" | "json";
+  /** the secrets this process was given (passwords, tokens): its loggers mask them; register more with `add` */
+  secrets?: Secrets;
+  /** where log lines go: --log-file, else standard error */
+  logSink?: LogSink;
   /** replicas of the streams and buckets created (--replicas, DOCCTL_REPLICAS); undefined: min(3, cluster servers) */
   replicas?: number;
 }

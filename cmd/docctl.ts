@@ -8,7 +8,8 @@ import { DEFAULT_NATS_URL, connectNats, splitUrlCredentials, type NatsOptions } 
 import { explainNoAnswer } from "../core/runtime/nats/durability.ts";
 import { isNoAnswer, isTransientNatsError } from "../core/runtime/nats/errors.ts";
 import { natsOptionsFrom } from "./options.ts";
-import { addSecret } from "../core/runtime/util/log.ts";
+import { Secrets } from "../core/runtime/util/secrets.ts";
+import { fileSink, stderrSink, type LogSink } from "../core/runtime/util/log-sink.ts";
 import { VERSION } from "./version.ts";
 import { reexecWithoutFtl } from "./jit.ts";
 import { commands } from "./commands/index.ts";
@@ -192,15 +193,14 @@ function resolveGlobals(flags: Record<string, RawValue>, file: ConfigFile | unde
 function globalOptions(v: Record<string, RawValue>, configFile: string | undefined): GlobalOptions {
   const str = (k: string) => (v[k] === undefined ? undefined : String(v[k]));
   const fmt = str("log-format") ?? "pretty";
-  // Read by the logger (and inherited by procs and local workers), see core/runtime/util/log.ts.
-  if (str("log-file")) process.env.DOCCTL_LOG_FILE = str("log-file");
   if (fmt !== "pretty" && fmt !== "json") throw new ConfigError(`--log-format must be "pretty" or "json" (got "${fmt}")`, "log-format");
-  // Secrets are masked in every log line from here on, whoever prints them.
-  addSecret(str("nats-password"));
-  addSecret(str("nats-token"));
+  // Secrets are masked in every line of this process's loggers, whoever prints them.
+  const secrets = new Secrets();
+  secrets.add(str("nats-password"));
+  secrets.add(str("nats-token"));
   const inUrl = splitUrlCredentials(str("nats") ?? "").auth;
-  addSecret(inUrl.password);
-  addSecret(inUrl.token);
+  secrets.add(inUrl.password);
+  secrets.add(inUrl.token);
   return {
     nats: str("nats") ?? DEFAULT_NATS_URL,
     auth: {
@@ -215,9 +215,23 @@ function globalOptions(v: Record<string, RawValue>, configFile: string | undefin
     },
     verbosity: ((v.verbose as boolean[] | undefined) ?? []).filter(Boolean).length,
     logFormat: fmt,
+    secrets,
+    logSink: logSinkOf(str("log-file")),
     configFile,
     replicas: str("replicas") === undefined ? undefined : Number(str("replicas")),
   };
+}
+
+/**
+ * The log destination of this process: stderr, or --log-file opened for appending (procs and local
+ * workers inherit it through DOCCTL_LOG_FILE) and reopened on SIGUSR1, so logrotate can move it away.
+ */
+function logSinkOf(path: string | undefined): LogSink {
+  if (!path) return stderrSink();
+  process.env.DOCCTL_LOG_FILE = path;
+  const sink = fileSink(path);
+  process.on("SIGUSR1", () => sink.reopen());
+  return sink;
 }
 
 /**

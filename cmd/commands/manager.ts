@@ -1,5 +1,5 @@
 // `docctl manager`: scale worker servers with the lag (local processes or DigitalOcean droplets).
-import type { Command, CommandContext } from "../command.ts";
+import type { Command, CommandContext, GlobalOptions } from "../command.ts";
 import { ConfigError } from "../../core/runtime/protocol/errors.ts";
 import { parseDuration } from "../../core/runtime/util/duration.ts";
 import { hostname } from "node:os";
@@ -11,7 +11,8 @@ import { authEnv, connectNats } from "../../core/runtime/nats/connection.ts";
 import { natsOrSignal } from "../wait-nats.ts";
 import { firstSignal } from "../../core/runtime/worker/proc.ts";
 import { listOpt, natsOptionsFrom, strOpt } from "../options.ts";
-import { addSecret, createLogger } from "../../core/runtime/util/log.ts";
+import { cliLogger } from "../logger.ts";
+import type { Logger } from "../../core/runtime/util/log.ts";
 import { serveManager } from "../../core/scaler/http.ts";
 import { HistoryWriter, historyInterval } from "../../core/runtime/http/history.ts";
 import { knownHandlerNames } from "../../core/runtime/nats/handlers.ts";
@@ -23,7 +24,6 @@ import { managerDefaults } from "../../core/scaler/manager.ts";
 import { policyDefaults } from "../../core/scaler/policy.ts";
 import { digitalOceanDefaults, fleetNameProblem, WORKER_TAG } from "../../core/scaler/providers/digitalocean.ts";
 import { drainDefaults } from "../../core/runtime/client/fleet.ts";
-import type { ScalerLogger } from "../../core/scaler/providers/types.ts";
 
 export const command: Command = {
   name: "manager",
@@ -133,7 +133,7 @@ Examples:
   verbatim: ["worker-args"],
   async run(ctx) {
     const cfg = managerConfig(ctx);
-    const log = scalerLogger(ctx.global.verbosity, ctx.global.logFormat);
+    const log = scalerLogger(ctx.global);
     // Every handler the workers will serve is known from the start (consumer and DOCCTL_HANDLERS entry),
     // so its jobs are accepted and wake a fleet at zero: built-ins, --handlers, and the plugin files
     // of the workers' --plugins directories (names only: the plugins are not imported here).
@@ -146,7 +146,7 @@ Examples:
     const { manager } = createManager(cfg, nc, log);
     const addr = strOpt(ctx, "http");
     const token = strOpt(ctx, "http-token");
-    addSecret(token);
+    ctx.global.secrets?.add(token);
     const http = addr
       ? await serveManager({ addr, token, hosts: listOpt(ctx, "http-host"), manager, nc, version: VERSION, intervalMs: cfg.manager.intervalMs ?? managerDefaults.intervalMs })
       : undefined;
@@ -215,7 +215,7 @@ export function managerConfig(ctx: CommandContext): ScalerConfig {
         billingMinimumMs: str("billing-minimum") === undefined ? undefined : dur("billing-minimum", 0),
       },
     },
-    local: { drainTimeoutMs: drainMs, args: workerArgs, env: authEnv(ctx.global.auth) },
+    local: { drainTimeoutMs: drainMs, args: workerArgs, env: authEnv(ctx.global.auth), secrets: ctx.global.secrets },
     digitalocean: {
       image: str("image") ?? digitalOceanDefaults.image,
       region: str("region") ?? digitalOceanDefaults.region,
@@ -240,7 +240,7 @@ export function managerConfig(ctx: CommandContext): ScalerConfig {
  * read is an error with the local provider (the workers would fail the same way) and a warning for
  * droplets (the directory is theirs).
  */
-export async function managerHandlers(cfg: ScalerConfig, ctx: CommandContext, log: ScalerLogger): Promise<HandlerInfoV1[]> {
+export async function managerHandlers(cfg: ScalerConfig, ctx: CommandContext, log: Logger): Promise<HandlerInfoV1[]> {
   const by = `manager@${hostname()}`;
   const builtins = await buildRegistry();
   const infos = new Map(builtins.names().map((n) => [n, builtins.info(n, by, "manager")]));
@@ -280,7 +280,7 @@ export function pluginDirsOf(args: string[]): string[] {
 }
 
 /** The runtime's logger, with scaling decisions shown from the default verbosity and debug lines from -vvvv. */
-export function scalerLogger(verbosity: number, format: "pretty" | "json"): ScalerLogger {
-  const log = createLogger({ verbosity: Math.max(1, verbosity), format }, "manager");
-  return { info: log.startup, warn: log.warn, error: log.error, debug: log.debug };
+export function scalerLogger(g: GlobalOptions): Logger {
+  const log = cliLogger(g, "manager", { verbosity: Math.max(1, g.verbosity) });
+  return { ...log, info: log.startup };
 }

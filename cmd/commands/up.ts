@@ -4,7 +4,8 @@ import { intOpt, durOpt, listOpt, natsOptionsFrom, strOpt } from "../options.ts"
 import { count, duration } from "../checks.ts";
 import { buildRegistry } from "../registry.ts";
 import { scalerLogger } from "./manager.ts";
-import { createLogger, redactUrl } from "../../core/runtime/util/log.ts";
+import { redactUrl } from "../../core/runtime/util/log.ts";
+import { cliLogger } from "../logger.ts";
 import { authEnv, connectNats } from "../../core/runtime/nats/connection.ts";
 import { firstSignal } from "../../core/runtime/worker/proc.ts";
 import { ConfigError, ServerVersionError } from "../../core/runtime/protocol/errors.ts";
@@ -53,7 +54,7 @@ refused the credentials, 130 stopped by a second Ctrl-C.`,
     dir: { type: "string" },
   },
   async run(ctx) {
-    const log = createLogger({ verbosity: Math.max(1, ctx.global.verbosity), format: ctx.global.logFormat });
+    const log = cliLogger(ctx.global, "", { verbosity: Math.max(1, ctx.global.verbosity) });
     const plugins = listOpt(ctx, "plugins");
     // Load the plugins here first: a broken one is reported now, not by every worker the manager starts.
     const registry = await buildRegistry(plugins);
@@ -103,10 +104,10 @@ refused the credentials, 130 stopped by a second Ctrl-C.`,
           provider: "local",
           natsUrl: url,
           manager: { intervalMs: upDefaults.intervalMs, policy },
-          local: { args: workerArgs, stdio: "inherit", env: authEnv(auth), detached: true },
+          local: { args: workerArgs, stdio: "inherit", env: authEnv(auth), detached: true, secrets: ctx.global.secrets },
         },
         nc,
-        scalerLogger(ctx.global.verbosity, ctx.global.logFormat),
+        scalerLogger(ctx.global),
       );
       await manager.start();
       log.startup(

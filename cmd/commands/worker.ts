@@ -8,7 +8,7 @@ import { dropletWorkerName } from "../../core/scaler/providers/droplet-name.ts";
 import { buildRegistry, connectBuiltins } from "../registry.ts";
 import { VERSION } from "../version.ts";
 import { natsOrSignal } from "../wait-nats.ts";
-import { addSecret, createLogger } from "../../core/runtime/util/log.ts";
+import { cliLogger } from "../logger.ts";
 import { authEnv, connectNats, effectiveAuth } from "../../core/runtime/nats/connection.ts";
 import { readProcSecrets } from "../../core/runtime/supervisor/proc-spawn.ts";
 import { serveWorker } from "../../core/runtime/http/worker-http.ts";
@@ -137,12 +137,12 @@ Examples:
     // a droplet's worker is do-<droplet id>: asked of the metadata service here (procs get --name from the supervisor)
     if (strOpt(ctx, "name-from") !== undefined && !ctx.values.child) {
       if (strOpt(ctx, "name") !== undefined) throw new ConfigError("--name and --name-from both given: use one", "name-from");
-      const early = createLogger({ verbosity: ctx.global.verbosity, format: ctx.global.logFormat, fields: {} }, "");
+      const early = cliLogger(ctx.global);
       workerId = await dropletWorkerName(early, { url: process.env.DOCCTL_METADATA_URL || undefined });
     }
     // every line carries the worker and proc (JSON: as fields, for log search); pretty shows the proc as its tag
     const fields = { worker: workerId, proc: ctx.values.child && procName ? procName : undefined };
-    const log = createLogger({ verbosity: ctx.global.verbosity, format: ctx.global.logFormat, fields }, ctx.values.child && procName ? procName : "");
+    const log = cliLogger(ctx.global, ctx.values.child && procName ? procName : "", { fields });
     const p = tokenProblem(workerId);
     if (p) throw new ConfigError(`--name "${workerId}" ${p}`, "name");
     if (workerId === "all") throw new ConfigError(`--name "all" is reserved: docctl.control.all.<verb> addresses every worker`, "name");
@@ -156,7 +156,7 @@ Examples:
     const addr = strOpt(ctx, "http");
     const token = strOpt(ctx, "http-token");
     const hosts = listOpt(ctx, "http-host");
-    addSecret(token);
+    ctx.global.secrets?.add(token);
 
     const renderBudget = renderMemoryOpt(ctx);
     if (ctx.values.child || (procs === 0 && !Object.keys(dedicated).length)) {
@@ -172,6 +172,9 @@ Examples:
       if (http && !ctx.values.child) log.startup(`serving /metrics, /healthz and the dashboard on ${http.server.url}`);
       // A supervised proc's credentials come through its stdin (a pipe), not its environment.
       const natsAuth = ctx.values.child ? { ...ctx.global.auth, ...(await readProcSecrets()) } : ctx.global.auth;
+      // a proc gets its credentials on stdin, not from flags or environment: mask them from here on too
+      ctx.global.secrets?.add(natsAuth?.password);
+      ctx.global.secrets?.add(natsAuth?.token);
       const common = {
         natsUrl: ctx.global.nats,
         natsAuth,

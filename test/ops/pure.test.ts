@@ -1,7 +1,7 @@
 // The pure pieces of ops: credentials in URLs, secrets in logs, merging procs' metrics.
 import { describe, expect, test } from "bun:test";
 import { authEnv, authOptions, effectiveAuth, splitUrlCredentials } from "../../core/runtime/nats/connection.ts";
-import { addSecret, maskSecrets, redactUrl } from "../../core/runtime/util/log.ts";
+import { redactUrl, Secrets } from "../../core/runtime/util/log.ts";
 import { mergeExpositions } from "../../core/runtime/http/metrics-merge.ts";
 import { parseMetrics, sample } from "../helpers/prometheus.ts";
 import { helpDefaults } from "../../cmd/settings.ts";
@@ -31,8 +31,11 @@ describe("credentials", () => {
 describe("secrets in logs", () => {
   test("URL credentials and registered secrets are masked", () => {
     expect(redactUrl("connecting to nats://u:p@h:1, tls://tok@h:2")).toBe("connecting to nats://***@h:1, tls://***@h:2");
-    addSecret("hunter2-secret");
-    expect(maskSecrets("password hunter2-secret twice hunter2-secret")).toBe("password *** twice ***");
+    const secrets = new Secrets();
+    secrets.add("hunter2-secret");
+    expect(secrets.mask("password hunter2-secret twice hunter2-secret")).toBe("password *** twice ***");
+    // registered on one instance: another logger tree's secrets are its own
+    expect(new Secrets().mask("hunter2-secret")).toBe("hunter2-secret");
   });
 });
 

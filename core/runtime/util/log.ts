@@ -1,124 +1,76 @@
-// Logging by verbosity: -v startup/shutdown, -vv process events, -vvv job events, -vvvv debug, -vvvvv trace.
-import { closeSync, openSync, writeSync } from "node:fs";
-import { formatWithOptions } from "node:util";
-import { redactUrl } from "./redact.ts";
-import { RepeatMerger } from "./repeats.ts";
-
+// The CLI's Logger: consola underneath, with docctl's own reporters (pretty or JSON onto stderr or
+// --log-file, wrapped in secret masking and the repeat merger). Verbosity: -v startup/shutdown,
+// -vv process events, -vvv job events, -vvvv debug, -vvvvv trace.
+import { createConsola, type ConsolaOptions, type ConsolaReporter } from "consola/core";
 import type { LogFields, Logger } from "../protocol/logger.ts";
+import { kindVerbosity, type LogKind } from "./log-format.ts";
+import { jsonReporter, maskingReporter, prettyReporter, repeatReporter, type DocctlLogObject } from "./log-reporters.ts";
+import { stderrSink, type LogSink } from "./log-sink.ts";
+import { redactUrl } from "./redact.ts";
+import { Secrets } from "./secrets.ts";
+import type { RepeatOptions } from "./repeats.ts";
 
 export type { LogFields, Logger };
+export { redactUrl, Secrets };
 
+/** How a logger tree writes. */
 export interface LogOptions {
+  /** -v count: 0 = warnings and errors only … 5 = trace */
   verbosity: number;
-  format: "pretty" | "json";
+  /** the line format; ignored when `reporter` is given @defaultValue "pretty" */
+  format?: "pretty" | "json";
   /** fields every line carries (the worker id, the proc name) */
   fields?: LogFields;
+  /** values masked in every line, with URL credentials; register more on it later (`secrets.add`) @defaultValue none */
+  secrets?: Secrets;
+  /** where the formatted lines go @defaultValue standard error, one synchronous write per line */
+  sink?: LogSink;
+  /** where the lines go instead of a format onto `sink` (the library forwards to a user's console or pino) */
+  reporter?: ConsolaReporter;
+  /** the repeat merger's window and clock; `false`: every line as it comes */
+  repeats?: Partial<RepeatOptions> | false;
 }
 
-/**
- * Where log lines go: stderr, or the file named by DOCCTL_LOG_FILE (`--log-file`; procs inherit it),
- * opened for appending and reopened on SIGUSR1 so logrotate can move it away.
- */
-let sinkMemo: { write(s: string): boolean; tty: boolean } | undefined;
-const sink = () => (sinkMemo ??= openSink());
-function openSink(): { write(s: string): boolean; tty: boolean } {
-  const path = process.env.DOCCTL_LOG_FILE;
-  if (!path) return { write: (s) => process.stderr.write(s), tty: process.stderr.isTTY ?? false };
-  let fd = openSync(path, "a");
-  process.on("SIGUSR1", () => {
-    const old = fd;
-    fd = openSync(path, "a");
-    closeSync(old);
-  });
-  return {
-    write(s: string) {
-      writeSync(fd, s);
-      return true;
-    },
-    tty: false,
-  };
+// The Logger's methods as consola log types, each at the verbosity it needs.
+const TYPES = Object.fromEntries(Object.entries(kindVerbosity).map(([kind, level]) => [kind, { level }])) as unknown as ConsolaOptions["types"];
+
+/** The reporter chain of a logger tree: the repeat merger, then masking, then the output. */
+export function logReporter(opts: LogOptions): ConsolaReporter {
+  const sink = opts.sink ?? stderrSink();
+  const out = opts.reporter ?? (opts.format === "json" ? jsonReporter(sink) : prettyReporter(sink));
+  const masked = maskingReporter(opts.secrets ?? new Secrets(), out);
+  return opts.repeats === false ? masked : repeatReporter(masked, opts.repeats);
 }
 
-type Level = "error" | "warn" | "info" | "debug" | "trace";
-const LABEL: Record<Level, string> = { error: "ERROR", warn: "WARN ", info: "INFO ", debug: "DEBUG", trace: "TRACE" };
-const COLOR: Record<Level, string> = { error: "\x1b[31m", warn: "\x1b[33m", info: "\x1b[36m", debug: "\x1b[90m", trace: "\x1b[90m" };
-
-/** A logger writing to stderr or --log-file (stdout stays clean for command output). */
+/** A logger writing to stderr or `opts.sink` (stdout stays clean for command output); `tag` prefixes its lines. */
 export function createLogger(opts: LogOptions, tag = ""): Logger {
-  // Every line goes through one merger per logger tree: identical lines in a row are written once.
-  const ctx: Ctx = { tags: tag ? [tag] : [], fields: { ...opts.fields } };
-  const merger = new RepeatMerger((level, args, c) => emit(opts, (c as Ctx | undefined) ?? ctx, level as Level, args));
-  return wrap(opts, merger, ctx);
+  const consola = createConsola({ level: opts.verbosity, types: TYPES, throttle: 0, reporters: [logReporter(opts)] });
+  const send = consola as unknown as Record<LogKind, (o: Pick<DocctlLogObject, "args" | "tags" | "fields" | "source">) => void>;
+  return wrap(opts.verbosity, send, { tags: tag ? [tag] : [], fields: { ...opts.fields } });
 }
 
 const noop = () => {};
 
-// The message: strings as they are, errors by their message, anything else inspected on one line;
-// URL credentials and registered secrets masked whatever printed them.
-function text(a: readonly unknown[]): string {
-  const out = a.map((x) => (x instanceof Error ? x.message : typeof x === "string" ? x : formatWithOptions({ depth: 4, breakLength: Infinity }, "%O", x))).join(" ");
-  return maskSecrets(out);
-}
-
-/** A logger's tags and fields: one object per logger, so the repeat merger tells them apart by identity. */
+/** A logger's tags and fields: one object per logger, so the repeat merger tells loggers apart. */
 interface Ctx {
   tags: string[];
   fields: LogFields;
 }
 
-function emit(opts: LogOptions, c: Ctx, level: Level, a: readonly unknown[]): void {
-  const now = new Date();
-  const msg = text(a);
-  if (opts.format === "json") {
-    // a real level, the time, and the job's fields as keys (not inside the message)
-    const line: Record<string, unknown> = { time: now.toISOString(), level };
-    for (const [k, val] of Object.entries(c.fields)) if (val !== undefined) line[k] = val;
-    if (c.tags.length) line.tag = c.tags.join(" ");
-    line.msg = msg;
-    sink().write(JSON.stringify(line) + "\n");
-    return;
-  }
-  // pretty: a time on every line (in files too), the level, the tags, the job's fields, the message
-  const f = Object.entries(c.fields)
-    .filter(([k, val]) => val !== undefined && k !== "worker" && k !== "proc")
-    .map(([k, val]) => `${k}=${val}`)
-    .join(" ");
-  const lvl = sink().tty ? `${COLOR[level]}${LABEL[level]}\x1b[0m` : LABEL[level];
-  sink().write(`${now.toISOString().slice(11, 23)} ${lvl} ${c.tags.map((x) => `[${x}] `).join("")}${f ? `${f} ` : ""}${msg}\n`);
-}
-
-function wrap(opts: LogOptions, m: RepeatMerger, c: Ctx): Logger {
-  const v = opts.verbosity;
-  const to = (level: Level) => (...a: unknown[]) => m.line(level, a, c);
-  const at = (min: number, level: Level) => (v >= min ? to(level) : noop);
+function wrap(v: number, send: Record<LogKind, (o: Pick<DocctlLogObject, "args" | "tags" | "fields" | "source">) => void>, c: Ctx): Logger {
+  // a level below the verbosity is a no-op here, before any argument is looked at (the hot path logs per job)
+  const at = (kind: LogKind) => (v >= kindVerbosity[kind] ? (...args: unknown[]) => send[kind]({ args, tags: c.tags, fields: c.fields, source: c }) : noop);
   return {
     verbosity: v,
-    error: to("error"),
-    warn: to("warn"),
-    startup: at(1, "info"),
-    proc: at(2, "info"),
-    job: at(3, "info"),
-    info: at(3, "info"),
-    debug: at(4, "debug"),
-    trace: at(5, "trace"),
+    error: at("error"),
+    warn: at("warn"),
+    startup: at("startup"),
+    proc: at("proc"),
+    job: at("job"),
+    info: at("info"),
+    debug: at("debug"),
+    trace: at("trace"),
     // A child logger only adds tags or fields: making one per job must cost next to nothing.
-    child: (t) => wrap(opts, m, typeof t === "string" ? { tags: [...c.tags, t], fields: c.fields } : { tags: c.tags, fields: { ...c.fields, ...t } }),
+    child: (t) => wrap(v, send, typeof t === "string" ? { tags: [...c.tags, t], fields: c.fields } : { tags: c.tags, fields: { ...c.fields, ...t } }),
   };
-}
-
-export { redactUrl };
-
-// Secrets (passwords, tokens) this process was given: masked in every log line, whatever printed them.
-const secrets = new Set<string>();
-
-/** Never let `value` reach a log line: every logger masks it from now on. */
-export function addSecret(value: string | undefined): void {
-  if (value && value.length >= 3) secrets.add(value);
-}
-
-/** `text` with URL credentials and registered secrets masked. */
-export function maskSecrets(text: string): string {
-  let out = redactUrl(text);
-  for (const s of secrets) out = out.split(s).join("***");
-  return out;
 }

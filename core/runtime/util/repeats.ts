@@ -7,9 +7,11 @@ export interface RepeatOptions {
   windowMs: number;
   /** the clock (tests pass their own) */
   now(): number;
+  /** whether two lines' contexts are one source (default: the same object) */
+  same(a: unknown, b: unknown): boolean;
 }
 
-export const repeatDefaults: RepeatOptions = { windowMs: 10_000, now: () => Date.now() };
+export const repeatDefaults: RepeatOptions = { windowMs: 10_000, now: () => Date.now(), same: (a, b) => a === b };
 
 /** The text a line is compared by: strings as they are, errors by message, anything else as JSON. */
 export function lineKey(level: string, args: readonly unknown[]): string {
@@ -31,17 +33,17 @@ export class RepeatMerger {
   private timer?: ReturnType<typeof setTimeout>;
   private o: RepeatOptions;
 
-  /** `context` (a logger's tags and fields) is handed back to `write` with the line and its summary. */
+  /** `context` (the line's source and what `write` needs of it) is handed back to `write` with the line and its summary. */
   constructor(private write: (level: string, args: readonly unknown[], context?: unknown) => void, o: Partial<RepeatOptions> = {}) {
     this.o = { ...repeatDefaults, ...o };
   }
 
-  /** Write `args` at `level`, or count it when it repeats the line before (in the same `context`, compared by identity). */
+  /** Write `args` at `level`, or count it when it repeats the line before (from the same source: `same`). */
   line(level: string, args: readonly unknown[], context?: unknown): void {
     const key = lineKey(level, args);
     const l = this.last;
     const t = this.o.now();
-    if (l && l.key === key && l.context === context && t - l.since < this.o.windowMs) {
+    if (l && l.key === key && this.o.same(l.context, context) && t - l.since < this.o.windowMs) {
       l.count++;
       this.arm();
       return;

@@ -9,7 +9,7 @@ import { openBucket } from "../../runtime/nats/buckets.ts";
 import { drainWorker, listWorkers } from "../../runtime/client/fleet.ts";
 import { sleep } from "../../runtime/util/sleep.ts";
 import { workerEnv } from "../../runtime/util/env.ts";
-import { maskSecrets, redactUrl } from "../../runtime/util/log.ts";
+import { redactUrl, Secrets } from "../../runtime/util/log.ts";
 import type { Provider, ScalerLogger, Server } from "./types.ts";
 import { BUCKET_LOCAL_WORKERS } from "../../runtime/protocol/subjects.ts";
 
@@ -35,6 +35,8 @@ export interface LocalOptions {
    * manager dies (DOCCTL_EXIT_WITH_PID)
    */
   detached: boolean;
+  /** what a worker's last stderr line is masked with before it is shown (its exit reason) @defaultValue URL credentials only */
+  secrets?: Secrets;
 }
 
 export const localDefaults: Omit<LocalOptions, "command" | "natsUrl"> = {
@@ -104,7 +106,7 @@ export class LocalProvider implements Provider {
     for (const [id, c] of this.children) {
       if (c.proc.exitCode === null && !c.proc.signalCode) continue;
       this.children.delete(id);
-      if (!c.stopping) this.exits.set(id, `exited with ${c.proc.signalCode ?? `code ${c.proc.exitCode}`}${c.tail.length ? `: ${maskSecrets(c.tail.at(-1)!)}` : ""}`);
+      if (!c.stopping) this.exits.set(id, `exited with ${c.proc.signalCode ?? `code ${c.proc.exitCode}`}${c.tail.length ? `: ${(this.opts.secrets ?? new Secrets()).mask(c.tail.at(-1)!)}` : ""}`);
     }
     await this.adopt();
     return [

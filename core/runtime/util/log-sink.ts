@@ -1,0 +1,71 @@
+// Where log lines end up: stderr, or a file (--log-file) that logrotate can move away (reopen on
+// SIGUSR1, which the CLI wires). Each line is written with one synchronous write, so whatever was
+// logged before a process exits (a FATAL start, process.exit right after an error) is not lost.
+import { closeSync, openSync, writeSync } from "node:fs";
+
+/** A destination for finished log lines (each ends in "\n"). */
+export interface LogSink {
+  write(line: string): void;
+  /** whether the pretty format may colour its level names */
+  readonly tty: boolean;
+}
+
+/** A sink that a rotation can move: `reopen()` opens the path anew, `close()` lets it go. */
+export interface FileSink extends LogSink {
+  reopen(): void;
+  close(): void;
+}
+
+/** Standard error, written synchronously (a pipe or a terminal alike). */
+export function stderrSink(): LogSink {
+  return {
+    write(line) {
+      writeAll(2, line);
+    },
+    tty: process.stderr.isTTY ?? false,
+  };
+}
+
+/** Appends to `path`, opened at the first line (a command that logs nothing leaves no file). */
+export function fileSink(path: string): FileSink {
+  let fd: number | undefined;
+  return {
+    tty: false,
+    write(line) {
+      fd ??= openSync(path, "a");
+      writeAll(fd, line);
+    },
+    reopen() {
+      if (fd === undefined) return;
+      const old = fd;
+      fd = openSync(path, "a");
+      closeSync(old);
+    },
+    close() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+// writeSync may write part of a long line to a pipe; the rest follows until all of it is out.
+function writeAll(fd: number, line: string): void {
+  const buf = Buffer.from(line);
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off);
+    } catch (err) {
+      // a non-blocking pipe that is full says EAGAIN: wait a moment for the reader rather than drop the line
+      if ((err as NodeJS.ErrnoException).code === "EAGAIN") {
+        Atomics.wait(pause, 0, 0, 1);
+        continue;
+      }
+      // EPIPE (the reader is gone), ENOSPC ...: a log line that cannot be written has nowhere to be
+      // reported, and logging must never be what stops the program
+      return;
+    }
+  }
+}
