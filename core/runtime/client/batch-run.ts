@@ -1,41 +1,34 @@
-// A batch in flight: publishes its jobs (publish window, reorder window) and hands out the results in
-// input order as they are collected, with progress, duplicates, documents saved and the run's end.
+// A batch in flight: publishes its jobs (publish window, reorder window; chunk-publisher.ts does the
+// publishing) and hands out the results in input order as they are collected, with progress,
+// duplicates, documents saved and the run's end.
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeProgress, type ResultV1 } from "../protocol/codec.ts";
-import { InputError, ServerError, storeProblem } from "../protocol/errors.ts";
-import { batchProgress, prioritySubject } from "../protocol/subjects.ts";
-import { delayedPublish } from "../nats/delays.ts";
-import { isTransientNatsError } from "../nats/errors.ts";
-import { ATOMIC_BATCH_MAX, ATOMIC_DUPLICATE, JetStreamPublisher } from "../nats/publisher.ts";
+import { InputError } from "../protocol/errors.ts";
+import { batchProgress } from "../protocol/subjects.ts";
+import { ATOMIC_BATCH_MAX } from "../nats/publisher.ts";
 
-/** A job waiting in the chunk being built: its plan, bytes and input index. */
-interface Chunked {
-  j: PlannedJob;
-  data: Uint8Array;
-  i: number;
-}
-import { natsPublishBackoff, retrying } from "../util/backoff.ts";
 import type { PlannedJob, SubmitPlan } from "./jobfile.ts";
 import { submitDefaults, type BatchRun, type BatchSummary, type CollectedResult, type OrderedResult, type SubmitRunOptions } from "./submit-options.ts";
 import { checkHandler } from "./submit-preflight.ts";
 import { encodePlannedJob } from "./job-encoding.ts";
-import { JobIndexWriter, entryOfJob } from "../nats/job-index.ts";
+import { entryOfJob } from "../nats/job-index.ts";
 import type { JobEntryV1 } from "../protocol/job-entry.ts";
 import { PublishWindow } from "./publish-window.ts";
 import { ReorderBuffer } from "./reorder-buffer.ts";
 import { collect, readResult } from "./result-collector.ts";
 import { saveOutput } from "./output-file.ts";
 import { watchLoss } from "./connection-loss.ts";
+import { ChunkPublisher, type Chunked } from "./chunk-publisher.ts";
 
 export class Run implements BatchRun {
   readonly batch: string;
   private wait: boolean;
   private deadline: number;
   private max: number;
-  private pub: JetStreamPublisher;
-  /** the job index (DOCCTL_JOBS): each job's queued or scheduled entry, written after its PubAck */
-  private index: JobIndexWriter;
+  /** publishes chunks and single jobs, and writes their index entries */
+  private pub: ChunkPublisher;
+  /** each job's queued or scheduled index entry, from its encoding until it is stored */
   private entries = new Map<number, JobEntryV1>();
   /** results in (or being saved), not yet handed out, in input order: at most `window` jobs out */
   private order: ReorderBuffer<CollectedResult | Promise<CollectedResult>>;
@@ -74,8 +67,21 @@ export class Run implements BatchRun {
     this.order = new ReorderBuffer(Math.max(1, opts.window ?? submitDefaults.window));
     this.deadline = Date.now() + (opts.timeoutMs ?? submitDefaults.timeoutMs);
     this.max = nc.info?.max_payload ?? 1024 * 1024;
-    this.pub = new JetStreamPublisher(nc);
-    this.index = new JobIndexWriter(nc);
+    this.pub = new ChunkPublisher(nc, {
+      deadline: this.deadline,
+      stopped: () => this.stopped,
+      takeEntry: (i) => {
+        const entry = this.entries.get(i);
+        this.entries.delete(i);
+        return entry;
+      },
+      stored: (j, i, counted, duplicate) => {
+        if (duplicate) this.watchDuplicate(j.resultId ?? j.id);
+        this.counts.submitted++;
+        if (counted) this.counts.duplicates++;
+        this.opts.onPublished?.(j.id, i, counted);
+      },
+    });
   }
 
   async start(): Promise<void> {
@@ -159,7 +165,7 @@ export class Run implements BatchRun {
     let chunk: Chunked[] = [];
     const flush = () => {
       if (!chunk.length) return;
-      pubs.add(this.publishChunk(chunk));
+      pubs.add(this.pub.publishChunk(chunk));
       chunk = [];
     };
     // A source that is slow to give its next job (a library stream) does not hold back the jobs it gave:
@@ -214,77 +220,6 @@ export class Run implements BatchRun {
     await pubs.settled();
     this.published = true;
     this.wake?.();
-  }
-
-  // One chunk, atomically (nats-server 2.12+ atomic batch publish): the server stores every job of it or
-  // none. A chunk refused because one of its ids is a duplicate (a re-run of a submit) goes job by job,
-  // where a duplicate is a no-op, as before.
-  private async publishChunk(chunk: Chunked[]): Promise<void> {
-    if (chunk.length === 1) return this.publishOne(chunk[0]!.j, chunk[0]!.data, chunk[0]!.i);
-    const msgs = chunk.map(({ j, data }) => ({ ...publishOf(j), data, msgID: j.id }));
-    let dupInside = false;
-    let lastSeq: number | undefined;
-    await retrying(
-      async () => {
-        try {
-          lastSeq = (await this.pub.publishAtomic(msgs)).seq;
-        } catch (err) {
-          if ((err as { code?: number }).code === ATOMIC_DUPLICATE) {
-            dupInside = true;
-            return;
-          }
-          const full = storeProblem(err);
-          throw full ? new ServerError(`jobs [${chunk[0]!.i}..${chunk.at(-1)!.i}] were not queued: ${full.replace(/; the job is kept and tried again$/, "")}`, { cause: err }) : err;
-        }
-      },
-      { backoff: natsPublishBackoff, giveUpAt: this.deadline, retryable: (err) => !this.stopped && isTransientNatsError(err) },
-    );
-    if (dupInside) {
-      await Promise.all(chunk.map(({ j, data, i }) => this.publishOne(j, data, i)));
-      return;
-    }
-    // The chunk's index entries (queued, or scheduled): an atomic batch is stored in consecutive
-    // sequences, so each job's task_seq is known from the commit's. Written together, best effort as
-    // for one job: a job the index missed is still run, and its worker writes its final entry.
-    const first = lastSeq === undefined ? undefined : lastSeq - chunk.length + 1;
-    await Promise.all(
-      chunk.map(({ i }, k) => {
-        const entry = this.entries.get(i);
-        this.entries.delete(i);
-        if (!entry) return undefined;
-        return this.index.added(entry.state === "queued" && first !== undefined ? { ...entry, task_seq: first + k } : entry).catch(() => {});
-      }),
-    );
-    for (const { j, i } of chunk) {
-      this.counts.submitted++;
-      this.opts.onPublished?.(j.id, i, false);
-    }
-  }
-
-  private async publishOne(j: PlannedJob, data: Uint8Array, i: number) {
-    // A server restart or a cluster leader election makes publishes time out; the job id is the
-    // Nats-Msg-Id, so publishing again is safe: JetStream stores it once.
-    await retrying(
-      async (retry) => {
-        // a job with a run_at is an @at schedule that the server turns into the job at its time (nats/delays.ts)
-        const p = publishOf(j);
-        const ack = await this.pub.publish(p.subject, data, { msgID: j.id, headers: p.headers }).catch((err) => {
-          const full = storeProblem(err);
-          throw full ? new ServerError(`job [${i}] ("${j.id}") was not queued: ${full.replace(/; the job is kept and tried again$/, "")}`, { cause: err }) : err;
-        });
-        // on a retry, "duplicate" may be our own earlier publish that got stored but not acked
-        const dup = ack.duplicate && retry === 0;
-        if (ack.duplicate) this.watchDuplicate(j.resultId ?? j.id);
-        const entry = this.entries.get(i);
-        this.entries.delete(i);
-        // best effort: a job the index missed is still run, and its worker writes its final entry
-        if (entry && !ack.duplicate) await this.index.added(entry.state === "queued" ? { ...entry, task_seq: ack.seq } : entry).catch(() => {});
-        this.counts.submitted++;
-        if (dup) this.counts.duplicates++;
-        this.opts.onPublished?.(j.id, i, dup);
-      },
-      { backoff: natsPublishBackoff, giveUpAt: this.deadline, retryable: (err) => !this.stopped && isTransientNatsError(err) },
-    );
   }
 
   // A duplicate first submitted under another batch has its result on that batch's subject: read it by
@@ -436,13 +371,7 @@ export class Run implements BatchRun {
       this.collector?.stop();
       this.progressSub?.unsubscribe();
       // the PubAck inbox goes once the publishing has stopped (at once, or after the publishes still out)
-      void this.publishing?.finally(() => (this.pub.close(), this.index.close()));
+      void this.publishing?.finally(() => this.pub.close());
     }
   }
-}
-
-/** Where a job is published: its task subject, or (a delay or run_at) its @at schedule on docctl.delay.<id>. */
-function publishOf(j: PlannedJob): { subject: string; headers?: Record<string, string> } {
-  if (j.run_at === undefined && !j.delay_ms) return { subject: prioritySubject(j.handler, j.priority) };
-  return delayedPublish({ id: j.id, handler: j.handler, priority: j.priority, run_at: j.run_at ?? Date.now() + j.delay_ms! });
 }
