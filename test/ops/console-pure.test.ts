@@ -1,9 +1,11 @@
 // The console's pure decisions: how history samples merge, how the job browser pages, what a payload
-// shows, who an action is logged as, how the history interval is read.
+// shows, who an action is logged as, how the history interval is read, which vanished workers stay shown.
 import { describe, expect, test } from "bun:test";
 import { historyInterval, historyStreamConfig, mergeSamples, type QueueSampleV1, type WorkSampleV1 } from "../../core/runtime/http/history.ts";
 import { pageJobs, showValue, type JobRow } from "../../core/runtime/http/jobs-source.ts";
 import { actorOf } from "../../core/runtime/http/server.ts";
+import { missingWorkerVerdict, stalePolicyDefaults } from "../../core/runtime/http/stale-workers.ts";
+import { controlDefaults } from "../../core/runtime/supervisor/control-plane.ts";
 
 const q = (t: number, handler: string, lag: number, delivered: number): QueueSampleV1 => ({ v: 1, t, handler, lag, pending: lag, ack_pending: 0, oldest_age_s: lag ? 5 : 0, delivered });
 const w = (t: number, handler: string, writer: string, done: number, failed: number, wait_ms = 0, waits = 0): WorkSampleV1 => ({ v: 1, t, handler, writer, done, failed, codes: failed ? { BOOM: failed } : {}, wait_ms, waits });
@@ -87,5 +89,25 @@ describe("who an action is logged as", () => {
     expect(actorOf("s3cret-without-name")).toBe("token");
     expect(actorOf(undefined)).toBe("loopback");
     expect(actorOf(":s3cret")).toBe("token");
+  });
+});
+
+describe("a worker missing from the presence bucket", () => {
+  const p = { ttlMs: 15_000, keepMs: 600_000 };
+  test("no delete marker, listed within the TTL: its entry expired (it hangs or died): shown stale", () => {
+    expect(missingWorkerVerdict({ listedAt: 100_000 }, false, 110_000, p)).toBe("expired");
+  });
+  test("a delete marker: it stopped cleanly: forgotten", () => {
+    expect(missingWorkerVerdict({ listedAt: 100_000 }, true, 101_000, p)).toBe("forget");
+  });
+  test("last listed longer ago than the TTL: a clean stop's marker may be gone too, so it cannot tell: forgotten", () => {
+    expect(missingWorkerVerdict({ listedAt: 100_000 }, false, 100_000 + 15_001, p)).toBe("forget");
+  });
+  test("once expired it stays shown for keepMs, then is forgotten", () => {
+    expect(missingWorkerVerdict({ listedAt: 0, expiredAt: 10_000 }, false, 10_000 + 600_000, p)).toBe("expired");
+    expect(missingWorkerVerdict({ listedAt: 0, expiredAt: 10_000 }, false, 10_000 + 600_001, p)).toBe("forget");
+  });
+  test("the default TTL is the presence bucket's", () => {
+    expect(stalePolicyDefaults.ttlMs).toBe(controlDefaults.presenceTtlMs);
   });
 });

@@ -1,14 +1,14 @@
 // The dashboard's actions (POST routes: startHttp has already checked Host, Origin, JSON and the token):
 // pause / resume / drain a worker or a handler, cancel a job, retry or delete dead letters, purge a
-// handler's waiting jobs (typed confirmation), run a schedule now, promote or cancel a delayed job.
+// handler's waiting jobs (typed confirmation), pause, resume or run a schedule now, promote or cancel a
+// delayed job.
 // Each one is written to the audit list with who did it.
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { listDead, retryDead } from "../client/dead.ts";
 import { cancelJobs } from "../client/cancel.ts";
 import { controlWorkers, NoSuchWorkerError } from "../client/fleet.ts";
-import { listSchedules } from "../client/schedules.ts";
-import { runScheduleNow as runScheduleTick } from "../client/schedules.ts";
+import { runScheduleNow as runScheduleTick, setSchedulePaused } from "../client/schedules.ts";
 import { promoteDelayed as promoteDelayedJob } from "../nats/delays.ts";
 import { parseJobFile } from "../client/jobfile.ts";
 import { startBatch } from "../client/submit.ts";
@@ -78,6 +78,13 @@ export async function runScheduleNow(nc: NatsConnection, name: string): Promise<
   return ids.length;
 }
 
+/** Pause (its schedule messages are removed from the server: nothing fires) or resume a schedule; what was done. */
+export async function pauseSchedule(nc: NatsConnection, name: string, paused: boolean): Promise<string> {
+  const s = await setSchedulePaused(nc, name, paused);
+  if (!s) throw new InputError(`no schedule "${name}" (docctl schedule ls lists them)`);
+  return paused ? `schedule ${name} paused: nothing fires until it is resumed` : `schedule ${name} resumed`;
+}
+
 type Body = Record<string, unknown>;
 
 /** The action routes. `nc` is read at each call (the connection comes after the server starts). */
@@ -105,7 +112,9 @@ export function actionRoutes(nc: () => NatsConnection | undefined, audit: AuditL
       }
     };
   const worker = (verb: "pause" | "resume" | "drain") =>
-    act(`worker.${verb}`, "worker", async (c, id) => {
+    act(`worker.${verb}`, "worker", async (c, id, body) => {
+      // a drain stops the worker for good (it exits once its jobs in flight finish): asked for by name
+      if (verb === "drain" && body.confirm !== id) throw new ConfirmError(`drain stops worker ${id} once its jobs in flight finish: repeat its id as "confirm" to go on`);
       const replies = await controlWorkers(c, id, verb);
       return `${replies.length} worker(s) answered: ${replies.map((r) => (r.ok ? `${r.worker.id} ${r.worker.state}` : r.error.message)).join(", ")}`;
     }, (t) => (t === "all" ? undefined : tokenProblem(t)));
@@ -151,6 +160,8 @@ export function actionRoutes(nc: () => NatsConnection | undefined, audit: AuditL
       const gone = await deleteDead(c, body.all === true ? { all: true } : { id });
       return `deleted ${gone.length} dead letter(s)${gone.length <= 10 ? `: ${gone.join(", ")}` : ""}`;
     }),
+    "POST /api/schedules/pause": act("schedule.pause", "name", (c, name) => pauseSchedule(c, name, true)),
+    "POST /api/schedules/resume": act("schedule.resume", "name", (c, name) => pauseSchedule(c, name, false)),
     "POST /api/schedules/run": act("schedule.run", "name", async (c, name) => `fired ${await runScheduleNow(c, name)} job(s) of ${name}`),
     "POST /api/delayed/promote": act("delayed.promote", "id", async (c, id) => {
       await promoteDelayed(c, id);

@@ -20,6 +20,7 @@ import { IndexJobSource, type JobSource } from "./jobs-source.ts";
 import { AuditLog } from "./audit.ts";
 import { actionRoutes } from "./actions.ts";
 import { deadBacklog, delayedCount, handlerPaused, oldestJobAge } from "./queue-facts.ts";
+import { StaleWorkers } from "./stale-workers.ts";
 
 /** Dead letters shown, newest first. */
 const DEAD_SHOWN = 25;
@@ -40,6 +41,8 @@ export interface WorkerRow {
   /** presence not rewritten for PRESENCE_STALE_MS: the worker stopped answering */
   stale: boolean;
   updated_at: number;
+  /** its presence entry expired (it was not stopped cleanly): the row is its last known state (stale-workers.ts) */
+  expired_at?: number;
   handlers?: string[];
   labels: Record<string, string>;
   procs: ProcRow[];
@@ -80,10 +83,11 @@ export function dashboardRoutes(ctx: WorkerHttpContext, o: { jobs?: JobSource; l
   const readers = new Map<number, HistoryReader>();
   const jobs = o.jobs ?? new IndexJobSource(nc);
   const audit = new AuditLog(nc, ctx.workerId, o.log);
+  const stale = new StaleWorkers<WorkerRow>(nc);
   const json = (v: unknown, status = 200) => Response.json(v, { status, headers: { "cache-control": "no-store" } });
   return {
     ...consoleAssetRoutes(),
-    "GET /api/overview": async () => json(await overview(ctx, deadCache)),
+    "GET /api/overview": async () => json(await overview(ctx, deadCache, stale)),
     "GET /api/history": async (_req, url) => {
       const hours = Math.min(48, Math.max(1, Number(url.searchParams.get("hours")) || 24));
       let r = readers.get(hours);
@@ -117,7 +121,7 @@ export function dashboardRoutes(ctx: WorkerHttpContext, o: { jobs?: JobSource; l
   };
 }
 
-async function overview(ctx: WorkerHttpContext, deadCache: DeadCache): Promise<Overview> {
+async function overview(ctx: WorkerHttpContext, deadCache: DeadCache, stale: StaleWorkers<WorkerRow>): Promise<Overview> {
   const manager = ctx.manager?.();
   const childStats = ctx.procStats ? await ctx.procStats() : undefined;
   const stats = ctx.loop?.stats() ?? (childStats ? sumStats(childStats) : undefined);
@@ -133,7 +137,7 @@ async function overview(ctx: WorkerHttpContext, deadCache: DeadCache): Promise<O
     }
   }
   const dead = ctx.nc ? await recentDead(ctx.nc, DEAD_SHOWN, deadCache).catch(() => ({ total: 0, entries: [] })) : { total: 0, entries: [] };
-  const workers = await workerRows(ctx, childStats);
+  const workers = await workerRows(ctx, childStats, stale);
   const self = workers.find((w) => w.id === ctx.workerId);
   return {
     worker: {
@@ -169,13 +173,15 @@ async function overview(ctx: WorkerHttpContext, deadCache: DeadCache): Promise<O
 }
 
 // Workers from the presence bucket, each with its procs; this worker's procs with their memory. A worker
-// whose entry was not rewritten for PRESENCE_STALE_MS is stale (it stopped answering, or is gone).
-async function workerRows(ctx: WorkerHttpContext, childStats: (LoopStats & { rss?: number; pid?: number })[] | undefined): Promise<WorkerRow[]> {
+// whose entry was not rewritten for PRESENCE_STALE_MS is stale (it stopped answering, or is gone); one
+// whose entry has expired since is still shown, stale, from its last listing (stale-workers.ts).
+async function workerRows(ctx: WorkerHttpContext, childStats: (LoopStats & { rss?: number; pid?: number })[] | undefined, stale: StaleWorkers<WorkerRow>): Promise<WorkerRow[]> {
   const now = Date.now();
   const rssByPid = new Map<number, number>();
   for (const s of childStats ?? []) if (s.pid && s.rss) rssByPid.set(s.pid, s.rss);
-  const listed = ctx.nc ? await listWorkers(ctx.nc).catch(() => []) : [];
-  const out: WorkerRow[] = listed.map((w) => ({
+  // a listing that failed says nothing about who is gone: no expired rows from it
+  const listed = ctx.nc ? await listWorkers(ctx.nc).catch(() => undefined) : [];
+  const out: WorkerRow[] = (listed ?? []).map((w) => ({
     id: w.id,
     host: w.host,
     state: w.state,
@@ -188,6 +194,7 @@ async function workerRows(ctx: WorkerHttpContext, childStats: (LoopStats & { rss
     procs: w.procs.map(({ in_flight, ...p }) => ({ ...p, in_flight: in_flight.length, ...(w.id === ctx.workerId && p.pid && rssByPid.has(p.pid) ? { rss: rssByPid.get(p.pid) } : {}) })),
     ...(w.id === ctx.workerId ? { self: true } : {}),
   }));
+  if (listed) for (const w of await stale.expired(out, now)) out.push({ ...w, stale: true, in_flight: 0 });
   // a worker with no supervisor (--procs 0) announces no presence: shown from its loop (a manager is not a worker)
   if (!ctx.manager && !out.some((w) => w.id === ctx.workerId)) {
     const st = ctx.loop?.stats();

@@ -34,7 +34,7 @@ function drawOverview(o) {
     const st = wk.stale ? "stale" : wk.state;
     rows.push(row([
       el("td", {}, el("b", { class: "code" }, wk.id), wk.self ? el("span", { class: "muted" }, " (this one)") : "", el("div", { class: "muted" }, [wk.host, wk.version, Object.entries(wk.labels || {}).map(([k, v]) => k + "=" + v).join(" ")].filter(Boolean).join(" · "))),
-      el("td", {}, stBadge(st), wk.stale ? el("div", { class: "muted" }, "no presence for " + ago(o.now - wk.updated_at)) : ""),
+      el("td", {}, stBadge(st), wk.stale ? el("div", { class: "muted" }, "no presence for " + ago(o.now - wk.updated_at) + (wk.expired_at ? " (entry expired: not stopped cleanly; last known state " + wk.state + ")" : "")) : ""),
       el("td", { class: "num" }, wk.procs.reduce((a, p) => a + p.restarts, 0)),
       el("td", { class: "num" }, wk.procs.reduce((a, p) => a + (p.watchdog_kills || 0), 0)), "", "",
       el("td", { class: "num" }, wk.procs.reduce((a, p) => a + p.jobs_done, 0)),
@@ -43,7 +43,7 @@ function drawOverview(o) {
       el("td", {}, el("div", { class: "btns" },
         wk.state === "paused" ? actionButton("Resume", "api/workers/resume", { worker: wk.id }, "resume " + wk.id) : actionButton("Pause", "api/workers/pause", { worker: wk.id }, "pause " + wk.id),
         actionButton("Drain", "api/workers/drain", { worker: wk.id }, "drain " + wk.id, { danger: true, confirmWord: wk.id, confirmText: "Drain stops worker " + wk.id + " once its jobs in flight finish." }))),
-    ], { "data-testid": "worker-row", "data-id": wk.id }));
+    ], { "data-testid": "worker-row", "data-id": wk.id, "data-state": st }));
     for (const p of wk.procs) {
       const ex = p.last_exit;
       const exit = ex ? (ex.signal ? "signal " + ex.signal : "code " + ex.code) + (ex.planned ? " (planned)" : "") + " after " + ago(ex.ran_ms) + ", " + ago(o.now - ex.at) + " ago" + (p.last_kill && ex.signal === "SIGKILL" ? " — watchdog: " + p.last_kill : "") : "–";
@@ -55,7 +55,7 @@ function drawOverview(o) {
         el("td", { class: "muted" }, exit),
         el("td", { class: "num" }, bytes(p.rss)),
         el("td", { class: "num" }, p.jobs_done), el("td", { class: "num" }, p.jobs_failed), el("td", { class: "num" }, p.in_flight), "",
-      ], { class: "sub", "data-testid": "proc-row", "data-state": p.state }));
+      ], { class: "sub", "data-testid": "proc-row", "data-state": p.state, "data-loop": p.loop || "" }));
     }
   }
   fill("workers", rows, o.worker.kind === "manager" ? "no workers registered (the fleet is at zero)" : "no workers announced", 10);

@@ -4,13 +4,15 @@ async function drawSchedules() {
   let r;
   try { r = await api("api/schedules"); } catch (err) { say(false, "cannot read schedules: " + err.message); return; }
   fill("schedules", r.schedules.map((s) => row([
-    el("td", { class: "code" }, s.name),
+    el("td", {}, el("span", { class: "code" }, s.name), " ", stBadge(s.paused ? "paused" : "active")),
     s.cron ? "cron " + s.cron + (s.tz ? " " + s.tz : "") : "every " + ago(s.every_ms),
-    el("td", {}, s.next_at ? when(s.next_at) + " (in " + ago(s.next_at - r.now) + ")" : "never"),
+    el("td", {}, s.paused ? "paused: nothing fires" : s.next_at ? when(s.next_at) + " (in " + ago(s.next_at - r.now) + ")" : "never"),
     el("td", {}, s.last_at ? when(s.last_at) : "not yet", s.last_id ? el("div", {}, el("a", { href: "#job/" + encodeURIComponent(s.last_id), class: "code" }, s.last_id), " ", stBadge(s.last_state)) : ""),
     el("td", { class: "muted" }, when(s.created_at)),
-    el("td", {}, actionButton("Run now", "api/schedules/run", { name: s.name }, "run " + s.name + " now")),
-  ], { "data-testid": "schedule-row", "data-name": s.name })), "no schedules (docctl schedule add)", 6);
+    el("td", {}, el("div", { class: "btns" },
+      s.paused ? actionButton("Resume", "api/schedules/resume", { name: s.name }, "resume schedule " + s.name) : actionButton("Pause", "api/schedules/pause", { name: s.name }, "pause schedule " + s.name),
+      actionButton("Run now", "api/schedules/run", { name: s.name }, "run " + s.name + " now"))),
+  ], { "data-testid": "schedule-row", "data-name": s.name, "data-paused": s.paused ? "yes" : "no" })), "no schedules (docctl schedule add)", 6);
   $("delayed-count").textContent = r.delayed.length;
   fill("delayed", r.delayed.map((j) => row([
     el("td", { class: "code" }, el("a", { href: "#job/" + encodeURIComponent(j.id) }, j.id)), j.handler || "",

@@ -111,7 +111,7 @@ export const CONSOLE_HTML = `<!doctype html>
   <section class="wide">
     <h2>Schedules</h2>
     <div class="scroll"><table class="cards"><thead><tr><th scope="col">name</th><th scope="col">when</th><th scope="col">next run</th><th scope="col">last run</th><th scope="col">created</th><th scope="col">actions</th></tr></thead><tbody id="schedules"></tbody></table></div>
-    <p class="muted">Pausing a schedule comes with server-side schedules (issue 21); remove one with <span class="code">docctl schedule rm NAME</span>.</p>
+    <p class="muted">Schedules fire in the NATS server (no docctl process needed); pausing one removes its schedule messages until it is resumed. Remove one with <span class="code">docctl schedule rm NAME</span>.</p>
   </section>
   <section class="wide">
     <h2>Delayed jobs <span class="pill" id="delayed-count">0</span></h2>
