@@ -31,6 +31,8 @@ export const RenderErrorCodes = {
   BAD_EINVOICE: "BAD_EINVOICE",
   /** the document cannot be made PDF/A (a base PDF font that is not embedded) */
   NOT_PDFA: "NOT_PDFA",
+  /** a signature asked for a time-stamp (PAdES B-T) and the time-stamp authority gave none that checks out (retryable when it was down, timed out or answered HTTP 5xx) */
+  TIMESTAMP_FAILED: "TIMESTAMP_FAILED",
 } as const;
 
 export type RenderErrorCode = (typeof RenderErrorCodes)[keyof typeof RenderErrorCodes];

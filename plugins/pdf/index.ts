@@ -24,7 +24,7 @@ export interface PdfPayload extends PdfOutputPayload {
   /** IANA time zone for the layout's dates with a time of day (a field's `tz` wins; default UTC) */
   tz?: string;
   /** sign the document with a PKCS#12 certificate stored with the template (`--asset NAME.p12=FILE`) */
-  sign?: { certificate: string; passphrase: string; reason?: string; location?: string; name?: string; contactInfo?: string };
+  sign?: { certificate: string; passphrase: string; reason?: string; location?: string; name?: string; contactInfo?: string; tsa?: string; tsaTimeoutMs?: number };
   /** password protection with permissions (not with pdfa/facturx: PDF/A forbids encryption) */
   encrypt?: EncryptOptions;
   /** documents appended after this one, in order: a stored template rendered with its own data (none: its base as it is) */
@@ -71,6 +71,8 @@ export const pdfPayloadSchema = {
         location: { type: "string", maxLength: 500 },
         name: { type: "string", maxLength: 500 },
         contactInfo: { type: "string", maxLength: 500 },
+        tsa: { type: "string", pattern: "^https?://[^\\s]+$", maxLength: 2000, description: "an RFC 3161 time-stamp authority URL: the signature becomes PAdES B-T" },
+        tsaTimeoutMs: { type: "integer", minimum: 100, maximum: 120000, description: "the time-stamp authority's deadline in ms (default 15000)" },
       },
     },
     encrypt: {
@@ -155,7 +157,7 @@ export function createPdfHandler(opts: PdfHandlerOptions): HandlerDef<PdfPayload
         const cert = template.assets?.find((a) => a.name === payload.sign!.certificate);
         if (!cert)
           throw new JobError("BAD_PAYLOAD", `payload.sign.certificate: the template ${JSON.stringify(payload.template)} has no asset ${JSON.stringify(payload.sign.certificate)} (store it with docctl template put ... --asset ${payload.sign.certificate}=cert.p12)`);
-        doc = { bytes: await signPdf(doc.bytes, { ...payload.sign, p12: cert.bytes }, "payload.sign"), pages: doc.pages };
+        doc = { bytes: await signPdf(doc.bytes, { ...payload.sign, p12: cert.bytes, signal: ctx.signal }, "payload.sign"), pages: doc.pages };
       }
       if (payload.encrypt) doc = { bytes: await encryptPdf(doc.bytes, payload.encrypt), pages: doc.pages };
       ctx.heartbeat();
