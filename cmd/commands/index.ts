@@ -18,5 +18,6 @@ import { command as streams } from "./streams.ts";
 import { command as completion } from "./completion.ts";
 import { eventsCommand } from "./events.ts";
 import { promoteCommand, purgeCommand, reprioritizeCommand } from "./queue.ts";
+import { updateCommand } from "./jobs-update.ts";
 
-export const commands: Command[] = [up, worker, manager, status, handlers, pauseCommand, resumeCommand, drainCommand, submit, result, jobCommand, jobsCommand, eventsCommand, cancelCommand, promoteCommand, reprioritizeCommand, purgeCommand, schedule, limit, dead, template, streams, config, completion];
+export const commands: Command[] = [up, worker, manager, status, handlers, pauseCommand, resumeCommand, drainCommand, submit, result, jobCommand, jobsCommand, eventsCommand, cancelCommand, promoteCommand, reprioritizeCommand, updateCommand, purgeCommand, schedule, limit, dead, template, streams, config, completion];

@@ -10,6 +10,7 @@ import { toJobInfo, type JobInfo } from "./shapes.ts";
 import { jobLogs } from "../runtime/client/job-logs.ts";
 import { promoteJob, purgeJobs, removeDead, reprioritizeJob, type PurgeState } from "../runtime/client/queue-ops.ts";
 import type { JobLogLineV1 } from "../runtime/protocol/job-log.ts";
+import { updateJobData, type UpdateOutcome } from "../runtime/client/update-data.ts";
 import { followEvents, type EventFeed, type EventKind } from "../runtime/client/events.ts";
 import { countJobs, queryJobs, type JobQuery } from "../runtime/client/job-index.ts";
 import type { JobState } from "../runtime/client/job-state.ts";
@@ -273,6 +274,17 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
   /** Give the queued job `id` another priority; `{ moved: false, why }` when it cannot be moved. */
   async reprioritize(id: string, priority: Priority): Promise<{ moved: boolean; why?: string }> {
     return reprioritizeJob(await this.connection(), id, priority);
+  }
+
+  /**
+   * Replace the payload of job `id` while it has not started (BullMQ's job.updateData): scheduled (due
+   * time kept), queued (to the back of its priority's queue) or waiting for a retry (next attempt time
+   * and attempts left kept). It runs once, with one of the two payloads: `{ updated: false, state, why }`
+   * when a worker has it already (running) or it is finished.
+   * @throws InputError for an unknown job or a payload the wire cannot carry
+   */
+  async updateData(id: string, data: unknown): Promise<UpdateOutcome> {
+    return updateJobData(await this.connection(), id, data);
   }
 
   /** The lines job `id`'s handler wrote with ctx.log (each attempt's), oldest first. */

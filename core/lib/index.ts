@@ -22,6 +22,7 @@ export type { JobPage } from "./client.ts";
 export type { JobLogLineV1 as JobLogLine } from "../runtime/protocol/job-log.ts";
 export type { JobEvent, EventKind, EventFeed } from "../runtime/client/events.ts";
 export type { CancelOutcome } from "../runtime/client/cancel.ts";
+export type { UpdateOutcome } from "../runtime/client/update-data.ts";
 export { Worker, type WorkerOptions } from "./worker.ts";
 export {
   defineHandler,
