@@ -1,14 +1,13 @@
 // The manager loop: poll lag, ask the policy, reconcile through a provider; one leader at a time.
 // tick() is a sequence of named steps; its options and reports are in manager-options.ts, the steps that
-// need none of its state in manager-steps.ts, the decision in policy.ts.
+// need none of its state in manager-steps.ts, the decision in policy.ts, the creation gate (boot-failure
+// streak, pause after refusals) in creation.ts.
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { formatDuration } from "../runtime/util/duration.ts";
-import { backoffDelay } from "../runtime/util/backoff.ts";
 import { listWorkers } from "../runtime/client/fleet.ts";
 import type { PresenceV1 } from "../runtime/protocol/control.ts";
-import { initialBootStreak, nextBootStreak, type BootStreak } from "./readiness.ts";
 import { ServerBook, type ServerView } from "./server-book.ts";
-import { ProviderError, ProviderErrorCodes } from "./errors.ts";
+import { ProviderError } from "./errors.ts";
 import { readLag, type HandlerLag, type LagReading } from "../runtime/client/lag.ts";
 import { servableLag } from "./servable.ts";
 import { Lease } from "./lease.ts";
@@ -16,9 +15,9 @@ import { STATUS_KEY, statusOf } from "./status.ts";
 import { migrateDelayedStream } from "../runtime/nats/delayed-migration.ts";
 import { ensureStreams, topologyDefaults } from "../runtime/nats/topology.ts";
 import { decide, initialPolicyState, policyDefaults, type Decision, type PolicyState } from "./policy.ts";
-import type { Server } from "./providers/types.ts";
 import { managerDefaults, type ManagerDeps, type ManagerOptions, type ManagerSnapshot, type TickReport } from "./manager-options.ts";
-import { bootFailureDiagnosis, decisionGist, pickVictims, tickLine } from "./manager-steps.ts";
+import { decisionGist, pickVictims, tickLine } from "./manager-steps.ts";
+import { Creation } from "./creation.ts";
 
 export { managerDefaults, type ManagerDeps, type ManagerOptions, type ManagerSnapshot, type TickReport } from "./manager-options.ts";
 
@@ -50,12 +49,9 @@ export class Manager {
   private lastReason = "";
   private lastDelivered: number | null = null;
   private prevLag = new Map<string, HandlerLag>();
-  private createFailures = 0;
-  private createPausedUntil = 0;
   private book = new ServerBook();
-  private streak: BootStreak = initialBootStreak;
-  private nextProbeAt = 0;
-  private lastExit = new Map<string, string>();
+  /** when servers may be created (boot-failure streak, pause after refusals) */
+  private creation: Creation;
   private snap: ManagerSnapshot;
   private ac: AbortController;
   private now: () => number;
@@ -70,6 +66,7 @@ export class Manager {
     this.opts.id ??= `manager-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     this.ac = deps.abort ?? new AbortController();
     this.now = deps.now ?? Date.now;
+    this.creation = new Creation({ provider: deps.provider, log: deps.log, now: this.now, call: (p, op) => this.provider(p, op) }, this.opts);
     this.snap = {
       id: this.opts.id!,
       provider: deps.provider.name,
@@ -98,7 +95,7 @@ export class Manager {
 
   /** What the manager knows now (a copy). */
   snapshot(): ManagerSnapshot {
-    return structuredClone({ ...this.snap, leader: this.leader, bootFailures: this.streak.failures, halted: this.streak.halted });
+    return structuredClone({ ...this.snap, leader: this.leader, bootFailures: this.creation.bootFailures, halted: this.creation.halted });
   }
 
   /** boot times (s) and provider call durations measured since the last take, for /metrics histograms */
@@ -182,7 +179,7 @@ export class Manager {
     const stillFailed = await this.deleteFailed(seen.failed, report);
     report.servers = { ready: seen.ready, booting: seen.booting, draining: this.drains.size, failed: seen.failed.length };
     this.recordServers(seen);
-    this.updateBootStreak(seen, now);
+    this.creation.look({ failed: seen.failedNow, registered: seen.registered }, now); // step 6
     const d = this.decideNow(lag, seen, stillFailed, now);
     report.decision = d;
     await this.publishStatus(now);
@@ -231,7 +228,7 @@ export class Manager {
     const seen = this.book.look(all, presence, (id) => this.drains.has(id), now, this.opts.bootTimeoutMs, (sv) => provider.describeExit?.(sv));
     let failedNow = seen.vanished.length;
     for (const v of seen.vanished) {
-      this.lastExit.set(provider.name, v.why);
+      this.creation.noteExit(v.why);
       log.error(`server ${v.server.name} is gone before its worker registered: ${v.why}`);
     }
     for (const sv of seen.registered) log.info(`server ${sv.name}: worker ${sv.workerId} registered; it is capacity now`);
@@ -275,17 +272,6 @@ export class Manager {
       const sv = this.book.server(id);
       if (sv) this.snap.list.push({ id, name: sv.name, workerId: sv.workerId, state: "draining", why: "scale-in", createdAt: sv.createdAt });
     }
-  }
-
-  // Step 6: servers in a row that never came up stop the creating (and a registered worker resumes it).
-  private updateBootStreak(seen: ServersSeen, now: number): void {
-    const wasHalted = this.streak.halted;
-    this.streak = nextBootStreak(this.streak, { failed: seen.failedNow, registered: seen.registered }, this.opts.maxBootFailures, (n) => this.diagnosis(n));
-    if (this.streak.halted && !wasHalted) {
-      this.deps.log.error(this.streak.halted);
-      this.nextProbeAt = now + this.opts.probeMs;
-    }
-    if (!this.streak.halted && wasHalted) this.deps.log.info(`a worker registered: creating servers again`);
   }
 
   // Step 7: the policy's decision, kept in the snapshot. The policy sees each handler's lag with what
@@ -335,42 +321,13 @@ export class Manager {
     return say;
   }
 
-  // Step 10a: create servers, unless a dry run, halted after boot failures (one probe now and then) or
-  // paused after the provider refused; returns the ids created.
+  // Step 10a: create servers through the creation gate (creation.ts); returns the ids created.
   private async scaleUp(delta: number, now: number, say: (...a: unknown[]) => void): Promise<string[]> {
-    const { provider, log } = this.deps;
-    if (this.opts.dryRun) {
-      say(`dry run: would create ${delta} server(s) on ${provider.name}`);
-      return [];
-    }
-    if (this.streak.halted && now < this.nextProbeAt) {
-      log.debug(`not creating: ${this.streak.halted}`);
-      return [];
-    }
-    if (now < this.createPausedUntil) {
-      log.debug(`not creating for ${Math.ceil((this.createPausedUntil - now) / 1000)}s more after failures`);
-      return [];
-    }
-    let n = delta;
-    if (this.streak.halted) {
-      // one server to see whether the cause was fixed; the streak clears when its worker registers
-      n = 1;
-      this.nextProbeAt = now + this.opts.probeMs;
-      log.warn(`creating one server to see whether the cause is fixed (servers in a row that never came up: ${this.streak.failures})`);
-    }
-    let made: Server[];
-    try {
-      made = await this.provider(() => provider.create(n), "create");
-    } catch (err) {
-      // 5xx, 429 and network trouble are retried on the next tick; a refusal waits longer
-      const transient = err instanceof ProviderError && (err.code === ProviderErrorCodes.UNAVAILABLE || err.code === ProviderErrorCodes.RATE_LIMITED);
-      if (!transient) this.pauseCreates("the provider refused to create servers");
-      throw err;
-    }
-    this.createFailures = 0;
+    const made = await this.creation.create(delta, now, say);
+    if (!made) return [];
     // remembered now: one that is gone before the next look failed to come up too
     this.book.created(made);
-    log.info(`created ${made.length} server(s): ${made.map((s) => s.name).join(", ")}`);
+    this.deps.log.info(`created ${made.length} server(s): ${made.map((s) => s.name).join(", ")}`);
     return made.map((s) => s.id);
   }
 
@@ -400,17 +357,6 @@ export class Manager {
     return draining;
   }
 
-  private diagnosis(n: number): string {
-    const p = this.deps.provider;
-    return bootFailureDiagnosis(n, {
-      natsUrl: this.opts.workerNatsUrl ?? p.natsUrl,
-      lastExit: this.lastExit.get(p.name),
-      hints: p.failureHints?.() ?? [],
-      bootTimeoutMs: this.opts.bootTimeoutMs,
-      probeMs: this.opts.probeMs,
-    });
-  }
-
   private reportUnserved(hs: { handler: string; lag: number }[]): void {
     const now = new Set(hs.map((h) => h.handler));
     for (const h of hs) {
@@ -421,13 +367,6 @@ export class Manager {
       );
     }
     this.unserved = now;
-  }
-
-  private pauseCreates(why: string): void {
-    this.createFailures++;
-    const ms = backoffDelay(this.createFailures - 1, this.opts.createBackoff);
-    this.createPausedUntil = this.now() + ms;
-    this.deps.log.error(`${why}: no new servers for ${Math.round(ms / 1000)}s (failure ${this.createFailures} in a row)`);
   }
 
   // Schedules and delayed jobs fire in the NATS server (message schedules): no manager fires or moves
