@@ -47,7 +47,8 @@ Options:
   --html FILE     the HTML page (put)
   --font NAME=FILE  a TrueType/OpenType font (.ttf, .otf) stored with the template; the layout's
                   "font" names it (repeatable). Embedded as subsets of the glyphs each document uses.
-  --asset NAME=FILE a PNG, JPEG or SVG (drawn as vectors) stored with the template; image fields place it with "asset": NAME
+  --asset NAME=FILE a PNG, JPEG or SVG (drawn as vectors) stored with the template; image fields place it with "asset": NAME;
+                  NAME.p12/.pfx: a PKCS#12 certificate for the pdf job's "sign" (PAdES)
                   (repeatable)
   --max-base-size SIZE, --max-pages N, --max-objects N, --max-stream-size SIZE, --max-parse-time TIME
                   caps on the base PDF, refused beyond them (defaults ${Math.round(templateLimitsDefaults.maxBaseBytes / 1024 / 1024)}MB, ${templateLimitsDefaults.maxPages},

@@ -74,3 +74,28 @@ export async function opensslTimestampQuery(pki: TestPki, digestHex: string): Pr
   await ssl(["ts", "-query", "-digest", digestHex, "-sha256", "-cert", "-out", q], pki.dir);
   return Bun.file(q).bytes();
 }
+
+/** The CMS (DER, placeholder zeros cut) and the signed bytes of the last signature in a PDF. */
+export function extractSignature(pdf: Uint8Array): { cms: Uint8Array; content: Uint8Array; dict: string } {
+  const text = Buffer.from(pdf).toString("latin1");
+  const at = text.lastIndexOf("/ByteRange [");
+  const [a, b, c, d] = text.slice(at + 12, text.indexOf("]", at)).trim().split(/\s+/).map(Number) as [number, number, number, number];
+  // the whole file is covered but the /Contents hole
+  if (a !== 0 || c + d !== pdf.length) throw new Error(`/ByteRange [${a} ${b} ${c} ${d}] does not cover the ${pdf.length}-byte file`);
+  const der = Buffer.from(text.slice(b + 1, c - 1), "hex");
+  if (der[0] !== 0x30) throw new Error("/Contents does not start with a DER SEQUENCE");
+  const lenBytes = der[1]! & 0x7f;
+  const len = der[1]! < 0x80 ? der[1]! : [...der.subarray(2, 2 + lenBytes)].reduce((s, x) => s * 256 + x, 0);
+  const cms = new Uint8Array(der.subarray(0, (der[1]! < 0x80 ? 2 : 2 + lenBytes) + len));
+  const dictStart = text.lastIndexOf("<<", at);
+  return { cms, content: new Uint8Array(Buffer.concat([pdf.subarray(a, b), pdf.subarray(c, c + d)])), dict: text.slice(dictStart, b) + text.slice(c, text.indexOf(">>", c)) };
+}
+
+/** `openssl cms -verify` of a detached CMS over `content`, trusting only the root CA. */
+export async function opensslCmsVerify(pki: TestPki, cms: Uint8Array, content: Uint8Array): Promise<{ code: number; stdout: string; stderr: string }> {
+  const n = ++seq;
+  const c = join(pki.dir, `v${n}.p7s`), d = join(pki.dir, `v${n}.bin`);
+  await Bun.write(c, cms);
+  await Bun.write(d, content);
+  return run(["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", c, "-content", d, "-CAfile", pki.rootPem, "-out", "/dev/null"]);
+}

@@ -15,7 +15,7 @@ import { createPdfHandler } from "../../plugins/pdf/index.ts";
 import { startFakeTsa, type FakeTsa } from "../helpers/fake-tsa.ts";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { makeBasePdf, qpdfCheck, run } from "../helpers/pdf.ts";
-import { makeTestPki, opensslTimestampReply, type TestPki } from "../helpers/pki.ts";
+import { extractSignature as extract, makeTestPki, opensslTimestampReply, type TestPki } from "../helpers/pki.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const tmp = tempDir("docctl-pades-");
@@ -39,22 +39,6 @@ const file = async (bytes: Uint8Array, ext: string) => {
   await Bun.write(p, bytes);
   return p;
 };
-
-/** The CMS (DER, placeholder zeros cut) and the signed bytes of the last signature in a PDF. */
-function extract(pdf: Uint8Array): { cms: Uint8Array; content: Uint8Array; dict: string } {
-  const text = Buffer.from(pdf).toString("latin1");
-  const at = text.lastIndexOf("/ByteRange [");
-  const [a, b, c, d] = text.slice(at + 12, text.indexOf("]", at)).trim().split(/\s+/).map(Number) as [number, number, number, number];
-  expect(a).toBe(0);
-  expect(c + d).toBe(pdf.length); // the whole file is covered but the /Contents hole
-  const der = Buffer.from(text.slice(b + 1, c - 1), "hex");
-  expect(der[0]).toBe(0x30);
-  const lenBytes = der[1]! & 0x7f;
-  const len = der[1]! < 0x80 ? der[1]! : [...der.subarray(2, 2 + lenBytes)].reduce((s, x) => s * 256 + x, 0);
-  const cms = new Uint8Array(der.subarray(0, (der[1]! < 0x80 ? 2 : 2 + lenBytes) + len));
-  const dictStart = text.lastIndexOf("<<", at);
-  return { cms, content: new Uint8Array(Buffer.concat([pdf.subarray(a, b), pdf.subarray(c, c + d)])), dict: text.slice(dictStart, b) + text.slice(c, text.indexOf(">>", c)) };
-}
 
 async function opensslVerify(cms: Uint8Array, content: Uint8Array) {
   return run(["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", await file(cms, "p7s"), "-content", await file(content, "bin"), "-CAfile", pki.rootPem, "-out", "/dev/null"]);
