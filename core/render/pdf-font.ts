@@ -24,6 +24,11 @@ export function clearSubsetCache(): void {
   subsetCache.clear();
 }
 
+/** How many encoded subsets are cached (tests: the warm-up leaves none behind). */
+export function subsetCacheSize(): number {
+  return subsetCache.size;
+}
+
 /** Fonts used by one document. Call `use` for every glyph, then `finish` once, then `gid` while writing content. */
 export class DocFonts {
   #context: PDFContext;
