@@ -3,69 +3,106 @@ import { createHash } from "node:crypto";
 import { Decoder, DecodeError, Encoder } from "@msgpack/msgpack";
 import { clipMessage, type WireError } from "./errors.ts";
 import type { OutputRefV1 } from "./types.ts";
-import { PRIORITIES, describe, tokenProblem, type Priority } from "./subjects.ts";
+import { Type, type Static } from "@sinclair/typebox";
+import { PRIORITIES, describe, type Priority } from "./subjects.ts";
+import { TokenSchema } from "./token.ts";
+import { checker, type PathLabel } from "./schema.ts";
 import type { AttemptV1 } from "./job-entry.ts";
-import { backoffProblem, type BackoffV1 } from "./backoff.ts";
+import { BackoffSchema } from "./backoff.ts";
 
-/** A job on `docctl.tasks.<handler>`. */
-export interface JobV1 {
-  v: 1;
-  id: string;
-  batch: string;
-  handler: string;
-  payload: unknown;
-  /** ms since the Unix epoch */
-  submitted_at: number;
-  /** maximum attempts wanted by the submitter (overrides the handler's) */
-  attempts?: number;
-  /** time limit of one attempt in ms (overrides the handler's); at most MAX_TIMEOUT_MS */
-  timeout_ms?: number;
-  /** hex digest of handler, payload, attempts and timeout (jobHash): tells a re-used id from a re-submit */
-  hash?: string;
-  /** `high` or `low` (absent: normal); also said by the subject (`docctl.tasks.<handler>.high`) */
-  priority?: Priority;
-  /** ms since the epoch: a job published on `docctl.delay.<id>` as an @at schedule is queued by the server at this time */
-  run_at?: number;
-  /** a chain's remaining steps: published one by one as each step succeeds */
-  next?: StepV1[];
-  /** a batch's reduce step: published once every item of the batch has a result */
-  then?: ThenV1;
-  /** how retries of this job are spaced (overrides the handler's and the worker's) */
-  backoff?: BackoffV1;
-  /** how long this job's result is kept, ms (default: the results' retention); its index entry follows */
-  keep_result_ms?: number;
-  /** how long this job's failed result is kept, ms (default: the results' retention) */
-  keep_failed_ms?: number;
-}
+/**
+ * How deep a job may nest (the job map is level 0, its payload level 1): what the job encoder accepts,
+ * and what decodeJob accepts. A job the decoder took but no encoder could write back (a dead letter
+ * wraps it two levels deeper) was redelivered forever; results and dead letters get that headroom.
+ */
+export const MAX_DEPTH = 100;
+/** The longest time limit a timer can wait (setTimeout fires at once above 2^31-1 ms): 24.8 days. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
-/** A workflow step still to run. Without `payload` it receives the previous step's value. */
-export interface StepV1 {
-  id: string;
-  handler: string;
-  payload?: unknown;
-  attempts?: number;
-  timeout_ms?: number;
-  priority?: Priority;
+// The job's shape is one TypeBox schema: JobV1 is derived from it and decodeJob checks with it (ajv,
+// compiled once), so the type and the check cannot drift. Messages come from the `problem` notes
+// (core/runtime/protocol/schema.ts says how they read).
+const posInt = (what = "a positive integer") => ({ exclusiveMinimum: 0, problem: `{at} must be ${what}, got {json}` });
+const PrioritySchema = Type.Unsafe<Priority>({ type: "string", enum: [...PRIORITIES], problem: `{at} must be one of ${PRIORITIES.join(", ")}, got {json}` });
+const epochMs = () => Type.Number({ problem: "{at} must be a number (ms since epoch), got {got}" });
+
+// The fields a chain step and a batch's reduce step share.
+const stepFields = {
+  id: TokenSchema,
+  handler: TokenSchema,
+  attempts: Type.Optional(Type.Integer(posInt())),
+  timeout_ms: Type.Optional(Type.Integer({ ...posInt(), maximum: MAX_TIMEOUT_MS })),
+  priority: Type.Optional(PrioritySchema),
   /** start this long after the step before it succeeded, ms */
-  delay_ms?: number;
+  delay_ms: Type.Optional(Type.Integer({ minimum: 0, problem: "{at} must be a whole number of ms, got {json}" })),
   /**
    * a batch step: one job per payload (`<step id>-<i>`), or per element of the previous step's value
    * ("each"); the step after it receives the array of their values
    */
-  batch?: unknown[] | "each";
-}
+  batch: Type.Optional(
+    Type.Union([Type.Literal("each"), Type.Array(Type.Unknown(), { minItems: 1 })], { problem: `{at} must be a non-empty array of payloads or "each", got {got}` }),
+  ),
+};
+const aMap = { problem: { type: "{at} must be a map, got {got}" } };
 
+/** The schema of a workflow step still to run (StepV1). */
+export const StepSchema = Type.Object({ ...stepFields, payload: Type.Optional(Type.Unknown()) }, aMap);
+/** A workflow step still to run. Without `payload` it receives the previous step's value. */
+export type StepV1 = Static<typeof StepSchema>;
+const StepsSchema = Type.Array(StepSchema, { problem: { type: "{at} must be an array of steps, got {got}" } });
+
+/** The schema of a batch's reduce step (ThenV1). */
+export const ThenSchema = Type.Object(
+  {
+    ...stepFields,
+    /** the number of items; item `i` has id `<batch>-<i>` */
+    count: Type.Integer({ minimum: 1, problem: "{at} must be a positive integer, got {json}" }),
+    /** what a failed item does: `fail` (default) fails the reduce with WORKFLOW_FAILED, `null` passes null in its place */
+    on_failure: Type.Optional(Type.Unsafe<"fail" | "null">({ type: "string", enum: ["fail", "null"], problem: `{at} must be "fail" or "null", got {json}` })),
+    /** the items' id prefix when it is not the batch: item `i` is `<items>-<i>` (a batch step inside a chain) */
+    items: Type.Optional(TokenSchema),
+    /** a chain's steps after the reduce step */
+    next: Type.Optional(StepsSchema),
+  },
+  aMap,
+);
 /** The reduce step of a batch: its payload is the array of the items' values in input order. */
-export interface ThenV1 extends Omit<StepV1, "payload"> {
-  /** the number of items; item `i` has id `<batch>-<i>` */
-  count: number;
-  /** what a failed item does: `fail` (default) fails the reduce with WORKFLOW_FAILED, `null` passes null in its place */
-  on_failure?: "fail" | "null";
-  /** the items' id prefix when it is not the batch: item `i` is `<items>-<i>` (a batch step inside a chain) */
-  items?: string;
-  /** a chain's steps after the reduce step */
-  next?: StepV1[];
-}
+export type ThenV1 = Static<typeof ThenSchema>;
+
+/** The schema of a job on `docctl.tasks.<handler>` (JobV1); fields in the order they are checked. */
+export const JobSchema = Type.Object({
+  v: Type.Literal(1, { problem: "unsupported version v={json} (this worker speaks v=1)" }),
+  id: TokenSchema,
+  batch: TokenSchema,
+  handler: TokenSchema,
+  payload: Type.Unknown({ problem: "{at} is missing" }),
+  /** ms since the Unix epoch */
+  submitted_at: epochMs(),
+  /** maximum attempts wanted by the submitter (overrides the handler's) */
+  attempts: Type.Optional(Type.Integer(posInt())),
+  /** time limit of one attempt in ms (overrides the handler's); at most MAX_TIMEOUT_MS */
+  timeout_ms: Type.Optional(
+    Type.Integer({ exclusiveMinimum: 0, maximum: MAX_TIMEOUT_MS, problem: { maximum: "{at} is {value}, over the longest time limit {limit} (24.8 days)", "*": "{at} must be a positive integer, got {json}" } }),
+  ),
+  /** hex digest of handler, payload, attempts and timeout (jobHash): tells a re-used id from a re-submit */
+  hash: Type.Optional(Type.String({ problem: "{at} must be a string, got {got}" })),
+  /** `high` or `low` (absent: normal); also said by the subject (`docctl.tasks.<handler>.high`) */
+  priority: Type.Optional(PrioritySchema),
+  /** how retries of this job are spaced (overrides the handler's and the worker's) */
+  backoff: Type.Optional(BackoffSchema),
+  /** how long this job's result is kept, ms (default: the results' retention); its index entry follows */
+  keep_result_ms: Type.Optional(Type.Integer(posInt("a positive integer (ms)"))),
+  /** how long this job's failed result is kept, ms (default: the results' retention) */
+  keep_failed_ms: Type.Optional(Type.Integer(posInt("a positive integer (ms)"))),
+  /** ms since the epoch: a job published on `docctl.delay.<id>` as an @at schedule is queued by the server at this time */
+  run_at: Type.Optional(epochMs()),
+  /** a chain's remaining steps: published one by one as each step succeeds */
+  next: Type.Optional(StepsSchema),
+  /** a batch's reduce step: published once every item of the batch has a result */
+  then: Type.Optional(ThenSchema),
+});
+/** A job on `docctl.tasks.<handler>`. */
+export type JobV1 = Static<typeof JobSchema>;
 
 /** The latest progress of a running job, on `docctl.progress.<batch>.<id>`. */
 export interface ProgressV1 {
@@ -124,15 +161,6 @@ export interface DeadLetterV1 {
   /** each failed attempt: error, worker, time and the handler's stack (the last MAX_HISTORY) */
   history?: AttemptV1[];
 }
-
-/**
- * How deep a job may nest (the job map is level 0, its payload level 1): what the job encoder accepts,
- * and what decodeJob accepts. A job the decoder took but no encoder could write back (a dead letter
- * wraps it two levels deeper) was redelivered forever; results and dead letters get that headroom.
- */
-export const MAX_DEPTH = 100;
-/** The longest time limit a timer can wait (setTimeout fires at once above 2^31-1 ms): 24.8 days. */
-export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 // One encoder and decoder per use for the process: building them per message showed up in profiles.
 // `ignoreUndefined`: the contract says optional fields are absent, never nil.
@@ -219,14 +247,22 @@ export function payloadProblem(payload: unknown, where = "payload"): string | un
 
 /** Whether some value in `v` (level 0) sits deeper than `limit`: the level the encoder refuses. */
 function depthExceeds(v: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[v, 0]];
-  while (stack.length) {
-    const [x, d] = stack.pop()!;
+  // Two plain stacks, not a stack of [value, depth] pairs: every job passes here, and the pairs were
+  // an allocation per nested object.
+  const values: unknown[] = [v];
+  const depths: number[] = [0];
+  while (values.length) {
+    const x = values.pop();
+    const d = depths.pop()!;
     if (d > limit) return true;
     if (!x || typeof x !== "object" || ArrayBuffer.isView(x)) continue;
-    for (const y of Array.isArray(x) ? x : Object.values(x)) {
-      if (y && typeof y === "object") stack.push([y, d + 1]);
-      else if (d + 1 > limit) return true;
+    const children = Array.isArray(x) ? x : Object.values(x);
+    for (let i = 0; i < children.length; i++) {
+      const y = children[i];
+      if (y && typeof y === "object") {
+        values.push(y);
+        depths.push(d + 1);
+      } else if (d + 1 > limit) return true;
     }
   }
   return false;
@@ -309,66 +345,26 @@ export function decodeJob(bytes: Uint8Array): Decoded<JobV1> {
   // Deeper than any encoder of ours writes: its failed result and dead letter could not be written either.
   if (depthExceeds(m, MAX_DEPTH)) return { ok: false, problem: `the job nests deeper than ${MAX_DEPTH} levels (the wire's limit)` };
   const o = m as Record<string, unknown>;
-  if (o.v !== 1) return { ok: false, problem: `unsupported version v=${JSON.stringify(o.v)} (this worker speaks v=1)` };
-  for (const k of ["id", "batch", "handler"] as const) {
-    const p = tokenProblem(o[k]);
-    if (p) return { ok: false, problem: `field "${k}" ${p}` };
-  }
-  if (!("payload" in o)) return { ok: false, problem: `field "payload" is missing` };
-  if (typeof o.submitted_at !== "number") return { ok: false, problem: `field "submitted_at" must be a number (ms since epoch), got ${describe(o.submitted_at)}` };
-  for (const k of ["attempts", "timeout_ms"] as const) {
-    if (o[k] !== undefined && o[k] !== null && !(Number.isInteger(o[k]) && (o[k] as number) > 0)) {
-      return { ok: false, problem: `field "${k}" must be a positive integer, got ${JSON.stringify(o[k])}` };
-    }
-  }
-  if (typeof o.timeout_ms === "number" && o.timeout_ms > MAX_TIMEOUT_MS) {
-    return { ok: false, problem: `field "timeout_ms" is ${o.timeout_ms}, over the longest time limit ${MAX_TIMEOUT_MS} (24.8 days)` };
-  }
-  if (o.hash !== undefined && typeof o.hash !== "string") return { ok: false, problem: `field "hash" must be a string, got ${describe(o.hash)}` };
-  const extra = jobControlProblem(o);
-  if (extra) return { ok: false, problem: extra };
-  return { ok: true, value: o as unknown as JobV1 };
+  dropNils(o, JOB_NILLABLE);
+  if (Array.isArray(o.next)) for (const st of o.next) dropNils(st, STEP_NILLABLE);
+  dropNils(o.then, STEP_NILLABLE);
+  if (jobCheck.check(o)) return { ok: true, value: o as JobV1 };
+  return { ok: false, problem: jobCheck.problem(o, fieldLabel) ?? "the job does not fit the v1 job schema" };
 }
 
-// The optional job-control fields: checked like the rest, so a foreign client's typo is a BAD_MESSAGE.
-function jobControlProblem(o: Record<string, unknown>): string | undefined {
-  const prio = (v: unknown, where: string) =>
-    v !== undefined && v !== null && !PRIORITIES.includes(v as Priority) ? `${where} must be one of ${PRIORITIES.join(", ")}, got ${JSON.stringify(v)}` : undefined;
-  const step = (v: unknown, where: string): string | undefined => {
-    if (!v || typeof v !== "object" || Array.isArray(v)) return `${where} must be a map, got ${describe(v)}`;
-    const st = v as Record<string, unknown>;
-    for (const k of ["id", "handler"]) {
-      const p = tokenProblem(st[k]);
-      if (p) return `${where}.${k} ${p}`;
-    }
-    if (st.delay_ms !== undefined && st.delay_ms !== null && !(Number.isInteger(st.delay_ms) && (st.delay_ms as number) >= 0)) return `${where}.delay_ms must be a whole number of ms, got ${JSON.stringify(st.delay_ms)}`;
-    if (st.batch !== undefined && st.batch !== null && st.batch !== "each" && !(Array.isArray(st.batch) && st.batch.length > 0)) return `${where}.batch must be a non-empty array of payloads or "each", got ${describe(st.batch)}`;
-    return prio(st.priority, `${where}.priority`);
-  };
-  const p = prio(o.priority, `field "priority"`);
-  if (p) return p;
-  if (o.backoff !== undefined && o.backoff !== null) {
-    const b = backoffProblem(o.backoff);
-    if (b) return `field "backoff" ${b}`;
-  }
-  for (const k of ["keep_result_ms", "keep_failed_ms"]) {
-    if (o[k] !== undefined && o[k] !== null && !(Number.isInteger(o[k]) && (o[k] as number) > 0)) return `field "${k}" must be a positive integer (ms), got ${JSON.stringify(o[k])}`;
-  }
-  if (o.run_at !== undefined && o.run_at !== null && typeof o.run_at !== "number") return `field "run_at" must be a number (ms since epoch), got ${describe(o.run_at)}`;
-  if (o.next !== undefined && o.next !== null) {
-    if (!Array.isArray(o.next)) return `field "next" must be an array of steps, got ${describe(o.next)}`;
-    for (let i = 0; i < o.next.length; i++) {
-      const sp = step(o.next[i], `field "next"[${i}]`);
-      if (sp) return sp;
-    }
-  }
-  if (o.then !== undefined && o.then !== null) {
-    const sp = step(o.then, `field "then"`);
-    if (sp) return sp;
-    const c = (o.then as Record<string, unknown>).count;
-    if (!Number.isInteger(c) || (c as number) < 1) return `field "then".count must be a positive integer, got ${JSON.stringify(c)}`;
-  }
-  return undefined;
+const jobCheck = checker(JobSchema);
+/** `field "next"[0].id`: how decodeJob's messages name a place in the job. */
+const fieldLabel: PathLabel = ([first, ...rest]) =>
+  first === undefined ? "the job" : `field "${first}"` + rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("");
+
+// What the schema cannot say: a foreign client's nil in an optional field means "absent" (v1 always
+// accepted it), so nils are removed before the check and JobV1 never holds one.
+const JOB_NILLABLE = ["attempts", "timeout_ms", "priority", "backoff", "keep_result_ms", "keep_failed_ms", "run_at", "next", "then"];
+const STEP_NILLABLE = ["delay_ms", "batch", "priority"];
+function dropNils(o: unknown, keys: string[]) {
+  if (!o || typeof o !== "object") return;
+  const r = o as Record<string, unknown>;
+  for (const k of keys) if (r[k] === null) delete r[k];
 }
 
 /** Decode a result; throws on bytes that are not a v1 result. */

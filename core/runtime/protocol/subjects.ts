@@ -122,33 +122,7 @@ export const ALL_LOGS = "docctl.logs.>";
 export const controlSubject = (id: string, verb: string) => `docctl.control.${id}.${verb}`;
 export const controlAllSubject = (verb: string) => controlSubject("all", verb);
 
-/** ids, batches and handler names are single subject tokens: letters, digits, `_` and `-`. */
-export const TOKEN_RE = /^[A-Za-z0-9_-]{1,128}$/;
-
-/** Returns why `s` is not a valid token, or undefined when it is. */
-export function tokenProblem(s: unknown): string | undefined {
-  if (typeof s !== "string") return `must be a string (got ${describe(s)})`;
-  if (s.length === 0) return "must not be empty";
-  if (s.length > 128) return `must be at most 128 characters (got ${s.length})`;
-  if (!TOKEN_RE.test(s)) {
-    const bad = [...s].find((c) => !/[A-Za-z0-9_-]/.test(c));
-    return `may only contain letters, digits, "_" and "-" (found ${JSON.stringify(bad)})`;
-  }
-  // As an object key (a registry, a map of results by id) these reach an object's prototype.
-  if (RESERVED_TOKENS.has(s)) return `must not be "${s}" (a reserved JavaScript property name); choose another`;
-  return undefined;
-}
-
-/** Tokens refused as ids, batches and handler names: object keys that reach the prototype. */
-export const RESERVED_TOKENS = new Set(["__proto__", "constructor", "prototype"]);
-
-/** A short description of a JSON value's type for error messages. */
-export function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "object") return "an object";
-  if (typeof v === "string") return "a string";
-  return `a ${typeof v}`;
-}
+export { TOKEN_RE, RESERVED_TOKENS, TokenSchema, tokenProblem } from "./token.ts";
+export { describe } from "./schema.ts";
 /** KV bucket of attempt notes: how attempts a supervisor saw end (a crash, the watchdog) ended, per job id */
 export const BUCKET_ATTEMPTS = "DOCCTL_ATTEMPTS";
