@@ -120,6 +120,17 @@ describe("docctl jobs against the job index", () => {
     expect(first.stderr).toContain("1 of 3 job(s)");
     const all = await client.jobs({ state: "scheduled" });
     expect(all.jobs.map((j) => j.id)).toEqual(["soonest", "middle", "later"]);
+    // pages of one, by the due-time cursor: each once, in order, the total on every page
+    const paged: string[] = [];
+    let after: string | undefined;
+    for (let n = 0; n < 5; n++) {
+      const p = await client.jobs({ state: "scheduled", limit: 1, after });
+      expect(p.total).toBe(3);
+      paged.push(...p.jobs.map((j) => j.id));
+      if (!p.next) break;
+      after = p.next;
+    }
+    expect(paged).toEqual(["soonest", "middle", "later"]);
     const p = await docctl(["promote", "middle"], { env: env() });
     if (process.env.DBG) console.log(p, await client.job("middle"));
     expect(p.code).toBe(0);

@@ -11,6 +11,7 @@ import { tokenProblem } from "../protocol/subjects.ts";
 import { isNotFound } from "../nats/errors.ts";
 import { JOB_STATES, findRunning, infoFromEntry, type JobInfo, type JobState } from "./job-info.ts";
 import { ALL_JOBS, jobsInState } from "../protocol/subjects.ts";
+import { SoonestDue, dueCursor, parseDueCursor, type DueKey } from "./soonest-due.ts";
 
 /** What `docctl jobs` asks. */
 export interface JobQuery {
@@ -37,8 +38,8 @@ export interface JobPage {
 
 export const jobQueryDefaults = {
   limit: 100,
-  /** scheduled jobs are sorted by due time after reading them: at most this many (the rest is said, not hidden) */
-  scheduledSortMax: 200_000,
+  /** scheduled jobs are read in bulk, this many per batch the server pushes, to find the soonest due */
+  bulkBatch: 10_000,
   /** one fetch from the index at most this many entries */
   fetchBatch: 1_000,
 };
@@ -152,28 +153,53 @@ async function runningPage(nc: NatsConnection, q: JobQuery, limit: number): Prom
   return { jobs, total: all.length, next: from + limit < all.length ? `r${from + limit}` : undefined };
 }
 
-// Due time is not a subject token, so scheduled jobs are read (bodies are small) and sorted here.
+// Due time is not a subject token: scheduled entries are read in bulk by an ordered consumer (the server
+// pushes them in large batches, no request per page) and only the page's `limit` soonest after the
+// cursor are kept (SoonestDue, a bounded heap); the total counts every match.
 async function scheduledPage(nc: NatsConnection, jsm: JetStreamManager, q: JobQuery, limit: number): Promise<JobPage> {
-  const filters = [q.handler || q.batch ? jobEntryFilter({ state: "scheduled", handler: q.handler, batch: q.batch }) : jobsInState("scheduled")];
-  const all: JobEntryV1[] = [];
-  for await (const { entry } of readEntries(nc, jsm, filters, {}, jobQueryDefaults.scheduledSortMax)) {
+  const filter = q.handler || q.batch ? jobEntryFilter({ state: "scheduled", handler: q.handler, batch: q.batch }) : jobsInState("scheduled");
+  let after: DueKey | undefined;
+  if (q.after !== undefined) {
+    after = parseDueCursor(q.after);
+    if (!after) throw new InputError(`cursor "${q.after}" is not one a scheduled listing gave (<due ms>:<id>)`);
+  }
+  // one more than the page: whether there is a next page
+  const keep = new SoonestDue<DueKey & { entry: JobEntryV1 }>(limit + 1, after);
+  let total = 0;
+  for await (const entry of readAllEntries(nc, jsm, filter)) {
     const due = entry.run_at ?? 0;
     if ((q.since !== undefined && due < q.since) || (q.until !== undefined && due > q.until)) continue;
-    all.push(entry);
+    total++;
+    keep.offer({ due, id: entry.id, entry });
   }
-  const key = (e: JobEntryV1) => [e.run_at ?? 0, e.id] as const;
-  all.sort((a, b) => key(a)[0] - key(b)[0] || a.id.localeCompare(b.id));
-  let from = 0;
-  if (q.after !== undefined) {
-    const m = /^(\d{1,15}):([A-Za-z0-9_-]+)$/.exec(q.after);
-    if (!m) throw new InputError(`cursor "${q.after}" is not one a scheduled listing gave (<due ms>:<id>)`);
-    const [t, id] = [Number(m[1]), m[2]!];
-    from = all.findIndex((e) => (e.run_at ?? 0) > t || ((e.run_at ?? 0) === t && e.id > id));
-    if (from < 0) from = all.length;
+  const kept = keep.sorted();
+  const page = kept.slice(0, limit).map((k) => ({ ...infoFromEntry(k.entry), cursor: dueCursor(k) }));
+  return { jobs: page, total, next: kept.length > limit ? dueCursor(kept[limit - 1]!) : undefined };
+}
+
+/**
+ * Every entry matching `filter`, read by an ordered consumer in batches of `jobQueryDefaults.bulkBatch`
+ * (the server pushes them; a fetch of 1 000 was one request round trip per page). How many there are is
+ * the server's count first, so the read knows its end without waiting for an idle heartbeat.
+ */
+async function* readAllEntries(nc: NatsConnection, jsm: JetStreamManager, filter: string): AsyncGenerator<JobEntryV1> {
+  const expected = await countFrom(jsm, [filter], {});
+  if (expected === 0) return;
+  const c = await jetstream(nc).consumers.get(STREAM_JOBS, { filter_subjects: [filter] });
+  const msgs = await c.consume({ max_messages: jobQueryDefaults.bulkBatch });
+  try {
+    let read = 0;
+    for await (const m of msgs) {
+      read++;
+      const entry = decodeJobEntry(m.data, m.subject);
+      if (entry) yield entry;
+      // entries added while reading are not waited for; entries expired meanwhile end it early
+      if (read >= expected || m.info.pending === 0) break;
+    }
+  } finally {
+    await msgs.close().catch(() => {});
+    await c.delete?.().catch(() => {});
   }
-  const cursor = (e: JobEntryV1) => `${e.run_at ?? 0}:${e.id}`;
-  const page = all.slice(from, from + limit).map((e) => ({ ...infoFromEntry(e), cursor: cursor(e) }));
-  return { jobs: page, total: all.length, next: from + limit < all.length ? cursor(all[from + limit - 1]!) : undefined };
 }
 
 /** How many entries match `filters` from a start (num_pending of an ephemeral consumer: counted by the server). */
