@@ -125,14 +125,23 @@ export class Manager {
     return this.opts.dryRun || (this.lease?.held ?? false);
   }
 
-  /** Starts the lease and the loop; the first tick runs at once. */
-  async start(): Promise<void> {
+  /**
+   * Opens the lease and makes sure the task stream can hold schedules, without starting the loop:
+   * for a caller that drives tick() itself (tests, on their own clock). start() does it first.
+   */
+  async prepare(): Promise<void> {
+    if (this.jsm) return;
     this.jsm = await jetstreamManager(this.deps.nc);
     if (!this.opts.dryRun) {
       this.lease = new Lease(this.deps.nc, { id: this.opts.id!, ttlMs: this.opts.leaseTtlMs, bucket: this.opts.leaseBucket });
       await this.lease.start();
       await this.startJobControl();
     }
+  }
+
+  /** Starts the lease and the loop; the first tick runs at once. */
+  async start(): Promise<void> {
+    await this.prepare();
     const p = this.opts.policy;
     this.deps.log.info(
       `manager ${this.opts.id}: provider ${this.deps.provider.name}, ${p.min}..${p.max} servers (${p.jobsPerWorker} jobs each until throughput is measured), ` +

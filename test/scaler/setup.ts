@@ -40,3 +40,9 @@ export function captureLog(echo = !!process.env.DOCCTL_TEST_LOG): ScalerLogger &
 export function waitFor<T>(what: string, fn: () => T | Promise<T>, ms = 10_000, every = 50, log?: { lines: string[] }): Promise<NonNullable<T>> {
   return eventually(fn, { what, timeoutMs: ms, everyMs: every, context: log ? () => `log:\n${log.lines.slice(-30).join("\n")}` : undefined });
 }
+
+/** A clock the test moves: `now()` for the manager and its provider, `advance(ms)` between ticks, `set(t)`. */
+export function fakeClock(start = Date.now()): { now: () => number; advance(ms: number): void; set(t: number): void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms), set: (to) => void (t = to) };
+}

@@ -91,6 +91,8 @@ export class DigitalOceanProvider implements Provider {
     private nc: NatsConnection,
     private opts: DigitalOceanOptions,
     private log: ScalerLogger,
+    /** the clock that ages droplets still `new` against bootTimeoutMs (tests pass the manager's) */
+    private now: () => number = Date.now,
   ) {}
 
   /** Resolves --image to an image id: a number is used as is, a name is looked up among private images, then snapshots. */
@@ -147,7 +149,7 @@ export class DigitalOceanProvider implements Provider {
       if (others.length) this.log.info(`${others.length} other droplet(s) tagged ${WORKER_TAG} belong to other fleets (or none): never touched by this manager`);
     }
     const droplets = await this.client.listDroplets(fleetTag(fleet));
-    const now = Date.now();
+    const now = this.now();
     return droplets
       // the API filters by tag already; checking again costs nothing and guards a misbehaving proxy
       .filter((d) => this.ours(d, fleet) && d.status !== "archive")
@@ -174,7 +176,7 @@ export class DigitalOceanProvider implements Provider {
         user_data: userData,
         monitoring: true,
       });
-      const now = Date.now();
+      const now = this.now();
       out.push(...droplets.map((d) => this.toServer(d, now)));
     }
     return out;
