@@ -27,12 +27,18 @@ export class Pkcs12Error extends Error {
 export async function readPkcs12(p12: Uint8Array, passphrase: string): Promise<Pkcs12Contents> {
   const forge = (await import("node-forge")).default;
   const { asn1, pki, pkcs12 } = forge;
+  // told apart by stage, not by forge's wording: bytes that are no DER at all, then a container the passphrase does not open
+  let outer: ReturnType<typeof asn1.fromDer>;
+  try {
+    outer = asn1.fromDer(forge.util.createBuffer(Buffer.from(p12).toString("binary")));
+  } catch (err) {
+    throw new Pkcs12Error(`not a readable PKCS#12: ${(err as Error).message}`, { cause: err });
+  }
   let parsed: ReturnType<typeof pkcs12.pkcs12FromAsn1>;
   try {
-    parsed = pkcs12.pkcs12FromAsn1(asn1.fromDer(forge.util.createBuffer(Buffer.from(p12).toString("binary"))), passphrase);
+    parsed = pkcs12.pkcs12FromAsn1(outer, passphrase);
   } catch (err) {
-    const m = (err as Error).message.replaceAll(passphrase, "***");
-    throw new Pkcs12Error(/password|MAC|decrypt/i.test(m) ? `the passphrase does not open it (${m})` : `not a readable PKCS#12: ${m}`, { cause: err });
+    throw new Pkcs12Error(`the passphrase does not open it, or it is no PKCS#12 (${(err as Error).message.replaceAll(passphrase, "***")})`, { cause: err });
   }
   const der = (a: unknown) => Buffer.from(asn1.toDer(a as Parameters<typeof asn1.toDer>[0]).getBytes(), "binary");
   const keys: Uint8Array[] = [];
