@@ -324,6 +324,12 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
     expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/docctl_proc_watchdog_kills_total\{proc="proc-\d"\} 1/);
     await eventually(async () => (await procs.allTextContents()).every((t) => t.includes("RUNNING")), 30_000, "both procs running again");
     expect(await procs.first().textContent()).toMatch(/\d+ MB/);
+    // the header's count includes the jobs of the proc that was killed (the supervisor's, not the new proc's own)
+    await eventually(async () => {
+      const header = Number(/^(\d+) done/.exec((await page.locator("#counters").textContent()) ?? "")?.[1]);
+      const row = Number((await page.locator('[data-testid="worker-row"][data-id="dash-worker-1"] td').nth(6).textContent())?.trim());
+      return header > 0 && header === row;
+    }, 10_000, "header done = the worker row's done");
     expect(await page.getByTestId("kind").textContent()).toBe("worker");
     await page.screenshot({ path: join(shots, "console-worker.png"), fullPage: true });
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
@@ -442,7 +448,12 @@ describe.skipIf(!haveChromium)("the operators' console", () => {
         return m.has("docctl_queue_lag") && m.has("docctl_dead_letters") ? m : undefined;
       }, 20_000, "the manager's queue gauges");
       expect([...mm.get("docctl_queue_lag")!.metrics.map((s) => s.labels.handler)]).toEqual(expect.arrayContaining(["echo", "slow", "gate"]));
-      const wm = await scrape(base);
+      // the procs' counters come from each proc's own /metrics, asked with a short timeout: on a loaded
+      // machine one scrape can miss them, so wait for a scrape that has them
+      const wm = await eventually(async () => {
+        const m = await scrape(base);
+        return m.has("docctl_jobs_done_total") ? m : undefined;
+      }, 30_000, "the worker's scrape with its procs' counters");
       const names = new Set([...mm.keys(), ...wm.keys()]);
       const dash = JSON.parse(readFileSync(join(ROOT, "docs", "grafana-dashboard.json"), "utf8"));
       const exprs: string[] = dash.panels.flatMap((p: { targets?: { expr: string }[] }) => (p.targets ?? []).map((t) => t.expr));

@@ -144,8 +144,9 @@ async function overview(ctx: WorkerHttpContext, deadCache: DeadCache, stale: Sta
       kind: manager ? "manager" : "worker",
       id: ctx.workerId,
       state: manager ? (manager.leader ? "leading" : "standby") : (self?.state ?? stats?.state ?? "starting"),
-      done: stats?.jobsDone ?? 0,
-      failed: stats?.jobsFailed ?? 0,
+      // the supervisor's counts (presence) include procs that ended since: the procs' own stats start again at each restart
+      done: self ? self.procs.reduce((n, p) => n + p.jobs_done, 0) : (stats?.jobsDone ?? 0),
+      failed: self ? self.procs.reduce((n, p) => n + p.jobs_failed, 0) : (stats?.jobsFailed ?? 0),
       retried: stats?.jobsRetried ?? 0,
       inFlight: stats?.inFlight.map((j) => ({ id: j.id, handler: j.handler, startedAt: j.startedAt, progress: j.progress })) ?? [],
     },
