@@ -1,4 +1,6 @@
 // Job-control records kept in KV buckets: cancel markers, fleet-wide limits, schedules (JSON values).
+import { Type, type Static } from "@sinclair/typebox";
+import { checker } from "./schema.ts";
 
 /** `DOCCTL_CANCEL` key `<job id>`: the job must not run, or must stop. */
 export interface CancelV1 {
@@ -9,15 +11,29 @@ export interface CancelV1 {
   by?: string;
 }
 
+// A limit's shape is one TypeBox schema: LimitV1 is derived from it and parseLimit checks with it.
+// Every message names the key (`limit "<key>" ...`), so the label ignores the path.
+const count = Type.Integer({ minimum: 1 });
+/** The schema of a `DOCCTL_LIMITS` value (LimitV1). */
+export const LimitSchema = Type.Object(
+  {
+    v: Type.Literal(1, { problem: "{at} has version {json}, not 1" }),
+    handler: Type.String({ problem: '{at} has no "handler"' }),
+    /** at most this many jobs of the handler running at once, fleet-wide */
+    concurrency: Type.Optional(Type.Integer({ minimum: 1, problem: '{at} has "concurrency" {json}: a whole number of at least 1 is needed' })),
+    /** at most `count` jobs started per `per_ms`, fleet-wide (evenly spaced: one every per_ms/count) */
+    rate: Type.Optional(
+      Type.Object(
+        { count, per_ms: Type.Number({ exclusiveMinimum: 0 }) },
+        { problem: '{at} has "rate" {json}: {count, per_ms}: a whole count of at least 1 per a period over 0 ms is needed' },
+      ),
+    ),
+  },
+  { problem: { type: "{at} is not a JSON object" } },
+);
 /** `DOCCTL_LIMITS` key `<handler>`: limits that hold across every worker of the fleet. */
-export interface LimitV1 {
-  v: 1;
-  handler: string;
-  /** at most this many jobs of the handler running at once, fleet-wide */
-  concurrency?: number;
-  /** at most `count` jobs started per `per_ms`, fleet-wide (evenly spaced: one every per_ms/count) */
-  rate?: { count: number; per_ms: number };
-}
+export type LimitV1 = Static<typeof LimitSchema>;
+const limitCheck = checker(LimitSchema);
 
 /** A DOCCTL_LIMITS value (JSON text) checked: the limit, or what is wrong with it (said as `limit "<key>" ...`). */
 export function parseLimit(text: string, key: string): { ok: true; value: LimitV1 } | { ok: false; problem: string } {
@@ -27,18 +43,8 @@ export function parseLimit(text: string, key: string): { ok: true; value: LimitV
   } catch {
     return { ok: false, problem: `limit "${key}" is not JSON` };
   }
-  const bad = (why: string) => ({ ok: false as const, problem: `limit "${key}" ${why}` });
-  if (!v || typeof v !== "object" || Array.isArray(v)) return bad("is not a JSON object");
-  const l = v as Record<string, unknown>;
-  if (l.v !== 1) return bad(`has version ${JSON.stringify(l.v)}, not 1`);
-  if (typeof l.handler !== "string") return bad(`has no "handler"`);
-  const count = (x: unknown) => typeof x === "number" && Number.isInteger(x) && x > 0;
-  if (l.concurrency !== undefined && !count(l.concurrency)) return bad(`has "concurrency" ${JSON.stringify(l.concurrency)}: a whole number of at least 1 is needed`);
-  if (l.rate !== undefined) {
-    const r = l.rate as Record<string, unknown> | null;
-    if (!r || typeof r !== "object" || !count(r.count) || !(typeof r.per_ms === "number" && r.per_ms > 0)) return bad(`has "rate" ${JSON.stringify(l.rate)}: {count, per_ms}: a whole count of at least 1 per a period over 0 ms is needed`);
-  }
-  return { ok: true, value: l as unknown as LimitV1 };
+  if (limitCheck.check(v)) return { ok: true, value: v as LimitV1 };
+  return { ok: false, problem: limitCheck.problem(v, () => `limit "${key}"`) ?? `limit "${key}" is not a v1 limit` };
 }
 
 /** `DOCCTL_SCHEDULES` key `<name>`: a job file fired on a cron expression or every N ms. */
