@@ -186,4 +186,18 @@ describe("presence", () => {
       { id: "c", handler: "h", age_ms: 1 },
     ]);
   });
+
+  test("an entry that fits the schema is taken as it is; one that does not is repaired to the same shape", () => {
+    const proc = { name: "proc-1", handler: null, pid: 42, state: "RUNNING", loop: "running", restarts: 0, jobs_done: 3, jobs_failed: 0, in_flight: [{ id: "a", handler: "h", age_ms: 5 }], started_at: 1, last_exit: null };
+    const entry = { v: 1, id: "w1", host: "h", pid: 1, version: "1.0.0", started_at: 1, updated_at: 2, state: "running", in_flight: 1, procs: [proc], labels: { zone: "a" } };
+    expect(parsePresence(entry)).toBe(entry as never);
+    // the same entry with a long watchdog reason and a stray key in a proc: rebuilt, clipped, the stray key dropped
+    const odd = { ...entry, procs: [{ ...proc, last_kill: "x".repeat(400), stray: true }] };
+    const fixed = parsePresence(odd)!;
+    expect(fixed).not.toBe(odd as never);
+    expect(fixed.procs[0]!.last_kill).toHaveLength(300);
+    expect("stray" in fixed.procs[0]!).toBe(false);
+    expect(parsePresence({ ...entry, id: "" })).toBeUndefined();
+    expect(parsePresence({ ...entry, procs: "none" })).toBeUndefined();
+  });
 });

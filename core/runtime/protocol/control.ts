@@ -1,6 +1,8 @@
 // The control protocol's wire shapes (part of the v1 contract, docs/protocol.md): presence entries in KV
 // bucket DOCCTL_WORKERS and request/reply on docctl.control.<id>.<verb> / docctl.control.all.<verb>.
+import { Type, type Static } from "@sinclair/typebox";
 import { BUCKET_WORKERS, controlSubject } from "./subjects.ts";
+import { checker } from "./schema.ts";
 
 export { BUCKET_WORKERS };
 export const CONTROL_VERBS = ["status", "pause", "resume", "drain"] as const;
@@ -8,36 +10,87 @@ export const CONTROL_VERBS = ["status", "pause", "resume", "drain"] as const;
 export type ControlVerb = (typeof CONTROL_VERBS)[number];
 export { controlSubject };
 
-/** One proc in a presence entry. */
-export interface PresenceProcV1 {
-  name: string;
-  /** the one handler a dedicated proc serves, null for a general one */
-  handler: string | null;
-  pid: number | null;
-  state: string;
-  /** the proc's loop state: running, paused, draining ... */
-  loop: string | null;
-  restarts: number;
-  /** children of this proc the watchdog killed (optional: absent from older workers) */
-  watchdog_kills?: number;
-  /** why the watchdog killed the last one */
-  last_kill?: string;
-  jobs_done: number;
-  jobs_failed: number;
-  /** `batch`, `attempt`, `started_at` and `progress` are optional (job control; absent from older workers) */
-  in_flight: { id: string; handler: string; age_ms: number; batch?: string; attempt?: number; started_at?: number; progress?: JobProgressV1 }[];
-  started_at: number | null;
-  /** how the previous child of this proc ended (null before the first exit) */
-  last_exit: { code: number | null; signal: string | null; ran_ms: number; planned: boolean; at: number } | null;
-}
+// The presence entry's shape is one TypeBox schema: PresenceV1 is derived from it, and parsePresence
+// returns an entry that fits it as it is. Nested objects allow no other keys, so an entry passed
+// through unchanged is exactly what the repair below would have made of it.
+const NumOrNull = Type.Union([Type.Number(), Type.Null()]);
+const closed = { additionalProperties: false } as const;
 
+/** The schema of the last progress a running job reported (JobProgressV1). */
+export const JobProgressSchema = Type.Object(
+  { fraction: Type.Optional(Type.Number()), done: Type.Optional(Type.Number()), total: Type.Optional(Type.Number()), message: Type.Optional(Type.String()) },
+  closed,
+);
 /** The last progress a running job reported (ctx.progress). */
-export interface JobProgressV1 {
-  fraction?: number;
-  done?: number;
-  total?: number;
-  message?: string;
-}
+export type JobProgressV1 = Static<typeof JobProgressSchema>;
+
+const InFlightSchema = Type.Object(
+  {
+    id: Type.String(),
+    handler: Type.String(),
+    age_ms: Type.Number(),
+    // job control's optional fields (absent from older workers)
+    batch: Type.Optional(Type.String()),
+    attempt: Type.Optional(Type.Number()),
+    started_at: Type.Optional(Type.Number()),
+    progress: Type.Optional(JobProgressSchema),
+  },
+  closed,
+);
+
+/** The schema of one proc in a presence entry (PresenceProcV1). */
+export const PresenceProcSchema = Type.Object(
+  {
+    name: Type.String(),
+    /** the one handler a dedicated proc serves, null for a general one */
+    handler: Type.Union([Type.String(), Type.Null()]),
+    pid: NumOrNull,
+    state: Type.String(),
+    /** the proc's loop state: running, paused, draining ... */
+    loop: Type.Union([Type.String(), Type.Null()]),
+    restarts: Type.Number(),
+    /** children of this proc the watchdog killed (optional: absent from older workers) */
+    watchdog_kills: Type.Optional(Type.Number()),
+    /** why the watchdog killed the last one */
+    last_kill: Type.Optional(Type.String({ maxLength: 300 })),
+    jobs_done: Type.Number(),
+    jobs_failed: Type.Number(),
+    /** `batch`, `attempt`, `started_at` and `progress` are optional (job control; absent from older workers) */
+    in_flight: Type.Array(InFlightSchema),
+    started_at: NumOrNull,
+    /** how the previous child of this proc ended (null before the first exit) */
+    last_exit: Type.Union([
+      Type.Object({ code: NumOrNull, signal: Type.Union([Type.String(), Type.Null()]), ran_ms: Type.Number(), planned: Type.Boolean(), at: Type.Number() }, closed),
+      Type.Null(),
+    ]),
+  },
+  closed,
+);
+/** One proc in a presence entry. */
+export type PresenceProcV1 = Static<typeof PresenceProcSchema>;
+
+/** The schema of the JSON value under key `<id>` in DOCCTL_WORKERS (PresenceV1). */
+export const PresenceSchema = Type.Object({
+  v: Type.Literal(1),
+  id: Type.String({ minLength: 1 }),
+  host: Type.String(),
+  pid: Type.Number(),
+  version: Type.String(),
+  /** ms since epoch */
+  started_at: Type.Number(),
+  /** ms since epoch of this refresh */
+  updated_at: Type.Number(),
+  state: Type.String(),
+  /** jobs in flight over all procs */
+  in_flight: Type.Number(),
+  procs: Type.Array(PresenceProcSchema),
+  labels: Type.Record(Type.String(), Type.String()),
+  /** the job types this worker serves (optional: absent from workers before it was added) */
+  handlers: Type.Optional(Type.Array(Type.String())),
+});
+/** The JSON value under key `<id>` in DOCCTL_WORKERS, and the body of every control reply's `worker`. */
+export type PresenceV1 = Static<typeof PresenceSchema>;
+const presenceCheck = checker(PresenceSchema);
 
 // A progress report from a presence entry: only the fields of their types.
 function progressOf(p: Record<string, unknown>): JobProgressV1 {
@@ -45,26 +98,6 @@ function progressOf(p: Record<string, unknown>): JobProgressV1 {
   for (const k of ["fraction", "done", "total"] as const) if (typeof p[k] === "number") out[k] = p[k] as number;
   if (typeof p.message === "string") out.message = p.message;
   return out;
-}
-
-/** The JSON value under key `<id>` in DOCCTL_WORKERS, and the body of every control reply's `worker`. */
-export interface PresenceV1 {
-  v: 1;
-  id: string;
-  host: string;
-  pid: number;
-  version: string;
-  /** ms since epoch */
-  started_at: number;
-  /** ms since epoch of this refresh */
-  updated_at: number;
-  state: string;
-  /** jobs in flight over all procs */
-  in_flight: number;
-  procs: PresenceProcV1[];
-  labels: Record<string, string>;
-  /** the job types this worker serves (optional: absent from workers before it was added) */
-  handlers?: string[];
 }
 
 /** The reply to a control request. */
@@ -86,6 +119,9 @@ const numOrNull = (v: unknown): number | null => (typeof v === "number" && Numbe
  * then never fail on one foreign or damaged entry.
  */
 export function parsePresence(v: unknown): PresenceV1 | undefined {
+  if (presenceCheck.check(v)) return v as PresenceV1;
+  // What a schema cannot do: repair. An entry that does not fit is rebuilt field by field with safe
+  // defaults (a foreign or older worker's entry still shows), or refused without an id and procs.
   if (!v || typeof v !== "object" || Array.isArray(v)) return undefined;
   const o = v as Record<string, unknown>;
   if (o.v !== 1 || typeof o.id !== "string" || !o.id || !Array.isArray(o.procs)) return undefined;
