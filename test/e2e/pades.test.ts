@@ -29,8 +29,9 @@ beforeAll(async () => {
   const put = await docctl(["template", "put", "contract", base, "--layout", join(tmp.path, "layout.json"), "--asset", `signer.p12=${pki.signers.rsa.p12}`], { env: env() });
   expect(put.stderr).toBe("");
   expect(put.code).toBe(0);
-  worker = spawnDocctl(["worker", "--handlers", "pdf", "-v"], { env: env() });
-  await worker.waitFor(/pulling/);
+  // one proc is enough; its start (fonts, templates) takes long on a loaded machine
+  worker = spawnDocctl(["worker", "--handlers", "pdf", "--procs", "1", "-v"], { env: env() });
+  await worker.waitFor(/pulling/, 100_000);
 }, 120_000);
 afterAll(async () => {
   await worker?.stop();
