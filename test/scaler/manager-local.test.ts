@@ -6,6 +6,7 @@ import { Kvm } from "@nats-io/kv";
 import { join } from "node:path";
 import { Manager } from "../../core/scaler/manager.ts";
 import { LocalProvider, localDefaults } from "../../core/scaler/providers/local.ts";
+import type { PresenceV1 } from "../../core/runtime/protocol/control.ts";
 import { cleanup, setup, type NatsServerHandle } from "../helpers/nats.ts";
 import { docctl } from "../helpers/cli.ts";
 import { captureLog, createTasksStream, publishJobs, waitFor } from "./setup.ts";
@@ -53,8 +54,14 @@ test("stopping the manager drains its local workers: no child process outlives i
   let pids: number[] = [];
   try {
     await waitFor("1 local worker (min)", async () => (await provider.list()).length === 1, 10_000, 50, log);
-    pids = [...(provider as any).children.values()].map((c: any) => c.proc.pid as number);
-    await Bun.sleep(500); // let it connect, so the drain is a real one
+    // connected and registered (so the drain is a real one); its pid is in its presence entry
+    const kv = await new Kvm(nc).open("DOCCTL_WORKERS");
+    const me = await waitFor("presence of local-stop-1", async () => {
+      const e = await kv.get("local-stop-1");
+      return e?.operation === "PUT" ? e.json<PresenceV1>() : undefined;
+    }, 10_000, 50, log);
+    pids = [me.pid];
+    expect(() => process.kill(me.pid, 0)).not.toThrow();
   } finally {
     await m.stop();
   }

@@ -29,10 +29,14 @@ test("a fleet at zero wakes for submitted jobs, does them with real workers, and
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, topologyDefaults);
   await ensureConsumer(jsm, "echo", topologyDefaults);
-  await m.start();
+  await m.prepare();
   try {
-    await Bun.sleep(300);
+    // a tick with no jobs starts nothing; then the loop runs
+    const first = await m.tick();
+    expect(first.leader).toBe(true);
+    expect(first.created).toEqual([]);
     expect((await provider.list()).length).toBe(0);
+    await m.start();
     const out = await submitBatch(nc, "echo", Array.from({ length: 15 }, (_, i) => ({ i })), { timeoutMs: 30_000 });
     expect(out.timedOut).toBe(false);
     expect(out.results.every((r) => r?.ok)).toBe(true);
