@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Supervisor } from "../core/runtime/supervisor/supervisor.ts";
 import { procPolicyDefaults } from "../core/runtime/supervisor/proc-state.ts";
+import { createLogger } from "../core/runtime/util/log.ts";
 import { startNatsServer } from "../test/helpers/nats.ts";
 
 const { values } = parseArgs({ options: { bin: { type: "string" }, kills: { type: "string" } } });
@@ -15,7 +16,8 @@ const program = values.bin ? [values.bin] : [process.execPath, join(root, "cmd/d
 if (values.bin && !existsSync(values.bin)) throw new Error(`${values.bin} does not exist: run \`bun run build\` first`);
 
 const nats = await startNatsServer();
-const quiet = { error: console.error, warn() {}, startup() {}, proc() {} };
+// errors and warnings on stderr, nothing else
+const quiet = createLogger({ verbosity: 0 });
 // Each kill below comes after a stable run (policy.stableMs), so every restart is a "first crash":
 // the number measured is what one crash of a healthy proc costs, backoff step 0 included.
 const policy = { ...procPolicyDefaults, stableMs: 1000, startWindowMs: 500 };

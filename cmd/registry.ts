@@ -12,7 +12,7 @@ const BUILTINS = ["echo", "pdf", "title"];
 let pdfModule: typeof import("../plugins/pdf/index.ts") | undefined;
 
 /** A registry with the built-in handlers and, if given, the plugins of each of `pluginsDirs`. */
-export async function buildRegistry(pluginsDirs: string | string[] = [], log?: Pick<Logger, "warn">): Promise<HandlerRegistry> {
+export async function buildRegistry(pluginsDirs: string | string[] = [], log?: Logger): Promise<HandlerRegistry> {
   const reg = new HandlerRegistry();
   const [title, pdf, { providePackageToPlugins }] = await Promise.all([
     import("../plugins/title-fetch/index.ts"),

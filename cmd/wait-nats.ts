@@ -1,8 +1,9 @@
 // Daemons wait for NATS at start (waitForNats) until it answers or a stop signal comes.
 import { waitForNats, type NatsOptions } from "../core/runtime/nats/connection.ts";
+import type { Logger } from "../core/runtime/protocol/logger.ts";
 
 /** True once NATS answers; false when SIGTERM/SIGINT came first (the daemon then exits 0: nothing ran). */
-export async function natsOrSignal(opts: NatsOptions, log: { warn(...a: unknown[]): void }): Promise<boolean> {
+export async function natsOrSignal(opts: NatsOptions, log: Logger): Promise<boolean> {
   const ac = new AbortController();
   const stop = () => ac.abort();
   process.once("SIGTERM", stop);

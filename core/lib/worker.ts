@@ -137,12 +137,13 @@ export class Worker {
   private async doStart(): Promise<void> {
     if (this.closing) throw new DocctlError("CLOSED", "this Worker is closed");
     this.held = await holdConnection(this.opts, `docctl worker ${this.id}`, true);
+    const log = toRuntimeLogger(this.opts.logger);
     this.loop = new WorkerLoop({
       nc: this.held.nc,
       registry: this.registry,
       concurrency: this.opts.concurrency ?? workerLoopDefaults.concurrency,
       workerId: this.id,
-      log: toRuntimeLogger(this.opts.logger),
+      log,
       maxAttempts: this.opts.maxAttempts,
       timeoutMs: this.opts.timeoutMs,
       retry: this.opts.retry,
@@ -164,7 +165,7 @@ export class Worker {
           handlers: Object.keys(this.opts.handlers),
           presenceTtlMs: controlDefaults.presenceTtlMs,
           refreshMs: controlDefaults.refreshMs,
-          log: toRuntimeLogger(this.opts.logger),
+          log,
           target: {
             status: () => this.asSupervisor(),
             pause: () => this.pause(),

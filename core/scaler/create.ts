@@ -9,7 +9,8 @@ import { digitalOceanBilling, policyDefaults } from "./policy.ts";
 import { DigitalOceanProvider, digitalOceanDefaults, fleetNameProblem, type DigitalOceanOptions } from "./providers/digitalocean.ts";
 import { DoClient, doClientDefaults } from "./providers/do-api.ts";
 import { LocalProvider, localDefaults, workerCommand, type LocalOptions } from "./providers/local.ts";
-import type { Provider, ScalerLogger } from "./providers/types.ts";
+import type { Provider } from "./providers/types.ts";
+import type { Logger } from "../runtime/protocol/logger.ts";
 
 /** Everything `docctl manager` can be told. Durations in ms. */
 export interface ScalerConfig {
@@ -32,7 +33,7 @@ export interface ScalerConfig {
 }
 
 /** A manager ready to `start()`, with the provider it drives. */
-export function createManager(cfg: ScalerConfig, nc: NatsConnection, log: ScalerLogger): { manager: Manager; provider: Provider } {
+export function createManager(cfg: ScalerConfig, nc: NatsConnection, log: Logger): { manager: Manager; provider: Provider } {
   // a local worker starts in seconds and costs nothing; a droplet boots for a minute and is billed per second, 60 s at least
   const byProvider = cfg.provider === "digitalocean" ? { bootMs: 60_000, ...digitalOceanBilling } : { bootMs: 5_000, billingIncrementMs: 0, billingMinimumMs: 0 };
   const given = Object.fromEntries(Object.entries(cfg.manager.policy ?? {}).filter(([, v]) => v !== undefined));

@@ -2,7 +2,8 @@
 // probe now and then), not for a backoff after the provider refused. The decision to grow is the
 // policy's; this is the gate in front of provider.create().
 import { backoffDelay } from "../runtime/util/backoff.ts";
-import type { Provider, ScalerLogger, Server } from "./providers/types.ts";
+import type { Provider, Server } from "./providers/types.ts";
+import type { Logger } from "../runtime/protocol/logger.ts";
 import { ProviderError, ProviderErrorCodes } from "./errors.ts";
 import { initialBootStreak, nextBootStreak, type BootStreak } from "./readiness.ts";
 import type { ManagerOptions } from "./manager-options.ts";
@@ -11,7 +12,7 @@ import { bootFailureDiagnosis } from "./manager-steps.ts";
 /** What the gate needs from its manager. */
 export interface CreationDeps {
   provider: Provider;
-  log: ScalerLogger;
+  log: Logger;
   now: () => number;
   /** calls the provider, counting its errors and timing it (the manager's /metrics) */
   call: <T>(p: () => Promise<T>, op: string) => Promise<T>;

@@ -5,7 +5,8 @@ import type { LagReading } from "../runtime/client/lag.ts";
 import { STREAM_TASKS } from "../runtime/protocol/subjects.ts";
 import type { ServerState } from "./readiness.ts";
 import { policyDefaults, type Decision, type PolicyOptions } from "./policy.ts";
-import type { Provider, ScalerLogger } from "./providers/types.ts";
+import type { Provider } from "./providers/types.ts";
+import type { Logger } from "../runtime/protocol/logger.ts";
 
 /** Manager options. Durations in ms. */
 export interface ManagerOptions {
@@ -121,7 +122,7 @@ export interface TickReport {
 export interface ManagerDeps {
   nc: NatsConnection;
   provider: Provider;
-  log: ScalerLogger;
+  log: Logger;
   /** the clock (tests may pass their own) */
   now?: () => number;
   /** aborted by stop(): share it with the provider's HTTP client so its waits end too */

@@ -9,6 +9,7 @@ import type { JobContext, OutputRefV1 } from "../../core/runtime/protocol/types.
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { pdfText, qpdfCheck } from "../helpers/pdf.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { silentLogger } from "../../core/runtime/util/log.ts";
 
 const EX = join(import.meta.dir, "../../examples/invoice");
 let server: NatsServerHandle;
@@ -42,7 +43,7 @@ function fakeContext(id = "job-1") {
       outputs.push({ bytes, ...opts });
       return { bucket: "test", name: id, size: bytes.length, sha256: "", content_type: opts.contentType, filename: opts.filename } satisfies OutputRefV1;
     },
-    log: { info() {}, warn() {}, error() {}, debug() {} },
+    log: silentLogger(),
     worker: "test",
     progress: async () => {},
   };

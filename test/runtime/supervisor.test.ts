@@ -2,15 +2,11 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { Supervisor, slotsFor, type SupervisorOptions } from "../../core/runtime/supervisor/supervisor.ts";
 import { procPolicyDefaults } from "../../core/runtime/supervisor/proc-state.ts";
+import { captureLogger } from "../helpers/log.ts";
 
 const FAKE = join(import.meta.dir, "../fixtures/fake-proc.ts");
-const lines: string[] = [];
-const log = {
-  error: (...a: unknown[]) => lines.push(`ERROR ${a.join(" ")}`),
-  warn: (...a: unknown[]) => lines.push(`WARN ${a.join(" ")}`),
-  startup: (...a: unknown[]) => lines.push(a.join(" ")),
-  proc: (...a: unknown[]) => lines.push(a.join(" ")),
-};
+const log = captureLogger({ show: (e) => (e.level === "error" || e.level === "warn" ? `${e.level.toUpperCase()} ${e.msg}` : e.msg) });
+const lines = log.lines;
 let sup: Supervisor | null = null;
 
 function make(env: Record<string, string>, o: Partial<SupervisorOptions> = {}): Supervisor {

@@ -9,10 +9,11 @@ import { ControlPlane, workersBucket } from "../../core/runtime/supervisor/contr
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { silentLogger } from "../../core/runtime/util/log.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
 
 const FAKE = join(import.meta.dir, "../fixtures/fake-proc.ts");
-const quiet = { error() {}, warn() {}, startup() {}, proc() {}, debug() {} };
+const quiet = silentLogger();
 let nats: NatsServerHandle;
 let nc: NatsConnection;
 

@@ -2,6 +2,7 @@
 import { expect, test } from "bun:test";
 import { workerCredentials } from "../../core/scaler/credentials.ts";
 import { renderCloudInit } from "../../core/scaler/providers/cloud-init.ts";
+import { silentLogger } from "../../core/runtime/util/log.ts";
 
 test("renders valid cloud-config that starts `docctl worker` against the given NATS as do-<droplet id>", () => {
   const text = renderCloudInit({ natsUrl: "nats://10.0.0.7:4222", workerArgs: ["--concurrency", "8"] });
@@ -32,7 +33,7 @@ test("--worker-creds: worker.env names a .creds file baked into the image; no se
 test("a NATS URL with a password never reaches the user data: refused by the renderer and the manager", async () => {
   expect(() => renderCloudInit({ natsUrl: "nats://worker:s3cret@10.0.0.2:4222" })).toThrow("use --worker-creds");
   const { createManager } = await import("../../core/scaler/create.ts");
-  const log = { info() {}, warn() {}, error() {}, debug() {} };
+  const log = silentLogger();
   const cfg = { provider: "digitalocean" as const, natsUrl: "nats://127.0.0.1:4222", workerNatsUrl: "nats://worker:s3cret@10.0.0.2:4222", manager: {}, doToken: "t" };
   let err: Error | undefined;
   try {

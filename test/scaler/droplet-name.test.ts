@@ -6,6 +6,8 @@ import { cleanup, setup, type NatsServerHandle } from "../helpers/nats.ts";
 import { spawnDocctl, eventually } from "../helpers/cli.ts";
 import { listWorkers } from "../../core/runtime/client/fleet.ts";
 import { dropletWorkerName } from "../../core/scaler/providers/droplet-name.ts";
+import { silentLogger } from "../../core/runtime/util/log.ts";
+import { captureLogger } from "../helpers/log.ts";
 
 let ns: NatsServerHandle;
 let nc: NatsConnection;
@@ -33,9 +35,10 @@ function fakeMetadata(id: string, failures: number) {
 
 test("the name comes from the metadata service, asked again after failures and a request that hangs", async () => {
   const md = fakeMetadata("987654", 3);
-  const warnings: string[] = [];
+  const log = captureLogger({ verbosity: 0, show: (e) => e.msg });
+  const warnings = log.lines;
   try {
-    const name = await dropletWorkerName({ warn: (m: unknown) => warnings.push(String(m)) }, { url: md.url, requestTimeoutMs: 1000, backoff: { initialMs: 50, factor: 2, maxMs: 200, jitter: 0 } });
+    const name = await dropletWorkerName(log, { url: md.url, requestTimeoutMs: 1000, backoff: { initialMs: 50, factor: 2, maxMs: 200, jitter: 0 } });
     expect(name).toBe("do-987654");
     expect(md.calls()).toBe(4);
     expect(warnings).toHaveLength(3);
@@ -47,7 +50,7 @@ test("the name comes from the metadata service, asked again after failures and a
   // a service that never answers: a clear error after the bound, naming what is missing
   const never = fakeMetadata("1", 1_000_000);
   try {
-    await expect(dropletWorkerName({ warn() {} }, { url: never.url, requestTimeoutMs: 500, timeoutMs: 1500, backoff: { initialMs: 100, factor: 1, maxMs: 100, jitter: 0 } })).rejects.toThrow(/could not read this droplet's id .* within 2s .*do-<droplet id>/);
+    await expect(dropletWorkerName(silentLogger(), { url: never.url, requestTimeoutMs: 500, timeoutMs: 1500, backoff: { initialMs: 100, factor: 1, maxMs: 100, jitter: 0 } })).rejects.toThrow(/could not read this droplet's id .* within 2s .*do-<droplet id>/);
   } finally {
     never.stop();
   }

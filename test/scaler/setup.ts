@@ -1,7 +1,8 @@
 // Shared set-up for scaler tests: a tasks stream with one handler consumer, a capturing logger, waiting.
 import { jetstream, jetstreamManager, AckPolicy, RetentionPolicy } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { ScalerLogger } from "../../core/scaler/providers/types.ts";
+import type { Logger } from "../../core/runtime/util/log.ts";
+import { captureLogger } from "../helpers/log.ts";
 import { eventually } from "../helpers/eventually.ts";
 
 /** Creates DOCCTL_TASKS (work queue) and the durable pull consumer `docctl-<handler>`, as the runtime does. */
@@ -26,14 +27,8 @@ export async function purgeJobs(nc: NatsConnection): Promise<void> {
 }
 
 /** A logger that keeps every line. */
-export function captureLog(echo = !!process.env.DOCCTL_TEST_LOG): ScalerLogger & { lines: string[] } {
-  const lines: string[] = [];
-  const add = (lvl: string) => (...a: unknown[]) => {
-    const s = `${lvl} ${a.map((x) => (typeof x === "string" ? x : x instanceof Error ? x.message : JSON.stringify(x))).join(" ")}`;
-    lines.push(s);
-    if (echo) console.log(s);
-  };
-  return { lines, info: add("info"), warn: add("warn"), error: add("error"), debug: add("debug") };
+export function captureLog(echo = !!process.env.DOCCTL_TEST_LOG): Logger & { lines: string[] } {
+  return captureLogger({ echo });
 }
 
 /** `eventually` (test/helpers/eventually.ts) in the scaler tests' argument order, with the log's tail on a timeout. */

@@ -13,6 +13,7 @@ import { redactUrl } from "../util/redact.ts";
 import { isAuthFailure } from "./errors.ts";
 import { assertServerVersion } from "./server-version.ts";
 import { setWantedReplicas } from "./replicas.ts";
+import type { Logger } from "../protocol/logger.ts";
 
 /** How to prove who we are to NATS, and how to check who it is. At most one of user, token, nkeyFile, credsFile. */
 export interface NatsAuth {
@@ -240,7 +241,7 @@ export const natsWaitBackoff = { initialMs: 500, factor: 2, maxMs: 10_000, jitte
  * restart budget during a short NATS outage). Resolves true once reachable, false when `signal` ends
  * the wait. Credentials refused (AuthError) and bad options still throw: waiting cannot fix them.
  */
-export async function waitForNats(opts: NatsOptions, log: { warn(...a: unknown[]): void }, signal?: AbortSignal): Promise<boolean> {
+export async function waitForNats(opts: NatsOptions, log: Logger, signal?: AbortSignal): Promise<boolean> {
   for (let attempt = 1; !signal?.aborted; attempt++) {
     try {
       const nc = await connectNats({ ...opts, reconnectForever: false, extra: { ...opts.extra, maxReconnectAttempts: 0 } });

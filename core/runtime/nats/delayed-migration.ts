@@ -10,14 +10,11 @@ import { ErrorCodes } from "../protocol/errors.ts";
 import { STREAM_DELAYED, deadSubject } from "../protocol/subjects.ts";
 import { delayedPublish } from "./delays.ts";
 import { isNotFound } from "./errors.ts";
+import type { Logger } from "../protocol/logger.ts";
 
-export interface MigrationLog {
-  info(...a: unknown[]): void;
-  warn(...a: unknown[]): void;
-}
 
 /** Move every job of DOCCTL_DELAYED into the server's schedules and delete the stream; resolves with how many moved. */
-export async function migrateDelayedStream(jsm: JetStreamManager, log?: MigrationLog, now = Date.now()): Promise<number> {
+export async function migrateDelayedStream(jsm: JetStreamManager, log?: Logger, now = Date.now()): Promise<number> {
   let info;
   try {
     info = await jsm.streams.info(STREAM_DELAYED);

@@ -1,6 +1,6 @@
-// The one logger type of docctl: what every component logs to and what a handler gets as ctx.log. The
-// CLI's implementation is core/runtime/util/log.ts; a library user's console or pino is adapted to it
-// (core/lib/logger.ts). Components that use a few levels name them with Pick<Logger, ...>.
+// The one logger type of docctl: what every component is handed (injected, never imported as a module
+// singleton) and what a handler gets as ctx.log. Implemented once, with consola underneath
+// (core/runtime/util/log.ts); a library user's console or pino is forwarded to through it (core/lib/logger.ts).
 
 /** Structured fields a log line carries (JSON: as keys; pretty: as `key=value` before the message). */
 export interface LogFields {
@@ -11,8 +11,14 @@ export interface LogFields {
   [key: string]: string | number | undefined;
 }
 
+/**
+ * The one logger type: levels by verbosity (-v … -vvvvv), child loggers with a tag or fields. What a
+ * handler gets as `ctx.log` (its lines carry the job id and type and are kept with the job).
+ */
 export interface Logger {
+  /** errors: always written */
   error(...a: unknown[]): void;
+  /** warnings: always written */
   warn(...a: unknown[]): void;
   /** startup and shutdown (-v) */
   startup(...a: unknown[]): void;
@@ -28,5 +34,6 @@ export interface Logger {
   trace(...a: unknown[]): void;
   /** a logger whose lines carry `tag` (a string, shown in brackets) or structured fields (job_id, handler ...) */
   child(tag: string | LogFields): Logger;
+  /** the -v count this logger writes at (0 = warnings and errors only) */
   verbosity: number;
 }

@@ -18,9 +18,6 @@ export interface OutputRefV1 {
   filename?: string;
 }
 
-/** What a handler logs with: the levels of the one Logger a handler may count on. */
-export type JobLogger = Pick<Logger, "info" | "warn" | "error" | "debug">;
-
 /** Everything a handler gets besides its payload. */
 export interface JobContext {
   /** job id (subject-safe token) */
@@ -39,8 +36,8 @@ export interface JobContext {
   heartbeat(): void;
   /** store a document in the outputs object store; the job's result names it (at most one per job: the last wins) */
   output(bytes: Uint8Array, opts: { filename: string; contentType: string }): Promise<OutputRefV1>;
-  /** per-job logger: every line carries the job id and type */
-  log: JobLogger;
+  /** per-job logger (the one Logger type): every line carries the job id and type, and is kept with the job */
+  log: Logger;
   /** the worker's id (host + pid, or --name) */
   worker: string;
   /**

@@ -8,6 +8,7 @@ import { CONTROL_VERBS, controlSubject, type ControlReplyV1, type ControlVerb, t
 import { ConfigError } from "../protocol/errors.ts";
 import { isAlreadyExists } from "../nats/errors.ts";
 import { replicasFor } from "../nats/replicas.ts";
+import type { Logger } from "../protocol/logger.ts";
 
 /** What control acts on (the supervisor, via the worker parent). */
 export interface ControlTarget {
@@ -38,7 +39,7 @@ export interface ControlOptions {
   presenceTtlMs: number;
   /** how often the entry is rewritten even when nothing changed, ms */
   refreshMs: number;
-  log: { warn(...a: unknown[]): void; debug(...a: unknown[]): void };
+  log: Logger;
 }
 
 export const controlDefaults = { presenceTtlMs: 15_000, refreshMs: 5_000 };

@@ -4,10 +4,10 @@ import { RECYCLE_EXIT_CODE } from "./ipc.ts";
 import { jobFates } from "./watchdog.ts";
 import type { JobKeeper } from "./job-keeper.ts";
 import { knownInFlight, noteLastStarted, type ProcRecord } from "./proc-record.ts";
-import type { SupervisorLog } from "./supervisor-options.ts";
+import type { Logger } from "../protocol/logger.ts";
 
 /** The hand-back under way (it never rejects), or undefined when there is nothing to hand back. */
-export function handBack(r: ProcRecord, exit: { pid: number; code: number | null; signal: string | null }, o: { keeper?: JobKeeper; log: SupervisorLog }): Promise<void> | undefined {
+export function handBack(r: ProcRecord, exit: { pid: number; code: number | null; signal: string | null }, o: { keeper?: JobKeeper; log: Logger }): Promise<void> | undefined {
   const { pid, code, signal } = exit;
   // a job that killed its proc right after it started may not be in the last stats yet
   noteLastStarted(r);

@@ -8,6 +8,7 @@ import { maySpare } from "../protocol/attempts.ts";
 import type { ProcStats } from "./ipc.ts";
 import { handBackDelays, type JobFate } from "./watchdog.ts";
 import { releaseSlotsOf, slotHolder } from "../worker/limits.ts";
+import type { Logger } from "../protocol/logger.ts";
 
 type InFlight = ProcStats["inFlight"][number];
 
@@ -21,7 +22,7 @@ export interface JobKeeper {
   releaseSlots?(pid: number): Promise<string[]>;
 }
 
-export function natsJobKeeper(nc: NatsConnection, notes: AttemptNotes | undefined, worker: string, log: { warn(...a: unknown[]): void }): JobKeeper {
+export function natsJobKeeper(nc: NatsConnection, notes: AttemptNotes | undefined, worker: string, log: Logger): JobKeeper {
   return {
     hold(jobs) {
       for (const j of jobs) if (j.reply && !nc.isClosed()) nc.publish(j.reply, "+WPI");

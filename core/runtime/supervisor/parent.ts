@@ -6,7 +6,8 @@ import { ControlPlane, controlDefaults } from "./control-plane.ts";
 import { acquirePidFile, pidAlive, type PidFile } from "./pidfile.ts";
 import { procPolicyDefaults, type ProcPolicy } from "./proc-state.ts";
 import { selfCommand } from "./proc-spawn.ts";
-import { Supervisor, supervisorDefaults, type SlotSpec, type SupervisorLog } from "./supervisor.ts";
+import { Supervisor, supervisorDefaults, type SlotSpec } from "./supervisor.ts";
+import type { Logger } from "../protocol/logger.ts";
 import { watchDir, type DirWatcher } from "./watch.ts";
 import { watchdogDefaults, type WatchdogPolicy } from "./watchdog.ts";
 import { natsJobKeeper } from "./job-keeper.ts";
@@ -49,7 +50,7 @@ export interface WorkerParentOptions {
   /** handle SIGTERM/SIGINT/SIGHUP (off in tests that drive the parent from code) */
   signals: boolean;
   forwardOutput: boolean;
-  log: SupervisorLog & { debug(...a: unknown[]): void };
+  log: Logger;
 }
 
 export const workerParentDefaults = {

@@ -4,10 +4,10 @@
 import { watchdogVerdict, type WatchdogPolicy } from "./watchdog.ts";
 import type { JobKeeper } from "./job-keeper.ts";
 import { isSilent, knownInFlight, noteLastStarted, type ProcRecord } from "./proc-record.ts";
-import type { SupervisorLog } from "./supervisor-options.ts";
+import type { Logger } from "../protocol/logger.ts";
 
 /** One look at every proc; true when a proc turned unresponsive or answers again (status changed). */
-export function watchProcs(recs: ProcRecord[], now: number, o: { watchdog: WatchdogPolicy; keeper?: JobKeeper; log: SupervisorLog }): boolean {
+export function watchProcs(recs: ProcRecord[], now: number, o: { watchdog: WatchdogPolicy; keeper?: JobKeeper; log: Logger }): boolean {
   let changed = false;
   for (const r of recs) {
     const silent = isSilent(r, now);

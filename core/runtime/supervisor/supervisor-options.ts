@@ -14,9 +14,6 @@ export interface SlotSpec {
   handler: string | null;
 }
 
-/** The subset of the project logger the supervisor writes to. */
-export type SupervisorLog = Pick<Logger, "error" | "warn" | "startup" | "proc">;
-
 export interface SupervisorOptions {
   /** general procs (serving every handler) */
   procs: number;
@@ -36,7 +33,7 @@ export interface SupervisorOptions {
   forwardOutput: boolean;
   /** stderr lines quoted when a proc goes FATAL */
   stderrTailLines: number;
-  log: SupervisorLog;
+  log: Logger;
   /** the worker id, for the commands quoted in messages (`docctl resume <id>`) */
   workerId?: string;
   /** called after anything in the status changed (presence refresh hooks here) */

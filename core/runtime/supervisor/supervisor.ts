@@ -17,7 +17,6 @@ export {
   supervisorDefaults,
   type ProcStatus,
   type SlotSpec,
-  type SupervisorLog,
   type SupervisorOptions,
   type SupervisorState,
   type SupervisorStatus,

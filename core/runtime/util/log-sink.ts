@@ -1,6 +1,6 @@
 // Where log lines end up: stderr, or a file (--log-file) that logrotate can move away (reopen on
-// SIGUSR1, which the CLI wires). Each line is written with one synchronous write, so whatever was
-// logged before a process exits (a FATAL start, process.exit right after an error) is not lost.
+// SIGUSR1, which the CLI wires). A file line is one synchronous write, so whatever was logged before a
+// process exits (a FATAL start, process.exit right after an error) is not lost (test/runtime/log-exit.test.ts).
 import { closeSync, openSync, writeSync } from "node:fs";
 
 /** A destination for finished log lines (each ends in "\n"). */
@@ -16,11 +16,14 @@ export interface FileSink extends LogSink {
   close(): void;
 }
 
-/** Standard error, written synchronously (a pipe or a terminal alike). */
+/**
+ * Standard error through process.stderr, which the runtime writes at once and flushes before exit (a
+ * raw writeSync on fd 2 would fight the supervisor's own forwarding of its procs' output for the pipe).
+ */
 export function stderrSink(): LogSink {
   return {
     write(line) {
-      writeAll(2, line);
+      process.stderr.write(line);
     },
     tty: process.stderr.isTTY ?? false,
   };

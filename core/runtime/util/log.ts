@@ -10,7 +10,7 @@ import { redactUrl } from "./redact.ts";
 import { Secrets } from "./secrets.ts";
 import type { RepeatOptions } from "./repeats.ts";
 
-export type { LogFields, Logger };
+export type { LogFields, Logger, LogKind };
 export { redactUrl, Secrets };
 
 /** How a logger tree writes. */
@@ -72,5 +72,33 @@ function wrap(v: number, send: Record<LogKind, (o: Pick<DocctlLogObject, "args" 
     trace: at("trace"),
     // A child logger only adds tags or fields: making one per job must cost next to nothing.
     child: (t) => wrap(v, send, typeof t === "string" ? { tags: [...c.tags, t], fields: c.fields } : { tags: c.tags, fields: { ...c.fields, ...t } }),
+  };
+}
+
+/** A logger that writes nothing (a bench, a test, a component run quietly). */
+export function silentLogger(): Logger {
+  return createLogger({ verbosity: 0, reporter: { log: () => {} } });
+}
+
+/**
+ * `inner`, with every line (at any verbosity) also handed to `also`: a job's own lines are kept with
+ * the job while the worker's log shows them at its verbosity. Children keep both.
+ */
+export function teeLogger(inner: Logger, also: (kind: LogKind, args: unknown[]) => void): Logger {
+  const both = (kind: LogKind) => (...a: unknown[]) => {
+    inner[kind](...a);
+    also(kind, a);
+  };
+  return {
+    verbosity: inner.verbosity,
+    error: both("error"),
+    warn: both("warn"),
+    startup: both("startup"),
+    proc: both("proc"),
+    job: both("job"),
+    info: both("info"),
+    debug: both("debug"),
+    trace: both("trace"),
+    child: (t) => teeLogger(inner.child(t), also),
   };
 }

@@ -4,7 +4,8 @@
 import { inspect } from "node:util";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { JetStreamPublisher } from "../nats/publisher.ts";
-import type { JobLogger } from "../protocol/types.ts";
+import { teeLogger, type Logger } from "../util/log.ts";
+import { kindLevel } from "../util/log-format.ts";
 import { encodeLogLine, logSubject, type JobLogLineV1 } from "../protocol/job-log.ts";
 
 const text = (a: unknown[]) => a.map((x) => (typeof x === "string" ? x : x instanceof Error ? (x.stack ?? x.message) : inspect(x, { depth: 4, breakLength: Infinity }))).join(" ");
@@ -17,17 +18,16 @@ export class JobLogStore {
   }
 
   /** A logger for one attempt of a job: `inner` (the worker's log) plus the job's stored lines. */
-  wrap(inner: JobLogger, job: { id: string; batch: string }, attempt: number): JobLogger {
+  wrap(inner: Logger, job: { id: string; batch: string }, attempt: number): Logger {
     const store = (level: JobLogLineV1["level"], a: unknown[]) => {
       const line: JobLogLineV1 = { v: 1, at: Date.now(), level, msg: text(a), attempt, worker: this.worker };
       this.pub.publish(logSubject(job.batch, job.id), encodeLogLine(line)).catch(() => {});
     };
-    return {
-      info: (...a) => (inner.info(...a), store("info", a)),
-      warn: (...a) => (inner.warn(...a), store("warn", a)),
-      error: (...a) => (inner.error(...a), store("error", a)),
-      debug: (...a) => (inner.debug(...a), store("debug", a)),
-    };
+    // startup/proc/job lines are kept as info, trace as debug (the levels of a stored line)
+    return teeLogger(inner, (kind, a) => {
+      const level = kindLevel[kind];
+      store(level === "trace" ? "debug" : level, a);
+    });
   }
 
   close(): void {

@@ -6,7 +6,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { JobV1, ResultV1 } from "../protocol/codec.ts";
 import type { WireError } from "../protocol/errors.ts";
 import { MAX_HISTORY, STREAM_JOBS, decodeJobEntry, jobEntryFilter, type AttemptV1 } from "../protocol/job-entry.ts";
-import type { JobLogger } from "../protocol/types.ts";
+import type { Logger } from "../protocol/logger.ts";
 import { JobIndexWriter, entryOfJob, entryOfResult, type JobIndexRetention } from "../nats/job-index.ts";
 import { JobLogStore } from "./job-logs.ts";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
@@ -22,7 +22,7 @@ export class JobRecorder {
   }
 
   /** ctx.log of one attempt: the worker's log plus the job's stored lines. */
-  jobLog(inner: JobLogger, job: Pick<JobV1, "id" | "batch">, attempt: number): JobLogger {
+  jobLog(inner: Logger, job: Pick<JobV1, "id" | "batch">, attempt: number): Logger {
     return this.logs.wrap(inner, job, attempt);
   }
 

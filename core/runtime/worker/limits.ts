@@ -9,7 +9,6 @@ import { parseLimit, type LimitV1 } from "../protocol/jobcontrol.ts";
 import type { Logger } from "../protocol/logger.ts";
 import { decideRateStart, parseRateState, restampStart } from "./limit-policy.ts";
 
-export type LimitLog = Pick<Logger, "debug" | "warn">;
 
 /** A held concurrency slot; release() frees it. */
 export interface LimitTicket {
@@ -52,7 +51,7 @@ export class FleetLimits {
   private refresher?: ReturnType<typeof setInterval>;
   private held = new Map<string, { kv: KV; key: string; revision: number }>();
 
-  constructor(private nc: NatsConnection, private log: LimitLog) {}
+  constructor(private nc: NatsConnection, private log: Logger) {}
 
   async start(): Promise<void> {
     this.kv = await limitsBucket(this.nc);

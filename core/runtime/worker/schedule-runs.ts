@@ -5,11 +5,12 @@ import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import type { JobV1 } from "../protocol/codec.ts";
 import { SCHEDULER_HEADER, jobForTick, scheduleNameOf, tickOf } from "../protocol/ticks.ts";
 import { recordScheduleRun } from "../nats/schedule-runs.ts";
+import type { Logger } from "../protocol/logger.ts";
 
 export class ScheduleRuns {
   private ticks = new WeakMap<JobV1, { name: string; tick: number }>();
 
-  constructor(private nc: NatsConnection, private log: { debug(...a: unknown[]): void }) {}
+  constructor(private nc: NatsConnection, private log: Logger) {}
 
   /** The job as it runs: a schedule's tick with the tick in its ids, any other job as it is. */
   taken(job: JobV1, headers: MsgHdrs | undefined, storedAtMs: number): JobV1 {

@@ -8,8 +8,9 @@ import { drainDefaults, drainWorker, type DrainOptions } from "../../runtime/cli
 import { ProviderError, ProviderErrorCodes } from "../errors.ts";
 import { renderCloudInit, dropletWorkerId } from "./cloud-init.ts";
 import type { DoClient, DoDroplet } from "./do-api.ts";
-import type { Provider, ScalerLogger, Server } from "./types.ts";
+import type { Provider, Server } from "./types.ts";
 import { STREAM_TASKS } from "../../runtime/protocol/subjects.ts";
+import type { Logger } from "../../runtime/protocol/logger.ts";
 
 /** The tag every docctl worker droplet carries; list and delete never look past it. */
 export const WORKER_TAG = "docctl-worker";
@@ -90,7 +91,7 @@ export class DigitalOceanProvider implements Provider {
     private client: DoClient,
     private nc: NatsConnection,
     private opts: DigitalOceanOptions,
-    private log: ScalerLogger,
+    private log: Logger,
     /** the clock that ages droplets still `new` against bootTimeoutMs (tests pass the manager's) */
     private now: () => number = Date.now,
   ) {}

@@ -5,6 +5,7 @@
 import { backoffDelay, type Backoff } from "../../runtime/util/backoff.ts";
 import { sleep } from "../../runtime/util/sleep.ts";
 import { dropletWorkerId } from "./cloud-init.ts";
+import type { Logger } from "../../runtime/protocol/logger.ts";
 
 /** The metadata service's answer to "which droplet am I". */
 export const DROPLET_ID_URL = "http://169.254.169.254/metadata/v1/id";
@@ -27,7 +28,7 @@ export const dropletNameDefaults: DropletNameOptions = {
 };
 
 /** Reads this droplet's id and returns its worker name, retrying until `timeoutMs`. */
-export async function dropletWorkerName(log: { warn(...a: unknown[]): void }, opts: Partial<DropletNameOptions> = {}, signal?: AbortSignal): Promise<string> {
+export async function dropletWorkerName(log: Logger, opts: Partial<DropletNameOptions> = {}, signal?: AbortSignal): Promise<string> {
   const o = { ...dropletNameDefaults, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as DropletNameOptions;
   const started = Date.now();
   let last = "";

@@ -10,8 +10,9 @@ import { drainWorker, listWorkers } from "../../runtime/client/fleet.ts";
 import { sleep } from "../../runtime/util/sleep.ts";
 import { workerEnv } from "../../runtime/util/env.ts";
 import { redactUrl, Secrets } from "../../runtime/util/log.ts";
-import type { Provider, ScalerLogger, Server } from "./types.ts";
+import type { Provider, Server } from "./types.ts";
 import { BUCKET_LOCAL_WORKERS } from "../../runtime/protocol/subjects.ts";
+import type { Logger } from "../../runtime/protocol/logger.ts";
 
 /** Local provider options. */
 export interface LocalOptions {
@@ -95,7 +96,7 @@ export class LocalProvider implements Provider {
   private kv: KV | null = null;
 
   /** With `nc`, every worker started is recorded in KV and the workers of a dead manager are adopted. */
-  constructor(private opts: LocalOptions, private log: ScalerLogger, private nc?: NatsConnection) {}
+  constructor(private opts: LocalOptions, private log: Logger, private nc?: NatsConnection) {}
 
   private async bucket(): Promise<KV | null> {
     if (!this.nc) return null;

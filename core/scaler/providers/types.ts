@@ -1,5 +1,4 @@
 // The provider interface: what the manager asks of a place that runs worker servers.
-import type { Logger } from "../../runtime/protocol/logger.ts";
 
 /** One worker server as a provider sees it. */
 export interface Server {
@@ -44,6 +43,3 @@ export interface Provider {
   hurry?(): void;
   stop?(): Promise<void>;
 }
-
-/** The levels of the one Logger the scaler writes to. */
-export type ScalerLogger = Pick<Logger, "info" | "warn" | "error" | "debug">;

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { JobContext } from "../../../core/runtime/protocol/types.ts";
 import title, { createTitleHandler, TitleErrorCodes, titleFetchDefaults, type TitleFetchOptions, type TitleResult } from "../../../plugins/title-fetch/index.ts";
 import { startSite, type TestSite } from "./site.ts";
+import { silentLogger } from "../../../core/runtime/util/log.ts";
 
 let site: TestSite;
 beforeAll(() => {
@@ -25,7 +26,7 @@ function fakeContext(signal = new AbortController().signal): JobContext {
     signal,
     heartbeat: quiet,
     output: () => Promise.reject(new Error("no outputs in tests")),
-    log: { info: quiet, warn: quiet, error: quiet, debug: quiet },
+    log: silentLogger(),
     worker: "test",
     progress: async () => {},
   };
