@@ -197,6 +197,11 @@ export class TemplateCache {
     return await this.#load(name);
   }
 
+  /** The templates held now (prefetched by watch() or used by jobs): name and kind, least recently used first. */
+  held(): { name: string; kind: TemplateKind }[] {
+    return [...this.#entries.values()].map((t) => ({ name: t.name, kind: t.kind }));
+  }
+
   /** Forgets everything (e.g. after a reconnect to another cluster). */
   clear(): void {
     for (const name of this.#entries.keys()) renderMemory.remove(`template:${this.#id}:${name}`);

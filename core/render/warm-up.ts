@@ -3,6 +3,7 @@
 // renders a built-in invoice-like page (text fields, a wrapped table, several scripts, both built-in
 // sans faces) before a proc takes jobs, so that compiling happens during start-up instead of in the
 // first batch. It prints nothing anyone sees and leaves no state behind (the subset cache is emptied).
+// The pdf handler runs it in setup() when a layout template is stored (wantsWarmUp).
 import { PDFDocument } from "pdf-lib";
 import { Renderer } from "./renderer.ts";
 import type { Template } from "./template.ts";
@@ -52,6 +53,15 @@ function data(i: number): Record<string, unknown> {
     amount: `€${(i * 7 + k * 13) % 200}.${(k * 17) % 100}`.padEnd(5, "0"),
   }));
   return { name: `${WORDS[i % WORDS.length]} ${i} — Ωμέγα Ltd`, address: `Ørstedsvej ${i}\n8000 Aarhus C\nDanmark`, number: `W-${i}`, note: "Заказ № 7: Ελληνική αποθήκη", items, total: `€${i}.00` };
+}
+
+/**
+ * Whether a proc should warm the layout engine up: only when a layout template is stored (the worker
+ * prefetches the stored templates at start), so a worker that renders nothing, or only HTML, does not
+ * pay ~0.3-0.5 s of CPU per proc start (proc restarts, tests) for nothing.
+ */
+export function wantsWarmUp(held: { kind: string }[]): boolean {
+  return held.some((t) => t.kind === "layout");
 }
 
 /** Renders the built-in warm-up page `n` times with `renderer` (fresh data each time); returns ms of wall time. */

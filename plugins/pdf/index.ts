@@ -4,7 +4,7 @@ import type { HandlerDef, JobContext } from "../../core/runtime/protocol/types.t
 import { JobError } from "../../core/runtime/protocol/errors.ts";
 import { loadFonts } from "../../core/render/fonts.ts";
 import { Renderer } from "../../core/render/renderer.ts";
-import { warmUp } from "../../core/render/warm-up.ts";
+import { wantsWarmUp, warmUp } from "../../core/render/warm-up.ts";
 import { TemplateCache } from "../../core/render/store.ts";
 import type { HtmlEngineOptions } from "../../core/render/html-engine.ts";
 import { type TemplateLimits, templateLimitsFromEnv } from "../../core/render/limits.ts";
@@ -124,12 +124,12 @@ export function createPdfHandler(opts: PdfHandlerOptions): HandlerDef<PdfPayload
     timeoutMs: 60_000,
     maxAttempts: 3,
     // Warm what can be warmed before the first job: fonts parsed, the stored templates downloaded,
-    // and the templates bucket watched, so a job costs no digest check round trip; and the layout
-    // engine compiled by JavaScriptCore on a built-in page (warm-up.ts), so the first batch does not
-    // render its first few dozen documents 2-3x slower.
+    // and the templates bucket watched, so a job costs no digest check round trip; and, when a layout
+    // template is stored, the layout engine compiled by JavaScriptCore on a built-in page (warm-up.ts),
+    // so the first batch does not render its first few dozen documents 2-3x slower.
     async setup() {
-      await loadFonts();
-      await Promise.all([cache.watch(), warmUp(renderer)]);
+      await Promise.all([loadFonts(), cache.watch()]);
+      if (wantsWarmUp(cache.held())) await warmUp(renderer);
     },
     async teardown() {
       cache.stopWatching();
