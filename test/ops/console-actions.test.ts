@@ -56,15 +56,22 @@ describe.skipIf(!haveChromium)("the console's actions and proc states", () => {
     ({ ns, nc } = await setup());
     mkdirSync(pluginsA);
     mkdirSync(pluginsB);
-    writeFileSync(join(pluginsA, "slow.ts"), `export default async (p: any) => { await new Promise((r) => setTimeout(r, p.ms)); return p.n ?? 0; };`);
+    // slow and hold wait p.ms, or until the file p.gate exists (the test opens it when it has seen what it needs)
+    const waiting = `import { existsSync } from "node:fs";
+      export default async (p: any) => {
+        if (p.gate) while (!existsSync(p.gate)) await new Promise((r) => setTimeout(r, 50));
+        else await new Promise((r) => setTimeout(r, p.ms));
+        return p.n ?? 0;
+      };`;
+    writeFileSync(join(pluginsA, "slow.ts"), waiting);
     // blocks its proc's event loop for p.ms: the proc's heartbeats stop while it spins
     writeFileSync(join(pluginsA, "spin.ts"), `export default { maxAttempts: 1, handle(p: any) { const end = Date.now() + p.ms; let x = 0; while (Date.now() < end) x++; return x; } };`);
-    writeFileSync(join(pluginsB, "hold.ts"), `export default async (p: any) => { await new Promise((r) => setTimeout(r, p.ms)); return p.n ?? 0; };`);
+    writeFileSync(join(pluginsB, "hold.ts"), waiting);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     w1 = spawnDocctl(["worker", "--procs", "2", "--concurrency", "2", "--nats", ns.url, "--plugins", pluginsA, "--http", `127.0.0.1:${port}`, "--http-token", TOKEN, "--name", "ca-w1", "-v"]);
     w2 = spawnDocctl(["worker", "--procs", "1", "--concurrency", "1", "--nats", ns.url, "--plugins", pluginsB, "--name", "ca-w2", "-v"]);
-    await Promise.all([w1.waitFor(/pulling/, 30_000), w2.waitFor(/pulling/, 30_000)]);
+    await Promise.all([w1.waitFor(/pulling/, 90_000), w2.waitFor(/pulling/, 90_000)]);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
@@ -73,7 +80,7 @@ describe.skipIf(!haveChromium)("the console's actions and proc states", () => {
     // the token once (kept in the tab's sessionStorage across navigations)
     await page.goto(base);
     await page.locator("#token").fill(TOKEN);
-  }, 90_000);
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await w1?.stop();
@@ -87,8 +94,8 @@ describe.skipIf(!haveChromium)("the console's actions and proc states", () => {
     await page.goto(base);
     const row = page.locator('[data-testid="worker-row"][data-id="ca-w1"]');
     await row.getByRole("button", { name: "pause ca-w1" }).click();
-    await eventually(async () => /pause ca-w1: 1 worker\(s\) answered: ca-w1 paused/.test(await message()), 15_000, "paused message");
-    await eventually(async () => (await row.getAttribute("data-state")) === "paused", 15_000, "row says paused");
+    await eventually(async () => /pause ca-w1: 1 worker\(s\) answered: ca-w1 paused/.test(await message()), 30_000, "paused message");
+    await eventually(async () => (await row.getAttribute("data-state")) === "paused", 30_000, "row says paused");
     expect((await workers()).find((w) => w.id === "ca-w1")?.state).toBe("paused");
 
     await submit(Array.from({ length: 4 }, (_, n) => ({ id: `wp-${n}`, handler: "slow", payload: { ms: 10, n } })), "--no-wait");
@@ -98,7 +105,7 @@ describe.skipIf(!haveChromium)("the console's actions and proc states", () => {
     expect(held.num_ack_pending).toBe(0);
 
     await row.getByRole("button", { name: "resume ca-w1" }).click();
-    await eventually(async () => /resume ca-w1: 1 worker\(s\) answered: ca-w1 running/.test(await message()), 15_000, "resumed message");
+    await eventually(async () => /resume ca-w1: 1 worker\(s\) answered: ca-w1 running/.test(await message()), 30_000, "resumed message");
     await eventually(async () => (await consumer("slow")).num_pending === 0 && (await consumer("slow")).num_ack_pending === 0, 30_000, "the held jobs delivered");
     for (let n = 0; n < 4; n++) await eventually(() => resultOk(`wp-${n}`), 20_000, `wp-${n} done`);
     const a = await audit();
@@ -106,11 +113,17 @@ describe.skipIf(!haveChromium)("the console's actions and proc states", () => {
   }, 120_000);
 
   test("drain of a handler from the page lets its job in flight finish, then delivers nothing more until resumed", async () => {
-    await submit({ id: "hd-1", handler: "slow", payload: { ms: 4000 } }, "--no-wait");
+    const gate = join(dir.path, "hd-gate");
+    await submit({ id: "hd-1", handler: "slow", payload: { gate } }, "--no-wait");
     await eventually(async () => (await consumer("slow")).num_ack_pending === 1, 20_000, "hd-1 in flight");
     await page.goto(base);
     const row = page.locator('[data-testid="queue-row"][data-handler="slow"]');
     await row.getByRole("button", { name: "drain slow" }).click();
+    // paused at once on the server; the answer waits for hd-1, which is still running
+    await eventually(async () => (await consumer("slow")).paused === true, 20_000, "slow paused on the server");
+    expect(await message()).not.toMatch(/drain slow:/);
+    expect((await consumer("slow")).num_ack_pending).toBe(1);
+    writeFileSync(gate, "");
     // the answer comes once nothing is in flight: hd-1 was not cut
     await eventually(async () => /drain slow: paused; nothing in flight/.test(await message()), 45_000, "drained message");
     expect(await resultOk("hd-1")).toBe(true);
@@ -125,7 +138,8 @@ describe.skipIf(!haveChromium)("the console's actions and proc states", () => {
   }, 120_000);
 
   test("drain of a worker from its row (typed confirmation): its job in flight finishes, it takes no more and exits", async () => {
-    await submit([{ id: "wd-1", handler: "hold", payload: { ms: 4000 } }], "--no-wait");
+    const gate = join(dir.path, "wd-gate");
+    await submit([{ id: "wd-1", handler: "hold", payload: { gate } }], "--no-wait");
     await eventually(async () => (await consumer("hold")).num_ack_pending === 1, 20_000, "wd-1 in flight");
     await submit([{ id: "wd-2", handler: "hold", payload: { ms: 10 } }], "--no-wait");
     await page.goto(base);
@@ -135,14 +149,19 @@ describe.skipIf(!haveChromium)("the console's actions and proc states", () => {
     try {
       // a wrong word: nothing sent
       await row.getByRole("button", { name: "drain ca-w2" }).click();
-      await eventually(async () => /drain ca-w2 failed: drain stops worker ca-w2 .*repeat its id/.test(await message()), 10_000, "refused");
+      await eventually(async () => /drain ca-w2 failed: drain stops worker ca-w2 .*repeat its id/.test(await message()), 20_000, "refused");
       expect(w2.proc.exitCode).toBeNull();
       typed = "ca-w2";
       await row.getByRole("button", { name: "drain ca-w2" }).click();
-      await eventually(async () => /drain ca-w2: 1 worker\(s\) answered: ca-w2 draining/.test(await message()), 15_000, "draining message");
+      await eventually(async () => /drain ca-w2: 1 worker\(s\) answered: ca-w2 draining/.test(await message()), 30_000, "draining message");
     } finally {
       page.removeAllListeners("dialog");
     }
+    // draining: wd-1 still runs, the worker is still there, wd-2 is not taken
+    await eventually(async () => (await row.getAttribute("data-state")) === "draining", 30_000, "row says draining");
+    expect(w2.proc.exitCode).toBeNull();
+    expect((await consumer("hold")).num_pending).toBe(1);
+    writeFileSync(gate, "");
     expect(await w2.proc.exited).toBe(0);
     expect(await resultOk("wd-1")).toBe(true);
     // wd-2 was never taken: it waits for another worker
@@ -157,12 +176,12 @@ describe.skipIf(!haveChromium)("the console's actions and proc states", () => {
 
   test("a proc whose event loop is blocked shows as unresponsive on the page and in /api/overview, and answers again after", async () => {
     // a long limit: the watchdog only waits (it kills a proc silent past its job's limit plus the grace)
-    await submit({ id: "spin-1", handler: "spin", timeout_ms: 120_000, payload: { ms: 9000 } }, "--no-wait");
+    await submit({ id: "spin-1", handler: "spin", timeout_ms: 120_000, payload: { ms: 12_000 } }, "--no-wait");
     await page.goto(base);
     const stuck = page.locator('[data-testid="proc-row"][data-loop="unresponsive"]');
     await stuck.waitFor({ timeout: 30_000 });
     expect(await stuck.textContent()).toContain("unresponsive");
-    const viaApi = await eventually(async () => (await workers()).find((w) => w.id === "ca-w1")?.procs.find((p) => p.loop === "unresponsive"), 15_000, "unresponsive in /api/overview");
+    const viaApi = await eventually(async () => (await workers()).find((w) => w.id === "ca-w1")?.procs.find((p) => p.loop === "unresponsive"), 30_000, "unresponsive in /api/overview");
     expect(viaApi.restarts).toBe(0);
     // the spin ends, the loop answers again: no kill, no restart
     await eventually(() => resultOk("spin-1"), 40_000, "spin-1 done");
@@ -174,10 +193,10 @@ describe.skipIf(!haveChromium)("the console's actions and proc states", () => {
   test("a worker whose supervisor is stopped (SIGSTOP) turns stale, stays on the page after its presence expires, and comes back with SIGCONT", async () => {
     const w3 = spawnDocctl(["worker", "--procs", "1", "--nats", ns.url, "--plugins", pluginsB, "--name", "ca-w3", "-v"]);
     try {
-      await w3.waitFor(/pulling/, 30_000);
+      await w3.waitFor(/pulling/, 90_000);
       await page.goto(base);
       const row = page.locator('[data-testid="worker-row"][data-id="ca-w3"]');
-      await row.waitFor({ timeout: 20_000 });
+      await row.waitFor({ timeout: 40_000 });
       expect(await row.getAttribute("data-state")).not.toBe("stale");
       process.kill(w3.proc.pid, "SIGSTOP");
       // not rewritten for 12 s: stale
@@ -186,19 +205,19 @@ describe.skipIf(!haveChromium)("the console's actions and proc states", () => {
       // the bucket's TTL (15 s) drops the entry: still shown, stale, as expired (no delete marker)
       const gone = await eventually(async () => (await workers()).find((w) => w.id === "ca-w3" && w.expired_at !== undefined), 40_000, "expired in /api/overview");
       expect(gone.stale).toBe(true);
-      await eventually(async () => /entry expired: not stopped cleanly/.test((await row.textContent()) ?? ""), 15_000, "expired on the page");
+      await eventually(async () => /entry expired: not stopped cleanly/.test((await row.textContent()) ?? ""), 30_000, "expired on the page");
       expect(await row.getAttribute("data-state")).toBe("stale");
       process.kill(w3.proc.pid, "SIGCONT");
       await eventually(async () => {
         const w = (await workers()).find((x) => x.id === "ca-w3");
         return w !== undefined && !w.stale && w.expired_at === undefined;
       }, 30_000, "presence written again");
-      await eventually(async () => (await row.getAttribute("data-state")) !== "stale", 15_000, "not stale on the page");
+      await eventually(async () => (await row.getAttribute("data-state")) !== "stale", 30_000, "not stale on the page");
     } finally {
       if (w3.proc.exitCode === null) process.kill(w3.proc.pid, "SIGCONT");
       expect(await w3.stop()).toBe(0);
     }
-  }, 150_000);
+  }, 240_000);
 
   test("a schedule is paused and resumed from the page: nothing is left on the server to fire while paused; it fires again once resumed", async () => {
     const file = join(dir.path, "tick.json");
@@ -211,21 +230,21 @@ describe.skipIf(!haveChromium)("the console's actions and proc states", () => {
       await eventually(async () => (await doneTicks()).length > 0, 30_000, "a tick done");
       await page.goto(`${base}/#schedules`);
       const row = page.locator('[data-testid="schedule-row"][data-name="tick"]');
-      await row.waitFor({ timeout: 15_000 });
+      await row.waitFor({ timeout: 30_000 });
       await row.getByRole("button", { name: "pause schedule tick" }).click();
-      await eventually(async () => /pause schedule tick: schedule tick paused: nothing fires until it is resumed/.test(await message()), 15_000, "paused message");
+      await eventually(async () => /pause schedule tick: schedule tick paused: nothing fires until it is resumed/.test(await message()), 30_000, "paused message");
       expect(await scheduleMsgs()).toBe(0);
       const listed = JSON.parse((await docctl(["schedule", "ls", "--json", "--nats", ns.url])).stdout) as { name: string; paused?: boolean }[];
       expect(listed.find((s) => s.name === "tick")?.paused).toBe(true);
-      await eventually(async () => (await row.getAttribute("data-paused")) === "yes", 15_000, "row says paused");
+      await eventually(async () => (await row.getAttribute("data-paused")) === "yes", 30_000, "row says paused");
       expect(await row.textContent()).toContain("paused: nothing fires");
 
       const resumedAt = Date.now();
       await row.getByRole("button", { name: "resume schedule tick" }).click();
-      await eventually(async () => /resume schedule tick: schedule tick resumed/.test(await message()), 15_000, "resumed message");
+      await eventually(async () => /resume schedule tick: schedule tick resumed/.test(await message()), 30_000, "resumed message");
       expect(await scheduleMsgs()).toBe(1);
       await eventually(async () => (await doneTicks()).some((t) => t >= resumedAt - 1000), 30_000, "a tick after the resume done");
-      await eventually(async () => (await row.getAttribute("data-paused")) === "no", 15_000, "row says active");
+      await eventually(async () => (await row.getAttribute("data-paused")) === "no", 30_000, "row says active");
       const a = (await audit()).filter((e) => e.target === "tick").map((e) => [e.action, e.ok, e.who]);
       expect(a).toEqual([["schedule.resume", true, "ops"], ["schedule.pause", true, "ops"]]);
     } finally {
