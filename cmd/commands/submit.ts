@@ -5,7 +5,8 @@ import { durOpt, intOpt, strOpt, natsOptionsFrom } from "../options.ts";
 import { count, duration } from "../checks.ts";
 import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { InputError } from "../../core/runtime/protocol/errors.ts";
-import { parseJobFile } from "../../core/runtime/client/jobfile.ts";
+import { parseJobFile, type PlannedJob } from "../../core/runtime/client/jobfile.ts";
+import { putLifo } from "../../core/runtime/client/lifo.ts";
 import { startBatch, submitDefaults, type CollectedResult } from "../../core/runtime/client/submit.ts";
 import { formatDuration } from "../../core/runtime/util/duration.ts";
 import { progressBar } from "../progress.ts";
@@ -25,6 +26,7 @@ FILE (or - for standard input) holds one of:
               (a step without "payload" gets the previous step's value; the result is the last step's)
 Optional on each: "timeout_ms" (one attempt's limit), "attempts" (before a dead letter),
 "delay" ("30s", "10m") or "run_at" (ISO 8601 with a zone), "priority" ("high", "normal", "low").
+A single job may add "lifo": true (as --lifo).
 A batch may add "then": {"handler": "sum", "on_failure"?: "fail"|"null"}: run once on the array of
 the items' values. Running jobs' ctx.progress() moves the bar (see docs/jobs.md).
 Re-submitting the same ids inside the duplicate window (15 min) does not run the jobs again:
@@ -42,6 +44,8 @@ Options:
                         the known ones); without it such a handler is refused as a likely typo
   --window N            jobs submitted ahead of the results printed, at most (default 4096): keeps
                         memory flat for a batch of any size
+  --lifo                a single job: take it before the jobs of its handler and priority waiting now
+                        (the newest lifo job first); they are moved behind it (not with "delay")
 
 Results are printed in input order (the order of the file), each as soon as every one before it is
 in, readable lines and --json alike; the summary line goes to stderr (green: all ok, red: some
@@ -56,6 +60,7 @@ Examples:
   echo '{"handler":"echo","payload":{"hi":1}}' | docctl submit - --json`,
   options: {
     "no-wait": { type: "boolean" },
+    lifo: { type: "boolean" },
     timeout: { type: "string", check: duration },
     "reconnect-grace": { type: "string", check: duration },
     out: { type: "string" },
@@ -103,7 +108,14 @@ Examples:
     const lastLine = new Map<string, number>();
     let ok = 0;
     let failed = 0;
+    let lifoPut = false;
     try {
+      if (ctx.values.lifo || (plan.kind === "single" && (plan.jobs as PlannedJob[])[0]?.lifo)) {
+        if (plan.kind !== "single") throw new InputError(`--lifo is for a file of one job, not ${plan.kind === "chain" ? "a chain" : "several jobs"} (each lifo job moves the waiting queue behind it)`);
+        // at the head of its queue first; the submit below is then a duplicate that waits for the result
+        await putLifo(nc, (plan.jobs as PlannedJob[])[0]!, { create: Boolean(ctx.values.create) });
+        lifoPut = true;
+      }
       const run = await startBatch(nc, plan, {
         wait,
         timeoutMs,
@@ -135,6 +147,8 @@ Examples:
       out.flush();
       bar?.done();
       const s = run.summary();
+      // the lifo job's own second publish is not a re-submit
+      if (lifoPut) s.duplicates = 0;
       if (!wait && !s.lost) {
         // input order, read again from the file (the plan keeps offsets, not a million ids)
         // the ids to read results by: a chain's is its own (its last step's), a batch's reduce step is listed too

@@ -218,6 +218,13 @@ export interface SubmitOptions extends JobOptions {
    */
   rerun?: boolean;
   /**
+   * take this job before the jobs of its handler and priority waiting now (BullMQ's `lifo`); among
+   * several lifo jobs the newest first. The waiting jobs are moved behind it (one move each; refused
+   * above 10 000 waiting). Not with `delay` / `runAt`.
+   * @defaultValue false
+   */
+  lifo?: boolean;
+  /**
    * the job id (a subject-safe token); a re-submit with the same id inside the duplicate window is not run again
    * @defaultValue a new random id
    */

@@ -11,6 +11,7 @@ import { jobLogs } from "../runtime/client/job-logs.ts";
 import { promoteJob, purgeJobs, removeDead, reprioritizeJob, type PurgeState } from "../runtime/client/queue-ops.ts";
 import type { JobLogLineV1 } from "../runtime/protocol/job-log.ts";
 import { updateJobData, type UpdateOutcome } from "../runtime/client/update-data.ts";
+import { putLifo } from "../runtime/client/lifo.ts";
 import { followEvents, type EventFeed, type EventKind } from "../runtime/client/events.ts";
 import { countJobs, queryJobs, type JobQuery } from "../runtime/client/job-index.ts";
 import type { JobState } from "../runtime/client/job-state.ts";
@@ -93,7 +94,10 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
     const id = opts.id ?? newId();
     checkToken("submit", "id", id);
     if (opts.id !== undefined && !opts.rerun) await this.refuseReused(id);
-    const outcome = await this.runJobs<unknown>(id, [job(handler, id, payload, opts)], opts);
+    const planned = job(handler, id, payload, opts);
+    // lifo: published at the head of its queue first; the submit below is then a duplicate that waits
+    if (opts.lifo) await putLifo(await this.connection(), planned, { create: opts.create, topology: this.opts.topology }).catch(forLibrary);
+    const outcome = await this.runJobs<unknown>(id, [planned], opts);
     return outcome[0]!;
   }
 
@@ -160,6 +164,10 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
     checkToken("enqueue", "id", id);
     if (opts.id !== undefined && !opts.rerun) await this.refuseReused(id);
     const planned = job(handler, id, payload, opts);
+    if (opts.lifo) {
+      await putLifo(await this.connection(), planned, { create: opts.create, topology: this.opts.topology }).catch(forLibrary);
+      return id;
+    }
     await submitPlan(await this.connection(), { kind: "single", batch: id, jobs: [planned], ...times([planned]) }, { wait: false, topology: this.opts.topology, create: opts.create }).catch(forLibrary);
     return id;
   }
@@ -169,7 +177,7 @@ export class Client<H extends HandlerMap = UntypedHandlers> {
    * result is the last step's (its id is the chain's, `opts.id`). The steps are published by the
    * workers as each one succeeds, so the chain survives this process and any worker dying.
    */
-  async chain<R = unknown>(steps: ChainStep<H>[], opts: Omit<SubmitOptions, "priority"> = {}): Promise<JobResult<R>> {
+  async chain<R = unknown>(steps: ChainStep<H>[], opts: Omit<SubmitOptions, "priority" | "lifo"> = {}): Promise<JobResult<R>> {
     if (!Array.isArray(steps) || !steps.length) throw new InputError("chain: give at least one step");
     const id = opts.id ?? newId();
     checkToken("chain", "id", id);

@@ -131,8 +131,16 @@ export function parseJobFile(text: string, source: string): FilePlan {
     where(b, `"batch" must be an array of payloads (got ${describe(getNodeValue(b))})`);
   }
   if ((root.children ?? []).some((p) => p.children?.[0]?.value === "chain")) return readChain(root, at, text.length);
-  const { out, fields } = readJob(root, "the job", JOB_KEYS, at);
+  const { out, fields } = readJob(root, "the job", [...JOB_KEYS, "lifo"], at);
   if (!fields.has("payload")) where(root, `the job has no "payload" (use {} for none)`);
+  const lifo = fields.get("lifo");
+  if (lifo) {
+    if (lifo.type !== "boolean") where(lifo, `"lifo" must be true or false (got ${describe(getNodeValue(lifo))})`);
+    else if (lifo.value === true) {
+      if (out.delay_ms || out.run_at !== undefined) where(lifo, `"lifo" cannot be combined with "delay" or "run_at": a delayed job is queued when due, behind what waits then`);
+      out.lifo = true;
+    }
+  }
   const id = out.id ?? newId();
   const times: Pick<SubmitPlan, "longestDelayMs" | "latestRunAt"> = {};
   noteTimes(times, out);

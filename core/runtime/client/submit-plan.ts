@@ -29,6 +29,8 @@ export interface PlannedJob {
   /** how long its result / failed result is kept, ms */
   keep_result_ms?: number;
   keep_failed_ms?: number;
+  /** taken before the jobs of its handler and priority waiting when it is submitted (client/lifo.ts) */
+  lifo?: boolean;
 }
 
 /** What `docctl submit` will publish. */

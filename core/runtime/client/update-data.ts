@@ -10,7 +10,7 @@ import { InputError } from "../protocol/errors.ts";
 import { STREAM_TASKS, delaySubject, priorityConsumer, prioritySubject, tokenProblem, type Priority } from "../protocol/subjects.ts";
 import { atScheduleHeaders, readDelayed } from "../nats/delays.ts";
 import { JobIndexWriter, entryOfJob } from "../nats/job-index.ts";
-import { isNotFound } from "../nats/errors.ts";
+import { holdConsumer } from "./consumer-hold.ts";
 import { findJobEntry } from "./job-index.ts";
 import { findRunning } from "./job-info.ts";
 import { scanStream } from "./job-state.ts";
@@ -20,8 +20,6 @@ export type UpdateOutcome = { updated: true; id: string; state: "scheduled" | "q
 
 /** A retrying job whose next attempt is due sooner than this may be starting: too late to change. */
 export const RETRY_MARGIN_MS = 2_000;
-/** How long a consumer stays paused at most when this process dies mid-update (the server resumes it). */
-const PAUSE_MS = 10_000;
 
 /** The pure part: is a job in this state (and, retrying, due then) still changeable? The refusal's words. */
 export function tooLate(id: string, state: string, o: { nextAt?: number; now: number }): string | undefined {
@@ -84,15 +82,10 @@ async function replaceOnQueue(
   entry: { task_seq?: number; attempt?: number; max_attempts?: number; next_at?: number },
   payload: unknown,
 ): Promise<UpdateOutcome> {
-  const consumer = priorityConsumer(handler, priority);
-  const pause = await pauseFor(jsm, consumer);
+  // no consumer yet (queued with `create` before any worker registered the handler): nothing delivered
+  const pause = await holdConsumer(jsm, priorityConsumer(handler, priority));
   try {
-    // no consumer yet (queued with `create` before any worker registered the handler): nothing delivered
-    const ci = await jsm.consumers.info(STREAM_TASKS, consumer).catch((err) => {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    });
-    const delivered = ci?.delivered.stream_seq ?? 0;
+    const delivered = pause.delivered;
     const found = await findTask(jsm, handler, priority, id, entry.task_seq);
     if (!found) return { updated: false, id, state: "running", why: `job ${id} has been taken by a worker (running or finished); its payload can no longer change` };
     if (state === "queued" && found.seq <= delivered) {
@@ -134,24 +127,6 @@ function withPayload(job: JobV1, payload: unknown): JobV1 {
   return { ...job, payload, hash: jobHash({ handler: job.handler, payload, attempts: job.attempts, timeout_ms: job.timeout_ms }) };
 }
 
-// Pause one consumer for the swap, unless it is paused already (a paused handler stays as it was). The
-// resume happens only if the pause is still ours (another update's later pause is left to that update).
-async function pauseFor(jsm: JetStreamManager, consumer: string): Promise<{ release(): Promise<void> }> {
-  const ci = await jsm.consumers.info(STREAM_TASKS, consumer).catch((err) => {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  });
-  if (!ci || ci.paused) return { release: async () => {} };
-  const until = new Date(Date.now() + PAUSE_MS + Math.floor(Math.random() * 1000));
-  await jsm.consumers.pause(STREAM_TASKS, consumer, until);
-  return {
-    release: async () => {
-      const now = await jsm.consumers.info(STREAM_TASKS, consumer).catch(() => undefined);
-      if (now?.config.pause_until && Math.abs(parseTime(now.config.pause_until) - until.getTime()) < 1) await jsm.consumers.resume(STREAM_TASKS, consumer).catch(() => {});
-    },
-  };
-}
-
 // The job's message on its priority's subject: at its recorded sequence, else looked for.
 async function findTask(jsm: JetStreamManager, handler: string, priority: Priority, id: string, seq?: number): Promise<{ seq: number; job: JobV1 } | undefined> {
   if (seq) {
@@ -167,5 +142,3 @@ async function findTask(jsm: JetStreamManager, handler: string, priority: Priori
 }
 
 
-// RFC 3339 with nanoseconds, as the server writes times: to ms.
-const parseTime = (s: string) => Date.parse(s.replace(/(\.\d{3})\d+/, "$1"));

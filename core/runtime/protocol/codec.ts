@@ -88,6 +88,8 @@ export const JobSchema = Type.Object({
   hash: Type.Optional(Type.String({ problem: "{at} must be a string, got {got}" })),
   /** `high` or `low` (absent: normal); also said by the subject (`docctl.tasks.<handler>.high`) */
   priority: Type.Optional(PrioritySchema),
+  /** true: submitted lifo, at the head of its handler's queue of its priority (the submitter moved the waiting jobs behind it) */
+  lifo: Type.Optional(Type.Boolean({ problem: "{at} must be true or false, got {json}" })),
   /** how retries of this job are spaced (overrides the handler's and the worker's) */
   backoff: Type.Optional(BackoffSchema),
   /** how long this job's result is kept, ms (default: the results' retention); its index entry follows */
@@ -359,7 +361,7 @@ const fieldLabel: PathLabel = ([first, ...rest]) =>
 
 // What the schema cannot say: a foreign client's nil in an optional field means "absent" (v1 always
 // accepted it), so nils are removed before the check and JobV1 never holds one.
-const JOB_NILLABLE = ["attempts", "timeout_ms", "priority", "backoff", "keep_result_ms", "keep_failed_ms", "run_at", "next", "then"];
+const JOB_NILLABLE = ["attempts", "timeout_ms", "priority", "lifo", "backoff", "keep_result_ms", "keep_failed_ms", "run_at", "next", "then"];
 const STEP_NILLABLE = ["delay_ms", "batch", "priority"];
 function dropNils(o: unknown, keys: string[]) {
   if (!o || typeof o !== "object") return;
