@@ -1,32 +1,120 @@
 // The fields of one job, batch, chain or step in a job file: each checked where it is written, with
 // errors that say file:line:col (the node's offset) and what to do.
-import { getNodeValue, type Node } from "jsonc-parser";
+import { findNodeAtLocation, getNodeValue, type Node } from "jsonc-parser";
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { ConfigError, InputError } from "../protocol/errors.ts";
-import { PRIORITIES, describe, tokenProblem, type Priority } from "../protocol/subjects.ts";
+import { PRIORITIES, type Priority } from "../protocol/subjects.ts";
+import { TokenSchema } from "../protocol/token.ts";
+import { checker, type Checker } from "../protocol/schema.ts";
 import type { StepV1 } from "../protocol/codec.ts";
 import { parseDuration } from "../util/duration.ts";
 import { parseBackoff } from "../util/job-backoff.ts";
 import type { PlannedJob } from "./submit-plan.ts";
 
-export const CONTROL_KEYS = ["delay", "run_at", "priority", "backoff", "keep_result", "keep_failed"];
-export const JOB_KEYS = ["handler", "payload", "id", "timeout_ms", "attempts", ...CONTROL_KEYS];
-export const BATCH_KEYS = ["handler", "batch", "id", "timeout_ms", "attempts", "then", ...CONTROL_KEYS];
-export const CHAIN_KEYS = ["chain", "id", ...CONTROL_KEYS];
-export const STEP_KEYS = ["handler", "payload", "timeout_ms", "attempts", "priority", "batch", "delay"];
-export const THEN_KEYS = ["handler", "timeout_ms", "attempts", "priority", "on_failure"];
-
 export type Where = (node: Node, msg: string) => never;
 
-export function readFields(n: Node, what: string, keys: string[], at: (offset: number) => string) {
+// The shape of each object in a job file is a TypeBox schema checked by ajv (protocol/schema.ts): the
+// keys allowed, which are required, and each field's type, with the messages people get. What a
+// schema cannot say stays in code below: durations and times parsed into ms ("delay", "keep_*",
+// "run_at" in the past), "delay" and "run_at" together, the backoff's people form, and (in jobfile.ts)
+// the rules across jobs and steps (unique ids, batch steps in a chain, an empty batch or chain).
+const positive = Type.Integer({ exclusiveMinimum: 0, problem: "{at} must be a positive whole number (got {json})" });
+const handler = (example: string) =>
+  Type.String({ ...TokenSchema, problem: { ...(TokenSchema.problem as object), required: `{parent} has no "handler": name the job type, e.g. "handler": "${example}"` } });
+const FIELDS = {
+  handler: handler("pdf"),
+  id: TokenSchema,
+  timeout_ms: positive,
+  attempts: positive,
+  backoff: Type.Unknown(),
+  keep_result: Type.String({ problem: '{at} must be a duration of at least 1s, like "1h" or "7d" (got {json})' }),
+  keep_failed: Type.String({ problem: '{at} must be a duration of at least 1s, like "1h" or "7d" (got {json})' }),
+  priority: Type.Unsafe<Priority>({ type: "string", enum: [...PRIORITIES], problem: `{at} must be one of ${PRIORITIES.map((p) => `"${p}"`).join(", ")} (got {json})` }),
+  delay: Type.String({ problem: '{at} must be a duration like "30s", "10m", "2h" (got {got})' }),
+  run_at: Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}T.*(Z|[+-]\\d{2}:?\\d{2})$", problem: '{at} must be an ISO 8601 time with a zone, like "2030-01-31T02:00:00Z" (got {json})' }),
+  payload: Type.Unknown(),
+  // a batch object's items (checked as offsets by the scanner), a chain's steps and a batch's reduce step are read on their own
+  batch: Type.Unknown(),
+  chain: Type.Unknown(),
+  then: Type.Unknown(),
+  on_failure: Type.Unsafe<"fail" | "null">({
+    type: "string",
+    enum: ["fail", "null"],
+    problem: '{at} must be "fail" (the reduce fails when an item failed) or "null" (failed items are passed as null) (got {json})',
+  }),
+};
+type Field = keyof typeof FIELDS;
+/** A step's "batch": its payloads, or "each" element of the previous step's value. */
+const StepBatch = Type.Union([Type.Literal("each"), Type.Array(Type.Unknown(), { minItems: 1 })], {
+  problem: `{at} in a chain step must be a non-empty array of payloads, or "each" (one job per element of the previous step's value) (got {got})`,
+});
+
+/** The object of `keys` (`handler` required when allowed); `like`: the example its type error shows. */
+function shape(keys: readonly Field[], like: string, overrides: Partial<Record<Field, TSchema>> = {}) {
+  const props = Object.fromEntries(
+    keys.map((k) => {
+      const s = overrides[k] ?? FIELDS[k];
+      return [k, k === "handler" ? s : Type.Optional(s)];
+    }),
+  );
+  return Type.Object(props, {
+    additionalProperties: false,
+    problem: {
+      type: `{at} must be an object${like} (got {got})`,
+      additionalProperties: `unknown key "{key}" in {at} (expected one of: ${keys.join(", ")})`,
+    },
+  });
+}
+
+export const CONTROL_KEYS = ["delay", "run_at", "priority", "backoff", "keep_result", "keep_failed"] as const;
+export const JOB_KEYS = ["handler", "payload", "id", "timeout_ms", "attempts", ...CONTROL_KEYS] as const;
+export const BATCH_KEYS = ["handler", "batch", "id", "timeout_ms", "attempts", "then", ...CONTROL_KEYS] as const;
+export const CHAIN_KEYS = ["chain", "id", ...CONTROL_KEYS] as const;
+export const STEP_KEYS = ["handler", "payload", "timeout_ms", "attempts", "priority", "batch", "delay"] as const;
+export const THEN_KEYS = ["handler", "timeout_ms", "attempts", "priority", "on_failure"] as const;
+
+const JOB_LIKE = ' like {"handler": "echo", "payload": {...}}';
+/** The schema of one job in a job file (alone, or an element of an array of jobs). */
+export const JobFileJobSchema = shape(JOB_KEYS, JOB_LIKE);
+/** The schema of a batch object's own keys (its "batch" array is scanned apart). */
+export const JobFileBatchSchema = shape(BATCH_KEYS, JOB_LIKE);
+/** The schema of a chain object's own keys (its steps are checked one by one). */
+export const JobFileChainSchema = shape(CHAIN_KEYS, "");
+/** The schema of a chain step. */
+export const JobFileStepSchema = shape(STEP_KEYS, "", { handler: handler("echo"), batch: StepBatch });
+/** The schema of a batch's "then" (its reduce step). */
+export const JobFileThenSchema = shape(THEN_KEYS, "", { handler: handler("echo") });
+/** A job as a job file writes it. */
+export type JobFileJob = Static<typeof JobFileJobSchema>;
+/** A chain step as a job file writes it. */
+export type JobFileStep = Static<typeof JobFileStepSchema>;
+
+const checkers = new Map<readonly string[], Checker>([
+  [JOB_KEYS, checker(JobFileJobSchema)],
+  [BATCH_KEYS, checker(JobFileBatchSchema)],
+  [CHAIN_KEYS, checker(JobFileChainSchema)],
+  [STEP_KEYS, checker(JobFileStepSchema)],
+  [THEN_KEYS, checker(JobFileThenSchema)],
+]);
+
+/**
+ * Checks the object at `n` against the schema of `keys` and returns its fields (value nodes by key).
+ * The first problem is thrown at the place it is written: the key of an unknown key, the object for a
+ * missing one, else the value.
+ */
+export function readFields(n: Node, what: string, keys: readonly string[], at: (offset: number) => string) {
   const where: Where = (node, msg) => {
     throw new InputError(`${at(node.offset)}: ${msg}`);
   };
-  if (n.type !== "object") where(n, `${what} must be an object (got ${describe(getNodeValue(n))})`);
   const fields = new Map<string, Node>();
-  for (const prop of n.children ?? []) {
-    const [k, v] = prop.children!;
-    if (!keys.includes(k!.value)) where(k!, `unknown key "${k!.value}" in ${what} (expected one of: ${keys.join(", ")})`);
-    fields.set(k!.value as string, v!);
+  if (n.type === "object") for (const prop of n.children ?? []) fields.set(prop.children![0]!.value as string, prop.children![1]!);
+  // The value checked, without the payload: a payload is the handler's business and can be large.
+  const value = n.type === "object" ? Object.fromEntries([...fields].map(([k, v]) => [k, k === "payload" ? null : getNodeValue(v)])) : getNodeValue(n);
+  const c = checkers.get(keys)!;
+  if (!c.check(value)) {
+    const p = c.first(value, (path) => (path.length ? `"${path.join(".")}"` : what))!;
+    const node = p.place === "key" ? findNodeAtLocation(n, p.path)?.parent?.children?.[0] : findNodeAtLocation(n, p.path);
+    where(node ?? n, p.text);
   }
   return { fields, where };
 }
@@ -56,14 +144,12 @@ export function readControl(fields: Map<string, Node>, where: Where): Pick<Plann
   }
   const pr = fields.get("priority");
   if (pr) {
-    if (!PRIORITIES.includes(pr.value)) where(pr, `"priority" must be one of ${PRIORITIES.map((p) => `"${p}"`).join(", ")} (got ${JSON.stringify(getNodeValue(pr))})`);
     if (pr.value !== "normal") out.priority = pr.value as Priority;
   }
   const d = fields.get("delay");
   const r = fields.get("run_at");
   if (d && r) where(r, `give "delay" or "run_at", not both`);
   if (d) {
-    if (d.type !== "string") where(d, `"delay" must be a duration like "30s", "10m", "2h" (got ${describe(getNodeValue(d))})`);
     try {
       out.delay_ms = parseDuration(String(d.value), '"delay"');
     } catch (err) {
@@ -72,7 +158,8 @@ export function readControl(fields: Map<string, Node>, where: Where): Pick<Plann
     }
   }
   if (r) {
-    const t = typeof r.value === "string" && /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(r.value) ? Date.parse(r.value) : NaN;
+    // the schema checked the form; a date that does not exist (2030-02-31) is found here
+    const t = Date.parse(r.value as string);
     if (!Number.isFinite(t)) where(r, `"run_at" must be an ISO 8601 time with a zone, like "2030-01-31T02:00:00Z" (got ${JSON.stringify(getNodeValue(r))})`);
     if (t < Date.now()) where(r, `"run_at" ${r.value} is in the past (now is ${new Date().toISOString()}); give a future time, or leave "run_at" out to run at once`);
     out.run_at = t;
@@ -80,66 +167,27 @@ export function readControl(fields: Map<string, Node>, where: Where): Pick<Plann
   return out;
 }
 
-export function readStep(n: Node, what: string, keys: string[], at: (offset: number) => string): Omit<StepV1, "id"> & { on_failure?: "fail" | "null" } {
+/** Checks one chain step or a batch's "then" (`keys` says which) and reads it. */
+export function readStep(n: Node, what: string, keys: readonly string[], at: (offset: number) => string): Omit<StepV1, "id"> & { on_failure?: "fail" | "null" } {
   const { fields, where } = readFields(n, what, keys, at);
-  const h = fields.get("handler");
-  if (!h) where(n, `${what} has no "handler": name the job type, e.g. "handler": "echo"`);
-  const hp = tokenProblem(h!.value);
-  if (hp) where(h!, `"handler" ${hp}`);
-  const st: Omit<StepV1, "id"> & { on_failure?: "fail" | "null" } = { handler: h!.value as string };
-  if (fields.has("payload")) st.payload = getNodeValue(fields.get("payload")!);
-  for (const k of ["timeout_ms", "attempts"] as const) {
-    const v = fields.get(k);
-    if (v && !(v.type === "number" && Number.isInteger(v.value) && v.value > 0)) where(v, `"${k}" must be a positive whole number (got ${JSON.stringify(getNodeValue(v))})`);
-    if (v) st[k] = v.value as number;
-  }
+  const v = (k: string) => (fields.has(k) ? getNodeValue(fields.get(k)!) : undefined);
+  const st: Omit<StepV1, "id"> & { on_failure?: "fail" | "null" } = { handler: v("handler") as string };
+  if (fields.has("payload")) st.payload = v("payload");
+  for (const k of ["timeout_ms", "attempts"] as const) if (fields.has(k)) st[k] = v(k) as number;
   const c = readControl(new Map([...fields].filter(([k]) => k === "priority" || k === "delay")), where);
   if (c.priority) st.priority = c.priority;
   if (c.delay_ms) st.delay_ms = c.delay_ms;
-  const b = fields.get("batch");
-  if (b) {
-    const v = getNodeValue(b);
-    if (v !== "each" && !(Array.isArray(v) && v.length > 0)) where(b, `"batch" in a chain step must be a non-empty array of payloads, or "each" (one job per element of the previous step's value) (got ${describe(v)})`);
-    st.batch = v as unknown[] | "each";
-  }
-  const of = fields.get("on_failure");
-  if (of) {
-    if (of.value !== "fail" && of.value !== "null") where(of, `"on_failure" must be "fail" (the reduce fails when an item failed) or "null" (failed items are passed as null) (got ${JSON.stringify(getNodeValue(of))})`);
-    st.on_failure = of.value;
-  }
+  if (fields.has("batch")) st.batch = v("batch") as unknown[] | "each";
+  if (fields.has("on_failure")) st.on_failure = v("on_failure") as "fail" | "null";
   return st;
 }
 
 /** Checks one job (or the batch object's own keys) and reads its fields; errors name the place via `at`. */
-export function readJob(n: Node, what: string, keys: string[], at: (offset: number) => string) {
-  const where = (node: Node, msg: string): never => {
-    throw new InputError(`${at(node.offset)}: ${msg}`);
-  };
-  if (n.type !== "object") where(n, `${what} must be an object like {"handler": "echo", "payload": {...}} (got ${describe(getNodeValue(n))})`);
-  const fields = new Map<string, Node>();
-  for (const prop of n.children ?? []) {
-    const [k, v] = prop.children!;
-    const key = k!.value as string;
-    if (!keys.includes(key)) where(k!, `unknown key "${key}" in ${what} (expected one of: ${keys.join(", ")})`);
-    fields.set(key, v!);
-  }
-  const h = fields.get("handler");
-  if (!h) where(n, `${what} has no "handler": name the job type, e.g. "handler": "pdf"`);
-  const hp = tokenProblem(h!.value);
-  if (hp) where(h!, `"handler" ${hp}`);
-  const out: Omit<PlannedJob, "payload" | "id"> & { id?: string } = { handler: h!.value as string };
-  const id = fields.get("id");
-  if (id) {
-    const p = tokenProblem(id.value);
-    if (p) where(id, `"id" ${p}`);
-    out.id = id.value as string;
-  }
-  for (const k of ["timeout_ms", "attempts"] as const) {
-    const v = fields.get(k);
-    if (v && !(v.type === "number" && Number.isInteger(v.value) && v.value > 0)) where(v, `"${k}" must be a positive whole number (got ${JSON.stringify(getNodeValue(v))})`);
-    if (v) out[k] = v.value as number;
-  }
+export function readJob(n: Node, what: string, keys: readonly string[], at: (offset: number) => string) {
+  const { fields, where } = readFields(n, what, keys, at);
+  const out: Omit<PlannedJob, "payload" | "id"> & { id?: string } = { handler: fields.get("handler")!.value as string };
+  if (fields.has("id")) out.id = fields.get("id")!.value as string;
+  for (const k of ["timeout_ms", "attempts"] as const) if (fields.has(k)) out[k] = fields.get(k)!.value as number;
   Object.assign(out, readControl(fields, where));
   return { out, fields, node: n, where };
 }
-

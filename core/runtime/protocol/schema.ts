@@ -9,6 +9,7 @@
 //   {got}      the kind of the value found ("a string", "an array", "null")
 //   {json}     the value found as JSON; {value} as text; {length} its length
 //   {limit}    the bound of a failed minimum/maximum/minLength/...; {tagValue} a discriminator's value as JSON
+//   {key}      an unknown key (additionalProperties: false)
 //   {found}    the first character of the value outside the node's `chars` annotation (a regex class)
 // An error takes the template of the deepest node on its way that has one (a union's branches name no
 // problem of their own: the union says it). Errors are ordered by the schema's declaration order, so
@@ -46,6 +47,16 @@ export interface Checker {
   problems(v: unknown, label?: PathLabel): string[];
   /** the first problem of `v`, or undefined when it fits */
   problem(v: unknown, label?: PathLabel): string | undefined;
+  /** the first problem of `v` with where it is (to point at it in a file), or undefined when it fits */
+  first(v: unknown, label?: PathLabel): Problem | undefined;
+}
+
+/** One problem: its message, and the path of the value it is about. */
+export interface Problem {
+  text: string;
+  path: (string | number)[];
+  /** what at `path` to point at: the value, the key (an unknown key), or the object (a missing key) */
+  place: "value" | "key" | "object";
 }
 
 /** The one way to make a Checker: the validator is compiled on first use and kept. */
@@ -56,15 +67,16 @@ export function checker(schema: TSchema): Checker {
     validate(v);
     return validate;
   };
-  const problems = (v: unknown, label: PathLabel = plainLabel) => {
+  const list = (v: unknown, label: PathLabel = plainLabel) => {
     const errors = run(v).errors;
-    return errors?.length ? formatProblems(schema, errors, v, label) : [];
+    return errors?.length ? problemList(schema, errors, v, label) : [];
   };
   return {
     schema,
     check: (v) => (validate ??= theAjv().compile(schema))(v) as boolean,
-    problems,
-    problem: (v, label) => problems(v, label)[0],
+    problems: (v, label) => list(v, label).map((p) => p.text),
+    problem: (v, label) => list(v, label)[0]?.text,
+    first: (v, label) => list(v, label)[0],
   };
 }
 
@@ -92,14 +104,28 @@ interface Step {
  * no ajv instance; unit-tested on its own (test/runtime/schema.test.ts).
  */
 export function formatProblems(root: TSchema, errors: ErrorObject[], data: unknown, label: PathLabel): string[] {
-  const out: { order: number[]; i: number; text: string }[] = [];
+  return problemList(root, errors, data, label).map((p) => p.text);
+}
+
+/** As formatProblems, each with the path it is about (see Problem). */
+export function problemList(root: TSchema, errors: ErrorObject[], data: unknown, label: PathLabel): Problem[] {
+  const out: { order: number[]; i: number; p: Problem }[] = [];
   errors.forEach((e, i) => {
     const chain = walk(root, e, data);
     if (!chain) return;
-    out.push({ order: chain[chain.length - 1]!.order, i, text: render(chain, e, data, label) });
+    const { text, path } = render(chain, e, data, label);
+    const extra = (e.params as { additionalProperty?: string }).additionalProperty;
+    const p: Problem =
+      e.keyword === "required"
+        ? { text, path: e.instancePath.split("/").slice(1).map(unescape), place: "object" }
+        : e.keyword === "additionalProperties" && extra !== undefined
+          ? { text, path: [...path, extra], place: "key" }
+          : { text, path, place: "value" };
+    out.push({ order: chain[chain.length - 1]!.order, i, p });
   });
   out.sort((a, b) => compareOrder(a.order, b.order) || a.i - b.i);
-  return [...new Set(out.map((o) => o.text))];
+  const seen = new Set<string>();
+  return out.map((o) => o.p).filter((p) => !seen.has(p.text) && !!seen.add(p.text));
 }
 
 function compareOrder(a: number[], b: number[]): number {
@@ -168,7 +194,7 @@ function templateOf(note: unknown, keyword: string): string | undefined {
   return undefined;
 }
 
-function render(chain: Step[], e: ErrorObject, data: unknown, label: PathLabel): string {
+function render(chain: Step[], e: ErrorObject, data: unknown, label: PathLabel): { text: string; path: (string | number)[] } {
   // The deepest node that says how its problem reads; a required property's problem is a "required" one.
   for (let i = chain.length - 1; i >= 0; i--) {
     const { node, path } = chain[i]!;
@@ -186,13 +212,14 @@ function render(chain: Step[], e: ErrorObject, data: unknown, label: PathLabel):
       length: () => String((v as { length?: number } | undefined)?.length),
       limit: () => String(params.limit),
       tagValue: () => String(JSON.stringify(params.tagValue)),
+      key: () => String(params.additionalProperty),
       found: () => {
         const ok = new RegExp(`[${typeof node.chars === "string" ? node.chars : ""}]`);
         return JSON.stringify([...String(v)].find((c) => !ok.test(c)));
       },
     };
-    return t.replace(/\{(\w+)\}/g, (m, k: string) => (fill[k] ? fill[k]() : m)).trim();
+    return { text: t.replace(/\{(\w+)\}/g, (m, k: string) => (fill[k] ? fill[k]() : m)).trim(), path };
   }
-  const where = label(chain[chain.length - 1]!.path);
-  return `${where} ${e.message ?? "is not valid"}`.trim();
+  const path = chain[chain.length - 1]!.path;
+  return { text: `${label(path)} ${e.message ?? "is not valid"}`.trim(), path };
 }
