@@ -114,7 +114,7 @@ export class Worker {
 
   /** Stop taking jobs, finish those in flight, run handlers' teardown(). The connection stays open. */
   async drain(): Promise<void> {
-    await this.starting?.catch(() => {});
+    await this.starting?.catch(() => {}); // a failed start was thrown to start()'s caller; drain only waits for it
     this.control?.changed();
     await this.loop?.drain();
     await this.control?.stop();
@@ -176,6 +176,7 @@ export class Worker {
         await this.control.start();
       }
     } catch (err) {
+      // the start's own error is thrown below; a drain failing after it would only hide that one
       await this.loop.drain().catch(() => {});
       await releaseConnection(this.held);
       throw err;

@@ -56,6 +56,7 @@ export class Lease {
       // exists with a different TTL: use it as it is
       this.kv = await kvm.open(name);
     }
+    // attempt() answers every failure with false: a rejection here can only be a closed connection at shutdown
     this.timer = setInterval(() => void this.tryAcquire().catch(() => {}), Math.max(50, Math.floor(this.opts.ttlMs / 3)));
   }
 
@@ -99,6 +100,7 @@ export class Lease {
       this.holder = value;
       return true;
     } catch {
+      // lost the create/update race to another manager, or NATS away: not the leader this time
       this.held = false;
       this.revision = 0;
       return false;
@@ -114,7 +116,7 @@ export class Lease {
   async stop(opts: { release?: boolean } = {}): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.renewing?.catch(() => {});
+    await this.renewing?.catch(() => {}); // attempt() answers failures with false; waited for, not read
     if (this.held && opts.release !== false && this.kv) {
       try {
         await this.kv.delete(LEADER_KEY, { previousSeq: this.revision });
@@ -130,6 +132,6 @@ function safeParse(s: string): LeaseValue | null {
   try {
     return JSON.parse(s) as LeaseValue;
   } catch {
-    return null;
+    return null; // not JSON: a foreign value, whose holder is unknown
   }
 }

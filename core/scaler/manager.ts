@@ -316,7 +316,7 @@ export class Manager {
 
   // Step 8: for `docctl status` on any machine: the leader's view, expiring with the lease.
   private async publishStatus(now: number): Promise<void> {
-    if (this.lease) await this.lease.put(STATUS_KEY, JSON.stringify(statusOf(this.snapshot(), now))).catch(() => {});
+    if (this.lease) await this.lease.put(STATUS_KEY, JSON.stringify(statusOf(this.snapshot(), now))).catch((err) => this.deps.log.debug(`manager status not published (docctl status shows the last one until it expires): ${(err as Error).message}`));
   }
 
   // Step 9: the tick's line, at info when it is news (see decisionGist), else at debug; returns that `say`.

@@ -38,7 +38,7 @@ export async function readManagerStatus(nc: NatsConnection): Promise<ManagerStat
     if (!e || e.operation !== "PUT" || !e.length) return null;
     return JSON.parse(e.string()) as ManagerStatusV1;
   } catch {
-    return null;
+    return null; // no manager bucket (no manager ever ran) or not JSON: no manager to show
   }
 }
 

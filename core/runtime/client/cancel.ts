@@ -49,6 +49,7 @@ export async function cancelJobs(nc: NatsConnection, ids: string[]): Promise<Can
     // gets its marker removed again (its result stands; a later job under the id must not be dropped).
     const [info] = await Promise.all([jobInfo(nc, id), kv.put(id, marker)]);
     if (info && ["done", "failed", "cancelled", "dead"].includes(info.state)) {
+      // the marker of a finished job: if it stays, its TTL ends it, and a finished job is never cancelled
       await kv.delete(id).catch(() => {});
       // cancelled (by this marker, a moment ago, or earlier): it is; anything else ended first and stands
       out.push({ id, was: info.state, outcome: info.state === "cancelled" ? "cancelled" : "finished" });

@@ -78,6 +78,7 @@ export class ChunkPublisher {
       chunk.map(({ i }, k) => {
         const entry = this.o.takeEntry(i);
         if (!entry) return undefined;
+        // best effort: a job the index missed is still run, and its worker writes its final entry
         return this.index.added(entry.state === "queued" && first !== undefined ? { ...entry, task_seq: first + k } : entry).catch(() => {});
       }),
     );

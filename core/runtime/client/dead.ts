@@ -47,6 +47,7 @@ export async function listDead(nc: NatsConnection, handler?: string): Promise<De
     }
     if (n === 0 || last) break;
   }
+  // an ephemeral reader: if the delete fails the server drops it after its inactivity threshold
   await consumer.delete().catch(() => {});
   return out;
 }
@@ -104,6 +105,7 @@ export async function recentDead(nc: NatsConnection, n: number, cache: DeadCache
           if (got === 0 || last) break;
         }
       } finally {
+        // an ephemeral reader: if the delete fails the server drops it after its inactivity threshold
         await consumer.delete().catch(() => {});
       }
     }
@@ -144,6 +146,7 @@ export async function retryDead(nc: NatsConnection, which: { id?: string; all?: 
     // queued again in the job index (its attempt history starts over with the attempts), before it
     // is published: it may run and finish before a later write would land
     writer ??= new JobIndexWriter(nc);
+    // best effort like every index write: the job is run either way, and its worker writes its entry
     await writer.moved(entryOfJob(again, "queued")).catch(() => {});
     await js.publish(taskSubject(job.handler), encodeJob(again), { msgID: `${job.id}.retry.${e.seq}` });
     await jsm.streams.deleteMessage(STREAM_DEAD, e.seq);

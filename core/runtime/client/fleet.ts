@@ -39,6 +39,7 @@ export function decodeControlReply(data: Uint8Array, subject: string): ControlRe
   try {
     r = JSON.parse(new TextDecoder().decode(data)) as ControlReplyV1;
   } catch {
+    // SyntaxError: whoever answered is no docctl worker, and is named as such
     throw new Error(`the reply on ${subject} is not JSON: not a docctl worker`);
   }
   if (!r || typeof r !== "object" || typeof r.ok !== "boolean" || (r.ok && (!r.worker || typeof r.worker.in_flight !== "number"))) {

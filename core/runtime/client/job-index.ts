@@ -197,8 +197,9 @@ async function* readAllEntries(nc: NatsConnection, jsm: JetStreamManager, filter
       if (read >= expected || m.info.pending === 0) break;
     }
   } finally {
+    // an ordered (ephemeral) reader: if closing it fails the server drops it after its inactivity threshold
     await msgs.close().catch(() => {});
-    await c.delete?.().catch(() => {});
+    await c.delete?.().catch(() => {}); // the same reader: dropped by the server after its inactivity threshold
   }
 }
 
@@ -206,6 +207,7 @@ async function* readAllEntries(nc: NatsConnection, jsm: JetStreamManager, filter
 async function countFrom(jsm: JetStreamManager, filters: string[], start: { seq?: number; time?: number }): Promise<number> {
   const ci = await addReader(jsm, filters, start);
   if (!ci) return 0;
+  // an ephemeral reader: if the delete fails the server drops it after its inactivity threshold
   await jsm.consumers.delete(STREAM_JOBS, ci.name).catch(() => {});
   return ci.num_pending;
 }
@@ -260,6 +262,7 @@ async function* readEntries(
       if (got === 0) break;
     }
   } finally {
+    // an ephemeral reader: if the delete fails the server drops it after its inactivity threshold
     await jsm.consumers.delete(STREAM_JOBS, ci.name).catch(() => {});
   }
 }

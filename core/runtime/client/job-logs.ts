@@ -31,6 +31,7 @@ export async function jobLogs(nc: NatsConnection, id: string, batch?: string): P
       if (!got) break;
     }
   } finally {
+    // an ordered (ephemeral) consumer: if the delete fails the server drops it after its inactivity threshold
     await c.delete().catch(() => {});
   }
   return out;

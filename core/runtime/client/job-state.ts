@@ -119,7 +119,7 @@ export async function listJobs(nc: NatsConnection, o: { state?: JobState; handle
         const d = decodeDead(m.data);
         if (d.job) dead.add(d.job.id);
       } catch {
-        /* foreign */
+        /* not a docctl dead letter (a foreign publisher on the subject): not this job's */
       }
     }
     const results = await recentResults(jsm, 20 * limit);
@@ -151,7 +151,7 @@ async function fromIndex(nc: NatsConnection, jsm: JetStreamManager, e: JobEntryV
     try {
       r = m ? decodeResult(m.data) : undefined;
     } catch {
-      /* foreign */
+      /* not a docctl result (a foreign publisher on the subject): no result */
     }
     if (r) Object.assign(info, { result: r, worker: r.worker, attempt: r.attempts, started_at: r.started_at });
   }
@@ -213,7 +213,7 @@ async function isDead(jsm: JetStreamManager, r: ResultV1): Promise<Partial<JobIn
     try {
       if (decodeDead(m.data).job?.id === r.id) return { state: "dead" };
     } catch {
-      /* foreign */
+      /* not a docctl message (a foreign publisher on the subject): skipped */
     }
   }
   return {};
@@ -292,7 +292,7 @@ async function recentResults(jsm: JetStreamManager, max: number): Promise<Result
     try {
       out.push(decodeResult(m.data));
     } catch {
-      /* foreign */
+      /* not a docctl message (a foreign publisher on the subject): skipped */
     }
   }
   return out;

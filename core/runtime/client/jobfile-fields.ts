@@ -137,7 +137,7 @@ export function readControl(fields: Map<string, Node>, where: Where): Pick<Plann
     try {
       ms = typeof n.value === "string" ? parseDuration(n.value, `"${k}"`) : NaN;
     } catch {
-      /* said below */
+      /* not a duration: said below, with its place in the file */
     }
     if (!(ms >= 1000)) where(n, `"${k}" must be a duration of at least 1s, like "1h" or "7d" (got ${JSON.stringify(getNodeValue(n))})`);
     out[to] = ms;

@@ -9,6 +9,7 @@ export function cronProblem(expr: string, tz?: string): string | undefined {
     try {
       new Intl.DateTimeFormat("en", { timeZone: tz });
     } catch {
+      // RangeError: not a time zone Intl knows, said with what to give
       return `--tz "${tz}" is not a time zone; use an IANA name like Europe/Paris, America/New_York or UTC`;
     }
   }

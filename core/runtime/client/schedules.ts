@@ -122,7 +122,7 @@ async function readSchedule(nc: NatsConnection, name: string): Promise<ScheduleV
   try {
     return JSON.parse(e.string()) as ScheduleV1;
   } catch {
-    return undefined;
+    return undefined; // not JSON: a foreign or cut entry is no schedule
   }
 }
 
@@ -138,7 +138,7 @@ export async function listSchedules(nc: NatsConnection, now = Date.now()): Promi
       if (k.startsWith("last.")) last.set(k.slice(5), JSON.parse(e.string()) as ScheduleRunV1);
       else specs.push(JSON.parse(e.string()) as ScheduleV1);
     } catch {
-      /* not ours */
+      /* not JSON: a foreign or cut entry in the schedules bucket, not listed */
     }
   }
   return specs
@@ -154,6 +154,7 @@ export async function removeSchedule(nc: NatsConnection, name: string): Promise<
   await jsm.streams.purge(STREAM_TASKS, { filter: scheduleSubjects(name) });
   const kv = await schedulesBucket(nc);
   await kv.delete(name);
+  // its last-run note: gone with the schedule if this fails, as the note's TTL ends it
   await kv.delete(lastKey(name)).catch(() => {});
   return true;
 }

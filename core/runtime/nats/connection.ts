@@ -154,6 +154,7 @@ export async function connectNats(opts: NatsOptions): Promise<NatsConnection> {
   try {
     assertServerVersion(nc, `NATS at ${splitUrlCredentials(opts.url).servers.map(redactUrl).join(", ")}`);
   } catch (err) {
+    // the connection is refused anyway (the version error is thrown below); a failing close adds nothing
     await nc.close().catch(() => {});
     throw err;
   }

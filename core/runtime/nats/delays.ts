@@ -70,7 +70,7 @@ export async function promoteDelayed(nc: NatsConnection, id: string): Promise<bo
     });
     return true;
   } catch {
-    return false;
+    return false; // the expected sequence moved: the schedule fired or changed meanwhile, nothing replaced
   }
 }
 

@@ -40,7 +40,7 @@ export function isLocalNatsUrl(url: string): boolean {
   try {
     return ["127.0.0.1", "localhost", "::1", "[::1]"].includes(new URL(url.trim().replace(/^nats:/, "http:")).hostname);
   } catch {
-    return false;
+    return false; // not a URL (TypeError): not a local server, the connect says what is wrong
   }
 }
 
@@ -74,6 +74,7 @@ export async function startEmbeddedNats(url: string, baseDir = ".docctl"): Promi
       s.end();
       break;
     } catch {
+      // ECONNREFUSED while nats-server starts: try again until the deadline, then say where its log is
       if (Date.now() > deadline) {
         proc.kill("SIGKILL");
         throw new ConfigError(`nats-server did not accept connections on port ${port} within 10s; see ${join(dir, "nats-server.log")}`, "nats");

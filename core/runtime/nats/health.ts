@@ -29,7 +29,7 @@ export class NatsHealth {
         else if (s.type === "reconnect") this.#set("connected", s.server);
         else if (s.type === "close") this.#set("closed");
       }
-    })().catch(() => {});
+    })().catch(() => {}); // the status iterator ends with the connection; closed() below records that
     void nc.closed().then(() => this.#set("closed"));
   }
 

@@ -101,7 +101,7 @@ export class JobIndexWriter {
       const ms = (ns: number) => (ns > 0 ? Math.floor(ns / 1e6) : undefined);
       this.retention = { keepResultMs: ms(r.config.max_age) ?? this.retention.keepResultMs, keepFailedMs: ms(r.config.max_age) ?? this.retention.keepFailedMs, keepDeadMs: ms(d.config.max_age) ?? this.retention.keepDeadMs };
     } catch {
-      /* the defaults */
+      /* the streams cannot be read now (NATS away, permissions): the default retention stands */
     }
   }
 

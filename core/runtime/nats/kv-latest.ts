@@ -32,6 +32,7 @@ export async function readKvLatest(nc: NatsConnection, bucket: string): Promise<
       else out.set(key, m.data);
     }
   } finally {
+    // an ordered (ephemeral) consumer: if the delete fails the server drops it after its inactivity threshold
     await consumer.delete().catch(() => {});
   }
   return out;

@@ -15,7 +15,7 @@ export async function recordScheduleRun(nc: NatsConnection, name: string, run: O
     try {
       if ((JSON.parse(e.string()) as ScheduleRunV1).tick > run.tick) return; // a later tick is already there
     } catch {
-      /* replace it */
+      /* not JSON (a foreign or cut entry): replaced by this run */
     }
   }
   await kv.put(lastKey(name), JSON.stringify({ v: 1, ...run } satisfies ScheduleRunV1));

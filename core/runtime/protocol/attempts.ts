@@ -58,6 +58,6 @@ export function parseNotes(json: string): AttemptNotesV1 | undefined {
     o.ended = o.ended.filter((e) => e && typeof e.delivery === "number" && typeof e.charged === "boolean" && typeof e.message === "string");
     return o;
   } catch {
-    return undefined;
+    return undefined; // not JSON: a foreign or broken notes entry counts as no notes
   }
 }

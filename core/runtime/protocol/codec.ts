@@ -294,7 +294,7 @@ export function encodeDeadFitting(d: DeadLetterV1, maxBytes: number): Uint8Array
     if (out.byteLength <= room) return out;
     size = out.byteLength;
   } catch {
-    /* cut below */
+    /* a dead letter msgpack cannot encode whole (a payload too big for it): cut below */
   }
   const fitted: DeadLetterV1 = { ...d };
   if (d.raw) {
@@ -326,7 +326,7 @@ export function decodeProgress(bytes: Uint8Array): ProgressV1 | undefined {
     const m = decode(bytes) as ProgressV1;
     return m && typeof m === "object" && m.v === 1 && typeof m.id === "string" ? m : undefined;
   } catch {
-    return undefined;
+    return undefined; // not msgpack: a foreign message on a progress subject, not a report
   }
 }
 

@@ -241,6 +241,7 @@ function wireErrorOf(err: unknown): WireError {
     try {
       message = typeof e.message === "string" && e.message ? e.message : String(err);
     } catch {
+      // a thrown object whose message getter or toString throws: said as such, never a crash here
       message = "(an error that cannot be shown as text)";
     }
     // docctl's own errors (a handler using a Client) keep the handler-error treatment they always had:

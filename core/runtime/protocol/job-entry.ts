@@ -78,7 +78,7 @@ export function decodeJobEntry(bytes: Uint8Array, subject?: string): JobEntryV1 
   try {
     e = decoder.decode(bytes) as JobEntryV1;
   } catch {
-    return undefined;
+    return undefined; // not msgpack: a foreign message in the job index, skipped by its readers
   }
   if (!e || typeof e !== "object" || typeof e.id !== "string") return undefined;
   const s = subject ? parseJobEntrySubject(subject) : undefined;

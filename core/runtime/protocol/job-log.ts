@@ -31,6 +31,6 @@ export function decodeLogLine(b: Uint8Array): JobLogLineV1 | undefined {
     const l = JSON.parse(new TextDecoder().decode(b)) as JobLogLineV1;
     return l && typeof l.msg === "string" && typeof l.at === "number" ? l : undefined;
   } catch {
-    return undefined;
+    return undefined; // not JSON: a foreign message on a job's log subject, not a log line
   }
 }

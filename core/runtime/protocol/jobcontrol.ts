@@ -41,6 +41,7 @@ export function parseLimit(text: string, key: string): { ok: true; value: LimitV
   try {
     v = JSON.parse(text);
   } catch {
+    // SyntaxError, the only thing JSON.parse throws: said as the problem
     return { ok: false, problem: `limit "${key}" is not JSON` };
   }
   if (limitCheck.check(v)) return { ok: true, value: v as LimitV1 };

@@ -182,7 +182,7 @@ export class ControlPlane {
     try {
       owner = JSON.parse(e.string()) as PresenceV1;
     } catch {
-      return;
+      return; // an entry that is not JSON is no docctl worker's presence: not a name clash
     }
     if (owner.host === this.#o.host && owner.pid === this.#o.pid) return;
     try {
@@ -227,6 +227,6 @@ export function drainTimeoutOf(msg: Pick<Msg, "data">): number | undefined {
     const v = (JSON.parse(new TextDecoder().decode(msg.data)) as { timeout_ms?: unknown }).timeout_ms;
     return typeof v === "number" && Number.isFinite(v) && v > 0 && v < 2 ** 31 ? Math.floor(v) : undefined;
   } catch {
-    return undefined;
+    return undefined; // a request body that is not JSON: no timeout asked for, the default applies
   }
 }

@@ -105,6 +105,7 @@ export class JobFileReader {
       const list = Array.isArray(v) ? v : [v];
       return list.filter((j): j is InFlight => Boolean(j) && typeof j.id === "string" && typeof j.startedAt === "number");
     } catch {
+      // a line that is not JSON (cut short when the proc died mid-write): no jobs to read from it
       return [];
     }
   }

@@ -55,6 +55,7 @@ export function natsJobKeeper(nc: NatsConnection, notes: AttemptNotes | undefine
         const delay = delays[k] ?? 0;
         if (job.reply && !nc.isClosed()) nc.publish(job.reply, delay > 0 ? `-NAK ${JSON.stringify({ delay: delay * 1_000_000 })}` : "-NAK");
       }
+      // a closed connection: the NAKs are lost, and the jobs come back after their ack wait anyway
       await nc.flush().catch(() => {});
     },
   };

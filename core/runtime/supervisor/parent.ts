@@ -165,6 +165,7 @@ export async function startWorkerParent(opts: Partial<WorkerParentOptions> & Pic
       for (const w of watchers) w.close();
       await sup.drain();
       await control?.stop();
+      // already closed (NATS went away for good during the stop): nothing left to drain
       await nc.drain().catch(() => {});
       pid?.release();
       if (o.signals) {

@@ -82,6 +82,8 @@ function readPid(path: string): number | null {
     const n = Number.parseInt(readFileSync(path, "utf8").trim(), 10);
     return Number.isFinite(n) ? n : null;
   } catch {
+    // ENOENT (removed meanwhile) or unreadable: no owner to respect; the overwrite that follows then
+    // succeeds, or fails with its own ConfigError naming the file
     return null;
   }
 }

@@ -116,7 +116,7 @@ export function spawnProc(opts: SpawnOptions): SpawnedProc {
       try {
         child.kill(signal);
       } catch {
-        // already gone
+        // ESRCH: the process has already exited (its exit is handled by `exited`), nothing to signal
       }
     },
     exited,

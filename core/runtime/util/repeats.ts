@@ -21,7 +21,7 @@ export function lineKey(level: string, args: readonly unknown[]): string {
     try {
       return JSON.stringify(x) ?? String(x);
     } catch {
-      return String(x);
+      return String(x); // a value JSON cannot write (a cycle, a BigInt): its String() form is the key
     }
   };
   return `${level}\u0000${args.map(part).join(" ")}`;

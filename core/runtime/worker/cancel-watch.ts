@@ -25,7 +25,7 @@ export class CancelWatch {
           this.ids.delete(e.key);
         }
       }
-    })().catch(() => {});
+    })().catch(() => {}); // the watch ends with its connection (stop() or a close): nothing left to watch
   }
 
   /** Whether job `id` has been cancelled (as far as the watch has seen). */

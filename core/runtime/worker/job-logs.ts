@@ -21,6 +21,7 @@ export class JobLogStore {
   wrap(inner: Logger, job: { id: string; batch: string }, attempt: number): Logger {
     const store = (level: JobLogLineV1["level"], a: unknown[]) => {
       const line: JobLogLineV1 = { v: 1, at: Date.now(), level, msg: text(a), attempt, worker: this.worker };
+      // best effort: the line is in the worker's log either way; a lost stored copy must not fail the job
       this.pub.publish(logSubject(job.batch, job.id), encodeLogLine(line)).catch(() => {});
     };
     // startup/proc/job lines are kept as info, trace as debug (the levels of a stored line)

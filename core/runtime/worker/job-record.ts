@@ -2,6 +2,7 @@
 // (retrying with attempt, error and next time; the final state), each failed attempt's history (kept
 // in the entry and handed to the dead letter), and the job's ctx.log lines. All best effort: the
 // index is never a reason to fail or redo a job.
+import { isNoMessage } from "../nats/errors.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { JobV1, ResultV1 } from "../protocol/codec.ts";
 import type { WireError } from "../protocol/errors.ts";
@@ -32,7 +33,9 @@ export class JobRecorder {
       this.jsm ??= jetstreamManager(this.nc);
       const m = await (await this.jsm).streams.getMessage(STREAM_JOBS, { last_by_subj: jobEntryFilter({ handler: job.handler, id: job.id }) });
       return (m && decodeJobEntry(m.data, m.subject)?.history) || [];
-    } catch {
+    } catch (err) {
+      // no entry yet (10037) is the usual case; anything else is said, and the history starts here
+      if (!isNoMessage(err)) this.onError?.(`the attempt history of ${job.id} (read)`, err);
       return [];
     }
   }

@@ -45,7 +45,7 @@ export function parseRateState(text: string | undefined): RateStateV1 {
     const s = JSON.parse(text) as RateStateV1;
     return { next: Number(s.next) || 0, log: Array.isArray(s.log) ? s.log.filter((n) => typeof n === "number") : [] };
   } catch {
-    return { next: 0, log: [] };
+    return { next: 0, log: [] }; // not JSON (a foreign or cut entry): the rate window starts afresh
   }
 }
 

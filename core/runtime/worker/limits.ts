@@ -75,14 +75,14 @@ export class FleetLimits {
           }
           this.wakeAll(); // a raised limit frees waiters
         }
-      })().catch(() => {}),
+      })().catch((err) => this.log.debug(`fleet-wide limits: the watch of the limit bucket ended: ${(err as Error).message}`)),
       (async () => {
         for await (const e of sl) if (e.operation !== "PUT") this.wake(e.key.split(".")[1] ?? "");
-      })().catch(() => {}),
+      })().catch((err) => this.log.debug(`fleet-wide limits: the watch of the slot bucket ended: ${(err as Error).message}`)),
     );
     // a slot lives as long as the bucket's TTL unless refreshed: a worker that died frees its slots
     this.refresher = setInterval(() => {
-      for (const h of this.held.values()) void h.kv.put(h.key, this.holder).then((r) => (h.revision = r)).catch(() => {});
+      for (const h of this.held.values()) void h.kv.put(h.key, this.holder).then((r) => (h.revision = r)).catch((err) => this.log.debug(`fleet-wide limits: slot ${h.key} not refreshed (it lapses at its TTL if this goes on): ${(err as Error).message}`));
     }, Math.floor(bucketDefaults.slotTtlMs / 3));
   }
 
@@ -124,11 +124,11 @@ export class FleetLimits {
             release: () => {
               const h = this.held.get(id);
               this.held.delete(id);
-              if (h) void kv.delete(key).catch(() => {});
+              if (h) void kv.delete(key).catch((err) => this.log.debug(`fleet-wide limits: slot ${key} not released (it lapses at its TTL): ${(err as Error).message}`));
             },
           };
         } catch {
-          // taken
+          // the create lost: another worker holds this slot, try the next one
         }
       }
       // every slot taken: wait for one to be freed (watch), or re-check in a while (a slot that expired makes no event)

@@ -73,6 +73,7 @@ export async function runWorkerProc(o: WorkerProcOptions): Promise<number> {
     process.off("SIGINT", hard);
   } finally {
     clearTimeout(lifetime);
+    // already closed (NATS went away for good during the stop): nothing left to drain
     await nc.drain().catch(() => {});
   }
   o.log.startup(`worker ${o.workerId} stopped: ${loop.stats().jobsDone} done, ${loop.stats().jobsFailed} failed`);

@@ -25,6 +25,7 @@ export class Workflows {
   // Steps a workflow publishes enter the job index as queued; a workflow's failed result as failed.
   // Best effort, like every index write: the step runs and the result stands either way.
   private async indexed(f: () => Promise<void>): Promise<void> {
+    // best effort (see above): a step or result missing from the index is still run and stored
     await f().catch(() => {});
   }
 
@@ -164,7 +165,7 @@ export class Workflows {
           const r = decodeResult(m.data);
           byId.set(r.id, r);
         } catch {
-          /* foreign */
+          /* not a docctl result (a foreign publisher on a results subject): not a step's */
         }
       }
       const out: ResultV1[] = [];
@@ -175,6 +176,7 @@ export class Workflows {
       }
       return out;
     } finally {
+      // an ordered (ephemeral) consumer: if the delete fails the server drops it after its inactivity threshold
       await consumer.delete().catch(() => {});
     }
   }

@@ -237,6 +237,7 @@ async function readError(res: Response): Promise<{ id: string; message: string }
     const j = (await res.json()) as { id?: string; message?: string };
     return { id: j.id ?? String(res.status), message: j.message ?? res.statusText };
   } catch {
+    // a body that is not JSON (a proxy's HTML page): the status says what there is
     return { id: String(res.status), message: res.statusText };
   }
 }

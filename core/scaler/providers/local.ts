@@ -139,12 +139,14 @@ export class LocalProvider implements Provider {
       try {
         rec = e.json<LocalWorkerRecord>();
       } catch {
+        // not JSON: a broken record is no worker to adopt; removed, and if that fails its TTL ends it
         await kv.delete(k).catch(() => {});
         continue;
       }
       const here = rec.host === hostname();
       const alive = here ? pidAlive(rec.pid) : present.has(rec.id);
       if (!alive) {
+        // a dead worker's record: removed, and if that fails its TTL ends it
         await kv.delete(k).catch(() => {});
         continue;
       }
@@ -159,6 +161,7 @@ export class LocalProvider implements Provider {
 
   private async forget(id: string): Promise<void> {
     const kv = await this.bucket().catch(() => null);
+    // if the record stays, its TTL ends it, and a record of a dead process is never adopted
     await kv?.delete(id).catch(() => {});
   }
 
