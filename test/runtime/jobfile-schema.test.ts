@@ -15,7 +15,7 @@ const problem = (text: string) => {
 describe("job file schemas", () => {
   test("one job: an unknown key points at the key, a missing handler at the object, a bad value at the value", () => {
     expect(problem(`{"handler": "echo",\n "payload": {}, "atempts": 3}`)).toBe(
-      `j.json:2:17: unknown key "atempts" in the job (expected one of: handler, payload, id, timeout_ms, attempts, delay, run_at, priority, backoff, keep_result, keep_failed)`,
+      `j.json:2:17: unknown key "atempts" in the job (expected one of: handler, payload, id, timeout_ms, attempts, delay, run_at, priority, backoff, keep_result, keep_failed, lifo)`,
     );
     expect(problem(`  {"payload": {}}`)).toBe(`j.json:1:3: the job has no "handler": name the job type, e.g. "handler": "pdf"`);
     expect(problem(`{"handler": "a.b", "payload": {}}`)).toBe(`j.json:1:13: "handler" may only contain letters, digits, "_" and "-" (found ".")`);
@@ -24,6 +24,7 @@ describe("job file schemas", () => {
     expect(problem(`{"handler": "echo", "payload": {}, "priority": "urgent"}`)).toBe(`j.json:1:48: "priority" must be one of "high", "normal", "low" (got "urgent")`);
     expect(problem(`{"handler": "echo", "payload": {}, "delay": 30}`)).toBe(`j.json:1:45: "delay" must be a duration like "30s", "10m", "2h" (got a number)`);
     expect(problem(`{"handler": "echo", "payload": {}, "run_at": "tomorrow"}`)).toBe(`j.json:1:46: "run_at" must be an ISO 8601 time with a zone, like "2030-01-31T02:00:00Z" (got "tomorrow")`);
+    expect(problem(`{"handler": "echo", "payload": {}, "lifo": "yes"}`)).toBe(`j.json:1:44: "lifo" must be true or false (got a string)`);
     expect(problem(`{"handler": "echo", "payload": {}, "keep_result": 60}`)).toBe(`j.json:1:51: "keep_result" must be a duration of at least 1s, like "1h" or "7d" (got 60)`);
   });
 

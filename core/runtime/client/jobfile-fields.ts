@@ -37,6 +37,7 @@ const FIELDS = {
   batch: Type.Unknown(),
   chain: Type.Unknown(),
   then: Type.Unknown(),
+  lifo: Type.Boolean({ problem: "{at} must be true or false (got {got})" }),
   on_failure: Type.Unsafe<"fail" | "null">({
     type: "string",
     enum: ["fail", "null"],
@@ -68,6 +69,8 @@ function shape(keys: readonly Field[], like: string, overrides: Partial<Record<F
 
 export const CONTROL_KEYS = ["delay", "run_at", "priority", "backoff", "keep_result", "keep_failed"] as const;
 export const JOB_KEYS = ["handler", "payload", "id", "timeout_ms", "attempts", ...CONTROL_KEYS] as const;
+/** A job file of one job may also say "lifo". */
+export const SINGLE_JOB_KEYS = [...JOB_KEYS, "lifo"] as const;
 export const BATCH_KEYS = ["handler", "batch", "id", "timeout_ms", "attempts", "then", ...CONTROL_KEYS] as const;
 export const CHAIN_KEYS = ["chain", "id", ...CONTROL_KEYS] as const;
 export const STEP_KEYS = ["handler", "payload", "timeout_ms", "attempts", "priority", "batch", "delay"] as const;
@@ -76,6 +79,8 @@ export const THEN_KEYS = ["handler", "timeout_ms", "attempts", "priority", "on_f
 const JOB_LIKE = ' like {"handler": "echo", "payload": {...}}';
 /** The schema of one job in a job file (alone, or an element of an array of jobs). */
 export const JobFileJobSchema = shape(JOB_KEYS, JOB_LIKE);
+/** The schema of a job file of one job (it may say "lifo"). */
+export const JobFileSingleSchema = shape(SINGLE_JOB_KEYS, JOB_LIKE);
 /** The schema of a batch object's own keys (its "batch" array is scanned apart). */
 export const JobFileBatchSchema = shape(BATCH_KEYS, JOB_LIKE);
 /** The schema of a chain object's own keys (its steps are checked one by one). */
@@ -89,13 +94,24 @@ export type JobFileJob = Static<typeof JobFileJobSchema>;
 /** A chain step as a job file writes it. */
 export type JobFileStep = Static<typeof JobFileStepSchema>;
 
-const checkers = new Map<readonly string[], Checker>([
-  [JOB_KEYS, checker(JobFileJobSchema)],
-  [BATCH_KEYS, checker(JobFileBatchSchema)],
-  [CHAIN_KEYS, checker(JobFileChainSchema)],
-  [STEP_KEYS, checker(JobFileStepSchema)],
-  [THEN_KEYS, checker(JobFileThenSchema)],
+const checkers = new Map<string, Checker>([
+  [JOB_KEYS.join(), checker(JobFileJobSchema)],
+  [SINGLE_JOB_KEYS.join(), checker(JobFileSingleSchema)],
+  [BATCH_KEYS.join(), checker(JobFileBatchSchema)],
+  [CHAIN_KEYS.join(), checker(JobFileChainSchema)],
+  [STEP_KEYS.join(), checker(JobFileStepSchema)],
+  [THEN_KEYS.join(), checker(JobFileThenSchema)],
 ]);
+// The checker of a set of keys: one of the above, or (a caller with its own list) built once from FIELDS.
+function checkerOf(keys: readonly string[]): Checker {
+  let c = checkers.get(keys.join());
+  if (!c) {
+    const unknown = keys.find((k) => !(k in FIELDS));
+    if (unknown) throw new Error(`job file key "${unknown}" has no schema in FIELDS (core/runtime/client/jobfile-fields.ts)`);
+    checkers.set(keys.join(), (c = checker(shape(keys as readonly Field[], ""))));
+  }
+  return c;
+}
 
 /**
  * Checks the object at `n` against the schema of `keys` and returns its fields (value nodes by key).
@@ -110,7 +126,7 @@ export function readFields(n: Node, what: string, keys: readonly string[], at: (
   if (n.type === "object") for (const prop of n.children ?? []) fields.set(prop.children![0]!.value as string, prop.children![1]!);
   // The value checked, without the payload: a payload is the handler's business and can be large.
   const value = n.type === "object" ? Object.fromEntries([...fields].map(([k, v]) => [k, k === "payload" ? null : getNodeValue(v)])) : getNodeValue(n);
-  const c = checkers.get(keys)!;
+  const c = checkerOf(keys);
   if (!c.check(value)) {
     const p = c.first(value, (path) => (path.length ? `"${path.join(".")}"` : what))!;
     const node = p.place === "key" ? findNodeAtLocation(n, p.path)?.parent?.children?.[0] : findNodeAtLocation(n, p.path);

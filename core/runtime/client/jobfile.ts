@@ -6,7 +6,7 @@ import { describe, tokenProblem } from "../protocol/subjects.ts";
 import type { StepV1, ThenV1 } from "../protocol/codec.ts";
 import { jsonNestingProblem } from "../util/json-depth.ts";
 import { newId, type FilePlan, type PlannedJob, type SubmitPlan } from "./submit-plan.ts";
-import { BATCH_KEYS, JOB_KEYS, CHAIN_KEYS, STEP_KEYS, THEN_KEYS, readControl, readFields, readJob, readStep } from "./jobfile-fields.ts";
+import { BATCH_KEYS, JOB_KEYS, SINGLE_JOB_KEYS, CHAIN_KEYS, STEP_KEYS, THEN_KEYS, readControl, readFields, readJob, readStep } from "./jobfile-fields.ts";
 import { humanJsonError, scanElements } from "./json-scan.ts";
 
 // Old import paths keep working: the plan's types and the JSON scanner moved to files of their own.
@@ -131,12 +131,12 @@ export function parseJobFile(text: string, source: string): FilePlan {
     where(b, `"batch" must be an array of payloads (got ${describe(getNodeValue(b))})`);
   }
   if ((root.children ?? []).some((p) => p.children?.[0]?.value === "chain")) return readChain(root, at, text.length);
-  const { out, fields } = readJob(root, "the job", [...JOB_KEYS, "lifo"], at);
+  const { out, fields } = readJob(root, "the job", SINGLE_JOB_KEYS, at);
   if (!fields.has("payload")) where(root, `the job has no "payload" (use {} for none)`);
   const lifo = fields.get("lifo");
   if (lifo) {
-    if (lifo.type !== "boolean") where(lifo, `"lifo" must be true or false (got ${describe(getNodeValue(lifo))})`);
-    else if (lifo.value === true) {
+    // the schema checked it is a boolean
+    if (lifo.value === true) {
       if (out.delay_ms || out.run_at !== undefined) where(lifo, `"lifo" cannot be combined with "delay" or "run_at": a delayed job is queued when due, behind what waits then`);
       out.lifo = true;
     }
