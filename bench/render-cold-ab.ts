@@ -9,33 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNatsServer } from "../test/helpers/nats.ts";
 import { invoiceData } from "./render.ts";
+import { exitedCpuMs, treeCpuMs } from "./proc-cpu.ts";
 
 const EX = join(import.meta.dir, "../examples/invoice");
 const bins = (process.argv[2] ?? "dist/docctl").split(",");
 const [n, rounds] = [Number(process.argv[3] ?? 200), Number(process.argv[4] ?? 3)];
 const sample = await Bun.file(join(EX, "data.json")).json();
-
-/** utime + stime in ms of a process and all its descendants (from /proc; 100 ticks a second). */
-function treeCpuMs(root: number): number {
-  const stats = new Map<number, { ppid: number; ticks: number }>();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const f = require("node:fs").readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1]!.split(" ");
-      stats.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
-    } catch {
-      // the process ended while we looked: it is not one of ours that matters
-    }
-  }
-  let sum = 0;
-  const todo = [root];
-  while (todo.length) {
-    const pid = todo.pop()!;
-    sum += stats.get(pid)?.ticks ?? 0;
-    for (const [p, s] of stats) if (s.ppid === pid) todo.push(p);
-  }
-  return sum * 10;
-}
 
 async function waitPulling(stderr: ReadableStream<Uint8Array>, procs: number): Promise<void> {
   const dec = new TextDecoder();
@@ -73,8 +52,7 @@ try {
         add(`${bin} cold docs/s`, n / ((performance.now() - t0) / 1000));
         add(`${bin} worker ms CPU per doc (batch)`, (treeCpuMs(w.pid) - w0) / n);
         add(`${bin} nats-server ms CPU per doc`, (treeCpuMs(nats.proc.pid) - s0) / n);
-        const ru = s.resourceUsage()!;
-        add(`${bin} submit ms CPU per doc`, (Number(ru.cpuTime.user) + Number(ru.cpuTime.system)) / 1000 / n);
+        add(`${bin} submit ms CPU per doc`, exitedCpuMs(s) / n);
         if (readdirSync(out).length !== n) throw new Error(`${bin}: ${readdirSync(out).length} PDFs, expected ${n}`);
         rmSync(out, { recursive: true, force: true });
         w.kill("SIGTERM");

@@ -21,6 +21,7 @@ import { Renderer } from "../core/render/renderer.ts";
 import { clearSubsetCache } from "../core/render/pdf-font.ts";
 import { loadFonts } from "../core/render/fonts.ts";
 import type { Template } from "../core/render/template.ts";
+import { exitedCpuMs, treeCpuMs } from "./proc-cpu.ts";
 
 const EX = join(import.meta.dir, "../examples/invoice");
 
@@ -91,9 +92,13 @@ export async function oldPipeline(): Promise<{ render: RenderFn; stop(): Promise
   };
 }
 
+/** CPU ms used by the old pipeline's child processes (wkhtmltopdf, pdftk) so far. */
+export let oldPipelineChildCpuMs = 0;
+
 async function exec(cmd: string[]): Promise<void> {
   const p = Bun.spawn(cmd, { stdout: "ignore", stderr: "pipe", env: { ...process.env, QT_QPA_PLATFORM: "offscreen", XDG_RUNTIME_DIR: tmpdir() } });
   const code = await p.exited;
+  oldPipelineChildCpuMs += exitedCpuMs(p);
   if (code !== 0) throw new Error(`${cmd[0]} exited ${code}: ${(await new Response(p.stderr).text()).slice(0, 500)}`);
 }
 
@@ -120,6 +125,11 @@ export function invoiceData(sample: { items: unknown[] } & Record<string, unknow
 
 /** Renders `n` different invoices with `concurrency` in flight; returns docs/s. */
 export async function measure(label: string, n: number, concurrency: number, render: RenderFn, sample: Record<string, unknown>): Promise<number> {
+  return (await measureWithCpu(label, n, concurrency, render, sample)).rate;
+}
+
+/** measure(), also returning the CPU ms per document of this process plus `childCpuMs()`'s growth (processes it starts). */
+export async function measureWithCpu(label: string, n: number, concurrency: number, render: RenderFn, sample: Record<string, unknown>, childCpuMs: () => number = () => 0): Promise<{ rate: number; cpuPerDoc: number }> {
   const dataFor = (i: number) => invoiceData(sample as { items: unknown[] }, i);
   const first = await render(dataFor(-1)); // warm-up, and a sanity check of the output
   if (!new TextDecoder().decode(first.subarray(0, 5)).startsWith("%PDF-")) throw new Error(`${label}: output is not a PDF`);
@@ -132,6 +142,7 @@ export async function measure(label: string, n: number, concurrency: number, ren
   // CPU time of this process (renders in-process; the old pipeline's children are not counted): on a
   // shared machine it moves far less with other people's load than docs/s does
   const cpu0 = process.cpuUsage();
+  const child0 = childCpuMs();
   let lastPrint = started;
   const worker = async () => {
     while (next < n) {
@@ -148,8 +159,10 @@ export async function measure(label: string, n: number, concurrency: number, ren
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
   if (process.stderr.isTTY) process.stderr.write(`\r${" ".repeat(60)}\r`);
-  console.log(`  ${label}: ${(n / seconds).toFixed(1)} docs/s, ${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms CPU per document in this process, ${(first.length / 1000).toFixed(1)} kB`);
-  return n / seconds;
+  const children = childCpuMs() - child0;
+  const cpuPerDoc = ((cpu.user + cpu.system) / 1000 + children) / n;
+  console.log(`  ${label}: ${(n / seconds).toFixed(1)} docs/s, ${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms CPU per document in this process${children ? `, ${cpuPerDoc.toFixed(1)} with its child processes` : ""}, ${(first.length / 1000).toFixed(1)} kB`);
+  return { rate: n / seconds, cpuPerDoc };
 }
 
 type Engine = "layout" | "layout-cold" | "rich" | "html";
@@ -305,17 +318,26 @@ async function coldComparison(n: number, oldDocs: number, pdfmeDocs: number, run
   console.log(`$ bun bench/render.ts --cold-only --cold-docs ${n} --old-docs ${oldDocs} --pdfme-docs ${pdfmeDocs} --runs ${runs}   (${new Date().toISOString().slice(0, 16)}Z, load average ${load()})`);
   const rows: string[] = [];
   const verdict = (ratio: number, target: number) => `${ratio.toFixed(1)}x (target ${target}x: ${ratio >= target ? "met" : "MISSED"})`;
+  const cpuRows: string[] = [];
   for (let run = 1; run <= runs; run++) {
     const cold = await measureColdBatch(n, 2, sample);
-    const pdfmeRate = await measure("pdfme 6 in-process (@pdfme/generator, same base PDF and fonts)", pdfmeDocs, 1, pdfme, sample);
-    const oldRate = await measure("old pipeline (wkhtmltopdf + pdftk stamp, 1 at a time)", oldDocs, 1, old.render, sample);
-    rows.push(`| ${run} | ${cold.coldRate.toFixed(1)} | ${cold.warmRate.toFixed(1)} | ${oldRate.toFixed(2)} | ${pdfmeRate.toFixed(1)} | ${verdict(cold.coldRate / oldRate, 100)} | ${verdict(cold.coldRate / pdfmeRate, 10)} | ${load()} |`);
+    const p = await measureWithCpu("pdfme 6 in-process (@pdfme/generator, same base PDF and fonts)", pdfmeDocs, 1, pdfme, sample);
+    const o = await measureWithCpu("old pipeline (wkhtmltopdf + pdftk stamp, 1 at a time)", oldDocs, 1, old.render, sample, () => oldPipelineChildCpuMs);
+    rows.push(`| ${run} | ${cold.coldRate.toFixed(1)} | ${cold.warmRate.toFixed(1)} | ${o.rate.toFixed(2)} | ${p.rate.toFixed(1)} | ${verdict(cold.coldRate / o.rate, 100)} | ${verdict(cold.coldRate / p.rate, 10)} | ${load()} |`);
+    cpuRows.push(`| ${run} | ${cold.coldCpu.toFixed(1)} (worker ${cold.coldCpuParts.worker.toFixed(1)}, submit ${cold.coldCpuParts.submit.toFixed(1)}, nats-server ${cold.coldCpuParts.nats.toFixed(1)}) | ${cold.workerStartCpu.toFixed(0)} ms, ${cold.workerStartMs.toFixed(0)} ms wall | ${o.cpuPerDoc.toFixed(1)} | ${p.cpuPerDoc.toFixed(1)} | ${(o.cpuPerDoc / cold.coldCpu).toFixed(1)}x | ${(p.cpuPerDoc / cold.coldCpu).toFixed(1)}x |`);
   }
   await old.stop();
   console.log(`\ncold first batch: ${n} invoices to a just-started \`docctl worker --procs 2\`, \`docctl submit batch.json --out DIR\` (CLI start and files included)`);
   console.log(`| run | docctl cold docs/s | warm docs/s | old pipeline docs/s | pdfme docs/s | cold / old | cold / pdfme | load average |`);
   console.log(`|---:|---:|---:|---:|---:|---|---|---|`);
   for (const r of rows) console.log(r);
+  // On a shared machine docs/s follows the others' load; CPU per document hardly does. Each side's
+  // CPU: docctl's worker procs, submit and nats-server during the cold batch; pdfme's process; the old
+  // pipeline's process and its wkhtmltopdf and pdftk children.
+  console.log(`\nCPU per document, same runs (ms; the ratio: how many times the CPU docctl's cold batch needs per document)`);
+  console.log(`| run | docctl cold batch | worker start-up (both procs, before the batch) | old pipeline | pdfme | old / docctl | pdfme / docctl |`);
+  console.log(`|---:|---|---|---:|---:|---:|---:|`);
+  for (const r of cpuRows) console.log(r);
 }
 
 /**
@@ -340,7 +362,10 @@ async function measureColdBatch(n: number, procs: number, sample: { items: unkno
   let buf = "";
   let ready = 0;
   // every proc says "pulling" once it is ready
+  const started = performance.now();
   for await (const c of w.stderr) if ((ready = ((buf += dec.decode(c)).match(/pulling/g) ?? []).length) >= procs) break;
+  const workerStartMs = performance.now() - started;
+  const workerStartCpu = treeCpuMs(w.pid);
   void (async () => {
     for await (const _ of w.stderr);
   })();
@@ -348,20 +373,23 @@ async function measureColdBatch(n: number, procs: number, sample: { items: unkno
     const file = join(dir, `${tag}.json`);
     const out = join(dir, tag);
     await Bun.write(file, JSON.stringify({ handler: "pdf", batch: Array.from({ length: n }, (_, i) => ({ template: "invoice", data: invoiceData(sample, offset + i), filename: `inv-${offset + i}.pdf` })) }));
+    const cpu0 = { worker: treeCpuMs(w.pid), nats: treeCpuMs(nats.proc.pid) };
     const t0 = performance.now();
     const s = Bun.spawn([BIN, "submit", file, "--out", out, "--nats", nats.url, "--timeout", "10m"], { stdout: "ignore", stderr: "pipe" });
     const [code, err] = await Promise.all([s.exited, new Response(s.stderr).text()]);
     const rate = (n / (performance.now() - t0)) * 1000;
+    const cpu = { worker: (treeCpuMs(w.pid) - cpu0.worker) / n, submit: exitedCpuMs(s) / n, nats: (treeCpuMs(nats.proc.pid) - cpu0.nats) / n };
     if (code !== 0) throw new Error(`docctl submit (${tag}) exited ${code}: ${err.slice(-1000)}`);
     const files = readdirSync(out);
     if (files.length !== n) throw new Error(`${tag}: ${files.length} PDFs on disk, expected ${n}`);
-    return { rate, bytes: files.reduce((a, f) => a + statSync(join(out, f)).size, 0) / files.length };
+    return { rate, cpu, bytes: files.reduce((a, f) => a + statSync(join(out, f)).size, 0) / files.length };
   };
   try {
     const cold = await batch("cold", 0);
     const warm = await batch("warm", 10_000);
     console.log(`  cold first batch: ${n} invoices at ${cold.rate.toFixed(1)} docs/s; warm: ${warm.rate.toFixed(1)} docs/s; mean invoice ${(cold.bytes / 1024).toFixed(1)} kB`);
-    return { n, coldRate: cold.rate, warmRate: warm.rate, bytes: cold.bytes };
+    const coldCpu = cold.cpu.worker + cold.cpu.submit + cold.cpu.nats;
+    return { n, coldRate: cold.rate, warmRate: warm.rate, bytes: cold.bytes, coldCpu, coldCpuParts: cold.cpu, workerStartMs, workerStartCpu };
   } finally {
     w.kill("SIGTERM");
     await w.exited;
