@@ -11,6 +11,7 @@ import { atScheduleHeaders } from "../nats/delays.ts";
 import { JobIndexWriter, entryOfJob } from "../nats/job-index.ts";
 import { isNotFound } from "../nats/errors.ts";
 import { listDead } from "./dead.ts";
+import { holdConsumer } from "./consumer-hold.ts";
 import { findJobEntry, queryJobs } from "./job-index.ts";
 import { deadSubject } from "../protocol/subjects.ts";
 
@@ -126,21 +127,27 @@ export async function reprioritizeJob(nc: NatsConnection, id: string, priority: 
   if (f.entry.state !== "queued") return { moved: false, why: `it is ${f.entry.state}, not queued` };
   const from = f.entry.priority ?? "normal";
   if (from === priority) return { moved: false, why: `it is already ${priority}` };
-  const found = await findTask(jsm, f.entry.handler, from, id, f.entry.task_seq);
-  if (!found) return { moved: false, why: "it is no longer on the task queue (started, or purged)" };
-  const ci = await jsm.consumers.info(STREAM_TASKS, priorityConsumer(f.entry.handler, from)).catch(() => undefined);
-  if (ci && found.seq <= ci.delivered.stream_seq) return { moved: false, why: "it was already handed to a worker" };
-  if (!(await jsm.streams.deleteMessage(STREAM_TASKS, found.seq, false).catch(() => false))) return { moved: false, why: "it was taken by a worker meanwhile" };
-  const job = { ...found.job, priority: priority === "normal" ? undefined : priority };
-  const writer = new JobIndexWriter(nc);
+  // held (consumer-hold.ts): between the "not handed out" check and the delete no worker can take it,
+  // so a job is never both started and moved (it was a check, then a delete, with a window between)
+  const hold = await holdConsumer(jsm, priorityConsumer(f.entry.handler, from));
   try {
-    // the entry first: the job may run and finish before a later write would land
-    await writer.moved(entryOfJob(job, "queued"));
-    await jetstream(nc).publish(prioritySubject(job.handler, priority), encodeJob(job));
+    const found = await findTask(jsm, f.entry.handler, from, id, f.entry.task_seq);
+    if (!found) return { moved: false, why: "it is no longer on the task queue (started, or purged)" };
+    if (found.seq <= hold.delivered) return { moved: false, why: "it was already handed to a worker" };
+    if (!(await jsm.streams.deleteMessage(STREAM_TASKS, found.seq, false).catch(() => false))) return { moved: false, why: "it was taken by a worker meanwhile" };
+    const job = { ...found.job, priority: priority === "normal" ? undefined : priority };
+    const writer = new JobIndexWriter(nc);
+    try {
+      // the entry first: the job may run and finish before a later write would land
+      await writer.moved(entryOfJob(job, "queued"));
+      await jetstream(nc).publish(prioritySubject(job.handler, priority), encodeJob(job));
+    } finally {
+      writer.close();
+    }
+    return { moved: true };
   } finally {
-    writer.close();
+    await hold.release();
   }
-  return { moved: true };
 }
 
 // The job's message on the task queue: at its recorded sequence, else looked for on its subject.
