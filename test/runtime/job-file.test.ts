@@ -1,11 +1,11 @@
 // The per-proc job file the watchdog reads: a start is in the file when started() returns, ends are
-// written after that turn of the event loop, a stats report replaces the list, and a list too long for
-// the file keeps the jobs started last.
+// written after that turn of the event loop, a stats report replaces the list; each job in flight has
+// one fixed-size record, so the file stays as big as the most jobs in flight, whatever ran before.
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { JOB_FILE_MAX_BYTES, JobFileReader, JobFileWriter } from "../../core/runtime/supervisor/job-file.ts";
+import { JOB_RECORD_BYTES, JobFileReader, JobFileWriter } from "../../core/runtime/supervisor/job-file.ts";
 
 const job = (id: string, startedAt: number) => ({ id, handler: "h", startedAt, timeoutMs: 1000, reply: `$JS.ACK.x.${id}`, delivery: 1, attempt: 1, maxAttempts: 3 });
 const turn = () => new Promise<void>((r) => setImmediate(r));
@@ -31,14 +31,39 @@ describe("job file", () => {
       expect(reader.read()).toEqual([]);
       writer.write([job("d", 4), job("e", 5)]);
       expect(reader.read().map((j) => j.id)).toEqual(["d", "e"]);
-      // more than the file holds: the newest starts are kept, and the file still parses
+      // many in flight: all of them, in the order they started
       const pad = "x".repeat(200);
-      const many = Array.from({ length: Math.ceil(JOB_FILE_MAX_BYTES / 250) + 50 }, (_, i) => ({ ...job(`j${i}-${pad}`, 10 + i) }));
+      const many = Array.from({ length: 300 }, (_, i) => ({ ...job(`j${i}-${pad}`, 10 + i) }));
+      writer.write([]);
       for (const j of many) writer.started(j);
-      const got = reader.read();
-      expect(got.length).toBeGreaterThan(0);
-      expect(got.length).toBeLessThan(many.length);
-      expect(got.at(-1)!.id).toBe(many.at(-1)!.id);
+      expect(reader.read().map((j) => j.id)).toEqual(many.map((j) => j.id));
+      for (const j of many) writer.finished(j.id);
+      await turn();
+      expect(reader.read()).toEqual([]);
+      // a job whose record cannot fit is left out; the others are read
+      writer.started(job("y".repeat(JOB_RECORD_BYTES), 20));
+      writer.started(job("z", 21));
+      expect(reader.read().map((j) => j.id)).toEqual(["z"]);
+    } finally {
+      writer.close();
+      reader.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a start reuses the slot of a job that ended, so the file does not grow with the jobs run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "docctl-jobfile-"));
+    const reader = new JobFileReader(join(dir, "p.job"));
+    const writer = new JobFileWriter(reader.path);
+    try {
+      for (let i = 0; i < 2000; i++) {
+        writer.started(job(`k${i}`, i));
+        if (i >= 2) writer.finished(`k${i - 2}`); // at most 3 in flight
+        if (i % 7 === 0) await turn();
+      }
+      await turn();
+      expect(reader.read().map((j) => j.id)).toEqual(["k1998", "k1999"]);
+      expect(statSync(reader.path).size).toBeLessThanOrEqual(3 * JOB_RECORD_BYTES);
     } finally {
       writer.close();
       reader.close();
