@@ -57,12 +57,16 @@ export class JobRecorder {
     return [...(await this.history(job)).filter((h) => h.attempt !== attempt), a].slice(-MAX_HISTORY);
   }
 
-  /** The job's final result is stored: its entry moves to done, failed, cancelled or dead. */
-  async finished(job: JobV1 | undefined, r: ResultV1, o: { dead?: boolean; history?: AttemptV1[] } = {}): Promise<void> {
+  /**
+   * The job's final result is stored: its entry moves to done, failed, cancelled or dead. `delivery`:
+   * JetStream's delivery count; a first delivery of a job that was not delayed replaces its queued entry.
+   */
+  async finished(job: JobV1 | undefined, r: ResultV1, o: { dead?: boolean; history?: AttemptV1[]; delivery?: number } = {}): Promise<void> {
     try {
       const e = entryOfResult(r, { dead: o.dead, job });
       if (o.history?.length) e.history = o.history;
-      await this.index.moved(e, job ? { keep_result_ms: job.keep_result_ms, keep_failed_ms: job.keep_failed_ms } : undefined);
+      const from = o.delivery === 1 && job && job.run_at === undefined ? "queued" : undefined;
+      await this.index.moved(e, job ? { keep_result_ms: job.keep_result_ms, keep_failed_ms: job.keep_failed_ms } : undefined, from);
     } catch (err) {
       this.onError?.("the final state", err);
     }
@@ -74,7 +78,7 @@ export class JobRecorder {
    * finished() without holding the job: its ack goes on meanwhile (the index is best effort, and the
    * entry was already written after the result, so a reader sees the same). drain() waits (settled()).
    */
-  finishedSoon(job: JobV1 | undefined, r: ResultV1, o: { dead?: boolean; history?: AttemptV1[] } = {}): void {
+  finishedSoon(job: JobV1 | undefined, r: ResultV1, o: { dead?: boolean; history?: AttemptV1[]; delivery?: number } = {}): void {
     const p: Promise<void> = this.finished(job, r, o).finally(() => this.pending.delete(p));
     this.pending.add(p);
   }

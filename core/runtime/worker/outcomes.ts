@@ -113,7 +113,7 @@ export class Outcomes {
       log.trace(`result stored: ${encoded.bytes.byteLength} bytes in ${Date.now() - p0}ms`);
       // the index entry (publish, then purge the older ones) goes on while the job is acked: two round
       // trips that held every successful job were most of the worker's slowdown (docs/benchmarks.md)
-      this.o.recorder.finishedSoon(job, this.resultOf(job, { ok: true }, attempt, started));
+      this.o.recorder.finishedSoon(job, this.resultOf(job, { ok: true }, attempt, started), { delivery: msg.info.deliveryCount });
       if (Workflows.involved(job)) await this.o.workflows.afterResult(job, { ok: true, value });
     }
     msg.ack();
@@ -161,7 +161,7 @@ export class Outcomes {
     const encoded = this.encode(job, outcome, attempt, started);
     if ("error" in encoded) throw new Error(`the failed result of ${job.id} cannot be encoded: ${encoded.error.message}`);
     const write = await this.publishResult(resultSubject(job.batch, job.id), encoded.bytes, msg, outcome.ok ? job.keep_result_ms : job.keep_failed_ms);
-    if (write === "stored") await this.o.recorder.finished(job, this.resultOf(job, outcome, attempt, started), o);
+    if (write === "stored") await this.o.recorder.finished(job, this.resultOf(job, outcome, attempt, started), { ...o, delivery: msg.info.deliveryCount });
     if (write === "stored") this.o.afterResult?.(job, outcome.ok, outcome.error?.code);
     if (write === "stored" && Workflows.involved(job)) await this.o.workflows.afterResult(job, { ok: outcome.ok, value: outcome.value, error: outcome.error });
     msg.ack();
