@@ -55,3 +55,24 @@ test("no PubAck in time is a TimeoutError; close() fails what still waits", asyn
   expect(await waiting).toBeInstanceOf(errors.ClosedConnectionError);
   silent.unsubscribe();
 });
+
+test("headers arrive as given (the stored message has them); a value with a line break is refused before anything is sent", async () => {
+  const pub = new JetStreamPublisher(nc);
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: "PUBH", subjects: ["pubh.>"], allow_atomic: true } as Parameters<typeof jsm.streams.add>[0]);
+  const ack = await pub.publish("pubh.h", new Uint8Array([1]), { msgID: "h-1", firstOnSubject: true, headers: { "X-Docctl-Test": "a b" } });
+  const m = await jsm.streams.getMessage("PUBH", { seq: ack.seq });
+  expect(m!.header.get("Nats-Msg-Id")).toBe("h-1");
+  expect(m!.header.get("Nats-Expected-Last-Subject-Sequence")).toBe("0");
+  expect(m!.header.get("X-Docctl-Test")).toBe("a b");
+  // the expected-sequence header was applied by the server: a second first-on-subject publish is refused
+  await expect(pub.publish("pubh.h", new Uint8Array([2]), { firstOnSubject: true })).rejects.toBeInstanceOf(JetStreamApiError);
+  await expect(pub.publish("pubh.h2", new Uint8Array([1]), { headers: { "X-Docctl-Test": "a\r\nNats-Msg-Id: forged" } })).rejects.toThrow(/line break/);
+  expect(pub.pending).toBe(0);
+  // an atomic batch's headers too: the batch is stored whole, each message with its own id
+  const commit = await pub.publishAtomic([1, 2, 3].map((i) => ({ subject: `pubh.a${i}`, data: new Uint8Array([i]), msgID: `a-${i}` })));
+  for (const [k, seq] of [commit.seq - 2, commit.seq - 1, commit.seq].entries()) {
+    expect((await jsm.streams.getMessage("PUBH", { seq }))!.header.get("Nats-Msg-Id")).toBe(`a-${k + 1}`);
+  }
+  pub.close();
+});
