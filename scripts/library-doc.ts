@@ -82,10 +82,29 @@ function declIn(name: string, src: string, file: string): Decl | undefined {
   const kind = m[2]!;
   const doc = docOf(m[1]?.trim()).text;
   let signature = `${kind} ${name}${m[3]!.replace(/\{$/, "").replace(/;$/, "")}`.trim();
+  let members: Member[] = [];
+  if (kind === "interface" || kind === "class") members = membersAt(src, m.index + m[0].length);
+  // A wire type derived from its TypeBox schema (`type JobV1 = Static<typeof JobSchema>`): its members
+  // are the schema's properties, read from the schema's declaration in the same file.
+  const derived = kind === "type" ? /=\s*Static<typeof (\w+)>/.exec(m[3]!) : null;
+  if (derived) {
+    const sm = new RegExp(`export declare const ${derived[1]}: import\\("@sinclair/typebox"\\)\\.TObject<\\{`).exec(src);
+    if (sm) {
+      members = membersAt(src, sm.index + sm[0].length).map((x) => {
+        const t = x.type.replace(/import\("@sinclair\/typebox"\)\./g, "");
+        const opt = /^TOptional<([\s\S]*)>$/.exec(t);
+        return { ...x, optional: x.optional || Boolean(opt), type: typeboxType(opt ? opt[1]! : t) };
+      });
+    }
+  }
+  if (kind === "type") signature = signature.replace(/\s+/g, " ");
+  return { name, kind, doc, signature, members, file };
+}
+
+/** The members of the interface, class or object type whose body starts at `start` (after its "{"). */
+function membersAt(src: string, start: number): Member[] {
   const members: Member[] = [];
-  if (kind === "interface" || kind === "class") {
     // the body: lines at depth 1 until the closing brace
-    const start = m.index + m[0].length;
     let depth = 1;
     let i = start;
     for (; i < src.length && depth > 0; i++) {
@@ -119,9 +138,28 @@ function declIn(name: string, src: string, file: string): Decl | undefined {
       pending = undefined;
       buf = "";
     }
+    return members;
+}
+
+/** A TypeBox schema type written as the TypeScript type it gives (`TArray<TString>` → `string[]`). */
+function typeboxType(t: string): string {
+  const simple: Record<string, string> = { TString: "string", TNumber: "number", TInteger: "number", TBoolean: "boolean", TUnknown: "unknown", TNull: "null", TAny: "any" };
+  let s = t.replace(/\/\*\*[\s\S]*?\*\//g, "").replace(/\s+/g, " ").replace(/(\w+): (?=TOptional<)/g, "$1?: ");
+  // innermost generic first, until none is left; « » stand for < > of what is already TypeScript
+  for (let guard = 0; guard < 2000; guard++) {
+    const g = /\b(T[A-Z]\w*)<([^<>]*)>/.exec(s);
+    if (!g) break;
+    const [all, name, arg] = g;
+    const a = arg!.trim();
+    const out =
+      name === "TArray" ? (/^[\w".]+$/.test(a) ? `${a}[]` : `(${a})[]`)
+      : name === "TUnion" ? a.replace(/^\[|\]$/g, "").split(/,\s*/).join(" | ")
+      : name === "TRecord" ? `Record«${a}»`
+      : name === "TObject" ? a
+      : a; // TOptional, TLiteral, TUnsafe, TReadonly ...
+    s = s.slice(0, g.index) + out + s.slice(g.index + all.length);
   }
-  if (kind === "type") signature = signature.replace(/\s+/g, " ");
-  return { name, kind, doc, signature, members, file };
+  return s.replace(/\b(T[A-Z]\w*)\b/g, (w) => simple[w] ?? w).replace(/«/g, "<").replace(/»/g, ">");
 }
 
 /** The names `docctl` exports, in the order of core/lib/index.d.ts (wire types last). */
@@ -169,7 +207,7 @@ export function build(): { markdown: string; problems: string[] } {
   for (const d of decls) {
     out.push(`## ${d.name}`, "", "```ts", d.signature.length > 300 ? `${d.signature.slice(0, 300)} …` : d.signature, "```", "", d.doc || "(undocumented)", "");
     const shown = d.members.filter((m) => !m.name.startsWith("_"));
-    if (shown.length && (d.kind === "interface" || d.kind === "class")) {
+    if (shown.length && (d.kind === "interface" || d.kind === "class" || d.kind === "type")) {
       const opts = OPTIONS(d);
       out.push(opts ? "| option | type | default | meaning |" : "| member | type | meaning |", opts ? "|---|---|---|---|" : "|---|---|---|");
       for (const m of shown) {
