@@ -175,6 +175,9 @@ describe.skipIf(!haveChromium)("the console's actions and proc states", () => {
   }, 120_000);
 
   test("a proc whose event loop is blocked shows as unresponsive on the page and in /api/overview, and answers again after", async () => {
+    // both procs' counters are in the worker's scrape (each proc answers the parent's /metrics)
+    const procsIn = (m: string) => [...new Set([...m.matchAll(/^docctl_jobs_done_total\{proc="([^"]+)"/gm)].map((x) => x[1]))].sort();
+    await eventually(async () => procsIn(await (await fetch(`${base}/metrics`)).text()).length === 2, 30_000, "both procs in /metrics");
     // a long limit: the watchdog only waits (it kills a proc silent past its job's limit plus the grace)
     await submit({ id: "spin-1", handler: "spin", timeout_ms: 120_000, payload: { ms: 12_000 } }, "--no-wait");
     await page.goto(base);
@@ -183,6 +186,8 @@ describe.skipIf(!haveChromium)("the console's actions and proc states", () => {
     expect(await stuck.textContent()).toContain("unresponsive");
     const viaApi = await eventually(async () => (await workers()).find((w) => w.id === "ca-w1")?.procs.find((p) => p.loop === "unresponsive"), 30_000, "unresponsive in /api/overview");
     expect(viaApi.restarts).toBe(0);
+    // the blocked proc cannot answer the parent's scrape: its series come from its last answer, not dropped
+    expect(procsIn(await (await fetch(`${base}/metrics`)).text())).toEqual(["proc-1", "proc-2"]);
     // the spin ends, the loop answers again: no kill, no restart
     await eventually(() => resultOk("spin-1"), 40_000, "spin-1 done");
     await eventually(async () => (await page.locator('[data-testid="proc-row"][data-loop="unresponsive"]').count()) === 0, 20_000, "answering again");
@@ -228,6 +233,16 @@ describe.skipIf(!haveChromium)("the console's actions and proc states", () => {
     try {
       expect(await scheduleMsgs()).toBe(1);
       await eventually(async () => (await doneTicks()).length > 0, 30_000, "a tick done");
+      // the same safety as every action: token, JSON, same origin; a refused one changes nothing
+      const post = (headers: Record<string, string>) => fetch(`${base}/api/schedules/pause`, { method: "POST", headers, body: JSON.stringify({ name: "tick" }) }).then((r) => r.status);
+      expect(await post({ "content-type": "application/json" })).toBe(401);
+      expect(await post({ "content-type": "text/plain", authorization: `Bearer ${TOKEN}` })).toBe(415);
+      expect(await post({ "content-type": "application/json", authorization: `Bearer ${TOKEN}`, origin: "http://evil.example" })).toBe(403);
+      expect(await scheduleMsgs()).toBe(1);
+      // a schedule that does not exist: a precise error
+      const none = await fetch(`${base}/api/schedules/pause`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` }, body: '{"name":"nosuch"}' });
+      expect(none.status).toBe(404);
+      expect((await none.json()).error).toBe('no schedule "nosuch" (docctl schedule ls lists them)');
       await page.goto(`${base}/#schedules`);
       const row = page.locator('[data-testid="schedule-row"][data-name="tick"]');
       await row.waitFor({ timeout: 30_000 });
@@ -246,6 +261,7 @@ describe.skipIf(!haveChromium)("the console's actions and proc states", () => {
       await eventually(async () => (await doneTicks()).some((t) => t >= resumedAt - 1000), 30_000, "a tick after the resume done");
       await eventually(async () => (await row.getAttribute("data-paused")) === "no", 30_000, "row says active");
       const a = (await audit()).filter((e) => e.target === "tick").map((e) => [e.action, e.ok, e.who]);
+      // the refused requests never reached the action: only the page's two are listed
       expect(a).toEqual([["schedule.resume", true, "ops"], ["schedule.pause", true, "ops"]]);
     } finally {
       await docctl(["schedule", "rm", "tick", "--nats", ns.url]);

@@ -123,6 +123,8 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
     if (at) lagAge.set({}, Math.round((Date.now() - at) / 100) / 10);
   });
   const children = o.children;
+  /** each proc's last /metrics text, by its address */
+  const lastScrape = new Map<string, string>();
   if (children) {
     ctx.procStats = async () =>
       (await Promise.all(children().map(async (c) => (await (await get(`${c.url}/api/stats`))?.json().catch(() => null)) as LoopStats | null))).filter(
@@ -154,7 +156,18 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
       ...(children
         ? {
             "GET /metrics": async () => {
-              const parts = await Promise.all(children().map(async (c) => ({ proc: c.name, text: (await (await get(`${c.url}/metrics`))?.text()) ?? "" })));
+              const now = children();
+              for (const url of lastScrape.keys()) if (!now.some((c) => c.url === url)) lastScrape.delete(url);
+              const parts = await Promise.all(
+                now.map(async (c) => {
+                  const text = await (await get(`${c.url}/metrics`))?.text().catch(() => undefined);
+                  if (text !== undefined) lastScrape.set(c.url, text);
+                  // A proc that does not answer within the second (its event loop blocked by a job, a
+                  // loaded machine): its last answer, so its counters do not drop out of this scrape and
+                  // come back (Prometheus would see gaps in every rate of its handlers).
+                  return { proc: c.name, text: text ?? lastScrape.get(c.url) ?? "" };
+                }),
+              );
               // The procs' job counters and in-flight gauges; queue and connection gauges come from here.
               const text = (await registry.render()) + mergeExpositions(parts, (f) => /^docctl_jobs?_/.test(f));
               return new Response(text, { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
