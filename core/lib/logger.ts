@@ -1,9 +1,10 @@
 // The logger a library user hands in (console, pino, consola, winston) under the one Logger type:
 // consola underneath, as in the CLI, with a reporter that forwards each line (masked, tags first) to
 // the user's method of its level.
-import type { ConsolaReporter } from "consola/core";
-import { createLogger, Secrets, type Logger } from "../runtime/util/log.ts";
-import { entryOf, type DocctlLogObject } from "../runtime/util/log-reporters.ts";
+import { createLogger } from "../runtime/util/log.ts";
+import { entryOf, type LogReporter } from "../runtime/util/log-reporters.ts";
+import { Secrets } from "../runtime/util/secrets.ts";
+import type { Logger } from "../runtime/protocol/logger.ts";
 import type { LogLevel } from "../runtime/util/log-format.ts";
 
 /**
@@ -30,10 +31,10 @@ export const quietConsole: LibLogger = {
 const METHOD: Record<LogLevel, keyof LibLogger> = { error: "error", warn: "warn", info: "info", debug: "debug", trace: "debug" };
 
 /** A consola reporter that hands each line to `l`'s method of its level, as one string. */
-export function forwardReporter(l: LibLogger): ConsolaReporter {
+export function forwardReporter(l: LibLogger): LogReporter {
   return {
     log(o) {
-      const e = entryOf(o as DocctlLogObject);
+      const e = entryOf(o);
       const f = l[METHOD[e.level]];
       if (!f) return;
       const vals = Object.values(e.fields).filter((x) => x !== undefined);

@@ -19,7 +19,7 @@ test("a worker logs to --log-file, and after logrotate's SIGUSR1 to the new file
   const pid = join(dir.path, "worker.pid");
   const w = spawnDocctl(["worker", "--procs", "2", "--log-file", log, "--pid-file", pid, "-vvv"], { env: { DOCCTL_NATS_URL: nats.url } });
   try {
-    await eventually(() => /ready/.test(safeRead(log)), 15_000, "the procs to be ready");
+    await eventually(() => /ready/.test(safeRead(log)), 30_000, "the procs to be ready");
     expect(w.output()).toBe(""); // nothing on stderr: it all goes to the file
     const r1 = await docctl(["submit", "-"], { env: { DOCCTL_NATS_URL: nats.url }, stdin: `{"handler":"echo","id":"before-rotate","payload":1}` });
     expect(r1.code).toBe(0);

@@ -1,7 +1,7 @@
 // Loggers for tests: the real Logger (core/runtime/util/log.ts, consola underneath) with a reporter
 // that keeps each line as text instead of writing it.
 import { createLogger, type Logger } from "../../core/runtime/util/log.ts";
-import { entryOf, type DocctlLogObject } from "../../core/runtime/util/log-reporters.ts";
+import { entryOf } from "../../core/runtime/util/log-reporters.ts";
 import type { LogEntry } from "../../core/runtime/util/log-format.ts";
 
 /** A Logger at `verbosity` (default: everything) whose lines are kept in `lines`, as `show` formats them (default `<level> <message>`). */
@@ -13,7 +13,7 @@ export function captureLogger(o: { verbosity?: number; echo?: boolean; show?: (e
     repeats: false,
     reporter: {
       log(obj) {
-        const s = show(entryOf(obj as DocctlLogObject));
+        const s = show(entryOf(obj));
         lines.push(s);
         if (o.echo) console.log(s);
       },

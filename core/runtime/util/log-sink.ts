@@ -51,24 +51,14 @@ export function fileSink(path: string): FileSink {
   };
 }
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
-// writeSync may write part of a long line to a pipe; the rest follows until all of it is out.
+// writeSync may write part of a long line; the rest follows until all of it is out.
 function writeAll(fd: number, line: string): void {
   const buf = Buffer.from(line);
   let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(fd, buf, off);
-    } catch (err) {
-      // a non-blocking pipe that is full says EAGAIN: wait a moment for the reader rather than drop the line
-      if ((err as NodeJS.ErrnoException).code === "EAGAIN") {
-        Atomics.wait(pause, 0, 0, 1);
-        continue;
-      }
-      // EPIPE (the reader is gone), ENOSPC ...: a log line that cannot be written has nowhere to be
-      // reported, and logging must never be what stops the program
-      return;
-    }
+  try {
+    while (off < buf.length) off += writeSync(fd, buf, off);
+  } catch {
+    // ENOSPC, EIO ...: a log line that cannot be written has nowhere to be reported, and logging
+    // must never be what stops the program
   }
 }

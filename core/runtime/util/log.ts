@@ -1,10 +1,10 @@
 // The CLI's Logger: consola underneath, with docctl's own reporters (pretty or JSON onto stderr or
 // --log-file, wrapped in secret masking and the repeat merger). Verbosity: -v startup/shutdown,
 // -vv process events, -vvv job events, -vvvv debug, -vvvvv trace.
-import { createConsola, type ConsolaOptions, type ConsolaReporter } from "consola/core";
+import { createConsola, type ConsolaOptions } from "consola/core";
 import type { LogFields, Logger } from "../protocol/logger.ts";
 import { kindVerbosity, type LogKind } from "./log-format.ts";
-import { jsonReporter, maskingReporter, prettyReporter, repeatReporter, type DocctlLogObject } from "./log-reporters.ts";
+import { jsonReporter, maskingReporter, prettyReporter, repeatReporter, type LogRecord, type LogReporter } from "./log-reporters.ts";
 import { stderrSink, type LogSink } from "./log-sink.ts";
 import { redactUrl } from "./redact.ts";
 import { Secrets } from "./secrets.ts";
@@ -26,7 +26,7 @@ export interface LogOptions {
   /** where the formatted lines go @defaultValue standard error, one synchronous write per line */
   sink?: LogSink;
   /** where the lines go instead of a format onto `sink` (the library forwards to a user's console or pino) */
-  reporter?: ConsolaReporter;
+  reporter?: LogReporter;
   /** the repeat merger's window and clock; `false`: every line as it comes */
   repeats?: Partial<RepeatOptions> | false;
 }
@@ -35,7 +35,7 @@ export interface LogOptions {
 const TYPES = Object.fromEntries(Object.entries(kindVerbosity).map(([kind, level]) => [kind, { level }])) as unknown as ConsolaOptions["types"];
 
 /** The reporter chain of a logger tree: the repeat merger, then masking, then the output. */
-export function logReporter(opts: LogOptions): ConsolaReporter {
+export function logReporter(opts: LogOptions): LogReporter {
   const sink = opts.sink ?? stderrSink();
   const out = opts.reporter ?? (opts.format === "json" ? jsonReporter(sink) : prettyReporter(sink));
   const masked = maskingReporter(opts.secrets ?? new Secrets(), out);
@@ -44,8 +44,10 @@ export function logReporter(opts: LogOptions): ConsolaReporter {
 
 /** A logger writing to stderr or `opts.sink` (stdout stays clean for command output); `tag` prefixes its lines. */
 export function createLogger(opts: LogOptions, tag = ""): Logger {
-  const consola = createConsola({ level: opts.verbosity, types: TYPES, throttle: 0, reporters: [logReporter(opts)] });
-  const send = consola as unknown as Record<LogKind, (o: Pick<DocctlLogObject, "args" | "tags" | "fields" | "source">) => void>;
+  const chain = logReporter(opts);
+  // consola's log object is a LogRecord: it adds date and type to what wrap() hands it (args, tags, fields, source)
+  const consola = createConsola({ level: opts.verbosity, types: TYPES, throttle: 0, reporters: [{ log: (o) => chain.log(o as unknown as LogRecord) }] });
+  const send = consola as unknown as Record<LogKind, (o: Pick<LogRecord, "args" | "tags" | "fields" | "source">) => void>;
   return wrap(opts.verbosity, send, { tags: tag ? [tag] : [], fields: { ...opts.fields } });
 }
 
@@ -57,7 +59,7 @@ interface Ctx {
   fields: LogFields;
 }
 
-function wrap(v: number, send: Record<LogKind, (o: Pick<DocctlLogObject, "args" | "tags" | "fields" | "source">) => void>, c: Ctx): Logger {
+function wrap(v: number, send: Record<LogKind, (o: Pick<LogRecord, "args" | "tags" | "fields" | "source">) => void>, c: Ctx): Logger {
   // a level below the verbosity is a no-op here, before any argument is looked at (the hot path logs per job)
   const at = (kind: LogKind) => (v >= kindVerbosity[kind] ? (...args: unknown[]) => send[kind]({ args, tags: c.tags, fields: c.fields, source: c }) : noop);
   return {
