@@ -1,5 +1,5 @@
 // Dead letters: list them, and put them back on the task queue with fresh attempts.
-import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type OrderedConsumerOptions } from "@nats-io/jetstream";
 import { clearResult } from "../nats/result-once.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeDead, encodeJob, type DeadLetterV1 } from "../protocol/codec.ts";
@@ -24,32 +24,7 @@ export async function listDead(nc: NatsConnection, handler?: string): Promise<De
     if (isNotFound(err)) return [];
     throw err;
   }
-  const consumer = await js.consumers.get(STREAM_DEAD, { filter_subjects: deadLetters(handler), deliver_policy: DeliverPolicy.All });
-  const out: DeadEntry[] = [];
-  for (;;) {
-    const info = await consumer.info(true);
-    if (info.num_pending === 0) break;
-    const batch = await consumer.fetch({ max_messages: Math.min(info.num_pending, 1000), expires: 2000 });
-    let n = 0;
-    let last = false;
-    for await (const m of batch) {
-      n++;
-      try {
-        out.push({ seq: m.seq, dead: decodeDead(m.data) });
-      } catch {
-        /* not a dead letter of ours */
-      }
-      // the last one: stop here rather than wait for the pull to expire
-      if (m.info.pending === 0) {
-        last = true;
-        break;
-      }
-    }
-    if (n === 0 || last) break;
-  }
-  // an ephemeral reader: if the delete fails the server drops it after its inactivity threshold
-  await consumer.delete().catch(() => {});
-  return out;
+  return readDead(js, { filter_subjects: deadLetters(handler), deliver_policy: DeliverPolicy.All });
 }
 
 /** What recentDead keeps between calls: the stream's state it read last, and what it found. */
@@ -80,35 +55,7 @@ export async function recentDead(nc: NatsConnection, n: number, cache: DeadCache
   let window = Math.max(1, n);
   for (;;) {
     const start = Math.max(state.first_seq, state.last_seq - window + 1);
-    entries = [];
-    if (state.messages > 0) {
-      const consumer = await js.consumers.get(STREAM_DEAD, { filter_subjects: ALL_DEAD, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start });
-      try {
-        for (;;) {
-          const info = await consumer.info(true);
-          if (info.num_pending === 0) break;
-          const batch = await consumer.fetch({ max_messages: Math.min(info.num_pending, 1000), expires: 2000 });
-          let got = 0;
-          let last = false;
-          for await (const m of batch) {
-            got++;
-            try {
-              entries.push({ seq: m.seq, dead: decodeDead(m.data) });
-            } catch {
-              /* not a dead letter of ours */
-            }
-            if (m.info.pending === 0) {
-              last = true;
-              break;
-            }
-          }
-          if (got === 0 || last) break;
-        }
-      } finally {
-        // an ephemeral reader: if the delete fails the server drops it after its inactivity threshold
-        await consumer.delete().catch(() => {});
-      }
-    }
+    entries = state.messages > 0 ? await readDead(js, { filter_subjects: ALL_DEAD, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start }) : [];
     if (entries.length >= n || start <= state.first_seq) break;
     window *= 4;
   }
@@ -154,4 +101,38 @@ export async function retryDead(nc: NatsConnection, which: { id?: string; all?: 
   }
   writer?.close();
   return { retried, skipped };
+}
+
+// Every dead letter an ordered (ephemeral) consumer of `opts` reads, to the end of the stream; the
+// consumer is deleted after.
+async function readDead(js: JetStreamClient, opts: Partial<OrderedConsumerOptions>): Promise<DeadEntry[]> {
+  const consumer = await js.consumers.get(STREAM_DEAD, opts);
+  const out: DeadEntry[] = [];
+  try {
+    for (;;) {
+      const info = await consumer.info(true);
+      if (info.num_pending === 0) break;
+      const batch = await consumer.fetch({ max_messages: Math.min(info.num_pending, 1000), expires: 2000 });
+      let got = 0;
+      let last = false;
+      for await (const m of batch) {
+        got++;
+        try {
+          out.push({ seq: m.seq, dead: decodeDead(m.data) });
+        } catch {
+          /* not a dead letter of ours (a foreign publisher on a dead-letter subject): skipped */
+        }
+        // the last one: stop here rather than wait for the pull to expire
+        if (m.info.pending === 0) {
+          last = true;
+          break;
+        }
+      }
+      if (got === 0 || last) break;
+    }
+  } finally {
+    // an ephemeral reader: if the delete fails the server drops it after its inactivity threshold
+    await consumer.delete().catch(() => {});
+  }
+  return out;
 }
