@@ -62,16 +62,16 @@ describe("lifo through docctl submit", () => {
   }, 90_000);
 
   test("a lifo job whose proc is SIGKILLed mid-job is redelivered and runs to a result", async () => {
-    const sub = spawnDocctl(["submit", "--lifo", "--json", file({ handler: "nap", id: "lf-kill", payload: { ms: 3000 } })], { env: env() });
+    const sub = spawnDocctl(["submit", "--lifo", "--json", file({ handler: "nap", id: "lf-kill", payload: { ms: 8000 } })], { env: env() });
     const running = await eventually(async () => {
       const j = await jobJson("lf-kill");
       return j?.state === "running" && j.pid ? j : undefined;
-    }, 30_000, "the lifo job running, with its proc's pid");
+    }, 60_000, "the lifo job running, with its proc's pid (it runs 8 s: long enough to be seen on a loaded machine)");
     process.kill(running.pid, "SIGKILL");
     expect(await sub.proc.exited).toBe(0);
-    expect(JSON.parse(sub.output().trim().split("\n").find((l) => l.startsWith("{"))!)).toMatchObject({ id: "lf-kill", ok: true, value: { ms: 3000 } });
+    expect(JSON.parse(sub.output().trim().split("\n").find((l) => l.startsWith("{"))!)).toMatchObject({ id: "lf-kill", ok: true, value: { ms: 8000 } });
     expect(starts().filter((id) => id === "lf-kill").length).toBe(2);
-  }, 90_000);
+  }, 150_000);
 
   test("bad lifo input is refused with its place (exit 2)", async () => {
     const t = await docctl(["submit", file('{"handler": "nap", "payload": {}, "lifo": "yes"}')], { env: env() });

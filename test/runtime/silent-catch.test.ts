@@ -117,8 +117,6 @@ const PENDING: Record<string, number> = {
   "core/render/pdfa.ts": 1,
   "core/render/format.ts": 2,
   "core/render/store.ts": 2,
-  "core/runtime/client/consumer-hold.ts": 1,
-  "core/runtime/client/lifo.ts": 2,
 };
 
 test("no catch in core/ drops its error without a comment naming the case and why", () => {

@@ -30,6 +30,7 @@ export async function holdConsumer(jsm: JetStreamManager, consumer: string): Pro
     await jsm.consumers.pause(STREAM_TASKS, consumer, until);
     release = async () => {
       const now = await jsm.consumers.info(STREAM_TASKS, consumer).catch(() => undefined);
+      // a resume that fails leaves the pause to end by itself at its deadline (HOLD_MS): nothing is lost
       if (now?.config.pause_until && Math.abs(parseTime(now.config.pause_until) - until.getTime()) < 1) await jsm.consumers.resume(STREAM_TASKS, consumer).catch(() => {});
     };
   }

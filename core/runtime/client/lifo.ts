@@ -70,6 +70,7 @@ export async function publishLifo(nc: NatsConnection, job: JobV1): Promise<LifoO
     const writer = new JobIndexWriter(nc);
     let moved = 0;
     try {
+      // index writes are best effort: a job without an entry still runs, its worker writes the final one
       await writer.added(entryOfJob(job, "queued", { task_seq: ack.seq })).catch(() => {});
       // copies first, originals deleted after: a holder dying in between leaves a job twice, never none
       const move = toMoveBehind(
@@ -88,6 +89,7 @@ export async function publishLifo(nc: NatsConnection, job: JobV1): Promise<LifoO
         }
         moved++;
         const d = decodeJob(data);
+        // best effort as above: a stale task_seq only makes reprioritize/update look the job up by scan
         if (d.ok) await writer.moved(entryOfJob(d.value, "queued", { task_seq: copy.seq })).catch(() => {});
       }
     } finally {
