@@ -6,7 +6,7 @@ import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { formatDuration } from "../runtime/util/duration.ts";
 import { listWorkers } from "../runtime/client/fleet.ts";
 import type { PresenceV1 } from "../runtime/protocol/control.ts";
-import { ServerBook, type ServerView } from "./server-book.ts";
+import { ServerBook, type ServersSeen, type ServerView } from "./server-book.ts";
 import { ProviderError } from "./errors.ts";
 import { readLag, type HandlerLag, type LagReading } from "../runtime/client/lag.ts";
 import { servableLag } from "./servable.ts";
@@ -20,20 +20,6 @@ import { decisionGist, pickVictims, tickLine } from "./manager-steps.ts";
 import { Creation } from "./creation.ts";
 
 export { managerDefaults, type ManagerDeps, type ManagerOptions, type ManagerSnapshot, type TickReport } from "./manager-options.ts";
-
-/** The servers as one tick saw them. */
-interface ServersSeen {
-  views: ServerView[];
-  live: ServerView[];
-  failed: ServerView[];
-  ready: number;
-  booting: number;
-  /** servers that failed to come up in this look (gone, or failed before they ever registered) */
-  failedNow: number;
-  registered: number;
-  /** create → registered times (ms) of the servers that registered in this look */
-  booted: number[];
-}
 
 /** Runs the scaling loop. `start()` returns once the loop runs; `stop()` resolves when nothing is left running. */
 export class Manager {

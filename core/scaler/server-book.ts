@@ -39,6 +39,20 @@ interface Entry {
   seenBooting?: boolean;
 }
 
+/** The servers as one tick saw them. */
+export interface ServersSeen {
+  views: ServerView[];
+  live: ServerView[];
+  failed: ServerView[];
+  ready: number;
+  booting: number;
+  /** servers that failed to come up in this look (gone, or failed before they ever registered) */
+  failedNow: number;
+  registered: number;
+  /** create → registered times (ms) of the servers that registered in this look */
+  booted: number[];
+}
+
 export class ServerBook {
   private entries = new Map<string, Entry>();
 
