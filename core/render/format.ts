@@ -31,6 +31,7 @@ export function checkLocale(locale: string): string | undefined {
     new Intl.NumberFormat(locale);
     return undefined;
   } catch {
+    // RangeError: Intl does not know the tag, said with examples
     return `${JSON.stringify(locale)} is not a locale tag (write e.g. "de-DE", "ar-EG", "ja-JP")`;
   }
 }
@@ -91,6 +92,7 @@ export function checkTimeZone(tz: string): string | undefined {
     new Intl.DateTimeFormat("en-US", { timeZone: tz });
     return undefined;
   } catch {
+    // RangeError: Intl does not know the zone, said with examples
     return `${JSON.stringify(tz)} is not a time zone (write an IANA name, e.g. "Europe/Berlin", "America/New_York", "UTC")`;
   }
 }

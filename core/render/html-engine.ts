@@ -189,7 +189,7 @@ export class HtmlEngine {
       signal?.removeEventListener("abort", abort);
       if (page) {
         if (ok && this.#idle.length < this.#opts.poolSize) this.#idle.push(page);
-        else await page.close().catch(() => {});
+        else await page.close().catch(() => {}); // a page whose browser died: nothing left to close
       }
     }
   }

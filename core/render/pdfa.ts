@@ -115,7 +115,7 @@ function infoText(doc: PDFDocument, key: "Title" | "Author" | "Subject"): string
   try {
     return key === "Title" ? doc.getTitle() : key === "Author" ? doc.getAuthor() : doc.getSubject();
   } catch {
-    return undefined;
+    return undefined; // an Info entry pdf-lib cannot read as text (a foreign object type): none
   }
 }
 

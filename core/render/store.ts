@@ -278,6 +278,7 @@ export class TemplateCache {
           .sort((a, b) => Date.parse(b.mtime) - Date.parse(a.mtime))
           .slice(0, this.#max)
           .filter((i) => (budget -= i.size) >= 0);
+        // warming the cache only: a template that fails to load here is loaded (and its error said) when a job needs it
         await Promise.all(wanted.map((i) => this.#load(i.name).catch(() => {})));
       }
     } catch {
@@ -309,6 +310,8 @@ function toInfo(i: ObjectInfo): TemplateInfo {
   let meta: { kind?: TemplateKind; pages?: number } = {};
   try {
     meta = JSON.parse(i.description ?? "{}");
-  } catch {}
+  } catch {
+    // a description that is not JSON (an object put there by another tool): kind and pages unknown
+  }
   return { name: i.name, kind: meta.kind ?? "unknown", pages: meta.pages ?? 0, size: i.size, digest: i.digest, mtime: i.mtime };
 }

@@ -191,6 +191,7 @@ export function decodeBundle(bytes: Uint8Array, what = "template object"): Templ
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(magic.length, nl)));
   } catch {
+    // SyntaxError: the bundle's header is not JSON, said as such
     throw bad("unreadable header");
   }
   if (header.kind !== "layout" && header.kind !== "html") throw bad(`unknown kind ${JSON.stringify(header.kind)}`);
