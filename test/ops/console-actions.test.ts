@@ -135,6 +135,15 @@ describe.skipIf(!haveChromium)("the console's actions and proc states", () => {
     await row.getByRole("button", { name: "resume slow" }).click();
     await eventually(() => resultOk("hd-2"), 30_000, "hd-2 runs after resume");
     expect((await audit()).find((e) => e.action === "handler.drain" && e.target === "slow")).toMatchObject({ ok: true, who: "ops", detail: "paused; nothing in flight" });
+    // the job, opened by its whole id from the job browser
+    await page.goto(`${base}/#jobs`);
+    await page.getByLabel("open a job by its whole id").fill("hd-1");
+    await page.getByRole("button", { name: "Open" }).click();
+    await eventually(async () => (await page.locator("#job-id").textContent()) === "hd-1" && /state\s*done/.test((await page.locator("#job-facts").textContent()) ?? ""), 30_000, "hd-1's page");
+    await page.goto(`${base}/#jobs`);
+    await page.getByLabel("open a job by its whole id").fill("no-such-job");
+    await page.getByRole("button", { name: "Open" }).click();
+    await eventually(async () => ((await page.locator("#job-facts").textContent()) ?? "").includes('no job "no-such-job" is known'), 30_000, "the unknown id named");
   }, 120_000);
 
   test("drain of a worker from its row (typed confirmation): its job in flight finishes, it takes no more and exits", async () => {

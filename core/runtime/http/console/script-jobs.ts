@@ -36,6 +36,8 @@ async function drawJobs() {
 }
 $("prev").addEventListener("click", () => { if (cursors.length > 1) cursors.pop(); drawJobs(); });
 $("job-filters").addEventListener("submit", (ev) => { ev.preventDefault(); cursors = [""]; drawJobs(); });
+// a whole id goes straight to the job's page (direct look-ups: no scan, whatever the number of results)
+$("job-open").addEventListener("submit", (ev) => { ev.preventDefault(); const id = $("open-id").value.trim(); if (id) location.hash = "#job/" + encodeURIComponent(id); });
 
 let jobSeq = 0;
 async function drawJob(id) {

@@ -79,6 +79,7 @@ export const CONSOLE_HTML = `<!doctype html>
       <label for="f-q">job id contains <input id="f-q" size="16" data-testid="job-search"></label>
       <button type="submit">Search</button>
     </form>
+    <form class="filters" id="job-open"><label for="open-id">open a job by its whole id <input id="open-id" size="24" autocomplete="off"></label><button type="submit">Open</button></form>
     <div class="muted" id="jobs-note"></div>
     <div class="scroll"><table class="cards"><thead><tr><th scope="col">job</th><th scope="col">state</th><th scope="col">handler</th><th scope="col" class="hide-narrow">batch</th><th scope="col">when</th><th scope="col" class="num">attempts</th><th scope="col">error</th></tr></thead><tbody id="jobs"></tbody></table></div>
     <div class="btns" style="margin-top:8px"><button id="prev">‹ Newer</button><button id="next">Older ›</button><span class="muted" id="page-line"></span></div>
