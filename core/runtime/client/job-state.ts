@@ -146,7 +146,8 @@ async function fromIndex(nc: NatsConnection, jsm: JetStreamManager, e: JobEntryV
   }
   if (e.state === "done" || e.state === "failed" || e.state === "cancelled" || e.state === "dead") {
     // the batch is known: one direct read of the result's subject
-    const m = await jsm.streams.getMessage(STREAM_RESULTS, { last_by_subj: resultSubject(e.batch, e.id) }).catch(() => null);
+    // null is "no result" (nats.js answers 10037 so); a timeout is thrown, never shown as a missing result
+    const m = await jsm.streams.getMessage(STREAM_RESULTS, { last_by_subj: resultSubject(e.batch, e.id) });
     let r: ResultV1 | undefined;
     try {
       r = m ? decodeResult(m.data) : undefined;
@@ -222,7 +223,11 @@ async function isDead(jsm: JetStreamManager, r: ResultV1): Promise<Partial<JobIn
 // The latest progress report is fresher than the presence entry (rewritten every few seconds).
 async function withProgress(jsm: JetStreamManager, info: JobInfo): Promise<JobInfo> {
   if (!info.batch) return info;
-  const m = await jsm.streams.getMessage(STREAM_PROGRESS, { last_by_subj: progressSubject(info.batch, info.id) }).catch(() => null);
+  // no report (null), or no progress stream on this server yet: no progress to show; other failures are thrown
+  const m = await jsm.streams.getMessage(STREAM_PROGRESS, { last_by_subj: progressSubject(info.batch, info.id) }).catch((err) => {
+    if (isNotFound(err)) return null;
+    throw err;
+  });
   const p = m ? decodeProgress(m.data) : undefined;
   if (p && (!info.started_at || p.at >= info.started_at)) info.progress = { fraction: p.fraction, done: p.done, total: p.total, message: p.message, at: p.at };
   return info;
@@ -287,7 +292,7 @@ async function recentResults(jsm: JetStreamManager, max: number): Promise<Result
   const out: ResultV1[] = [];
   // results overwritten by a later one of the same job leave gaps: look at most 4x as far back
   for (let seq = last, tries = 0; seq >= first && out.length < max && tries < 4 * max; seq--, tries++) {
-    const m = await jsm.streams.getMessage(STREAM_RESULTS, { seq }).catch(() => null);
+    const m = await jsm.streams.getMessage(STREAM_RESULTS, { seq }); // null: a gap (an overwritten result)
     if (!m) continue;
     try {
       out.push(decodeResult(m.data));

@@ -27,7 +27,9 @@ export async function migrateDelayedStream(jsm: JetStreamManager, log?: Logger, 
   let bad = 0;
   // read by sequence: a work-queue stream takes no ordered (ack-none) consumer
   for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
-    const m = await jsm.streams.getMessage(STREAM_DELAYED, { seq }).catch(() => null);
+    // null: no message at this sequence (nats.js answers 10037 so); any other failure is thrown, so the
+    // stream is never deleted with a job it could not read (the migration runs again next time)
+    const m = await jsm.streams.getMessage(STREAM_DELAYED, { seq });
     if (!m) continue;
     const d = decodeJob(m.data);
     if (d.ok) {

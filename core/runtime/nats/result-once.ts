@@ -58,7 +58,9 @@ export async function clearResult(nc: NatsConnection, batch: string, id: string)
  */
 export async function storedResultIs(nc: NatsConnection, subject: string, data: Uint8Array): Promise<boolean> {
   const jsm = await jetstreamManager(nc);
-  const m = await jsm.streams.getMessage(STREAM_RESULTS, { last_by_subj: subject }).catch(() => null);
+  // null is "no message" (nats.js answers 10037 so); a failure is thrown, and the job is redelivered
+  // rather than its own stored result taken for another job's
+  const m = await jsm.streams.getMessage(STREAM_RESULTS, { last_by_subj: subject });
   if (!m || m.data.byteLength !== data.byteLength) return false;
   for (let i = 0; i < data.byteLength; i++) if (m.data[i] !== data[i]) return false;
   return true;
