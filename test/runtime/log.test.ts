@@ -3,7 +3,10 @@
 import { expect, test } from "bun:test";
 import { createLogger, Secrets } from "../../core/runtime/util/log.ts";
 import { jsonLine, prettyLine } from "../../core/runtime/util/log-format.ts";
-import type { LogSink } from "../../core/runtime/util/log-sink.ts";
+import { fileSink, type LogSink } from "../../core/runtime/util/log-sink.ts";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** A sink that keeps its lines (what stderr or the file would get). */
 function lines(tty = false): LogSink & { out: string[] } {
@@ -89,4 +92,25 @@ test("identical lines in a row from one logger are written once and counted; ano
   plain.error("x");
   plain.error("x");
   expect(all.out).toHaveLength(2);
+});
+
+test("a file sink opens at its first line, and reopen() after a rotation writes to a new file at the path", () => {
+  const dir = mkdtempSync(join(tmpdir(), "docctl-log-"));
+  try {
+    const path = join(dir, "w.log");
+    const sink = fileSink(path);
+    expect(existsSync(path)).toBe(false); // a command that logs nothing leaves no file
+    const log = createLogger({ verbosity: 0, format: "json", sink, repeats: false });
+    log.warn("before");
+    renameSync(path, `${path}.1`);
+    log.warn("still the old file until reopened");
+    sink.reopen();
+    log.warn("after");
+    sink.close();
+    const msgs = (p: string) => readFileSync(p, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(msgs(`${path}.1`)).toEqual(["before", "still the old file until reopened"]);
+    expect(msgs(path)).toEqual(["after"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
