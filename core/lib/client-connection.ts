@@ -19,6 +19,7 @@ export class ClientConnection {
   /** The connection, opened on first use and again after one closed for good. */
   async get(): Promise<NatsConnection> {
     if (this.closed) throw new DocctlError("CLOSED", "this Client is closed");
+    // an earlier open that failed (its error went to its caller): opened again
     const current = await this.held?.catch(() => undefined);
     if (!current || (current.owned && current.nc.isClosed())) this.held = this.open();
     return (await this.held!).nc;
@@ -107,6 +108,7 @@ export class ClientConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // an open that failed holds no connection to release (its error went to its caller)
     const held = await this.held?.catch(() => undefined);
     await releaseConnection(held);
   }

@@ -118,6 +118,7 @@ export async function* streamResults<R = unknown>(
  */
 export async function refuseReused(nc: NatsConnection, id: string): Promise<void> {
   const jsm = await jetstreamManager(nc);
+  // the index cannot be read now: the job is submitted, and the dedupe window still guards a re-run
   const f = await findJobEntry(jsm, id).catch(() => undefined);
   if (!f || !["done", "failed", "cancelled", "dead"].includes(f.entry.state)) return;
   const window = await jsm.streams

@@ -36,6 +36,7 @@ export async function pickVictims(nc: NatsConnection, live: { s: Server; state: 
   const scored = await Promise.all(
     live.map(async ({ s, state }) => {
       if (state === "booting") return { s, load: -1 };
+      // no status (a closed connection): treated as no answer, i.e. unknown load
       const st = await workerStatus(nc, s.workerId, statusTimeoutMs).catch(() => null);
       return { s, load: st ? st.in_flight : busyProtected ? Infinity : 0 };
     }),

@@ -242,6 +242,7 @@ export class Run implements BatchRun {
           continue;
         }
         if (now - since < submitDefaults.duplicateGraceMs) continue;
+        // not readable now: the poller asks again at its next turn
         const r = await readResult(this.js, id).catch(() => undefined);
         if (r) {
           this.dups.delete(id);

@@ -121,9 +121,11 @@ async function cancelReduce(nc: NatsConnection, info: JobInfo): Promise<void> {
 async function settle(nc: NatsConnection, job: Pick<JobV1, "id" | "batch" | "handler">, state: JobState): Promise<ResultWrite> {
   if (state === "scheduled") {
     const jsm = await jetstreamManager(nc);
+    // best effort: a delayed job not found here is cancelled by its marker when it fires
     const d = await readDelayed(jsm, job.id).catch(() => undefined);
     if (d) {
       Object.assign(job, { batch: d.job.batch, handler: d.job.handler });
+      // fired meanwhile: the marker cancels it when a worker takes it
       await jsm.streams.deleteMessage(STREAM_TASKS, d.seq, false).catch(() => false);
     }
   }

@@ -72,6 +72,7 @@ export async function controlWorkers(nc: NatsConnection, id: string, verb: Contr
     return [decodeControlReply(m.data, subject)];
   } catch (err) {
     if (isNoAnswer(err)) {
+      // only for the message's list of known ids: the NoSuchWorkerError is thrown either way
       const known = (await listWorkers(nc).catch(() => [])).map((w) => w.id);
       throw new NoSuchWorkerError(
         `no worker "${id}" answers on ${subject}. ` + (known.length ? `Live workers: ${known.join(", ")}.` : "No worker is live (docctl status shows them)."),
@@ -87,6 +88,7 @@ export async function controlWorkers(nc: NatsConnection, id: string, verb: Contr
  * jobs that just started).
  */
 export async function liveWorkers(nc: NatsConnection, timeoutMs = 1500): Promise<PresenceV1[]> {
+  // no worker answered (no responders): the presence entries alone are listed
   const [listed, replies] = await Promise.all([listWorkers(nc), controlWorkers(nc, "all", "status", timeoutMs).catch(() => [])]);
   const byId = new Map(listed.map((w) => [w.id, w]));
   for (const r of replies) if (r.ok) byId.set(r.worker.id, r.worker);
@@ -143,6 +145,7 @@ export async function drainWorker(
   const deadline = started + opts.timeoutMs;
   while (Date.now() < deadline) {
     if (signal?.aborted) return "aborted";
+    // a status request that fails (connection closed) counts as gone, as no answer does
     const st = await workerStatus(nc, id, Math.min(opts.requestTimeoutMs, opts.pollMs * 2)).catch(() => null);
     if (!st) return "drained";
     onProgress?.(st, Date.now() - started);

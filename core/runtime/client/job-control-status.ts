@@ -25,9 +25,11 @@ export async function jobControlStatus(nc: NatsConnection): Promise<JobControlSt
   // read-only: a bucket nobody made yet is not made here
   const exists = (bucket: string) => jsm.streams.info(`KV_${bucket}`).then(() => true, () => false);
   const [schedules, limits] = await Promise.all([
+    // status is a best-effort overview: a bucket that cannot be read is shown as empty
     exists(BUCKET_SCHEDULES).then((e) => (e ? listSchedules(nc) : [])).catch(() => []),
-    exists(BUCKET_LIMITS).then((e) => (e ? listLimits(nc) : [])).catch(() => []),
+    exists(BUCKET_LIMITS).then((e) => (e ? listLimits(nc) : [])).catch(() => []), // likewise for the limits bucket
   ]);
+  // status is a best-effort overview: no pause list when the consumers cannot be read
   const paused = await pausedHandlers(nc).catch(() => []);
   return { delayed, schedules, limits, paused };
 }

@@ -243,6 +243,7 @@ async function findQueued(jsm: JetStreamManager, pred: (j: JobV1) => boolean, li
   const deliveredUpTo = async (j: JobV1) => {
     const name = priorityConsumer(j.handler, j.priority ?? "normal");
     if (!delivered.has(name)) {
+      // no consumer yet (or unreadable): nothing counts as delivered, the job shows as queued
       const ci = await jsm.consumers.info(STREAM_TASKS, name).catch(() => undefined);
       delivered.set(name, ci?.delivered?.stream_seq ?? 0);
     }

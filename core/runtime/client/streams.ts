@@ -80,6 +80,7 @@ async function waitCurrent(nc: NatsConnection, name: string, to: number, timeout
   const deadline = Date.now() + timeoutMs;
   let last = "";
   for (;;) {
+    // a stream without a leader answers nothing while it elects one: waited for below, with a progress line
     const si = await jsm.streams.info(name).catch(() => undefined);
     const peers = si?.cluster?.replicas ?? [];
     const current = (si?.cluster?.leader ? 1 : 0) + peers.filter((p) => p.current && !p.offline).length;

@@ -49,6 +49,7 @@ export async function readDelayed(jsm: JetStreamManager, id: string): Promise<De
 export async function cancelDelayed(jsm: JetStreamManager, id: string): Promise<boolean> {
   const d = await readDelayed(jsm, id);
   if (!d) return false;
+  // not deleted (fired, or taken meanwhile): the caller says the job was no longer delayed
   return await jsm.streams.deleteMessage(STREAM_TASKS, d.seq, false).catch(() => false);
 }
 

@@ -10,6 +10,7 @@ export const lastKey = (name: string) => `last.${name}`;
 /** Note a finished tick of schedule `name` (a worker, with the job's result); best effort. */
 export async function recordScheduleRun(nc: NatsConnection, name: string, run: Omit<ScheduleRunV1, "v">): Promise<void> {
   const kv = await schedulesBucket(nc);
+  // best effort (see above): an unreadable last-run note is overwritten by this run
   const e = await kv.get(lastKey(name)).catch(() => null);
   if (e && e.operation === "PUT") {
     try {

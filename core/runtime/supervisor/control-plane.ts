@@ -176,6 +176,7 @@ export class ControlPlane {
   // entry left by a worker that died hard is not a conflict: only one that still answers is.
   async #checkIdFree(): Promise<void> {
     const { nc, id } = this.#o;
+    // the presence bucket cannot be read now (NATS slow): no clash can be shown, and the live owner's control subject still answers
     const e = await this.#kv!.get(id).catch(() => null);
     if (!e || e.operation !== "PUT" || !e.length) return;
     let owner: PresenceV1;

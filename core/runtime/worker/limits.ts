@@ -30,6 +30,7 @@ export async function releaseSlotsOf(nc: NatsConnection, holder: string): Promis
   const kv = await slotsBucket(nc);
   const freed: string[] = [];
   for await (const key of await kv.keys("slot.>")) {
+    // a slot that cannot be read now is left: it lapses at its TTL if its holder is dead
     const e = await kv.get(key).catch(() => null);
     if (!e || e.operation !== "PUT" || e.string() !== holder) continue;
     // only that revision: a slot taken again meanwhile by another proc stays

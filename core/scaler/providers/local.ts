@@ -160,6 +160,7 @@ export class LocalProvider implements Provider {
   }
 
   private async forget(id: string): Promise<void> {
+    // no record bucket (permissions): there is no record to remove either
     const kv = await this.bucket().catch(() => null);
     // if the record stays, its TTL ends it, and a record of a dead process is never adopted
     await kv?.delete(id).catch(() => {});
