@@ -3,7 +3,9 @@ import { describe as group, expect, test } from "bun:test";
 import { Type } from "@sinclair/typebox";
 import type { ErrorObject } from "ajv";
 import { encode } from "@msgpack/msgpack";
-import { checker, formatProblems, plainLabel } from "../../core/runtime/protocol/schema.ts";
+import { checker, formatProblems, plainLabel, swapNodes } from "../../core/runtime/protocol/schema.ts";
+import { TokenFastSchema, TokenSchema } from "../../core/runtime/protocol/token.ts";
+import { Kind } from "@sinclair/typebox";
 import { decodeJob } from "../../core/runtime/protocol/codec.ts";
 import { backoffProblem } from "../../core/runtime/protocol/backoff.ts";
 import { tokenProblem } from "../../core/runtime/protocol/subjects.ts";
@@ -106,3 +108,25 @@ group("messages the schemas give", () => {
     expect(problem({ hash: null })).toBe(`field "hash" must be a string, got null`);
   });
 });
+
+group("the fast twin of a schema", () => {
+  test("the token's one regex accepts exactly what the explained token schema accepts", () => {
+    const full = checker(TokenSchema);
+    const fast = checker(TokenFastSchema);
+    const samples: unknown[] = ["a", "A-z_9", "a".repeat(128), "a".repeat(129), "", "a.b", "a b", "é", "日本", "😀", "__proto__", "constructor", "prototype", "proto", 5, null, undefined, ["a"], { a: 1 }, true];
+    for (const v of samples) expect([v, fast.check(v)]).toEqual([v, full.check(v)]);
+  });
+
+  test("swapNodes replaces every use of a node, deep, and keeps TypeBox's symbol keys", () => {
+    const a = Type.String({ minLength: 3 });
+    const b = Type.String({ minLength: 1 });
+    const s = Type.Object({ x: a, list: Type.Array(Type.Object({ y: a })) });
+    const t = swapNodes(s, a, b);
+    expect(t.properties.x).toBe(b);
+    expect(t.properties.list.items.properties.y).toBe(b);
+    expect((t as unknown as Record<symbol, unknown>)[Kind]).toBe("Object");
+    expect(checker(t).check({ x: "a", list: [{ y: "b" }] })).toBe(true);
+    expect(checker(s).check({ x: "a", list: [{ y: "b" }] })).toBe(false);
+  });
+});
+
