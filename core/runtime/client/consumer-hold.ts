@@ -29,6 +29,7 @@ export async function holdConsumer(jsm: JetStreamManager, consumer: string): Pro
     const until = new Date(Date.now() + HOLD_MS + Math.floor(Math.random() * 1000));
     await jsm.consumers.pause(STREAM_TASKS, consumer, until);
     release = async () => {
+      // unreadable now: the pause is left to end by itself at its deadline, as below
       const now = await jsm.consumers.info(STREAM_TASKS, consumer).catch(() => undefined);
       // a resume that fails leaves the pause to end by itself at its deadline (HOLD_MS): nothing is lost
       if (now?.config.pause_until && Math.abs(parseTime(now.config.pause_until) - until.getTime()) < 1) await jsm.consumers.resume(STREAM_TASKS, consumer).catch(() => {});

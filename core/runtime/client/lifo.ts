@@ -6,6 +6,7 @@
 // jobs stay ordinary messages of the work queue: acks, redelivery after a crash, cancel, pause, limits
 // and priorities work on them as on any job. The cost is one move per waiting job of that handler and
 // priority, so a lifo submit is refused above `lifoDefaults.maxMoves` waiting jobs.
+import { deleteIfThere } from "../nats/delete-message.ts";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeJob, encodeJob, type JobV1 } from "../protocol/codec.ts";
@@ -82,9 +83,9 @@ export async function publishLifo(nc: NatsConnection, job: JobV1): Promise<LifoO
       for (const seq of move) {
         const data = bySeq.get(seq)!;
         const copy = await js.publish(subject, data);
-        if (!(await jsm.streams.deleteMessage(STREAM_TASKS, seq, false).catch(() => false))) {
+        if (!(await deleteIfThere(jsm, STREAM_TASKS, seq))) {
           // taken meanwhile (cannot be while held, but a handler resumed by hand could): the copy goes
-          await jsm.streams.deleteMessage(STREAM_TASKS, copy.seq, false).catch(() => false);
+          await deleteIfThere(jsm, STREAM_TASKS, copy.seq);
           continue;
         }
         moved++;

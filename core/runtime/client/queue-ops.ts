@@ -1,6 +1,7 @@
 // Queue operations (BullMQ's drain/clean/promote/changePriority, Sidekiq's queue clear and dead set):
 // purge a handler's queued, scheduled or dead jobs, remove dead letters, run a delayed job now, change
 // a queued job's priority. Each keeps the job index in step.
+import { deleteIfThere } from "../nats/delete-message.ts";
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { decodeDead, decodeJob, encodeJob, type JobV1 } from "../protocol/codec.ts";
@@ -87,7 +88,7 @@ export async function removeDead(nc: NatsConnection, which: { id?: string; all?:
   const out: string[] = [];
   try {
     for (const e of chosen) {
-      if (!(await jsm.streams.deleteMessage(STREAM_DEAD, e.seq).catch(() => false))) continue;
+      if (!(await deleteIfThere(jsm, STREAM_DEAD, e.seq))) continue; // retried or removed meanwhile
       const id = e.dead.job?.id ?? `seq-${e.seq}`;
       out.push(id);
       const f = e.dead.job ? await findJobEntry(jsm, e.dead.job.id) : undefined;
@@ -134,7 +135,7 @@ export async function reprioritizeJob(nc: NatsConnection, id: string, priority: 
     const found = await findTask(jsm, f.entry.handler, from, id, f.entry.task_seq);
     if (!found) return { moved: false, why: "it is no longer on the task queue (started, or purged)" };
     if (found.seq <= hold.delivered) return { moved: false, why: "it was already handed to a worker" };
-    if (!(await jsm.streams.deleteMessage(STREAM_TASKS, found.seq, false).catch(() => false))) return { moved: false, why: "it was taken by a worker meanwhile" };
+    if (!(await deleteIfThere(jsm, STREAM_TASKS, found.seq))) return { moved: false, why: "it was taken by a worker meanwhile" };
     const job = { ...found.job, priority: priority === "normal" ? undefined : priority };
     const writer = new JobIndexWriter(nc);
     try {
@@ -153,7 +154,7 @@ export async function reprioritizeJob(nc: NatsConnection, id: string, priority: 
 // The job's message on the task queue: at its recorded sequence, else looked for on its subject.
 async function findTask(jsm: JetStreamManager, handler: string, priority: Priority, id: string, seq?: number) {
   if (seq) {
-    const m = await jsm.streams.getMessage(STREAM_TASKS, { seq }).catch(() => null);
+    const m = await jsm.streams.getMessage(STREAM_TASKS, { seq }); // null: not there any more (10037)
     const d = m ? decodeJob(m.data) : undefined;
     if (m && d?.ok && d.value.id === id) return { seq: m.seq, job: d.value };
   }
@@ -169,14 +170,14 @@ async function findTask(jsm: JetStreamManager, handler: string, priority: Priori
 // an older docctl left in DOCCTL_DELAYED are migrated there once by workers and managers).
 async function delayedMessage(jsm: JetStreamManager, id: string) {
   const subject = delaySubject(id);
-  const m = await jsm.streams.getMessage(STREAM_TASKS, { last_by_subj: subject }).catch(() => null);
+  const m = await jsm.streams.getMessage(STREAM_TASKS, { last_by_subj: subject }); // null: no such delayed job (10037)
   return m ? { stream: STREAM_TASKS, subject, m } : undefined;
 }
 
 /** Remove a delayed job before it runs; false when there is none. */
 export async function removeDelayed(jsm: JetStreamManager, id: string): Promise<boolean> {
   const d = await delayedMessage(jsm, id);
-  return d ? await jsm.streams.deleteMessage(d.stream, d.m.seq, false).catch(() => false) : false;
+  return d ? await deleteIfThere(jsm, d.stream, d.m.seq) : false;
 }
 
 // Run a delayed job now: a schedule is replaced by one due now (conditional on the one read, so two

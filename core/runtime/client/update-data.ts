@@ -3,6 +3,7 @@
 // job's message is replaced while its consumer is paused, so no worker can take it between the check
 // "not handed out yet" and the swap: the job runs once, with one of the two payloads, and the answer
 // says which.
+import { deleteIfThere } from "../nats/delete-message.ts";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { decodeJob, encodeJob, jobHash, payloadProblem, type JobV1 } from "../protocol/codec.ts";
@@ -95,7 +96,7 @@ async function replaceOnQueue(
       const late = tooLate(id, state, { nextAt: entry.next_at, now: Date.now() });
       if (late) return { updated: false, id, state, why: late };
     }
-    if (!(await jsm.streams.deleteMessage(STREAM_TASKS, found.seq, false).catch(() => false))) {
+    if (!(await deleteIfThere(jsm, STREAM_TASKS, found.seq))) {
       return { updated: false, id, state: "running", why: `job ${id} has been taken by a worker (running or finished); its payload can no longer change` };
     }
     const writer = new JobIndexWriter(nc);
@@ -130,7 +131,7 @@ function withPayload(job: JobV1, payload: unknown): JobV1 {
 // The job's message on its priority's subject: at its recorded sequence, else looked for.
 async function findTask(jsm: JetStreamManager, handler: string, priority: Priority, id: string, seq?: number): Promise<{ seq: number; job: JobV1 } | undefined> {
   if (seq) {
-    const m = await jsm.streams.getMessage(STREAM_TASKS, { seq }).catch(() => null);
+    const m = await jsm.streams.getMessage(STREAM_TASKS, { seq }); // null: not there any more (10037)
     const d = m ? decodeJob(m.data) : undefined;
     if (m && d?.ok && d.value.id === id) return { seq: m.seq, job: d.value };
   }

@@ -2,6 +2,7 @@
 // message schedule on `docctl.delay.<id>` whose target is its task subject; at `run_at` the server
 // itself puts the job (the same v1 bytes) on that subject and removes the schedule. No docctl process
 // needs to run meanwhile. See docs/protocol.md, "Delayed jobs".
+import { deleteIfThere } from "./delete-message.ts";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { decodeJob, type JobV1 } from "../protocol/codec.ts";
@@ -49,8 +50,7 @@ export async function readDelayed(jsm: JetStreamManager, id: string): Promise<De
 export async function cancelDelayed(jsm: JetStreamManager, id: string): Promise<boolean> {
   const d = await readDelayed(jsm, id);
   if (!d) return false;
-  // not deleted (fired, or taken meanwhile): the caller says the job was no longer delayed
-  return await jsm.streams.deleteMessage(STREAM_TASKS, d.seq, false).catch(() => false);
+  return await deleteIfThere(jsm, STREAM_TASKS, d.seq); // false: fired meanwhile, no longer delayed
 }
 
 /**

@@ -15,6 +15,8 @@ export const MoreJetStreamApiCodes = {
   ClusterNoPeers: 10005,
   /** JSInsufficientResourcesErr: "insufficient resources" (no server has room) */
   InsufficientResources: 10023,
+  /** JSStreamMsgDeleteFailedF: a delete of a message that is not there ("no message found", "stream store EOF") */
+  StreamMsgDeleteFailed: 10057,
 } as const;
 
 // Follows `cause` links: nats.js wraps a no-responders or a timeout in RequestError / JetStreamNotEnabled.
@@ -46,6 +48,11 @@ export function isNotFound(err: unknown): boolean {
 /** True when a stream has no message where one was asked for (STREAM.MSG.GET: 10037), not a failure. */
 export function isNoMessage(err: unknown): boolean {
   return apiError(err)?.code === JetStreamApiCodes.NoMessageFound;
+}
+
+/** True when a message delete found no message at that sequence (taken or deleted meanwhile): 10057. */
+export function isDeleteOfNoMessage(err: unknown): boolean {
+  return apiError(err)?.code === MoreJetStreamApiCodes.StreamMsgDeleteFailed;
 }
 
 /** True when a create lost a race with another process creating the same stream or consumer. */
