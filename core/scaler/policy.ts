@@ -12,7 +12,9 @@
 // - while jobs wait, no server is removed (they are all busy); once the backlog is gone, servers beyond
 //   what the arrival rate needs go at once (after a short `cooldownMs` against one odd reading);
 // - the last server goes (down to `min`) only when the idle gap to expect is longer than a boot
-//   (re-creating is then cheaper than waiting idle), or after `idleMs` with no work at all.
+//   (re-creating is then cheaper than waiting idle), or after `idleMs` with no work at all. The gap
+//   to expect is trusted only once `MIN_GAPS` gaps were seen: from one or two it is noise (a user's
+//   second job a few seconds after the first made a fresh manager drain its only worker at once).
 
 /** Policy knobs. All durations are milliseconds. */
 export interface PolicyOptions {
@@ -76,8 +78,11 @@ export interface PolicyState {
   arrivals?: { at: number; work: number; ms: number }[];
   /** last tick on which jobs arrived */
   lastArrivalAt?: number;
-  /** decayed sums of the idle gaps between arrivals (Σg, Σg²), ms: the expected remaining gap is Σg²/2Σg */
-  gaps?: { s1: number; s2: number };
+  /**
+   * decayed sums of the idle gaps between arrivals (Σg, Σg²), ms: the expected remaining gap is Σg²/2Σg;
+   * `n`: how many gaps were seen (not decayed), the estimate is used from `MIN_GAPS` on
+   */
+  gaps?: { s1: number; s2: number; n: number };
 }
 
 export const initialPolicyState: PolicyState = { startedAt: null, lastBusyAt: null, lastUpAt: null, lastDownAt: null, window: [] };
@@ -173,6 +178,13 @@ const ALPHA = 0.3;
 const LMS_RATE = 0.5;
 /** Each new idle gap weighs the older ones down by this factor (the last ~30 gaps count). */
 const GAP_DECAY = 0.97;
+/**
+ * The idle gap to expect is used once this many gaps were seen; before that the last server stays
+ * until `idleMs` (the user's own bound), as a handler's cost is assumed from `jobsPerWorker` until it
+ * is measured. One gap g gives g/2: two jobs of one user 4 s apart, with a 1 s local boot, read as
+ * "re-creating is cheaper" and the only worker was drained a moment after its job.
+ */
+export const MIN_GAPS = 3;
 /** The arrival rate is taken over this long at least (or one boot, if longer). */
 const RATE_WINDOW_MS = 60_000;
 /** A server kept for the arrival rate is planned at this share of its capacity. */
@@ -234,8 +246,8 @@ export function observe(opts: PolicyOptions, state: PolicyState, input: PolicyIn
   if (arrivedJobs > 0 || input.recentWork) {
     if (state.lastArrivalAt !== undefined) {
       const g = now - state.lastArrivalAt;
-      const s = state.gaps ?? { s1: 0, s2: 0 };
-      next.gaps = { s1: s.s1 * GAP_DECAY + g, s2: s.s2 * GAP_DECAY + g * g };
+      const s = state.gaps ?? { s1: 0, s2: 0, n: 0 };
+      next.gaps = { s1: s.s1 * GAP_DECAY + g, s2: s.s2 * GAP_DECAY + g * g, n: s.n + 1 };
     }
     next.lastArrivalAt = now;
   }
@@ -270,10 +282,10 @@ export function steadyRate(ticks: { work: number; ms: number }[], windowMs: numb
   return r.length % 2 ? r[m]! : (r[m - 1]! + r[m]!) / 2;
 }
 
-/** The idle gap to expect from a random moment, ms (null before two arrivals were seen). */
+/** The idle gap to expect from a random moment, ms (null before `MIN_GAPS` gaps between arrivals were seen). */
 export function expectedGapMs(state: PolicyState): number | null {
   const g = state.gaps;
-  if (!g || g.s1 <= 0) return null;
+  if (!g || g.s1 <= 0 || g.n < MIN_GAPS) return null;
   return g.s2 / (2 * g.s1);
 }
 

@@ -1,7 +1,7 @@
 // The pure scaling policy, replayed over job traces with a simulated fleet and clock: no I/O.
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { decide, expectedGapMs, initialPolicyState, paidUntil, serversFor, type PolicyInput, type PolicyOptions, type PolicyState } from "../../core/scaler/policy.ts";
+import { MIN_GAPS, decide, expectedGapMs, initialPolicyState, paidUntil, serversFor, type PolicyInput, type PolicyOptions, type PolicyState } from "../../core/scaler/policy.ts";
 
 const opts: PolicyOptions = { min: 0, max: 10, jobsPerWorker: 20, idleMs: 120_000, cooldownMs: 15_000, bootMs: 60_000, clearMs: 60_000, billingIncrementMs: 0, billingMinimumMs: 60_000 };
 
@@ -144,7 +144,25 @@ describe("policy", () => {
     const late = rare.filter((s) => s.t > 3600_000);
     const upTime = late.filter((s) => fleetAt(s) > 0).length * 5;
     expect(upTime / (late.length * 5)).toBeLessThan(0.2); // a boot + the billing minimum + a tick per 10 minutes
-    expect(expectedGapMs({ ...initialPolicyState, gaps: { s1: 600_000 * 10, s2: 600_000 ** 2 * 10 } })).toBe(300_000);
+    expect(expectedGapMs({ ...initialPolicyState, gaps: { s1: 600_000 * 10, s2: 600_000 ** 2 * 10, n: 10 } })).toBe(300_000);
+  });
+
+  test("one or two idle gaps are not trusted: a fresh fleet's only server stays until --idle", () => {
+    // scale-from-zero as a user does it: one job, a second 4 s later, then nothing; a 1 s boot (local),
+    // a tick a second. One gap of 4 s reads as "2 s to expect > 1 s boot": the worker was drained at once.
+    const o: PolicyOptions = { ...opts, idleMs: 60_000, bootMs: 1_000, billingMinimumMs: 0 };
+    const two = run((t) => (t === 0 || t === 4 ? 1 : 0), 120, o, { bootS: 1, tickS: 1 });
+    const firstZero = two.find((s) => s.t > 4_000 && fleetAt(s) === 0)!;
+    expect(two.find((s) => s.t === 6_000)!.ready).toBe(1);
+    expect(firstZero.t - 4_000).toBeGreaterThanOrEqual(o.idleMs);
+    expect(firstZero.reason).toMatch(/^no work for 6\ds; removing 1 of 1$/);
+    expect(expectedGapMs({ ...initialPolicyState, gaps: { s1: 4_000, s2: 16_000_000, n: 1 } })).toBeNull();
+    expect(expectedGapMs({ ...initialPolicyState, gaps: { s1: 8_000, s2: 32_000_000, n: MIN_GAPS - 1 } })).toBeNull();
+    // from MIN_GAPS gaps on the estimate counts: jobs 20 s apart (10 s to expect, boot 1 s), the server goes after each
+    const drip = run((t) => (t % 20 === 0 && t <= 100 ? 1 : 0), 120, o, { bootS: 1, tickS: 1 });
+    const early = drip.find((s) => s.t > 60_000 && s.t < 80_000 && fleetAt(s) === 0);
+    expect(early).toBeDefined();
+    expect(early!.reason).toContain("idle gaps of 10s expected");
   });
 
   test("nothing is removed while jobs wait", () => {
