@@ -48,6 +48,14 @@ group("formatProblems (pure)", () => {
     expect(formatProblems(schema, errors, data, plainLabel)).toEqual([`a must be a whole number, got "x"`, "list must be a list", "free must be number"]);
   });
 
+  test("a checker never throws: when wording fails, ajv's own words at the JSON path are the answer", () => {
+    const c = checker(schema);
+    const out = c.problems({ a: "x", list: [], free: 1 }, () => {
+      throw new Error("label broke");
+    });
+    expect(out).toEqual(["/a must be integer (label broke)"]);
+  });
+
   test("a node without a template falls back to ajv's words at the labelled place", () => {
     const e = err({ keyword: "type", schemaPath: "#/properties/free/type", instancePath: "/free", message: "must be number" });
     expect(formatProblems(schema, [e], { free: "x" }, (p) => `<${p.join("/")}>`)).toEqual(["<free> must be number"]);

@@ -76,7 +76,14 @@ export function checker(schema: TSchema, fast?: TSchema): Checker {
   };
   const list = (v: unknown, label: PathLabel = plainLabel) => {
     const errors = run(v).errors;
-    return errors?.length ? problemList(schema, errors, v, label) : [];
+    if (!errors?.length) return [];
+    try {
+      return problemList(schema, errors, v, label);
+    } catch (err) {
+      // A decoder must answer, never throw: should the formatter fail on an error it does not know,
+      // ajv's own words at the JSON path still say what and where.
+      return errors.map((e) => ({ text: `${e.instancePath || "/"} ${e.message ?? "is not valid"} (${(err as Error).message})`, path: [], place: "value" as const }));
+    }
   };
   return {
     schema,
