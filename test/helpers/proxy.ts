@@ -19,6 +19,8 @@ export interface TcpProxy {
    * deliver what queued up meanwhile, in order: late replies, late acks, late results.
    */
   stall(ms: number): Promise<void>;
+  /** hold every chunk a client sends for `ms` before passing it on, in order (a slow link up; 0: none) */
+  delayUp(ms: number): void;
   stop(): void;
 }
 
@@ -37,6 +39,7 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
   let refusing = false;
   let stalled = false;
   let accepted = 0;
+  let upDelayMs = 0;
 
   // Write what we can now; keep the rest queued until the socket drains (Bun writes may be partial).
   const send = (to: Socket<Side> | undefined, from: Side, data: Uint8Array) => {
@@ -116,6 +119,14 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
         });
       },
       data(client, chunk) {
+        if (upDelayMs > 0) {
+          // timers of one delay fire in the order they were set: the bytes keep their order
+          const copy = new Uint8Array(chunk);
+          setTimeout(() => {
+            if (!client.data.closed) send(client.data.peer, client.data, copy);
+          }, upDelayMs);
+          return;
+        }
         send(client.data.peer, client.data, chunk);
       },
       drain(client) {
@@ -152,6 +163,9 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
       await Bun.sleep(ms);
       stalled = false;
       for (const s of [...open]) if (s.data.peer && !s.data.peer.data.closed) flush(s.data.peer, s.data);
+    },
+    delayUp(ms) {
+      upDelayMs = ms;
     },
     async cut(ms) {
       proxy.drop();
