@@ -75,6 +75,10 @@ export class PriorityPuller {
     if (!this.probe()) this.dispatch();
     if (this.grant <= 0 && this.ahead === 0) return;
     for (const { puller } of this.pullers) {
+      // A consumer being probed gets no long pull until its probe has ended: the probe's end is told
+      // by the consumer having nothing outstanding, and a long pull beside it held every job fetched
+      // ahead (and so the proc) until that pull expired, every time the probe found nothing.
+      if (this.probes.includes(puller)) continue;
       const want = this.grant + this.ahead - this.held.length - puller.outstanding;
       if (want > 0) puller.pull(want);
     }
