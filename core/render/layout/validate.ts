@@ -1,8 +1,12 @@
 // Layout validation: every problem of a layout against its base, as `path: message` lines. Pure, no I/O.
+// The shape of each part (keys, types, enums, required, bounds) is its schema in types.ts, checked by
+// shape.ts; the rules a schema cannot say are the code here and in fields.ts and tables.ts: pages
+// against the base PDF, omitted pages, fonts, locales and the rules across keys.
 import { renderError } from "../errors.ts";
 import { checkLocale } from "../format.ts";
 import type { BaseInfo, Layout } from "./types.ts";
-import { KEYS, STYLE_KEYS, arrayAt, bool, isObject, typeName, unknownKeys } from "./check.ts";
+import { isObject, typeName } from "./check.ts";
+import { checkShape } from "./shape.ts";
 import { layoutCheck } from "./context.ts";
 import { checkField, checkStyle } from "./fields.ts";
 import { checkTable } from "./tables.ts";
@@ -26,46 +30,31 @@ export function layoutProblems(raw: unknown, base: BaseInfo): string[] {
   const add = (path: string, msg: string) => out.push(`${path}: ${msg}`);
   if (!isObject(raw)) return [`the layout must be a JSON object (got ${typeName(raw)})`];
   const c = layoutCheck(base, add, typeof raw.locale === "string" ? raw.locale : undefined);
+  checkShape("root", raw, "", add);
   checkTop(raw, c.fontNames, add, c.locale);
-  arrayAt(raw, "omitPages", add).forEach((n, i) => {
+  const items = (v: unknown) => (Array.isArray(v) ? v : []);
+  items(raw.omitPages).forEach((n, i) => {
     c.page(n, `omitPages[${i}]`);
     if (Number.isInteger(n)) c.omitted.add(n as number);
   });
   if (base.pageCount > 0 && c.omitted.size >= base.pageCount)
     add("omitPages", `leaves no page to print (the base PDF has ${base.pageCount} page${base.pageCount === 1 ? "" : "s"})`);
-  arrayAt(raw, "fields", add).forEach((f, i) => checkField(f, i, c));
-  arrayAt(raw, "tables", add).forEach((t, i) => checkTable(t, i, c));
+  items(raw.fields).forEach((f, i) => checkField(f, i, c));
+  items(raw.tables).forEach((t, i) => checkTable(t, i, c));
   checkForm(raw.form, add, c.fontNames);
   return out;
 }
 
-/** The root's keys, locale, version and defaults. */
+/** The root's locale and the defaults' fonts and hyphenation (their shape is the schema's). */
 function checkTop(raw: Record<string, unknown>, fontNames: string[], add: (path: string, msg: string) => void, locale?: string) {
-  unknownKeys(raw, KEYS.root, "", add);
-  if (raw.locale !== undefined) {
-    const bad = typeof raw.locale === "string" ? checkLocale(raw.locale) : "must be a locale string";
+  if (typeof raw.locale === "string") {
+    const bad = checkLocale(raw.locale);
     if (bad) add("locale", bad);
   }
-  if (raw.version !== undefined && raw.version !== 1) add("version", `unsupported version ${JSON.stringify(raw.version)} (this docctl reads version 1)`);
-  if (raw.defaults !== undefined) {
-    if (!isObject(raw.defaults)) add("defaults", `must be an object (got ${typeName(raw.defaults)})`);
-    else {
-      unknownKeys(raw.defaults, STYLE_KEYS, "defaults", add);
-      checkStyle(raw.defaults, "defaults", add, fontNames, locale);
-    }
-  }
+  if (isObject(raw.defaults)) checkStyle(raw.defaults, "defaults", add, fontNames, locale);
 }
 
+/** The form's fonts (its shape is the schema's). */
 function checkForm(form: unknown, add: (path: string, msg: string) => void, fontNames: string[]) {
-  if (form === undefined) return;
-  if (!isObject(form)) return add("form", `must be an object (got ${typeName(form)})`);
-  unknownKeys(form, KEYS.form, "form", add);
-  bool(form, "required", "form", add);
-  if (form.font !== undefined) checkStyle({ font: form.font }, "form", add, fontNames);
-  if (form.fields !== undefined) {
-    if (!isObject(form.fields)) add("form.fields", `must map form field names to data paths`);
-    else
-      for (const [k, v] of Object.entries(form.fields))
-        if (typeof v !== "string" || !v) add(`form.fields.${k}`, `must be a data path string (got ${JSON.stringify(v)})`);
-  }
+  if (isObject(form) && form.font !== undefined) checkStyle({ font: form.font }, "form", add, fontNames);
 }
