@@ -94,6 +94,7 @@ export function actionRoutes(nc: () => NatsConnection | undefined, audit: AuditL
     async (req, _url, info) => {
       const c = nc();
       if (!c) return Response.json({ error: "not connected to NATS yet" }, { status: 503 });
+      // a body that is not JSON is answered below as a bad request, like a missing one
       const body = (await req.json().catch(() => null)) as Body | null;
       if (!body || typeof body !== "object") return Response.json({ error: `send a JSON object, e.g. {"${targetKey}": "..."}` }, { status: 400 });
       const target = body[targetKey];
@@ -102,11 +103,13 @@ export function actionRoutes(nc: () => NatsConnection | undefined, audit: AuditL
       const shown = body.all === true ? "all" : String(target);
       try {
         const detail = await run(c, shown, body);
+        // the action is done either way; an audit entry NATS could not store must not turn it into an error
         await audit.add({ who: info.who, action, target: shown, ok: true, detail }).catch(() => {});
         return Response.json({ ok: true, detail });
       } catch (err) {
         const msg = (err as Error).message;
         const status = err instanceof InputError || err instanceof NoSuchWorkerError ? 404 : err instanceof ConfirmError ? 400 : 500;
+        // the answer below says what failed; an audit entry NATS could not store adds nothing to it
         await audit.add({ who: info.who, action, target: shown, ok: false, detail: msg }).catch(() => {});
         return Response.json({ error: msg }, { status });
       }

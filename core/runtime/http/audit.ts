@@ -73,10 +73,11 @@ export class AuditLog {
         try {
           out.push(JSON.parse(new TextDecoder().decode(m.data)) as AuditEntryV1);
         } catch {
-          /* foreign */
+          /* not JSON: a foreign message on the audit subject, not an entry */
         }
       }
     } finally {
+      // an ephemeral reader: if the delete fails the server drops it after its inactivity threshold
       await c.delete().catch(() => {});
     }
     return out.reverse();

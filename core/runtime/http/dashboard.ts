@@ -109,6 +109,7 @@ export function dashboardRoutes(ctx: WorkerHttpContext, o: { jobs?: JobSource; l
       const c = ctx.nc;
       if (!c) return json({ schedules: [], delayed: [] });
       const now = Date.now();
+      // the page's lists are best effort: a bucket or index that cannot be read now shows empty until the next refresh
       const [schedules, delayed] = await Promise.all([listSchedules(c, now).catch(() => []), listJobs(c, { state: "scheduled", limit: 200 }).catch(() => [])]);
       // the last run: the latest tick a worker finished (noted with its result, nats/schedule-runs.ts)
       const withLast = schedules.map((s) =>
@@ -116,6 +117,7 @@ export function dashboardRoutes(ctx: WorkerHttpContext, o: { jobs?: JobSource; l
       );
       return json({ schedules: withLast, delayed, now });
     },
+    // no audit stream yet (nothing audited) or unreadable now: an empty list
     "GET /api/audit": async () => json({ entries: await audit.recent(200).catch(() => []) }),
     ...actionRoutes(nc, audit),
   };
@@ -125,6 +127,7 @@ async function overview(ctx: WorkerHttpContext, deadCache: DeadCache, stale: Sta
   const manager = ctx.manager?.();
   const childStats = ctx.procStats ? await ctx.procStats() : undefined;
   const stats = ctx.loop?.stats() ?? (childStats ? sumStats(childStats) : undefined);
+  // best effort: no handler list when the bucket cannot be read now
   const handlers = ctx.handlers.length ? ctx.handlers : ctx.nc ? await knownHandlerNames(ctx.nc).catch(() => []) : [];
   const queues: QueueRow[] = [];
   if (ctx.jsm) {
@@ -132,6 +135,7 @@ async function overview(ctx: WorkerHttpContext, deadCache: DeadCache, stale: Sta
     const backlog = await deadBacklog(jsm).catch(() => ({}) as Record<string, number>);
     // a consumer gone for a moment leaves its handler out of this reading
     for (const l of await readHandlerLags(jsm, handlers).catch(() => [])) {
+      // best effort per row: age 0 and not paused when they cannot be read now
       const [oldest, paused] = await Promise.all([oldestJobAge(jsm, l.handler).catch(() => 0), handlerPaused(jsm, l.handler).catch(() => ({ paused: false }))]);
       queues.push({ handler: l.handler, pending: l.pending, ackPending: l.ackPending, lag: l.lag, oldestAgeS: oldest, paused: paused.paused, dead: backlog[l.handler] ?? 0 });
     }
@@ -164,6 +168,7 @@ async function overview(ctx: WorkerHttpContext, deadCache: DeadCache, stale: Sta
       failedAt: d.failed_at,
     })),
     deadTotal: dead.total,
+    // best effort: 0 delayed when the count cannot be read now
     delayed: ctx.jsm ? await delayedCount(ctx.jsm).catch(() => 0) : 0,
     ...(ctx.servers ? { servers: ctx.servers() } : {}),
     ...(manager ? { manager } : {}),

@@ -226,6 +226,7 @@ export class HistoryReader {
         if (!got) break;
       }
     } finally {
+      // an ephemeral reader: if the delete fails the server drops it after its inactivity threshold
       await consumer.delete().catch(() => {});
     }
   }
@@ -281,6 +282,7 @@ export class HistoryWriter {
     const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
     const lags = await readHandlerLags(jsm, handlers);
     for (const l of lags) {
+      // the oldest job's age is best effort in a sample: 0 when it cannot be read now
       const s: QueueSampleV1 = { v: 1, t, handler: l.handler, lag: l.lag, pending: l.pending, ack_pending: l.ackPending, oldest_age_s: await oldestJobAge(jsm, l.handler).catch(() => 0), delivered: l.delivered };
       await js.publish(historySubject("q", l.handler), enc(s), { msgID: `q.${t}.${l.handler}` });
     }

@@ -138,6 +138,7 @@ export class StreamJobSource implements JobSource {
     let job: JobV1 | undefined;
     let dead: DeadLetterV1 | undefined;
     if (info.state === "scheduled") {
+      // fired or unreadable now: the page shows what the index knows
       job = (await readDelayed(jsm, id).catch(() => undefined))?.job;
     } else if (info.state === "queued") {
       job = await queuedJob(jsm, id, info.handler);
@@ -161,6 +162,7 @@ export class StreamJobSource implements JobSource {
     for (const e of notes?.ended ?? []) {
       if (!e.charged) out.attempts.push({ n: 0, outcome: `${e.cause} (not charged)`, error: { code: e.cause.toUpperCase(), message: e.message }, worker: `${e.worker}/${e.proc}`, at: e.at });
     }
+    // the index cannot be read now: the page shows no attempt history rather than no job
     const history = (await findJobEntry(jsm, id).catch(() => undefined))?.entry.history ?? [];
     const seen = new Set<number>();
     for (const h of history) {
@@ -207,7 +209,7 @@ export class StreamJobSource implements JobSource {
         const d = decodeDead(m.data);
         if (d.job) deadIds.set(d.job.id, d);
       } catch {
-        /* foreign */
+        /* not a docctl dead letter (a foreign publisher on the subject): skipped */
       }
     }
     const rows: JobRow[] = [];
@@ -226,7 +228,7 @@ export class StreamJobSource implements JobSource {
       try {
         r = decodeResult(m.data);
       } catch {
-        continue;
+        continue; // not a docctl result (a foreign publisher on the subject): skipped
       }
       if (seen.has(r.id)) continue;
       seen.add(r.id);
@@ -271,6 +273,7 @@ async function readAll(nc: NatsConnection, jsm: JetStreamManager, stream: string
       if (!got) break;
     }
   } finally {
+    // an ephemeral reader: if the delete fails the server drops it after its inactivity threshold
     await c.delete().catch(() => {});
   }
   return { msgs, truncated: start > state.first_seq };
@@ -284,7 +287,7 @@ async function deadLetterOf(nc: NatsConnection, id: string, handler?: string): P
       const d = decodeDead(m.data);
       if (d.job?.id === id) return d;
     } catch {
-      /* foreign */
+      /* not a docctl dead letter (a foreign publisher on the subject): skipped */
     }
   }
   return undefined;

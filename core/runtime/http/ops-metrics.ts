@@ -40,7 +40,7 @@ export function natsReconnects(reg: MetricsRegistry, nc: NatsConnection): void {
   reg.touch("docctl_nats_reconnects_total", {});
   void (async () => {
     for await (const s of nc.status()) if (s.type === "reconnect") c.inc({});
-  })().catch(() => {});
+  })().catch(() => {}); // the status iterator ends with the connection: no more reconnects to count
 }
 
 export interface QueueMetricsOptions {
@@ -84,6 +84,7 @@ export function queueMetrics(reg: MetricsRegistry, o: QueueMetricsOptions): void
     schedules.set({}, nSchedules);
     await Promise.all(
       handlers.map(async (h) => {
+        // best effort for a scrape: 0 when the oldest job cannot be read within the limit
         oldest.set({ handler: h }, await limit(oldestJobAge(jsm, h)).catch(() => 0));
         paused.set({ handler: h }, (await limit(handlerPaused(jsm, h)).catch(() => ({ paused: false }))).paused ? 1 : 0);
       }),

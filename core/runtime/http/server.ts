@@ -109,7 +109,7 @@ export function actionRefusal(req: Request): Response | undefined {
     try {
       same = origin !== "null" && new URL(origin).host.toLowerCase() === host.toLowerCase();
     } catch {
-      same = false;
+      same = false; // an Origin that is not a URL (TypeError) is no same-origin request
     }
     if (!same) return Response.json({ error: `cross-site action refused: Origin ${origin} is not this server (${host})` }, { status: 403 });
   } else {

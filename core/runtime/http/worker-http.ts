@@ -127,6 +127,7 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
   const lastScrape = new Map<string, string>();
   if (children) {
     ctx.procStats = async () =>
+      // a proc whose answer is not JSON (ending, restarting) is left out of this reading
       (await Promise.all(children().map(async (c) => (await (await get(`${c.url}/api/stats`))?.json().catch(() => null)) as LoopStats | null))).filter(
         (s): s is LoopStats => Boolean(s),
       );
@@ -160,6 +161,7 @@ export async function serveWorker(o: WorkerHttpOptions): Promise<WorkerHttp> {
               for (const url of lastScrape.keys()) if (!now.some((c) => c.url === url)) lastScrape.delete(url);
               const parts = await Promise.all(
                 now.map(async (c) => {
+                  // a body cut off (the proc ended mid-answer): its last answer stands in, as for no answer
                   const text = await (await get(`${c.url}/metrics`))?.text().catch(() => undefined);
                   if (text !== undefined) lastScrape.set(c.url, text);
                   // A proc that does not answer within the second (its event loop blocked by a job, a
@@ -200,7 +202,7 @@ async function get(url: string): Promise<Response | undefined> {
   try {
     return await fetch(url, { signal: AbortSignal.timeout(1000) });
   } catch {
-    return undefined;
+    return undefined; // no answer within 1 s (refused, timed out): the caller shows the worker as unreachable
   }
 }
 
