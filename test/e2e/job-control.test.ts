@@ -273,7 +273,9 @@ describe("workflows", () => {
   test("a chain survives the proc running a step being killed (SIGKILL): the step is redelivered, the chain finishes once", async () => {
     await worker!.stop();
     await startWorker(["--ack-wait", "2s"]);
-    const sub = spawnDocctl(["submit", file({ id: "ch-k", chain: [{ handler: "inc", payload: 1 }, { handler: "nap", payload: { ms: 2500 }, attempts: 3 }, { handler: "ms" }] }), "--json"], { env: env() });
+    const sub = spawnDocctl(["submit", file({ id: "ch-k", chain: [{ handler: "inc", payload: 1 }, { handler: "nap", payload: { ms: 8000 }, attempts: 3 }, { handler: "ms" }] }), "--json"], { env: env() });
+    // the step naps 8 s: long enough that the look-ups below (each a docctl process, slow on a loaded
+    // machine) still find it running when the kill comes (2.5 s was not, under load)
     await eventually(() => started("ch-k-1"), 20_000, "the chain's second step to start");
     // the proc running the step dies (its pid is in docctl job); the supervisor starts another
     const running = await eventually(async () => {
@@ -286,7 +288,7 @@ describe("workflows", () => {
     expect(wf.workflow.steps.map((s: { id: string; state?: string }) => [s.id, s.state])).toEqual([["ch-k-0", "done"], ["ch-k-1", "running"], ["ch-k", undefined]]);
     process.kill(running.pid, "SIGKILL");
     expect(await sub.proc.exited).toBe(0);
-    expect(JSON.parse(sub.output().trim().split("\n").find((l) => l.startsWith("{"))!)).toMatchObject({ id: "ch-k", ok: true, value: 2500 });
+    expect(JSON.parse(sub.output().trim().split("\n").find((l) => l.startsWith("{"))!)).toMatchObject({ id: "ch-k", ok: true, value: 8000 });
     expect(log().match(/^ch-k-1 start/gm)!.length).toBe(2);
     expect((await jobJson("ch-k"))?.state).toBe("done");
     await worker!.stop();
