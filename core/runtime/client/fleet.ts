@@ -3,7 +3,7 @@
 // and it reads the reply types of protocol/control.ts, so no copy of the wire shapes can drift.
 import type { NatsConnection } from "@nats-io/transport-node";
 import { readKvLatest } from "../nats/kv-latest.ts";
-import { isNoAnswer } from "../nats/errors.ts";
+import { isNoAnswer, isNoResponders } from "../nats/errors.ts";
 import { BUCKET_WORKERS, controlSubject, parsePresence, type ControlReplyV1, type ControlVerb, type PresenceV1 } from "../protocol/control.ts";
 import { sleep } from "../util/sleep.ts";
 
@@ -122,8 +122,9 @@ export const drainDefaults: DrainOptions = { timeoutMs: 5 * 60_000, pollMs: 1000
 export type DrainOutcome = "drained" | "no-answer" | "timeout" | "aborted";
 
 /**
- * Asks a worker to drain (stop pulling, finish in-flight jobs, exit) and waits until it stops
- * answering status requests, bounded by `timeoutMs`. A worker that never answers the drain request
+ * Asks a worker to drain (stop pulling, finish in-flight jobs, exit) and waits until it has left its
+ * control subject (a status request finds no responders), bounded by `timeoutMs`; a status request
+ * that times out means "still there" (statusWhileDraining). A worker that never answers the drain request
  * ("no-answer") is treated as gone: JetStream redelivers whatever it held once its acks lapse.
  */
 export async function drainWorker(
@@ -145,11 +146,30 @@ export async function drainWorker(
   const deadline = started + opts.timeoutMs;
   while (Date.now() < deadline) {
     if (signal?.aborted) return "aborted";
-    // a status request that fails (connection closed) counts as gone, as no answer does
-    const st = await workerStatus(nc, id, Math.min(opts.requestTimeoutMs, opts.pollMs * 2)).catch(() => null);
-    if (!st) return "drained";
-    onProgress?.(st, Date.now() - started);
+    const st = await statusWhileDraining(nc, id, Math.min(opts.requestTimeoutMs, opts.pollMs * 2));
+    if (st === "gone") return "drained";
+    if (st === "closed") return "aborted";
+    if (st !== "slow") onProgress?.(st, Date.now() - started);
     if (await sleep(opts.pollMs, signal)) return "aborted";
   }
   return "timeout";
+}
+
+/**
+ * One status poll of a draining worker. Only "no responders" means it left (its connection closed or it
+ * unsubscribed on exit); a request that times out means it is still there but slow to answer (a busy
+ * supervisor, a loaded machine), and a drain that took that for "gone" let the scaler delete a server
+ * with a job still running on it. Our own connection closed: the caller is stopping ("closed").
+ */
+export async function statusWhileDraining(nc: NatsConnection, id: string, timeoutMs: number): Promise<PresenceV1 | "gone" | "slow" | "closed"> {
+  const subject = controlSubject(id, "status");
+  try {
+    const r = decodeControlReply((await nc.request(subject, "", { timeout: timeoutMs })).data, subject);
+    return r.ok ? r.worker : "slow";
+  } catch (err) {
+    if (nc.isClosed()) return "closed";
+    if (isNoResponders(err)) return "gone";
+    // a timeout, a reconnect in progress, a reply that is not a control reply: not proof that it left
+    return "slow";
+  }
 }

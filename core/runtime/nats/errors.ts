@@ -61,6 +61,15 @@ export function isAlreadyExists(err: unknown): boolean {
   return code === MoreJetStreamApiCodes.StreamNameInUse || code === MoreJetStreamApiCodes.ConsumerNameInUse || code === MoreJetStreamApiCodes.ConsumerAlreadyExists;
 }
 
+/** True when a request found nobody subscribed to its subject (not: a subscriber too slow to answer). */
+export function isNoResponders(err: unknown): boolean {
+  for (const e of chain(err)) {
+    if (e instanceof errors.NoRespondersError) return true;
+    if (e instanceof errors.RequestError && e.isNoResponders()) return true;
+  }
+  return false;
+}
+
 /** True when nobody answered a request: no responders, or the wait timed out. */
 export function isNoAnswer(err: unknown): boolean {
   for (const e of chain(err)) {
