@@ -37,7 +37,12 @@ async function standIn(id: string) {
     },
   });
   await own.flush();
-  return { state, leave: async () => { sub.unsubscribe(); await own.close(); } };
+  return { state, leave: async () => {
+    // the flush returns once the server has processed the unsubscribe: a request sent after it finds no responders
+    sub.unsubscribe();
+    await own.flush();
+    await own.close();
+  } };
 }
 
 test("status polls that time out keep the drain waiting; it ends 'drained' only once the worker has left", async () => {

@@ -3,10 +3,10 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { hostname } from "node:os";
-import { decodeJob, type JobV1 } from "../protocol/codec.ts";
+import { decodeResult, type JobV1 } from "../protocol/codec.ts";
 import type { CancelV1 } from "../protocol/jobcontrol.ts";
-import { STREAM_TASKS, tokenProblem } from "../protocol/subjects.ts";
-import { InputError } from "../protocol/errors.ts";
+import { STREAM_RESULTS, STREAM_TASKS, resultSubject, tokenProblem } from "../protocol/subjects.ts";
+import { ErrorCodes, InputError } from "../protocol/errors.ts";
 import { cancelBucket } from "../nats/buckets.ts";
 import { publishCancelled } from "../nats/cancelled.ts";
 import { readDelayed } from "../nats/delays.ts";
@@ -63,9 +63,9 @@ export async function cancelJobs(nc: NatsConnection, ids: string[]): Promise<Can
       out.push({ id, was: "running", outcome: "aborting" });
       continue;
     }
-    const write = await settle(nc, { id, batch: info.batch ?? id, handler: info.handler ?? info.workflow?.steps.at(-1)?.handler ?? "unknown" }, info.state);
-    if (write === "taken") {
-      out.push(await settledMeanwhile(nc, id, info.state));
+    const job = { id, batch: info.batch ?? id, handler: info.handler ?? info.workflow?.steps.at(-1)?.handler ?? "unknown" };
+    if ((await settle(nc, job, info.state)) === "taken") {
+      out.push(await settledMeanwhile(nc, job, info.state));
       continue;
     }
     await cancelReduce(nc, info);
@@ -97,7 +97,7 @@ export async function cancelBatch(nc: NatsConnection, batch: string): Promise<Ca
     for (const j of jobs) {
       if (state === "running") out.push({ id: j.id, was: state, outcome: "aborting" });
       else if ((await settle(nc, { id: j.id, batch, handler: j.handler ?? "unknown" }, state)) === "taken") {
-        out.push(await settledMeanwhile(nc, j.id, state));
+        out.push(await settledMeanwhile(nc, { id: j.id, batch }, state));
       } else {
         await cancelReduce(nc, j);
         out.push({ id: j.id, was: state, outcome: "cancelled" });
@@ -147,7 +147,15 @@ async function settle(nc: NatsConnection, job: Pick<JobV1, "id" | "batch" | "han
 
 // Our CANCELLED result was refused: another final result was stored between the look and the write.
 // A worker that saw the marker wrote CANCELLED (cancelled, as asked), or the job ended first (it stands).
-async function settledMeanwhile(nc: NatsConnection, id: string, was: JobState): Promise<CancelOutcome> {
-  const now = (await jobInfo(nc, id))?.state;
-  return now === "cancelled" ? { id, was, outcome: "cancelled" } : { id, was: now ?? "done", outcome: "finished" };
+// The stored result is read, not the job index: the worker updates the index just after the result, so
+// the index can still say "queued" here (and the cancel printed "already queued: nothing to cancel").
+async function settledMeanwhile(nc: NatsConnection, job: { id: string; batch: string }, was: JobState): Promise<CancelOutcome> {
+  const jsm = await jetstreamManager(nc);
+  const m = await jsm.streams.getMessage(STREAM_RESULTS, { last_by_subj: resultSubject(job.batch, job.id) });
+  const r = m ? decodeResult(m.data) : undefined;
+  if (r?.ok) return { id: job.id, was: "done", outcome: "finished" };
+  if (r) return r.error?.code === ErrorCodes.CANCELLED ? { id: job.id, was, outcome: "cancelled" } : { id: job.id, was: "failed", outcome: "finished" };
+  // refused, yet gone: a retention purge; what the job index says now
+  const now = (await jobInfo(nc, job.id))?.state;
+  return now === "cancelled" ? { id: job.id, was, outcome: "cancelled" } : { id: job.id, was: now ?? "done", outcome: "finished" };
 }
