@@ -10,7 +10,7 @@ import { jsonNestingProblem } from "../../core/runtime/util/json-depth.ts";
 import { InputError, JobError, UnreachableError } from "../../core/runtime/protocol/errors.ts";
 // The render engine is imported when a template command runs, not when the binary starts (see cmd/registry.ts).
 const TEMPLATES_BUCKET = BUCKET_TEMPLATES;
-import { type TemplateLimits, parseLimit, templateLimitsDefaults } from "../../core/render/limits.ts";
+import { type TemplateLimits, parseLimit, templateLimitsDefaults } from "../../core/render/limit-values.ts";
 import { BUCKET_TEMPLATES } from "../../core/runtime/protocol/subjects.ts";
 
 /** --max-* flags of `template put` and the limit each sets. */

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { glueValues } from "../../cmd/docctl.ts";
+import { glueValues } from "../../cmd/main.ts";
 import { command as manager } from "../../cmd/commands/manager.ts";
 import { docctl, spawnDocctl } from "../helpers/cli.ts";
 import { freePort } from "../helpers/nats.ts";

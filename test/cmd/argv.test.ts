@@ -5,7 +5,7 @@ import { commandFirst, didYouMean, unknownEnv, unknownOption } from "../../cmd/a
 import { GLOBAL_OPTIONS } from "../../cmd/globals.ts";
 import { helpDefaults } from "../../cmd/settings.ts";
 import type { OptionSpec } from "../../cmd/command.ts";
-import { knownEnv } from "../../cmd/docctl.ts";
+import { knownEnv } from "../../cmd/main.ts";
 import { KNOWN_ENV_PREFIXES } from "../../cmd/globals.ts";
 import { ROOT } from "../helpers/cli.ts";
 
