@@ -253,7 +253,7 @@ export class WorkerLoop {
     const decoded = decodeJob(msg.data);
     if (!decoded.ok) return this.outcomes.badMessage(handler, msg, decoded.problem, delivery, started);
     // a tick of a server-side schedule: its ids get the tick (delayed and other jobs keep theirs)
-    const job = (this.ticks ??= new ScheduleRuns(this.o.nc, this.o.log)).taken(decoded.value, msg.headers, msg.info.timestampMs);
+    const job = (this.ticks ??= new ScheduleRuns(this.o.nc, this.o.log)).taken(decoded.value, () => msg.headers, msg.info.timestampMs);
     if (job.handler !== handler) {
       return this.outcomes.badMessage(handler, msg, `field "handler" is "${job.handler}" but the job was published on the subject of "${handler}"`, delivery, started);
     }

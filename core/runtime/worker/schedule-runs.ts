@@ -3,7 +3,9 @@
 // last run (`schedule ls`). Delayed jobs (`docctl.delay.<id>`) keep their ids.
 import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import type { JobV1 } from "../protocol/codec.ts";
-import { SCHEDULER_HEADER, jobForTick, scheduleNameOf, tickOf } from "../protocol/ticks.ts";
+import { SCHEDULER_HEADER, jobForTick, scheduleNameOf, tickBase, tickOf } from "../protocol/ticks.ts";
+
+const TICK_PREFIX = tickBase("");
 import { recordScheduleRun } from "../nats/schedule-runs.ts";
 import type { Logger } from "../protocol/logger.ts";
 
@@ -12,9 +14,15 @@ export class ScheduleRuns {
 
   constructor(private nc: NatsConnection, private log: Logger) {}
 
-  /** The job as it runs: a schedule's tick with the tick in its ids, any other job as it is. */
-  taken(job: JobV1, headers: MsgHdrs | undefined, storedAtMs: number): JobV1 {
-    const name = scheduleNameOf(headers?.get(SCHEDULER_HEADER));
+  /**
+   * The job as it runs: a schedule's tick with the tick in its ids, any other job as it is. A schedule's
+   * jobs all have the batch `sched-<name>` (client/schedules.ts), so any other job's headers are not
+   * decoded: nats.js decodes a message's headers on first access, and the task messages of an atomic
+   * batch carry four, which cost a worker more per job than any docctl function.
+   */
+  taken(job: JobV1, headers: () => MsgHdrs | undefined, storedAtMs: number): JobV1 {
+    if (!job.batch.startsWith(TICK_PREFIX)) return job;
+    const name = scheduleNameOf(headers()?.get(SCHEDULER_HEADER));
     if (!name) return job;
     const tick = tickOf(storedAtMs);
     const out = jobForTick(job, name, tick);
