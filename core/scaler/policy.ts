@@ -247,7 +247,12 @@ export function observe(opts: PolicyOptions, state: PolicyState, input: PolicyIn
     if (state.lastArrivalAt !== undefined) {
       const g = now - state.lastArrivalAt;
       const s = state.gaps ?? { s1: 0, s2: 0, n: 0 };
-      next.gaps = { s1: s.s1 * GAP_DECAY + g, s2: s.s2 * GAP_DECAY + g * g, n: s.n + 1 };
+      // work on the tick before too (jobs waiting, or deliveries): the same busy spell, not an idle gap.
+      // It still weighs in the sums (busy time is short gaps), but only gaps with an idle tick in them
+      // count toward MIN_GAPS: one job seen on two ticks (queued, then done) made two "gaps", so a user's second job reached
+      // MIN_GAPS and `docctl up` drained its only worker at once, whatever --idle said.
+      const idleBetween = state.prev === undefined || (state.lastBusyAt ?? null) !== state.prev.at;
+      next.gaps = { s1: s.s1 * GAP_DECAY + g, s2: s.s2 * GAP_DECAY + g * g, n: s.n + (idleBetween ? 1 : 0) };
     }
     next.lastArrivalAt = now;
   }

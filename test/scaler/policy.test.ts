@@ -165,6 +165,36 @@ describe("policy", () => {
     expect(early!.reason).toContain("idle gaps of 10s expected");
   });
 
+  test("a job seen on two ticks (queued, then done) is one busy spell, not two idle gaps", () => {
+    // `docctl up` as a user meets it: a job on one tick, done by the next (the manager sees deliveries:
+    // recentWork), a second job 8 s later, done likewise. Each busy tick counted as a gap, so MIN_GAPS was
+    // reached by the second job and the only worker went at once ("no work for 0s (idle gaps of 2s
+    // expected, boot 1s); removing 1 of 1") whatever --idle said.
+    const o: PolicyOptions = { ...opts, idleMs: 60_000, bootMs: 1_000, billingMinimumMs: 0 };
+    const servers = [{ id: "s0", createdAt: -3_600_000, ready: true }];
+    let st: PolicyState = { ...initialPolicyState, startedAt: -3_600_000 };
+    const work = new Map<number, { lag: number; arrived: number; recentWork: boolean }>([
+      [0, { lag: 1, arrived: 1, recentWork: false }],
+      [1, { lag: 1, arrived: 0, recentWork: false }], // still waiting (a worker booting)
+      [2, { lag: 0, arrived: 0, recentWork: true }],
+      [10, { lag: 1, arrived: 1, recentWork: false }],
+      [11, { lag: 0, arrived: 0, recentWork: true }],
+    ]);
+    const deltas: number[] = [];
+    for (let t = 0; t <= 40; t++) {
+      const w = work.get(t) ?? { lag: 0, arrived: 0, recentWork: false };
+      const r = decide(o, st, {
+        now: t * 1000, lag: w.lag, ready: 1, booting: 0, draining: 0, intervalMs: 1000, servers, recentWork: w.recentWork,
+        handlers: [{ handler: "h", lag: w.lag, pending: w.lag, arrived: w.arrived, completed: w.recentWork ? 1 : 0 }],
+      });
+      st = r.state;
+      deltas.push(r.decision.delta);
+    }
+    expect(st.gaps?.n).toBe(1); // one idle gap (between the two spells); the busy ticks add none
+    expect(expectedGapMs(st)).toBeNull();
+    expect(deltas.every((d) => d === 0)).toBe(true); // kept until --idle (60 s), not drained after the second job
+  });
+
   test("nothing is removed while jobs wait", () => {
     // 10 servers, a backlog small enough for 2 of them but waiting all along
     const st: PolicyState = { ...initialPolicyState, startedAt: 0, cost: { h: 0.5 } };
