@@ -82,7 +82,7 @@ Examples:
       if (ctx.values.json) console.log(JSON.stringify({ workers, handlers: lags, forgotten, warnings, manager, job_control: jobControl }, null, 2));
       else {
         if (manager) console.log(renderManagerStatus(manager).join("\n") + "\n");
-        console.log(renderStatus(workers, lags, Date.now(), { count: forgotten.length, afterMs: forgetAfterMs }));
+        console.log(renderStatus(workers, lags, Date.now(), { count: forgotten.length, afterMs: forgetAfterMs }, manager?.provider));
         const jc = renderJobControl(jobControl, Date.now());
         if (jc.length) console.log("\n" + jc.join("\n"));
       }
@@ -93,10 +93,19 @@ Examples:
   },
 };
 
-/** The human-readable status: a block per worker, then the handler lag table. */
-export function renderStatus(workers: PresenceV1[], lags: StatusLag[], now: number, hidden = { count: 0, afterMs: 0 }): string {
+/**
+ * The human-readable status: a block per worker, then the handler lag table. `managerProvider`: the
+ * provider of a live manager, which starts workers itself (`docctl up`, a fleet at zero).
+ */
+export function renderStatus(workers: PresenceV1[], lags: StatusLag[], now: number, hidden = { count: 0, afterMs: 0 }, managerProvider?: string): string {
   const out: string[] = [];
-  if (!workers.length) out.push("No live workers. Start one with `docctl worker`.");
+  if (!workers.length) {
+    out.push(
+      managerProvider
+        ? `No live workers: the manager (provider ${managerProvider}) starts them when jobs wait.`
+        : "No live workers. Start one with `docctl worker` (or `docctl up`, which starts them when jobs wait).",
+    );
+  }
   for (const w of workers) {
     const inFlight = w.in_flight ? `, ${w.in_flight} in flight` : "";
     // Presence is rewritten every few seconds; an older entry belongs to a worker that stopped answering.

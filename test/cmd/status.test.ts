@@ -41,6 +41,10 @@ describe("docctl status output", () => {
   });
 
   test("nothing running says what to do", () => {
-    expect(renderStatus([], [], NOW)).toContain("No live workers. Start one with `docctl worker`.");
+    expect(renderStatus([], [], NOW)).toContain("No live workers. Start one with `docctl worker` (or `docctl up`, which starts them when jobs wait).");
+    // under `docctl up` (or a manager at zero) the manager starts them: no advice to start one by hand
+    const managed = renderStatus([], [], NOW, undefined, "local");
+    expect(managed).toContain("No live workers: the manager (provider local) starts them when jobs wait.");
+    expect(managed).not.toContain("Start one with");
   });
 });

@@ -1,6 +1,7 @@
 // `docctl up` as the README has a user meet it: a job, a pause, another job, a pause, another. The worker the manager
 // started stays for --idle, it is not drained right after the second job (each busy tick of the
 // manager used to count as an idle gap, so two or three jobs reached MIN_GAPS and the only worker went at once).
+// Before the first job, `docctl status` says the manager starts workers (it used to say "start docctl worker").
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
@@ -22,6 +23,8 @@ test("docctl up keeps its worker for --idle after three jobs some seconds apart"
   const up = spawnDocctl(["up", "--nats", url, "--dir", join(dir.path, ".docctl"), "--idle", "1m", "-vvvv"], { cwd: dir.path });
   try {
     await up.waitFor(/ready: handlers echo/, 60_000);
+    // before any job: no worker yet, and status says the manager starts them (not "start docctl worker")
+    await eventually(async () => (await docctl(["status", "--nats", url])).stdout.includes("No live workers: the manager (provider local) starts them when jobs wait."), 30_000, "docctl status under docctl up");
     // three jobs with idle ticks between them: real gaps of several seconds
     for (const id of ["first", "second", "third"]) {
       const t = ticks(up.output());
