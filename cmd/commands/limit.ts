@@ -5,6 +5,7 @@ import { connectNats } from "../../core/runtime/nats/connection.ts";
 import { InputError } from "../../core/runtime/protocol/errors.ts";
 import { formatRate, listLimits, removeLimit, setLimit } from "../../core/runtime/client/limits.ts";
 import { parseRate } from "../../core/runtime/worker/limit-policy.ts";
+import { knownHandlerNames } from "../../core/runtime/nats/handlers.ts";
 import type { LimitV1 } from "../../core/runtime/protocol/jobcontrol.ts";
 
 const show = (l: LimitV1) => `${l.handler}: ${[l.concurrency ? `concurrency ${l.concurrency}` : "", l.rate ? `rate ${formatRate(l.rate)}` : ""].filter(Boolean).join(", ") || "no limit"}`;
@@ -12,23 +13,26 @@ const show = (l: LimitV1) => `${l.handler}: ${[l.concurrency ? `concurrency ${l.
 export const command: Command = {
   name: "limit",
   summary: "fleet-wide limits per handler: at most N running, at most N started per second or minute",
-  help: `Usage: docctl limit set HANDLER [--concurrency N] [--rate N/s|N/m]
+  help: `Usage: docctl limit set HANDLER [--concurrency N] [--rate N/s|N/m|N/h] [--create]
        docctl limit ls [--json]
        docctl limit rm HANDLER
 
 set   at most N jobs of HANDLER running at once across all workers, and/or at most N started per
-      second (N/s) or minute (N/m), evenly spaced. Workers pick changes up at once, no restart.
-      A field not given keeps its value.
+      second (N/s), minute (N/m) or hour (N/h), evenly spaced. Workers pick changes up at once, no
+      restart. A field not given keeps its value. HANDLER must be one the fleet knows (docctl
+      handlers): a limit on a misspelt name would hold nothing; --create sets it anyway (a handler
+      whose workers have not run yet).
 ls    the limits in force
 rm    lift every limit of HANDLER
 
 Options:
   --concurrency N   jobs running at once, fleet-wide (at least 1)
-  --rate N/s|N/m    starts per second or per minute, fleet-wide
+  --rate N/s|N/m|N/h  starts per second, minute or hour, fleet-wide
+  --create          set: take a handler no worker or manager has registered yet
   --json            ls: one JSON array of the limits ([] when none)
 
 Exit codes: 0 done, 1 rm of a handler without limits, 2 bad usage, 4 NATS unreachable.`,
-  options: { concurrency: { type: "string" }, rate: { type: "string" }, json: { type: "boolean" } },
+  options: { concurrency: { type: "string" }, rate: { type: "string" }, json: { type: "boolean" }, create: { type: "boolean" } },
   positionals: true,
   async run(ctx) {
     const [verb, handler] = ctx.positionals;
@@ -45,12 +49,13 @@ Exit codes: 0 done, 1 rm of a handler without limits, 2 bad usage, 4 NATS unreac
       const r = ctx.values.rate as string | undefined;
       if (r !== undefined) {
         rate = parseRate(r);
-        if (!rate) throw new InputError(`--rate "${r}" is not a rate; use N/s or N/m with N at least 1, like 5/s or 100/m`);
+        if (!rate) throw new InputError(`--rate "${r}" is not a rate; use N/s, N/m or N/h with N at least 1, like 5/s or 100/m`);
       }
     }
     const nc = await connectNats(natsOptionsFrom(ctx.global, "docctl limit"));
     try {
       if (verb === "set") {
+        if (!ctx.values.create) checkLimitHandler(handler!, await knownHandlerNames(nc));
         console.log(show(await setLimit(nc, handler!, { concurrency, rate })));
       } else if (verb === "ls") {
         const all = await listLimits(nc);
@@ -69,3 +74,12 @@ Exit codes: 0 done, 1 rm of a handler without limits, 2 bad usage, 4 NATS unreac
     }
   },
 };
+
+/** Refuses a limit on a handler the fleet does not know (pure): it would hold nothing, silently. */
+export function checkLimitHandler(handler: string, known: string[]): void {
+  if (known.includes(handler)) return;
+  throw new InputError(
+    `unknown handler "${handler}": no worker or manager has registered it (known: ${known.join(", ") || "none yet"}), so a limit on it would hold nothing. ` +
+      `Check the name (docctl handlers), or give --create to set it before its workers first run.`,
+  );
+}

@@ -94,7 +94,7 @@ describe("CLI", () => {
       expect({ cmd, code: r.code, stderr: r.stderr }).toEqual({ cmd, code: 0, stderr: "" });
       expect({ cmd, doc: JSON.parse(r.stdout) }).toEqual({ cmd, doc: [] });
     }
-    expect((await docctl(["limit", "set", "echo", "--concurrency", "2"], { env })).code).toBe(0);
+    expect((await docctl(["limit", "set", "echo", "--concurrency", "2", "--create"], { env })).code).toBe(0); // no worker registered echo here
     const one = await docctl(["limit", "ls", "--json"], { env });
     expect(JSON.parse(one.stdout)).toMatchObject([{ handler: "echo", concurrency: 2 }]);
   });
