@@ -25,13 +25,15 @@ export const command: Command = {
 The embedded default, a laptop-sized fleet. With no NATS reachable at --nats it starts a
 \`nats-server -js\` child (store under ./.docctl/, flushed to disk before acks where the server
 version allows). Then the manager, with the local provider, starts \`docctl worker\` processes on
-this machine when jobs wait and stops them after --idle without work, like it does with droplets.
+this machine when jobs wait and stops them after --idle without work, like it does with droplets;
+once it has seen three idle gaps between jobs, sooner when those gaps are longer than a worker's
+boot (starting one again is then cheaper than keeping it; docs/scaler.md).
 
 Options:
   --min N              workers kept running even when idle (default ${upDefaults.min})
   --max N              at most this many worker processes (default ${upDefaults.max})
   --jobs-per-worker N  waiting jobs per worker before another one starts (default ${upDefaults.jobsPerWorker})
-  --idle DUR           stop idle workers after this long (default 2m)
+  --idle DUR           no work at all this long: stop the workers, whatever the gaps were (default 2m)
   --procs N            procs per worker process (default 1: the manager adds workers as lag grows)
   --concurrency N      jobs of each handler in flight per proc (default ${workerLoopDefaults.concurrency})
   --plugins DIR[,DIR]  load plugins from DIR in every worker (repeatable, or comma-separated)
