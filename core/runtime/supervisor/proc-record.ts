@@ -27,12 +27,10 @@ export interface ProcRecord {
   /** children of this proc the watchdog killed, and why it killed the last one */
   watchdogKills?: number;
   lastKill?: string;
-  /** jobs started since the child's last stats, as its job file tells (read once it goes silent) */
+  /** jobs started since the child's last stats, as its job file tells (read while it is silent) */
   started: ProcStats["inFlight"];
   /** the child's job file (the jobs it has in flight) */
   jobFile: JobFileReader | null;
-  /** whether the job file was read during this silence */
-  jobFileRead?: boolean;
   /** when the child said its handlers' setup() began (timed by --setup-timeout) */
   setupSince?: number;
   /** the job whose handler was stuck past its signal (the child asked to be ended): the one charged */

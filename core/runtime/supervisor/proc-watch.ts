@@ -27,10 +27,11 @@ export function watchProcs(recs: ProcRecord[], now: number, o: { watchdog: Watch
     }
     if (!r.child || r.killedBy || (r.m.state !== "RUNNING" && r.m.state !== "DRAINING")) continue;
     // Silent: the job it started last (maybe after its last stats: the one blocking it) is in its file.
-    if (now - r.heardAt > o.watchdog.holdAfterMs && !r.jobFileRead && r.jobFile) {
-      r.jobFileRead = true;
-      noteLastStarted(r);
-    }
+    // Read on every look while silent, not once per silence: a healthy proc reports every 1-1.25 s, so
+    // the hold threshold (1 s) is crossed briefly in most stats cycles; a job that starts (and blocks
+    // the loop) just after such a read would otherwise stay unknown, neither held nor timed, and
+    // JetStream would hand it to another proc at the ack wait while it still ran.
+    if (now - r.heardAt > o.watchdog.holdAfterMs && r.jobFile) noteLastStarted(r);
     const inFlight = knownInFlight(r);
     const v = watchdogVerdict(now, r.heardAt, inFlight, o.watchdog);
     if (v.action === "hold") o.keeper?.hold(inFlight);

@@ -342,7 +342,6 @@ export class Supervisor {
         break;
       case "stats": {
         r.started = [];
-        r.jobFileRead = false;
         const before = r.stats;
         r.stats = m.stats;
         // Counters alone do not warrant a presence write; a state change or a job starting or ending does.
