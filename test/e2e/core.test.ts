@@ -179,6 +179,7 @@ describe("bad input gets a clear answer and an exit code", () => {
     const r = await docctl(["submit", job("big.json", { handler: "echo", payload: "x".repeat(1_100_000) })], { env: env() });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/over the server's limit of \d+ bytes/);
+    expect(r.stderr).toMatch(/big\.json: job \[0\] \("[^"]+"\) is \d+ bytes encoded/); // names the file, as a parse error does
   });
   test("NATS unreachable: says where and what to do, exit 4", async () => {
     const port = await freePort();

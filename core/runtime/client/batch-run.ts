@@ -150,7 +150,7 @@ export class Run implements BatchRun {
   encode(j: PlannedJob, i: number): Uint8Array {
     checkHandler(j.handler, this.known);
     if (j.virtual) return new Uint8Array(0);
-    const { bytes, hash, job } = encodePlannedJob(j, this.batch, i, this.max);
+    const { bytes, hash, job } = encodePlannedJob(j, this.batch, i, this.max, undefined, this.plan.source);
     if (this.wait) this.hashes.set(j.resultId ?? j.id, hash);
     this.entries.set(i, entryOfJob(job, job.run_at !== undefined ? "scheduled" : "queued"));
     return bytes;

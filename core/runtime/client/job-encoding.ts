@@ -5,15 +5,18 @@ import { InputError } from "../protocol/errors.ts";
 import { tokenProblem } from "../protocol/subjects.ts";
 import type { PlannedJob } from "./jobfile.ts";
 
-/** The job `j` (input index `i`) of `batch` on the wire, and its hash; throws an InputError naming the job. */
-export function encodePlannedJob(j: PlannedJob, batch: string, i: number, maxPayload: number, now = Date.now()): { bytes: Uint8Array; hash: string; job: JobV1 } {
-  const problem = jobProblem(j, batch, i);
+/**
+ * The job `j` (input index `i`) of `batch` on the wire, and its hash; throws an InputError naming the
+ * job (and `source`, the job file it came from, when there is one).
+ */
+export function encodePlannedJob(j: PlannedJob, batch: string, i: number, maxPayload: number, now = Date.now(), source?: string): { bytes: Uint8Array; hash: string; job: JobV1 } {
+  const problem = jobProblem(j, batch, i, source);
   if (problem) throw new InputError(problem);
   const job = toJob(j, batch, now);
   const bytes = encodeJob(job);
   if (bytes.byteLength + 512 > maxPayload) {
     throw new InputError(
-      `job [${i}] ("${j.id}") is ${bytes.byteLength} bytes encoded, over the server's limit of ${maxPayload} bytes. ` +
+      `${source ? `${source}: ` : ""}job [${i}] ("${j.id}") is ${bytes.byteLength} bytes encoded, over the server's limit of ${maxPayload} bytes. ` +
         `Put large inputs in the object store (templates) and send a reference, or raise max_payload on the server.`,
     );
   }
@@ -23,8 +26,8 @@ export function encodePlannedJob(j: PlannedJob, batch: string, i: number, maxPay
 // What would make a job unreadable for every worker, said before anything is published: ids derived
 // from a long batch id past the token limit, payloads nested past the wire's depth or holding a
 // "__proto__" key (msgpack decoders refuse it), a time limit no timer can wait.
-export function jobProblem(j: PlannedJob, batch: string, i: number): string | undefined {
-  const where = `job [${i}]${j.id ? ` ("${j.id.length > 60 ? `${j.id.slice(0, 60)}…` : j.id}")` : ""}`;
+export function jobProblem(j: PlannedJob, batch: string, i: number, source?: string): string | undefined {
+  const where = `${source ? `${source}: ` : ""}job [${i}]${j.id ? ` ("${j.id.length > 60 ? `${j.id.slice(0, 60)}…` : j.id}")` : ""}`;
   const id = tokenProblem(j.id);
   if (id) return `${where}: its id ${id}${j.id.startsWith(`${batch}-`) && batch.length > 100 ? ` (ids of a batch are "<batch>-<n>": use a batch id of at most ${128 - 1 - String(i).length - 4} characters)` : ""}`;
   const b = tokenProblem(batch);

@@ -19,6 +19,11 @@ export { jsonSyntaxError } from "./json-scan.ts";
  * only when taken: a million-job batch costs its text and two numbers per job, not a million objects.
  */
 export function parseJobFile(text: string, source: string): FilePlan {
+  // the file's name rides with the plan: a job found too big only when it is encoded is named by it too
+  return { ...readJobFile(text, source), source };
+}
+
+function readJobFile(text: string, source: string): FilePlan {
   if (!text.trim()) throw new InputError(`${source}: the file is empty; it must hold a job, an array of jobs, or a batch (see docs/protocol.md)`);
   const at = (offset: number) => {
     let line = 1;

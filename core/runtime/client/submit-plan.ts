@@ -45,6 +45,8 @@ export interface SubmitPlan {
   largestJob?: number;
   /** the jobs, in input order; those of a file are parsed one by one as they are taken */
   jobs: Iterable<PlannedJob> | AsyncIterable<PlannedJob>;
+  /** the job file the plan was read from, to name it in errors found later (a job too big once encoded) */
+  source?: string;
   /** the longest "delay" and the latest "run_at" in the plan: checked against the delayed stream's max age */
   longestDelayMs?: number;
   latestRunAt?: number;
