@@ -12,7 +12,7 @@ const show = (l: LimitV1) => `${l.handler}: ${[l.concurrency ? `concurrency ${l.
 
 export const command: Command = {
   name: "limit",
-  summary: "fleet-wide limits per handler: at most N running, at most N started per second or minute",
+  summary: "fleet-wide limits per handler: at most N running, at most N started per second, minute or hour",
   help: `Usage: docctl limit set HANDLER [--concurrency N] [--rate N/s|N/m|N/h] [--create]
        docctl limit ls [--json]
        docctl limit rm HANDLER
