@@ -5,6 +5,8 @@ import { Client, Worker, defineHandler } from "../../core/lib/index.ts";
 import { setLimit } from "../../core/runtime/client/limits.ts";
 import { decideRateStart, parseRateState, restampStart, type RateStateV1 } from "../../core/runtime/worker/limit-policy.ts";
 import { setup, cleanup, type NatsServerHandle } from "../helpers/nats.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { limitsBucket } from "../../core/runtime/nats/buckets.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
 
 /** The most starts any window of `ms` (inclusive at both ends) holds. */
@@ -82,6 +84,43 @@ describe("rate limit against a real server", () => {
       await w2.close();
     }
   }, 150_000);
+});
+
+describe("a worker that starts with a backlog", () => {
+  // Found while hunting load races: the worker's limit watch was started but not waited for, so its
+  // first pull could start jobs before the limits already set were read (a restart with a backlog ran
+  // it all at once). With a few thousand limits in the bucket this fails on that code: most > 1.
+  test("obeys a limit set before it started: a concurrency of 1 holds from its very first pull", async () => {
+    let running = 0;
+    let most = 0;
+    let done = 0;
+    const gate = defineHandler<{ i: number }, number>({
+      handle: async ({ i }) => {
+        most = Math.max(most, ++running);
+        await Bun.sleep(150);
+        running--;
+        done++;
+        return i;
+      },
+    });
+    // a fleet with many limited handlers: the watch has thousands of limits to deliver before this one
+    const kv = await limitsBucket(nc);
+    for (let k = 0; k < 3000; k += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, i) => kv.put(`other-${k + i}`, JSON.stringify({ v: 1, handler: `other-${k + i}`, concurrency: 2 }))));
+    }
+    await setLimit(nc, "gate", { concurrency: 1 });
+    const client = new Client({ nats: ns.url });
+    const w = new Worker({ nats: ns.url, handlers: { gate }, concurrency: 8, logger: {} });
+    try {
+      for (let i = 0; i < 8; i++) await client.enqueue("gate", { i }, { create: true });
+      await w.start();
+      await eventually(() => done === 8, 60_000, "the 8 queued jobs to finish");
+      expect(most).toBe(1);
+    } finally {
+      await client.close();
+      await w.close();
+    }
+  }, 90_000);
 });
 
 describe("restamping a start", () => {

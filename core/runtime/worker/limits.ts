@@ -9,6 +9,8 @@ import { parseLimit, type LimitV1 } from "../protocol/jobcontrol.ts";
 import type { Logger } from "../protocol/logger.ts";
 import { decideRateStart, parseRateState, restampStart } from "./limit-policy.ts";
 
+/** How long a starting worker waits for the limits already set before it pulls jobs anyway, ms. */
+export const LIMITS_LOAD_TIMEOUT_MS = 10_000;
 
 /** A held concurrency slot; release() frees it. */
 export interface LimitTicket {
@@ -54,9 +56,20 @@ export class FleetLimits {
 
   constructor(private nc: NatsConnection, private log: Logger) {}
 
-  async start(): Promise<void> {
+  /**
+   * Watches the limits and the slots. Resolves once the limits already set are known (or after
+   * `loadTimeoutMs`, with a warning): a worker that pulled before would start its first jobs as if
+   * the handler had no limit (a backlog at start ran all at once past a concurrency or rate limit).
+   */
+  async start(loadTimeoutMs = LIMITS_LOAD_TIMEOUT_MS): Promise<void> {
     this.kv = await limitsBucket(this.nc);
     this.slots = await slotsBucket(this.nc);
+    // an empty bucket delivers nothing to wait for; otherwise the watch marks its last initial value
+    // (and every later one) isUpdate
+    const empty = (await this.kv.status()).values === 0;
+    let loaded!: () => void;
+    const initial = new Promise<void>((r) => (loaded = r));
+    if (empty) loaded();
     const lim = await this.kv.watch();
     const sl = await this.slots.watch({ include: "updates" });
     this.watchers.push(lim, sl);
@@ -75,6 +88,7 @@ export class FleetLimits {
             }
           }
           this.wakeAll(); // a raised limit frees waiters
+          if (e.isUpdate) loaded();
         }
       })().catch((err) => this.log.debug(`fleet-wide limits: the watch of the limit bucket ended: ${(err as Error).message}`)),
       (async () => {
@@ -85,6 +99,14 @@ export class FleetLimits {
     this.refresher = setInterval(() => {
       for (const h of this.held.values()) void h.kv.put(h.key, this.holder).then((r) => (h.revision = r)).catch((err) => this.log.debug(`fleet-wide limits: slot ${h.key} not refreshed (it lapses at its TTL if this goes on): ${(err as Error).message}`));
     }, Math.floor(bucketDefaults.slotTtlMs / 3));
+    // a watch that ended (stop(), a closed connection) has nothing more to deliver either
+    void this.loops[0]!.finally(() => loaded());
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), loadTimeoutMs)));
+    if (await Promise.race([initial.then(() => false), late])) {
+      this.log.warn(`fleet-wide limits: the limits already set were not all read within ${loadTimeoutMs}ms; jobs start now and each limit applies once it is read`);
+    }
+    clearTimeout(timer);
   }
 
   /** The limit of `handler`, if any. */
