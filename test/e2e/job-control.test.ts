@@ -340,7 +340,7 @@ describe("bad input is refused with a precise error, exit 2", () => {
     expect(l.stderr).toContain("--concurrency must be a whole number of at least 1 (got 0); a limit of 0 would stop the handler for good");
     const r = await docctl(["limit", "set", "nap", "--rate", "fast"], { env: env() });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`--rate "fast" is not a rate; use N/s or N/m`);
+    expect(r.stderr).toContain(`--rate "fast" is not a rate; use N/s, N/m or N/h with N at least 1, like 5/s or 100/m`);
     const job = file({ handler: "inc", payload: 1 });
     const c = await docctl(["schedule", "add", "bad", "--cron", "61 * * * *", job], { env: env() });
     expect(c.code).toBe(2);
