@@ -225,7 +225,12 @@ function globalOptions(v: Record<string, RawValue>, configFile: string | undefin
  * workers inherit it through DOCCTL_LOG_FILE) and reopened on SIGUSR1, so logrotate can move it away.
  */
 function logSinkOf(path: string | undefined): LogSink {
-  if (!path) return stderrSink();
+  if (!path) {
+    // A worker proc: its supervisor passes SIGUSR1 on (logrotate's signal for --log-file). With no file
+    // to reopen it must not take the default action, which ends the process (and cuts its jobs).
+    if (process.env.DOCCTL_PROC_NAME !== undefined) process.on("SIGUSR1", () => {});
+    return stderrSink();
+  }
   process.env.DOCCTL_LOG_FILE = path;
   const sink = fileSink(path);
   process.on("SIGUSR1", () => sink.reopen());
