@@ -247,6 +247,9 @@ export async function waitForNats(opts: NatsOptions, log: Logger, signal?: Abort
     try {
       const nc = await connectNats({ ...opts, reconnectForever: false, extra: { ...opts.extra, maxReconnectAttempts: 0 } });
       await nc.close();
+      // the "waiting" lines are warnings, seen at every verbosity: so is their end, or a worker run
+      // without -v shows three failures and then silence while it serves
+      if (attempt > 1) log.warn(`NATS at ${splitUrlCredentials(opts.url).servers.map(redactUrl).join(", ")} is reachable now (try ${attempt}); going on`);
       return true;
     } catch (err) {
       if (!(err instanceof UnreachableError)) throw err;
