@@ -64,12 +64,13 @@ describe("rate limit against a real server", () => {
     const tick = defineHandler<{ i: number }, number>({ handle: ({ i }) => (starts.push(Date.now()), i) });
     const w1 = new Worker({ nats: ns.url, handlers: { tick }, concurrency: 4, logger: {} });
     const w2 = new Worker({ nats: ns.url, handlers: { tick }, concurrency: 4, logger: {} });
+    // set before the workers start: start() resolves once they have read it (a sleep for the watch
+    // to catch up would be a guess on a loaded machine)
+    await setLimit(nc, "tick", { rate: { count: 5, per_ms: 1000 } });
     await w1.start();
     await w2.start();
-    await setLimit(nc, "tick", { rate: { count: 5, per_ms: 1000 } });
     const client = new Client({ nats: ns.url, waitMs: 120_000 });
     try {
-      await Bun.sleep(500); // the workers' limit watch has seen the limit
       const rs = await client.submitBatch("tick", Array.from({ length: 200 }, (_, i) => ({ i })));
       expect(rs.every((r) => r.ok)).toBe(true);
       expect(starts.length).toBe(200);
