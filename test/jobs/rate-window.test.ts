@@ -124,6 +124,36 @@ describe("a worker that starts with a backlog", () => {
   }, 90_000);
 });
 
+describe("a start held up between its grant and its handler", () => {
+  // Found under load: "200 starts at 5/s on two workers" saw 6 handler starts in one 1 s window. A start
+  // was recorded as the moment the grant came back, but the handler begins after the payload check and
+  // the start notes, which a loaded machine (or a slow check, made here for real by a schema whose
+  // pattern backtracks) can stretch past the 25 ms margin: the 6th start then counted from a time
+  // before the 1st handler had begun. Fails on that code; the start is now recorded as the handler begins.
+  test("a slow payload check on the first job does not let a 6th start into its window (5 per 5 s)", async () => {
+    const starts: number[] = [];
+    const heavy = defineHandler<{ word: string }, number>({
+      // the pattern fails only after exponential backtracking on "aaa...ab": valid, and slow to say so
+      schema: { type: "object", properties: { word: { type: "string", not: { pattern: "^(a|a)+$" } } }, required: ["word"] },
+      handle: () => starts.push(Date.now()),
+    });
+    await setLimit(nc, "heavy", { rate: { count: 5, per_ms: 5000 } });
+    const client = new Client({ nats: ns.url });
+    const w = new Worker({ nats: ns.url, handlers: { heavy }, concurrency: 8, logger: {} });
+    try {
+      await w.start();
+      await client.enqueue("heavy", { word: "a".repeat(23) + "b" });
+      await eventually(() => starts.length === 1, 30_000, "the first (slow to check) job to start");
+      await Promise.all(Array.from({ length: 5 }, () => client.enqueue("heavy", { word: "b" })));
+      await eventually(() => starts.length === 6, 60_000, "6 starts");
+      expect(busiestWindow(starts, 5000)).toBeLessThanOrEqual(5);
+    } finally {
+      await client.close();
+      await w.close();
+    }
+  }, 120_000);
+});
+
 describe("restamping a start", () => {
   test("the recorded start moves to when the job really began; an unknown one is left", async () => {
     const { restampStart } = await import("../../core/runtime/worker/limit-policy.ts");

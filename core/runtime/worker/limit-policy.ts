@@ -72,7 +72,11 @@ export function decideRateStart(s: RateStateV1, now: number, rate: { count: numb
   return { state: { next: now + rate.per_ms / rate.count, log: [...log, at].slice(-rate.count) }, at };
 }
 
-/** The state with the recorded start `at` moved to `actual`, when the job began (earlier than recorded: the limit opens sooner). */
+/**
+ * The state with the recorded start `at` moved to `actual`, when the handler began: earlier than
+ * recorded opens the limit sooner; later (the proc was held up after the grant) keeps the next
+ * starts from bunching behind it.
+ */
 export function restampStart(s: RateStateV1, at: number, actual: number): RateStateV1 | undefined {
   const i = s.log.lastIndexOf(at);
   if (i < 0 || actual === at) return undefined;

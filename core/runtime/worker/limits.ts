@@ -12,12 +12,18 @@ import { decideRateStart, parseRateState, restampStart } from "./limit-policy.ts
 /** How long a starting worker waits for the limits already set before it pulls jobs anyway, ms. */
 export const LIMITS_LOAD_TIMEOUT_MS = 10_000;
 
-/** A held concurrency slot; release() frees it. */
+/** A held concurrency slot and/or a rate start; release() frees the slot. */
 export interface LimitTicket {
   release(): void;
+  /**
+   * The handler begins now (ms since epoch): a rate start is recorded fleet-wide as this time. Called
+   * right before the handler runs, after what comes between the grant and it (the payload check, the
+   * job's start notes), which a loaded machine or a slow check can make longer than the rate's margin.
+   */
+  began(at: number): void;
 }
 
-const NONE: LimitTicket = { release() {} };
+const NONE: LimitTicket = { release() {}, began() {} };
 
 /**
  * Who holds a concurrency slot: the value of its key, so the supervisor of a proc that died can free
@@ -123,7 +129,11 @@ export class FleetLimits {
     if (this.limits.get(handler)?.concurrency) ticket = await this.takeSlot(handler, signal);
     try {
       const rate = this.limits.get(handler)?.rate;
-      if (rate) await this.takeRate(handler, rate, signal);
+      if (rate) {
+        const start = await this.takeRate(handler, rate, signal);
+        const slot = ticket;
+        ticket = { release: () => slot.release(), began: (actual) => void this.restamp(start.key, start.at, actual) };
+      }
     } catch (err) {
       ticket.release();
       throw err;
@@ -149,6 +159,7 @@ export class FleetLimits {
               this.held.delete(id);
               if (h) void kv.delete(key).catch((err) => this.log.debug(`fleet-wide limits: slot ${key} not released (it lapses at its TTL): ${(err as Error).message}`));
             },
+            began() {},
           };
         } catch {
           // the create lost: another worker holds this slot, try the next one
@@ -173,9 +184,11 @@ export class FleetLimits {
   // The start is recorded with a compare-and-set only when it may happen now, at an upper bound of when
   // it begins (now + a lead); if the round trip outlasts the lead, the job does not begin and decides
   // again (the recorded start stays: it only makes the limit stricter). A job that begins corrects the
-  // record to when it did. Reserving a future start and sleeping to it (the old way) let timer and
-  // round-trip lateness bunch 6 starts into 974-999 ms at 5/s.
-  private async takeRate(handler: string, rate: NonNullable<LimitV1["rate"]>, signal: AbortSignal): Promise<void> {
+  // record to when its handler did (ticket.began): earlier, or later when the proc was held up between
+  // the grant and the handler (corrected at the grant itself, a slow payload check or a loaded machine
+  // put a 6th handler start inside 1 s at 5/s). Reserving a future start and sleeping to it (the old
+  // way) let timer and round-trip lateness bunch 6 starts into 974-999 ms at 5/s.
+  private async takeRate(handler: string, rate: NonNullable<LimitV1["rate"]>, signal: AbortSignal): Promise<{ key: string; at: number }> {
     const kv = this.slots!;
     const key = `rate.${handler}`;
     for (;;) {
@@ -192,10 +205,8 @@ export class FleetLimits {
       } catch {
         continue; // another worker took a start in between: read again
       }
-      const actual = Date.now();
-      if (actual > d.at) continue; // too late for the time recorded: decide again
-      void this.restamp(key, d.at, actual);
-      return;
+      if (Date.now() > d.at) continue; // too late for the time recorded: decide again
+      return { key, at: d.at };
     }
   }
 

@@ -303,6 +303,7 @@ export class WorkerLoop {
         return await this.outcomes.fail(job, msg, { code: ErrorCodes.BAD_PAYLOAD, message: clipMessage(problem), retryable: false }, attempt, started, log);
       }
       log.job(`started (attempt ${attempt}/${maxAttempts})`);
+      ticket?.began(Date.now());
       const ran = await runHandler(this.runner, { reg, job, key, attempt, maxAttempts, timeoutMs, abort, msg, log });
       ticket?.release();
       freeSlot();
