@@ -72,10 +72,8 @@ export function isNoResponders(err: unknown): boolean {
 
 /** True when nobody answered a request: no responders, or the wait timed out. */
 export function isNoAnswer(err: unknown): boolean {
-  for (const e of chain(err)) {
-    if (e instanceof errors.NoRespondersError || e instanceof errors.TimeoutError) return true;
-    if (e instanceof errors.RequestError && e.isNoResponders()) return true;
-  }
+  if (isNoResponders(err)) return true;
+  for (const e of chain(err)) if (e instanceof errors.TimeoutError) return true;
   return false;
 }
 

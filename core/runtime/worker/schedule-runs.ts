@@ -4,10 +4,11 @@
 import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import type { JobV1 } from "../protocol/codec.ts";
 import { SCHEDULER_HEADER, jobForTick, scheduleNameOf, tickBase, tickOf } from "../protocol/ticks.ts";
-
-const TICK_PREFIX = tickBase("");
 import { recordScheduleRun } from "../nats/schedule-runs.ts";
 import type { Logger } from "../protocol/logger.ts";
+
+/** The batch of every job a schedule fires: `sched-<name>` (client/schedules.ts). */
+const TICK_PREFIX = tickBase("");
 
 export class ScheduleRuns {
   private ticks = new WeakMap<JobV1, { name: string; tick: number }>();
@@ -15,10 +16,9 @@ export class ScheduleRuns {
   constructor(private nc: NatsConnection, private log: Logger) {}
 
   /**
-   * The job as it runs: a schedule's tick with the tick in its ids, any other job as it is. A schedule's
-   * jobs all have the batch `sched-<name>` (client/schedules.ts), so any other job's headers are not
-   * decoded: nats.js decodes a message's headers on first access, and the task messages of an atomic
-   * batch carry four, which cost a worker more per job than any docctl function.
+   * The job as it runs: a schedule's tick with the tick in its ids, any other job as it is. Only a job in
+   * a schedule's batch can be a tick, so no other job's headers are decoded (nats.js decodes them on
+   * first access, and every task of an atomic batch carries four: a few per cent of a worker's CPU per job).
    */
   taken(job: JobV1, headers: () => MsgHdrs | undefined, storedAtMs: number): JobV1 {
     if (!job.batch.startsWith(TICK_PREFIX)) return job;
